@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs what wactor needs to build and test on Debian 12, only when missing.
+# Idempotent: a machine that already has everything runs no apt-get at all.
+set -eu
+
+need=""
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32; do
+    have_pkg "$p" || need="$need $p"
+done
+
+if [ -n "$need" ]; then
+    echo "install-deps: installing$need"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need
+fi

@@ -1,0 +1,184 @@
+/*
+ * exec.c: `wactor exec [--env NAME=VALUE]... FILE.wasm [ARGS...]` runs a WASI
+ * command module's _start with every WASI facet granted and the standard
+ * streams connected, like `wasmtime run`.
+ *
+ * The guest sees ARGS with FILE.wasm as argv[0], and only the environment
+ * given with --env: the host's environment is not passed through.
+ */
+#include "cli.h"
+#include "wasi.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char cli_exec_usage[] =
+    "usage: wactor exec [--env NAME=VALUE]... FILE.wasm [ARGS...]\n"
+    "\n"
+    "Runs the _start function of a WASI command module (e.g. a C program built\n"
+    "with clang --target=wasm32-wasi) with ARGS; FILE.wasm is its argv[0].\n"
+    "\n"
+    "  --env NAME=VALUE  add a variable to the guest's environment (repeatable);\n"
+    "                    the host's environment is not passed through\n"
+    "  --help            show this help\n"
+    "\n"
+    "Exit status: the guest's exit code (0 if _start returns); 134 if the guest\n"
+    "traps; 1 if it exits with a code above 255; 4 if the module cannot be\n"
+    "read, decoded, validated or linked, or on a usage error.\n";
+
+/* Links every import of m to the WASI context, or reports the first one that
+ * cannot be and returns false. */
+static bool cli_exec_link(const char *path, const wa_module *m, wasi_ctx *wasi,
+                          wa_extern *imports)
+{
+    uint32_t n = wa_module_num_imports(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wa_name module, field;
+        wa_externtype type;
+        wa_module_import(m, i, &module, &field, &type);
+        const wa_functype *want = wasi_import_type(module, field);
+        if (want != NULL && type.kind == WA_EXTERN_FUNC && cli_functype_eq(want, type.u.func) &&
+            wasi_resolve(wasi, module, field, &imports[i]))
+            continue;
+        fprintf(stderr, "wactor: %s: ", path);
+        if (want == NULL) {
+            fputs("unknown import ", stderr);
+            cli_print_name(stderr, module);
+            fputc('.', stderr);
+            cli_print_name(stderr, field);
+            fprintf(stderr, " (%s): wactor exec provides only %s functions\n",
+                    cli_kind_name(type.kind), WASI_MODULE);
+        } else {
+            fprintf(stderr, "import %s.", WASI_MODULE);
+            cli_print_name(stderr, field);
+            fprintf(stderr, " is a %s of type ", cli_kind_name(type.kind));
+            cli_print_externtype(stderr, &type);
+            fputs(", but WASI defines a func of type ", stderr);
+            cli_print_functype(stderr, want);
+            fputc('\n', stderr);
+        }
+        return false;
+    }
+    return true;
+}
+
+/* A guest's proc_exit code as the process's exit status. */
+static int cli_exec_exit_status(uint32_t code)
+{
+    return code <= 255 ? (int)code : CLI_EXIT_RANGE;
+}
+
+/* Exit status for a call into inst that ended with t. */
+static int cli_exec_status(const char *path, wa_instance *inst, const wasi_ctx *wasi, wa_trap t)
+{
+    uint32_t code;
+    if (t == WA_TRAP_NONE)
+        return 0;
+    if (t == WA_TRAP_EXIT && wasi_exited(wasi, &code))
+        return cli_exec_exit_status(code);
+    const char *detail = wa_instance_trap_message(inst);
+    cli_error("trap in %s: %s", path, detail != NULL && detail[0] ? detail : wa_trap_message(t));
+    return CLI_EXIT_TRAP;
+}
+
+/* Runs an instantiated module's _start. */
+static int cli_exec_start(const char *path, wa_instance *inst, const wasi_ctx *wasi)
+{
+    wa_extern start;
+    if (!wa_instance_export(inst, "_start", 6, &start)) {
+        cli_error("%s: no export _start: not a WASI command (a reactor or a component? "
+                  "see wactor inspect)",
+                  path);
+        return CLI_EXIT_BAD;
+    }
+    const wa_functype *t = start.kind == WA_EXTERN_FUNC ? wa_func_type(start.u.func) : NULL;
+    if (t == NULL || t->nparams != 0 || t->nresults != 0) {
+        cli_error("%s: export _start must be a function of type () -> ()", path);
+        return CLI_EXIT_BAD;
+    }
+    return cli_exec_status(path, inst, wasi, wa_call(inst, start.u.func, NULL, NULL));
+}
+
+static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp)
+{
+    wa_module *m = cli_load_module(path, NULL);
+    if (m == NULL)
+        return CLI_EXIT_BAD;
+    wasi_options opts = {
+        .argc = argc,
+        .argv = (const char *const *)argv,
+        .envp = envp,
+        .caps = WASI_CAP_ALL,
+    };
+    wasi_ctx *wasi = wasi_ctx_new(&opts);
+    uint32_t n = wa_module_num_imports(m);
+    wa_extern *imports = calloc(n ? n : 1, sizeof *imports);
+    int status = CLI_EXIT_BAD;
+    if (wasi == NULL || imports == NULL) {
+        cli_error("%s: out of memory", path);
+    } else if (cli_exec_link(path, m, wasi, imports)) {
+        wa_config cfg = {0};
+        uint32_t code;
+        wa_error err;
+        memset(&err, 0, sizeof err);
+        wa_instance *inst = wa_instantiate(m, imports, n, &cfg, &err);
+        if (inst != NULL) {
+            wa_instance_set_userdata(inst, wasi);
+            status = cli_exec_start(path, inst, wasi);
+            wa_instance_free(inst);
+        } else if (wasi_exited(wasi, &code)) {
+            status = cli_exec_exit_status(code); /* the start function called proc_exit */
+        } else if (err.kind == WA_ERR_UNINSTANTIABLE) {
+            err.msg[sizeof err.msg - 1] = '\0';
+            cli_error("trap in %s: %s", path, err.msg); /* the start function or a segment */
+            status = CLI_EXIT_TRAP;
+        } else {
+            err.msg[sizeof err.msg - 1] = '\0';
+            cli_error("%s: %s: %s", path, wa_errkind_name(err.kind), err.msg);
+        }
+    }
+    free(imports);
+    wasi_ctx_free(wasi);
+    wa_module_free(m);
+    return status;
+}
+
+int cli_exec(int argc, char **argv)
+{
+    const char **envp = calloc((size_t)argc + 1, sizeof *envp);
+    size_t nenv = 0;
+    int i = 1, status = CLI_EXIT_BAD;
+    if (envp == NULL) {
+        cli_error("exec: out of memory");
+        return CLI_EXIT_BAD;
+    }
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(cli_exec_usage, stdout);
+            free(envp);
+            return 0;
+        } else if (strcmp(arg, "--env") == 0 || strncmp(arg, "--env=", 6) == 0) {
+            const char *v = arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v == NULL || strchr(v, '=') == NULL || v[0] == '=') {
+                cli_error("exec: --env needs NAME=VALUE");
+                goto out;
+            }
+            envp[nenv++] = v;
+        } else {
+            cli_error("exec: unknown flag %s (try wactor exec --help)", arg);
+            goto out;
+        }
+    }
+    if (i >= argc) {
+        cli_error("exec: missing FILE.wasm (try wactor exec --help)");
+        goto out;
+    }
+    status = cli_exec_run(argv[i], argc - i, argv + i, envp);
+out:
+    free(envp);
+    return status;
+}

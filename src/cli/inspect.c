@@ -1,0 +1,94 @@
+/*
+ * inspect.c: `wactor inspect FILE.wasm` describes a module (imports, exports
+ * with their types and limits, custom sections) and says whether it is a
+ * valid wactor component, and if not, why.
+ */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char cli_inspect_usage[] =
+    "usage: wactor inspect FILE.wasm\n"
+    "\n"
+    "Decodes and validates a module, prints its imports, exports (with types,\n"
+    "memory and table limits) and custom sections, and whether it is a valid\n"
+    "wactor component (and if not, why).\n"
+    "\n"
+    "  --help  show this help\n"
+    "\n"
+    "Exit status: 0 for a valid module (component or not); 4 if the file cannot\n"
+    "be read or the module is malformed or invalid, or on a usage error.\n";
+
+static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, size_t size)
+{
+    wa_name module, name;
+    wa_externtype type;
+
+    fprintf(out, "module %s: %zu bytes, valid\n", path, size);
+    uint32_t n = wa_module_num_imports(m);
+    fprintf(out, "imports: %" PRIu32 "\n", n);
+    for (uint32_t i = 0; i < n; i++) {
+        wa_module_import(m, i, &module, &name, &type);
+        fprintf(out, "  %-6s ", cli_kind_name(type.kind));
+        cli_print_name(out, module);
+        fputc('.', out);
+        cli_print_name(out, name);
+        fputs("  ", out);
+        cli_print_externtype(out, &type);
+        fputc('\n', out);
+    }
+    n = wa_module_num_exports(m);
+    fprintf(out, "exports: %" PRIu32 "\n", n);
+    for (uint32_t i = 0; i < n; i++) {
+        wa_module_export(m, i, &name, &type);
+        fprintf(out, "  %-6s ", cli_kind_name(type.kind));
+        cli_print_name(out, name);
+        fputs("  ", out);
+        cli_print_externtype(out, &type);
+        fputc('\n', out);
+    }
+    n = wa_module_num_customs(m);
+    fprintf(out, "custom sections: %" PRIu32 "\n", n);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *data;
+        uint32_t len;
+        wa_module_custom(m, i, &name, &data, &len);
+        fputs("  ", out);
+        cli_print_name(out, name);
+        fprintf(out, "  (%" PRIu32 " bytes)\n", len);
+    }
+    if (cli_component_problems(m, NULL) == 0) {
+        fputs("component: yes\n", out);
+    } else {
+        fputs("component: no\n", out);
+        cli_component_problems(m, out);
+    }
+}
+
+int cli_inspect(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cli_inspect_usage, stdout);
+            return 0;
+        }
+        cli_error("inspect: unknown flag %s (try wactor inspect --help)", argv[i]);
+        return CLI_EXIT_BAD;
+    }
+    if (argc - i != 1) {
+        cli_error("inspect: expected one FILE.wasm (try wactor inspect --help)");
+        return CLI_EXIT_BAD;
+    }
+    size_t size = 0;
+    wa_module *m = cli_load_module(argv[i], &size);
+    if (m == NULL)
+        return CLI_EXIT_BAD;
+    cli_inspect_print(stdout, argv[i], m, size);
+    wa_module_free(m);
+    return 0;
+}

@@ -1,0 +1,206 @@
+/*
+ * util.c: reading modules, one-line errors, and printing names and types for
+ * the command-line tool.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wactor: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* The whole file in a malloc'd buffer, or NULL with errno set. */
+static uint8_t *cli_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    /* st_size is only a hint: the file may change while it is read. */
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    int e = ENOMEM;
+    while (buf != NULL) {
+        if (n == cap) {
+            uint8_t *bigger = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (bigger == NULL) {
+                e = ENOMEM;
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            e = errno;
+            free(buf);
+            buf = NULL;
+        }
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    errno = e;
+    *len = n;
+    return buf;
+}
+
+static const char *cli_section_name(int id)
+{
+    static const char *const names[] = {"custom", "type",   "import", "function", "table",
+                                        "memory", "global", "export", "start",    "element",
+                                        "code",   "data",   "datacount"};
+    if (id >= 0 && id < (int)(sizeof names / sizeof names[0]))
+        return names[id];
+    return NULL;
+}
+
+wa_module *cli_load_module(const char *path, size_t *size)
+{
+    size_t len = 0;
+    uint8_t *bytes = cli_read_file(path, &len);
+    if (bytes == NULL) {
+        cli_error("cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    wa_module *m = wa_module_load(bytes, len, &err);
+    free(bytes);
+    if (m == NULL) {
+        const char *section = cli_section_name(err.section);
+        char where[64];
+        if (section != NULL)
+            snprintf(where, sizeof where, "%s section", section);
+        else
+            snprintf(where, sizeof where, "outside any section");
+        err.msg[sizeof err.msg - 1] = '\0';
+        cli_error("%s: %s: %s (%s, byte offset %zu)", path, wa_errkind_name(err.kind),
+                  err.msg[0] ? err.msg : "rejected", where, err.offset);
+        return NULL;
+    }
+    if (size != NULL)
+        *size = len;
+    return m;
+}
+
+void cli_print_name(FILE *out, wa_name name)
+{
+    for (uint32_t i = 0; i < name.len; i++) {
+        unsigned char c = (unsigned char)name.ptr[i];
+        if (c < 0x20 || c >= 0x7f || c == '\\')
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
+}
+
+static const char *cli_valtype_name(uint8_t t)
+{
+    switch (t) {
+    case WA_I32:
+        return "i32";
+    case WA_I64:
+        return "i64";
+    case WA_F32:
+        return "f32";
+    case WA_F64:
+        return "f64";
+    case WA_V128:
+        return "v128";
+    case WA_FUNCREF:
+        return "funcref";
+    case WA_EXTERNREF:
+        return "externref";
+    }
+    return "?";
+}
+
+const char *cli_kind_name(wa_externkind kind)
+{
+    switch (kind) {
+    case WA_EXTERN_FUNC:
+        return "func";
+    case WA_EXTERN_TABLE:
+        return "table";
+    case WA_EXTERN_MEMORY:
+        return "memory";
+    case WA_EXTERN_GLOBAL:
+        return "global";
+    }
+    return "?";
+}
+
+static void cli_print_types(FILE *out, const uint8_t *types, uint32_t n)
+{
+    fputc('(', out);
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(out, "%s%s", i ? ", " : "", cli_valtype_name(types[i]));
+    fputc(')', out);
+}
+
+void cli_print_functype(FILE *out, const wa_functype *t)
+{
+    cli_print_types(out, t->types, t->nparams);
+    fputs(" -> ", out);
+    cli_print_types(out, t->types + t->nparams, t->nresults);
+}
+
+static void cli_print_limits(FILE *out, wa_limits lim, const char *unit)
+{
+    if (lim.has_max)
+        fprintf(out, "min %" PRIu32 ", max %" PRIu32 " %s", lim.min, lim.max, unit);
+    else
+        fprintf(out, "min %" PRIu32 " %s, no max", lim.min, unit);
+}
+
+void cli_print_externtype(FILE *out, const wa_externtype *t)
+{
+    switch (t->kind) {
+    case WA_EXTERN_FUNC:
+        cli_print_functype(out, t->u.func);
+        break;
+    case WA_EXTERN_TABLE:
+        fprintf(out, "%s, ", cli_valtype_name(t->u.table.elem));
+        cli_print_limits(out, t->u.table.lim, "elements");
+        break;
+    case WA_EXTERN_MEMORY:
+        cli_print_limits(out, t->u.memory, "pages");
+        break;
+    case WA_EXTERN_GLOBAL:
+        fprintf(out, "%s %s", t->u.global.mut ? "mut" : "const",
+                cli_valtype_name(t->u.global.type));
+        break;
+    }
+}
+
+bool cli_functype_eq(const wa_functype *a, const wa_functype *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           memcmp(a->types, b->types, a->nparams + a->nresults) == 0;
+}

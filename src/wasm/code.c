@@ -1,0 +1,932 @@
+/*
+ * code.c: validates each function body and translates it into internal code.
+ *
+ * One pass per function, in the order of the spec's validation algorithm
+ * (appendix "Validation Algorithm"): a type stack of operand types and a
+ * control stack of blocks. Each instruction is first type-checked, then
+ * emitted. Since the type stack's height is the operand stack's height, the
+ * slot of every operand is known here (see code.h), and branches are resolved
+ * to absolute targets: forward branches are chained through their target
+ * operands (a patch list per block) and filled in at the block's `end`.
+ *
+ * Dead code (after br, return, unreachable) is validated but not emitted:
+ * nothing can reach it, and skipping it keeps slot numbers meaningful.
+ *
+ * Fuel: a FUEL op opens every function and every loop body; its cost is the
+ * number of instructions translated until the next FUEL op, so a loop
+ * iteration or a call pays roughly for the code it runs, and every unbounded
+ * execution passes a check.
+ */
+#include "code.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const uint8_t wa_op_len[WA_OP_COUNT_] = {
+#define WA_X(name, len) len,
+#define WA_U(name) 3,
+#define WA_B(name) 4,
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B)
+#undef WA_X
+#undef WA_U
+#undef WA_B
+};
+
+#define NONE UINT32_MAX
+#define UNKNOWN 0 /* a type from the polymorphic stack of dead code */
+
+enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC };
+
+typedef struct ctl {
+    uint8_t kind;
+    bool unreachable; /* validation: rest of this block is unreachable */
+    bool dead;        /* emission: this block started in dead code */
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint32_t height;    /* type stack height below the params */
+    uint32_t label;     /* loop: branch target */
+    uint32_t patches;   /* chain of forward branch sites, through ops[] */
+    uint32_t else_site; /* if: operand of the JMP_IFNOT to the else part */
+} ctl;
+
+typedef struct comp {
+    const wa_module *m;
+    wa_error *err;
+    wa_reader r;
+    uint32_t func;
+    uint8_t *locals; /* types of params + locals */
+    uint32_t nlocals;
+
+    uint8_t *vals;
+    uint32_t nvals, capvals, max_height;
+    ctl *ctls;
+    uint32_t nctls, capctls;
+
+    uint32_t *ops;
+    uint32_t nops, capops;
+    uint32_t fuel_site, fuel_count;
+    bool failed;
+} comp;
+
+/* Stable one-type arrays for block types written as a single value type. */
+static const uint8_t k_single[] = {WA_I32, WA_I64, WA_F32, WA_F64, WA_FUNCREF, WA_EXTERNREF};
+
+static const uint8_t *single_type(uint8_t t) {
+    for (size_t i = 0; i < sizeof k_single; i++)
+        if (k_single[i] == t) return &k_single[i];
+    return NULL;
+}
+
+static size_t here(const comp *c) { return (size_t)(c->r.p - c->r.start); }
+
+/* Formats an error once; later errors are side effects of the first. */
+#define FAIL(c, kind, ...)                                                                         \
+    do {                                                                                           \
+        if (!(c)->failed) {                                                                        \
+            (c)->failed = true;                                                                    \
+            wa_fail((c)->err, kind, WA_SEC_CODE, here(c), __VA_ARGS__);                           \
+        }                                                                                          \
+        return false;                                                                              \
+    } while (0)
+
+#define INVALID(c, ...) FAIL(c, WA_ERR_INVALID, __VA_ARGS__)
+#define MALFORMED(c, ...) FAIL(c, WA_ERR_MALFORMED, __VA_ARGS__)
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x)) return false;                                                                    \
+    } while (0)
+
+static bool grow(comp *c, void **p, uint32_t *cap, uint32_t need, size_t elem) {
+    if (need <= *cap) return true;
+    uint32_t n = *cap ? *cap : 64;
+    while (n < need) {
+        if (n > UINT32_MAX / 2) FAIL(c, WA_ERR_LIMIT, "function too large");
+        n *= 2;
+    }
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q) FAIL(c, WA_ERR_NOMEM, "out of memory translating function %u", c->func);
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+/* ---- emission ------------------------------------------------------------ */
+
+static ctl *top(comp *c) { return &c->ctls[c->nctls - 1]; }
+static bool live(comp *c) { return !top(c)->unreachable && !top(c)->dead; }
+
+static bool emit(comp *c, uint32_t u) {
+    if (!live(c)) return true;
+    CHECK(grow(c, (void **)&c->ops, &c->capops, c->nops + 1, sizeof *c->ops));
+    c->ops[c->nops++] = u;
+    return true;
+}
+
+static bool emit2(comp *c, uint32_t a, uint32_t b) { return emit(c, a) && emit(c, b); }
+static bool emit3(comp *c, uint32_t a, uint32_t b, uint32_t d) {
+    return emit(c, a) && emit(c, b) && emit(c, d);
+}
+static bool emit4(comp *c, uint32_t a, uint32_t b, uint32_t d, uint32_t e) {
+    return emit3(c, a, b, d) && emit(c, e);
+}
+
+/* The slot holding the value at stack height h. */
+static uint32_t slot(const comp *c, uint32_t h) { return c->nlocals + h; }
+/* The slot of the value i places below the top (0 = top). */
+static uint32_t top_slot(const comp *c, uint32_t i) { return slot(c, c->nvals - 1 - i); }
+
+static void patch_chain(comp *c, uint32_t site, uint32_t target) {
+    while (site != NONE) {
+        uint32_t next = c->ops[site];
+        c->ops[site] = target;
+        site = next;
+    }
+}
+
+/* Emits a branch target operand for label `l`: known for loops, chained
+ * for blocks until their end. */
+static bool emit_target(comp *c, ctl *l) {
+    if (!live(c)) return true;
+    if (l->kind == CTL_LOOP) return emit(c, l->label);
+    uint32_t site = c->nops;
+    CHECK(emit(c, l->patches));
+    l->patches = site;
+    return true;
+}
+
+static uint32_t label_arity(const ctl *l) { return l->kind == CTL_LOOP ? l->nparams : l->nresults; }
+static const uint8_t *label_types(const ctl *l) {
+    return l->kind == CTL_LOOP ? l->params : l->results;
+}
+
+/* Moves the top `n` values to where label `l` expects them. */
+static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n) {
+    uint32_t dst = l->kind == CTL_FUNC ? 0 : slot(c, l->height);
+    uint32_t src = slot(c, c->nvals - n);
+    if (dst == src) return true;
+    for (uint32_t i = 0; i < n; i++) CHECK(emit3(c, WA_OP_COPY, dst + i, src + i));
+    return true;
+}
+
+static bool needs_copies(const comp *c, const ctl *l, uint32_t n) {
+    uint32_t dst = l->kind == CTL_FUNC ? 0 : slot(c, l->height);
+    return n > 0 && dst != slot(c, c->nvals - n);
+}
+
+/* An unconditional branch to label l (values on top of the stack). */
+static bool emit_branch(comp *c, ctl *l) {
+    uint32_t n = label_arity(l);
+    CHECK(emit_branch_copies(c, l, n));
+    if (l->kind == CTL_FUNC) return emit(c, WA_OP_RET);
+    return emit(c, WA_OP_JMP) && emit_target(c, l);
+}
+
+static bool fuel_open(comp *c) {
+    if (!live(c)) return true;
+    if (c->fuel_site != NONE) c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
+    CHECK(emit(c, WA_OP_FUEL));
+    c->fuel_site = c->nops;
+    c->fuel_count = 0;
+    return emit(c, 0);
+}
+
+/* ---- the type stack ------------------------------------------------------- */
+
+static bool push(comp *c, uint8_t t) {
+    CHECK(grow(c, (void **)&c->vals, &c->capvals, c->nvals + 1, 1));
+    c->vals[c->nvals++] = t;
+    if (c->nvals > c->max_height) c->max_height = c->nvals;
+    return true;
+}
+
+static bool push_n(comp *c, const uint8_t *ts, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) CHECK(push(c, ts[i]));
+    return true;
+}
+
+/* Pops one value, expected of type `want` (UNKNOWN = any); stores the
+ * actual type (UNKNOWN in dead code) in *got. */
+static bool pop(comp *c, uint8_t want, uint8_t *got) {
+    ctl *f = top(c);
+    uint8_t t;
+    if (c->nvals == f->height) {
+        if (!f->unreachable) INVALID(c, "type mismatch: operand stack empty");
+        t = UNKNOWN;
+    } else {
+        t = c->vals[--c->nvals];
+    }
+    if (want != UNKNOWN && t != UNKNOWN && t != want)
+        INVALID(c, "type mismatch: expected 0x%02x, got 0x%02x", want, t);
+    if (got) *got = t;
+    return true;
+}
+
+static bool pop_n(comp *c, const uint8_t *ts, uint32_t n) {
+    for (uint32_t i = n; i-- > 0;) CHECK(pop(c, ts[i], NULL));
+    return true;
+}
+
+static bool push_ctl(comp *c, uint8_t kind, const uint8_t *params, uint32_t np,
+                     const uint8_t *results, uint32_t nr) {
+    bool dead = c->nctls ? !live(c) : false;
+    CHECK(grow(c, (void **)&c->ctls, &c->capctls, c->nctls + 1, sizeof *c->ctls));
+    ctl *f = &c->ctls[c->nctls++];
+    *f = (ctl){.kind = kind, .dead = dead, .nparams = np, .nresults = nr, .params = params,
+               .results = results, .height = c->nvals, .label = NONE, .patches = NONE,
+               .else_site = NONE};
+    return push_n(c, params, np);
+}
+
+static bool set_unreachable(comp *c) {
+    ctl *f = top(c);
+    c->nvals = f->height;
+    f->unreachable = true;
+    return true;
+}
+
+/* ---- immediates ------------------------------------------------------------ */
+
+static bool rd_u32(comp *c, uint32_t *v) {
+    if (!wa_read_u32(&c->r, v)) MALFORMED(c, "malformed immediate (integer or unexpected end)");
+    return true;
+}
+
+static bool rd_u8(comp *c, uint8_t *v) {
+    if (!wa_read_u8(&c->r, v)) MALFORMED(c, "unexpected end");
+    return true;
+}
+
+static bool rd_zero(comp *c) {
+    uint8_t b;
+    CHECK(rd_u8(c, &b));
+    if (b != 0) MALFORMED(c, "zero byte expected");
+    return true;
+}
+
+static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const uint8_t **results,
+                         uint32_t *nr) {
+    int64_t bt;
+    if (!wa_read_s33(&c->r, &bt)) MALFORMED(c, "malformed block type");
+    *params = NULL;
+    *np = 0;
+    *results = NULL;
+    *nr = 0;
+    if (bt == -64) return true; /* 0x40: [] -> [] */
+    if (bt < 0) {
+        const uint8_t *t = single_type((uint8_t)(bt & 0x7f));
+        if (!t) MALFORMED(c, "malformed value type in block type");
+        *results = t;
+        *nr = 1;
+        return true;
+    }
+    if ((uint64_t)bt >= c->m->ntypes) INVALID(c, "unknown type %lld", (long long)bt);
+    const wa_functype *ft = &c->m->types[bt];
+    *params = ft->types;
+    *np = ft->nparams;
+    *results = ft->types + ft->nparams;
+    *nr = ft->nresults;
+    return true;
+}
+
+/* ---- instruction groups ------------------------------------------------- */
+
+static bool op_unary(comp *c, uint32_t op, uint8_t in, uint8_t out) {
+    CHECK(pop(c, in, NULL));
+    uint32_t a = slot(c, c->nvals);
+    CHECK(push(c, out));
+    return emit3(c, op, a, a);
+}
+
+static bool op_binary(comp *c, uint32_t op, uint8_t in, uint8_t out) {
+    CHECK(pop(c, in, NULL));
+    CHECK(pop(c, in, NULL));
+    uint32_t a = slot(c, c->nvals);
+    CHECK(push(c, out));
+    return emit4(c, op, a, a, a + 1);
+}
+
+/* Operand and result types of numeric opcodes 0x45..0xc4, by range. */
+typedef struct numsig {
+    uint8_t first, last, in, out, binary;
+} numsig;
+
+static const numsig k_numsigs[] = {
+    {0x45, 0x45, WA_I32, WA_I32, 0}, {0x46, 0x4f, WA_I32, WA_I32, 1},
+    {0x50, 0x50, WA_I64, WA_I32, 0}, {0x51, 0x5a, WA_I64, WA_I32, 1},
+    {0x5b, 0x60, WA_F32, WA_I32, 1}, {0x61, 0x66, WA_F64, WA_I32, 1},
+    {0x67, 0x69, WA_I32, WA_I32, 0}, {0x6a, 0x78, WA_I32, WA_I32, 1},
+    {0x79, 0x7b, WA_I64, WA_I64, 0}, {0x7c, 0x8a, WA_I64, WA_I64, 1},
+    {0x8b, 0x91, WA_F32, WA_F32, 0}, {0x92, 0x98, WA_F32, WA_F32, 1},
+    {0x99, 0x9f, WA_F64, WA_F64, 0}, {0xa0, 0xa6, WA_F64, WA_F64, 1},
+    {0xa7, 0xa7, WA_I64, WA_I32, 0}, {0xa8, 0xa9, WA_F32, WA_I32, 0},
+    {0xaa, 0xab, WA_F64, WA_I32, 0}, {0xac, 0xad, WA_I32, WA_I64, 0},
+    {0xae, 0xaf, WA_F32, WA_I64, 0}, {0xb0, 0xb1, WA_F64, WA_I64, 0},
+    {0xb2, 0xb3, WA_I32, WA_F32, 0}, {0xb4, 0xb5, WA_I64, WA_F32, 0},
+    {0xb6, 0xb6, WA_F64, WA_F32, 0}, {0xb7, 0xb8, WA_I32, WA_F64, 0},
+    {0xb9, 0xba, WA_I64, WA_F64, 0}, {0xbb, 0xbb, WA_F32, WA_F64, 0},
+    {0xbc, 0xbc, WA_F32, WA_I32, 0}, {0xbd, 0xbd, WA_F64, WA_I64, 0},
+    {0xbe, 0xbe, WA_I32, WA_F32, 0}, {0xbf, 0xbf, WA_I64, WA_F64, 0},
+    {0xc0, 0xc1, WA_I32, WA_I32, 0}, {0xc2, 0xc4, WA_I64, WA_I64, 0},
+};
+
+static bool op_numeric(comp *c, uint8_t opcode) {
+    for (size_t i = 0; i < sizeof k_numsigs / sizeof *k_numsigs; i++) {
+        const numsig *s = &k_numsigs[i];
+        if (opcode < s->first || opcode > s->last) continue;
+        uint32_t op = WA_OP_NUMERIC_FIRST + (opcode - 0x45);
+        if (opcode >= 0xbc && opcode <= 0xbf) { /* reinterpret: the bits stay in place */
+            CHECK(pop(c, s->in, NULL));
+            return push(c, s->out);
+        }
+        return s->binary ? op_binary(c, op, s->in, s->out) : op_unary(c, op, s->in, s->out);
+    }
+    MALFORMED(c, "illegal opcode 0x%02x", opcode);
+}
+
+/* Natural alignment (log2 of the access size) and types of loads/stores
+ * 0x28..0x3e, with the internal op. */
+typedef struct memsig {
+    uint8_t type, align;
+    uint32_t op;
+} memsig;
+
+static const memsig k_memsigs[] = {
+    {WA_I32, 2, WA_OP_I32_LOAD},     {WA_I64, 3, WA_OP_I64_LOAD},
+    {WA_F32, 2, WA_OP_I32_LOAD},     {WA_F64, 3, WA_OP_I64_LOAD},
+    {WA_I32, 0, WA_OP_I32_LOAD8_S},  {WA_I32, 0, WA_OP_I32_LOAD8_U},
+    {WA_I32, 1, WA_OP_I32_LOAD16_S}, {WA_I32, 1, WA_OP_I32_LOAD16_U},
+    {WA_I64, 0, WA_OP_I64_LOAD8_S},  {WA_I64, 0, WA_OP_I64_LOAD8_U},
+    {WA_I64, 1, WA_OP_I64_LOAD16_S}, {WA_I64, 1, WA_OP_I64_LOAD16_U},
+    {WA_I64, 2, WA_OP_I64_LOAD32_S}, {WA_I64, 2, WA_OP_I64_LOAD32_U},
+    {WA_I32, 2, WA_OP_I32_STORE},    {WA_I64, 3, WA_OP_I64_STORE},
+    {WA_F32, 2, WA_OP_I32_STORE},    {WA_F64, 3, WA_OP_I64_STORE},
+    {WA_I32, 0, WA_OP_I32_STORE8},   {WA_I32, 1, WA_OP_I32_STORE16},
+    {WA_I64, 0, WA_OP_I64_STORE8},   {WA_I64, 1, WA_OP_I64_STORE16},
+    {WA_I64, 2, WA_OP_I64_STORE32},
+};
+
+static bool need_memory(comp *c) {
+    if (c->m->nmems == 0) INVALID(c, "unknown memory 0");
+    return true;
+}
+
+static bool op_memory_access(comp *c, uint8_t opcode) {
+    const memsig *s = &k_memsigs[opcode - 0x28];
+    uint32_t align, offset;
+    CHECK(rd_u32(c, &align));
+    CHECK(rd_u32(c, &offset));
+    CHECK(need_memory(c));
+    if (align > s->align) INVALID(c, "alignment must not be larger than natural");
+    if (opcode <= 0x35) { /* load */
+        CHECK(pop(c, WA_I32, NULL));
+        uint32_t a = slot(c, c->nvals);
+        CHECK(push(c, s->type));
+        return emit4(c, s->op, a, a, offset);
+    }
+    CHECK(pop(c, s->type, NULL));
+    CHECK(pop(c, WA_I32, NULL));
+    uint32_t a = slot(c, c->nvals);
+    return emit4(c, s->op, a, a + 1, offset);
+}
+
+static bool check_table(comp *c, uint32_t t) {
+    if (t >= c->m->ntables) INVALID(c, "unknown table %u", t);
+    return true;
+}
+
+static bool check_elem(comp *c, uint32_t e) {
+    if (e >= c->m->nelems) INVALID(c, "unknown elem segment %u", e);
+    return true;
+}
+
+static bool check_data(comp *c, uint32_t d) {
+    if (!c->m->has_datacount) MALFORMED(c, "data count section required");
+    if (d >= c->m->datacount) INVALID(c, "unknown data segment %u", d);
+    return true;
+}
+
+/* Pops k i32 operands and returns the slot of the lowest. */
+static bool pop_i32s(comp *c, uint32_t k, uint32_t *base) {
+    for (uint32_t i = 0; i < k; i++) CHECK(pop(c, WA_I32, NULL));
+    *base = slot(c, c->nvals);
+    return true;
+}
+
+/* The 0xfc prefix: saturating truncation, bulk memory, table ops. */
+static bool op_prefixed(comp *c) {
+    uint32_t sub, x, y, b;
+    CHECK(rd_u32(c, &sub));
+    static const uint8_t sat_in[8] = {WA_F32, WA_F32, WA_F64, WA_F64,
+                                      WA_F32, WA_F32, WA_F64, WA_F64};
+    if (sub <= 7)
+        return op_unary(c, WA_OP_I32_TRUNC_SAT_F32_S + sub, sat_in[sub], sub < 4 ? WA_I32 : WA_I64);
+    switch (sub) {
+    case 8: /* memory.init data 0x00 */
+        CHECK(rd_u32(c, &x));
+        CHECK(rd_zero(c));
+        CHECK(need_memory(c));
+        CHECK(check_data(c, x));
+        CHECK(pop_i32s(c, 3, &b));
+        return emit(c, WA_OP_MEMORY_INIT) && emit4(c, x, b, b + 1, b + 2);
+    case 9: /* data.drop */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_data(c, x));
+        return emit2(c, WA_OP_DATA_DROP, x);
+    case 10: /* memory.copy 0x00 0x00 */
+        CHECK(rd_zero(c));
+        CHECK(rd_zero(c));
+        CHECK(need_memory(c));
+        CHECK(pop_i32s(c, 3, &b));
+        return emit4(c, WA_OP_MEMORY_COPY, b, b + 1, b + 2);
+    case 11: /* memory.fill 0x00 */
+        CHECK(rd_zero(c));
+        CHECK(need_memory(c));
+        CHECK(pop_i32s(c, 3, &b));
+        return emit4(c, WA_OP_MEMORY_FILL, b, b + 1, b + 2);
+    case 12: /* table.init elem table */
+        CHECK(rd_u32(c, &y));
+        CHECK(rd_u32(c, &x));
+        CHECK(check_table(c, x));
+        CHECK(check_elem(c, y));
+        if (c->m->elems[y].reftype != c->m->tables[x].elem) INVALID(c, "type mismatch");
+        CHECK(pop_i32s(c, 3, &b));
+        return emit3(c, WA_OP_TABLE_INIT, x, y) && emit3(c, b, b + 1, b + 2);
+    case 13: /* elem.drop */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_elem(c, x));
+        return emit2(c, WA_OP_ELEM_DROP, x);
+    case 14: /* table.copy dst src */
+        CHECK(rd_u32(c, &x));
+        CHECK(rd_u32(c, &y));
+        CHECK(check_table(c, x));
+        CHECK(check_table(c, y));
+        if (c->m->tables[x].elem != c->m->tables[y].elem) INVALID(c, "type mismatch");
+        CHECK(pop_i32s(c, 3, &b));
+        return emit3(c, WA_OP_TABLE_COPY, x, y) && emit3(c, b, b + 1, b + 2);
+    case 15: { /* table.grow: init n -> old size */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_table(c, x));
+        CHECK(pop(c, WA_I32, NULL));
+        CHECK(pop(c, c->m->tables[x].elem, NULL));
+        b = slot(c, c->nvals);
+        CHECK(push(c, WA_I32));
+        return emit3(c, WA_OP_TABLE_GROW, b, x) && emit2(c, b, b + 1);
+    }
+    case 16: /* table.size */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_table(c, x));
+        CHECK(push(c, WA_I32));
+        return emit3(c, WA_OP_TABLE_SIZE, top_slot(c, 0), x);
+    case 17: /* table.fill: i v n */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_table(c, x));
+        CHECK(pop(c, WA_I32, NULL));
+        CHECK(pop(c, c->m->tables[x].elem, NULL));
+        CHECK(pop(c, WA_I32, NULL));
+        b = slot(c, c->nvals);
+        return emit3(c, WA_OP_TABLE_FILL, x, b) && emit2(c, b + 1, b + 2);
+    }
+    MALFORMED(c, "illegal opcode 0xfc %u", sub);
+}
+
+static bool op_block(comp *c, uint8_t kind) {
+    const uint8_t *p, *r;
+    uint32_t np, nr;
+    CHECK(rd_blocktype(c, &p, &np, &r, &nr));
+    uint32_t cond = 0;
+    if (kind == CTL_IF) {
+        CHECK(pop(c, WA_I32, NULL));
+        cond = slot(c, c->nvals);
+    }
+    CHECK(pop_n(c, p, np));
+    CHECK(push_ctl(c, kind, p, np, r, nr));
+    ctl *f = top(c);
+    if (kind == CTL_LOOP) {
+        f->label = c->nops; /* back edges pay the loop's FUEL again */
+        CHECK(fuel_open(c));
+    } else if (kind == CTL_IF && live(c)) {
+        CHECK(emit2(c, WA_OP_JMP_IFNOT, cond));
+        f->else_site = c->nops;
+        CHECK(emit(c, NONE));
+    }
+    return true;
+}
+
+static bool op_else(comp *c) {
+    ctl *f = top(c);
+    if (f->kind != CTL_IF) MALFORMED(c, "else without if");
+    CHECK(pop_n(c, f->results, f->nresults));
+    if (c->nvals != f->height) INVALID(c, "type mismatch: values remain at else");
+    if (live(c)) {
+        CHECK(emit(c, WA_OP_JMP));
+        CHECK(emit_target(c, f));
+    }
+    if (f->else_site != NONE) patch_chain(c, f->else_site, c->nops);
+    f->else_site = NONE;
+    f->kind = CTL_ELSE;
+    f->unreachable = false;
+    return push_n(c, f->params, f->nparams);
+}
+
+/* `end`: returns true with *done set when the function body is complete. */
+static bool op_end(comp *c, bool *done) {
+    ctl *f = top(c);
+    CHECK(pop_n(c, f->results, f->nresults));
+    if (c->nvals != f->height) INVALID(c, "type mismatch: values remain at end of block");
+    if (f->kind == CTL_IF) { /* no else: the params flow through as results */
+        if (f->nparams != f->nresults ||
+            (f->nparams && memcmp(f->params, f->results, f->nparams) != 0))
+            INVALID(c, "type mismatch: if without else");
+    }
+    if (f->kind == CTL_FUNC) {
+        if (live(c)) {
+            c->nvals += f->nresults; /* results are on the stack for the copies */
+            CHECK(emit_branch_copies(c, f, f->nresults));
+            CHECK(emit(c, WA_OP_RET));
+        }
+        if (c->fuel_site != NONE) c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
+        c->nctls--;
+        *done = true;
+        return true;
+    }
+    patch_chain(c, f->patches, c->nops);
+    if (f->else_site != NONE) patch_chain(c, f->else_site, c->nops);
+    const uint8_t *res = f->results;
+    uint32_t nr = f->nresults;
+    c->nctls--;
+    return push_n(c, res, nr);
+}
+
+static bool rd_label(comp *c, ctl **out) {
+    uint32_t depth;
+    CHECK(rd_u32(c, &depth));
+    if (depth >= c->nctls) INVALID(c, "unknown label %u", depth);
+    *out = &c->ctls[c->nctls - 1 - depth];
+    return true;
+}
+
+static bool op_br(comp *c) {
+    ctl *l;
+    CHECK(rd_label(c, &l));
+    CHECK(pop_n(c, label_types(l), label_arity(l)));
+    c->nvals += label_arity(l); /* the values are still there for the copies */
+    CHECK(emit_branch(c, l));
+    return set_unreachable(c);
+}
+
+static bool op_br_if(comp *c) {
+    ctl *l;
+    CHECK(rd_label(c, &l));
+    CHECK(pop(c, WA_I32, NULL));
+    uint32_t cond = slot(c, c->nvals);
+    uint32_t n = label_arity(l);
+    CHECK(pop_n(c, label_types(l), n));
+    CHECK(push_n(c, label_types(l), n));
+    if (!live(c)) return true;
+    if (!needs_copies(c, l, n) && l->kind != CTL_FUNC) {
+        CHECK(emit2(c, WA_OP_JMP_IF, cond));
+        return emit_target(c, l);
+    }
+    /* Copies are needed: skip them (and the jump) when the condition is 0. */
+    CHECK(emit2(c, WA_OP_JMP_IFNOT, cond));
+    uint32_t skip = c->nops;
+    CHECK(emit(c, NONE));
+    CHECK(emit_branch(c, l));
+    c->ops[skip] = c->nops;
+    return true;
+}
+
+/* br_table: the targets were read into depths[0..n] (the last is the default). */
+static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n) {
+    for (uint32_t i = 0; i <= n; i++)
+        if (depths[i] >= c->nctls) INVALID(c, "unknown label %u", depths[i]);
+    CHECK(pop(c, WA_I32, NULL));
+    uint32_t index = slot(c, c->nvals);
+    uint32_t arity = label_arity(&c->ctls[c->nctls - 1 - depths[n]]);
+    for (uint32_t i = 0; i <= n; i++) {
+        ctl *l = &c->ctls[c->nctls - 1 - depths[i]];
+        if (label_arity(l) != arity) INVALID(c, "type mismatch: br_table arity");
+        uint32_t h = c->nvals; /* check the top values against l, keep them */
+        CHECK(pop_n(c, label_types(l), arity));
+        c->nvals = h;
+    }
+    if (live(c)) {
+        CHECK(emit3(c, WA_OP_BR_TABLE, index, n));
+        uint32_t table = c->nops;
+        for (uint32_t i = 0; i <= n; i++) CHECK(emit(c, NONE));
+        for (uint32_t i = 0; i <= n; i++) {
+            ctl *l = &c->ctls[c->nctls - 1 - depths[i]];
+            if (l->kind == CTL_LOOP && !needs_copies(c, l, arity)) {
+                c->ops[table + i] = l->label;
+            } else if (l->kind != CTL_FUNC && !needs_copies(c, l, arity)) {
+                c->ops[table + i] = l->patches;
+                l->patches = table + i;
+            } else {
+                c->ops[table + i] = c->nops; /* a stub: copies, then the jump */
+                CHECK(emit_branch(c, l));
+            }
+        }
+    }
+    return set_unreachable(c);
+}
+
+static bool op_br_table(comp *c) {
+    uint32_t n;
+    CHECK(rd_u32(c, &n));
+    if (n > (uint32_t)(c->r.end - c->r.p)) MALFORMED(c, "unexpected end: br_table");
+    uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
+    if (!depths) FAIL(c, WA_ERR_NOMEM, "out of memory");
+    bool ok = true;
+    for (uint32_t i = 0; ok && i <= n; i++) ok = rd_u32(c, &depths[i]);
+    ok = ok && br_table_body(c, depths, n);
+    free(depths);
+    return ok;
+}
+
+static bool op_return(comp *c) {
+    ctl *f = &c->ctls[0];
+    CHECK(pop_n(c, f->results, f->nresults));
+    c->nvals += f->nresults;
+    CHECK(emit_branch(c, f));
+    return set_unreachable(c);
+}
+
+/* Arguments are on top of the stack; results replace them in place. */
+static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot) {
+    CHECK(pop_n(c, ft->types, ft->nparams));
+    *argslot = slot(c, c->nvals);
+    return push_n(c, ft->types + ft->nparams, ft->nresults);
+}
+
+static bool op_call(comp *c) {
+    uint32_t f, a;
+    CHECK(rd_u32(c, &f));
+    if (f >= c->m->nfuncs) INVALID(c, "unknown function %u", f);
+    CHECK(emit_call_args(c, wa_func_decl_type(c->m, f), &a));
+    return emit3(c, WA_OP_CALL, f, a);
+}
+
+static bool op_call_indirect(comp *c) {
+    uint32_t t, table, a;
+    CHECK(rd_u32(c, &t));
+    CHECK(rd_u32(c, &table));
+    CHECK(check_table(c, table));
+    if (t >= c->m->ntypes) INVALID(c, "unknown type %u", t);
+    if (c->m->tables[table].elem != WA_FUNCREF) INVALID(c, "type mismatch: call_indirect table");
+    CHECK(pop(c, WA_I32, NULL));
+    uint32_t index = slot(c, c->nvals);
+    CHECK(emit_call_args(c, &c->m->types[t], &a));
+    return emit3(c, WA_OP_CALL_INDIRECT, t, table) && emit2(c, a, index);
+}
+
+static bool op_select(comp *c, bool typed) {
+    uint8_t want = UNKNOWN, t1, t2;
+    if (typed) {
+        uint32_t n;
+        CHECK(rd_u32(c, &n));
+        if (n != 1) INVALID(c, "invalid result arity for select");
+        CHECK(rd_u8(c, &want));
+        if (!single_type(want)) MALFORMED(c, "malformed value type");
+    }
+    CHECK(pop(c, WA_I32, NULL));
+    CHECK(pop(c, want, &t1));
+    CHECK(pop(c, want != UNKNOWN ? want : t1, &t2));
+    uint8_t t = want != UNKNOWN ? want : (t1 != UNKNOWN ? t1 : t2);
+    if (!typed && t != UNKNOWN && !wa_is_numtype(t)) INVALID(c, "type mismatch: select");
+    if (!typed && t1 != UNKNOWN && t2 != UNKNOWN && t1 != t2) INVALID(c, "type mismatch");
+    uint32_t a = slot(c, c->nvals);
+    CHECK(push(c, t));
+    return emit(c, WA_OP_SELECT) && emit4(c, a, a, a + 1, a + 2);
+}
+
+static bool rd_local(comp *c, uint32_t *x) {
+    CHECK(rd_u32(c, x));
+    if (*x >= c->nlocals) INVALID(c, "unknown local %u", *x);
+    return true;
+}
+
+static bool rd_global(comp *c, uint32_t *x) {
+    CHECK(rd_u32(c, x));
+    if (*x >= c->m->nglobals) INVALID(c, "unknown global %u", *x);
+    return true;
+}
+
+static bool op_const(comp *c, uint8_t opcode) {
+    uint32_t d = slot(c, c->nvals);
+    switch (opcode) {
+    case 0x41: {
+        int32_t v;
+        if (!wa_read_s32(&c->r, &v)) MALFORMED(c, "malformed i32.const");
+        CHECK(push(c, WA_I32));
+        return emit3(c, WA_OP_CONST32, d, (uint32_t)v);
+    }
+    case 0x42: {
+        int64_t v;
+        if (!wa_read_s64(&c->r, &v)) MALFORMED(c, "malformed i64.const");
+        CHECK(push(c, WA_I64));
+        return emit4(c, WA_OP_CONST64, d, (uint32_t)(uint64_t)v, (uint32_t)((uint64_t)v >> 32));
+    }
+    case 0x43: {
+        const uint8_t *b;
+        if (!wa_read_bytes(&c->r, 4, &b)) MALFORMED(c, "unexpected end");
+        uint32_t v;
+        memcpy(&v, b, 4);
+        CHECK(push(c, WA_F32));
+        return emit3(c, WA_OP_CONST32, d, v);
+    }
+    default: {
+        const uint8_t *b;
+        if (!wa_read_bytes(&c->r, 8, &b)) MALFORMED(c, "unexpected end");
+        uint64_t v;
+        memcpy(&v, b, 8);
+        CHECK(push(c, WA_F64));
+        return emit4(c, WA_OP_CONST64, d, (uint32_t)v, (uint32_t)(v >> 32));
+    }
+    }
+}
+
+static bool op_ref(comp *c, uint8_t opcode) {
+    uint32_t x;
+    uint8_t t;
+    switch (opcode) {
+    case 0xd0: /* ref.null t */
+        CHECK(rd_u8(c, &t));
+        if (!wa_is_reftype(t)) MALFORMED(c, "malformed reference type");
+        CHECK(push(c, t));
+        return emit4(c, WA_OP_CONST64, top_slot(c, 0), 0, 0);
+    case 0xd1: /* ref.is_null */
+        CHECK(pop(c, UNKNOWN, &t));
+        if (t != UNKNOWN && !wa_is_reftype(t)) INVALID(c, "type mismatch: ref.is_null");
+        CHECK(push(c, WA_I32));
+        return emit3(c, WA_OP_REF_IS_NULL, top_slot(c, 0), top_slot(c, 0));
+    default: /* 0xd2 ref.func x */
+        CHECK(rd_u32(c, &x));
+        if (x >= c->m->nfuncs) INVALID(c, "unknown function %u", x);
+        if (!c->m->func_declared || !c->m->func_declared[x])
+            INVALID(c, "undeclared function reference %u", x);
+        CHECK(push(c, WA_FUNCREF));
+        return emit3(c, WA_OP_REF_FUNC, top_slot(c, 0), x);
+    }
+}
+
+static bool op_variable(comp *c, uint8_t opcode) {
+    uint32_t x;
+    switch (opcode) {
+    case 0x20: /* local.get */
+        CHECK(rd_local(c, &x));
+        CHECK(push(c, c->locals[x]));
+        return emit3(c, WA_OP_COPY, top_slot(c, 0), x);
+    case 0x21: /* local.set */
+        CHECK(rd_local(c, &x));
+        CHECK(pop(c, c->locals[x], NULL));
+        return emit3(c, WA_OP_COPY, x, slot(c, c->nvals));
+    case 0x22: /* local.tee */
+        CHECK(rd_local(c, &x));
+        CHECK(pop(c, c->locals[x], NULL));
+        CHECK(push(c, c->locals[x]));
+        return emit3(c, WA_OP_COPY, x, top_slot(c, 0));
+    case 0x23: /* global.get */
+        CHECK(rd_global(c, &x));
+        CHECK(push(c, c->m->globals[x].type.type));
+        return emit3(c, WA_OP_GLOBAL_GET, top_slot(c, 0), x);
+    case 0x24: /* global.set */
+        CHECK(rd_global(c, &x));
+        if (!c->m->globals[x].type.mut) INVALID(c, "global is immutable");
+        CHECK(pop(c, c->m->globals[x].type.type, NULL));
+        return emit3(c, WA_OP_GLOBAL_SET, x, slot(c, c->nvals));
+    case 0x25: /* table.get */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_table(c, x));
+        CHECK(pop(c, WA_I32, NULL));
+        CHECK(push(c, c->m->tables[x].elem));
+        return emit4(c, WA_OP_TABLE_GET, top_slot(c, 0), x, top_slot(c, 0));
+    default: /* 0x26 table.set */
+        CHECK(rd_u32(c, &x));
+        CHECK(check_table(c, x));
+        CHECK(pop(c, c->m->tables[x].elem, NULL));
+        CHECK(pop(c, WA_I32, NULL));
+        return emit4(c, WA_OP_TABLE_SET, x, slot(c, c->nvals), slot(c, c->nvals) + 1);
+    }
+}
+
+/* One instruction; *done is set after the function's final `end`. */
+static bool instruction(comp *c, bool *done) {
+    uint8_t op;
+    CHECK(rd_u8(c, &op));
+    c->fuel_count++;
+    switch (op) {
+    case 0x00:
+        CHECK(emit(c, WA_OP_UNREACHABLE));
+        return set_unreachable(c);
+    case 0x01: return true; /* nop */
+    case 0x02: return op_block(c, CTL_BLOCK);
+    case 0x03: return op_block(c, CTL_LOOP);
+    case 0x04: return op_block(c, CTL_IF);
+    case 0x05: return op_else(c);
+    case 0x0b: return op_end(c, done);
+    case 0x0c: return op_br(c);
+    case 0x0d: return op_br_if(c);
+    case 0x0e: return op_br_table(c);
+    case 0x0f: return op_return(c);
+    case 0x10: return op_call(c);
+    case 0x11: return op_call_indirect(c);
+    case 0x1a: return pop(c, UNKNOWN, NULL); /* drop */
+    case 0x1b: return op_select(c, false);
+    case 0x1c: return op_select(c, true);
+    case 0x3f: /* memory.size 0x00 */
+        CHECK(rd_zero(c));
+        CHECK(need_memory(c));
+        CHECK(push(c, WA_I32));
+        return emit2(c, WA_OP_MEMORY_SIZE, top_slot(c, 0));
+    case 0x40: /* memory.grow 0x00 */
+        CHECK(rd_zero(c));
+        CHECK(need_memory(c));
+        CHECK(pop(c, WA_I32, NULL));
+        CHECK(push(c, WA_I32));
+        return emit3(c, WA_OP_MEMORY_GROW, top_slot(c, 0), top_slot(c, 0));
+    case 0xfc: return op_prefixed(c);
+    }
+    if (op >= 0x20 && op <= 0x26) return op_variable(c, op);
+    if (op >= 0x28 && op <= 0x3e) return op_memory_access(c, op);
+    if (op >= 0x41 && op <= 0x44) return op_const(c, op);
+    if (op >= 0x45 && op <= 0xc4) return op_numeric(c, op);
+    if (op >= 0xd0 && op <= 0xd2) return op_ref(c, op);
+    MALFORMED(c, "illegal opcode 0x%02x", op);
+}
+
+static bool translate(comp *c, uint32_t fi) {
+    const wa_module *m = c->m;
+    const wa_funcdecl *fd = &m->funcs[fi];
+    const wa_functype *ft = wa_func_decl_type(m, fi);
+    c->func = fi;
+    c->nlocals = ft->nparams + fd->nlocals;
+    if (ft->nparams > WA_MAX_LOCALS || c->nlocals > WA_MAX_LOCALS)
+        FAIL(c, WA_ERR_MALFORMED, "too many locals");
+    c->locals = malloc(c->nlocals ? c->nlocals : 1);
+    if (!c->locals) FAIL(c, WA_ERR_NOMEM, "out of memory");
+    memcpy(c->locals, ft->types, ft->nparams);
+    if (fd->nlocals) memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
+    c->r = (wa_reader){.start = m->bytes, .p = m->bytes + fd->body_off, .end = m->bytes + fd->body_end};
+    c->fuel_site = NONE;
+    CHECK(push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults));
+    CHECK(fuel_open(c));
+    bool done = false;
+    while (!done) {
+        if (c->r.p >= c->r.end) MALFORMED(c, "unexpected end of function");
+        CHECK(instruction(c, &done));
+    }
+    if (c->r.p != c->r.end) MALFORMED(c, "operators remaining after end of function");
+    return true;
+}
+
+static wa_code *finish(comp *c, const wa_functype *ft) {
+    wa_code *code = calloc(1, sizeof *code);
+    if (!code) return NULL;
+    code->ops = realloc(c->ops, (c->nops ? c->nops : 1) * sizeof *c->ops);
+    if (!code->ops) code->ops = c->ops;
+    c->ops = NULL;
+    code->nops = c->nops;
+    code->nparams = ft->nparams;
+    code->nresults = ft->nresults;
+    code->nlocals = c->nlocals;
+    code->frame_size = c->nlocals + c->max_height;
+    if (code->frame_size < code->nresults) code->frame_size = code->nresults;
+    return code;
+}
+
+bool wa_code_translate_all(wa_module *m, wa_error *err) {
+    comp c = {.m = m, .err = err};
+    bool ok = true;
+    for (uint32_t i = m->nfunc_imports; ok && i < m->nfuncs; i++) {
+        c.nvals = c.nctls = c.nops = c.max_height = 0;
+        c.failed = false;
+        ok = translate(&c, i);
+        if (ok) {
+            m->funcs[i].code = finish(&c, wa_func_decl_type(m, i));
+            if (!m->funcs[i].code) ok = wa_fail(err, WA_ERR_NOMEM, WA_SEC_CODE, 0, "out of memory");
+        } else if (err->msg[0]) {
+            /* Say which function: the offset alone is hard to read. */
+            char tmp[sizeof err->msg];
+            memcpy(tmp, err->msg, sizeof tmp);
+            int k = snprintf(err->msg, sizeof err->msg, "function %u: ", i);
+            if (k > 0 && (size_t)k < sizeof err->msg)
+                memcpy(err->msg + k, tmp, sizeof err->msg - (size_t)k - 1);
+            err->msg[sizeof err->msg - 1] = 0;
+        }
+        free(c.locals);
+        c.locals = NULL;
+        if (!ok) break;
+        c.capops = 0;
+    }
+    free(c.vals);
+    free(c.ctls);
+    free(c.ops);
+    return ok;
+}
+
+void wa_code_free(wa_code *code) {
+    if (!code) return;
+    free(code->ops);
+    free(code);
+}

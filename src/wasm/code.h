@@ -1,0 +1,144 @@
+/*
+ * code.h: the interpreter's internal code, produced by code.c, run by interp.c.
+ *
+ * A function becomes an array of 32-bit units: an opcode followed by its
+ * operands. Operands are frame slot numbers, immediates or branch targets
+ * (absolute unit indices in the same array); nothing is decoded at run time.
+ *
+ * Frame layout (one wa_val of 8 bytes per slot, fp points at slot 0):
+ *   [0, nparams)            parameters
+ *   [nparams, nlocals)      declared locals, zeroed at entry
+ *   [nlocals, frame_size)   the operand stack: the value at stack height h
+ *                           always lives in slot nlocals + h
+ * Because validation knows the stack height at every instruction, each
+ * operand is a fixed slot: `i32.add` is "ADD dst a b" with no pushing or
+ * popping at run time. A call's arguments sit at the top of the caller's
+ * stack and become the callee's first slots in place (no copy); the callee
+ * leaves its results in its slots [0, nresults), where the caller finds them.
+ *
+ * Operand encoding per group (d = destination slot, s/a/b/c = source slots):
+ *   unary numeric   OP d a                binary numeric   OP d a b
+ *   loads           OP d addr offset      stores           OP addr value offset
+ *   see code.c (emitters) and interp.c (handlers) for the rest; every op's
+ *   length is listed in wa_op_len so tools can walk the code.
+ */
+#ifndef WA_CODE_H
+#define WA_CODE_H
+
+#include "module.h"
+
+/* Ops in two lists: the control/memory/table ops, then the numeric ops in
+ * WebAssembly opcode order (0x45..0xc4), so the translator maps a numeric
+ * opcode to its op by offset. Each entry is X(NAME, LENGTH in units). */
+#define WA_CONTROL_OPS(X)                                                                          \
+    X(UNREACHABLE, 1)                                                                              \
+    X(FUEL, 2)       /* FUEL cost: charge fuel, check interrupt */                               \
+    X(JMP, 2)        /* JMP target */                                                              \
+    X(JMP_IF, 3)     /* JMP_IF cond target */                                                      \
+    X(JMP_IFNOT, 3)  /* JMP_IFNOT cond target */                                                   \
+    X(BR_TABLE, 3)   /* BR_TABLE index n, then n+1 targets (the last is the default) */          \
+    X(RET, 1)        /* results already in slots [0, nresults) */                                  \
+    X(CALL, 3)       /* CALL func argslot */                                                       \
+    X(CALL_INDIRECT, 5) /* CALL_INDIRECT type table argslot indexslot */                           \
+    X(COPY, 3)       /* COPY d s */                                                                \
+    X(SELECT, 5)     /* SELECT d a b cond */                                                       \
+    X(CONST32, 3)    /* CONST32 d value */                                                         \
+    X(CONST64, 4)    /* CONST64 d lo hi */                                                         \
+    X(GLOBAL_GET, 3) /* GLOBAL_GET d global */                                                     \
+    X(GLOBAL_SET, 3) /* GLOBAL_SET global s */                                                     \
+    X(REF_IS_NULL, 3)                                                                              \
+    X(REF_FUNC, 3)     /* REF_FUNC d func */                                                       \
+    X(TABLE_GET, 4)    /* TABLE_GET d table i */                                                   \
+    X(TABLE_SET, 4)    /* TABLE_SET table i v */                                                   \
+    X(TABLE_SIZE, 3)   /* TABLE_SIZE d table */                                                    \
+    X(TABLE_GROW, 5)   /* TABLE_GROW d table init n */                                             \
+    X(TABLE_FILL, 5)   /* TABLE_FILL table i v n */                                                \
+    X(TABLE_COPY, 6)   /* TABLE_COPY dst_table src_table d s n */                                  \
+    X(TABLE_INIT, 6)   /* TABLE_INIT table elem d s n */                                           \
+    X(ELEM_DROP, 2)                                                                                \
+    X(MEMORY_SIZE, 2)  /* MEMORY_SIZE d */                                                         \
+    X(MEMORY_GROW, 3)  /* MEMORY_GROW d n */                                                       \
+    X(MEMORY_FILL, 4)  /* MEMORY_FILL d v n */                                                     \
+    X(MEMORY_COPY, 4)  /* MEMORY_COPY d s n */                                                     \
+    X(MEMORY_INIT, 5)  /* MEMORY_INIT data d s n */                                                \
+    X(DATA_DROP, 2)                                                                                \
+    X(I32_LOAD, 4)                                                                                 \
+    X(I64_LOAD, 4)                                                                                 \
+    X(I32_LOAD8_S, 4)                                                                              \
+    X(I32_LOAD8_U, 4)                                                                              \
+    X(I32_LOAD16_S, 4)                                                                             \
+    X(I32_LOAD16_U, 4)                                                                             \
+    X(I64_LOAD8_S, 4)                                                                              \
+    X(I64_LOAD8_U, 4)                                                                              \
+    X(I64_LOAD16_S, 4)                                                                             \
+    X(I64_LOAD16_U, 4)                                                                             \
+    X(I64_LOAD32_S, 4)                                                                             \
+    X(I64_LOAD32_U, 4)                                                                             \
+    X(I32_STORE, 4)                                                                                \
+    X(I64_STORE, 4)                                                                                \
+    X(I32_STORE8, 4)                                                                               \
+    X(I32_STORE16, 4)                                                                              \
+    X(I64_STORE8, 4)                                                                               \
+    X(I64_STORE16, 4)                                                                              \
+    X(I64_STORE32, 4)                                                                              \
+    X(I32_TRUNC_SAT_F32_S, 3)                                                                      \
+    X(I32_TRUNC_SAT_F32_U, 3)                                                                      \
+    X(I32_TRUNC_SAT_F64_S, 3)                                                                      \
+    X(I32_TRUNC_SAT_F64_U, 3)                                                                      \
+    X(I64_TRUNC_SAT_F32_S, 3)                                                                      \
+    X(I64_TRUNC_SAT_F32_U, 3)                                                                      \
+    X(I64_TRUNC_SAT_F64_S, 3)                                                                      \
+    X(I64_TRUNC_SAT_F64_U, 3)
+
+/* Numeric ops, 0x45..0xc4 in order; U = unary (3 units), B = binary (4). */
+#define WA_NUMERIC_OPS(U, B)                                                                       \
+    U(I32_EQZ)                                                                                     \
+    B(I32_EQ) B(I32_NE) B(I32_LT_S) B(I32_LT_U) B(I32_GT_S) B(I32_GT_U) B(I32_LE_S) B(I32_LE_U)     \
+    B(I32_GE_S) B(I32_GE_U)                                                                        \
+    U(I64_EQZ)                                                                                     \
+    B(I64_EQ) B(I64_NE) B(I64_LT_S) B(I64_LT_U) B(I64_GT_S) B(I64_GT_U) B(I64_LE_S) B(I64_LE_U)     \
+    B(I64_GE_S) B(I64_GE_U)                                                                        \
+    B(F32_EQ) B(F32_NE) B(F32_LT) B(F32_GT) B(F32_LE) B(F32_GE)                                    \
+    B(F64_EQ) B(F64_NE) B(F64_LT) B(F64_GT) B(F64_LE) B(F64_GE)                                    \
+    U(I32_CLZ) U(I32_CTZ) U(I32_POPCNT)                                                            \
+    B(I32_ADD) B(I32_SUB) B(I32_MUL) B(I32_DIV_S) B(I32_DIV_U) B(I32_REM_S) B(I32_REM_U)           \
+    B(I32_AND) B(I32_OR) B(I32_XOR) B(I32_SHL) B(I32_SHR_S) B(I32_SHR_U) B(I32_ROTL) B(I32_ROTR)   \
+    U(I64_CLZ) U(I64_CTZ) U(I64_POPCNT)                                                            \
+    B(I64_ADD) B(I64_SUB) B(I64_MUL) B(I64_DIV_S) B(I64_DIV_U) B(I64_REM_S) B(I64_REM_U)           \
+    B(I64_AND) B(I64_OR) B(I64_XOR) B(I64_SHL) B(I64_SHR_S) B(I64_SHR_U) B(I64_ROTL) B(I64_ROTR)   \
+    U(F32_ABS) U(F32_NEG) U(F32_CEIL) U(F32_FLOOR) U(F32_TRUNC) U(F32_NEAREST) U(F32_SQRT)         \
+    B(F32_ADD) B(F32_SUB) B(F32_MUL) B(F32_DIV) B(F32_MIN) B(F32_MAX) B(F32_COPYSIGN)              \
+    U(F64_ABS) U(F64_NEG) U(F64_CEIL) U(F64_FLOOR) U(F64_TRUNC) U(F64_NEAREST) U(F64_SQRT)         \
+    B(F64_ADD) B(F64_SUB) B(F64_MUL) B(F64_DIV) B(F64_MIN) B(F64_MAX) B(F64_COPYSIGN)              \
+    U(I32_WRAP_I64)                                                                                \
+    U(I32_TRUNC_F32_S) U(I32_TRUNC_F32_U) U(I32_TRUNC_F64_S) U(I32_TRUNC_F64_U)                    \
+    U(I64_EXTEND_I32_S) U(I64_EXTEND_I32_U)                                                        \
+    U(I64_TRUNC_F32_S) U(I64_TRUNC_F32_U) U(I64_TRUNC_F64_S) U(I64_TRUNC_F64_U)                    \
+    U(F32_CONVERT_I32_S) U(F32_CONVERT_I32_U) U(F32_CONVERT_I64_S) U(F32_CONVERT_I64_U)            \
+    U(F32_DEMOTE_F64)                                                                              \
+    U(F64_CONVERT_I32_S) U(F64_CONVERT_I32_U) U(F64_CONVERT_I64_S) U(F64_CONVERT_I64_U)            \
+    U(F64_PROMOTE_F32)                                                                             \
+    U(I32_REINTERPRET_F32) U(I64_REINTERPRET_F64) U(F32_REINTERPRET_I32) U(F64_REINTERPRET_I64)    \
+    U(I32_EXTEND8_S) U(I32_EXTEND16_S) U(I64_EXTEND8_S) U(I64_EXTEND16_S) U(I64_EXTEND32_S)
+
+typedef enum wa_op {
+#define WA_X(name, len) WA_OP_##name,
+#define WA_U(name) WA_OP_##name,
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_OP_COUNT_
+#undef WA_X
+#undef WA_U
+} wa_op;
+
+#define WA_OP_NUMERIC_FIRST WA_OP_I32_EQZ /* = WebAssembly opcode 0x45 */
+
+extern const uint8_t wa_op_len[WA_OP_COUNT_];
+
+typedef struct wa_code {
+    uint32_t *ops;
+    uint32_t nops;
+    uint32_t nparams, nresults;
+    uint32_t nlocals;    /* params + declared locals */
+    uint32_t frame_size; /* nlocals + maximum operand stack height; >= nresults */
+} wa_code;
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * instance.h: runtime objects (functions, tables, memories, globals,
+ * instances) shared by instance.c (creation, linking) and interp.c.
+ *
+ * An instance refers to its functions, tables, memories and globals through
+ * pointer arrays, because imported ones belong to someone else. Its defined
+ * ones are allocated with it and freed with it.
+ *
+ * Execution state (value stack, call frames, fuel, interrupt flag) lives in
+ * the instance that wa_call was given: a call into a function imported from
+ * another instance keeps running on the caller's stack and fuel.
+ */
+#ifndef WA_INSTANCE_H
+#define WA_INSTANCE_H
+
+#include <stdatomic.h>
+
+#include "code.h"
+
+struct wa_func {
+    const wa_functype *type;
+    wa_instance *inst;    /* wasm functions: the defining instance */
+    const wa_code *code;  /* wasm functions; NULL for host functions */
+    wa_host_fn host;
+    void *env;
+    uint32_t index;       /* function index in its module */
+    wa_functype own_type; /* host functions: a private copy of the type */
+};
+
+struct wa_table {
+    wa_tabletype type; /* lim.min is the current size */
+    uint32_t size;
+    void **elems;
+};
+
+struct wa_memory {
+    uint8_t *data;
+    uint64_t size;      /* bytes = pages * WA_PAGE_SIZE */
+    uint32_t pages;
+    uint32_t max_pages; /* the type's maximum, or 65536 */
+    bool has_max;
+    uint32_t cap_pages; /* the embedder's cap (wa_config), <= max_pages */
+};
+
+struct wa_global {
+    wa_globaltype type;
+    wa_val val;
+};
+
+/* A suspended caller, saved when a wasm function calls another. */
+typedef struct wa_frame {
+    const uint32_t *pc;
+    wa_val *fp;
+    wa_func *func;
+} wa_frame;
+
+struct wa_instance {
+    const wa_module *m;
+    wa_func **funcs;     /* m->nfuncs */
+    wa_table **tables;   /* m->ntables */
+    wa_memory *mem0;     /* memory 0 or NULL */
+    wa_global **globals; /* m->nglobals */
+    wa_func *own_funcs;  /* the defined functions */
+    wa_table *own_tables;
+    wa_memory *own_mem;
+    wa_global *own_globals;
+    void ***elem_refs;    /* per element segment: resolved references */
+    uint32_t *elem_len;   /* 0 once dropped */
+    uint8_t *data_dropped;
+
+    /* Execution state. */
+    wa_val *stack, *stack_end;
+    wa_frame *frames;
+    uint32_t max_depth, depth;
+    bool running;
+    int64_t fuel;
+    atomic_int interrupt;
+    char trap_msg[200];
+    void *userdata;
+};
+
+/* Runs f with its arguments at fp[0..); results land in fp[0..). */
+wa_trap wa_interp_run(wa_instance *inst, wa_func *f, wa_val *fp);
+
+/* Shared by the interpreter and instantiation: the spec's table.init and
+ * memory.init, with its bounds checks (a trap leaves nothing written). */
+wa_trap wa_table_init_from(wa_table *t, void *const *refs, uint32_t nrefs, uint32_t d, uint32_t s,
+                           uint32_t n);
+/* table.grow: returns the old size, or -1 past the maximum (or out of memory). */
+int64_t wa_table_grow(wa_table *t, uint32_t n, void *init);
+bool wa_functype_equal(const wa_functype *a, const wa_functype *b);
+
+#endif

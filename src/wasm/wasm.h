@@ -1,0 +1,292 @@
+/*
+ * wasm.h: the engine's embedding API, used by the rest of wactor.
+ *
+ * The engine knows nothing of actors. It turns bytes into an immutable,
+ * shareable module (decode, validate, translate: all at load time), and a
+ * module into any number of instances. An instance owns its memory, tables,
+ * globals and a private execution stack; it is run by one thread at a time,
+ * while the module behind it may be shared by every thread.
+ *
+ * Ownership: every _new or _load function has a matching *_free. On failure a function
+ * returns NULL (or a non-zero code) and owns nothing of what it was given.
+ *
+ * Values cross the API as wa_val: i32/i64 as unsigned bits, f32/f64 as their
+ * IEEE bits (NaN payloads are preserved), funcref as a wa_func pointer,
+ * externref as an opaque host pointer; NULL is the null reference.
+ */
+#ifndef WA_WASM_H
+#define WA_WASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- values and types --------------------------------------------------- */
+
+typedef enum wa_valtype {
+    WA_I32 = 0x7f,
+    WA_I64 = 0x7e,
+    WA_F32 = 0x7d,
+    WA_F64 = 0x7c,
+    WA_V128 = 0x7b, /* reserved: SIMD is not implemented yet */
+    WA_FUNCREF = 0x70,
+    WA_EXTERNREF = 0x6f,
+} wa_valtype;
+
+typedef union wa_val {
+    uint32_t i32;
+    uint64_t i64;
+    float f32;
+    double f64;
+    void *ref; /* funcref: wa_func *; externref: host pointer; NULL = null */
+} wa_val;
+
+typedef enum wa_externkind {
+    WA_EXTERN_FUNC = 0,
+    WA_EXTERN_TABLE = 1,
+    WA_EXTERN_MEMORY = 2,
+    WA_EXTERN_GLOBAL = 3,
+} wa_externkind;
+
+/* A function type; params[0..nparams) then results[0..nresults) in types. */
+typedef struct wa_functype {
+    uint32_t nparams, nresults;
+    const uint8_t *types; /* wa_valtype values */
+} wa_functype;
+
+#define WA_PAGE_SIZE 65536u
+#define WA_MAX_PAGES 65536u
+
+/* ---- errors and traps --------------------------------------------------- */
+
+/* Load (decode/validate/translate) and link errors. */
+#define WA_ERR_LIST(X)                                                                             \
+    X(OK, "ok")                                                                                    \
+    X(MALFORMED, "malformed module")                                                               \
+    X(INVALID, "invalid module")                                                                   \
+    X(UNLINKABLE, "unlinkable")                                                                    \
+    X(UNINSTANTIABLE, "instantiation trapped")                                                     \
+    X(LIMIT, "implementation limit exceeded")                                                      \
+    X(NOMEM, "out of memory")
+
+typedef enum wa_errkind {
+#define WA_X(name, msg) WA_ERR_##name,
+    WA_ERR_LIST(WA_X)
+#undef WA_X
+} wa_errkind;
+
+/* Filled by load and instantiate. For load errors, section is the section id
+ * (0..12, or -1 outside any section) and offset the byte offset in the input
+ * where the problem was found. */
+typedef struct wa_instance wa_instance;
+
+typedef struct wa_error {
+    wa_errkind kind;
+    int section;
+    size_t offset;
+    char msg[240];
+    wa_instance *partial; /* see wa_config.keep_failed; owned by the caller */
+} wa_error;
+
+const char *wa_errkind_name(wa_errkind k);
+
+/* Traps: what ends a call abnormally. Messages follow the spec's wording. */
+#define WA_TRAP_LIST(X)                                                                            \
+    X(NONE, "no trap")                                                                             \
+    X(UNREACHABLE, "unreachable")                                                                  \
+    X(MEM_OOB, "out of bounds memory access")                                                      \
+    X(TABLE_OOB, "out of bounds table access")                                                     \
+    X(UNDEFINED_ELEMENT, "undefined element")                                                      \
+    X(UNINITIALIZED_ELEMENT, "uninitialized element")                                              \
+    X(INDIRECT_MISMATCH, "indirect call type mismatch")                                            \
+    X(DIV_ZERO, "integer divide by zero")                                                          \
+    X(INT_OVERFLOW, "integer overflow")                                                            \
+    X(INVALID_CONVERSION, "invalid conversion to integer")                                         \
+    X(STACK_EXHAUSTED, "call stack exhausted")                                                     \
+    X(FUEL, "fuel exhausted")                                                                      \
+    X(INTERRUPTED, "interrupted")                                                                  \
+    X(EXIT, "exit")  /* a host function asked to end the call (e.g. proc_exit) */                \
+    X(HOST, "host error")                                                                          \
+    X(BAD_CALL, "bad call") /* wrong arguments given to wa_call */
+
+typedef enum wa_trap {
+#define WA_X(name, msg) WA_TRAP_##name,
+    WA_TRAP_LIST(WA_X)
+#undef WA_X
+} wa_trap;
+
+const char *wa_trap_name(wa_trap t);    /* "MEM_OOB" */
+const char *wa_trap_message(wa_trap t); /* "out of bounds memory access" */
+
+/* ---- modules ------------------------------------------------------------ */
+
+typedef struct wa_module wa_module;
+
+/* Decodes, validates and translates. The bytes are copied; the caller keeps
+ * ownership of its buffer. Returns NULL and fills err on failure. */
+wa_module *wa_module_load(const uint8_t *bytes, size_t len, wa_error *err);
+void wa_module_free(wa_module *m);
+
+/* Describing a module (for linking, `wactor inspect`, and tests). Names are
+ * (pointer, length) pairs into the module: they may contain NUL bytes. */
+typedef struct wa_name {
+    const char *ptr;
+    uint32_t len;
+} wa_name;
+
+typedef struct wa_limits {
+    uint32_t min, max;
+    bool has_max;
+} wa_limits;
+
+typedef struct wa_tabletype {
+    uint8_t elem; /* WA_FUNCREF or WA_EXTERNREF */
+    wa_limits lim;
+} wa_tabletype;
+
+typedef struct wa_globaltype {
+    uint8_t type; /* wa_valtype */
+    bool mut;
+} wa_globaltype;
+
+typedef struct wa_externtype {
+    wa_externkind kind;
+    union {
+        const wa_functype *func;
+        wa_tabletype table;
+        wa_limits memory;
+        wa_globaltype global;
+    } u;
+} wa_externtype;
+
+uint32_t wa_module_num_imports(const wa_module *m);
+void wa_module_import(const wa_module *m, uint32_t i, wa_name *module, wa_name *field,
+                      wa_externtype *type);
+uint32_t wa_module_num_exports(const wa_module *m);
+void wa_module_export(const wa_module *m, uint32_t i, wa_name *name, wa_externtype *type);
+/* Looks up an export by name; returns its position for wa_module_export or -1. */
+int64_t wa_module_find_export(const wa_module *m, const char *name, size_t len);
+/* Custom sections, in order of appearance. */
+uint32_t wa_module_num_customs(const wa_module *m);
+void wa_module_custom(const wa_module *m, uint32_t i, wa_name *name, const uint8_t **data,
+                      uint32_t *len);
+/* Name of function index `func` from the "name" custom section, if present. */
+bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out);
+
+/* ---- runtime objects ---------------------------------------------------- */
+
+typedef struct wa_instance wa_instance;
+typedef struct wa_func wa_func;
+typedef struct wa_table wa_table;
+typedef struct wa_memory wa_memory;
+typedef struct wa_global wa_global;
+
+/* A host function reads its arguments from io[0..nparams) and writes its
+ * results to io[0..nresults). `caller` is the instance whose code made the
+ * call (its memory is what guest pointers refer to). Return WA_TRAP_NONE, or a
+ * trap to end the whole call (then wa_instance_set_trap_message may explain). */
+typedef wa_trap (*wa_host_fn)(wa_instance *caller, void *env, wa_val *io);
+
+/* Host objects that can be imported. The type is copied. */
+wa_func *wa_func_new_host(const wa_functype *type, wa_host_fn fn, void *env);
+void wa_func_free(wa_func *f); /* host functions only */
+const wa_functype *wa_func_type(const wa_func *f);
+
+wa_table *wa_table_new(wa_tabletype type);
+void wa_table_free(wa_table *t);
+wa_memory *wa_memory_new(wa_limits lim);
+void wa_memory_free(wa_memory *mem);
+wa_global *wa_global_new(wa_globaltype type, wa_val v);
+void wa_global_free(wa_global *g);
+wa_val wa_global_get(const wa_global *g);
+wa_globaltype wa_global_type(const wa_global *g);
+
+typedef struct wa_extern {
+    wa_externkind kind;
+    union {
+        wa_func *func;
+        wa_table *table;
+        wa_memory *memory;
+        wa_global *global;
+    } u;
+} wa_extern;
+
+/* ---- instances ---------------------------------------------------------- */
+
+typedef struct wa_config {
+    uint32_t max_memory_pages; /* memory.grow past it returns -1; 0 = 65536 */
+    uint32_t max_call_depth;   /* deeper calls trap STACK_EXHAUSTED; 0 = default */
+    /* When a segment or the start function traps, hand the half-made
+     * instance to the caller in wa_error.partial instead of freeing it:
+     * functions it already stored into imported tables stay callable (spec
+     * semantics), and the caller frees it once those tables are gone. */
+    bool keep_failed;
+} wa_config;
+
+#define WA_DEFAULT_CALL_DEPTH 10000u
+
+/* Links imports[i] to the module's i-th import (exact type matching per the
+ * spec), then allocates memories, tables and globals, applies element and
+ * data segments and runs the start function. Imported objects are borrowed:
+ * they must outlive the instance. On failure returns NULL and fills err
+ * (UNLINKABLE, UNINSTANTIABLE with the trap message, LIMIT or NOMEM). When
+ * a segment or the start function traps, writes already made to imported
+ * tables and memories stay, as the spec requires. */
+wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32_t nimports,
+                            const wa_config *cfg, wa_error *err);
+void wa_instance_free(wa_instance *inst);
+const wa_module *wa_instance_module(const wa_instance *inst);
+
+/* The export named (name, len), or false if there is none of that name. */
+bool wa_instance_export(wa_instance *inst, const char *name, size_t len, wa_extern *out);
+
+/* Calls f (a function of this instance, imported into it, or a host
+ * function) with args[0..nparams) and stores results[0..nresults). Returns
+ * WA_TRAP_NONE or the trap; after a trap the instance remains usable. Not
+ * reentrant: a host function must not call back into the same instance. */
+wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *results);
+
+/* Details of the last trap of this instance: a message with the function
+ * index where it happened, or the message a host function set. */
+const char *wa_instance_trap_message(const wa_instance *inst);
+void wa_instance_set_trap_message(wa_instance *inst, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Embedder data, e.g. the WASI context or the actor that owns the instance. */
+void wa_instance_set_userdata(wa_instance *inst, void *p);
+void *wa_instance_userdata(const wa_instance *inst);
+
+/* Fuel: every executed block costs one unit per instruction it holds,
+ * charged at function entry and at loop headers; running out traps FUEL.
+ * WA_FUEL_UNLIMITED (the default) turns metering off. */
+#define WA_FUEL_UNLIMITED INT64_MAX
+void wa_instance_set_fuel(wa_instance *inst, int64_t fuel);
+int64_t wa_instance_fuel(const wa_instance *inst);
+
+/* Asks the running call to stop: from any thread, at any time. The call traps
+ * INTERRUPTED at its next loop header or call. The flag stays set until
+ * wa_instance_clear_interrupt, so a call that starts later stops at once. */
+void wa_instance_interrupt(wa_instance *inst);
+void wa_instance_clear_interrupt(wa_instance *inst);
+
+/* ---- guest memory: every access is bounds-checked ----------------------- */
+
+/* Memory 0 of the instance (defined or imported), or NULL. */
+wa_memory *wa_instance_memory(wa_instance *inst);
+uint64_t wa_memory_size(const wa_memory *mem); /* bytes */
+uint32_t wa_memory_pages(const wa_memory *mem);
+/* Grows by delta pages; returns the old page count or -1. */
+int64_t wa_memory_grow(wa_memory *mem, uint32_t delta);
+
+/* A pointer to [off, off+len) if that range lies inside the memory, else
+ * NULL. Valid until the memory grows (any call into the guest may grow it). */
+uint8_t *wa_memory_range(wa_memory *mem, uint64_t off, uint64_t len);
+/* Copy in and out; false (and nothing copied) if the range is outside. */
+bool wa_memory_read(wa_memory *mem, uint64_t off, void *dst, uint64_t len);
+bool wa_memory_write(wa_memory *mem, uint64_t off, const void *src, uint64_t len);
+
+/* Tables (for the spec runner and for tests). */
+uint32_t wa_table_size(const wa_table *t);
+bool wa_table_get(const wa_table *t, uint32_t i, wa_val *out);
+
+#endif
