@@ -13,10 +13,11 @@
  *   instructions are decoded and validated by code.c in one pass.
  * - Constant expressions are exactly one constant instruction and `end`.
  *   Some wrong expressions (`i32.add`, two constants, an empty one) are valid
- *   binary but invalid modules; as we cannot find where such an expression
- *   ends without decoding arbitrary code, we record the first such INVALID
- *   error, skip the rest of that section, and keep decoding: a MALFORMED error
- *   anywhere still wins, as in the spec where decoding precedes validation.
+ *   binary but invalid modules: we record the first such INVALID error and
+ *   keep decoding, so that a MALFORMED error anywhere still wins, as in the
+ *   spec where decoding precedes validation. After a non-constant
+ *   instruction we cannot find where the expression ends without decoding
+ *   arbitrary code, so the rest of that section is skipped.
  * - Messages follow the reference interpreter's wording where the spec tests
  *   name them; runners compare only the error kind.
  */
@@ -39,30 +40,38 @@ typedef struct dec {
 
 /* ---- errors ------------------------------------------------------------- */
 
-static size_t pos(const dec *d) { return (size_t)(d->r.p - d->m->bytes); }
+static size_t pos(const dec *d)
+{
+    return (size_t)(d->r.p - d->m->bytes);
+}
 
-static bool fail(dec *d, const char *msg) {
+static bool fail(dec *d, const char *msg)
+{
     return wa_fail(d->err, WA_ERR_MALFORMED, d->sec, pos(d), "%s", msg);
 }
 
-static bool fail_read(dec *d) {
+static bool fail_read(dec *d)
+{
     /* The reference interpreter tells the end of a section from the end of input. */
     if (d->r.error == WA_READ_END && d->sec >= 0)
         return fail(d, "unexpected end of section or function");
     return fail(d, wa_read_error_message(&d->r));
 }
 
-static bool fail_nomem(dec *d) {
+static bool fail_nomem(dec *d)
+{
     return wa_fail(d->err, WA_ERR_NOMEM, d->sec, pos(d), "out of memory");
 }
 
-static bool fail_limit(dec *d, const char *what, uint64_t n, uint32_t max) {
+static bool fail_limit(dec *d, const char *what, uint64_t n, uint32_t max)
+{
     return wa_fail(d->err, WA_ERR_LIMIT, d->sec, pos(d), "too many %s: %llu (limit %u)", what,
                    (unsigned long long)n, max);
 }
 
 /* Records an INVALID error found while decoding (see the design note). */
-static void record_invalid(dec *d, size_t offset, const char *msg) {
+static void record_invalid(dec *d, size_t offset, const char *msg)
+{
     if (!d->has_invalid) {
         wa_fail(&d->invalid, WA_ERR_INVALID, d->sec, offset, "%s", msg);
         d->has_invalid = true;
@@ -70,7 +79,8 @@ static void record_invalid(dec *d, size_t offset, const char *msg) {
 }
 
 /* The same, where the reader is lost: stops the current section parser. */
-static bool defer_invalid(dec *d, size_t offset, const char *msg) {
+static bool defer_invalid(dec *d, size_t offset, const char *msg)
+{
     record_invalid(d, offset, msg);
     d->skip = true;
     return false;
@@ -78,13 +88,23 @@ static bool defer_invalid(dec *d, size_t offset, const char *msg) {
 
 /* ---- primitive reads ---------------------------------------------------- */
 
-static size_t left(const dec *d) { return (size_t)(d->r.end - d->r.p); }
+static size_t left(const dec *d)
+{
+    return (size_t)(d->r.end - d->r.p);
+}
 
-static bool rd_u8(dec *d, uint8_t *v) { return wa_read_u8(&d->r, v) || fail_read(d); }
-static bool rd_u32(dec *d, uint32_t *v) { return wa_read_u32(&d->r, v) || fail_read(d); }
+static bool rd_u8(dec *d, uint8_t *v)
+{
+    return wa_read_u8(&d->r, v) || fail_read(d);
+}
+static bool rd_u32(dec *d, uint32_t *v)
+{
+    return wa_read_u32(&d->r, v) || fail_read(d);
+}
 
 /* A vector length whose elements take at least `minsize` bytes each. */
-static bool rd_count(dec *d, uint32_t *n, size_t minsize) {
+static bool rd_count(dec *d, uint32_t *n, size_t minsize)
+{
     if (!rd_u32(d, n))
         return false;
     if ((uint64_t)*n * minsize > left(d))
@@ -92,7 +112,8 @@ static bool rd_count(dec *d, uint32_t *n, size_t minsize) {
     return true;
 }
 
-static bool rd_name(dec *d, wa_name *out) {
+static bool rd_name(dec *d, wa_name *out)
+{
     uint32_t len;
     const uint8_t *s;
     if (!rd_u32(d, &len))
@@ -108,7 +129,8 @@ static bool rd_name(dec *d, wa_name *out) {
     return true;
 }
 
-static bool rd_valtype(dec *d, uint8_t *t) {
+static bool rd_valtype(dec *d, uint8_t *t)
+{
     if (!rd_u8(d, t))
         return false;
     if (wa_is_numtype(*t) || wa_is_reftype(*t))
@@ -117,7 +139,8 @@ static bool rd_valtype(dec *d, uint8_t *t) {
     return fail(d, "malformed value type");
 }
 
-static bool rd_reftype(dec *d, uint8_t *t) {
+static bool rd_reftype(dec *d, uint8_t *t)
+{
     if (!rd_u8(d, t))
         return false;
     if (wa_is_reftype(*t))
@@ -128,7 +151,8 @@ static bool rd_reftype(dec *d, uint8_t *t) {
 
 /* The limits flag is a 1-bit LEB128 in the reference interpreter, hence its
  * two messages; 2 and 3 (shared memories) are not WebAssembly 2.0. */
-static bool rd_limits(dec *d, wa_limits *l) {
+static bool rd_limits(dec *d, wa_limits *l)
+{
     uint8_t flag;
     if (!rd_u8(d, &flag))
         return false;
@@ -141,7 +165,8 @@ static bool rd_limits(dec *d, wa_limits *l) {
     return rd_u32(d, &l->min) && (!l->has_max || rd_u32(d, &l->max));
 }
 
-static bool rd_globaltype(dec *d, wa_globaltype *g) {
+static bool rd_globaltype(dec *d, wa_globaltype *g)
+{
     uint8_t mut;
     if (!rd_valtype(d, &g->type) || !rd_u8(d, &mut))
         return false;
@@ -154,7 +179,8 @@ static bool rd_globaltype(dec *d, wa_globaltype *g) {
 }
 
 /* Grows *arr from `have` to have+add elements, zeroing the new ones. */
-static bool extend(dec *d, void **arr, uint32_t have, uint32_t add, size_t size) {
+static bool extend(dec *d, void **arr, uint32_t have, uint32_t add, size_t size)
+{
     size_t total = (size_t)have + add;
     if (total > SIZE_MAX / size)
         return fail_nomem(d);
@@ -166,7 +192,8 @@ static bool extend(dec *d, void **arr, uint32_t have, uint32_t add, size_t size)
     return true;
 }
 
-static void *alloc_array(dec *d, size_t n, size_t size) {
+static void *alloc_array(dec *d, size_t n, size_t size)
+{
     void *p = calloc(n ? n : 1, size);
     if (!p)
         fail_nomem(d);
@@ -178,17 +205,20 @@ static void *alloc_array(dec *d, size_t n, size_t size) {
 /* Opcodes of WebAssembly 2.0 without SIMD. An unknown byte where a constant
  * expression is expected is malformed ("illegal opcode"); a known but
  * non-constant one makes the module invalid. */
-static bool known_opcode(uint8_t op) {
+static bool known_opcode(uint8_t op)
+{
     return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) ||
-           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) ||
-           (op >= 0xd0 && op <= 0xd2) || op == 0xfc;
+           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
+           op == 0xfc;
 }
 
-static bool is_const_opcode(uint8_t op) {
+static bool is_const_opcode(uint8_t op)
+{
     return (op >= 0x41 && op <= 0x44) || op == 0xd0 || op == 0xd2 || op == 0x23;
 }
 
-static bool not_const(dec *d, uint8_t op, size_t offset) {
+static bool not_const(dec *d, uint8_t op, size_t offset)
+{
     d->r.p--;
     if (!known_opcode(op))
         return fail(d, "illegal opcode");
@@ -196,7 +226,8 @@ static bool not_const(dec *d, uint8_t op, size_t offset) {
 }
 
 /* Little-endian bytes to an integer, whatever the host's byte order. */
-static uint64_t load_le(const uint8_t *p, unsigned n) {
+static uint64_t load_le(const uint8_t *p, unsigned n)
+{
     uint64_t v = 0;
     for (unsigned i = n; i-- > 0;)
         v = v << 8 | p[i];
@@ -204,7 +235,8 @@ static uint64_t load_le(const uint8_t *p, unsigned n) {
 }
 
 /* The immediate of constant instruction op (is_const_opcode(op)). */
-static bool rd_const_imm(dec *d, uint8_t op, wa_constexpr *ce) {
+static bool rd_const_imm(dec *d, uint8_t op, wa_constexpr *ce)
+{
     const uint8_t *bytes;
     ce->op = op;
     ce->value.i64 = 0;
@@ -244,7 +276,8 @@ static bool rd_const_imm(dec *d, uint8_t op, wa_constexpr *ce) {
  * constant instructions decode fine but leave the wrong stack ("type
  * mismatch"); the reference interpreter checks that every instruction is
  * constant before that, so we read on while they are. */
-static bool rd_constexpr(dec *d, wa_constexpr *ce) {
+static bool rd_constexpr(dec *d, wa_constexpr *ce)
+{
     uint8_t op;
     ce->offset = pos(d);
     if (!rd_u8(d, &op))
@@ -275,7 +308,8 @@ static bool rd_constexpr(dec *d, wa_constexpr *ce) {
 
 /* ---- sections ----------------------------------------------------------- */
 
-static bool sec_custom(dec *d) {
+static bool sec_custom(dec *d)
+{
     wa_module *m = d->m;
     wa_name name;
     if (!rd_name(d, &name))
@@ -287,7 +321,8 @@ static bool sec_custom(dec *d) {
     return true;
 }
 
-static bool rd_valtypes(dec *d, uint32_t *n, uint8_t *store) {
+static bool rd_valtypes(dec *d, uint32_t *n, uint8_t *store)
+{
     if (!rd_count(d, n, 1))
         return false;
     for (uint32_t i = 0; i < *n; i++)
@@ -296,7 +331,8 @@ static bool rd_valtypes(dec *d, uint32_t *n, uint8_t *store) {
     return true;
 }
 
-static bool sec_type(dec *d) {
+static bool sec_type(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 3))
@@ -332,7 +368,8 @@ static bool sec_type(dec *d) {
     return true;
 }
 
-static bool rd_import_desc(dec *d, wa_import *im) {
+static bool rd_import_desc(dec *d, wa_import *im)
+{
     wa_module *m = d->m;
     uint8_t kind;
     if (!rd_u8(d, &kind))
@@ -359,7 +396,8 @@ static bool rd_import_desc(dec *d, wa_import *im) {
     }
 }
 
-static bool sec_import(dec *d) {
+static bool sec_import(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 4))
@@ -391,7 +429,8 @@ static bool sec_import(dec *d) {
     return true;
 }
 
-static bool sec_function(dec *d) {
+static bool sec_function(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 1))
@@ -407,11 +446,11 @@ static bool sec_function(dec *d) {
     return true;
 }
 
-static bool sec_table(dec *d) {
+static bool sec_table(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, 3) ||
-        !extend(d, (void **)&m->tables, m->ntables, n, sizeof *m->tables))
+    if (!rd_count(d, &n, 3) || !extend(d, (void **)&m->tables, m->ntables, n, sizeof *m->tables))
         return false;
     for (uint32_t i = 0; i < n; i++) {
         wa_tabletype *t = &m->tables[m->ntables++];
@@ -421,7 +460,8 @@ static bool sec_table(dec *d) {
     return true;
 }
 
-static bool sec_memory(dec *d) {
+static bool sec_memory(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 2) || !extend(d, (void **)&m->mems, m->nmems, n, sizeof *m->mems))
@@ -432,11 +472,11 @@ static bool sec_memory(dec *d) {
     return true;
 }
 
-static bool sec_global(dec *d) {
+static bool sec_global(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, 3) ||
-        !extend(d, (void **)&m->globals, m->nglobals, n, sizeof *m->globals))
+    if (!rd_count(d, &n, 3) || !extend(d, (void **)&m->globals, m->nglobals, n, sizeof *m->globals))
         return false;
     for (uint32_t i = 0; i < n; i++) {
         wa_globaldecl *g = &m->globals[m->nglobals++];
@@ -446,7 +486,8 @@ static bool sec_global(dec *d) {
     return true;
 }
 
-static bool sec_export(dec *d) {
+static bool sec_export(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 3))
@@ -471,14 +512,16 @@ static bool sec_export(dec *d) {
     return true;
 }
 
-static bool sec_start(dec *d) {
+static bool sec_start(dec *d)
+{
     d->m->has_start = true;
     return rd_u32(d, &d->m->start);
 }
 
 /* Element segment flags (bit 0: passive or declarative; bit 1: explicit table
  * index when active, declarative when not; bit 2: items are expressions). */
-static bool rd_elem_header(dec *d, wa_elemseg *s, uint32_t flags) {
+static bool rd_elem_header(dec *d, wa_elemseg *s, uint32_t flags)
+{
     s->reftype = WA_FUNCREF;
     s->mode = !(flags & 1) ? WA_SEG_ACTIVE : (flags & 2) ? WA_SEG_DECLARATIVE : WA_SEG_PASSIVE;
     if (s->mode == WA_SEG_ACTIVE) {
@@ -501,14 +544,15 @@ static bool rd_elem_header(dec *d, wa_elemseg *s, uint32_t flags) {
     return true;
 }
 
-static bool rd_elem(dec *d, wa_elemseg *s) {
+static bool rd_elem(dec *d, wa_elemseg *s)
+{
     uint32_t flags;
     if (!rd_u32(d, &flags))
         return false;
     if (flags > 7)
         return fail(d, "malformed elements segment kind");
     bool exprs = flags & 4;
-    if (!rd_elem_header(d, s, flags) || !rd_count(d, &s->count, exprs ? 2 : 1))
+    if (!rd_elem_header(d, s, flags) || !rd_count(d, &s->count, 1))
         return false;
     s->items = alloc_array(d, s->count, sizeof *s->items);
     if (!s->items)
@@ -528,7 +572,8 @@ static bool rd_elem(dec *d, wa_elemseg *s) {
     return true;
 }
 
-static bool sec_element(dec *d) {
+static bool sec_element(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 3))
@@ -547,7 +592,8 @@ static bool sec_element(dec *d) {
 
 /* Locals are declared in runs (count, type). Their sum is checked before
  * anything is allocated: two runs of 2^31 must not wrap around. */
-static bool rd_locals(dec *d, wa_funcdecl *f) {
+static bool rd_locals(dec *d, wa_funcdecl *f)
+{
     const wa_module *m = d->m;
     uint32_t nparams = f->type < m->ntypes ? m->types[f->type].nparams : 0;
     uint32_t nruns;
@@ -582,7 +628,8 @@ static bool rd_locals(dec *d, wa_funcdecl *f) {
     return true;
 }
 
-static bool rd_body(dec *d, wa_funcdecl *f) {
+static bool rd_body(dec *d, wa_funcdecl *f)
+{
     uint32_t size;
     const uint8_t *body;
     if (!rd_u32(d, &size))
@@ -604,7 +651,8 @@ static bool rd_body(dec *d, wa_funcdecl *f) {
     return true;
 }
 
-static bool sec_code(dec *d) {
+static bool sec_code(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_u32(d, &n))
@@ -618,7 +666,8 @@ static bool sec_code(dec *d) {
     return true;
 }
 
-static bool rd_data(dec *d, wa_dataseg *s) {
+static bool rd_data(dec *d, wa_dataseg *s)
+{
     uint32_t flags, len;
     if (!rd_u32(d, &flags))
         return false;
@@ -637,7 +686,8 @@ static bool rd_data(dec *d, wa_dataseg *s) {
     return true;
 }
 
-static bool sec_data(dec *d) {
+static bool sec_data(dec *d)
+{
     wa_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n, 2))
@@ -654,7 +704,8 @@ static bool sec_data(dec *d) {
     return true;
 }
 
-static bool sec_datacount(dec *d) {
+static bool sec_datacount(dec *d)
+{
     d->m->has_datacount = true;
     return rd_u32(d, &d->m->datacount);
 }
@@ -664,15 +715,16 @@ static bool sec_datacount(dec *d) {
 typedef bool (*section_parser)(dec *d);
 
 static const section_parser parsers[13] = {
-    sec_custom, sec_type,   sec_import, sec_function, sec_table, sec_memory,   sec_global,
-    sec_export, sec_start, sec_element, sec_code,    sec_data,  sec_datacount,
+    sec_custom, sec_type,  sec_import,  sec_function, sec_table, sec_memory,    sec_global,
+    sec_export, sec_start, sec_element, sec_code,     sec_data,  sec_datacount,
 };
 
 /* Position of each section id in the required order (datacount sits between
  * element and code); custom sections may appear anywhere. */
 static const uint8_t section_rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
 
-static bool rd_header(dec *d) {
+static bool rd_header(dec *d)
+{
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6d};
     static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
     const uint8_t *p;
@@ -688,7 +740,8 @@ static bool rd_header(dec *d) {
 }
 
 /* Reads one section header and runs its parser over exactly its bytes. */
-static bool rd_section(dec *d, uint8_t *last_rank) {
+static bool rd_section(dec *d, uint8_t *last_rank)
+{
     uint8_t id;
     uint32_t size;
     if (!rd_u8(d, &id))
@@ -724,7 +777,8 @@ static bool rd_section(dec *d, uint8_t *last_rank) {
     return true;
 }
 
-static bool check_counts(dec *d) {
+static bool check_counts(dec *d)
+{
     const wa_module *m = d->m;
     if (!d->has_code && d->nfuncdecls != 0)
         return fail(d, "function and code section have inconsistent lengths");
@@ -733,7 +787,8 @@ static bool check_counts(dec *d) {
     return true;
 }
 
-bool wa_decode(wa_module *m, wa_error *err) {
+bool wa_decode(wa_module *m, wa_error *err)
+{
     dec d = {.m = m, .err = err, .sec = -1};
     d.r = (wa_reader){.start = m->bytes, .p = m->bytes, .end = m->bytes + m->len};
     if (!rd_header(&d))
@@ -757,7 +812,8 @@ bool wa_decode(wa_module *m, wa_error *err) {
 /* Length of the sequence led by byte b, and the range its second byte must
  * lie in (narrower than 80..BF where that rules out overlong forms,
  * surrogates and code points past U+10FFFF). 0 if b cannot lead. */
-static unsigned utf8_lead(uint8_t b, uint8_t *lo, uint8_t *hi) {
+static unsigned utf8_lead(uint8_t b, uint8_t *lo, uint8_t *hi)
+{
     *lo = 0x80;
     *hi = 0xbf;
     if (b < 0x80)
@@ -781,7 +837,8 @@ static unsigned utf8_lead(uint8_t b, uint8_t *lo, uint8_t *hi) {
     return 0;
 }
 
-bool wa_utf8_valid(const uint8_t *s, size_t len) {
+bool wa_utf8_valid(const uint8_t *s, size_t len)
+{
     size_t i = 0;
     while (i < len) {
         uint8_t lo, hi;

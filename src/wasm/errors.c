@@ -10,7 +10,8 @@
 
 #include "module.h"
 
-bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const char *fmt, ...) {
+bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const char *fmt, ...)
+{
     if (!err)
         return false;
     err->kind = kind;
@@ -23,7 +24,8 @@ bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const c
     return false;
 }
 
-const char *wa_errkind_name(wa_errkind k) {
+const char *wa_errkind_name(wa_errkind k)
+{
     static const char *const names[] = {
 #define WA_X(name, msg) msg,
         WA_ERR_LIST(WA_X)
@@ -34,7 +36,8 @@ const char *wa_errkind_name(wa_errkind k) {
     return names[k];
 }
 
-const char *wa_trap_name(wa_trap t) {
+const char *wa_trap_name(wa_trap t)
+{
     static const char *const names[] = {
 #define WA_X(name, msg) #name,
         WA_TRAP_LIST(WA_X)
@@ -45,7 +48,8 @@ const char *wa_trap_name(wa_trap t) {
     return names[t];
 }
 
-const char *wa_trap_message(wa_trap t) {
+const char *wa_trap_message(wa_trap t)
+{
     static const char *const msgs[] = {
 #define WA_X(name, msg) msg,
         WA_TRAP_LIST(WA_X)

@@ -14,14 +14,16 @@
  */
 #include "module.h"
 
-static bool read_fail(wa_reader *r, enum wa_read_error why) {
+static bool read_fail(wa_reader *r, enum wa_read_error why)
+{
     r->error = (uint8_t)why;
     return false;
 }
 
 /* Reads an N-bit LEB128 (1 <= bits <= 64). Signed results are sign-extended
  * to 64 bits, so callers only need to narrow. */
-static bool read_leb(wa_reader *r, unsigned bits, bool is_signed, uint64_t *out) {
+static bool read_leb(wa_reader *r, unsigned bits, bool is_signed, uint64_t *out)
+{
     const unsigned maxbytes = (bits + 6) / 7;
     uint64_t result = 0;
     unsigned shift = 0;
@@ -54,7 +56,8 @@ static bool read_leb(wa_reader *r, unsigned bits, bool is_signed, uint64_t *out)
     return true;
 }
 
-bool wa_read_u32(wa_reader *r, uint32_t *out) {
+bool wa_read_u32(wa_reader *r, uint32_t *out)
+{
     uint64_t v;
     if (!read_leb(r, 32, false, &v))
         return false;
@@ -62,7 +65,8 @@ bool wa_read_u32(wa_reader *r, uint32_t *out) {
     return true;
 }
 
-bool wa_read_s32(wa_reader *r, int32_t *out) {
+bool wa_read_s32(wa_reader *r, int32_t *out)
+{
     uint64_t v;
     if (!read_leb(r, 32, true, &v))
         return false;
@@ -70,7 +74,8 @@ bool wa_read_s32(wa_reader *r, int32_t *out) {
     return true;
 }
 
-bool wa_read_s33(wa_reader *r, int64_t *out) {
+bool wa_read_s33(wa_reader *r, int64_t *out)
+{
     uint64_t v;
     if (!read_leb(r, 33, true, &v))
         return false;
@@ -78,7 +83,8 @@ bool wa_read_s33(wa_reader *r, int64_t *out) {
     return true;
 }
 
-bool wa_read_s64(wa_reader *r, int64_t *out) {
+bool wa_read_s64(wa_reader *r, int64_t *out)
+{
     uint64_t v;
     if (!read_leb(r, 64, true, &v))
         return false;
@@ -86,14 +92,16 @@ bool wa_read_s64(wa_reader *r, int64_t *out) {
     return true;
 }
 
-bool wa_read_u8(wa_reader *r, uint8_t *out) {
+bool wa_read_u8(wa_reader *r, uint8_t *out)
+{
     if (r->p >= r->end)
         return read_fail(r, WA_READ_END);
     *out = *r->p++;
     return true;
 }
 
-bool wa_read_bytes(wa_reader *r, uint32_t n, const uint8_t **out) {
+bool wa_read_bytes(wa_reader *r, uint32_t n, const uint8_t **out)
+{
     if (n > (size_t)(r->end - r->p))
         return read_fail(r, WA_READ_LENGTH);
     *out = r->p;
@@ -101,7 +109,8 @@ bool wa_read_bytes(wa_reader *r, uint32_t n, const uint8_t **out) {
     return true;
 }
 
-const char *wa_read_error_message(const wa_reader *r) {
+const char *wa_read_error_message(const wa_reader *r)
+{
     switch (r->error) {
     case WA_READ_END:
         return "unexpected end";

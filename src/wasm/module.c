@@ -17,7 +17,8 @@
 
 #include "module.h"
 
-wa_module *wa_module_load(const uint8_t *bytes, size_t len, wa_error *err) {
+wa_module *wa_module_load(const uint8_t *bytes, size_t len, wa_error *err)
+{
     wa_error local;
     if (!err)
         err = &local;
@@ -44,7 +45,8 @@ wa_module *wa_module_load(const uint8_t *bytes, size_t len, wa_error *err) {
     return m;
 }
 
-void wa_module_free(wa_module *m) {
+void wa_module_free(wa_module *m)
+{
     if (!m)
         return;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
@@ -72,7 +74,8 @@ void wa_module_free(wa_module *m) {
 
 /* ---- describing --------------------------------------------------------- */
 
-static wa_externtype extern_type(const wa_module *m, wa_externkind kind, uint32_t index) {
+static wa_externtype extern_type(const wa_module *m, wa_externkind kind, uint32_t index)
+{
     wa_externtype t = {.kind = kind};
     switch (kind) {
     case WA_EXTERN_FUNC:
@@ -91,10 +94,14 @@ static wa_externtype extern_type(const wa_module *m, wa_externkind kind, uint32_
     return t;
 }
 
-uint32_t wa_module_num_imports(const wa_module *m) { return m ? m->nimports : 0; }
+uint32_t wa_module_num_imports(const wa_module *m)
+{
+    return m ? m->nimports : 0;
+}
 
 void wa_module_import(const wa_module *m, uint32_t i, wa_name *module, wa_name *field,
-                      wa_externtype *type) {
+                      wa_externtype *type)
+{
     static const wa_name none = {"", 0};
     bool ok = m && i < m->nimports;
     if (module)
@@ -105,9 +112,13 @@ void wa_module_import(const wa_module *m, uint32_t i, wa_name *module, wa_name *
         *type = ok ? extern_type(m, m->imports[i].kind, m->imports[i].index) : (wa_externtype){0};
 }
 
-uint32_t wa_module_num_exports(const wa_module *m) { return m ? m->nexports : 0; }
+uint32_t wa_module_num_exports(const wa_module *m)
+{
+    return m ? m->nexports : 0;
+}
 
-void wa_module_export(const wa_module *m, uint32_t i, wa_name *name, wa_externtype *type) {
+void wa_module_export(const wa_module *m, uint32_t i, wa_name *name, wa_externtype *type)
+{
     static const wa_name none = {"", 0};
     bool ok = m && i < m->nexports;
     if (name)
@@ -116,7 +127,8 @@ void wa_module_export(const wa_module *m, uint32_t i, wa_name *name, wa_externty
         *type = ok ? extern_type(m, m->exports[i].kind, m->exports[i].index) : (wa_externtype){0};
 }
 
-int64_t wa_module_find_export(const wa_module *m, const char *name, size_t len) {
+int64_t wa_module_find_export(const wa_module *m, const char *name, size_t len)
+{
     if (!m || (!name && len))
         return -1;
     for (uint32_t i = 0; i < m->nexports; i++) {
@@ -127,10 +139,14 @@ int64_t wa_module_find_export(const wa_module *m, const char *name, size_t len) 
     return -1;
 }
 
-uint32_t wa_module_num_customs(const wa_module *m) { return m ? m->ncustoms : 0; }
+uint32_t wa_module_num_customs(const wa_module *m)
+{
+    return m ? m->ncustoms : 0;
+}
 
 void wa_module_custom(const wa_module *m, uint32_t i, wa_name *name, const uint8_t **data,
-                      uint32_t *len) {
+                      uint32_t *len)
+{
     bool ok = m && i < m->ncustoms;
     if (name)
         *name = ok ? m->customs[i].name : (wa_name){"", 0};
@@ -141,7 +157,8 @@ void wa_module_custom(const wa_module *m, uint32_t i, wa_name *name, const uint8
 }
 
 /* Looks func up in a name map (vec of (index, name)) held in [p, p+len). */
-static bool find_in_namemap(const uint8_t *p, uint32_t len, uint32_t func, wa_name *out) {
+static bool find_in_namemap(const uint8_t *p, uint32_t len, uint32_t func, wa_name *out)
+{
     wa_reader r = {.start = p, .p = p, .end = p + len};
     uint32_t n;
     if (!wa_read_u32(&r, &n))
@@ -163,7 +180,8 @@ static bool find_in_namemap(const uint8_t *p, uint32_t len, uint32_t func, wa_na
 }
 
 /* The function-names subsection (id 1) of a "name" section. */
-static bool find_func_name(const wa_custom *c, uint32_t func, wa_name *out) {
+static bool find_func_name(const wa_custom *c, uint32_t func, wa_name *out)
+{
     wa_reader r = {.start = c->data, .p = c->data, .end = c->data + c->len};
     while (r.p < r.end) {
         uint8_t id;
@@ -177,7 +195,8 @@ static bool find_func_name(const wa_custom *c, uint32_t func, wa_name *out) {
     return false;
 }
 
-bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out) {
+bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out)
+{
     if (!m || !out)
         return false;
     for (uint32_t i = 0; i < m->ncustoms; i++) {

@@ -17,15 +17,18 @@
 
 #include "module.h"
 
-static bool invalid(wa_error *err, int sec, size_t off, const char *msg) {
+static bool invalid(wa_error *err, int sec, size_t off, const char *msg)
+{
     return wa_fail(err, WA_ERR_INVALID, sec, off, "%s", msg);
 }
 
-static bool invalid_index(wa_error *err, int sec, size_t off, const char *what, uint32_t i) {
+static bool invalid_index(wa_error *err, int sec, size_t off, const char *what, uint32_t i)
+{
     return wa_fail(err, WA_ERR_INVALID, sec, off, "unknown %s %u", what, i);
 }
 
-static bool check_func_types(const wa_module *m, wa_error *err) {
+static bool check_func_types(const wa_module *m, wa_error *err)
+{
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         if (m->funcs[i].type >= m->ntypes) {
             int sec = m->funcs[i].imported ? WA_SEC_IMPORT : WA_SEC_FUNCTION;
@@ -36,7 +39,8 @@ static bool check_func_types(const wa_module *m, wa_error *err) {
 }
 
 static bool check_limits(const wa_limits *l, uint32_t bound, const char *too_big, int sec,
-                         wa_error *err) {
+                         wa_error *err)
+{
     if (l->min > bound || (l->has_max && l->max > bound))
         return invalid(err, sec, 0, too_big);
     if (l->has_max && l->min > l->max)
@@ -44,7 +48,8 @@ static bool check_limits(const wa_limits *l, uint32_t bound, const char *too_big
     return true;
 }
 
-static bool check_tables_mems(const wa_module *m, wa_error *err) {
+static bool check_tables_mems(const wa_module *m, wa_error *err)
+{
     for (uint32_t i = 0; i < m->ntables; i++) {
         int sec = i < m->ntable_imports ? WA_SEC_IMPORT : WA_SEC_TABLE;
         if (!check_limits(&m->tables[i].lim, UINT32_MAX, "table size too large", sec, err))
@@ -63,15 +68,26 @@ static bool check_tables_mems(const wa_module *m, wa_error *err) {
 
 /* Type-checks one constant expression against `want`; it may read globals
  * [0, nglobals). */
-static bool check_const(const wa_module *m, const wa_constexpr *ce, uint32_t nglobals,
-                        uint8_t want, int sec, wa_error *err) {
+static bool check_const(const wa_module *m, const wa_constexpr *ce, uint32_t nglobals, uint8_t want,
+                        int sec, wa_error *err)
+{
     uint8_t type;
     switch (ce->op) {
-    case 0x41: type = WA_I32; break;
-    case 0x42: type = WA_I64; break;
-    case 0x43: type = WA_F32; break;
-    case 0x44: type = WA_F64; break;
-    case 0xd0: type = ce->type; break;
+    case 0x41:
+        type = WA_I32;
+        break;
+    case 0x42:
+        type = WA_I64;
+        break;
+    case 0x43:
+        type = WA_F32;
+        break;
+    case 0x44:
+        type = WA_F64;
+        break;
+    case 0xd0:
+        type = ce->type;
+        break;
     case 0xd2:
         if (ce->index >= m->nfuncs)
             return invalid_index(err, sec, ce->offset, "function", ce->index);
@@ -90,7 +106,8 @@ static bool check_const(const wa_module *m, const wa_constexpr *ce, uint32_t ngl
     return type == want || invalid(err, sec, ce->offset, "type mismatch");
 }
 
-static bool check_globals(const wa_module *m, wa_error *err) {
+static bool check_globals(const wa_module *m, wa_error *err)
+{
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         const wa_globaldecl *g = &m->globals[i];
         if (!check_const(m, &g->init, m->nglobal_imports, g->type.type, WA_SEC_GLOBAL, err))
@@ -99,7 +116,8 @@ static bool check_globals(const wa_module *m, wa_error *err) {
     return true;
 }
 
-static bool check_elem(const wa_module *m, const wa_elemseg *s, wa_error *err) {
+static bool check_elem(const wa_module *m, const wa_elemseg *s, wa_error *err)
+{
     for (uint32_t i = 0; i < s->count; i++)
         if (!check_const(m, &s->items[i], m->nglobal_imports, s->reftype, WA_SEC_ELEMENT, err))
             return false;
@@ -114,7 +132,8 @@ static bool check_elem(const wa_module *m, const wa_elemseg *s, wa_error *err) {
     return true;
 }
 
-static bool check_segments(const wa_module *m, wa_error *err) {
+static bool check_segments(const wa_module *m, wa_error *err)
+{
     for (uint32_t i = 0; i < m->nelems; i++)
         if (!check_elem(m, &m->elems[i], err))
             return false;
@@ -130,7 +149,8 @@ static bool check_segments(const wa_module *m, wa_error *err) {
     return true;
 }
 
-static bool check_start(const wa_module *m, wa_error *err) {
+static bool check_start(const wa_module *m, wa_error *err)
+{
     if (!m->has_start)
         return true;
     if (m->start >= m->nfuncs)
@@ -141,7 +161,8 @@ static bool check_start(const wa_module *m, wa_error *err) {
     return true;
 }
 
-static int cmp_name(const void *a, const void *b) {
+static int cmp_name(const void *a, const void *b)
+{
     const wa_name *x = a, *y = b;
     if (x->len != y->len)
         return x->len < y->len ? -1 : 1;
@@ -150,7 +171,8 @@ static int cmp_name(const void *a, const void *b) {
 
 /* Names are unique: sort a copy and compare neighbours (n log n, as a module
  * may export hundreds of thousands of names). */
-static bool check_export_names(const wa_module *m, wa_error *err) {
+static bool check_export_names(const wa_module *m, wa_error *err)
+{
     if (m->nexports < 2)
         return true;
     wa_name *names = malloc((size_t)m->nexports * sizeof *names);
@@ -167,11 +189,12 @@ static bool check_export_names(const wa_module *m, wa_error *err) {
     return ok;
 }
 
-static bool check_exports(const wa_module *m, wa_error *err) {
+static bool check_exports(const wa_module *m, wa_error *err)
+{
     static const char *const what[] = {"function", "table", "memory", "global"};
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wa_export *e = &m->exports[i];
-        uint32_t n = e->kind == WA_EXTERN_FUNC    ? m->nfuncs
+        uint32_t n = e->kind == WA_EXTERN_FUNC     ? m->nfuncs
                      : e->kind == WA_EXTERN_TABLE  ? m->ntables
                      : e->kind == WA_EXTERN_MEMORY ? m->nmems
                                                    : m->nglobals;
@@ -181,13 +204,15 @@ static bool check_exports(const wa_module *m, wa_error *err) {
     return check_export_names(m, err);
 }
 
-static void declare(wa_module *m, const wa_constexpr *ce) {
+static void declare(wa_module *m, const wa_constexpr *ce)
+{
     if (ce->op == 0xd2 && ce->index < m->nfuncs)
         m->func_declared[ce->index] = 1;
 }
 
 /* C.refs: functions named by ref.func outside function bodies. */
-static bool compute_declared(wa_module *m, wa_error *err) {
+static bool compute_declared(wa_module *m, wa_error *err)
+{
     m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1);
     if (!m->func_declared)
         return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
@@ -202,7 +227,8 @@ static bool compute_declared(wa_module *m, wa_error *err) {
     return true;
 }
 
-bool wa_validate_module(wa_module *m, wa_error *err) {
+bool wa_validate_module(wa_module *m, wa_error *err)
+{
     return check_func_types(m, err) && check_tables_mems(m, err) && check_globals(m, err) &&
            check_segments(m, err) && check_start(m, err) && check_exports(m, err) &&
            compute_declared(m, err);
