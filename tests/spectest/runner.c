@@ -100,6 +100,7 @@ enum { MAX_HOST_EXPORTS = 16 };
 typedef struct script {
     const options *opt;
     const char *name; /* for messages: the JSON file name without .json */
+    char *name_buf;   /* owns name, unless allocating it failed */
     char *dir;        /* folder of the JSON file; module files are relative to it */
     counts c;
     ptrvec failures; /* formatted failure lines to print (char *) */
@@ -185,9 +186,11 @@ static void failf(script *s, const char *fmt, ...)
     va_end(ap);
     size_t n = strlen(s->name) + strlen(s->cmdtype) + strlen(detail) + 64;
     char *line = malloc(n);
-    if (line == NULL || (snprintf(line, n, "  %s.wast:%ld: %s: %s", s->name, s->line, s->cmdtype,
-                                  detail),
-                         !ptrvec_push(&s->failures, line))) {
+    if (line != NULL && s->line > 0)
+        snprintf(line, n, "  %s.wast:%ld: %s: %s", s->name, s->line, s->cmdtype, detail);
+    else if (line != NULL) /* not about a command: the file itself is unusable */
+        snprintf(line, n, "  %s.json: %s", s->name, detail);
+    if (line == NULL || !ptrvec_push(&s->failures, line)) {
         free(line);
         s->unshown++;
     }
@@ -794,7 +797,7 @@ static bool parse_args(const json_value *args, const wa_functype *ft, wa_val *ou
         snprintf(why, n, "args is not a list");
         return false;
     }
-    if (count != ft->nparams || count > MAX_VALUES) {
+    if (count != ft->nparams) {
         snprintf(why, n, "%zu arguments given, function takes %" PRIu32, count, ft->nparams);
         return false;
     }
@@ -819,8 +822,8 @@ static bool do_invoke(wa_instance *inst, const json_value *action, outcome *o, c
     if (!get_export(inst, action, &ext, WA_EXTERN_FUNC, why, n))
         return false;
     const wa_functype *ft = wa_func_type(ext.u.func);
-    if (ft == NULL || ft->nresults > MAX_VALUES) {
-        snprintf(why, n, "unusable function type");
+    if (ft == NULL || ft->nparams > MAX_VALUES || ft->nresults > MAX_VALUES) {
+        snprintf(why, n, "function type missing or beyond the runner's %d values", MAX_VALUES);
         return false;
     }
     wa_val args[MAX_VALUES];
@@ -1108,12 +1111,12 @@ static void script_init(script *s, const options *opt, const char *path)
     size_t blen = strlen(base);
     if (blen > 5 && strcmp(base + blen - 5, ".json") == 0)
         blen -= 5;
-    char *name = malloc(blen + 1);
-    if (name != NULL) {
-        memcpy(name, base, blen);
-        name[blen] = 0;
+    s->name_buf = malloc(blen + 1);
+    if (s->name_buf != NULL) {
+        memcpy(s->name_buf, base, blen);
+        s->name_buf[blen] = 0;
     }
-    s->name = name ? name : "?";
+    s->name = s->name_buf ? s->name_buf : "?";
     size_t dlen = slash ? (size_t)(slash - path) : 1;
     s->dir = malloc(dlen + 1);
     if (s->dir != NULL) {
@@ -1147,8 +1150,7 @@ static void script_destroy(script *s)
     ptrvec_free(&s->names);
     ptrvec_free(&s->registry);
     ptrvec_free(&s->failures);
-    if (strcmp(s->name, "?") != 0)
-        free((char *)s->name);
+    free(s->name_buf);
     free(s->dir);
 }
 
@@ -1254,7 +1256,8 @@ static bool run_dir(const options *opt, const char *dir, counts *total)
         free(p);
     }
     closedir(d);
-    qsort(names.items, names.len, sizeof *names.items, cmp_str);
+    if (names.len > 0) /* qsort wants a valid pointer even for no elements */
+        qsort(names.items, names.len, sizeof *names.items, cmp_str);
     for (size_t i = 0; i < names.len; i++) {
         run_script(opt, names.items[i], total);
         free(names.items[i]);
