@@ -12,6 +12,15 @@
  * Dead code (after br, return, unreachable) is validated but not emitted:
  * nothing can reach it, and skipping it keeps slot numbers meaningful.
  *
+ * Register-style operands: each stack entry also records where its value is
+ * (vloc): in its own slot, still in a local (`local.get` emits nothing), or a
+ * constant (`i32.const` emits nothing). Consumers read locals directly and
+ * use constants as immediates; an entry is materialized into its slot only
+ * when it must be: before a `local.set` of the local it names, at block
+ * boundaries, for call arguments and results leaving a block. `local.set`
+ * after an instruction rewrites that instruction's destination instead of
+ * copying, and a comparison feeding `br_if`/`if` becomes one fused branch.
+ *
  * Fuel: a FUEL op opens every function and every loop body; its cost is the
  * number of instructions translated until the next FUEL op, so a loop
  * iteration or a call pays roughly for the code it runs, and every unbounded
@@ -27,7 +36,7 @@ const uint8_t wa_op_len[WA_OP_COUNT_] = {
 #define WA_X(name, len) len,
 #define WA_U(name) 3,
 #define WA_B(name) 4,
-    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B)
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B) WA_FUSED_OPS(WA_B)
 #undef WA_X
 #undef WA_U
 #undef WA_B
@@ -58,16 +67,27 @@ typedef struct comp {
     uint8_t *locals; /* types of params + locals */
     uint32_t nlocals;
 
-    uint8_t *vals;
-    uint32_t nvals, capvals, max_height;
+    uint8_t *vals; /* types of the operand stack */
+    struct vloc *vlocs; /* where each stack entry's value is (capvals entries) */
+    uint32_t nvals, capvals, capvlocs, max_height;
     ctl *ctls;
     uint32_t nctls, capctls;
 
     uint32_t *ops;
     uint32_t nops, capops;
     uint32_t fuel_site, fuel_count;
+    uint32_t last;     /* start of the last instruction, NONE after a label */
+    bool last_produced; /* the last instruction wrote the slot in ops[last + 1] */
     bool failed;
 } comp;
+
+enum { IN_SLOT, IN_LOCAL, IN_CONST };
+
+typedef struct vloc {
+    uint8_t where;
+    uint32_t local; /* IN_LOCAL */
+    uint64_t k;     /* IN_CONST: the bits */
+} vloc;
 
 /* Stable one-type arrays for block types written as a single value type. */
 static const uint8_t k_single[] = {WA_I32, WA_I64, WA_F32, WA_F64, WA_FUNCREF, WA_EXTERNREF};
@@ -123,18 +143,125 @@ static bool emit(comp *c, uint32_t u) {
     return true;
 }
 
-static bool emit2(comp *c, uint32_t a, uint32_t b) { return emit(c, a) && emit(c, b); }
-static bool emit3(comp *c, uint32_t a, uint32_t b, uint32_t d) {
-    return emit(c, a) && emit(c, b) && emit(c, d);
+/* Starts an instruction: every instruction begins with emit_op, so `last`
+ * always knows where the latest one starts. */
+static bool emit_op(comp *c, uint32_t op) {
+    if (!live(c)) return true;
+    c->last = c->nops;
+    c->last_produced = false;
+    return emit(c, op);
 }
-static bool emit4(comp *c, uint32_t a, uint32_t b, uint32_t d, uint32_t e) {
-    return emit3(c, a, b, d) && emit(c, e);
+
+static bool emit2(comp *c, uint32_t op, uint32_t a) { return emit_op(c, op) && emit(c, a); }
+static bool emit3(comp *c, uint32_t op, uint32_t a, uint32_t b) {
+    return emit_op(c, op) && emit(c, a) && emit(c, b);
+}
+static bool emit4(comp *c, uint32_t op, uint32_t a, uint32_t b, uint32_t d) {
+    return emit3(c, op, a, b) && emit(c, d);
+}
+
+/* Marks the instruction just emitted as writing its first operand (a slot),
+ * which local.set may then redirect. */
+static bool produced(comp *c) {
+    c->last_produced = live(c);
+    return true;
+}
+
+/* A branch target lands here: the code before is no longer the only way in. */
+static void label_here(comp *c) {
+    c->last = NONE;
+    c->last_produced = false;
 }
 
 /* The slot holding the value at stack height h. */
 static uint32_t slot(const comp *c, uint32_t h) { return c->nlocals + h; }
-/* The slot of the value i places below the top (0 = top). */
-static uint32_t top_slot(const comp *c, uint32_t i) { return slot(c, c->nvals - 1 - i); }
+
+/* ---- the type stack and value locations --------------------------------- */
+
+static bool push_at(comp *c, uint8_t t, vloc v) {
+    CHECK(grow(c, (void **)&c->vals, &c->capvals, c->nvals + 1, 1));
+    CHECK(grow(c, (void **)&c->vlocs, &c->capvlocs, c->nvals + 1, sizeof *c->vlocs));
+    c->vlocs[c->nvals] = v;
+    c->vals[c->nvals++] = t;
+    if (c->nvals > c->max_height) c->max_height = c->nvals;
+    return true;
+}
+
+static bool push(comp *c, uint8_t t) { return push_at(c, t, (vloc){.where = IN_SLOT}); }
+
+static bool push_n(comp *c, const uint8_t *ts, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) CHECK(push(c, ts[i]));
+    return true;
+}
+
+/* Pops one value, expected of type `want` (UNKNOWN = any); stores the
+ * actual type (UNKNOWN in dead code) in *got. The popped entry's location
+ * stays readable at vlocs[nvals] until the next push. */
+static bool pop(comp *c, uint8_t want, uint8_t *got) {
+    ctl *f = top(c);
+    uint8_t t;
+    if (c->nvals == f->height) {
+        if (!f->unreachable) INVALID(c, "type mismatch: operand stack empty");
+        t = UNKNOWN;
+    } else {
+        t = c->vals[--c->nvals];
+    }
+    if (want != UNKNOWN && t != UNKNOWN && t != want)
+        INVALID(c, "type mismatch: expected 0x%02x, got 0x%02x", want, t);
+    if (got) *got = t;
+    return true;
+}
+
+static bool pop_n(comp *c, const uint8_t *ts, uint32_t n) {
+    for (uint32_t i = n; i-- > 0;) CHECK(pop(c, ts[i], NULL));
+    return true;
+}
+
+/* Writes the value of entry h into slot `dst`. */
+static bool emit_move(comp *c, uint32_t dst, uint32_t h) {
+    const vloc *v = &c->vlocs[h];
+    if (v->where == IN_CONST) {
+        if (v->k >> 32)
+            return emit4(c, WA_OP_CONST64, dst, (uint32_t)v->k, (uint32_t)(v->k >> 32));
+        return emit3(c, WA_OP_CONST32, dst, (uint32_t)v->k);
+    }
+    uint32_t src = v->where == IN_LOCAL ? v->local : slot(c, h);
+    return src == dst || emit3(c, WA_OP_COPY, dst, src);
+}
+
+/* Puts entry h's value into its own slot. */
+static bool materialize(comp *c, uint32_t h) {
+    if (!live(c) || c->vlocs[h].where == IN_SLOT) return true;
+    CHECK(emit_move(c, slot(c, h), h));
+    c->vlocs[h].where = IN_SLOT;
+    return true;
+}
+
+/* Entries [from, nvals) into their slots. */
+static bool materialize_from(comp *c, uint32_t from) {
+    for (uint32_t h = from; h < c->nvals; h++) CHECK(materialize(c, h));
+    return true;
+}
+
+/* The slot to read entry h from, for an entry just popped or on the stack.
+ * Constants are materialized: callers that take immediates check first.
+ * Call it before emitting the instruction that uses it. */
+static uint32_t opnd(comp *c, uint32_t h) {
+    if (!live(c)) return 0;
+    if (c->vlocs[h].where == IN_CONST) materialize(c, h);
+    return c->vlocs[h].where == IN_LOCAL ? c->vlocs[h].local : slot(c, h);
+}
+
+/* Whether entry h is a constant that fits a 32-bit immediate of type t. */
+static bool imm_of(const comp *c, uint32_t h, uint8_t t, uint32_t *k) {
+    const vloc *v = &c->vlocs[h];
+    if (v->where != IN_CONST) return false;
+    if (t == WA_I64 && (int64_t)v->k != (int64_t)(int32_t)v->k) return false;
+    *k = (uint32_t)v->k;
+    return true;
+}
+
+/* ---- branches -------------------------------------------------------------- */
 
 static void patch_chain(comp *c, uint32_t site, uint32_t target) {
     while (site != NONE) {
@@ -160,71 +287,79 @@ static const uint8_t *label_types(const ctl *l) {
     return l->kind == CTL_LOOP ? l->params : l->results;
 }
 
-/* Moves the top `n` values to where label `l` expects them. */
-static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n) {
-    uint32_t dst = l->kind == CTL_FUNC ? 0 : slot(c, l->height);
-    uint32_t src = slot(c, c->nvals - n);
-    if (dst == src) return true;
-    for (uint32_t i = 0; i < n; i++) CHECK(emit3(c, WA_OP_COPY, dst + i, src + i));
-    return true;
+/* Where label l wants its i-th value: the function's results go to slots
+ * [0, nresults), a block's to the slots above its base height. */
+static uint32_t label_slot(const comp *c, const ctl *l, uint32_t i) {
+    return l->kind == CTL_FUNC ? i : slot(c, l->height + i);
 }
 
 static bool needs_copies(const comp *c, const ctl *l, uint32_t n) {
-    uint32_t dst = l->kind == CTL_FUNC ? 0 : slot(c, l->height);
-    return n > 0 && dst != slot(c, c->nvals - n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = c->nvals - n + i;
+        if (c->vlocs[h].where != IN_SLOT || slot(c, h) != label_slot(c, l, i)) return true;
+    }
+    return false;
+}
+
+/* Moves the top `n` values to where label `l` expects them. Targets never
+ * lie above their sources, so copying upwards from the lowest is safe for
+ * stack slots; the function's result slots may be locals, so values still
+ * read from such locals are first saved in their own slots. */
+static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n) {
+    if (l->kind == CTL_FUNC)
+        for (uint32_t i = 0; i < n; i++) {
+            const vloc *v = &c->vlocs[c->nvals - n + i];
+            if (v->where == IN_LOCAL && v->local < n) CHECK(materialize(c, c->nvals - n + i));
+        }
+    for (uint32_t i = 0; i < n; i++) CHECK(emit_move(c, label_slot(c, l, i), c->nvals - n + i));
+    return true;
 }
 
 /* An unconditional branch to label l (values on top of the stack). */
 static bool emit_branch(comp *c, ctl *l) {
-    uint32_t n = label_arity(l);
-    CHECK(emit_branch_copies(c, l, n));
-    if (l->kind == CTL_FUNC) return emit(c, WA_OP_RET);
-    return emit(c, WA_OP_JMP) && emit_target(c, l);
+    if (!live(c)) return true;
+    CHECK(emit_branch_copies(c, l, label_arity(l)));
+    if (l->kind == CTL_FUNC) return emit_op(c, WA_OP_RET);
+    return emit_op(c, WA_OP_JMP) && emit_target(c, l);
+}
+
+/* A conditional jump on the i32 entry just popped at height h, taken when
+ * the value is non-zero (when_true) or zero. When the last instruction
+ * computed that value with an i32 comparison, the two fuse into one
+ * compare-and-branch. The target operand is emitted by the caller. */
+static bool emit_cond_jump(comp *c, uint32_t h, bool when_true) {
+    if (!live(c)) return true;
+    uint32_t *last = c->last != NONE ? &c->ops[c->last] : NULL;
+    if (last && c->last_produced && last[1] == slot(c, h) && c->vlocs[h].where == IN_SLOT) {
+        uint32_t op = last[0], a = last[2], b = last[3], base = 0;
+        if (op >= WA_OP_I32_EQ && op <= WA_OP_I32_GE_U)
+            base = WA_OP_JMP_I32_EQ, op -= WA_OP_I32_EQ;
+        else if (op >= WA_OP_I32_EQ_IMM && op <= WA_OP_I32_GE_U_IMM)
+            base = WA_OP_JMP_I32_EQ_IMM, op -= WA_OP_I32_EQ_IMM;
+        if (base) {
+            /* Negations by offset from EQ: eq/ne, lt_s/ge_s, lt_u/ge_u,
+             * gt_s/le_s, gt_u/le_u. */
+            static const uint8_t k_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+            if (!when_true) op = k_negate[op];
+            c->nops = c->last;
+            return emit3(c, base + op, a, b);
+        }
+        if (op == WA_OP_I32_EQZ) {
+            c->nops = c->last;
+            return emit2(c, when_true ? WA_OP_JMP_IFNOT : WA_OP_JMP_IF, a);
+        }
+    }
+    uint32_t cond = opnd(c, h);
+    return emit2(c, when_true ? WA_OP_JMP_IF : WA_OP_JMP_IFNOT, cond);
 }
 
 static bool fuel_open(comp *c) {
     if (!live(c)) return true;
     if (c->fuel_site != NONE) c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
-    CHECK(emit(c, WA_OP_FUEL));
+    CHECK(emit_op(c, WA_OP_FUEL));
     c->fuel_site = c->nops;
     c->fuel_count = 0;
     return emit(c, 0);
-}
-
-/* ---- the type stack ------------------------------------------------------- */
-
-static bool push(comp *c, uint8_t t) {
-    CHECK(grow(c, (void **)&c->vals, &c->capvals, c->nvals + 1, 1));
-    c->vals[c->nvals++] = t;
-    if (c->nvals > c->max_height) c->max_height = c->nvals;
-    return true;
-}
-
-static bool push_n(comp *c, const uint8_t *ts, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) CHECK(push(c, ts[i]));
-    return true;
-}
-
-/* Pops one value, expected of type `want` (UNKNOWN = any); stores the
- * actual type (UNKNOWN in dead code) in *got. */
-static bool pop(comp *c, uint8_t want, uint8_t *got) {
-    ctl *f = top(c);
-    uint8_t t;
-    if (c->nvals == f->height) {
-        if (!f->unreachable) INVALID(c, "type mismatch: operand stack empty");
-        t = UNKNOWN;
-    } else {
-        t = c->vals[--c->nvals];
-    }
-    if (want != UNKNOWN && t != UNKNOWN && t != want)
-        INVALID(c, "type mismatch: expected 0x%02x, got 0x%02x", want, t);
-    if (got) *got = t;
-    return true;
-}
-
-static bool pop_n(comp *c, const uint8_t *ts, uint32_t n) {
-    for (uint32_t i = n; i-- > 0;) CHECK(pop(c, ts[i], NULL));
-    return true;
 }
 
 static bool push_ctl(comp *c, uint8_t kind, const uint8_t *params, uint32_t np,
@@ -293,17 +428,31 @@ static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const ui
 
 static bool op_unary(comp *c, uint32_t op, uint8_t in, uint8_t out) {
     CHECK(pop(c, in, NULL));
-    uint32_t a = slot(c, c->nvals);
+    uint32_t h = c->nvals, a = opnd(c, h);
     CHECK(push(c, out));
-    return emit3(c, op, a, a);
+    return emit3(c, op, slot(c, h), a) && produced(c);
 }
 
-static bool op_binary(comp *c, uint32_t op, uint8_t in, uint8_t out) {
+/* The immediate form of binary op `opcode` (a WebAssembly opcode), or 0. */
+static uint32_t imm_form(uint8_t opcode) {
+    if (opcode >= 0x46 && opcode <= 0x4f) return WA_OP_I32_EQ_IMM + (opcode - 0x46);
+    if (opcode >= 0x6a && opcode <= 0x78) return WA_OP_I32_ADD_IMM + (opcode - 0x6a);
+    if (opcode >= 0x7c && opcode <= 0x8a) return WA_OP_I64_ADD_IMM + (opcode - 0x7c);
+    return 0;
+}
+
+static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t out) {
     CHECK(pop(c, in, NULL));
     CHECK(pop(c, in, NULL));
-    uint32_t a = slot(c, c->nvals);
+    uint32_t h = c->nvals, k, iop = imm_form(opcode);
+    if (iop && live(c) && imm_of(c, h + 1, in, &k)) {
+        uint32_t a = opnd(c, h);
+        CHECK(push(c, out));
+        return emit4(c, iop, slot(c, h), a, k) && produced(c);
+    }
+    uint32_t a = opnd(c, h), b = opnd(c, h + 1);
     CHECK(push(c, out));
-    return emit4(c, op, a, a, a + 1);
+    return emit4(c, op, slot(c, h), a, b) && produced(c);
 }
 
 /* Operand and result types of numeric opcodes 0x45..0xc4, by range. */
@@ -335,11 +484,13 @@ static bool op_numeric(comp *c, uint8_t opcode) {
         const numsig *s = &k_numsigs[i];
         if (opcode < s->first || opcode > s->last) continue;
         uint32_t op = WA_OP_NUMERIC_FIRST + (opcode - 0x45);
-        if (opcode >= 0xbc && opcode <= 0xbf) { /* reinterpret: the bits stay in place */
+        if (opcode >= 0xbc && opcode <= 0xbf) {
+            /* reinterpret: the bits stay where they are, only the type changes */
             CHECK(pop(c, s->in, NULL));
-            return push(c, s->out);
+            return push_at(c, s->out, live(c) ? c->vlocs[c->nvals] : (vloc){.where = IN_SLOT});
         }
-        return s->binary ? op_binary(c, op, s->in, s->out) : op_unary(c, op, s->in, s->out);
+        return s->binary ? op_binary(c, opcode, op, s->in, s->out)
+                         : op_unary(c, op, s->in, s->out);
     }
     MALFORMED(c, "illegal opcode 0x%02x", opcode);
 }
@@ -380,14 +531,14 @@ static bool op_memory_access(comp *c, uint8_t opcode) {
     if (align > s->align) INVALID(c, "alignment must not be larger than natural");
     if (opcode <= 0x35) { /* load */
         CHECK(pop(c, WA_I32, NULL));
-        uint32_t a = slot(c, c->nvals);
+        uint32_t h = c->nvals, a = opnd(c, h);
         CHECK(push(c, s->type));
-        return emit4(c, s->op, a, a, offset);
+        return emit4(c, s->op, slot(c, h), a, offset) && produced(c);
     }
     CHECK(pop(c, s->type, NULL));
     CHECK(pop(c, WA_I32, NULL));
-    uint32_t a = slot(c, c->nvals);
-    return emit4(c, s->op, a, a + 1, offset);
+    uint32_t h = c->nvals, a = opnd(c, h), v = opnd(c, h + 1);
+    return emit4(c, s->op, a, v, offset);
 }
 
 static bool check_table(comp *c, uint32_t t) {
@@ -406,16 +557,18 @@ static bool check_data(comp *c, uint32_t d) {
     return true;
 }
 
-/* Pops k i32 operands and returns the slot of the lowest. */
-static bool pop_i32s(comp *c, uint32_t k, uint32_t *base) {
-    for (uint32_t i = 0; i < k; i++) CHECK(pop(c, WA_I32, NULL));
-    *base = slot(c, c->nvals);
+/* Pops three operands of types t[0..3) and returns their slots. */
+static bool pop3(comp *c, const uint8_t t[3], uint32_t s[3]) {
+    CHECK(pop_n(c, t, 3));
+    for (uint32_t i = 0; i < 3; i++) s[i] = opnd(c, c->nvals + i);
     return true;
 }
 
+static const uint8_t k_i32x3[3] = {WA_I32, WA_I32, WA_I32};
+
 /* The 0xfc prefix: saturating truncation, bulk memory, table ops. */
 static bool op_prefixed(comp *c) {
-    uint32_t sub, x, y, b;
+    uint32_t sub, x, y, o[3];
     CHECK(rd_u32(c, &sub));
     static const uint8_t sat_in[8] = {WA_F32, WA_F32, WA_F64, WA_F64,
                                       WA_F32, WA_F32, WA_F64, WA_F64};
@@ -427,8 +580,8 @@ static bool op_prefixed(comp *c) {
         CHECK(rd_zero(c));
         CHECK(need_memory(c));
         CHECK(check_data(c, x));
-        CHECK(pop_i32s(c, 3, &b));
-        return emit(c, WA_OP_MEMORY_INIT) && emit4(c, x, b, b + 1, b + 2);
+        CHECK(pop3(c, k_i32x3, o));
+        return emit4(c, WA_OP_MEMORY_INIT, x, o[0], o[1]) && emit(c, o[2]);
     case 9: /* data.drop */
         CHECK(rd_u32(c, &x));
         CHECK(check_data(c, x));
@@ -437,21 +590,22 @@ static bool op_prefixed(comp *c) {
         CHECK(rd_zero(c));
         CHECK(rd_zero(c));
         CHECK(need_memory(c));
-        CHECK(pop_i32s(c, 3, &b));
-        return emit4(c, WA_OP_MEMORY_COPY, b, b + 1, b + 2);
+        CHECK(pop3(c, k_i32x3, o));
+        return emit4(c, WA_OP_MEMORY_COPY, o[0], o[1], o[2]);
     case 11: /* memory.fill 0x00 */
         CHECK(rd_zero(c));
         CHECK(need_memory(c));
-        CHECK(pop_i32s(c, 3, &b));
-        return emit4(c, WA_OP_MEMORY_FILL, b, b + 1, b + 2);
+        CHECK(pop3(c, k_i32x3, o));
+        return emit4(c, WA_OP_MEMORY_FILL, o[0], o[1], o[2]);
     case 12: /* table.init elem table */
         CHECK(rd_u32(c, &y));
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
         CHECK(check_elem(c, y));
         if (c->m->elems[y].reftype != c->m->tables[x].elem) INVALID(c, "type mismatch");
-        CHECK(pop_i32s(c, 3, &b));
-        return emit3(c, WA_OP_TABLE_INIT, x, y) && emit3(c, b, b + 1, b + 2);
+        CHECK(pop3(c, k_i32x3, o));
+        return emit3(c, WA_OP_TABLE_INIT, x, y) && emit(c, o[0]) && emit(c, o[1]) &&
+               emit(c, o[2]);
     case 13: /* elem.drop */
         CHECK(rd_u32(c, &x));
         CHECK(check_elem(c, x));
@@ -462,51 +616,58 @@ static bool op_prefixed(comp *c) {
         CHECK(check_table(c, x));
         CHECK(check_table(c, y));
         if (c->m->tables[x].elem != c->m->tables[y].elem) INVALID(c, "type mismatch");
-        CHECK(pop_i32s(c, 3, &b));
-        return emit3(c, WA_OP_TABLE_COPY, x, y) && emit3(c, b, b + 1, b + 2);
+        CHECK(pop3(c, k_i32x3, o));
+        return emit3(c, WA_OP_TABLE_COPY, x, y) && emit(c, o[0]) && emit(c, o[1]) &&
+               emit(c, o[2]);
     case 15: { /* table.grow: init n -> old size */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
         CHECK(pop(c, WA_I32, NULL));
         CHECK(pop(c, c->m->tables[x].elem, NULL));
-        b = slot(c, c->nvals);
+        uint32_t h = c->nvals, init = opnd(c, h), n = opnd(c, h + 1);
         CHECK(push(c, WA_I32));
-        return emit3(c, WA_OP_TABLE_GROW, b, x) && emit2(c, b, b + 1);
+        return emit4(c, WA_OP_TABLE_GROW, slot(c, h), x, init) && emit(c, n) && produced(c);
     }
     case 16: /* table.size */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
         CHECK(push(c, WA_I32));
-        return emit3(c, WA_OP_TABLE_SIZE, top_slot(c, 0), x);
-    case 17: /* table.fill: i v n */
+        return emit3(c, WA_OP_TABLE_SIZE, slot(c, c->nvals - 1), x) && produced(c);
+    case 17: { /* table.fill: i v n */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
-        CHECK(pop(c, WA_I32, NULL));
-        CHECK(pop(c, c->m->tables[x].elem, NULL));
-        CHECK(pop(c, WA_I32, NULL));
-        b = slot(c, c->nvals);
-        return emit3(c, WA_OP_TABLE_FILL, x, b) && emit2(c, b + 1, b + 2);
+        const uint8_t t[3] = {WA_I32, c->m->tables[x].elem, WA_I32};
+        CHECK(pop3(c, t, o));
+        return emit4(c, WA_OP_TABLE_FILL, x, o[0], o[1]) && emit(c, o[2]);
+    }
     }
     MALFORMED(c, "illegal opcode 0xfc %u", sub);
 }
 
 static bool op_block(comp *c, uint8_t kind) {
     const uint8_t *p, *r;
-    uint32_t np, nr;
+    uint32_t np, nr, h = 0;
     CHECK(rd_blocktype(c, &p, &np, &r, &nr));
-    uint32_t cond = 0;
     if (kind == CTL_IF) {
         CHECK(pop(c, WA_I32, NULL));
-        cond = slot(c, c->nvals);
+        h = c->nvals; /* above the params; materializing them leaves it alone */
     }
     CHECK(pop_n(c, p, np));
+    /* Everything on the stack, params included, goes to its slot: code in
+     * the block may set locals that entries name, and only some paths
+     * would run a copy made later. */
+    uint32_t base = c->nvals;
+    c->nvals = base + np;
+    CHECK(materialize_from(c, 0));
+    c->nvals = base;
+    if (kind == CTL_IF) CHECK(emit_cond_jump(c, h, false));
     CHECK(push_ctl(c, kind, p, np, r, nr));
     ctl *f = top(c);
     if (kind == CTL_LOOP) {
+        label_here(c);
         f->label = c->nops; /* back edges pay the loop's FUEL again */
         CHECK(fuel_open(c));
     } else if (kind == CTL_IF && live(c)) {
-        CHECK(emit2(c, WA_OP_JMP_IFNOT, cond));
         f->else_site = c->nops;
         CHECK(emit(c, NONE));
     }
@@ -519,10 +680,14 @@ static bool op_else(comp *c) {
     CHECK(pop_n(c, f->results, f->nresults));
     if (c->nvals != f->height) INVALID(c, "type mismatch: values remain at else");
     if (live(c)) {
-        CHECK(emit(c, WA_OP_JMP));
+        c->nvals += f->nresults; /* the results leave in their slots */
+        CHECK(materialize_from(c, f->height));
+        c->nvals -= f->nresults;
+        CHECK(emit_op(c, WA_OP_JMP));
         CHECK(emit_target(c, f));
     }
     if (f->else_site != NONE) patch_chain(c, f->else_site, c->nops);
+    label_here(c);
     f->else_site = NONE;
     f->kind = CTL_ELSE;
     f->unreachable = false;
@@ -543,15 +708,21 @@ static bool op_end(comp *c, bool *done) {
         if (live(c)) {
             c->nvals += f->nresults; /* results are on the stack for the copies */
             CHECK(emit_branch_copies(c, f, f->nresults));
-            CHECK(emit(c, WA_OP_RET));
+            CHECK(emit_op(c, WA_OP_RET));
         }
         if (c->fuel_site != NONE) c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
         c->nctls--;
         *done = true;
         return true;
     }
+    if (live(c)) {
+        c->nvals += f->nresults;
+        CHECK(materialize_from(c, f->height));
+        c->nvals -= f->nresults;
+    }
     patch_chain(c, f->patches, c->nops);
     if (f->else_site != NONE) patch_chain(c, f->else_site, c->nops);
+    label_here(c);
     const uint8_t *res = f->results;
     uint32_t nr = f->nresults;
     c->nctls--;
@@ -579,21 +750,22 @@ static bool op_br_if(comp *c) {
     ctl *l;
     CHECK(rd_label(c, &l));
     CHECK(pop(c, WA_I32, NULL));
-    uint32_t cond = slot(c, c->nvals);
+    uint32_t h = c->nvals;
     uint32_t n = label_arity(l);
     CHECK(pop_n(c, label_types(l), n));
-    CHECK(push_n(c, label_types(l), n));
-    if (!live(c)) return true;
-    if (!needs_copies(c, l, n) && l->kind != CTL_FUNC) {
-        CHECK(emit2(c, WA_OP_JMP_IF, cond));
+    if (!live(c)) return push_n(c, label_types(l), n);
+    c->nvals += n; /* the label's values stay on the stack, where they are */
+    if (l->kind != CTL_FUNC && !needs_copies(c, l, n)) {
+        CHECK(emit_cond_jump(c, h, true));
         return emit_target(c, l);
     }
-    /* Copies are needed: skip them (and the jump) when the condition is 0. */
-    CHECK(emit2(c, WA_OP_JMP_IFNOT, cond));
+    /* Copies are needed: skip them (and the jump) when the condition fails. */
+    CHECK(emit_cond_jump(c, h, false));
     uint32_t skip = c->nops;
     CHECK(emit(c, NONE));
     CHECK(emit_branch(c, l));
     c->ops[skip] = c->nops;
+    label_here(c);
     return true;
 }
 
@@ -602,7 +774,7 @@ static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n) {
     for (uint32_t i = 0; i <= n; i++)
         if (depths[i] >= c->nctls) INVALID(c, "unknown label %u", depths[i]);
     CHECK(pop(c, WA_I32, NULL));
-    uint32_t index = slot(c, c->nvals);
+    uint32_t index = opnd(c, c->nvals);
     uint32_t arity = label_arity(&c->ctls[c->nctls - 1 - depths[n]]);
     for (uint32_t i = 0; i <= n; i++) {
         ctl *l = &c->ctls[c->nctls - 1 - depths[i]];
@@ -652,10 +824,15 @@ static bool op_return(comp *c) {
     return set_unreachable(c);
 }
 
-/* Arguments are on top of the stack; results replace them in place. */
+/* Arguments are on top of the stack, in their slots; results replace them
+ * in place. Entries below may stay in locals: a callee cannot change them. */
 static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot) {
     CHECK(pop_n(c, ft->types, ft->nparams));
-    *argslot = slot(c, c->nvals);
+    uint32_t base = c->nvals;
+    c->nvals += ft->nparams;
+    CHECK(materialize_from(c, base));
+    c->nvals = base;
+    *argslot = slot(c, base);
     return push_n(c, ft->types + ft->nparams, ft->nresults);
 }
 
@@ -675,9 +852,13 @@ static bool op_call_indirect(comp *c) {
     if (t >= c->m->ntypes) INVALID(c, "unknown type %u", t);
     if (c->m->tables[table].elem != WA_FUNCREF) INVALID(c, "type mismatch: call_indirect table");
     CHECK(pop(c, WA_I32, NULL));
-    uint32_t index = slot(c, c->nvals);
+    uint32_t h = c->nvals;
+    vloc index = live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
     CHECK(emit_call_args(c, &c->m->types[t], &a));
-    return emit3(c, WA_OP_CALL_INDIRECT, t, table) && emit2(c, a, index);
+    /* The index was above the arguments: its slot is still free to hold it. */
+    uint32_t i = index.where == IN_LOCAL ? index.local : slot(c, h);
+    if (index.where == IN_CONST) CHECK(emit3(c, WA_OP_CONST32, i, (uint32_t)index.k));
+    return emit3(c, WA_OP_CALL_INDIRECT, t, table) && emit2(c, a, i);
 }
 
 static bool op_select(comp *c, bool typed) {
@@ -695,9 +876,9 @@ static bool op_select(comp *c, bool typed) {
     uint8_t t = want != UNKNOWN ? want : (t1 != UNKNOWN ? t1 : t2);
     if (!typed && t != UNKNOWN && !wa_is_numtype(t)) INVALID(c, "type mismatch: select");
     if (!typed && t1 != UNKNOWN && t2 != UNKNOWN && t1 != t2) INVALID(c, "type mismatch");
-    uint32_t a = slot(c, c->nvals);
+    uint32_t h = c->nvals, a = opnd(c, h), b = opnd(c, h + 1), cond = opnd(c, h + 2);
     CHECK(push(c, t));
-    return emit(c, WA_OP_SELECT) && emit4(c, a, a, a + 1, a + 2);
+    return emit4(c, WA_OP_SELECT, slot(c, h), a, b) && emit(c, cond) && produced(c);
 }
 
 static bool rd_local(comp *c, uint32_t *x) {
@@ -713,37 +894,39 @@ static bool rd_global(comp *c, uint32_t *x) {
 }
 
 static bool op_const(comp *c, uint8_t opcode) {
-    uint32_t d = slot(c, c->nvals);
+    vloc v = {.where = IN_CONST};
+    uint8_t t;
+    const uint8_t *b;
     switch (opcode) {
     case 0x41: {
-        int32_t v;
-        if (!wa_read_s32(&c->r, &v)) MALFORMED(c, "malformed i32.const");
-        CHECK(push(c, WA_I32));
-        return emit3(c, WA_OP_CONST32, d, (uint32_t)v);
+        int32_t x;
+        if (!wa_read_s32(&c->r, &x)) MALFORMED(c, "malformed i32.const");
+        v.k = (uint32_t)x;
+        t = WA_I32;
+        break;
     }
     case 0x42: {
-        int64_t v;
-        if (!wa_read_s64(&c->r, &v)) MALFORMED(c, "malformed i64.const");
-        CHECK(push(c, WA_I64));
-        return emit4(c, WA_OP_CONST64, d, (uint32_t)(uint64_t)v, (uint32_t)((uint64_t)v >> 32));
+        int64_t x;
+        if (!wa_read_s64(&c->r, &x)) MALFORMED(c, "malformed i64.const");
+        v.k = (uint64_t)x;
+        t = WA_I64;
+        break;
     }
     case 0x43: {
-        const uint8_t *b;
+        uint32_t x;
         if (!wa_read_bytes(&c->r, 4, &b)) MALFORMED(c, "unexpected end");
-        uint32_t v;
-        memcpy(&v, b, 4);
-        CHECK(push(c, WA_F32));
-        return emit3(c, WA_OP_CONST32, d, v);
+        memcpy(&x, b, 4);
+        v.k = x;
+        t = WA_F32;
+        break;
     }
-    default: {
-        const uint8_t *b;
+    default:
         if (!wa_read_bytes(&c->r, 8, &b)) MALFORMED(c, "unexpected end");
-        uint64_t v;
-        memcpy(&v, b, 8);
-        CHECK(push(c, WA_F64));
-        return emit4(c, WA_OP_CONST64, d, (uint32_t)v, (uint32_t)(v >> 32));
+        memcpy(&v.k, b, 8);
+        t = WA_F64;
+        break;
     }
-    }
+    return push_at(c, t, v);
 }
 
 static bool op_ref(comp *c, uint8_t opcode) {
@@ -753,60 +936,84 @@ static bool op_ref(comp *c, uint8_t opcode) {
     case 0xd0: /* ref.null t */
         CHECK(rd_u8(c, &t));
         if (!wa_is_reftype(t)) MALFORMED(c, "malformed reference type");
-        CHECK(push(c, t));
-        return emit4(c, WA_OP_CONST64, top_slot(c, 0), 0, 0);
-    case 0xd1: /* ref.is_null */
+        return push_at(c, t, (vloc){.where = IN_CONST, .k = 0});
+    case 0xd1: { /* ref.is_null */
         CHECK(pop(c, UNKNOWN, &t));
         if (t != UNKNOWN && !wa_is_reftype(t)) INVALID(c, "type mismatch: ref.is_null");
+        uint32_t h = c->nvals, a = opnd(c, h);
         CHECK(push(c, WA_I32));
-        return emit3(c, WA_OP_REF_IS_NULL, top_slot(c, 0), top_slot(c, 0));
+        return emit3(c, WA_OP_REF_IS_NULL, slot(c, h), a) && produced(c);
+    }
     default: /* 0xd2 ref.func x */
         CHECK(rd_u32(c, &x));
         if (x >= c->m->nfuncs) INVALID(c, "unknown function %u", x);
         if (!c->m->func_declared || !c->m->func_declared[x])
             INVALID(c, "undeclared function reference %u", x);
         CHECK(push(c, WA_FUNCREF));
-        return emit3(c, WA_OP_REF_FUNC, top_slot(c, 0), x);
+        return emit3(c, WA_OP_REF_FUNC, slot(c, c->nvals - 1), x) && produced(c);
     }
 }
 
+/* local.set and local.tee: stores the entry just popped at height h into
+ * local x, leaving the stack's other entries correct. */
+static bool set_local(comp *c, uint32_t x, uint32_t h) {
+    if (!live(c)) return true;
+    for (uint32_t k = 0; k < h; k++) /* entries that still read x need the old value */
+        if (c->vlocs[k].where == IN_LOCAL && c->vlocs[k].local == x) CHECK(materialize(c, k));
+    vloc *v = &c->vlocs[h];
+    if (v->where == IN_SLOT && c->last_produced && c->ops[c->last + 1] == slot(c, h)) {
+        c->ops[c->last + 1] = x; /* the producer writes the local directly */
+        c->last_produced = false;
+        return true;
+    }
+    return emit_move(c, x, h);
+}
+
 static bool op_variable(comp *c, uint8_t opcode) {
-    uint32_t x;
+    uint32_t x, h;
     switch (opcode) {
-    case 0x20: /* local.get */
+    case 0x20: /* local.get: nothing to do until the value is used */
         CHECK(rd_local(c, &x));
-        CHECK(push(c, c->locals[x]));
-        return emit3(c, WA_OP_COPY, top_slot(c, 0), x);
+        return push_at(c, c->locals[x], (vloc){.where = IN_LOCAL, .local = x});
     case 0x21: /* local.set */
         CHECK(rd_local(c, &x));
         CHECK(pop(c, c->locals[x], NULL));
-        return emit3(c, WA_OP_COPY, x, slot(c, c->nvals));
-    case 0x22: /* local.tee */
+        return set_local(c, x, c->nvals);
+    case 0x22: { /* local.tee */
         CHECK(rd_local(c, &x));
         CHECK(pop(c, c->locals[x], NULL));
-        CHECK(push(c, c->locals[x]));
-        return emit3(c, WA_OP_COPY, x, top_slot(c, 0));
+        h = c->nvals;
+        bool is_const = live(c) && c->vlocs[h].where == IN_CONST;
+        vloc v = is_const ? c->vlocs[h] : (vloc){.where = IN_LOCAL, .local = x};
+        CHECK(set_local(c, x, h));
+        return push_at(c, c->locals[x], v);
+    }
     case 0x23: /* global.get */
         CHECK(rd_global(c, &x));
         CHECK(push(c, c->m->globals[x].type.type));
-        return emit3(c, WA_OP_GLOBAL_GET, top_slot(c, 0), x);
+        return emit3(c, WA_OP_GLOBAL_GET, slot(c, c->nvals - 1), x) && produced(c);
     case 0x24: /* global.set */
         CHECK(rd_global(c, &x));
         if (!c->m->globals[x].type.mut) INVALID(c, "global is immutable");
         CHECK(pop(c, c->m->globals[x].type.type, NULL));
-        return emit3(c, WA_OP_GLOBAL_SET, x, slot(c, c->nvals));
+        h = opnd(c, c->nvals);
+        return emit3(c, WA_OP_GLOBAL_SET, x, h);
     case 0x25: /* table.get */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
         CHECK(pop(c, WA_I32, NULL));
+        h = c->nvals;
+        uint32_t i = opnd(c, h);
         CHECK(push(c, c->m->tables[x].elem));
-        return emit4(c, WA_OP_TABLE_GET, top_slot(c, 0), x, top_slot(c, 0));
+        return emit4(c, WA_OP_TABLE_GET, slot(c, h), x, i) && produced(c);
     default: /* 0x26 table.set */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
         CHECK(pop(c, c->m->tables[x].elem, NULL));
         CHECK(pop(c, WA_I32, NULL));
-        return emit4(c, WA_OP_TABLE_SET, x, slot(c, c->nvals), slot(c, c->nvals) + 1);
+        h = c->nvals;
+        uint32_t idx = opnd(c, h), val = opnd(c, h + 1);
+        return emit4(c, WA_OP_TABLE_SET, x, idx, val);
     }
 }
 
@@ -817,7 +1024,7 @@ static bool instruction(comp *c, bool *done) {
     c->fuel_count++;
     switch (op) {
     case 0x00:
-        CHECK(emit(c, WA_OP_UNREACHABLE));
+        CHECK(emit_op(c, WA_OP_UNREACHABLE));
         return set_unreachable(c);
     case 0x01: return true; /* nop */
     case 0x02: return op_block(c, CTL_BLOCK);
@@ -838,13 +1045,14 @@ static bool instruction(comp *c, bool *done) {
         CHECK(rd_zero(c));
         CHECK(need_memory(c));
         CHECK(push(c, WA_I32));
-        return emit2(c, WA_OP_MEMORY_SIZE, top_slot(c, 0));
+        return emit2(c, WA_OP_MEMORY_SIZE, slot(c, c->nvals - 1));
     case 0x40: /* memory.grow 0x00 */
         CHECK(rd_zero(c));
         CHECK(need_memory(c));
         CHECK(pop(c, WA_I32, NULL));
+        uint32_t h = c->nvals, n = opnd(c, h);
         CHECK(push(c, WA_I32));
-        return emit3(c, WA_OP_MEMORY_GROW, top_slot(c, 0), top_slot(c, 0));
+        return emit3(c, WA_OP_MEMORY_GROW, slot(c, h), n);
     case 0xfc: return op_prefixed(c);
     }
     if (op >= 0x20 && op <= 0x26) return op_variable(c, op);
@@ -869,6 +1077,7 @@ static bool translate(comp *c, uint32_t fi) {
     if (fd->nlocals) memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
     c->r = (wa_reader){.start = m->bytes, .p = m->bytes + fd->body_off, .end = m->bytes + fd->body_end};
     c->fuel_site = NONE;
+    label_here(c);
     CHECK(push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults));
     CHECK(fuel_open(c));
     bool done = false;
@@ -920,6 +1129,7 @@ bool wa_code_translate_all(wa_module *m, wa_error *err) {
         c.capops = 0;
     }
     free(c.vals);
+    free(c.vlocs);
     free(c.ctls);
     free(c.ops);
     return ok;

@@ -121,10 +121,28 @@
     U(I32_REINTERPRET_F32) U(I64_REINTERPRET_F64) U(F32_REINTERPRET_I32) U(F64_REINTERPRET_I64)    \
     U(I32_EXTEND8_S) U(I32_EXTEND16_S) U(I64_EXTEND8_S) U(I64_EXTEND16_S) U(I64_EXTEND32_S)
 
+/* Superinstructions made by the translator. Each group follows WebAssembly
+ * opcode order so it is indexed by offset from the group's first op:
+ *   JMP_I32_<cmp> a b target          branch if the i32 comparison holds
+ *   JMP_I32_<cmp>_IMM a k target      the same against a constant
+ *   I32_<cmp>_IMM d a k               comparison against a constant
+ *   I32_<op>_IMM / I64_<op>_IMM d a k arithmetic with a constant (for i64,
+ *                                     k is sign-extended from 32 bits) */
+#define WA_I32_CMPS(X, P, S)                                                                       \
+    X(P##EQ##S) X(P##NE##S) X(P##LT_S##S) X(P##LT_U##S) X(P##GT_S##S) X(P##GT_U##S) X(P##LE_S##S)  \
+    X(P##LE_U##S) X(P##GE_S##S) X(P##GE_U##S)
+#define WA_INT_ARITH(X, P)                                                                         \
+    X(P##ADD_IMM) X(P##SUB_IMM) X(P##MUL_IMM) X(P##DIV_S_IMM) X(P##DIV_U_IMM) X(P##REM_S_IMM)      \
+    X(P##REM_U_IMM) X(P##AND_IMM) X(P##OR_IMM) X(P##XOR_IMM) X(P##SHL_IMM) X(P##SHR_S_IMM)         \
+    X(P##SHR_U_IMM) X(P##ROTL_IMM) X(P##ROTR_IMM)
+#define WA_FUSED_OPS(X)                                                                            \
+    WA_I32_CMPS(X, JMP_I32_, ) WA_I32_CMPS(X, JMP_I32_, _IMM) WA_I32_CMPS(X, I32_, _IMM)           \
+    WA_INT_ARITH(X, I32_) WA_INT_ARITH(X, I64_)
+
 typedef enum wa_op {
 #define WA_X(name, len) WA_OP_##name,
 #define WA_U(name) WA_OP_##name,
-    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_OP_COUNT_
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_OP_COUNT_
 #undef WA_X
 #undef WA_U
 } wa_op;

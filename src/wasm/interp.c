@@ -124,7 +124,7 @@ wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) {
     static const void *const labels[WA_OP_COUNT_] = {
 #define WA_X(name, len) &&L_##name,
 #define WA_U(name) &&L_##name,
-        WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U)
+        WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U)
 #undef WA_X
 #undef WA_U
     };
@@ -619,6 +619,85 @@ dispatch:
     UN(I64_TRUNC_SAT_F32_U, sat_i64_u(a.f32))
     UN(I64_TRUNC_SAT_F64_S, sat_i64_s(a.f64))
     UN(I64_TRUNC_SAT_F64_U, sat_i64_u(a.f64))
+
+    /* ---- superinstructions (code.h) ---- */
+#define JMP_CMP(name, T, op)                                                                       \
+    CASE(JMP_I32_##name) {                                                                         \
+        pc = (T)S(1).i32 op(T) S(2).i32 ? ops + pc[3] : pc + 4;                                    \
+        DISPATCH();                                                                                \
+    }                                                                                              \
+    CASE(JMP_I32_##name##_IMM) {                                                                   \
+        pc = (T)S(1).i32 op(T) pc[2] ? ops + pc[3] : pc + 4;                                       \
+        DISPATCH();                                                                                \
+    }                                                                                              \
+    CASE(I32_##name##_IMM) {                                                                       \
+        S(1).i64 = (T)S(2).i32 op(T) pc[3];                                                        \
+        NEXT(4);                                                                                   \
+    }
+    JMP_CMP(EQ, uint32_t, ==)
+    JMP_CMP(NE, uint32_t, !=)
+    JMP_CMP(LT_S, int32_t, <)
+    JMP_CMP(LT_U, uint32_t, <)
+    JMP_CMP(GT_S, int32_t, >)
+    JMP_CMP(GT_U, uint32_t, >)
+    JMP_CMP(LE_S, int32_t, <=)
+    JMP_CMP(LE_U, uint32_t, <=)
+    JMP_CMP(GE_S, int32_t, >=)
+    JMP_CMP(GE_U, uint32_t, >=)
+
+/* d = a op k, k an immediate (sign-extended from 32 bits for i64). */
+#define IMM32(name, expr)                                                                          \
+    CASE(name) {                                                                                   \
+        uint32_t a = S(2).i32, k = pc[3];                                                          \
+        S(1).i64 = (uint32_t)(expr);                                                               \
+        NEXT(4);                                                                                   \
+    }
+#define IMM64(name, expr)                                                                          \
+    CASE(name) {                                                                                   \
+        uint64_t a = S(2).i64, k = (uint64_t)(int64_t)(int32_t)pc[3];                              \
+        S(1).i64 = (expr);                                                                         \
+        NEXT(4);                                                                                   \
+    }
+/* Division by a constant: the translator does not know the value is safe
+ * (it could be 0 or -1), so the checks stay. */
+#define IMM_DIV(name, T, UT, expr, ovf)                                                            \
+    CASE(name) {                                                                                   \
+        T a = (T)S(2).i64, k = (T)(int64_t)(int32_t)pc[3];                                         \
+        if (k == 0) TRAP(DIV_ZERO);                                                                \
+        if (ovf) TRAP(INT_OVERFLOW);                                                               \
+        S(1).i64 = (UT)(expr);                                                                     \
+        NEXT(4);                                                                                   \
+    }
+    IMM32(I32_ADD_IMM, a + k)
+    IMM32(I32_SUB_IMM, a - k)
+    IMM32(I32_MUL_IMM, a * k)
+    IMM_DIV(I32_DIV_S_IMM, int32_t, uint32_t, a / k, a == INT32_MIN && k == -1)
+    IMM_DIV(I32_DIV_U_IMM, uint32_t, uint32_t, a / k, 0)
+    IMM_DIV(I32_REM_S_IMM, int32_t, uint32_t, k == -1 ? 0 : a % k, 0)
+    IMM_DIV(I32_REM_U_IMM, uint32_t, uint32_t, a % k, 0)
+    IMM32(I32_AND_IMM, a & k)
+    IMM32(I32_OR_IMM, a | k)
+    IMM32(I32_XOR_IMM, a ^ k)
+    IMM32(I32_SHL_IMM, a << (k & 31))
+    IMM32(I32_SHR_S_IMM, (int32_t)a >> (k & 31))
+    IMM32(I32_SHR_U_IMM, a >> (k & 31))
+    IMM32(I32_ROTL_IMM, rotl32(a, k))
+    IMM32(I32_ROTR_IMM, rotr32(a, k))
+    IMM64(I64_ADD_IMM, a + k)
+    IMM64(I64_SUB_IMM, a - k)
+    IMM64(I64_MUL_IMM, a * k)
+    IMM_DIV(I64_DIV_S_IMM, int64_t, uint64_t, a / k, a == INT64_MIN && k == -1)
+    IMM_DIV(I64_DIV_U_IMM, uint64_t, uint64_t, a / k, 0)
+    IMM_DIV(I64_REM_S_IMM, int64_t, uint64_t, k == -1 ? 0 : a % k, 0)
+    IMM_DIV(I64_REM_U_IMM, uint64_t, uint64_t, a % k, 0)
+    IMM64(I64_AND_IMM, a & k)
+    IMM64(I64_OR_IMM, a | k)
+    IMM64(I64_XOR_IMM, a ^ k)
+    IMM64(I64_SHL_IMM, a << (k & 63))
+    IMM64(I64_SHR_S_IMM, (uint64_t)((int64_t)a >> (k & 63)))
+    IMM64(I64_SHR_U_IMM, a >> (k & 63))
+    IMM64(I64_ROTL_IMM, rotl64(a, k))
+    IMM64(I64_ROTR_IMM, rotr64(a, k))
 
 #ifndef WA_COMPUTED_GOTO
     DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
