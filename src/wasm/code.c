@@ -1095,6 +1095,7 @@ static wa_code *finish(comp *c, const wa_functype *ft) {
     code->ops = realloc(c->ops, (c->nops ? c->nops : 1) * sizeof *c->ops);
     if (!code->ops) code->ops = c->ops;
     c->ops = NULL;
+    wa_interp_thread(code->ops, c->nops);
     code->nops = c->nops;
     code->nparams = ft->nparams;
     code->nresults = ft->nresults;

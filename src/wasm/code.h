@@ -159,4 +159,14 @@ typedef struct wa_code {
     uint32_t frame_size; /* nlocals + maximum operand stack height; >= nresults */
 } wa_code;
 
+/* interp.c: turns a translated function's opcodes into what the dispatch
+ * loop jumps on (handler offsets with computed gotos), and maps such a unit
+ * back to its opcode (WA_OP_COUNT_ if it is none). */
+void wa_interp_thread(uint32_t *ops, uint32_t nops);
+uint32_t wa_interp_opcode(uint32_t unit);
+
+/* Prints a translated function (dump.c). */
+#include <stdio.h>
+void wa_code_dump(const wa_code *code, FILE *out);
+
 #endif

@@ -119,22 +119,34 @@ static inline uint64_t sat_i64_u(double x) {
 
 /* ---- the loop ------------------------------------------------------------- */
 
-wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) {
+/* With computed gotos the code is directly threaded: wa_interp_thread
+ * replaces each opcode by its handler's offset from the first handler, so
+ * dispatch is one load and an indirect jump. run() with `offsets` set only
+ * hands out that table. */
+static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const int32_t **offsets) {
 #ifdef WA_COMPUTED_GOTO
-    static const void *const labels[WA_OP_COUNT_] = {
-#define WA_X(name, len) &&L_##name,
-#define WA_U(name) &&L_##name,
+    static const int32_t handler_offsets[WA_OP_COUNT_] = {
+#define WA_X(name, len) (int32_t)((char *)&&L_##name - (char *)&&L_UNREACHABLE),
+#define WA_U(name) WA_X(name, 0)
         WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U)
 #undef WA_X
 #undef WA_U
     };
-#define DISPATCH() goto *labels[*pc]
+    if (offsets) {
+        *offsets = handler_offsets;
+        return WA_TRAP_NONE;
+    }
+#define DISPATCH() goto *(const void *)((const char *)&&L_UNREACHABLE + (int32_t)*pc)
 #define CASE(name) L_##name:
 #define DEFAULT_CASE
 #else
 #define DISPATCH() goto dispatch
 #define CASE(name) case WA_OP_##name:
 #define DEFAULT_CASE default:
+    if (offsets) {
+        *offsets = NULL;
+        return WA_TRAP_NONE;
+    }
 #endif
 
     const uint32_t entry_depth = ex->depth;
@@ -145,6 +157,7 @@ wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) {
     wa_func *callee;
     wa_val *args;
     wa_trap trap;
+    int64_t fuel = ex->fuel; /* kept in a register; ex->fuel is updated at exits and host calls */
 
 #define RELOAD_MEM()                                                                               \
     do {                                                                                           \
@@ -163,14 +176,14 @@ wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) {
         DISPATCH();                                                                                \
     } while (0)
 
-enter: /* f's arguments are at fp[0..nparams) */
+    inst = f->inst;
+    RELOAD_MEM();
+enter: /* f's arguments are at fp[0..nparams); inst and memory are f's */
     {
         const wa_code *code = f->code;
         if ((size_t)(ex->stack_end - fp) < code->frame_size) TRAP(STACK_EXHAUSTED);
-        memset(fp + code->nparams, 0, (size_t)(code->nlocals - code->nparams) * sizeof *fp);
-        inst = f->inst;
+        for (uint32_t i = code->nparams; i < code->nlocals; i++) fp[i].i64 = 0;
         ops = pc = code->ops;
-        RELOAD_MEM();
     }
     DISPATCH();
 
@@ -182,9 +195,9 @@ dispatch:
     /* ---- control ---- */
     CASE(UNREACHABLE) TRAP(UNREACHABLE);
     CASE(FUEL) {
-        ex->fuel -= pc[1];
-        if (ex->fuel < 0) {
-            ex->fuel = 0;
+        fuel -= pc[1];
+        if (fuel < 0) {
+            fuel = 0;
             TRAP(FUEL);
         }
         if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed)) TRAP(INTERRUPTED);
@@ -208,14 +221,22 @@ dispatch:
         DISPATCH();
     }
     CASE(RET) {
-        if (ex->depth == entry_depth) return WA_TRAP_NONE;
+        if (ex->depth == entry_depth) {
+            ex->fuel = fuel;
+            return WA_TRAP_NONE;
+        }
         const wa_frame *fr = &ex->frames[--ex->depth];
         pc = fr->pc;
         fp = fr->fp;
         f = fr->func;
-        inst = f->inst;
         ops = f->code->ops;
-        RELOAD_MEM();
+        if (f->inst != inst) { /* back from a function another instance exported */
+            inst = f->inst;
+            RELOAD_MEM();
+        } else if (inst->mem0) {
+            memsize = inst->mem0->size; /* the callee may have grown memory */
+            mem = inst->mem0->data;
+        }
         DISPATCH();
     }
     CASE(CALL) {
@@ -706,7 +727,9 @@ dispatch:
 
 call: /* callee's arguments are at args[0..); pc is the return address */
     if (callee->host) {
+        ex->fuel = fuel;
         trap = callee->host(inst, callee->env, args);
+        fuel = ex->fuel;
         if (trap) goto trapped;
         RELOAD_MEM();
         DISPATCH();
@@ -715,6 +738,10 @@ call: /* callee's arguments are at args[0..); pc is the return address */
     ex->frames[ex->depth++] = (wa_frame){.pc = pc, .fp = fp, .func = f};
     f = callee;
     fp = args;
+    if (f->inst != inst) {
+        inst = f->inst;
+        RELOAD_MEM();
+    }
     goto enter;
 
 trapped:
@@ -725,5 +752,31 @@ trapped:
                  f->index);
     }
     ex->depth = entry_depth;
+    ex->fuel = fuel;
     return trap;
+}
+
+wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) { return run(ex, f, fp, NULL); }
+
+void wa_interp_thread(uint32_t *ops, uint32_t nops)
+{
+    const int32_t *offsets;
+    run(NULL, NULL, NULL, &offsets);
+    if (!offsets) return; /* switch dispatch runs the opcodes as they are */
+    for (uint32_t pc = 0; pc < nops;) {
+        uint32_t op = ops[pc];
+        uint32_t len = wa_op_len[op] + (op == WA_OP_BR_TABLE ? ops[pc + 2] + 1 : 0);
+        ops[pc] = (uint32_t)offsets[op];
+        pc += len;
+    }
+}
+
+uint32_t wa_interp_opcode(uint32_t unit)
+{
+    const int32_t *offsets;
+    run(NULL, NULL, NULL, &offsets);
+    if (!offsets) return unit;
+    for (uint32_t op = 0; op < WA_OP_COUNT_; op++)
+        if ((uint32_t)offsets[op] == unit) return op;
+    return WA_OP_COUNT_;
 }

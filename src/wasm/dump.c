@@ -1,0 +1,37 @@
+/*
+ * dump.c: prints internal code, one instruction a line, for debugging and
+ * for reading what the translator made of a function (`wactor inspect
+ * --code`, and by hand when tuning the interpreter).
+ */
+#include <stdio.h>
+
+#include "code.h"
+
+static const char *const k_names[WA_OP_COUNT_] = {
+#define WA_X(name, len) #name,
+#define WA_U(name) #name,
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U)
+#undef WA_X
+#undef WA_U
+};
+
+void wa_code_dump(const wa_code *code, FILE *out)
+{
+    fprintf(out, "  params %u, results %u, locals %u, frame %u slots, %u units\n", code->nparams,
+            code->nresults, code->nlocals, code->frame_size, code->nops);
+    for (uint32_t pc = 0; pc < code->nops;) {
+        uint32_t op = wa_interp_opcode(code->ops[pc]);
+        if (op >= WA_OP_COUNT_) {
+            fprintf(out, "  %5u: ??? %u\n", pc, op);
+            return;
+        }
+        uint32_t len = wa_op_len[op];
+        if (op == WA_OP_BR_TABLE && pc + 2 < code->nops)
+            len += code->ops[pc + 2] + 1;
+        fprintf(out, "  %5u: %-20s", pc, k_names[op]);
+        for (uint32_t i = 1; i < len && pc + i < code->nops; i++)
+            fprintf(out, " %u", code->ops[pc + i]);
+        fputc('\n', out);
+        pc += len;
+    }
+}
