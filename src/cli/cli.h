@@ -21,9 +21,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_EXIT_BAD 4     /* bad usage, or a module that is unreadable, invalid or unlinkable */
-#define CLI_EXIT_TRAP 134  /* the guest trapped: 128 + SIGABRT, as wasmtime does */
-#define CLI_EXIT_RANGE 1   /* proc_exit with a code a process cannot return (> 255) */
+#define CLI_EXIT_BAD 4    /* bad usage, or a module that is unreadable, invalid or unlinkable */
+#define CLI_EXIT_TRAP 134 /* the guest trapped: 128 + SIGABRT, as wasmtime does */
+#define CLI_EXIT_RANGE 1  /* proc_exit with a code a process cannot return (> 255) */
 
 /* Commands: argv[0] is the command's name, flags follow it. They return the
  * process's exit status. */

@@ -29,22 +29,14 @@ typedef struct cli_sig {
 
 /* The imports of module `wactor`. */
 static const cli_sig cli_wactor_imports[] = {
-    {"send", {4, 1, cli_t_i32x5}},
-    {"request", {5, 1, cli_t_request}},
-    {"respond", {4, 1, cli_t_respond}},
-    {"cancel", {1, 1, cli_t_cancel}},
-    {"publish", {4, 1, cli_t_i32x5}},
-    {"subscribe", {2, 1, cli_t_i32x5}},
-    {"unsubscribe", {2, 1, cli_t_i32x5}},
-    {"msg_sender", {2, 1, cli_t_i32x5}},
-    {"msg_payload", {2, 1, cli_t_i32x5}},
-    {"msg_topic", {2, 1, cli_t_i32x5}},
-    {"self_name", {2, 1, cli_t_i32x5}},
-    {"config", {2, 1, cli_t_i32x5}},
-    {"log", {3, 1, cli_t_i32x5}},
-    {"now_ms", {0, 1, cli_t_i64}},
-    {"kv_get", {4, 1, cli_t_i32x5}},
-    {"kv_set", {4, 1, cli_t_i32x5}},
+    {"send", {4, 1, cli_t_i32x5}},        {"request", {5, 1, cli_t_request}},
+    {"respond", {4, 1, cli_t_respond}},   {"cancel", {1, 1, cli_t_cancel}},
+    {"publish", {4, 1, cli_t_i32x5}},     {"subscribe", {2, 1, cli_t_i32x5}},
+    {"unsubscribe", {2, 1, cli_t_i32x5}}, {"msg_sender", {2, 1, cli_t_i32x5}},
+    {"msg_payload", {2, 1, cli_t_i32x5}}, {"msg_topic", {2, 1, cli_t_i32x5}},
+    {"self_name", {2, 1, cli_t_i32x5}},   {"config", {2, 1, cli_t_i32x5}},
+    {"log", {3, 1, cli_t_i32x5}},         {"now_ms", {0, 1, cli_t_i64}},
+    {"kv_get", {4, 1, cli_t_i32x5}},      {"kv_set", {4, 1, cli_t_i32x5}},
     {"kv_delete", {2, 1, cli_t_i32x5}},
 };
 

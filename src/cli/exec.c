@@ -28,8 +28,7 @@ static const char cli_exec_usage[] =
 
 /* Links every import of m to the WASI context, or reports the first one that
  * cannot be and returns false. */
-static bool cli_exec_link(const char *path, const wa_module *m, wasi_ctx *wasi,
-                          wa_extern *imports)
+static bool cli_exec_link(const char *path, const wa_module *m, wasi_ctx *wasi, wa_extern *imports)
 {
     uint32_t n = wa_module_num_imports(m);
     for (uint32_t i = 0; i < n; i++) {

@@ -55,8 +55,8 @@ int main(int argc, char **argv)
         if (strcmp(cmd, cli_commands[i].name) != 0)
             continue;
         if (cli_commands[i].run == NULL) {
-            cli_error("%s: not available in wactor %s yet (it arrives with the actor runtime)",
-                      cmd, WACTOR_VERSION);
+            cli_error("%s: not available in wactor %s yet (it arrives with the actor runtime)", cmd,
+                      WACTOR_VERSION);
             return CLI_EXIT_BAD;
         }
         return cli_commands[i].run(argc - 1, argv + 1);

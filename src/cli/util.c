@@ -72,8 +72,8 @@ static uint8_t *cli_read_file(const char *path, size_t *len)
 
 static const char *cli_section_name(int id)
 {
-    static const char *const names[] = {"custom", "type",   "import", "function", "table",
-                                        "memory", "global", "export", "start",    "element",
+    static const char *const names[] = {"custom", "type",   "import",   "function", "table",
+                                        "memory", "global", "export",   "start",    "element",
                                         "code",   "data",   "datacount"};
     if (id >= 0 && id < (int)(sizeof names / sizeof names[0]))
         return names[id];
@@ -164,11 +164,15 @@ static void cli_print_types(FILE *out, const uint8_t *types, uint32_t n)
     fputc(')', out);
 }
 
+/* "(i32, i64) -> i32"; no results print as "()", several as "(i32, i32)". */
 void cli_print_functype(FILE *out, const wa_functype *t)
 {
     cli_print_types(out, t->types, t->nparams);
     fputs(" -> ", out);
-    cli_print_types(out, t->types + t->nparams, t->nresults);
+    if (t->nresults == 1)
+        fputs(cli_valtype_name(t->types[t->nparams]), out);
+    else
+        cli_print_types(out, t->types + t->nparams, t->nresults);
 }
 
 static void cli_print_limits(FILE *out, wa_limits lim, const char *unit)

@@ -334,7 +334,7 @@ wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32
         return NULL;
     }
     inst->m = m;
-    inst->fuel = WA_FUEL_UNLIMITED;
+    inst->fuel = cfg && cfg->fuel > 0 ? cfg->fuel : WA_FUEL_UNLIMITED;
     inst->max_depth = cfg && cfg->max_call_depth ? cfg->max_call_depth : WA_DEFAULT_CALL_DEPTH;
     atomic_init(&inst->interrupt, 0);
     bool ok = alloc_arrays(inst) || wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");

@@ -157,7 +157,14 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const int32_t **offs
     wa_func *callee;
     wa_val *args;
     wa_trap trap;
-    int64_t fuel = ex->fuel; /* kept in a register; ex->fuel is updated at exits and host calls */
+    /* Fuel lives in a register; ex->fuel is written back at exits and around
+     * host calls, unless metering is off (WA_FUEL_UNLIMITED stays as it is). */
+    const bool metered = ex->fuel != WA_FUEL_UNLIMITED;
+    int64_t fuel = ex->fuel;
+#define SAVE_FUEL()                                                                                \
+    do {                                                                                           \
+        if (metered) ex->fuel = fuel;                                                              \
+    } while (0)
 
 #define RELOAD_MEM()                                                                               \
     do {                                                                                           \
@@ -222,7 +229,7 @@ dispatch:
     }
     CASE(RET) {
         if (ex->depth == entry_depth) {
-            ex->fuel = fuel;
+            SAVE_FUEL();
             return WA_TRAP_NONE;
         }
         const wa_frame *fr = &ex->frames[--ex->depth];
@@ -727,9 +734,9 @@ dispatch:
 
 call: /* callee's arguments are at args[0..); pc is the return address */
     if (callee->host) {
-        ex->fuel = fuel;
+        SAVE_FUEL();
         trap = callee->host(inst, callee->env, args);
-        fuel = ex->fuel;
+        fuel = ex->fuel; /* the host may have set it */
         if (trap) goto trapped;
         RELOAD_MEM();
         DISPATCH();
@@ -748,11 +755,17 @@ trapped:
     if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
         if (inst != ex) memcpy(ex->trap_msg, inst->trap_msg, sizeof ex->trap_msg);
     } else {
-        snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u", wa_trap_message(trap),
-                 f->index);
+        wa_name name;
+        if (wa_module_func_name(inst->m, f->index, &name))
+            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u <%.*s>",
+                     wa_trap_message(trap), f->index, (int)(name.len < 80 ? name.len : 80),
+                     name.ptr);
+        else
+            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u",
+                     wa_trap_message(trap), f->index);
     }
     ex->depth = entry_depth;
-    ex->fuel = fuel;
+    SAVE_FUEL();
     return trap;
 }
 

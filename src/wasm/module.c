@@ -206,3 +206,23 @@ bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out)
     }
     return false;
 }
+
+uint32_t wa_module_num_tables(const wa_module *m)
+{
+    return m->ntables;
+}
+
+wa_tabletype wa_module_table(const wa_module *m, uint32_t i)
+{
+    return m->tables[i];
+}
+
+uint32_t wa_module_num_memories(const wa_module *m)
+{
+    return m->nmems;
+}
+
+wa_limits wa_module_memory(const wa_module *m, uint32_t i)
+{
+    return m->mems[i];
+}

@@ -170,6 +170,11 @@ int64_t wa_module_find_export(const wa_module *m, const char *name, size_t len);
 uint32_t wa_module_num_customs(const wa_module *m);
 void wa_module_custom(const wa_module *m, uint32_t i, wa_name *name, const uint8_t **data,
                       uint32_t *len);
+/* The module's own and imported tables and memories, in index order. */
+uint32_t wa_module_num_tables(const wa_module *m);
+wa_tabletype wa_module_table(const wa_module *m, uint32_t i);
+uint32_t wa_module_num_memories(const wa_module *m);
+wa_limits wa_module_memory(const wa_module *m, uint32_t i);
 /* Name of function index `func` from the "name" custom section, if present. */
 bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out);
 
@@ -221,6 +226,9 @@ typedef struct wa_config {
      * functions it already stored into imported tables stay callable (spec
      * semantics), and the caller frees it once those tables are gone. */
     bool keep_failed;
+    /* Fuel for the start function and the calls that follow, until
+     * wa_instance_set_fuel; 0 = WA_FUEL_UNLIMITED. */
+    int64_t fuel;
 } wa_config;
 
 #define WA_DEFAULT_CALL_DEPTH 10000u
@@ -233,7 +241,7 @@ typedef struct wa_config {
  * a segment or the start function traps, writes already made to imported
  * tables and memories stay, as the spec requires. */
 wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32_t nimports,
-                            const wa_config *cfg, wa_error *err);
+                            const wa_config *cfg /* NULL = defaults */, wa_error *err);
 void wa_instance_free(wa_instance *inst);
 const wa_module *wa_instance_module(const wa_instance *inst);
 
@@ -258,7 +266,8 @@ void *wa_instance_userdata(const wa_instance *inst);
 
 /* Fuel: every executed block costs one unit per instruction it holds,
  * charged at function entry and at loop headers; running out traps FUEL.
- * WA_FUEL_UNLIMITED (the default) turns metering off. */
+ * WA_FUEL_UNLIMITED (the default) turns metering off: the fuel then stays
+ * WA_FUEL_UNLIMITED whatever runs. */
 #define WA_FUEL_UNLIMITED INT64_MAX
 void wa_instance_set_fuel(wa_instance *inst, int64_t fuel);
 int64_t wa_instance_fuel(const wa_instance *inst);
@@ -279,7 +288,8 @@ uint32_t wa_memory_pages(const wa_memory *mem);
 int64_t wa_memory_grow(wa_memory *mem, uint32_t delta);
 
 /* A pointer to [off, off+len) if that range lies inside the memory, else
- * NULL. Valid until the memory grows (any call into the guest may grow it). */
+ * NULL. A zero-length range inside (off <= size) gives a non-NULL pointer.
+ * Valid until the memory grows (any call into the guest may grow it). */
 uint8_t *wa_memory_range(wa_memory *mem, uint64_t off, uint64_t len);
 /* Copy in and out; false (and nothing copied) if the range is outside. */
 bool wa_memory_read(wa_memory *mem, uint64_t off, void *dst, uint64_t len);

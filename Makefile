@@ -1,0 +1,75 @@
+# A thin wrapper over CMake and ctest; README.md explains the targets.
+#   make            build everything into build/ (the tool is build/wactor)
+#   make run        install what is missing, build, run the hello example
+#   make test       install what is missing, build, convert the spec tests, run ctest
+#   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
+#                   with the interpreter's portable switch dispatch
+#   make spectest   run only the spec suite
+#   make fuzz       build the libFuzzer target in build-fuzz/; make fuzz-run runs it
+#   make bench-engine  time the engine against native code and wabt (never part of test)
+#   make format     clang-format the C sources
+
+JOBS ?= 2
+SHARED ?= ../shared
+SPECTEST_DATA := build/spectest
+FUZZ_SECONDS ?= 600
+CTEST := ctest --output-on-failure -j$(JOBS)
+
+.PHONY: all deps build run test test-asan spectest spectest-data fuzz fuzz-run bench-engine \
+	format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build:
+	@test -f build/CMakeCache.txt || cmake -S . -B build
+	cmake --build build -j$(JOBS)
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	build/wactor exec build/examples/hello.wasm
+
+test: deps
+	@$(MAKE) --no-print-directory build spectest-data
+	cd build && $(CTEST)
+
+# Converted once: delete build/spectest to convert again.
+spectest-data: | $(SPECTEST_DATA)
+$(SPECTEST_DATA):
+	rm -rf $@.tmp
+	$(SHARED)/testsuite/convert.sh $@.tmp
+	mv $@.tmp $@
+
+spectest: deps
+	@$(MAKE) --no-print-directory build spectest-data
+	build/tests/spectest $(SPECTEST_DATA)
+
+test-asan: deps
+	@$(MAKE) --no-print-directory spectest-data
+	@test -f build-asan/CMakeCache.txt || cmake -S . -B build-asan -DWACTOR_SANITIZE=ON \
+		-DCMAKE_C_FLAGS=-DWA_NO_COMPUTED_GOTO
+	@test -e build-asan/spectest || ln -s $(CURDIR)/$(SPECTEST_DATA) build-asan/spectest
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && $(CTEST)
+
+fuzz: deps
+	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_module
+
+# One job; new inputs are added to build-fuzz/corpus, crashes land in build-fuzz/.
+fuzz-run: fuzz
+	@$(MAKE) --no-print-directory spectest-data
+	@test -d build-fuzz/corpus || fuzz/seed.sh $(SPECTEST_DATA) build-fuzz/corpus
+	build-fuzz/fuzz_module -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzz/ build-fuzz/corpus
+
+bench-engine: build
+	bench/engine/run.sh
+
+format:
+	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,349 @@
+/*
+ * engine_hooks_test.c: the engine's limits and controls, seen through wasm.h
+ * only: memory cap, call-depth limit, fuel, interrupt from another thread,
+ * bounds-checked memory accessors, and private state per instance.
+ *
+ * Usage: engine_hooks_test TEST|all HOOKS.wasm
+ * HOOKS.wasm is tests/guest/hooks.c built as a reactor. Each test prints
+ * "ok NAME" or its failed checks; the exit status is 1 if any check failed.
+ * Nothing here sleeps or measures time: the interrupt test waits on a
+ * semaphore that the guest posts (through an import) once it is running.
+ */
+#include "harness.h"
+#include "wasm.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- fixture: the hooks module and its one import ------------------------ */
+
+typedef struct fixture {
+    wa_module *module;
+    wa_func *entered; /* host function test.entered: posts entered_sem */
+    sem_t entered_sem;
+} fixture;
+
+static wa_trap host_entered(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)caller;
+    (void)io;
+    sem_post(&((fixture *)env)->entered_sem);
+    return WA_TRAP_NONE;
+}
+
+static bool fixture_init(fixture *fx, const char *path)
+{
+    size_t len;
+    const uint8_t *buf = test_read_file(path, &len);
+    if (buf == NULL)
+        return false;
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    fx->module = wa_module_load(buf, len, &err);
+    if (fx->module == NULL) {
+        fprintf(stderr, "%s: %s: %s\n", path, wa_errkind_name(err.kind), err.msg);
+        return false;
+    }
+    static const wa_functype void_void = {0, 0, NULL};
+    fx->entered = wa_func_new_host(&void_void, host_entered, fx);
+    sem_init(&fx->entered_sem, 0, 0);
+    return fx->entered != NULL;
+}
+
+static void fixture_free(fixture *fx)
+{
+    wa_func_free(fx->entered);
+    wa_module_free(fx->module);
+    sem_destroy(&fx->entered_sem);
+}
+
+static wa_func *export_func(wa_instance *inst, const char *name)
+{
+    wa_extern ext;
+    if (!wa_instance_export(inst, name, strlen(name), &ext) || ext.kind != WA_EXTERN_FUNC)
+        return NULL;
+    return ext.u.func;
+}
+
+/* Instantiates the hooks module and runs its reactor constructor. cfg NULL
+ * means the defaults. */
+static wa_instance *hooks_new(fixture *fx, const wa_config *cfg)
+{
+    static const wa_config defaults = {0};
+    if (cfg == NULL)
+        cfg = &defaults;
+    uint32_t n = wa_module_num_imports(fx->module);
+    wa_extern imports[1];
+    if (n != 1) {
+        fprintf(stderr, "hooks.wasm: expected exactly one import (test.entered), got %u\n", n);
+        return NULL;
+    }
+    imports[0].kind = WA_EXTERN_FUNC;
+    imports[0].u.func = fx->entered;
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    wa_instance *inst = wa_instantiate(fx->module, imports, n, cfg, &err);
+    if (inst == NULL) {
+        fprintf(stderr, "instantiate: %s: %s\n", wa_errkind_name(err.kind), err.msg);
+        return NULL;
+    }
+    wa_func *init = export_func(inst, "_initialize");
+    if (init != NULL && wa_call(inst, init, NULL, NULL) != WA_TRAP_NONE) {
+        fprintf(stderr, "_initialize trapped: %s\n", wa_instance_trap_message(inst));
+        wa_instance_free(inst);
+        return NULL;
+    }
+    return inst;
+}
+
+/* Calls export `name` with at most one i32 argument; *result gets its i32
+ * result if it has one. */
+static wa_trap call1(wa_instance *inst, const char *name, uint32_t arg, uint32_t *result)
+{
+    wa_func *f = export_func(inst, name);
+    if (f == NULL) {
+        fprintf(stderr, "no exported function %s\n", name);
+        return WA_TRAP_BAD_CALL;
+    }
+    wa_val args[1] = {{.i32 = arg}}, results[1] = {{.i64 = 0}};
+    wa_trap t = wa_call(inst, f, args, results);
+    if (result != NULL)
+        *result = results[0].i32;
+    return t;
+}
+
+/* ---- the tests ----------------------------------------------------------- */
+
+/* memory.grow past cfg.max_memory_pages returns -1 and changes nothing. */
+static void test_memory_cap(void *arg)
+{
+    fixture *fx = arg;
+    int64_t at = wa_module_find_export(fx->module, "memory", 6);
+    REQUIRE(at >= 0);
+    wa_name name;
+    wa_externtype type;
+    wa_module_export(fx->module, (uint32_t)at, &name, &type);
+    REQUIRE(type.kind == WA_EXTERN_MEMORY);
+    uint32_t initial = type.u.memory.min;
+
+    wa_config cfg = {.max_memory_pages = initial + 1};
+    wa_instance *inst = hooks_new(fx, &cfg);
+    REQUIRE(inst != NULL);
+    wa_memory *mem = wa_instance_memory(inst);
+    CHECK(mem != NULL && wa_memory_pages(mem) == initial);
+
+    uint32_t r = 0;
+    CHECK(call1(inst, "grow", 1, &r) == WA_TRAP_NONE && r == initial);
+    CHECK(wa_memory_pages(mem) == initial + 1);
+    CHECK(call1(inst, "grow", 1, &r) == WA_TRAP_NONE && r == UINT32_MAX);
+    CHECK(call1(inst, "grow", 1000, &r) == WA_TRAP_NONE && r == UINT32_MAX);
+    CHECK(wa_memory_grow(mem, 1) == -1);
+    CHECK(wa_memory_pages(mem) == initial + 1);
+    CHECK(wa_memory_size(mem) == (uint64_t)(initial + 1) * WA_PAGE_SIZE);
+    CHECK(call1(inst, "grow", 0, &r) == WA_TRAP_NONE && r == initial + 1);
+    wa_instance_free(inst);
+}
+
+/* Too deep a recursion traps STACK_EXHAUSTED, and the instance stays usable. */
+static void test_call_depth(void *arg)
+{
+    fixture *fx = arg;
+    wa_config cfg = {.max_call_depth = 1000};
+    wa_instance *inst = hooks_new(fx, &cfg);
+    REQUIRE(inst != NULL);
+    uint32_t r = 0;
+    CHECK(call1(inst, "recurse", 100, &r) == WA_TRAP_NONE && r == 100);
+    CHECK(call1(inst, "recurse", 100000, &r) == WA_TRAP_STACK_EXHAUSTED);
+    CHECK(call1(inst, "sum", 10, &r) == WA_TRAP_NONE && r == 45);
+    CHECK(call1(inst, "recurse", 100, &r) == WA_TRAP_NONE && r == 100);
+    wa_instance_free(inst);
+
+    /* The default limit holds too, without exhausting the host's stack. */
+    inst = hooks_new(fx, NULL);
+    REQUIRE(inst != NULL);
+    CHECK(call1(inst, "recurse", 10000000, &r) == WA_TRAP_STACK_EXHAUSTED);
+    CHECK(call1(inst, "sum", 10, &r) == WA_TRAP_NONE && r == 45);
+    wa_instance_free(inst);
+}
+
+/* An endless loop runs out of fuel; a short one succeeds and costs some. */
+static void test_fuel(void *arg)
+{
+    fixture *fx = arg;
+    wa_instance *inst = hooks_new(fx, NULL);
+    REQUIRE(inst != NULL);
+    uint32_t r = 0;
+    wa_instance_set_fuel(inst, 100000);
+    CHECK(call1(inst, "spin", 0, NULL) == WA_TRAP_FUEL);
+
+    wa_instance_set_fuel(inst, 1000000);
+    CHECK(call1(inst, "sum", 100, &r) == WA_TRAP_NONE && r == 4950);
+    int64_t left = wa_instance_fuel(inst);
+    CHECK(left < 1000000 && left > 0);
+    /* 100 loop iterations cost at least one unit each. */
+    CHECK(left <= 1000000 - 100);
+    wa_instance_free(inst);
+}
+
+/* WA_FUEL_UNLIMITED, the default, turns metering off: running code leaves
+ * it as it is. */
+static void test_fuel_unlimited(void *arg)
+{
+    fixture *fx = arg;
+    wa_instance *inst = hooks_new(fx, NULL); /* runs _initialize */
+    REQUIRE(inst != NULL);
+    uint32_t r = 0;
+    CHECK(wa_instance_fuel(inst) == WA_FUEL_UNLIMITED);
+    CHECK(call1(inst, "sum", 100, &r) == WA_TRAP_NONE && r == 4950);
+    CHECK(wa_instance_fuel(inst) == WA_FUEL_UNLIMITED);
+    wa_instance_set_fuel(inst, 10);
+    wa_instance_set_fuel(inst, WA_FUEL_UNLIMITED);
+    CHECK(call1(inst, "sum", 100, &r) == WA_TRAP_NONE && r == 4950);
+    CHECK(wa_instance_fuel(inst) == WA_FUEL_UNLIMITED);
+    wa_instance_free(inst);
+}
+
+typedef struct spin_job {
+    wa_instance *inst;
+    wa_trap result;
+} spin_job;
+
+static void *spin_thread(void *arg)
+{
+    spin_job *job = arg;
+    job->result = call1(job->inst, "spin", 0, NULL);
+    return NULL;
+}
+
+/* wa_instance_interrupt from another thread stops a running call. */
+static void test_interrupt(void *arg)
+{
+    fixture *fx = arg;
+    wa_instance *inst = hooks_new(fx, NULL);
+    REQUIRE(inst != NULL);
+    while (sem_trywait(&fx->entered_sem) == 0) /* posts left by earlier tests */
+        ;
+    spin_job job = {inst, WA_TRAP_NONE};
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, spin_thread, &job) == 0);
+    /* spin() calls test.entered before its loop: once the semaphore is
+     * posted, the call is running. */
+    while (sem_wait(&fx->entered_sem) != 0 && errno == EINTR)
+        ;
+    wa_instance_interrupt(inst);
+    pthread_join(th, NULL);
+    CHECK(job.result == WA_TRAP_INTERRUPTED);
+
+    /* The flag stays set: a new call stops at its first loop header. */
+    uint32_t r = 0;
+    CHECK(call1(inst, "sum", 10, &r) == WA_TRAP_INTERRUPTED);
+    wa_instance_clear_interrupt(inst);
+    CHECK(call1(inst, "sum", 10, &r) == WA_TRAP_NONE && r == 45);
+    wa_instance_free(inst);
+}
+
+/* The accessors refuse every range that is not inside the memory. */
+static void test_bounds(void *arg)
+{
+    fixture *fx = arg;
+    wa_instance *inst = hooks_new(fx, NULL);
+    REQUIRE(inst != NULL);
+    wa_memory *mem = wa_instance_memory(inst);
+    REQUIRE(mem != NULL);
+    uint64_t size = wa_memory_size(mem);
+    REQUIRE(size >= WA_PAGE_SIZE);
+
+    CHECK(wa_memory_range(mem, 0, size) != NULL);
+    CHECK(wa_memory_range(mem, size - 1, 1) != NULL);
+    CHECK(wa_memory_range(mem, size - 4, 4) != NULL);
+    CHECK(wa_memory_range(mem, 0, size + 1) == NULL);
+    CHECK(wa_memory_range(mem, size, 1) == NULL);
+    CHECK(wa_memory_range(mem, size - 2, 4) == NULL);
+    CHECK(wa_memory_range(mem, UINT64_C(1) << 32, 1) == NULL);
+    CHECK(wa_memory_range(mem, UINT64_MAX, 1) == NULL);
+    CHECK(wa_memory_range(mem, UINT64_MAX, 2) == NULL); /* off + len wraps to 1 */
+    CHECK(wa_memory_range(mem, 1, UINT64_MAX) == NULL); /* off + len wraps to 0 */
+    CHECK(wa_memory_range(mem, 16, UINT64_MAX - 15) == NULL);
+    CHECK(wa_memory_range(mem, UINT64_MAX, UINT64_MAX) == NULL);
+
+    /* A failed copy copies nothing, in either direction. */
+    uint8_t before[2], after[2], dst[8];
+    const uint8_t src[4] = {1, 2, 3, 4};
+    CHECK(wa_memory_read(mem, size - 2, before, 2));
+    CHECK(!wa_memory_write(mem, size - 2, src, 4));
+    CHECK(wa_memory_read(mem, size - 2, after, 2));
+    CHECK(memcmp(before, after, 2) == 0);
+    CHECK(!wa_memory_write(mem, UINT64_MAX - 1, src, 4));
+    memset(dst, 0xaa, sizeof dst);
+    CHECK(!wa_memory_read(mem, size - 4, dst, 8));
+    CHECK(!wa_memory_read(mem, 8, dst, UINT64_MAX - 4));
+    CHECK(dst[0] == 0xaa && dst[7] == 0xaa);
+
+    /* What the accessors write is what the guest loads, and a guest load
+     * outside memory traps without harming the instance. */
+    CHECK(wa_memory_write(mem, size - 4, src, 4));
+    uint32_t r = 0;
+    CHECK(call1(inst, "peek", (uint32_t)(size - 4), &r) == WA_TRAP_NONE && r == 0x04030201u);
+    CHECK(call1(inst, "peek", (uint32_t)(size - 2), &r) == WA_TRAP_MEM_OOB);
+    CHECK(call1(inst, "peek", UINT32_MAX, &r) == WA_TRAP_MEM_OOB);
+    CHECK(call1(inst, "sum", 10, &r) == WA_TRAP_NONE && r == 45);
+    wa_instance_free(inst);
+}
+
+/* Many instances of one module: each has its own memory and globals. */
+static void test_instances(void *arg)
+{
+    fixture *fx = arg;
+    enum { N = 32 };
+    wa_instance *inst[N];
+    int made = 0;
+    for (; made < N; made++) {
+        inst[made] = hooks_new(fx, NULL);
+        if (inst[made] == NULL)
+            break;
+    }
+    CHECK(made == N);
+    uint32_t addr = WA_PAGE_SIZE - 64, r = 0;
+    for (int i = 0; i < made; i++) {
+        uint8_t v[4] = {(uint8_t)i, 0x5a, 0, 0};
+        CHECK(wa_memory_write(wa_instance_memory(inst[i]), addr, v, 4));
+    }
+    for (int i = 0; i < made; i++)
+        CHECK(call1(inst[i], "peek", addr, &r) == WA_TRAP_NONE && r == (0x5a00u | (uint32_t)i));
+    if (made >= 2) {
+        for (int k = 1; k <= 3; k++)
+            CHECK(call1(inst[0], "bump", 0, &r) == WA_TRAP_NONE && r == (uint32_t)k);
+        CHECK(call1(inst[1], "bump", 0, &r) == WA_TRAP_NONE && r == 1);
+    }
+    for (int i = 0; i < made; i++)
+        wa_instance_free(inst[i]);
+}
+
+static const test_case tests[] = {
+    {"memory_cap", test_memory_cap},
+    {"call_depth", test_call_depth},
+    {"fuel", test_fuel},
+    {"fuel_unlimited", test_fuel_unlimited},
+    {"interrupt", test_interrupt},
+    {"bounds", test_bounds},
+    {"instances", test_instances},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s TEST|all HOOKS.wasm\n", argv[0]);
+        return 2;
+    }
+    fixture fx;
+    memset(&fx, 0, sizeof fx);
+    if (!fixture_init(&fx, argv[2]))
+        return 1;
+    int status = test_run(tests, sizeof tests / sizeof tests[0], argv[1], &fx);
+    fixture_free(&fx);
+    return status;
+}
