@@ -15,7 +15,7 @@ SPECTEST_DATA := build/spectest
 FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build run test test-asan spectest spectest-data fuzz fuzz-run bench-engine \
+.PHONY: all deps build run test test-asan asan-dir spectest spectest-data fuzz fuzz-run bench-engine \
 	format clean
 
 all: build
@@ -46,13 +46,20 @@ spectest: deps
 	@$(MAKE) --no-print-directory build spectest-data
 	build/tests/spectest $(SPECTEST_DATA)
 
+# Sanitizers over both dispatch modes of the interpreter: the portable switch
+# (build-asan) and the threaded computed gotos that release builds use
+# (build-asan-threaded).
 test-asan: deps
 	@$(MAKE) --no-print-directory spectest-data
-	@test -f build-asan/CMakeCache.txt || cmake -S . -B build-asan -DWACTOR_SANITIZE=ON \
-		-DCMAKE_C_FLAGS=-DWA_NO_COMPUTED_GOTO
-	@test -e build-asan/spectest || ln -s $(CURDIR)/$(SPECTEST_DATA) build-asan/spectest
-	cmake --build build-asan -j$(JOBS)
-	cd build-asan && $(CTEST)
+	@$(MAKE) --no-print-directory asan-dir DIR=build-asan FLAGS=-DWA_NO_COMPUTED_GOTO
+	@$(MAKE) --no-print-directory asan-dir DIR=build-asan-threaded FLAGS=
+
+asan-dir:
+	@test -f $(DIR)/CMakeCache.txt || cmake -S . -B $(DIR) -DWACTOR_SANITIZE=ON \
+		"-DCMAKE_C_FLAGS=$(FLAGS)"
+	@test -e $(DIR)/spectest || ln -s $(CURDIR)/$(SPECTEST_DATA) $(DIR)/spectest
+	cmake --build $(DIR) -j$(JOBS)
+	cd $(DIR) && $(CTEST)
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
@@ -72,4 +79,4 @@ format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-asan-threaded build-fuzz

@@ -115,9 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     if (imports != NULL && made == n) {
-        /* TODO: the start function runs without a fuel budget, as wa_config
-         * has none; an endless start function shows up as a timeout. */
-        wa_config cfg = {.max_memory_pages = FUZZ_MAX_PAGES};
+        /* The start function runs on the same fuel budget as the exports. */
+        wa_config cfg = {.max_memory_pages = FUZZ_MAX_PAGES, .fuel = FUZZ_FUEL};
         wa_instance *inst = wa_instantiate(m, imports, n, &cfg, &err);
         if (inst != NULL) {
             fuzz_call_exports(m, inst);

@@ -119,32 +119,58 @@ static inline uint64_t sat_i64_u(double x) {
 
 /* ---- the loop ------------------------------------------------------------- */
 
+/* Ends a call with a trap: records where, unwinds the frames this call
+ * pushed and saves the fuel (fuel < 0: metering is off). Every trap site
+ * calls it in tail position rather than jumping to shared code: clang 14
+ * with coverage instrumentation loses the trap kind on such a jump. */
+static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_trap trap,
+                       uint32_t entry_depth, int64_t fuel)
+{
+    if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
+        if (inst != ex) memcpy(ex->trap_msg, inst->trap_msg, sizeof ex->trap_msg);
+    } else {
+        wa_name name;
+        if (wa_module_func_name(inst->m, f->index, &name))
+            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u <%.*s>",
+                     wa_trap_message(trap), f->index, (int)(name.len < 80 ? name.len : 80),
+                     name.ptr);
+        else
+            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u",
+                     wa_trap_message(trap), f->index);
+    }
+    ex->depth = entry_depth;
+    if (fuel >= 0) ex->fuel = fuel;
+    return trap;
+}
+
 /* With computed gotos the code is directly threaded: wa_interp_thread
  * replaces each opcode by its handler's offset from the first handler, so
- * dispatch is one load and an indirect jump. run() with `offsets` set only
- * hands out that table. */
-static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const int32_t **offsets) {
+ * dispatch is one load and an indirect jump. run() with `labels` set only
+ * hands out the handler addresses. (The offsets are computed at run time
+ * from a plain table of label addresses: a static table of label
+ * differences miscompiles under clang's coverage instrumentation.) */
+static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **labels) {
 #ifdef WA_COMPUTED_GOTO
-    static const int32_t handler_offsets[WA_OP_COUNT_] = {
-#define WA_X(name, len) (int32_t)((char *)&&L_##name - (char *)&&L_UNREACHABLE),
-#define WA_U(name) WA_X(name, 0)
+    static const void *const handlers[WA_OP_COUNT_] = {
+#define WA_X(name, len) &&L_##name,
+#define WA_U(name) &&L_##name,
         WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U)
 #undef WA_X
 #undef WA_U
     };
-    if (offsets) {
-        *offsets = handler_offsets;
+    if (labels) {
+        *labels = handlers;
         return WA_TRAP_NONE;
     }
-#define DISPATCH() goto *(const void *)((const char *)&&L_UNREACHABLE + (int32_t)*pc)
+#define DISPATCH() goto *(const void *)((const char *)handlers[0] + (int32_t)*pc)
 #define CASE(name) L_##name:
 #define DEFAULT_CASE
 #else
 #define DISPATCH() goto dispatch
 #define CASE(name) case WA_OP_##name:
 #define DEFAULT_CASE default:
-    if (offsets) {
-        *offsets = NULL;
+    if (labels) {
+        *labels = NULL;
         return WA_TRAP_NONE;
     }
 #endif
@@ -171,11 +197,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const int32_t **offs
         mem = inst->mem0 ? inst->mem0->data : NULL;                                                \
         memsize = inst->mem0 ? inst->mem0->size : 0;                                               \
     } while (0)
-#define TRAP(kind)                                                                                 \
-    do {                                                                                           \
-        trap = WA_TRAP_##kind;                                                                     \
-        goto trapped;                                                                              \
-    } while (0)
+#define TRAP(kind) return trapped(ex, inst, f, WA_TRAP_##kind, entry_depth, metered ? fuel : -1)
 #define S(k) fp[pc[k]]
 #define NEXT(n)                                                                                    \
     do {                                                                                           \
@@ -340,7 +362,7 @@ dispatch:
         uint32_t e = pc[2];
         trap = wa_table_init_from(inst->tables[pc[1]], (void *const *)inst->elem_refs[e],
                                   inst->elem_len[e], S(3).i32, S(4).i32, S(5).i32);
-        if (trap) goto trapped;
+        if (trap) return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
         NEXT(6);
     }
     CASE(ELEM_DROP) {
@@ -737,7 +759,7 @@ call: /* callee's arguments are at args[0..); pc is the return address */
         SAVE_FUEL();
         trap = callee->host(inst, callee->env, args);
         fuel = ex->fuel; /* the host may have set it */
-        if (trap) goto trapped;
+        if (trap) return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
         RELOAD_MEM();
         DISPATCH();
     }
@@ -751,45 +773,29 @@ call: /* callee's arguments are at args[0..); pc is the return address */
     }
     goto enter;
 
-trapped:
-    if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
-        if (inst != ex) memcpy(ex->trap_msg, inst->trap_msg, sizeof ex->trap_msg);
-    } else {
-        wa_name name;
-        if (wa_module_func_name(inst->m, f->index, &name))
-            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u <%.*s>",
-                     wa_trap_message(trap), f->index, (int)(name.len < 80 ? name.len : 80),
-                     name.ptr);
-        else
-            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u",
-                     wa_trap_message(trap), f->index);
-    }
-    ex->depth = entry_depth;
-    SAVE_FUEL();
-    return trap;
 }
 
 wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) { return run(ex, f, fp, NULL); }
 
 void wa_interp_thread(uint32_t *ops, uint32_t nops)
 {
-    const int32_t *offsets;
-    run(NULL, NULL, NULL, &offsets);
-    if (!offsets) return; /* switch dispatch runs the opcodes as they are */
+    const void *const *labels;
+    run(NULL, NULL, NULL, &labels);
+    if (!labels) return; /* switch dispatch runs the opcodes as they are */
     for (uint32_t pc = 0; pc < nops;) {
         uint32_t op = ops[pc];
         uint32_t len = wa_op_len[op] + (op == WA_OP_BR_TABLE ? ops[pc + 2] + 1 : 0);
-        ops[pc] = (uint32_t)offsets[op];
+        ops[pc] = (uint32_t)((const char *)labels[op] - (const char *)labels[0]);
         pc += len;
     }
 }
 
 uint32_t wa_interp_opcode(uint32_t unit)
 {
-    const int32_t *offsets;
-    run(NULL, NULL, NULL, &offsets);
-    if (!offsets) return unit;
+    const void *const *labels;
+    run(NULL, NULL, NULL, &labels);
+    if (!labels) return unit;
     for (uint32_t op = 0; op < WA_OP_COUNT_; op++)
-        if ((uint32_t)offsets[op] == unit) return op;
+        if ((uint32_t)((const char *)labels[op] - (const char *)labels[0]) == unit) return op;
     return WA_OP_COUNT_;
 }
