@@ -36,10 +36,12 @@ const uint8_t wa_op_len[WA_OP_COUNT_] = {
 #define WA_X(name, len) len,
 #define WA_U(name) 3,
 #define WA_B(name) 4,
-    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B) WA_FUSED_OPS(WA_B)
+#define WA_F(name) WA_FUSED_LEN(WA_OP_##name),
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B) WA_FUSED_OPS(WA_F)
 #undef WA_X
 #undef WA_U
 #undef WA_B
+#undef WA_F
 };
 
 #define NONE UINT32_MAX
@@ -522,23 +524,47 @@ static bool need_memory(comp *c) {
     return true;
 }
 
+/* The address of a memory access: entry h's slot, plus k when the last
+ * instruction computed it as `i32.add x, k` (that add is then dropped and
+ * the access adds k itself, with the same 32-bit wraparound). */
+static uint32_t address(comp *c, uint32_t h, uint32_t *k) {
+    *k = 0;
+    if (live(c) && c->vlocs[h].where == IN_SLOT && c->last_produced &&
+        c->ops[c->last] == WA_OP_I32_ADD_IMM && c->ops[c->last + 1] == slot(c, h)) {
+        *k = c->ops[c->last + 3];
+        uint32_t a = c->ops[c->last + 2];
+        c->nops = c->last;
+        label_here(c); /* nothing left to fuse with */
+        return a;
+    }
+    return opnd(c, h);
+}
+
 static bool op_memory_access(comp *c, uint8_t opcode) {
     const memsig *s = &k_memsigs[opcode - 0x28];
-    uint32_t align, offset;
+    uint32_t align, offset, k, v;
     CHECK(rd_u32(c, &align));
     CHECK(rd_u32(c, &offset));
     CHECK(need_memory(c));
     if (align > s->align) INVALID(c, "alignment must not be larger than natural");
     if (opcode <= 0x35) { /* load */
         CHECK(pop(c, WA_I32, NULL));
-        uint32_t h = c->nvals, a = opnd(c, h);
+        uint32_t h = c->nvals, a = address(c, h, &k);
         CHECK(push(c, s->type));
-        return emit4(c, s->op, slot(c, h), a, offset) && produced(c);
+        return emit4(c, s->op, slot(c, h), a, k) && emit(c, offset) && produced(c);
     }
     CHECK(pop(c, s->type, NULL));
     CHECK(pop(c, WA_I32, NULL));
-    uint32_t h = c->nvals, a = opnd(c, h), v = opnd(c, h + 1);
-    return emit4(c, s->op, a, v, offset);
+    uint32_t h = c->nvals, op = s->op;
+    /* A constant value: store it as an immediate (sign-extended for 8 bytes). */
+    if (live(c) && imm_of(c, h + 1, s->align == 3 ? WA_I64 : WA_I32, &v))
+        op = WA_OP_STORE8_IMM + s->align;
+    else
+        v = opnd(c, h + 1);
+    /* The value is above the address: only a value that emits nothing (a
+     * local or a constant) leaves the address's producer last. */
+    uint32_t a = address(c, h, &k);
+    return emit4(c, op, a, v, k) && emit(c, offset);
 }
 
 static bool check_table(comp *c, uint32_t t) {

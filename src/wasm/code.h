@@ -18,7 +18,9 @@
  *
  * Operand encoding per group (d = destination slot, s/a/b/c = source slots):
  *   unary numeric   OP d a                binary numeric   OP d a b
- *   loads           OP d addr offset      stores           OP addr value offset
+ *   loads           OP d addr k offset    stores           OP addr value k offset
+ *   (the address is (addr + k) mod 2^32 + offset: k is an `i32.add` of a
+ *   constant folded into the access, wrapping as the add would)
  *   see code.c (emitters) and interp.c (handlers) for the rest; every op's
  *   length is listed in wa_op_len so tools can walk the code.
  */
@@ -62,25 +64,25 @@
     X(MEMORY_COPY, 4)  /* MEMORY_COPY d s n */                                                     \
     X(MEMORY_INIT, 5)  /* MEMORY_INIT data d s n */                                                \
     X(DATA_DROP, 2)                                                                                \
-    X(I32_LOAD, 4)                                                                                 \
-    X(I64_LOAD, 4)                                                                                 \
-    X(I32_LOAD8_S, 4)                                                                              \
-    X(I32_LOAD8_U, 4)                                                                              \
-    X(I32_LOAD16_S, 4)                                                                             \
-    X(I32_LOAD16_U, 4)                                                                             \
-    X(I64_LOAD8_S, 4)                                                                              \
-    X(I64_LOAD8_U, 4)                                                                              \
-    X(I64_LOAD16_S, 4)                                                                             \
-    X(I64_LOAD16_U, 4)                                                                             \
-    X(I64_LOAD32_S, 4)                                                                             \
-    X(I64_LOAD32_U, 4)                                                                             \
-    X(I32_STORE, 4)                                                                                \
-    X(I64_STORE, 4)                                                                                \
-    X(I32_STORE8, 4)                                                                               \
-    X(I32_STORE16, 4)                                                                              \
-    X(I64_STORE8, 4)                                                                               \
-    X(I64_STORE16, 4)                                                                              \
-    X(I64_STORE32, 4)                                                                              \
+    X(I32_LOAD, 5)                                                                                 \
+    X(I64_LOAD, 5)                                                                                 \
+    X(I32_LOAD8_S, 5)                                                                              \
+    X(I32_LOAD8_U, 5)                                                                              \
+    X(I32_LOAD16_S, 5)                                                                             \
+    X(I32_LOAD16_U, 5)                                                                             \
+    X(I64_LOAD8_S, 5)                                                                              \
+    X(I64_LOAD8_U, 5)                                                                              \
+    X(I64_LOAD16_S, 5)                                                                             \
+    X(I64_LOAD16_U, 5)                                                                             \
+    X(I64_LOAD32_S, 5)                                                                             \
+    X(I64_LOAD32_U, 5)                                                                             \
+    X(I32_STORE, 5)                                                                                \
+    X(I64_STORE, 5)                                                                                \
+    X(I32_STORE8, 5)                                                                               \
+    X(I32_STORE16, 5)                                                                              \
+    X(I64_STORE8, 5)                                                                               \
+    X(I64_STORE16, 5)                                                                              \
+    X(I64_STORE32, 5)                                                                              \
     X(I32_TRUNC_SAT_F32_S, 3)                                                                      \
     X(I32_TRUNC_SAT_F32_U, 3)                                                                      \
     X(I32_TRUNC_SAT_F64_S, 3)                                                                      \
@@ -127,7 +129,9 @@
  *   JMP_I32_<cmp>_IMM a k target      the same against a constant
  *   I32_<cmp>_IMM d a k               comparison against a constant
  *   I32_<op>_IMM / I64_<op>_IMM d a k arithmetic with a constant (for i64,
- *                                     k is sign-extended from 32 bits) */
+ *                                     k is sign-extended from 32 bits)
+ *   STORE<bits>_IMM addr v k offset   store the constant v (STORE64: v
+ *                                     sign-extended from 32 bits) */
 #define WA_I32_CMPS(X, P, S)                                                                       \
     X(P##EQ##S) X(P##NE##S) X(P##LT_S##S) X(P##LT_U##S) X(P##GT_S##S) X(P##GT_U##S) X(P##LE_S##S)  \
     X(P##LE_U##S) X(P##GE_S##S) X(P##GE_U##S)
@@ -137,7 +141,10 @@
     X(P##SHR_U_IMM) X(P##ROTL_IMM) X(P##ROTR_IMM)
 #define WA_FUSED_OPS(X)                                                                            \
     WA_I32_CMPS(X, JMP_I32_, ) WA_I32_CMPS(X, JMP_I32_, _IMM) WA_I32_CMPS(X, I32_, _IMM)           \
-    WA_INT_ARITH(X, I32_) WA_INT_ARITH(X, I64_)
+    WA_INT_ARITH(X, I32_) WA_INT_ARITH(X, I64_)                                                    \
+    X(STORE8_IMM) X(STORE16_IMM) X(STORE32_IMM) X(STORE64_IMM)
+/* All fused ops take 4 units except the constant stores (addr value k offset). */
+#define WA_FUSED_LEN(op) ((op) >= WA_OP_STORE8_IMM ? 5 : 4)
 
 typedef enum wa_op {
 #define WA_X(name, len) WA_OP_##name,

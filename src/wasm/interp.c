@@ -405,16 +405,18 @@ dispatch:
         NEXT(2);
     }
 
-/* Loads: OP d addr offset. The effective address is computed in 64 bits, so
- * address + offset cannot wrap around. */
+/* Loads: OP d addr k offset. The address is (addr + k) mod 2^32, as the
+ * folded i32.add computed it, plus the unsigned offset in 64 bits, so the
+ * offset cannot wrap around. */
+#define EA(a) ((uint64_t)(uint32_t)(S(a).i32 + pc[3]) + pc[4])
 #define LOAD(name, T, expr)                                                                        \
     CASE(name) {                                                                                   \
-        uint64_t ea = (uint64_t)S(2).i32 + pc[3];                                                  \
+        uint64_t ea = EA(2);                                                                       \
         if (ea + sizeof(T) > memsize) TRAP(MEM_OOB);                                               \
         T v;                                                                                       \
         memcpy(&v, mem + ea, sizeof v);                                                            \
         S(1).i64 = (expr);                                                                         \
-        NEXT(4);                                                                                   \
+        NEXT(5);                                                                                   \
     }
     LOAD(I32_LOAD, uint32_t, v)
     LOAD(I64_LOAD, uint64_t, v)
@@ -429,22 +431,26 @@ dispatch:
     LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
     LOAD(I64_LOAD32_U, uint32_t, v)
 
-/* Stores: OP addr value offset. */
-#define STORE(name, T)                                                                             \
+/* Stores: OP addr value k offset; the _IMM forms hold the value itself. */
+#define STORE(name, T, value)                                                                      \
     CASE(name) {                                                                                   \
-        uint64_t ea = (uint64_t)S(1).i32 + pc[3];                                                  \
+        uint64_t ea = EA(1);                                                                       \
         if (ea + sizeof(T) > memsize) TRAP(MEM_OOB);                                               \
-        T v = (T)S(2).i64;                                                                         \
+        T v = (T)(value);                                                                          \
         memcpy(mem + ea, &v, sizeof v);                                                            \
-        NEXT(4);                                                                                   \
+        NEXT(5);                                                                                   \
     }
-    STORE(I32_STORE, uint32_t)
-    STORE(I64_STORE, uint64_t)
-    STORE(I32_STORE8, uint8_t)
-    STORE(I32_STORE16, uint16_t)
-    STORE(I64_STORE8, uint8_t)
-    STORE(I64_STORE16, uint16_t)
-    STORE(I64_STORE32, uint32_t)
+    STORE(I32_STORE, uint32_t, S(2).i64)
+    STORE(I64_STORE, uint64_t, S(2).i64)
+    STORE(I32_STORE8, uint8_t, S(2).i64)
+    STORE(I32_STORE16, uint16_t, S(2).i64)
+    STORE(I64_STORE8, uint8_t, S(2).i64)
+    STORE(I64_STORE16, uint16_t, S(2).i64)
+    STORE(I64_STORE32, uint32_t, S(2).i64)
+    STORE(STORE8_IMM, uint8_t, pc[2])
+    STORE(STORE16_IMM, uint16_t, pc[2])
+    STORE(STORE32_IMM, uint32_t, pc[2])
+    STORE(STORE64_IMM, uint64_t, (int64_t)(int32_t)pc[2])
 
 /* Numeric ops: d = expr over a (and b). */
 #define UN(name, expr)                                                                             \
