@@ -219,7 +219,11 @@ static bool pop_n(comp *c, const uint8_t *ts, uint32_t n) {
     return true;
 }
 
-/* Writes the value of entry h into slot `dst`. */
+/* Writes the value of entry h into slot `dst`. When the last instruction
+ * computed that value, it is redirected to write `dst` instead: entry h's
+ * own slot is then stale, which callers accept (the entry is being
+ * consumed: local.set, or values leaving by a branch). Nothing ran since
+ * that instruction, so no one can have read its old destination. */
 static bool emit_move(comp *c, uint32_t dst, uint32_t h) {
     const vloc *v = &c->vlocs[h];
     if (v->where == IN_CONST) {
@@ -228,7 +232,13 @@ static bool emit_move(comp *c, uint32_t dst, uint32_t h) {
         return emit3(c, WA_OP_CONST32, dst, (uint32_t)v->k);
     }
     uint32_t src = v->where == IN_LOCAL ? v->local : slot(c, h);
-    return src == dst || emit3(c, WA_OP_COPY, dst, src);
+    if (src == dst) return true;
+    if (v->where == IN_SLOT && c->last_produced && c->ops[c->last + 1] == src) {
+        c->ops[c->last + 1] = dst;
+        c->last_produced = false;
+        return true;
+    }
+    return emit3(c, WA_OP_COPY, dst, src);
 }
 
 /* Puts entry h's value into its own slot. */
@@ -986,13 +996,7 @@ static bool set_local(comp *c, uint32_t x, uint32_t h) {
     if (!live(c)) return true;
     for (uint32_t k = 0; k < h; k++) /* entries that still read x need the old value */
         if (c->vlocs[k].where == IN_LOCAL && c->vlocs[k].local == x) CHECK(materialize(c, k));
-    vloc *v = &c->vlocs[h];
-    if (v->where == IN_SLOT && c->last_produced && c->ops[c->last + 1] == slot(c, h)) {
-        c->ops[c->last + 1] = x; /* the producer writes the local directly */
-        c->last_produced = false;
-        return true;
-    }
-    return emit_move(c, x, h);
+    return emit_move(c, x, h); /* redirects the producer when it can */
 }
 
 static bool op_variable(comp *c, uint8_t opcode) {
