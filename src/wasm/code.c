@@ -69,7 +69,7 @@ typedef struct comp {
     uint8_t *locals; /* types of params + locals */
     uint32_t nlocals;
 
-    uint8_t *vals; /* types of the operand stack */
+    uint8_t *vals;      /* types of the operand stack */
     struct vloc *vlocs; /* where each stack entry's value is (capvals entries) */
     uint32_t nvals, capvals, capvlocs, max_height;
     ctl *ctls;
@@ -78,7 +78,7 @@ typedef struct comp {
     uint32_t *ops;
     uint32_t nops, capops;
     uint32_t fuel_site, fuel_count;
-    uint32_t last;     /* start of the last instruction, NONE after a label */
+    uint32_t last;      /* start of the last instruction, NONE after a label */
     bool last_produced; /* the last instruction wrote the slot in ops[last + 1] */
     bool failed;
 } comp;
@@ -94,20 +94,25 @@ typedef struct vloc {
 /* Stable one-type arrays for block types written as a single value type. */
 static const uint8_t k_single[] = {WA_I32, WA_I64, WA_F32, WA_F64, WA_FUNCREF, WA_EXTERNREF};
 
-static const uint8_t *single_type(uint8_t t) {
+static const uint8_t *single_type(uint8_t t)
+{
     for (size_t i = 0; i < sizeof k_single; i++)
-        if (k_single[i] == t) return &k_single[i];
+        if (k_single[i] == t)
+            return &k_single[i];
     return NULL;
 }
 
-static size_t here(const comp *c) { return (size_t)(c->r.p - c->r.start); }
+static size_t here(const comp *c)
+{
+    return (size_t)(c->r.p - c->r.start);
+}
 
 /* Formats an error once; later errors are side effects of the first. */
 #define FAIL(c, kind, ...)                                                                         \
     do {                                                                                           \
         if (!(c)->failed) {                                                                        \
             (c)->failed = true;                                                                    \
-            wa_fail((c)->err, kind, WA_SEC_CODE, here(c), __VA_ARGS__);                           \
+            wa_fail((c)->err, kind, WA_SEC_CODE, here(c), __VA_ARGS__);                            \
         }                                                                                          \
         return false;                                                                              \
     } while (0)
@@ -116,18 +121,23 @@ static size_t here(const comp *c) { return (size_t)(c->r.p - c->r.start); }
 #define MALFORMED(c, ...) FAIL(c, WA_ERR_MALFORMED, __VA_ARGS__)
 #define CHECK(x)                                                                                   \
     do {                                                                                           \
-        if (!(x)) return false;                                                                    \
+        if (!(x))                                                                                  \
+            return false;                                                                          \
     } while (0)
 
-static bool grow(comp *c, void **p, uint32_t *cap, uint32_t need, size_t elem) {
-    if (need <= *cap) return true;
+static bool grow(comp *c, void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
     uint32_t n = *cap ? *cap : 64;
     while (n < need) {
-        if (n > UINT32_MAX / 2) FAIL(c, WA_ERR_LIMIT, "function too large");
+        if (n > UINT32_MAX / 2)
+            FAIL(c, WA_ERR_LIMIT, "function too large");
         n *= 2;
     }
     void *q = realloc(*p, (size_t)n * elem);
-    if (!q) FAIL(c, WA_ERR_NOMEM, "out of memory translating function %u", c->func);
+    if (!q)
+        FAIL(c, WA_ERR_NOMEM, "out of memory translating function %u", c->func);
     *p = q;
     *cap = n;
     return true;
@@ -135,11 +145,19 @@ static bool grow(comp *c, void **p, uint32_t *cap, uint32_t need, size_t elem) {
 
 /* ---- emission ------------------------------------------------------------ */
 
-static ctl *top(comp *c) { return &c->ctls[c->nctls - 1]; }
-static bool live(comp *c) { return !top(c)->unreachable && !top(c)->dead; }
+static ctl *top(comp *c)
+{
+    return &c->ctls[c->nctls - 1];
+}
+static bool live(comp *c)
+{
+    return !top(c)->unreachable && !top(c)->dead;
+}
 
-static bool emit(comp *c, uint32_t u) {
-    if (!live(c)) return true;
+static bool emit(comp *c, uint32_t u)
+{
+    if (!live(c))
+        return true;
     CHECK(grow(c, (void **)&c->ops, &c->capops, c->nops + 1, sizeof *c->ops));
     c->ops[c->nops++] = u;
     return true;
@@ -147,75 +165,99 @@ static bool emit(comp *c, uint32_t u) {
 
 /* Starts an instruction: every instruction begins with emit_op, so `last`
  * always knows where the latest one starts. */
-static bool emit_op(comp *c, uint32_t op) {
-    if (!live(c)) return true;
+static bool emit_op(comp *c, uint32_t op)
+{
+    if (!live(c))
+        return true;
     c->last = c->nops;
     c->last_produced = false;
     return emit(c, op);
 }
 
-static bool emit2(comp *c, uint32_t op, uint32_t a) { return emit_op(c, op) && emit(c, a); }
-static bool emit3(comp *c, uint32_t op, uint32_t a, uint32_t b) {
+static bool emit2(comp *c, uint32_t op, uint32_t a)
+{
+    return emit_op(c, op) && emit(c, a);
+}
+static bool emit3(comp *c, uint32_t op, uint32_t a, uint32_t b)
+{
     return emit_op(c, op) && emit(c, a) && emit(c, b);
 }
-static bool emit4(comp *c, uint32_t op, uint32_t a, uint32_t b, uint32_t d) {
+static bool emit4(comp *c, uint32_t op, uint32_t a, uint32_t b, uint32_t d)
+{
     return emit3(c, op, a, b) && emit(c, d);
 }
 
 /* Marks the instruction just emitted as writing its first operand (a slot),
  * which local.set may then redirect. */
-static bool produced(comp *c) {
+static bool produced(comp *c)
+{
     c->last_produced = live(c);
     return true;
 }
 
 /* A branch target lands here: the code before is no longer the only way in. */
-static void label_here(comp *c) {
+static void label_here(comp *c)
+{
     c->last = NONE;
     c->last_produced = false;
 }
 
 /* The slot holding the value at stack height h. */
-static uint32_t slot(const comp *c, uint32_t h) { return c->nlocals + h; }
+static uint32_t slot(const comp *c, uint32_t h)
+{
+    return c->nlocals + h;
+}
 
 /* ---- the type stack and value locations --------------------------------- */
 
-static bool push_at(comp *c, uint8_t t, vloc v) {
+static bool push_at(comp *c, uint8_t t, vloc v)
+{
     CHECK(grow(c, (void **)&c->vals, &c->capvals, c->nvals + 1, 1));
     CHECK(grow(c, (void **)&c->vlocs, &c->capvlocs, c->nvals + 1, sizeof *c->vlocs));
     c->vlocs[c->nvals] = v;
     c->vals[c->nvals++] = t;
-    if (c->nvals > c->max_height) c->max_height = c->nvals;
+    if (c->nvals > c->max_height)
+        c->max_height = c->nvals;
     return true;
 }
 
-static bool push(comp *c, uint8_t t) { return push_at(c, t, (vloc){.where = IN_SLOT}); }
+static bool push(comp *c, uint8_t t)
+{
+    return push_at(c, t, (vloc){.where = IN_SLOT});
+}
 
-static bool push_n(comp *c, const uint8_t *ts, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) CHECK(push(c, ts[i]));
+static bool push_n(comp *c, const uint8_t *ts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(push(c, ts[i]));
     return true;
 }
 
 /* Pops one value, expected of type `want` (UNKNOWN = any); stores the
  * actual type (UNKNOWN in dead code) in *got. The popped entry's location
  * stays readable at vlocs[nvals] until the next push. */
-static bool pop(comp *c, uint8_t want, uint8_t *got) {
+static bool pop(comp *c, uint8_t want, uint8_t *got)
+{
     ctl *f = top(c);
     uint8_t t;
     if (c->nvals == f->height) {
-        if (!f->unreachable) INVALID(c, "type mismatch: operand stack empty");
+        if (!f->unreachable)
+            INVALID(c, "type mismatch: operand stack empty");
         t = UNKNOWN;
     } else {
         t = c->vals[--c->nvals];
     }
     if (want != UNKNOWN && t != UNKNOWN && t != want)
         INVALID(c, "type mismatch: expected 0x%02x, got 0x%02x", want, t);
-    if (got) *got = t;
+    if (got)
+        *got = t;
     return true;
 }
 
-static bool pop_n(comp *c, const uint8_t *ts, uint32_t n) {
-    for (uint32_t i = n; i-- > 0;) CHECK(pop(c, ts[i], NULL));
+static bool pop_n(comp *c, const uint8_t *ts, uint32_t n)
+{
+    for (uint32_t i = n; i-- > 0;)
+        CHECK(pop(c, ts[i], NULL));
     return true;
 }
 
@@ -224,7 +266,8 @@ static bool pop_n(comp *c, const uint8_t *ts, uint32_t n) {
  * own slot is then stale, which callers accept (the entry is being
  * consumed: local.set, or values leaving by a branch). Nothing ran since
  * that instruction, so no one can have read its old destination. */
-static bool emit_move(comp *c, uint32_t dst, uint32_t h) {
+static bool emit_move(comp *c, uint32_t dst, uint32_t h)
+{
     const vloc *v = &c->vlocs[h];
     if (v->where == IN_CONST) {
         if (v->k >> 32)
@@ -232,7 +275,8 @@ static bool emit_move(comp *c, uint32_t dst, uint32_t h) {
         return emit3(c, WA_OP_CONST32, dst, (uint32_t)v->k);
     }
     uint32_t src = v->where == IN_LOCAL ? v->local : slot(c, h);
-    if (src == dst) return true;
+    if (src == dst)
+        return true;
     if (v->where == IN_SLOT && c->last_produced && c->ops[c->last + 1] == src) {
         c->ops[c->last + 1] = dst;
         c->last_produced = false;
@@ -242,40 +286,51 @@ static bool emit_move(comp *c, uint32_t dst, uint32_t h) {
 }
 
 /* Puts entry h's value into its own slot. */
-static bool materialize(comp *c, uint32_t h) {
-    if (!live(c) || c->vlocs[h].where == IN_SLOT) return true;
+static bool materialize(comp *c, uint32_t h)
+{
+    if (!live(c) || c->vlocs[h].where == IN_SLOT)
+        return true;
     CHECK(emit_move(c, slot(c, h), h));
     c->vlocs[h].where = IN_SLOT;
     return true;
 }
 
 /* Entries [from, nvals) into their slots. */
-static bool materialize_from(comp *c, uint32_t from) {
-    for (uint32_t h = from; h < c->nvals; h++) CHECK(materialize(c, h));
+static bool materialize_from(comp *c, uint32_t from)
+{
+    for (uint32_t h = from; h < c->nvals; h++)
+        CHECK(materialize(c, h));
     return true;
 }
 
 /* The slot to read entry h from, for an entry just popped or on the stack.
  * Constants are materialized: callers that take immediates check first.
  * Call it before emitting the instruction that uses it. */
-static uint32_t opnd(comp *c, uint32_t h) {
-    if (!live(c)) return 0;
-    if (c->vlocs[h].where == IN_CONST) materialize(c, h);
+static uint32_t opnd(comp *c, uint32_t h)
+{
+    if (!live(c))
+        return 0;
+    if (c->vlocs[h].where == IN_CONST)
+        materialize(c, h);
     return c->vlocs[h].where == IN_LOCAL ? c->vlocs[h].local : slot(c, h);
 }
 
 /* Whether entry h is a constant that fits a 32-bit immediate of type t. */
-static bool imm_of(const comp *c, uint32_t h, uint8_t t, uint32_t *k) {
+static bool imm_of(const comp *c, uint32_t h, uint8_t t, uint32_t *k)
+{
     const vloc *v = &c->vlocs[h];
-    if (v->where != IN_CONST) return false;
-    if (t == WA_I64 && (int64_t)v->k != (int64_t)(int32_t)v->k) return false;
+    if (v->where != IN_CONST)
+        return false;
+    if (t == WA_I64 && (int64_t)v->k != (int64_t)(int32_t)v->k)
+        return false;
     *k = (uint32_t)v->k;
     return true;
 }
 
 /* ---- branches -------------------------------------------------------------- */
 
-static void patch_chain(comp *c, uint32_t site, uint32_t target) {
+static void patch_chain(comp *c, uint32_t site, uint32_t target)
+{
     while (site != NONE) {
         uint32_t next = c->ops[site];
         c->ops[site] = target;
@@ -285,30 +340,40 @@ static void patch_chain(comp *c, uint32_t site, uint32_t target) {
 
 /* Emits a branch target operand for label `l`: known for loops, chained
  * for blocks until their end. */
-static bool emit_target(comp *c, ctl *l) {
-    if (!live(c)) return true;
-    if (l->kind == CTL_LOOP) return emit(c, l->label);
+static bool emit_target(comp *c, ctl *l)
+{
+    if (!live(c))
+        return true;
+    if (l->kind == CTL_LOOP)
+        return emit(c, l->label);
     uint32_t site = c->nops;
     CHECK(emit(c, l->patches));
     l->patches = site;
     return true;
 }
 
-static uint32_t label_arity(const ctl *l) { return l->kind == CTL_LOOP ? l->nparams : l->nresults; }
-static const uint8_t *label_types(const ctl *l) {
+static uint32_t label_arity(const ctl *l)
+{
+    return l->kind == CTL_LOOP ? l->nparams : l->nresults;
+}
+static const uint8_t *label_types(const ctl *l)
+{
     return l->kind == CTL_LOOP ? l->params : l->results;
 }
 
 /* Where label l wants its i-th value: the function's results go to slots
  * [0, nresults), a block's to the slots above its base height. */
-static uint32_t label_slot(const comp *c, const ctl *l, uint32_t i) {
+static uint32_t label_slot(const comp *c, const ctl *l, uint32_t i)
+{
     return l->kind == CTL_FUNC ? i : slot(c, l->height + i);
 }
 
-static bool needs_copies(const comp *c, const ctl *l, uint32_t n) {
+static bool needs_copies(const comp *c, const ctl *l, uint32_t n)
+{
     for (uint32_t i = 0; i < n; i++) {
         uint32_t h = c->nvals - n + i;
-        if (c->vlocs[h].where != IN_SLOT || slot(c, h) != label_slot(c, l, i)) return true;
+        if (c->vlocs[h].where != IN_SLOT || slot(c, h) != label_slot(c, l, i))
+            return true;
     }
     return false;
 }
@@ -317,21 +382,27 @@ static bool needs_copies(const comp *c, const ctl *l, uint32_t n) {
  * lie above their sources, so copying upwards from the lowest is safe for
  * stack slots; the function's result slots may be locals, so values still
  * read from such locals are first saved in their own slots. */
-static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n) {
+static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n)
+{
     if (l->kind == CTL_FUNC)
         for (uint32_t i = 0; i < n; i++) {
             const vloc *v = &c->vlocs[c->nvals - n + i];
-            if (v->where == IN_LOCAL && v->local < n) CHECK(materialize(c, c->nvals - n + i));
+            if (v->where == IN_LOCAL && v->local < n)
+                CHECK(materialize(c, c->nvals - n + i));
         }
-    for (uint32_t i = 0; i < n; i++) CHECK(emit_move(c, label_slot(c, l, i), c->nvals - n + i));
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(emit_move(c, label_slot(c, l, i), c->nvals - n + i));
     return true;
 }
 
 /* An unconditional branch to label l (values on top of the stack). */
-static bool emit_branch(comp *c, ctl *l) {
-    if (!live(c)) return true;
+static bool emit_branch(comp *c, ctl *l)
+{
+    if (!live(c))
+        return true;
     CHECK(emit_branch_copies(c, l, label_arity(l)));
-    if (l->kind == CTL_FUNC) return emit_op(c, WA_OP_RET);
+    if (l->kind == CTL_FUNC)
+        return emit_op(c, WA_OP_RET);
     return emit_op(c, WA_OP_JMP) && emit_target(c, l);
 }
 
@@ -339,8 +410,10 @@ static bool emit_branch(comp *c, ctl *l) {
  * the value is non-zero (when_true) or zero. When the last instruction
  * computed that value with an i32 comparison, the two fuse into one
  * compare-and-branch. The target operand is emitted by the caller. */
-static bool emit_cond_jump(comp *c, uint32_t h, bool when_true) {
-    if (!live(c)) return true;
+static bool emit_cond_jump(comp *c, uint32_t h, bool when_true)
+{
+    if (!live(c))
+        return true;
     uint32_t *last = c->last != NONE ? &c->ops[c->last] : NULL;
     if (last && c->last_produced && last[1] == slot(c, h) && c->vlocs[h].where == IN_SLOT) {
         uint32_t op = last[0], a = last[2], b = last[3], base = 0;
@@ -352,7 +425,8 @@ static bool emit_cond_jump(comp *c, uint32_t h, bool when_true) {
             /* Negations by offset from EQ: eq/ne, lt_s/ge_s, lt_u/ge_u,
              * gt_s/le_s, gt_u/le_u. */
             static const uint8_t k_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
-            if (!when_true) op = k_negate[op];
+            if (!when_true)
+                op = k_negate[op];
             c->nops = c->last;
             return emit3(c, base + op, a, b);
         }
@@ -365,9 +439,12 @@ static bool emit_cond_jump(comp *c, uint32_t h, bool when_true) {
     return emit2(c, when_true ? WA_OP_JMP_IF : WA_OP_JMP_IFNOT, cond);
 }
 
-static bool fuel_open(comp *c) {
-    if (!live(c)) return true;
-    if (c->fuel_site != NONE) c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
+static bool fuel_open(comp *c)
+{
+    if (!live(c))
+        return true;
+    if (c->fuel_site != NONE)
+        c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
     CHECK(emit_op(c, WA_OP_FUEL));
     c->fuel_site = c->nops;
     c->fuel_count = 0;
@@ -375,17 +452,26 @@ static bool fuel_open(comp *c) {
 }
 
 static bool push_ctl(comp *c, uint8_t kind, const uint8_t *params, uint32_t np,
-                     const uint8_t *results, uint32_t nr) {
+                     const uint8_t *results, uint32_t nr)
+{
     bool dead = c->nctls ? !live(c) : false;
     CHECK(grow(c, (void **)&c->ctls, &c->capctls, c->nctls + 1, sizeof *c->ctls));
     ctl *f = &c->ctls[c->nctls++];
-    *f = (ctl){.kind = kind, .dead = dead, .nparams = np, .nresults = nr, .params = params,
-               .results = results, .height = c->nvals, .label = NONE, .patches = NONE,
+    *f = (ctl){.kind = kind,
+               .dead = dead,
+               .nparams = np,
+               .nresults = nr,
+               .params = params,
+               .results = results,
+               .height = c->nvals,
+               .label = NONE,
+               .patches = NONE,
                .else_site = NONE};
     return push_n(c, params, np);
 }
 
-static bool set_unreachable(comp *c) {
+static bool set_unreachable(comp *c)
+{
     ctl *f = top(c);
     c->nvals = f->height;
     f->unreachable = true;
@@ -394,40 +480,51 @@ static bool set_unreachable(comp *c) {
 
 /* ---- immediates ------------------------------------------------------------ */
 
-static bool rd_u32(comp *c, uint32_t *v) {
-    if (!wa_read_u32(&c->r, v)) MALFORMED(c, "malformed immediate (integer or unexpected end)");
+static bool rd_u32(comp *c, uint32_t *v)
+{
+    if (!wa_read_u32(&c->r, v))
+        MALFORMED(c, "malformed immediate (integer or unexpected end)");
     return true;
 }
 
-static bool rd_u8(comp *c, uint8_t *v) {
-    if (!wa_read_u8(&c->r, v)) MALFORMED(c, "unexpected end");
+static bool rd_u8(comp *c, uint8_t *v)
+{
+    if (!wa_read_u8(&c->r, v))
+        MALFORMED(c, "unexpected end");
     return true;
 }
 
-static bool rd_zero(comp *c) {
+static bool rd_zero(comp *c)
+{
     uint8_t b;
     CHECK(rd_u8(c, &b));
-    if (b != 0) MALFORMED(c, "zero byte expected");
+    if (b != 0)
+        MALFORMED(c, "zero byte expected");
     return true;
 }
 
 static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const uint8_t **results,
-                         uint32_t *nr) {
+                         uint32_t *nr)
+{
     int64_t bt;
-    if (!wa_read_s33(&c->r, &bt)) MALFORMED(c, "malformed block type");
+    if (!wa_read_s33(&c->r, &bt))
+        MALFORMED(c, "malformed block type");
     *params = NULL;
     *np = 0;
     *results = NULL;
     *nr = 0;
-    if (bt == -64) return true; /* 0x40: [] -> [] */
+    if (bt == -64)
+        return true; /* 0x40: [] -> [] */
     if (bt < 0) {
         const uint8_t *t = single_type((uint8_t)(bt & 0x7f));
-        if (!t) MALFORMED(c, "malformed value type in block type");
+        if (!t)
+            MALFORMED(c, "malformed value type in block type");
         *results = t;
         *nr = 1;
         return true;
     }
-    if ((uint64_t)bt >= c->m->ntypes) INVALID(c, "unknown type %lld", (long long)bt);
+    if ((uint64_t)bt >= c->m->ntypes)
+        INVALID(c, "unknown type %lld", (long long)bt);
     const wa_functype *ft = &c->m->types[bt];
     *params = ft->types;
     *np = ft->nparams;
@@ -438,7 +535,8 @@ static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const ui
 
 /* ---- instruction groups ------------------------------------------------- */
 
-static bool op_unary(comp *c, uint32_t op, uint8_t in, uint8_t out) {
+static bool op_unary(comp *c, uint32_t op, uint8_t in, uint8_t out)
+{
     CHECK(pop(c, in, NULL));
     uint32_t h = c->nvals, a = opnd(c, h);
     CHECK(push(c, out));
@@ -446,14 +544,19 @@ static bool op_unary(comp *c, uint32_t op, uint8_t in, uint8_t out) {
 }
 
 /* The immediate form of binary op `opcode` (a WebAssembly opcode), or 0. */
-static uint32_t imm_form(uint8_t opcode) {
-    if (opcode >= 0x46 && opcode <= 0x4f) return WA_OP_I32_EQ_IMM + (opcode - 0x46);
-    if (opcode >= 0x6a && opcode <= 0x78) return WA_OP_I32_ADD_IMM + (opcode - 0x6a);
-    if (opcode >= 0x7c && opcode <= 0x8a) return WA_OP_I64_ADD_IMM + (opcode - 0x7c);
+static uint32_t imm_form(uint8_t opcode)
+{
+    if (opcode >= 0x46 && opcode <= 0x4f)
+        return WA_OP_I32_EQ_IMM + (opcode - 0x46);
+    if (opcode >= 0x6a && opcode <= 0x78)
+        return WA_OP_I32_ADD_IMM + (opcode - 0x6a);
+    if (opcode >= 0x7c && opcode <= 0x8a)
+        return WA_OP_I64_ADD_IMM + (opcode - 0x7c);
     return 0;
 }
 
-static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t out) {
+static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t out)
+{
     CHECK(pop(c, in, NULL));
     CHECK(pop(c, in, NULL));
     uint32_t h = c->nvals, k, iop = imm_form(opcode);
@@ -491,18 +594,19 @@ static const numsig k_numsigs[] = {
     {0xc0, 0xc1, WA_I32, WA_I32, 0}, {0xc2, 0xc4, WA_I64, WA_I64, 0},
 };
 
-static bool op_numeric(comp *c, uint8_t opcode) {
+static bool op_numeric(comp *c, uint8_t opcode)
+{
     for (size_t i = 0; i < sizeof k_numsigs / sizeof *k_numsigs; i++) {
         const numsig *s = &k_numsigs[i];
-        if (opcode < s->first || opcode > s->last) continue;
+        if (opcode < s->first || opcode > s->last)
+            continue;
         uint32_t op = WA_OP_NUMERIC_FIRST + (opcode - 0x45);
         if (opcode >= 0xbc && opcode <= 0xbf) {
             /* reinterpret: the bits stay where they are, only the type changes */
             CHECK(pop(c, s->in, NULL));
             return push_at(c, s->out, live(c) ? c->vlocs[c->nvals] : (vloc){.where = IN_SLOT});
         }
-        return s->binary ? op_binary(c, opcode, op, s->in, s->out)
-                         : op_unary(c, op, s->in, s->out);
+        return s->binary ? op_binary(c, opcode, op, s->in, s->out) : op_unary(c, op, s->in, s->out);
     }
     MALFORMED(c, "illegal opcode 0x%02x", opcode);
 }
@@ -529,15 +633,18 @@ static const memsig k_memsigs[] = {
     {WA_I64, 2, WA_OP_I64_STORE32},
 };
 
-static bool need_memory(comp *c) {
-    if (c->m->nmems == 0) INVALID(c, "unknown memory 0");
+static bool need_memory(comp *c)
+{
+    if (c->m->nmems == 0)
+        INVALID(c, "unknown memory 0");
     return true;
 }
 
 /* The address of a memory access: entry h's slot, plus k when the last
  * instruction computed it as `i32.add x, k` (that add is then dropped and
  * the access adds k itself, with the same 32-bit wraparound). */
-static uint32_t address(comp *c, uint32_t h, uint32_t *k) {
+static uint32_t address(comp *c, uint32_t h, uint32_t *k)
+{
     *k = 0;
     if (live(c) && c->vlocs[h].where == IN_SLOT && c->last_produced &&
         c->ops[c->last] == WA_OP_I32_ADD_IMM && c->ops[c->last + 1] == slot(c, h)) {
@@ -550,13 +657,15 @@ static uint32_t address(comp *c, uint32_t h, uint32_t *k) {
     return opnd(c, h);
 }
 
-static bool op_memory_access(comp *c, uint8_t opcode) {
+static bool op_memory_access(comp *c, uint8_t opcode)
+{
     const memsig *s = &k_memsigs[opcode - 0x28];
     uint32_t align, offset, k, v;
     CHECK(rd_u32(c, &align));
     CHECK(rd_u32(c, &offset));
     CHECK(need_memory(c));
-    if (align > s->align) INVALID(c, "alignment must not be larger than natural");
+    if (align > s->align)
+        INVALID(c, "alignment must not be larger than natural");
     if (opcode <= 0x35) { /* load */
         CHECK(pop(c, WA_I32, NULL));
         uint32_t h = c->nvals, a = address(c, h, &k);
@@ -577,33 +686,43 @@ static bool op_memory_access(comp *c, uint8_t opcode) {
     return emit4(c, op, a, v, k) && emit(c, offset);
 }
 
-static bool check_table(comp *c, uint32_t t) {
-    if (t >= c->m->ntables) INVALID(c, "unknown table %u", t);
+static bool check_table(comp *c, uint32_t t)
+{
+    if (t >= c->m->ntables)
+        INVALID(c, "unknown table %u", t);
     return true;
 }
 
-static bool check_elem(comp *c, uint32_t e) {
-    if (e >= c->m->nelems) INVALID(c, "unknown elem segment %u", e);
+static bool check_elem(comp *c, uint32_t e)
+{
+    if (e >= c->m->nelems)
+        INVALID(c, "unknown elem segment %u", e);
     return true;
 }
 
-static bool check_data(comp *c, uint32_t d) {
-    if (!c->m->has_datacount) MALFORMED(c, "data count section required");
-    if (d >= c->m->datacount) INVALID(c, "unknown data segment %u", d);
+static bool check_data(comp *c, uint32_t d)
+{
+    if (!c->m->has_datacount)
+        MALFORMED(c, "data count section required");
+    if (d >= c->m->datacount)
+        INVALID(c, "unknown data segment %u", d);
     return true;
 }
 
 /* Pops three operands of types t[0..3) and returns their slots. */
-static bool pop3(comp *c, const uint8_t t[3], uint32_t s[3]) {
+static bool pop3(comp *c, const uint8_t t[3], uint32_t s[3])
+{
     CHECK(pop_n(c, t, 3));
-    for (uint32_t i = 0; i < 3; i++) s[i] = opnd(c, c->nvals + i);
+    for (uint32_t i = 0; i < 3; i++)
+        s[i] = opnd(c, c->nvals + i);
     return true;
 }
 
 static const uint8_t k_i32x3[3] = {WA_I32, WA_I32, WA_I32};
 
 /* The 0xfc prefix: saturating truncation, bulk memory, table ops. */
-static bool op_prefixed(comp *c) {
+static bool op_prefixed(comp *c)
+{
     uint32_t sub, x, y, o[3];
     CHECK(rd_u32(c, &sub));
     static const uint8_t sat_in[8] = {WA_F32, WA_F32, WA_F64, WA_F64,
@@ -638,10 +757,10 @@ static bool op_prefixed(comp *c) {
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
         CHECK(check_elem(c, y));
-        if (c->m->elems[y].reftype != c->m->tables[x].elem) INVALID(c, "type mismatch");
+        if (c->m->elems[y].reftype != c->m->tables[x].elem)
+            INVALID(c, "type mismatch");
         CHECK(pop3(c, k_i32x3, o));
-        return emit3(c, WA_OP_TABLE_INIT, x, y) && emit(c, o[0]) && emit(c, o[1]) &&
-               emit(c, o[2]);
+        return emit3(c, WA_OP_TABLE_INIT, x, y) && emit(c, o[0]) && emit(c, o[1]) && emit(c, o[2]);
     case 13: /* elem.drop */
         CHECK(rd_u32(c, &x));
         CHECK(check_elem(c, x));
@@ -651,10 +770,10 @@ static bool op_prefixed(comp *c) {
         CHECK(rd_u32(c, &y));
         CHECK(check_table(c, x));
         CHECK(check_table(c, y));
-        if (c->m->tables[x].elem != c->m->tables[y].elem) INVALID(c, "type mismatch");
+        if (c->m->tables[x].elem != c->m->tables[y].elem)
+            INVALID(c, "type mismatch");
         CHECK(pop3(c, k_i32x3, o));
-        return emit3(c, WA_OP_TABLE_COPY, x, y) && emit(c, o[0]) && emit(c, o[1]) &&
-               emit(c, o[2]);
+        return emit3(c, WA_OP_TABLE_COPY, x, y) && emit(c, o[0]) && emit(c, o[1]) && emit(c, o[2]);
     case 15: { /* table.grow: init n -> old size */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
@@ -680,7 +799,8 @@ static bool op_prefixed(comp *c) {
     MALFORMED(c, "illegal opcode 0xfc %u", sub);
 }
 
-static bool op_block(comp *c, uint8_t kind) {
+static bool op_block(comp *c, uint8_t kind)
+{
     const uint8_t *p, *r;
     uint32_t np, nr, h = 0;
     CHECK(rd_blocktype(c, &p, &np, &r, &nr));
@@ -696,7 +816,8 @@ static bool op_block(comp *c, uint8_t kind) {
     c->nvals = base + np;
     CHECK(materialize_from(c, 0));
     c->nvals = base;
-    if (kind == CTL_IF) CHECK(emit_cond_jump(c, h, false));
+    if (kind == CTL_IF)
+        CHECK(emit_cond_jump(c, h, false));
     CHECK(push_ctl(c, kind, p, np, r, nr));
     ctl *f = top(c);
     if (kind == CTL_LOOP) {
@@ -710,11 +831,14 @@ static bool op_block(comp *c, uint8_t kind) {
     return true;
 }
 
-static bool op_else(comp *c) {
+static bool op_else(comp *c)
+{
     ctl *f = top(c);
-    if (f->kind != CTL_IF) MALFORMED(c, "else without if");
+    if (f->kind != CTL_IF)
+        MALFORMED(c, "else without if");
     CHECK(pop_n(c, f->results, f->nresults));
-    if (c->nvals != f->height) INVALID(c, "type mismatch: values remain at else");
+    if (c->nvals != f->height)
+        INVALID(c, "type mismatch: values remain at else");
     if (live(c)) {
         c->nvals += f->nresults; /* the results leave in their slots */
         CHECK(materialize_from(c, f->height));
@@ -722,7 +846,8 @@ static bool op_else(comp *c) {
         CHECK(emit_op(c, WA_OP_JMP));
         CHECK(emit_target(c, f));
     }
-    if (f->else_site != NONE) patch_chain(c, f->else_site, c->nops);
+    if (f->else_site != NONE)
+        patch_chain(c, f->else_site, c->nops);
     label_here(c);
     f->else_site = NONE;
     f->kind = CTL_ELSE;
@@ -731,10 +856,12 @@ static bool op_else(comp *c) {
 }
 
 /* `end`: returns true with *done set when the function body is complete. */
-static bool op_end(comp *c, bool *done) {
+static bool op_end(comp *c, bool *done)
+{
     ctl *f = top(c);
     CHECK(pop_n(c, f->results, f->nresults));
-    if (c->nvals != f->height) INVALID(c, "type mismatch: values remain at end of block");
+    if (c->nvals != f->height)
+        INVALID(c, "type mismatch: values remain at end of block");
     if (f->kind == CTL_IF) { /* no else: the params flow through as results */
         if (f->nparams != f->nresults ||
             (f->nparams && memcmp(f->params, f->results, f->nparams) != 0))
@@ -746,7 +873,8 @@ static bool op_end(comp *c, bool *done) {
             CHECK(emit_branch_copies(c, f, f->nresults));
             CHECK(emit_op(c, WA_OP_RET));
         }
-        if (c->fuel_site != NONE) c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
+        if (c->fuel_site != NONE)
+            c->ops[c->fuel_site] = c->fuel_count ? c->fuel_count : 1;
         c->nctls--;
         *done = true;
         return true;
@@ -757,7 +885,8 @@ static bool op_end(comp *c, bool *done) {
         c->nvals -= f->nresults;
     }
     patch_chain(c, f->patches, c->nops);
-    if (f->else_site != NONE) patch_chain(c, f->else_site, c->nops);
+    if (f->else_site != NONE)
+        patch_chain(c, f->else_site, c->nops);
     label_here(c);
     const uint8_t *res = f->results;
     uint32_t nr = f->nresults;
@@ -765,15 +894,18 @@ static bool op_end(comp *c, bool *done) {
     return push_n(c, res, nr);
 }
 
-static bool rd_label(comp *c, ctl **out) {
+static bool rd_label(comp *c, ctl **out)
+{
     uint32_t depth;
     CHECK(rd_u32(c, &depth));
-    if (depth >= c->nctls) INVALID(c, "unknown label %u", depth);
+    if (depth >= c->nctls)
+        INVALID(c, "unknown label %u", depth);
     *out = &c->ctls[c->nctls - 1 - depth];
     return true;
 }
 
-static bool op_br(comp *c) {
+static bool op_br(comp *c)
+{
     ctl *l;
     CHECK(rd_label(c, &l));
     CHECK(pop_n(c, label_types(l), label_arity(l)));
@@ -782,14 +914,16 @@ static bool op_br(comp *c) {
     return set_unreachable(c);
 }
 
-static bool op_br_if(comp *c) {
+static bool op_br_if(comp *c)
+{
     ctl *l;
     CHECK(rd_label(c, &l));
     CHECK(pop(c, WA_I32, NULL));
     uint32_t h = c->nvals;
     uint32_t n = label_arity(l);
     CHECK(pop_n(c, label_types(l), n));
-    if (!live(c)) return push_n(c, label_types(l), n);
+    if (!live(c))
+        return push_n(c, label_types(l), n);
     c->nvals += n; /* the label's values stay on the stack, where they are */
     if (l->kind != CTL_FUNC && !needs_copies(c, l, n)) {
         CHECK(emit_cond_jump(c, h, true));
@@ -806,15 +940,18 @@ static bool op_br_if(comp *c) {
 }
 
 /* br_table: the targets were read into depths[0..n] (the last is the default). */
-static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n) {
+static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n)
+{
     for (uint32_t i = 0; i <= n; i++)
-        if (depths[i] >= c->nctls) INVALID(c, "unknown label %u", depths[i]);
+        if (depths[i] >= c->nctls)
+            INVALID(c, "unknown label %u", depths[i]);
     CHECK(pop(c, WA_I32, NULL));
     uint32_t index = opnd(c, c->nvals);
     uint32_t arity = label_arity(&c->ctls[c->nctls - 1 - depths[n]]);
     for (uint32_t i = 0; i <= n; i++) {
         ctl *l = &c->ctls[c->nctls - 1 - depths[i]];
-        if (label_arity(l) != arity) INVALID(c, "type mismatch: br_table arity");
+        if (label_arity(l) != arity)
+            INVALID(c, "type mismatch: br_table arity");
         uint32_t h = c->nvals; /* check the top values against l, keep them */
         CHECK(pop_n(c, label_types(l), arity));
         c->nvals = h;
@@ -822,7 +959,8 @@ static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n) {
     if (live(c)) {
         CHECK(emit3(c, WA_OP_BR_TABLE, index, n));
         uint32_t table = c->nops;
-        for (uint32_t i = 0; i <= n; i++) CHECK(emit(c, NONE));
+        for (uint32_t i = 0; i <= n; i++)
+            CHECK(emit(c, NONE));
         for (uint32_t i = 0; i <= n; i++) {
             ctl *l = &c->ctls[c->nctls - 1 - depths[i]];
             if (l->kind == CTL_LOOP && !needs_copies(c, l, arity)) {
@@ -839,20 +977,25 @@ static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n) {
     return set_unreachable(c);
 }
 
-static bool op_br_table(comp *c) {
+static bool op_br_table(comp *c)
+{
     uint32_t n;
     CHECK(rd_u32(c, &n));
-    if (n > (uint32_t)(c->r.end - c->r.p)) MALFORMED(c, "unexpected end: br_table");
+    if (n > (uint32_t)(c->r.end - c->r.p))
+        MALFORMED(c, "unexpected end: br_table");
     uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
-    if (!depths) FAIL(c, WA_ERR_NOMEM, "out of memory");
+    if (!depths)
+        FAIL(c, WA_ERR_NOMEM, "out of memory");
     bool ok = true;
-    for (uint32_t i = 0; ok && i <= n; i++) ok = rd_u32(c, &depths[i]);
+    for (uint32_t i = 0; ok && i <= n; i++)
+        ok = rd_u32(c, &depths[i]);
     ok = ok && br_table_body(c, depths, n);
     free(depths);
     return ok;
 }
 
-static bool op_return(comp *c) {
+static bool op_return(comp *c)
+{
     ctl *f = &c->ctls[0];
     CHECK(pop_n(c, f->results, f->nresults));
     c->nvals += f->nresults;
@@ -862,7 +1005,8 @@ static bool op_return(comp *c) {
 
 /* Arguments are on top of the stack, in their slots; results replace them
  * in place. Entries below may stay in locals: a callee cannot change them. */
-static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot) {
+static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot)
+{
     CHECK(pop_n(c, ft->types, ft->nparams));
     uint32_t base = c->nvals;
     c->nvals += ft->nparams;
@@ -872,92 +1016,112 @@ static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot) {
     return push_n(c, ft->types + ft->nparams, ft->nresults);
 }
 
-static bool op_call(comp *c) {
+static bool op_call(comp *c)
+{
     uint32_t f, a;
     CHECK(rd_u32(c, &f));
-    if (f >= c->m->nfuncs) INVALID(c, "unknown function %u", f);
+    if (f >= c->m->nfuncs)
+        INVALID(c, "unknown function %u", f);
     CHECK(emit_call_args(c, wa_func_decl_type(c->m, f), &a));
     return emit3(c, WA_OP_CALL, f, a);
 }
 
-static bool op_call_indirect(comp *c) {
+static bool op_call_indirect(comp *c)
+{
     uint32_t t, table, a;
     CHECK(rd_u32(c, &t));
     CHECK(rd_u32(c, &table));
     CHECK(check_table(c, table));
-    if (t >= c->m->ntypes) INVALID(c, "unknown type %u", t);
-    if (c->m->tables[table].elem != WA_FUNCREF) INVALID(c, "type mismatch: call_indirect table");
+    if (t >= c->m->ntypes)
+        INVALID(c, "unknown type %u", t);
+    if (c->m->tables[table].elem != WA_FUNCREF)
+        INVALID(c, "type mismatch: call_indirect table");
     CHECK(pop(c, WA_I32, NULL));
     uint32_t h = c->nvals;
     vloc index = live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
     CHECK(emit_call_args(c, &c->m->types[t], &a));
     /* The index was above the arguments: its slot is still free to hold it. */
     uint32_t i = index.where == IN_LOCAL ? index.local : slot(c, h);
-    if (index.where == IN_CONST) CHECK(emit3(c, WA_OP_CONST32, i, (uint32_t)index.k));
+    if (index.where == IN_CONST)
+        CHECK(emit3(c, WA_OP_CONST32, i, (uint32_t)index.k));
     return emit3(c, WA_OP_CALL_INDIRECT, t, table) && emit2(c, a, i);
 }
 
-static bool op_select(comp *c, bool typed) {
+static bool op_select(comp *c, bool typed)
+{
     uint8_t want = UNKNOWN, t1, t2;
     if (typed) {
         uint32_t n;
         CHECK(rd_u32(c, &n));
-        if (n != 1) INVALID(c, "invalid result arity for select");
+        if (n != 1)
+            INVALID(c, "invalid result arity for select");
         CHECK(rd_u8(c, &want));
-        if (!single_type(want)) MALFORMED(c, "malformed value type");
+        if (!single_type(want))
+            MALFORMED(c, "malformed value type");
     }
     CHECK(pop(c, WA_I32, NULL));
     CHECK(pop(c, want, &t1));
     CHECK(pop(c, want != UNKNOWN ? want : t1, &t2));
     uint8_t t = want != UNKNOWN ? want : (t1 != UNKNOWN ? t1 : t2);
-    if (!typed && t != UNKNOWN && !wa_is_numtype(t)) INVALID(c, "type mismatch: select");
-    if (!typed && t1 != UNKNOWN && t2 != UNKNOWN && t1 != t2) INVALID(c, "type mismatch");
+    if (!typed && t != UNKNOWN && !wa_is_numtype(t))
+        INVALID(c, "type mismatch: select");
+    if (!typed && t1 != UNKNOWN && t2 != UNKNOWN && t1 != t2)
+        INVALID(c, "type mismatch");
     uint32_t h = c->nvals, a = opnd(c, h), b = opnd(c, h + 1), cond = opnd(c, h + 2);
     CHECK(push(c, t));
     return emit4(c, WA_OP_SELECT, slot(c, h), a, b) && emit(c, cond) && produced(c);
 }
 
-static bool rd_local(comp *c, uint32_t *x) {
+static bool rd_local(comp *c, uint32_t *x)
+{
     CHECK(rd_u32(c, x));
-    if (*x >= c->nlocals) INVALID(c, "unknown local %u", *x);
+    if (*x >= c->nlocals)
+        INVALID(c, "unknown local %u", *x);
     return true;
 }
 
-static bool rd_global(comp *c, uint32_t *x) {
+static bool rd_global(comp *c, uint32_t *x)
+{
     CHECK(rd_u32(c, x));
-    if (*x >= c->m->nglobals) INVALID(c, "unknown global %u", *x);
+    if (*x >= c->m->nglobals)
+        INVALID(c, "unknown global %u", *x);
     return true;
 }
 
-static bool op_const(comp *c, uint8_t opcode) {
+static bool op_const(comp *c, uint8_t opcode)
+{
     vloc v = {.where = IN_CONST};
     uint8_t t;
     const uint8_t *b;
     switch (opcode) {
     case 0x41: {
         int32_t x;
-        if (!wa_read_s32(&c->r, &x)) MALFORMED(c, "malformed i32.const");
+        if (!wa_read_s32(&c->r, &x))
+            MALFORMED(c, "malformed i32.const");
         v.k = (uint32_t)x;
         t = WA_I32;
         break;
     }
     case 0x42: {
         int64_t x;
-        if (!wa_read_s64(&c->r, &x)) MALFORMED(c, "malformed i64.const");
+        if (!wa_read_s64(&c->r, &x))
+            MALFORMED(c, "malformed i64.const");
         v.k = (uint64_t)x;
         t = WA_I64;
         break;
     }
     case 0x43: {
         uint32_t x;
-        if (!wa_read_bytes(&c->r, 4, &b)) MALFORMED(c, "unexpected end");
+        if (!wa_read_bytes(&c->r, 4, &b))
+            MALFORMED(c, "unexpected end");
         memcpy(&x, b, 4);
         v.k = x;
         t = WA_F32;
         break;
     }
     default:
-        if (!wa_read_bytes(&c->r, 8, &b)) MALFORMED(c, "unexpected end");
+        if (!wa_read_bytes(&c->r, 8, &b))
+            MALFORMED(c, "unexpected end");
         memcpy(&v.k, b, 8);
         t = WA_F64;
         break;
@@ -965,24 +1129,28 @@ static bool op_const(comp *c, uint8_t opcode) {
     return push_at(c, t, v);
 }
 
-static bool op_ref(comp *c, uint8_t opcode) {
+static bool op_ref(comp *c, uint8_t opcode)
+{
     uint32_t x;
     uint8_t t;
     switch (opcode) {
     case 0xd0: /* ref.null t */
         CHECK(rd_u8(c, &t));
-        if (!wa_is_reftype(t)) MALFORMED(c, "malformed reference type");
+        if (!wa_is_reftype(t))
+            MALFORMED(c, "malformed reference type");
         return push_at(c, t, (vloc){.where = IN_CONST, .k = 0});
     case 0xd1: { /* ref.is_null */
         CHECK(pop(c, UNKNOWN, &t));
-        if (t != UNKNOWN && !wa_is_reftype(t)) INVALID(c, "type mismatch: ref.is_null");
+        if (t != UNKNOWN && !wa_is_reftype(t))
+            INVALID(c, "type mismatch: ref.is_null");
         uint32_t h = c->nvals, a = opnd(c, h);
         CHECK(push(c, WA_I32));
         return emit3(c, WA_OP_REF_IS_NULL, slot(c, h), a) && produced(c);
     }
     default: /* 0xd2 ref.func x */
         CHECK(rd_u32(c, &x));
-        if (x >= c->m->nfuncs) INVALID(c, "unknown function %u", x);
+        if (x >= c->m->nfuncs)
+            INVALID(c, "unknown function %u", x);
         if (!c->m->func_declared || !c->m->func_declared[x])
             INVALID(c, "undeclared function reference %u", x);
         CHECK(push(c, WA_FUNCREF));
@@ -992,14 +1160,18 @@ static bool op_ref(comp *c, uint8_t opcode) {
 
 /* local.set and local.tee: stores the entry just popped at height h into
  * local x, leaving the stack's other entries correct. */
-static bool set_local(comp *c, uint32_t x, uint32_t h) {
-    if (!live(c)) return true;
+static bool set_local(comp *c, uint32_t x, uint32_t h)
+{
+    if (!live(c))
+        return true;
     for (uint32_t k = 0; k < h; k++) /* entries that still read x need the old value */
-        if (c->vlocs[k].where == IN_LOCAL && c->vlocs[k].local == x) CHECK(materialize(c, k));
+        if (c->vlocs[k].where == IN_LOCAL && c->vlocs[k].local == x)
+            CHECK(materialize(c, k));
     return emit_move(c, x, h); /* redirects the producer when it can */
 }
 
-static bool op_variable(comp *c, uint8_t opcode) {
+static bool op_variable(comp *c, uint8_t opcode)
+{
     uint32_t x, h;
     switch (opcode) {
     case 0x20: /* local.get: nothing to do until the value is used */
@@ -1024,7 +1196,8 @@ static bool op_variable(comp *c, uint8_t opcode) {
         return emit3(c, WA_OP_GLOBAL_GET, slot(c, c->nvals - 1), x) && produced(c);
     case 0x24: /* global.set */
         CHECK(rd_global(c, &x));
-        if (!c->m->globals[x].type.mut) INVALID(c, "global is immutable");
+        if (!c->m->globals[x].type.mut)
+            INVALID(c, "global is immutable");
         CHECK(pop(c, c->m->globals[x].type.type, NULL));
         h = opnd(c, c->nvals);
         return emit3(c, WA_OP_GLOBAL_SET, x, h);
@@ -1048,7 +1221,8 @@ static bool op_variable(comp *c, uint8_t opcode) {
 }
 
 /* One instruction; *done is set after the function's final `end`. */
-static bool instruction(comp *c, bool *done) {
+static bool instruction(comp *c, bool *done)
+{
     uint8_t op;
     CHECK(rd_u8(c, &op));
     c->fuel_count++;
@@ -1056,21 +1230,36 @@ static bool instruction(comp *c, bool *done) {
     case 0x00:
         CHECK(emit_op(c, WA_OP_UNREACHABLE));
         return set_unreachable(c);
-    case 0x01: return true; /* nop */
-    case 0x02: return op_block(c, CTL_BLOCK);
-    case 0x03: return op_block(c, CTL_LOOP);
-    case 0x04: return op_block(c, CTL_IF);
-    case 0x05: return op_else(c);
-    case 0x0b: return op_end(c, done);
-    case 0x0c: return op_br(c);
-    case 0x0d: return op_br_if(c);
-    case 0x0e: return op_br_table(c);
-    case 0x0f: return op_return(c);
-    case 0x10: return op_call(c);
-    case 0x11: return op_call_indirect(c);
-    case 0x1a: return pop(c, UNKNOWN, NULL); /* drop */
-    case 0x1b: return op_select(c, false);
-    case 0x1c: return op_select(c, true);
+    case 0x01:
+        return true; /* nop */
+    case 0x02:
+        return op_block(c, CTL_BLOCK);
+    case 0x03:
+        return op_block(c, CTL_LOOP);
+    case 0x04:
+        return op_block(c, CTL_IF);
+    case 0x05:
+        return op_else(c);
+    case 0x0b:
+        return op_end(c, done);
+    case 0x0c:
+        return op_br(c);
+    case 0x0d:
+        return op_br_if(c);
+    case 0x0e:
+        return op_br_table(c);
+    case 0x0f:
+        return op_return(c);
+    case 0x10:
+        return op_call(c);
+    case 0x11:
+        return op_call_indirect(c);
+    case 0x1a:
+        return pop(c, UNKNOWN, NULL); /* drop */
+    case 0x1b:
+        return op_select(c, false);
+    case 0x1c:
+        return op_select(c, true);
     case 0x3f: /* memory.size 0x00 */
         CHECK(rd_zero(c));
         CHECK(need_memory(c));
@@ -1083,17 +1272,24 @@ static bool instruction(comp *c, bool *done) {
         uint32_t h = c->nvals, n = opnd(c, h);
         CHECK(push(c, WA_I32));
         return emit3(c, WA_OP_MEMORY_GROW, slot(c, h), n);
-    case 0xfc: return op_prefixed(c);
+    case 0xfc:
+        return op_prefixed(c);
     }
-    if (op >= 0x20 && op <= 0x26) return op_variable(c, op);
-    if (op >= 0x28 && op <= 0x3e) return op_memory_access(c, op);
-    if (op >= 0x41 && op <= 0x44) return op_const(c, op);
-    if (op >= 0x45 && op <= 0xc4) return op_numeric(c, op);
-    if (op >= 0xd0 && op <= 0xd2) return op_ref(c, op);
+    if (op >= 0x20 && op <= 0x26)
+        return op_variable(c, op);
+    if (op >= 0x28 && op <= 0x3e)
+        return op_memory_access(c, op);
+    if (op >= 0x41 && op <= 0x44)
+        return op_const(c, op);
+    if (op >= 0x45 && op <= 0xc4)
+        return op_numeric(c, op);
+    if (op >= 0xd0 && op <= 0xd2)
+        return op_ref(c, op);
     MALFORMED(c, "illegal opcode 0x%02x", op);
 }
 
-static bool translate(comp *c, uint32_t fi) {
+static bool translate(comp *c, uint32_t fi)
+{
     const wa_module *m = c->m;
     const wa_funcdecl *fd = &m->funcs[fi];
     const wa_functype *ft = wa_func_decl_type(m, fi);
@@ -1102,28 +1298,36 @@ static bool translate(comp *c, uint32_t fi) {
     if (ft->nparams > WA_MAX_LOCALS || c->nlocals > WA_MAX_LOCALS)
         FAIL(c, WA_ERR_MALFORMED, "too many locals");
     c->locals = malloc(c->nlocals ? c->nlocals : 1);
-    if (!c->locals) FAIL(c, WA_ERR_NOMEM, "out of memory");
+    if (!c->locals)
+        FAIL(c, WA_ERR_NOMEM, "out of memory");
     memcpy(c->locals, ft->types, ft->nparams);
-    if (fd->nlocals) memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
-    c->r = (wa_reader){.start = m->bytes, .p = m->bytes + fd->body_off, .end = m->bytes + fd->body_end};
+    if (fd->nlocals)
+        memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
+    c->r = (wa_reader){
+        .start = m->bytes, .p = m->bytes + fd->body_off, .end = m->bytes + fd->body_end};
     c->fuel_site = NONE;
     label_here(c);
     CHECK(push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults));
     CHECK(fuel_open(c));
     bool done = false;
     while (!done) {
-        if (c->r.p >= c->r.end) MALFORMED(c, "unexpected end of function");
+        if (c->r.p >= c->r.end)
+            MALFORMED(c, "unexpected end of function");
         CHECK(instruction(c, &done));
     }
-    if (c->r.p != c->r.end) MALFORMED(c, "operators remaining after end of function");
+    if (c->r.p != c->r.end)
+        MALFORMED(c, "operators remaining after end of function");
     return true;
 }
 
-static wa_code *finish(comp *c, const wa_functype *ft) {
+static wa_code *finish(comp *c, const wa_functype *ft)
+{
     wa_code *code = calloc(1, sizeof *code);
-    if (!code) return NULL;
+    if (!code)
+        return NULL;
     code->ops = realloc(c->ops, (c->nops ? c->nops : 1) * sizeof *c->ops);
-    if (!code->ops) code->ops = c->ops;
+    if (!code->ops)
+        code->ops = c->ops;
     c->ops = NULL;
     wa_interp_thread(code->ops, c->nops);
     code->nops = c->nops;
@@ -1131,11 +1335,13 @@ static wa_code *finish(comp *c, const wa_functype *ft) {
     code->nresults = ft->nresults;
     code->nlocals = c->nlocals;
     code->frame_size = c->nlocals + c->max_height;
-    if (code->frame_size < code->nresults) code->frame_size = code->nresults;
+    if (code->frame_size < code->nresults)
+        code->frame_size = code->nresults;
     return code;
 }
 
-bool wa_code_translate_all(wa_module *m, wa_error *err) {
+bool wa_code_translate_all(wa_module *m, wa_error *err)
+{
     comp c = {.m = m, .err = err};
     bool ok = true;
     for (uint32_t i = m->nfunc_imports; ok && i < m->nfuncs; i++) {
@@ -1144,7 +1350,8 @@ bool wa_code_translate_all(wa_module *m, wa_error *err) {
         ok = translate(&c, i);
         if (ok) {
             m->funcs[i].code = finish(&c, wa_func_decl_type(m, i));
-            if (!m->funcs[i].code) ok = wa_fail(err, WA_ERR_NOMEM, WA_SEC_CODE, 0, "out of memory");
+            if (!m->funcs[i].code)
+                ok = wa_fail(err, WA_ERR_NOMEM, WA_SEC_CODE, 0, "out of memory");
         } else if (err->msg[0]) {
             /* Say which function: the offset alone is hard to read. */
             char tmp[sizeof err->msg];
@@ -1156,7 +1363,8 @@ bool wa_code_translate_all(wa_module *m, wa_error *err) {
         }
         free(c.locals);
         c.locals = NULL;
-        if (!ok) break;
+        if (!ok)
+            break;
         c.capops = 0;
     }
     free(c.vals);
@@ -1166,8 +1374,10 @@ bool wa_code_translate_all(wa_module *m, wa_error *err) {
     return ok;
 }
 
-void wa_code_free(wa_code *code) {
-    if (!code) return;
+void wa_code_free(wa_code *code)
+{
+    if (!code)
+        return;
     free(code->ops);
     free(code);
 }

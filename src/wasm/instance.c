@@ -20,19 +20,23 @@
 
 #define WA_STACK_SLOTS (1u << 20) /* 8 MiB of address space, touched as used */
 
-bool wa_functype_equal(const wa_functype *a, const wa_functype *b) {
+bool wa_functype_equal(const wa_functype *a, const wa_functype *b)
+{
     return a == b || (a->nparams == b->nparams && a->nresults == b->nresults &&
                       memcmp(a->types, b->types, a->nparams + a->nresults) == 0);
 }
 
 /* ---- host objects ------------------------------------------------------- */
 
-wa_func *wa_func_new_host(const wa_functype *type, wa_host_fn fn, void *env) {
+wa_func *wa_func_new_host(const wa_functype *type, wa_host_fn fn, void *env)
+{
     size_t n = (size_t)type->nparams + type->nresults;
     wa_func *f = calloc(1, sizeof *f + n);
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     uint8_t *types = (uint8_t *)(f + 1);
-    if (n) memcpy(types, type->types, n);
+    if (n)
+        memcpy(types, type->types, n);
     f->own_type = (wa_functype){type->nparams, type->nresults, types};
     f->type = &f->own_type;
     f->host = fn;
@@ -40,21 +44,29 @@ wa_func *wa_func_new_host(const wa_functype *type, wa_host_fn fn, void *env) {
     return f;
 }
 
-void wa_func_free(wa_func *f) {
-    if (f && f->host) free(f);
+void wa_func_free(wa_func *f)
+{
+    if (f && f->host)
+        free(f);
 }
 
-const wa_functype *wa_func_type(const wa_func *f) { return f->type; }
+const wa_functype *wa_func_type(const wa_func *f)
+{
+    return f->type;
+}
 
-static bool table_setup(wa_table *t, wa_tabletype type) {
-    if (type.lim.min > WA_MAX_TABLE_SIZE) return false;
+static bool table_setup(wa_table *t, wa_tabletype type)
+{
+    if (type.lim.min > WA_MAX_TABLE_SIZE)
+        return false;
     t->type = type;
     t->size = type.lim.min;
     t->elems = calloc(t->size ? t->size : 1, sizeof *t->elems);
     return t->elems != NULL;
 }
 
-wa_table *wa_table_new(wa_tabletype type) {
+wa_table *wa_table_new(wa_tabletype type)
+{
     wa_table *t = calloc(1, sizeof *t);
     if (t && !table_setup(t, type)) {
         free(t);
@@ -63,56 +75,76 @@ wa_table *wa_table_new(wa_tabletype type) {
     return t;
 }
 
-void wa_table_free(wa_table *t) {
-    if (!t) return;
+void wa_table_free(wa_table *t)
+{
+    if (!t)
+        return;
     free(t->elems);
     free(t);
 }
 
-uint32_t wa_table_size(const wa_table *t) { return t->size; }
+uint32_t wa_table_size(const wa_table *t)
+{
+    return t->size;
+}
 
-bool wa_table_get(const wa_table *t, uint32_t i, wa_val *out) {
-    if (i >= t->size) return false;
+bool wa_table_get(const wa_table *t, uint32_t i, wa_val *out)
+{
+    if (i >= t->size)
+        return false;
     out->ref = t->elems[i];
     return true;
 }
 
-int64_t wa_table_grow(wa_table *t, uint32_t n, void *init) {
+int64_t wa_table_grow(wa_table *t, uint32_t n, void *init)
+{
     uint32_t old = t->size;
     uint32_t max = t->type.lim.has_max ? t->type.lim.max : UINT32_MAX;
-    if (max > WA_MAX_TABLE_SIZE) max = WA_MAX_TABLE_SIZE;
-    if (n > max - old) return -1;
-    if (n == 0) return old;
+    if (max > WA_MAX_TABLE_SIZE)
+        max = WA_MAX_TABLE_SIZE;
+    if (n > max - old)
+        return -1;
+    if (n == 0)
+        return old;
     void **e = realloc(t->elems, ((size_t)old + n) * sizeof *e);
-    if (!e) return -1;
-    for (uint32_t k = old; k < old + n; k++) e[k] = init;
+    if (!e)
+        return -1;
+    for (uint32_t k = old; k < old + n; k++)
+        e[k] = init;
     t->elems = e;
     t->size = old + n;
     return old;
 }
 
 wa_trap wa_table_init_from(wa_table *t, void *const *refs, uint32_t nrefs, uint32_t d, uint32_t s,
-                           uint32_t n) {
-    if ((uint64_t)s + n > nrefs || (uint64_t)d + n > t->size) return WA_TRAP_TABLE_OOB;
-    if (n) memcpy(t->elems + d, refs + s, (size_t)n * sizeof *refs);
+                           uint32_t n)
+{
+    if ((uint64_t)s + n > nrefs || (uint64_t)d + n > t->size)
+        return WA_TRAP_TABLE_OOB;
+    if (n)
+        memcpy(t->elems + d, refs + s, (size_t)n * sizeof *refs);
     return WA_TRAP_NONE;
 }
 
-static bool memory_setup(wa_memory *mem, wa_limits lim, uint32_t cap) {
+static bool memory_setup(wa_memory *mem, wa_limits lim, uint32_t cap)
+{
     mem->pages = lim.min;
     mem->size = (uint64_t)lim.min * WA_PAGE_SIZE;
     mem->has_max = lim.has_max;
     mem->max_pages = lim.has_max ? lim.max : WA_MAX_PAGES;
     mem->cap_pages = cap && cap < mem->max_pages ? cap : mem->max_pages;
-    if (lim.min > mem->cap_pages) return false;
+    if (lim.min > mem->cap_pages)
+        return false;
     if (mem->size) {
         mem->data = calloc(1, mem->size);
-        if (!mem->data) return false;
+        if (!mem->data)
+            return false;
     }
     return true;
 }
 
-wa_memory *wa_memory_new(wa_limits lim) {
+wa_memory *wa_memory_new(wa_limits lim)
+{
     wa_memory *mem = calloc(1, sizeof *mem);
     if (mem && !memory_setup(mem, lim, 0)) {
         free(mem);
@@ -121,36 +153,59 @@ wa_memory *wa_memory_new(wa_limits lim) {
     return mem;
 }
 
-void wa_memory_free(wa_memory *mem) {
-    if (!mem) return;
+void wa_memory_free(wa_memory *mem)
+{
+    if (!mem)
+        return;
     free(mem->data);
     free(mem);
 }
 
-wa_global *wa_global_new(wa_globaltype type, wa_val v) {
+wa_global *wa_global_new(wa_globaltype type, wa_val v)
+{
     wa_global *g = calloc(1, sizeof *g);
-    if (!g) return NULL;
+    if (!g)
+        return NULL;
     g->type = type;
     g->val = v;
     return g;
 }
 
-void wa_global_free(wa_global *g) { free(g); }
-wa_val wa_global_get(const wa_global *g) { return g->val; }
-wa_globaltype wa_global_type(const wa_global *g) { return g->type; }
+void wa_global_free(wa_global *g)
+{
+    free(g);
+}
+wa_val wa_global_get(const wa_global *g)
+{
+    return g->val;
+}
+wa_globaltype wa_global_type(const wa_global *g)
+{
+    return g->type;
+}
 
 /* ---- guest memory ------------------------------------------------------- */
 
-uint64_t wa_memory_size(const wa_memory *mem) { return mem->size; }
-uint32_t wa_memory_pages(const wa_memory *mem) { return mem->pages; }
+uint64_t wa_memory_size(const wa_memory *mem)
+{
+    return mem->size;
+}
+uint32_t wa_memory_pages(const wa_memory *mem)
+{
+    return mem->pages;
+}
 
-int64_t wa_memory_grow(wa_memory *mem, uint32_t delta) {
+int64_t wa_memory_grow(wa_memory *mem, uint32_t delta)
+{
     uint32_t old = mem->pages;
-    if (delta > mem->cap_pages - old) return -1;
-    if (delta == 0) return old;
+    if (delta > mem->cap_pages - old)
+        return -1;
+    if (delta == 0)
+        return old;
     uint64_t size = (uint64_t)(old + delta) * WA_PAGE_SIZE;
     uint8_t *data = realloc(mem->data, size);
-    if (!data) return -1;
+    if (!data)
+        return -1;
     memset(data + mem->size, 0, size - mem->size);
     mem->data = data;
     mem->size = size;
@@ -158,38 +213,52 @@ int64_t wa_memory_grow(wa_memory *mem, uint32_t delta) {
     return old;
 }
 
-uint8_t *wa_memory_range(wa_memory *mem, uint64_t off, uint64_t len) {
+uint8_t *wa_memory_range(wa_memory *mem, uint64_t off, uint64_t len)
+{
     static uint8_t empty;
-    if (!mem || off > mem->size || len > mem->size - off) return NULL;
+    if (!mem || off > mem->size || len > mem->size - off)
+        return NULL;
     return mem->data ? mem->data + off : &empty;
 }
 
-bool wa_memory_read(wa_memory *mem, uint64_t off, void *dst, uint64_t len) {
+bool wa_memory_read(wa_memory *mem, uint64_t off, void *dst, uint64_t len)
+{
     const uint8_t *p = wa_memory_range(mem, off, len);
-    if (!p) return false;
-    if (len) memcpy(dst, p, len);
+    if (!p)
+        return false;
+    if (len)
+        memcpy(dst, p, len);
     return true;
 }
 
-bool wa_memory_write(wa_memory *mem, uint64_t off, const void *src, uint64_t len) {
+bool wa_memory_write(wa_memory *mem, uint64_t off, const void *src, uint64_t len)
+{
     uint8_t *p = wa_memory_range(mem, off, len);
-    if (!p) return false;
-    if (len) memcpy(p, src, len);
+    if (!p)
+        return false;
+    if (len)
+        memcpy(p, src, len);
     return true;
 }
 
 /* ---- linking ------------------------------------------------------------ */
 
-static bool limits_match(uint32_t size, bool has_max, uint32_t max, wa_limits want) {
-    if (size < want.min) return false;
-    if (want.has_max && (!has_max || max > want.max)) return false;
+static bool limits_match(uint32_t size, bool has_max, uint32_t max, wa_limits want)
+{
+    if (size < want.min)
+        return false;
+    if (want.has_max && (!has_max || max > want.max))
+        return false;
     return true;
 }
 
-static bool import_matches(const wa_module *m, const wa_import *im, const wa_extern *ex) {
-    if (ex->kind != im->kind || !ex->u.func) return false;
+static bool import_matches(const wa_module *m, const wa_import *im, const wa_extern *ex)
+{
+    if (ex->kind != im->kind || !ex->u.func)
+        return false;
     switch (im->kind) {
-    case WA_EXTERN_FUNC: return wa_functype_equal(ex->u.func->type, wa_func_decl_type(m, im->index));
+    case WA_EXTERN_FUNC:
+        return wa_functype_equal(ex->u.func->type, wa_func_decl_type(m, im->index));
     case WA_EXTERN_TABLE: {
         const wa_table *t = ex->u.table;
         const wa_tabletype *want = &m->tables[im->index];
@@ -208,7 +277,8 @@ static bool import_matches(const wa_module *m, const wa_import *im, const wa_ext
     return false;
 }
 
-static bool link_imports(wa_instance *inst, const wa_extern *imports, uint32_t n, wa_error *err) {
+static bool link_imports(wa_instance *inst, const wa_extern *imports, uint32_t n, wa_error *err)
+{
     const wa_module *m = inst->m;
     if (n != m->nimports)
         return wa_fail(err, WA_ERR_UNLINKABLE, -1, 0, "module needs %u imports, %u given",
@@ -217,13 +287,20 @@ static bool link_imports(wa_instance *inst, const wa_extern *imports, uint32_t n
         const wa_import *im = &m->imports[i];
         if (!import_matches(m, im, &imports[i]))
             return wa_fail(err, WA_ERR_UNLINKABLE, -1, 0, "incompatible import type for %.*s.%.*s",
-                           (int)im->module.len, im->module.ptr, (int)im->field.len,
-                           im->field.ptr);
+                           (int)im->module.len, im->module.ptr, (int)im->field.len, im->field.ptr);
         switch (im->kind) {
-        case WA_EXTERN_FUNC: inst->funcs[im->index] = imports[i].u.func; break;
-        case WA_EXTERN_TABLE: inst->tables[im->index] = imports[i].u.table; break;
-        case WA_EXTERN_MEMORY: inst->mem0 = imports[i].u.memory; break;
-        case WA_EXTERN_GLOBAL: inst->globals[im->index] = imports[i].u.global; break;
+        case WA_EXTERN_FUNC:
+            inst->funcs[im->index] = imports[i].u.func;
+            break;
+        case WA_EXTERN_TABLE:
+            inst->tables[im->index] = imports[i].u.table;
+            break;
+        case WA_EXTERN_MEMORY:
+            inst->mem0 = imports[i].u.memory;
+            break;
+        case WA_EXTERN_GLOBAL:
+            inst->globals[im->index] = imports[i].u.global;
+            break;
         }
     }
     return true;
@@ -231,21 +308,33 @@ static bool link_imports(wa_instance *inst, const wa_extern *imports, uint32_t n
 
 /* Evaluates a validated constant expression. 32-bit values are stored
  * zero-extended, as the interpreter stores them. */
-static wa_val eval_const(const wa_instance *inst, const wa_constexpr *e) {
+static wa_val eval_const(const wa_instance *inst, const wa_constexpr *e)
+{
     wa_val v = {.i64 = 0};
     switch (e->op) {
     case 0x41:
-    case 0x43: v.i64 = e->value.i32; break;
+    case 0x43:
+        v.i64 = e->value.i32;
+        break;
     case 0x42:
-    case 0x44: v.i64 = e->value.i64; break;
-    case 0xd2: v.ref = inst->funcs[e->index]; break;
-    case 0x23: v = inst->globals[e->index]->val; break;
-    default: v.ref = NULL; break; /* ref.null */
+    case 0x44:
+        v.i64 = e->value.i64;
+        break;
+    case 0xd2:
+        v.ref = inst->funcs[e->index];
+        break;
+    case 0x23:
+        v = inst->globals[e->index]->val;
+        break;
+    default:
+        v.ref = NULL;
+        break; /* ref.null */
     }
     return v;
 }
 
-static bool alloc_arrays(wa_instance *inst) {
+static bool alloc_arrays(wa_instance *inst)
+{
     const wa_module *m = inst->m;
     uint32_t nown_funcs = m->nfuncs - m->nfunc_imports;
     uint32_t nown_tables = m->ntables - m->ntable_imports;
@@ -258,12 +347,13 @@ static bool alloc_arrays(wa_instance *inst) {
 #undef ALLOC
 }
 
-static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *err) {
+static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *err)
+{
     const wa_module *m = inst->m;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         wa_func *f = &inst->own_funcs[i - m->nfunc_imports];
-        *f = (wa_func){.type = wa_func_decl_type(m, i), .inst = inst, .code = m->funcs[i].code,
-                       .index = i};
+        *f = (wa_func){
+            .type = wa_func_decl_type(m, i), .inst = inst, .code = m->funcs[i].code, .index = i};
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
@@ -275,7 +365,8 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     }
     if (m->nmems > m->nmem_imports) {
         inst->own_mem = calloc(1, sizeof *inst->own_mem);
-        if (!inst->own_mem) return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+        if (!inst->own_mem)
+            return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
         uint32_t cap = cfg ? cfg->max_memory_pages : 0;
         if (!memory_setup(inst->own_mem, m->mems[0], cap))
             return wa_fail(err, WA_ERR_LIMIT, -1, 0,
@@ -293,7 +384,8 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     for (uint32_t i = 0; i < m->nelems; i++) {
         const wa_elemseg *seg = &m->elems[i];
         inst->elem_refs[i] = calloc(seg->count ? seg->count : 1, sizeof(void *));
-        if (!inst->elem_refs[i]) return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+        if (!inst->elem_refs[i])
+            return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
         for (uint32_t k = 0; k < seg->count; k++)
             inst->elem_refs[i][k] = eval_const(inst, &seg->items[k]).ref;
         inst->elem_len[i] = seg->mode == WA_SEG_DECLARATIVE ? 0 : seg->count;
@@ -301,11 +393,13 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     return true;
 }
 
-static bool run_segments(wa_instance *inst, wa_error *err) {
+static bool run_segments(wa_instance *inst, wa_error *err)
+{
     const wa_module *m = inst->m;
     for (uint32_t i = 0; i < m->nelems; i++) {
         const wa_elemseg *seg = &m->elems[i];
-        if (seg->mode != WA_SEG_ACTIVE) continue;
+        if (seg->mode != WA_SEG_ACTIVE)
+            continue;
         uint32_t off = eval_const(inst, &seg->offset).i32;
         if (wa_table_init_from(inst->tables[seg->table], inst->elem_refs[i], seg->count, off, 0,
                                seg->count))
@@ -315,7 +409,8 @@ static bool run_segments(wa_instance *inst, wa_error *err) {
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
         const wa_dataseg *seg = &m->datas[i];
-        if (seg->mode != WA_SEG_ACTIVE) continue;
+        if (seg->mode != WA_SEG_ACTIVE)
+            continue;
         uint32_t off = eval_const(inst, &seg->offset).i32;
         if (!wa_memory_write(inst->mem0, off, seg->bytes, seg->len))
             return wa_fail(err, WA_ERR_UNINSTANTIABLE, -1, 0,
@@ -326,7 +421,8 @@ static bool run_segments(wa_instance *inst, wa_error *err) {
 }
 
 wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32_t nimports,
-                            const wa_config *cfg, wa_error *err) {
+                            const wa_config *cfg, wa_error *err)
+{
     memset(err, 0, sizeof *err);
     wa_instance *inst = calloc(1, sizeof *inst);
     if (!inst) {
@@ -342,7 +438,8 @@ wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32
          run_segments(inst, err);
     if (ok && m->has_start) {
         wa_trap t = wa_call(inst, inst->funcs[m->start], NULL, NULL);
-        if (t) ok = wa_fail(err, WA_ERR_UNINSTANTIABLE, -1, 0, "start function: %s", inst->trap_msg);
+        if (t)
+            ok = wa_fail(err, WA_ERR_UNINSTANTIABLE, -1, 0, "start function: %s", inst->trap_msg);
     }
     if (!ok) {
         if (err->kind == WA_ERR_UNINSTANTIABLE && cfg && cfg->keep_failed)
@@ -354,15 +451,19 @@ wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32
     return inst;
 }
 
-void wa_instance_free(wa_instance *inst) {
-    if (!inst) return;
+void wa_instance_free(wa_instance *inst)
+{
+    if (!inst)
+        return;
     const wa_module *m = inst->m;
     if (inst->own_tables)
         for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++)
             free(inst->own_tables[i].elems);
     if (inst->elem_refs)
-        for (uint32_t i = 0; i < m->nelems; i++) free(inst->elem_refs[i]);
-    if (inst->own_mem) free(inst->own_mem->data);
+        for (uint32_t i = 0; i < m->nelems; i++)
+            free(inst->elem_refs[i]);
+    if (inst->own_mem)
+        free(inst->own_mem->data);
     free(inst->own_mem);
     free(inst->funcs);
     free(inst->tables);
@@ -378,28 +479,46 @@ void wa_instance_free(wa_instance *inst) {
     free(inst);
 }
 
-const wa_module *wa_instance_module(const wa_instance *inst) { return inst->m; }
+const wa_module *wa_instance_module(const wa_instance *inst)
+{
+    return inst->m;
+}
 
-bool wa_instance_export(wa_instance *inst, const char *name, size_t len, wa_extern *out) {
+bool wa_instance_export(wa_instance *inst, const char *name, size_t len, wa_extern *out)
+{
     int64_t i = wa_module_find_export(inst->m, name, len);
-    if (i < 0) return false;
+    if (i < 0)
+        return false;
     const wa_export *e = &inst->m->exports[i];
     out->kind = e->kind;
     switch (e->kind) {
-    case WA_EXTERN_FUNC: out->u.func = inst->funcs[e->index]; break;
-    case WA_EXTERN_TABLE: out->u.table = inst->tables[e->index]; break;
-    case WA_EXTERN_MEMORY: out->u.memory = inst->mem0; break;
-    case WA_EXTERN_GLOBAL: out->u.global = inst->globals[e->index]; break;
+    case WA_EXTERN_FUNC:
+        out->u.func = inst->funcs[e->index];
+        break;
+    case WA_EXTERN_TABLE:
+        out->u.table = inst->tables[e->index];
+        break;
+    case WA_EXTERN_MEMORY:
+        out->u.memory = inst->mem0;
+        break;
+    case WA_EXTERN_GLOBAL:
+        out->u.global = inst->globals[e->index];
+        break;
     }
     return true;
 }
 
-wa_memory *wa_instance_memory(wa_instance *inst) { return inst->mem0; }
+wa_memory *wa_instance_memory(wa_instance *inst)
+{
+    return inst->mem0;
+}
 
 /* ---- calls -------------------------------------------------------------- */
 
-static bool ensure_stack(wa_instance *inst) {
-    if (inst->stack) return true;
+static bool ensure_stack(wa_instance *inst)
+{
+    if (inst->stack)
+        return true;
     inst->stack = calloc(WA_STACK_SLOTS, sizeof *inst->stack);
     inst->frames = calloc(inst->max_depth, sizeof *inst->frames);
     if (!inst->stack || !inst->frames) {
@@ -413,7 +532,8 @@ static bool ensure_stack(wa_instance *inst) {
     return true;
 }
 
-wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *results) {
+wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *results)
+{
     if (!f || inst->running) {
         wa_instance_set_trap_message(inst, "wa_call: %s", f ? "not reentrant" : "no function");
         return WA_TRAP_BAD_CALL;
@@ -423,40 +543,60 @@ wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *resul
         return WA_TRAP_HOST;
     }
     const wa_functype *t = f->type;
-    if (t->nparams) memcpy(inst->stack, args, t->nparams * sizeof *args);
+    if (t->nparams)
+        memcpy(inst->stack, args, t->nparams * sizeof *args);
     inst->running = true;
     inst->depth = 0;
     inst->trap_msg[0] = 0;
-    wa_trap trap = f->host ? f->host(inst, f->env, inst->stack)
-                           : wa_interp_run(inst, f, inst->stack);
+    wa_trap trap =
+        f->host ? f->host(inst, f->env, inst->stack) : wa_interp_run(inst, f, inst->stack);
     inst->running = false;
-    if (trap == WA_TRAP_NONE && t->nresults) memcpy(results, inst->stack, t->nresults * sizeof *results);
+    if (trap == WA_TRAP_NONE && t->nresults)
+        memcpy(results, inst->stack, t->nresults * sizeof *results);
     if (trap != WA_TRAP_NONE && !inst->trap_msg[0])
         snprintf(inst->trap_msg, sizeof inst->trap_msg, "%s", wa_trap_message(trap));
     return trap;
 }
 
-const char *wa_instance_trap_message(const wa_instance *inst) { return inst->trap_msg; }
+const char *wa_instance_trap_message(const wa_instance *inst)
+{
+    return inst->trap_msg;
+}
 
-void wa_instance_set_trap_message(wa_instance *inst, const char *fmt, ...) {
+void wa_instance_set_trap_message(wa_instance *inst, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(inst->trap_msg, sizeof inst->trap_msg, fmt, ap);
     va_end(ap);
 }
 
-void wa_instance_set_userdata(wa_instance *inst, void *p) { inst->userdata = p; }
-void *wa_instance_userdata(const wa_instance *inst) { return inst->userdata; }
+void wa_instance_set_userdata(wa_instance *inst, void *p)
+{
+    inst->userdata = p;
+}
+void *wa_instance_userdata(const wa_instance *inst)
+{
+    return inst->userdata;
+}
 
-void wa_instance_set_fuel(wa_instance *inst, int64_t fuel) { inst->fuel = fuel < 0 ? 0 : fuel; }
-int64_t wa_instance_fuel(const wa_instance *inst) { return inst->fuel; }
+void wa_instance_set_fuel(wa_instance *inst, int64_t fuel)
+{
+    inst->fuel = fuel < 0 ? 0 : fuel;
+}
+int64_t wa_instance_fuel(const wa_instance *inst)
+{
+    return inst->fuel;
+}
 
-void wa_instance_interrupt(wa_instance *inst) {
+void wa_instance_interrupt(wa_instance *inst)
+{
     /* Relaxed is enough: the flag carries no data, and the interpreter only
      * needs to see it eventually (at its next loop header or call). */
     atomic_store_explicit(&inst->interrupt, 1, memory_order_relaxed);
 }
 
-void wa_instance_clear_interrupt(wa_instance *inst) {
+void wa_instance_clear_interrupt(wa_instance *inst)
+{
     atomic_store_explicit(&inst->interrupt, 0, memory_order_relaxed);
 }

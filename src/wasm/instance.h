@@ -19,8 +19,8 @@
 
 struct wa_func {
     const wa_functype *type;
-    wa_instance *inst;    /* wasm functions: the defining instance */
-    const wa_code *code;  /* wasm functions; NULL for host functions */
+    wa_instance *inst;   /* wasm functions: the defining instance */
+    const wa_code *code; /* wasm functions; NULL for host functions */
     wa_host_fn host;
     void *env;
     uint32_t index;       /* function index in its module */
@@ -35,7 +35,7 @@ struct wa_table {
 
 struct wa_memory {
     uint8_t *data;
-    uint64_t size;      /* bytes = pages * WA_PAGE_SIZE */
+    uint64_t size; /* bytes = pages * WA_PAGE_SIZE */
     uint32_t pages;
     uint32_t max_pages; /* the type's maximum, or 65536 */
     bool has_max;
@@ -64,8 +64,8 @@ struct wa_instance {
     wa_table *own_tables;
     wa_memory *own_mem;
     wa_global *own_globals;
-    void ***elem_refs;    /* per element segment: resolved references */
-    uint32_t *elem_len;   /* 0 once dropped */
+    void ***elem_refs;  /* per element segment: resolved references */
+    uint32_t *elem_len; /* 0 once dropped */
     uint8_t *data_dropped;
 
     /* Execution state. */

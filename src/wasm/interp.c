@@ -33,7 +33,8 @@
 
 /* ---- numeric helpers ---------------------------------------------------- */
 
-static inline uint32_t f32_bits(float f) {
+static inline uint32_t f32_bits(float f)
+{
     uint32_t b;
     memcpy(&b, &f, 4);
     return b;
@@ -41,12 +42,15 @@ static inline uint32_t f32_bits(float f) {
 
 /* Rounding ops must return a quiet NaN for a NaN input; libm may hand a
  * signalling NaN back unchanged. */
-static inline uint32_t f32_round_bits(float r) {
+static inline uint32_t f32_round_bits(float r)
+{
     uint32_t b = f32_bits(r);
     return r != r ? b | 0x00400000u : b;
 }
-static inline double f64_quiet(double r) {
-    if (r == r) return r;
+static inline double f64_quiet(double r)
+{
+    if (r == r)
+        return r;
     uint64_t b;
     memcpy(&b, &r, 8);
     b |= 0x0008000000000000ull;
@@ -55,65 +59,95 @@ static inline double f64_quiet(double r) {
 }
 
 /* WebAssembly min/max: NaN if either is NaN, and -0 < +0. */
-static inline float wa_fminf(float a, float b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
+static inline float wa_fminf(float a, float b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? a : b;
     return a < b ? a : b;
 }
-static inline float wa_fmaxf(float a, float b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
+static inline float wa_fmaxf(float a, float b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? b : a;
     return a > b ? a : b;
 }
-static inline double wa_fmin(double a, double b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
+static inline double wa_fmin(double a, double b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? a : b;
     return a < b ? a : b;
 }
-static inline double wa_fmax(double a, double b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
+static inline double wa_fmax(double a, double b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 
-static inline uint32_t rotl32(uint32_t a, uint32_t b) {
+static inline uint32_t rotl32(uint32_t a, uint32_t b)
+{
     b &= 31;
     return (a << b) | (a >> ((32 - b) & 31));
 }
-static inline uint32_t rotr32(uint32_t a, uint32_t b) {
+static inline uint32_t rotr32(uint32_t a, uint32_t b)
+{
     b &= 31;
     return (a >> b) | (a << ((32 - b) & 31));
 }
-static inline uint64_t rotl64(uint64_t a, uint64_t b) {
+static inline uint64_t rotl64(uint64_t a, uint64_t b)
+{
     b &= 63;
     return (a << b) | (a >> ((64 - b) & 63));
 }
-static inline uint64_t rotr64(uint64_t a, uint64_t b) {
+static inline uint64_t rotr64(uint64_t a, uint64_t b)
+{
     b &= 63;
     return (a >> b) | (a << ((64 - b) & 63));
 }
 
 /* Saturating truncations: NaN gives 0, out-of-range values clamp. */
-static inline uint32_t sat_i32_s(double x) {
-    if (x != x) return 0;
-    if (x <= -2147483649.0) return (uint32_t)INT32_MIN;
-    if (x >= 2147483648.0) return (uint32_t)INT32_MAX;
+static inline uint32_t sat_i32_s(double x)
+{
+    if (x != x)
+        return 0;
+    if (x <= -2147483649.0)
+        return (uint32_t)INT32_MIN;
+    if (x >= 2147483648.0)
+        return (uint32_t)INT32_MAX;
     return (uint32_t)(int32_t)x;
 }
-static inline uint32_t sat_i32_u(double x) {
-    if (x != x || x <= -1.0) return 0;
-    if (x >= 4294967296.0) return UINT32_MAX;
+static inline uint32_t sat_i32_u(double x)
+{
+    if (x != x || x <= -1.0)
+        return 0;
+    if (x >= 4294967296.0)
+        return UINT32_MAX;
     return (uint32_t)x;
 }
-static inline uint64_t sat_i64_s(double x) {
-    if (x != x) return 0;
-    if (x < -9223372036854775808.0) return (uint64_t)INT64_MIN;
-    if (x >= 9223372036854775808.0) return (uint64_t)INT64_MAX;
+static inline uint64_t sat_i64_s(double x)
+{
+    if (x != x)
+        return 0;
+    if (x < -9223372036854775808.0)
+        return (uint64_t)INT64_MIN;
+    if (x >= 9223372036854775808.0)
+        return (uint64_t)INT64_MAX;
     return (uint64_t)(int64_t)x;
 }
-static inline uint64_t sat_i64_u(double x) {
-    if (x != x || x <= -1.0) return 0;
-    if (x >= 18446744073709551616.0) return UINT64_MAX;
+static inline uint64_t sat_i64_u(double x)
+{
+    if (x != x || x <= -1.0)
+        return 0;
+    if (x >= 18446744073709551616.0)
+        return UINT64_MAX;
     return (uint64_t)x;
 }
 
@@ -127,7 +161,8 @@ static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_
                        uint32_t entry_depth, int64_t fuel)
 {
     if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
-        if (inst != ex) memcpy(ex->trap_msg, inst->trap_msg, sizeof ex->trap_msg);
+        if (inst != ex)
+            memcpy(ex->trap_msg, inst->trap_msg, sizeof ex->trap_msg);
     } else {
         wa_name name;
         if (wa_module_func_name(inst->m, f->index, &name))
@@ -135,11 +170,12 @@ static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_
                      wa_trap_message(trap), f->index, (int)(name.len < 80 ? name.len : 80),
                      name.ptr);
         else
-            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u",
-                     wa_trap_message(trap), f->index);
+            snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u", wa_trap_message(trap),
+                     f->index);
     }
     ex->depth = entry_depth;
-    if (fuel >= 0) ex->fuel = fuel;
+    if (fuel >= 0)
+        ex->fuel = fuel;
     return trap;
 }
 
@@ -149,7 +185,8 @@ static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_
  * hands out the handler addresses. (The offsets are computed at run time
  * from a plain table of label addresses: a static table of label
  * differences miscompiles under clang's coverage instrumentation.) */
-static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **labels) {
+static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **labels)
+{
 #ifdef WA_COMPUTED_GOTO
     static const void *const handlers[WA_OP_COUNT_] = {
 #define WA_X(name, len) &&L_##name,
@@ -189,7 +226,8 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     int64_t fuel = ex->fuel;
 #define SAVE_FUEL()                                                                                \
     do {                                                                                           \
-        if (metered) ex->fuel = fuel;                                                              \
+        if (metered)                                                                               \
+            ex->fuel = fuel;                                                                       \
     } while (0)
 
 #define RELOAD_MEM()                                                                               \
@@ -207,13 +245,15 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
 
     inst = f->inst;
     RELOAD_MEM();
-enter: /* f's arguments are at fp[0..nparams); inst and memory are f's */
-    {
-        const wa_code *code = f->code;
-        if ((size_t)(ex->stack_end - fp) < code->frame_size) TRAP(STACK_EXHAUSTED);
-        for (uint32_t i = code->nparams; i < code->nlocals; i++) fp[i].i64 = 0;
-        ops = pc = code->ops;
-    }
+enter : /* f's arguments are at fp[0..nparams); inst and memory are f's */
+{
+    const wa_code *code = f->code;
+    if ((size_t)(ex->stack_end - fp) < code->frame_size)
+        TRAP(STACK_EXHAUSTED);
+    for (uint32_t i = code->nparams; i < code->nlocals; i++)
+        fp[i].i64 = 0;
+    ops = pc = code->ops;
+}
     DISPATCH();
 
 #ifndef WA_COMPUTED_GOTO
@@ -221,495 +261,577 @@ dispatch:
     switch ((wa_op)*pc) {
 #endif
 
-    /* ---- control ---- */
-    CASE(UNREACHABLE) TRAP(UNREACHABLE);
-    CASE(FUEL) {
-        fuel -= pc[1];
-        if (fuel < 0) {
-            fuel = 0;
-            TRAP(FUEL);
+        /* ---- control ---- */
+        CASE(UNREACHABLE) TRAP(UNREACHABLE);
+        CASE(FUEL)
+        {
+            fuel -= pc[1];
+            if (fuel < 0) {
+                fuel = 0;
+                TRAP(FUEL);
+            }
+            if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed))
+                TRAP(INTERRUPTED);
+            NEXT(2);
         }
-        if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed)) TRAP(INTERRUPTED);
-        NEXT(2);
-    }
-    CASE(JMP) {
-        pc = ops + pc[1];
-        DISPATCH();
-    }
-    CASE(JMP_IF) {
-        pc = S(1).i32 ? ops + pc[2] : pc + 3;
-        DISPATCH();
-    }
-    CASE(JMP_IFNOT) {
-        pc = S(1).i32 ? pc + 3 : ops + pc[2];
-        DISPATCH();
-    }
-    CASE(BR_TABLE) {
-        uint32_t i = S(1).i32, n = pc[2];
-        pc = ops + pc[3 + (i < n ? i : n)];
-        DISPATCH();
-    }
-    CASE(RET) {
-        if (ex->depth == entry_depth) {
-            SAVE_FUEL();
-            return WA_TRAP_NONE;
+        CASE(JMP)
+        {
+            pc = ops + pc[1];
+            DISPATCH();
         }
-        const wa_frame *fr = &ex->frames[--ex->depth];
-        pc = fr->pc;
-        fp = fr->fp;
-        f = fr->func;
-        ops = f->code->ops;
-        if (f->inst != inst) { /* back from a function another instance exported */
-            inst = f->inst;
+        CASE(JMP_IF)
+        {
+            pc = S(1).i32 ? ops + pc[2] : pc + 3;
+            DISPATCH();
+        }
+        CASE(JMP_IFNOT)
+        {
+            pc = S(1).i32 ? pc + 3 : ops + pc[2];
+            DISPATCH();
+        }
+        CASE(BR_TABLE)
+        {
+            uint32_t i = S(1).i32, n = pc[2];
+            pc = ops + pc[3 + (i < n ? i : n)];
+            DISPATCH();
+        }
+        CASE(RET)
+        {
+            if (ex->depth == entry_depth) {
+                SAVE_FUEL();
+                return WA_TRAP_NONE;
+            }
+            const wa_frame *fr = &ex->frames[--ex->depth];
+            pc = fr->pc;
+            fp = fr->fp;
+            f = fr->func;
+            ops = f->code->ops;
+            if (f->inst != inst) { /* back from a function another instance exported */
+                inst = f->inst;
+                RELOAD_MEM();
+            } else if (inst->mem0) {
+                memsize = inst->mem0->size; /* the callee may have grown memory */
+                mem = inst->mem0->data;
+            }
+            DISPATCH();
+        }
+        CASE(CALL)
+        {
+            callee = inst->funcs[pc[1]];
+            args = fp + pc[2];
+            pc += 3;
+            goto call;
+        }
+        CASE(CALL_INDIRECT)
+        {
+            const wa_functype *type = &inst->m->types[pc[1]];
+            const wa_table *t = inst->tables[pc[2]];
+            uint32_t i = S(4).i32;
+            if (i >= t->size)
+                TRAP(UNDEFINED_ELEMENT);
+            callee = t->elems[i];
+            if (!callee)
+                TRAP(UNINITIALIZED_ELEMENT);
+            if (callee->type != type && !wa_functype_equal(callee->type, type))
+                TRAP(INDIRECT_MISMATCH);
+            args = fp + pc[3];
+            pc += 5;
+            goto call;
+        }
+        CASE(COPY)
+        {
+            S(1) = S(2);
+            NEXT(3);
+        }
+        CASE(SELECT)
+        {
+            S(1) = S(4).i32 ? S(2) : S(3);
+            NEXT(5);
+        }
+        CASE(CONST32)
+        {
+            S(1).i64 = pc[2];
+            NEXT(3);
+        }
+        CASE(CONST64)
+        {
+            S(1).i64 = (uint64_t)pc[2] | (uint64_t)pc[3] << 32;
+            NEXT(4);
+        }
+        CASE(GLOBAL_GET)
+        {
+            S(1) = inst->globals[pc[2]]->val;
+            NEXT(3);
+        }
+        CASE(GLOBAL_SET)
+        {
+            inst->globals[pc[1]]->val = S(2);
+            NEXT(3);
+        }
+        CASE(REF_IS_NULL)
+        {
+            S(1).i64 = S(2).ref == NULL;
+            NEXT(3);
+        }
+        CASE(REF_FUNC)
+        {
+            S(1).ref = inst->funcs[pc[2]];
+            NEXT(3);
+        }
+
+        /* ---- tables ---- */
+        CASE(TABLE_GET)
+        {
+            const wa_table *t = inst->tables[pc[2]];
+            uint32_t i = S(3).i32;
+            if (i >= t->size)
+                TRAP(TABLE_OOB);
+            S(1).ref = t->elems[i];
+            NEXT(4);
+        }
+        CASE(TABLE_SET)
+        {
+            wa_table *t = inst->tables[pc[1]];
+            uint32_t i = S(2).i32;
+            if (i >= t->size)
+                TRAP(TABLE_OOB);
+            t->elems[i] = S(3).ref;
+            NEXT(4);
+        }
+        CASE(TABLE_SIZE)
+        {
+            S(1).i64 = inst->tables[pc[2]]->size;
+            NEXT(3);
+        }
+        CASE(TABLE_GROW)
+        {
+            S(1).i64 = (uint32_t)wa_table_grow(inst->tables[pc[2]], S(4).i32, S(3).ref);
+            NEXT(5);
+        }
+        CASE(TABLE_FILL)
+        {
+            wa_table *t = inst->tables[pc[1]];
+            uint32_t i = S(2).i32, n = S(4).i32;
+            void *v = S(3).ref;
+            if ((uint64_t)i + n > t->size)
+                TRAP(TABLE_OOB);
+            for (uint32_t k = 0; k < n; k++)
+                t->elems[i + k] = v;
+            NEXT(5);
+        }
+        CASE(TABLE_COPY)
+        {
+            wa_table *dt = inst->tables[pc[1]], *st = inst->tables[pc[2]];
+            uint32_t d = S(3).i32, s = S(4).i32, n = S(5).i32;
+            if ((uint64_t)d + n > dt->size || (uint64_t)s + n > st->size)
+                TRAP(TABLE_OOB);
+            if (n)
+                memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof(void *));
+            NEXT(6);
+        }
+        CASE(TABLE_INIT)
+        {
+            uint32_t e = pc[2];
+            trap = wa_table_init_from(inst->tables[pc[1]], (void *const *)inst->elem_refs[e],
+                                      inst->elem_len[e], S(3).i32, S(4).i32, S(5).i32);
+            if (trap)
+                return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
+            NEXT(6);
+        }
+        CASE(ELEM_DROP)
+        {
+            inst->elem_len[pc[1]] = 0;
+            NEXT(2);
+        }
+
+        /* ---- memory ---- */
+        CASE(MEMORY_SIZE)
+        {
+            S(1).i64 = inst->mem0->pages;
+            NEXT(2);
+        }
+        CASE(MEMORY_GROW)
+        {
+            S(1).i64 = (uint32_t)wa_memory_grow(inst->mem0, S(2).i32);
             RELOAD_MEM();
-        } else if (inst->mem0) {
-            memsize = inst->mem0->size; /* the callee may have grown memory */
-            mem = inst->mem0->data;
+            NEXT(3);
         }
-        DISPATCH();
-    }
-    CASE(CALL) {
-        callee = inst->funcs[pc[1]];
-        args = fp + pc[2];
-        pc += 3;
-        goto call;
-    }
-    CASE(CALL_INDIRECT) {
-        const wa_functype *type = &inst->m->types[pc[1]];
-        const wa_table *t = inst->tables[pc[2]];
-        uint32_t i = S(4).i32;
-        if (i >= t->size) TRAP(UNDEFINED_ELEMENT);
-        callee = t->elems[i];
-        if (!callee) TRAP(UNINITIALIZED_ELEMENT);
-        if (callee->type != type && !wa_functype_equal(callee->type, type))
-            TRAP(INDIRECT_MISMATCH);
-        args = fp + pc[3];
-        pc += 5;
-        goto call;
-    }
-    CASE(COPY) {
-        S(1) = S(2);
-        NEXT(3);
-    }
-    CASE(SELECT) {
-        S(1) = S(4).i32 ? S(2) : S(3);
-        NEXT(5);
-    }
-    CASE(CONST32) {
-        S(1).i64 = pc[2];
-        NEXT(3);
-    }
-    CASE(CONST64) {
-        S(1).i64 = (uint64_t)pc[2] | (uint64_t)pc[3] << 32;
-        NEXT(4);
-    }
-    CASE(GLOBAL_GET) {
-        S(1) = inst->globals[pc[2]]->val;
-        NEXT(3);
-    }
-    CASE(GLOBAL_SET) {
-        inst->globals[pc[1]]->val = S(2);
-        NEXT(3);
-    }
-    CASE(REF_IS_NULL) {
-        S(1).i64 = S(2).ref == NULL;
-        NEXT(3);
-    }
-    CASE(REF_FUNC) {
-        S(1).ref = inst->funcs[pc[2]];
-        NEXT(3);
-    }
-
-    /* ---- tables ---- */
-    CASE(TABLE_GET) {
-        const wa_table *t = inst->tables[pc[2]];
-        uint32_t i = S(3).i32;
-        if (i >= t->size) TRAP(TABLE_OOB);
-        S(1).ref = t->elems[i];
-        NEXT(4);
-    }
-    CASE(TABLE_SET) {
-        wa_table *t = inst->tables[pc[1]];
-        uint32_t i = S(2).i32;
-        if (i >= t->size) TRAP(TABLE_OOB);
-        t->elems[i] = S(3).ref;
-        NEXT(4);
-    }
-    CASE(TABLE_SIZE) {
-        S(1).i64 = inst->tables[pc[2]]->size;
-        NEXT(3);
-    }
-    CASE(TABLE_GROW) {
-        S(1).i64 = (uint32_t)wa_table_grow(inst->tables[pc[2]], S(4).i32, S(3).ref);
-        NEXT(5);
-    }
-    CASE(TABLE_FILL) {
-        wa_table *t = inst->tables[pc[1]];
-        uint32_t i = S(2).i32, n = S(4).i32;
-        void *v = S(3).ref;
-        if ((uint64_t)i + n > t->size) TRAP(TABLE_OOB);
-        for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
-        NEXT(5);
-    }
-    CASE(TABLE_COPY) {
-        wa_table *dt = inst->tables[pc[1]], *st = inst->tables[pc[2]];
-        uint32_t d = S(3).i32, s = S(4).i32, n = S(5).i32;
-        if ((uint64_t)d + n > dt->size || (uint64_t)s + n > st->size) TRAP(TABLE_OOB);
-        if (n) memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof(void *));
-        NEXT(6);
-    }
-    CASE(TABLE_INIT) {
-        uint32_t e = pc[2];
-        trap = wa_table_init_from(inst->tables[pc[1]], (void *const *)inst->elem_refs[e],
-                                  inst->elem_len[e], S(3).i32, S(4).i32, S(5).i32);
-        if (trap) return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
-        NEXT(6);
-    }
-    CASE(ELEM_DROP) {
-        inst->elem_len[pc[1]] = 0;
-        NEXT(2);
-    }
-
-    /* ---- memory ---- */
-    CASE(MEMORY_SIZE) {
-        S(1).i64 = inst->mem0->pages;
-        NEXT(2);
-    }
-    CASE(MEMORY_GROW) {
-        S(1).i64 = (uint32_t)wa_memory_grow(inst->mem0, S(2).i32);
-        RELOAD_MEM();
-        NEXT(3);
-    }
-    CASE(MEMORY_FILL) {
-        uint32_t d = S(1).i32, n = S(3).i32;
-        if ((uint64_t)d + n > memsize) TRAP(MEM_OOB);
-        if (n) memset(mem + d, (int)(uint8_t)S(2).i32, n);
-        NEXT(4);
-    }
-    CASE(MEMORY_COPY) {
-        uint32_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
-        if ((uint64_t)d + n > memsize || (uint64_t)s + n > memsize) TRAP(MEM_OOB);
-        if (n) memmove(mem + d, mem + s, n);
-        NEXT(4);
-    }
-    CASE(MEMORY_INIT) {
-        const wa_dataseg *seg = &inst->m->datas[pc[1]];
-        uint32_t len = inst->data_dropped[pc[1]] ? 0 : seg->len;
-        uint32_t d = S(2).i32, s = S(3).i32, n = S(4).i32;
-        if ((uint64_t)s + n > len || (uint64_t)d + n > memsize) TRAP(MEM_OOB);
-        if (n) memcpy(mem + d, seg->bytes + s, n);
-        NEXT(5);
-    }
-    CASE(DATA_DROP) {
-        inst->data_dropped[pc[1]] = 1;
-        NEXT(2);
-    }
+        CASE(MEMORY_FILL)
+        {
+            uint32_t d = S(1).i32, n = S(3).i32;
+            if ((uint64_t)d + n > memsize)
+                TRAP(MEM_OOB);
+            if (n)
+                memset(mem + d, (int)(uint8_t)S(2).i32, n);
+            NEXT(4);
+        }
+        CASE(MEMORY_COPY)
+        {
+            uint32_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
+            if ((uint64_t)d + n > memsize || (uint64_t)s + n > memsize)
+                TRAP(MEM_OOB);
+            if (n)
+                memmove(mem + d, mem + s, n);
+            NEXT(4);
+        }
+        CASE(MEMORY_INIT)
+        {
+            const wa_dataseg *seg = &inst->m->datas[pc[1]];
+            uint32_t len = inst->data_dropped[pc[1]] ? 0 : seg->len;
+            uint32_t d = S(2).i32, s = S(3).i32, n = S(4).i32;
+            if ((uint64_t)s + n > len || (uint64_t)d + n > memsize)
+                TRAP(MEM_OOB);
+            if (n)
+                memcpy(mem + d, seg->bytes + s, n);
+            NEXT(5);
+        }
+        CASE(DATA_DROP)
+        {
+            inst->data_dropped[pc[1]] = 1;
+            NEXT(2);
+        }
 
 /* Loads: OP d addr k offset. The address is (addr + k) mod 2^32, as the
  * folded i32.add computed it, plus the unsigned offset in 64 bits, so the
  * offset cannot wrap around. */
 #define EA(a) ((uint64_t)(uint32_t)(S(a).i32 + pc[3]) + pc[4])
 #define LOAD(name, T, expr)                                                                        \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         uint64_t ea = EA(2);                                                                       \
-        if (ea + sizeof(T) > memsize) TRAP(MEM_OOB);                                               \
+        if (ea + sizeof(T) > memsize)                                                              \
+            TRAP(MEM_OOB);                                                                         \
         T v;                                                                                       \
         memcpy(&v, mem + ea, sizeof v);                                                            \
         S(1).i64 = (expr);                                                                         \
         NEXT(5);                                                                                   \
     }
-    LOAD(I32_LOAD, uint32_t, v)
-    LOAD(I64_LOAD, uint64_t, v)
-    LOAD(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
-    LOAD(I32_LOAD8_U, uint8_t, v)
-    LOAD(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
-    LOAD(I32_LOAD16_U, uint16_t, v)
-    LOAD(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
-    LOAD(I64_LOAD8_U, uint8_t, v)
-    LOAD(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
-    LOAD(I64_LOAD16_U, uint16_t, v)
-    LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
-    LOAD(I64_LOAD32_U, uint32_t, v)
+        LOAD(I32_LOAD, uint32_t, v)
+        LOAD(I64_LOAD, uint64_t, v)
+        LOAD(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
+        LOAD(I32_LOAD8_U, uint8_t, v)
+        LOAD(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
+        LOAD(I32_LOAD16_U, uint16_t, v)
+        LOAD(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
+        LOAD(I64_LOAD8_U, uint8_t, v)
+        LOAD(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
+        LOAD(I64_LOAD16_U, uint16_t, v)
+        LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
+        LOAD(I64_LOAD32_U, uint32_t, v)
 
 /* Stores: OP addr value k offset; the _IMM forms hold the value itself. */
 #define STORE(name, T, value)                                                                      \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         uint64_t ea = EA(1);                                                                       \
-        if (ea + sizeof(T) > memsize) TRAP(MEM_OOB);                                               \
+        if (ea + sizeof(T) > memsize)                                                              \
+            TRAP(MEM_OOB);                                                                         \
         T v = (T)(value);                                                                          \
         memcpy(mem + ea, &v, sizeof v);                                                            \
         NEXT(5);                                                                                   \
     }
-    STORE(I32_STORE, uint32_t, S(2).i64)
-    STORE(I64_STORE, uint64_t, S(2).i64)
-    STORE(I32_STORE8, uint8_t, S(2).i64)
-    STORE(I32_STORE16, uint16_t, S(2).i64)
-    STORE(I64_STORE8, uint8_t, S(2).i64)
-    STORE(I64_STORE16, uint16_t, S(2).i64)
-    STORE(I64_STORE32, uint32_t, S(2).i64)
-    STORE(STORE8_IMM, uint8_t, pc[2])
-    STORE(STORE16_IMM, uint16_t, pc[2])
-    STORE(STORE32_IMM, uint32_t, pc[2])
-    STORE(STORE64_IMM, uint64_t, (int64_t)(int32_t)pc[2])
+        STORE(I32_STORE, uint32_t, S(2).i64)
+        STORE(I64_STORE, uint64_t, S(2).i64)
+        STORE(I32_STORE8, uint8_t, S(2).i64)
+        STORE(I32_STORE16, uint16_t, S(2).i64)
+        STORE(I64_STORE8, uint8_t, S(2).i64)
+        STORE(I64_STORE16, uint16_t, S(2).i64)
+        STORE(I64_STORE32, uint32_t, S(2).i64)
+        STORE(STORE8_IMM, uint8_t, pc[2])
+        STORE(STORE16_IMM, uint16_t, pc[2])
+        STORE(STORE32_IMM, uint32_t, pc[2])
+        STORE(STORE64_IMM, uint64_t, (int64_t)(int32_t)pc[2])
 
 /* Numeric ops: d = expr over a (and b). */
 #define UN(name, expr)                                                                             \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         wa_val a = S(2);                                                                           \
         (void)a;                                                                                   \
         S(1).i64 = (expr);                                                                         \
         NEXT(3);                                                                                   \
     }
 #define BIN(name, expr)                                                                            \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         wa_val a = S(2), b = S(3);                                                                 \
         S(1).i64 = (expr);                                                                         \
         NEXT(4);                                                                                   \
     }
 #define UNF(name, expr) /* result is a double */                                                   \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         wa_val a = S(2);                                                                           \
         S(1).f64 = (expr);                                                                         \
         NEXT(3);                                                                                   \
     }
 #define BINF(name, expr)                                                                           \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         wa_val a = S(2), b = S(3);                                                                 \
         S(1).f64 = (expr);                                                                         \
         NEXT(4);                                                                                   \
     }
 
-    UN(I32_EQZ, a.i32 == 0)
-    BIN(I32_EQ, a.i32 == b.i32)
-    BIN(I32_NE, a.i32 != b.i32)
-    BIN(I32_LT_S, (int32_t)a.i32 < (int32_t)b.i32)
-    BIN(I32_LT_U, a.i32 < b.i32)
-    BIN(I32_GT_S, (int32_t)a.i32 > (int32_t)b.i32)
-    BIN(I32_GT_U, a.i32 > b.i32)
-    BIN(I32_LE_S, (int32_t)a.i32 <= (int32_t)b.i32)
-    BIN(I32_LE_U, a.i32 <= b.i32)
-    BIN(I32_GE_S, (int32_t)a.i32 >= (int32_t)b.i32)
-    BIN(I32_GE_U, a.i32 >= b.i32)
-    UN(I64_EQZ, a.i64 == 0)
-    BIN(I64_EQ, a.i64 == b.i64)
-    BIN(I64_NE, a.i64 != b.i64)
-    BIN(I64_LT_S, (int64_t)a.i64 < (int64_t)b.i64)
-    BIN(I64_LT_U, a.i64 < b.i64)
-    BIN(I64_GT_S, (int64_t)a.i64 > (int64_t)b.i64)
-    BIN(I64_GT_U, a.i64 > b.i64)
-    BIN(I64_LE_S, (int64_t)a.i64 <= (int64_t)b.i64)
-    BIN(I64_LE_U, a.i64 <= b.i64)
-    BIN(I64_GE_S, (int64_t)a.i64 >= (int64_t)b.i64)
-    BIN(I64_GE_U, a.i64 >= b.i64)
-    BIN(F32_EQ, a.f32 == b.f32)
-    BIN(F32_NE, a.f32 != b.f32)
-    BIN(F32_LT, a.f32 < b.f32)
-    BIN(F32_GT, a.f32 > b.f32)
-    BIN(F32_LE, a.f32 <= b.f32)
-    BIN(F32_GE, a.f32 >= b.f32)
-    BIN(F64_EQ, a.f64 == b.f64)
-    BIN(F64_NE, a.f64 != b.f64)
-    BIN(F64_LT, a.f64 < b.f64)
-    BIN(F64_GT, a.f64 > b.f64)
-    BIN(F64_LE, a.f64 <= b.f64)
-    BIN(F64_GE, a.f64 >= b.f64)
+        UN(I32_EQZ, a.i32 == 0)
+        BIN(I32_EQ, a.i32 == b.i32)
+        BIN(I32_NE, a.i32 != b.i32)
+        BIN(I32_LT_S, (int32_t)a.i32 < (int32_t)b.i32)
+        BIN(I32_LT_U, a.i32 < b.i32)
+        BIN(I32_GT_S, (int32_t)a.i32 > (int32_t)b.i32)
+        BIN(I32_GT_U, a.i32 > b.i32)
+        BIN(I32_LE_S, (int32_t)a.i32 <= (int32_t)b.i32)
+        BIN(I32_LE_U, a.i32 <= b.i32)
+        BIN(I32_GE_S, (int32_t)a.i32 >= (int32_t)b.i32)
+        BIN(I32_GE_U, a.i32 >= b.i32)
+        UN(I64_EQZ, a.i64 == 0)
+        BIN(I64_EQ, a.i64 == b.i64)
+        BIN(I64_NE, a.i64 != b.i64)
+        BIN(I64_LT_S, (int64_t)a.i64 < (int64_t)b.i64)
+        BIN(I64_LT_U, a.i64 < b.i64)
+        BIN(I64_GT_S, (int64_t)a.i64 > (int64_t)b.i64)
+        BIN(I64_GT_U, a.i64 > b.i64)
+        BIN(I64_LE_S, (int64_t)a.i64 <= (int64_t)b.i64)
+        BIN(I64_LE_U, a.i64 <= b.i64)
+        BIN(I64_GE_S, (int64_t)a.i64 >= (int64_t)b.i64)
+        BIN(I64_GE_U, a.i64 >= b.i64)
+        BIN(F32_EQ, a.f32 == b.f32)
+        BIN(F32_NE, a.f32 != b.f32)
+        BIN(F32_LT, a.f32 < b.f32)
+        BIN(F32_GT, a.f32 > b.f32)
+        BIN(F32_LE, a.f32 <= b.f32)
+        BIN(F32_GE, a.f32 >= b.f32)
+        BIN(F64_EQ, a.f64 == b.f64)
+        BIN(F64_NE, a.f64 != b.f64)
+        BIN(F64_LT, a.f64 < b.f64)
+        BIN(F64_GT, a.f64 > b.f64)
+        BIN(F64_LE, a.f64 <= b.f64)
+        BIN(F64_GE, a.f64 >= b.f64)
 
-    UN(I32_CLZ, a.i32 ? (uint32_t)__builtin_clz(a.i32) : 32)
-    UN(I32_CTZ, a.i32 ? (uint32_t)__builtin_ctz(a.i32) : 32)
-    UN(I32_POPCNT, (uint32_t)__builtin_popcount(a.i32))
-    BIN(I32_ADD, (uint32_t)(a.i32 + b.i32))
-    BIN(I32_SUB, (uint32_t)(a.i32 - b.i32))
-    BIN(I32_MUL, (uint32_t)(a.i32 * b.i32))
-    CASE(I32_DIV_S) {
-        int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
-        if (b == 0) TRAP(DIV_ZERO);
-        if (a == INT32_MIN && b == -1) TRAP(INT_OVERFLOW);
-        S(1).i64 = (uint32_t)(a / b);
-        NEXT(4);
-    }
-    CASE(I32_DIV_U) {
-        uint32_t a = S(2).i32, b = S(3).i32;
-        if (b == 0) TRAP(DIV_ZERO);
-        S(1).i64 = a / b;
-        NEXT(4);
-    }
-    CASE(I32_REM_S) {
-        int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
-        if (b == 0) TRAP(DIV_ZERO);
-        S(1).i64 = b == -1 ? 0 : (uint32_t)(a % b);
-        NEXT(4);
-    }
-    CASE(I32_REM_U) {
-        uint32_t a = S(2).i32, b = S(3).i32;
-        if (b == 0) TRAP(DIV_ZERO);
-        S(1).i64 = a % b;
-        NEXT(4);
-    }
-    BIN(I32_AND, a.i32 & b.i32)
-    BIN(I32_OR, a.i32 | b.i32)
-    BIN(I32_XOR, a.i32 ^ b.i32)
-    BIN(I32_SHL, (uint32_t)(a.i32 << (b.i32 & 31)))
-    BIN(I32_SHR_S, (uint32_t)((int32_t)a.i32 >> (b.i32 & 31)))
-    BIN(I32_SHR_U, a.i32 >> (b.i32 & 31))
-    BIN(I32_ROTL, rotl32(a.i32, b.i32))
-    BIN(I32_ROTR, rotr32(a.i32, b.i32))
+        UN(I32_CLZ, a.i32 ? (uint32_t)__builtin_clz(a.i32) : 32)
+        UN(I32_CTZ, a.i32 ? (uint32_t)__builtin_ctz(a.i32) : 32)
+        UN(I32_POPCNT, (uint32_t)__builtin_popcount(a.i32))
+        BIN(I32_ADD, (uint32_t)(a.i32 + b.i32))
+        BIN(I32_SUB, (uint32_t)(a.i32 - b.i32))
+        BIN(I32_MUL, (uint32_t)(a.i32 * b.i32))
+        CASE(I32_DIV_S)
+        {
+            int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            if (a == INT32_MIN && b == -1)
+                TRAP(INT_OVERFLOW);
+            S(1).i64 = (uint32_t)(a / b);
+            NEXT(4);
+        }
+        CASE(I32_DIV_U)
+        {
+            uint32_t a = S(2).i32, b = S(3).i32;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            S(1).i64 = a / b;
+            NEXT(4);
+        }
+        CASE(I32_REM_S)
+        {
+            int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            S(1).i64 = b == -1 ? 0 : (uint32_t)(a % b);
+            NEXT(4);
+        }
+        CASE(I32_REM_U)
+        {
+            uint32_t a = S(2).i32, b = S(3).i32;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            S(1).i64 = a % b;
+            NEXT(4);
+        }
+        BIN(I32_AND, a.i32 & b.i32)
+        BIN(I32_OR, a.i32 | b.i32)
+        BIN(I32_XOR, a.i32 ^ b.i32)
+        BIN(I32_SHL, (uint32_t)(a.i32 << (b.i32 & 31)))
+        BIN(I32_SHR_S, (uint32_t)((int32_t)a.i32 >> (b.i32 & 31)))
+        BIN(I32_SHR_U, a.i32 >> (b.i32 & 31))
+        BIN(I32_ROTL, rotl32(a.i32, b.i32))
+        BIN(I32_ROTR, rotr32(a.i32, b.i32))
 
-    UN(I64_CLZ, a.i64 ? (uint64_t)__builtin_clzll(a.i64) : 64)
-    UN(I64_CTZ, a.i64 ? (uint64_t)__builtin_ctzll(a.i64) : 64)
-    UN(I64_POPCNT, (uint64_t)__builtin_popcountll(a.i64))
-    BIN(I64_ADD, a.i64 + b.i64)
-    BIN(I64_SUB, a.i64 - b.i64)
-    BIN(I64_MUL, a.i64 * b.i64)
-    CASE(I64_DIV_S) {
-        int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
-        if (b == 0) TRAP(DIV_ZERO);
-        if (a == INT64_MIN && b == -1) TRAP(INT_OVERFLOW);
-        S(1).i64 = (uint64_t)(a / b);
-        NEXT(4);
-    }
-    CASE(I64_DIV_U) {
-        uint64_t a = S(2).i64, b = S(3).i64;
-        if (b == 0) TRAP(DIV_ZERO);
-        S(1).i64 = a / b;
-        NEXT(4);
-    }
-    CASE(I64_REM_S) {
-        int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
-        if (b == 0) TRAP(DIV_ZERO);
-        S(1).i64 = b == -1 ? 0 : (uint64_t)(a % b);
-        NEXT(4);
-    }
-    CASE(I64_REM_U) {
-        uint64_t a = S(2).i64, b = S(3).i64;
-        if (b == 0) TRAP(DIV_ZERO);
-        S(1).i64 = a % b;
-        NEXT(4);
-    }
-    BIN(I64_AND, a.i64 & b.i64)
-    BIN(I64_OR, a.i64 | b.i64)
-    BIN(I64_XOR, a.i64 ^ b.i64)
-    BIN(I64_SHL, a.i64 << (b.i64 & 63))
-    BIN(I64_SHR_S, (uint64_t)((int64_t)a.i64 >> (b.i64 & 63)))
-    BIN(I64_SHR_U, a.i64 >> (b.i64 & 63))
-    BIN(I64_ROTL, rotl64(a.i64, b.i64))
-    BIN(I64_ROTR, rotr64(a.i64, b.i64))
+        UN(I64_CLZ, a.i64 ? (uint64_t)__builtin_clzll(a.i64) : 64)
+        UN(I64_CTZ, a.i64 ? (uint64_t)__builtin_ctzll(a.i64) : 64)
+        UN(I64_POPCNT, (uint64_t)__builtin_popcountll(a.i64))
+        BIN(I64_ADD, a.i64 + b.i64)
+        BIN(I64_SUB, a.i64 - b.i64)
+        BIN(I64_MUL, a.i64 * b.i64)
+        CASE(I64_DIV_S)
+        {
+            int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            if (a == INT64_MIN && b == -1)
+                TRAP(INT_OVERFLOW);
+            S(1).i64 = (uint64_t)(a / b);
+            NEXT(4);
+        }
+        CASE(I64_DIV_U)
+        {
+            uint64_t a = S(2).i64, b = S(3).i64;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            S(1).i64 = a / b;
+            NEXT(4);
+        }
+        CASE(I64_REM_S)
+        {
+            int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            S(1).i64 = b == -1 ? 0 : (uint64_t)(a % b);
+            NEXT(4);
+        }
+        CASE(I64_REM_U)
+        {
+            uint64_t a = S(2).i64, b = S(3).i64;
+            if (b == 0)
+                TRAP(DIV_ZERO);
+            S(1).i64 = a % b;
+            NEXT(4);
+        }
+        BIN(I64_AND, a.i64 & b.i64)
+        BIN(I64_OR, a.i64 | b.i64)
+        BIN(I64_XOR, a.i64 ^ b.i64)
+        BIN(I64_SHL, a.i64 << (b.i64 & 63))
+        BIN(I64_SHR_S, (uint64_t)((int64_t)a.i64 >> (b.i64 & 63)))
+        BIN(I64_SHR_U, a.i64 >> (b.i64 & 63))
+        BIN(I64_ROTL, rotl64(a.i64, b.i64))
+        BIN(I64_ROTR, rotr64(a.i64, b.i64))
 
-    UN(F32_ABS, a.i32 & 0x7fffffffu)
-    UN(F32_NEG, a.i32 ^ 0x80000000u)
-    UN(F32_CEIL, f32_round_bits(ceilf(a.f32)))
-    UN(F32_FLOOR, f32_round_bits(floorf(a.f32)))
-    UN(F32_TRUNC, f32_round_bits(truncf(a.f32)))
-    UN(F32_NEAREST, f32_round_bits(nearbyintf(a.f32)))
-    UN(F32_SQRT, f32_round_bits(sqrtf(a.f32)))
-    BIN(F32_ADD, f32_bits(a.f32 + b.f32))
-    BIN(F32_SUB, f32_bits(a.f32 - b.f32))
-    BIN(F32_MUL, f32_bits(a.f32 * b.f32))
-    BIN(F32_DIV, f32_bits(a.f32 / b.f32))
-    BIN(F32_MIN, f32_bits(wa_fminf(a.f32, b.f32)))
-    BIN(F32_MAX, f32_bits(wa_fmaxf(a.f32, b.f32)))
-    BIN(F32_COPYSIGN, (a.i32 & 0x7fffffffu) | (b.i32 & 0x80000000u))
+        UN(F32_ABS, a.i32 & 0x7fffffffu)
+        UN(F32_NEG, a.i32 ^ 0x80000000u)
+        UN(F32_CEIL, f32_round_bits(ceilf(a.f32)))
+        UN(F32_FLOOR, f32_round_bits(floorf(a.f32)))
+        UN(F32_TRUNC, f32_round_bits(truncf(a.f32)))
+        UN(F32_NEAREST, f32_round_bits(nearbyintf(a.f32)))
+        UN(F32_SQRT, f32_round_bits(sqrtf(a.f32)))
+        BIN(F32_ADD, f32_bits(a.f32 + b.f32))
+        BIN(F32_SUB, f32_bits(a.f32 - b.f32))
+        BIN(F32_MUL, f32_bits(a.f32 * b.f32))
+        BIN(F32_DIV, f32_bits(a.f32 / b.f32))
+        BIN(F32_MIN, f32_bits(wa_fminf(a.f32, b.f32)))
+        BIN(F32_MAX, f32_bits(wa_fmaxf(a.f32, b.f32)))
+        BIN(F32_COPYSIGN, (a.i32 & 0x7fffffffu) | (b.i32 & 0x80000000u))
 
-    UN(F64_ABS, a.i64 & 0x7fffffffffffffffull)
-    UN(F64_NEG, a.i64 ^ 0x8000000000000000ull)
-    UNF(F64_CEIL, f64_quiet(ceil(a.f64)))
-    UNF(F64_FLOOR, f64_quiet(floor(a.f64)))
-    UNF(F64_TRUNC, f64_quiet(trunc(a.f64)))
-    UNF(F64_NEAREST, f64_quiet(nearbyint(a.f64)))
-    UNF(F64_SQRT, f64_quiet(sqrt(a.f64)))
-    BINF(F64_ADD, a.f64 + b.f64)
-    BINF(F64_SUB, a.f64 - b.f64)
-    BINF(F64_MUL, a.f64 * b.f64)
-    BINF(F64_DIV, a.f64 / b.f64)
-    BINF(F64_MIN, wa_fmin(a.f64, b.f64))
-    BINF(F64_MAX, wa_fmax(a.f64, b.f64))
-    BIN(F64_COPYSIGN, (a.i64 & 0x7fffffffffffffffull) | (b.i64 & 0x8000000000000000ull))
+        UN(F64_ABS, a.i64 & 0x7fffffffffffffffull)
+        UN(F64_NEG, a.i64 ^ 0x8000000000000000ull)
+        UNF(F64_CEIL, f64_quiet(ceil(a.f64)))
+        UNF(F64_FLOOR, f64_quiet(floor(a.f64)))
+        UNF(F64_TRUNC, f64_quiet(trunc(a.f64)))
+        UNF(F64_NEAREST, f64_quiet(nearbyint(a.f64)))
+        UNF(F64_SQRT, f64_quiet(sqrt(a.f64)))
+        BINF(F64_ADD, a.f64 + b.f64)
+        BINF(F64_SUB, a.f64 - b.f64)
+        BINF(F64_MUL, a.f64 * b.f64)
+        BINF(F64_DIV, a.f64 / b.f64)
+        BINF(F64_MIN, wa_fmin(a.f64, b.f64))
+        BINF(F64_MAX, wa_fmax(a.f64, b.f64))
+        BIN(F64_COPYSIGN, (a.i64 & 0x7fffffffffffffffull) | (b.i64 & 0x8000000000000000ull))
 
-    UN(I32_WRAP_I64, (uint32_t)a.i64)
+        UN(I32_WRAP_I64, (uint32_t)a.i64)
 /* Trapping truncation: NaN is an invalid conversion; outside (lo, hi) the
  * result does not fit. The bounds are exact in the source type. */
 #define TRUNC(name, field, lo, hi, T, UT)                                                          \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         double x = S(2).field;                                                                     \
-        if (x != x) TRAP(INVALID_CONVERSION);                                                      \
-        if (!(x > (lo) && x < (hi))) TRAP(INT_OVERFLOW);                                           \
+        if (x != x)                                                                                \
+            TRAP(INVALID_CONVERSION);                                                              \
+        if (!(x > (lo) && x < (hi)))                                                               \
+            TRAP(INT_OVERFLOW);                                                                    \
         S(1).i64 = (UT)(T)x;                                                                       \
         NEXT(3);                                                                                   \
     }
-    TRUNC(I32_TRUNC_F32_S, f32, -2147483904.0, 2147483648.0, int32_t, uint32_t)
-    TRUNC(I32_TRUNC_F32_U, f32, -1.0, 4294967296.0, uint32_t, uint32_t)
-    TRUNC(I32_TRUNC_F64_S, f64, -2147483649.0, 2147483648.0, int32_t, uint32_t)
-    TRUNC(I32_TRUNC_F64_U, f64, -1.0, 4294967296.0, uint32_t, uint32_t)
-    UN(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)a.i32)
-    UN(I64_EXTEND_I32_U, (uint64_t)a.i32)
-    TRUNC(I64_TRUNC_F32_S, f32, -9223373136366403584.0, 9223372036854775808.0, int64_t, uint64_t)
-    TRUNC(I64_TRUNC_F32_U, f32, -1.0, 18446744073709551616.0, uint64_t, uint64_t)
-    TRUNC(I64_TRUNC_F64_S, f64, -9223372036854777856.0, 9223372036854775808.0, int64_t, uint64_t)
-    TRUNC(I64_TRUNC_F64_U, f64, -1.0, 18446744073709551616.0, uint64_t, uint64_t)
-    UN(F32_CONVERT_I32_S, f32_bits((float)(int32_t)a.i32))
-    UN(F32_CONVERT_I32_U, f32_bits((float)a.i32))
-    UN(F32_CONVERT_I64_S, f32_bits((float)(int64_t)a.i64))
-    UN(F32_CONVERT_I64_U, f32_bits((float)a.i64))
-    UN(F32_DEMOTE_F64, f32_bits((float)a.f64))
-    UNF(F64_CONVERT_I32_S, (double)(int32_t)a.i32)
-    UNF(F64_CONVERT_I32_U, (double)a.i32)
-    UNF(F64_CONVERT_I64_S, (double)(int64_t)a.i64)
-    UNF(F64_CONVERT_I64_U, (double)a.i64)
-    UNF(F64_PROMOTE_F32, (double)a.f32)
-    /* Reinterpretations never reach the interpreter (the translator emits
-     * nothing for them: the bits already are in the slot). */
-    UN(I32_REINTERPRET_F32, a.i32)
-    UN(I64_REINTERPRET_F64, a.i64)
-    UN(F32_REINTERPRET_I32, a.i32)
-    UN(F64_REINTERPRET_I64, a.i64)
-    UN(I32_EXTEND8_S, (uint32_t)(int32_t)(int8_t)a.i32)
-    UN(I32_EXTEND16_S, (uint32_t)(int32_t)(int16_t)a.i32)
-    UN(I64_EXTEND8_S, (uint64_t)(int64_t)(int8_t)a.i64)
-    UN(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)a.i64)
-    UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)a.i64)
+        TRUNC(I32_TRUNC_F32_S, f32, -2147483904.0, 2147483648.0, int32_t, uint32_t)
+        TRUNC(I32_TRUNC_F32_U, f32, -1.0, 4294967296.0, uint32_t, uint32_t)
+        TRUNC(I32_TRUNC_F64_S, f64, -2147483649.0, 2147483648.0, int32_t, uint32_t)
+        TRUNC(I32_TRUNC_F64_U, f64, -1.0, 4294967296.0, uint32_t, uint32_t)
+        UN(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)a.i32)
+        UN(I64_EXTEND_I32_U, (uint64_t)a.i32)
+        TRUNC(I64_TRUNC_F32_S, f32, -9223373136366403584.0, 9223372036854775808.0, int64_t,
+              uint64_t)
+        TRUNC(I64_TRUNC_F32_U, f32, -1.0, 18446744073709551616.0, uint64_t, uint64_t)
+        TRUNC(I64_TRUNC_F64_S, f64, -9223372036854777856.0, 9223372036854775808.0, int64_t,
+              uint64_t)
+        TRUNC(I64_TRUNC_F64_U, f64, -1.0, 18446744073709551616.0, uint64_t, uint64_t)
+        UN(F32_CONVERT_I32_S, f32_bits((float)(int32_t)a.i32))
+        UN(F32_CONVERT_I32_U, f32_bits((float)a.i32))
+        UN(F32_CONVERT_I64_S, f32_bits((float)(int64_t)a.i64))
+        UN(F32_CONVERT_I64_U, f32_bits((float)a.i64))
+        UN(F32_DEMOTE_F64, f32_bits((float)a.f64))
+        UNF(F64_CONVERT_I32_S, (double)(int32_t)a.i32)
+        UNF(F64_CONVERT_I32_U, (double)a.i32)
+        UNF(F64_CONVERT_I64_S, (double)(int64_t)a.i64)
+        UNF(F64_CONVERT_I64_U, (double)a.i64)
+        UNF(F64_PROMOTE_F32, (double)a.f32)
+        /* Reinterpretations never reach the interpreter (the translator emits
+         * nothing for them: the bits already are in the slot). */
+        UN(I32_REINTERPRET_F32, a.i32)
+        UN(I64_REINTERPRET_F64, a.i64)
+        UN(F32_REINTERPRET_I32, a.i32)
+        UN(F64_REINTERPRET_I64, a.i64)
+        UN(I32_EXTEND8_S, (uint32_t)(int32_t)(int8_t)a.i32)
+        UN(I32_EXTEND16_S, (uint32_t)(int32_t)(int16_t)a.i32)
+        UN(I64_EXTEND8_S, (uint64_t)(int64_t)(int8_t)a.i64)
+        UN(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)a.i64)
+        UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)a.i64)
 
-    UN(I32_TRUNC_SAT_F32_S, sat_i32_s(a.f32))
-    UN(I32_TRUNC_SAT_F32_U, sat_i32_u(a.f32))
-    UN(I32_TRUNC_SAT_F64_S, sat_i32_s(a.f64))
-    UN(I32_TRUNC_SAT_F64_U, sat_i32_u(a.f64))
-    UN(I64_TRUNC_SAT_F32_S, sat_i64_s(a.f32))
-    UN(I64_TRUNC_SAT_F32_U, sat_i64_u(a.f32))
-    UN(I64_TRUNC_SAT_F64_S, sat_i64_s(a.f64))
-    UN(I64_TRUNC_SAT_F64_U, sat_i64_u(a.f64))
+        UN(I32_TRUNC_SAT_F32_S, sat_i32_s(a.f32))
+        UN(I32_TRUNC_SAT_F32_U, sat_i32_u(a.f32))
+        UN(I32_TRUNC_SAT_F64_S, sat_i32_s(a.f64))
+        UN(I32_TRUNC_SAT_F64_U, sat_i32_u(a.f64))
+        UN(I64_TRUNC_SAT_F32_S, sat_i64_s(a.f32))
+        UN(I64_TRUNC_SAT_F32_U, sat_i64_u(a.f32))
+        UN(I64_TRUNC_SAT_F64_S, sat_i64_s(a.f64))
+        UN(I64_TRUNC_SAT_F64_U, sat_i64_u(a.f64))
 
-    /* ---- superinstructions (code.h) ---- */
+        /* ---- superinstructions (code.h) ---- */
 #define JMP_CMP(name, T, op)                                                                       \
-    CASE(JMP_I32_##name) {                                                                         \
+    CASE(JMP_I32_##name)                                                                           \
+    {                                                                                              \
         pc = (T)S(1).i32 op(T) S(2).i32 ? ops + pc[3] : pc + 4;                                    \
         DISPATCH();                                                                                \
     }                                                                                              \
-    CASE(JMP_I32_##name##_IMM) {                                                                   \
+    CASE(JMP_I32_##name##_IMM)                                                                     \
+    {                                                                                              \
         pc = (T)S(1).i32 op(T) pc[2] ? ops + pc[3] : pc + 4;                                       \
         DISPATCH();                                                                                \
     }                                                                                              \
-    CASE(I32_##name##_IMM) {                                                                       \
+    CASE(I32_##name##_IMM)                                                                         \
+    {                                                                                              \
         S(1).i64 = (T)S(2).i32 op(T) pc[3];                                                        \
         NEXT(4);                                                                                   \
     }
-    JMP_CMP(EQ, uint32_t, ==)
-    JMP_CMP(NE, uint32_t, !=)
-    JMP_CMP(LT_S, int32_t, <)
-    JMP_CMP(LT_U, uint32_t, <)
-    JMP_CMP(GT_S, int32_t, >)
-    JMP_CMP(GT_U, uint32_t, >)
-    JMP_CMP(LE_S, int32_t, <=)
-    JMP_CMP(LE_U, uint32_t, <=)
-    JMP_CMP(GE_S, int32_t, >=)
-    JMP_CMP(GE_U, uint32_t, >=)
+        JMP_CMP(EQ, uint32_t, ==)
+        JMP_CMP(NE, uint32_t, !=)
+        JMP_CMP(LT_S, int32_t, <)
+        JMP_CMP(LT_U, uint32_t, <)
+        JMP_CMP(GT_S, int32_t, >)
+        JMP_CMP(GT_U, uint32_t, >)
+        JMP_CMP(LE_S, int32_t, <=)
+        JMP_CMP(LE_U, uint32_t, <=)
+        JMP_CMP(GE_S, int32_t, >=)
+        JMP_CMP(GE_U, uint32_t, >=)
 
 /* d = a op k, k an immediate (sign-extended from 32 bits for i64). */
 #define IMM32(name, expr)                                                                          \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         uint32_t a = S(2).i32, k = pc[3];                                                          \
         S(1).i64 = (uint32_t)(expr);                                                               \
         NEXT(4);                                                                                   \
     }
 #define IMM64(name, expr)                                                                          \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         uint64_t a = S(2).i64, k = (uint64_t)(int64_t)(int32_t)pc[3];                              \
         S(1).i64 = (expr);                                                                         \
         NEXT(4);                                                                                   \
@@ -717,46 +839,49 @@ dispatch:
 /* Division by a constant: the translator does not know the value is safe
  * (it could be 0 or -1), so the checks stay. */
 #define IMM_DIV(name, T, UT, expr, ovf)                                                            \
-    CASE(name) {                                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
         T a = (T)S(2).i64, k = (T)(int64_t)(int32_t)pc[3];                                         \
-        if (k == 0) TRAP(DIV_ZERO);                                                                \
-        if (ovf) TRAP(INT_OVERFLOW);                                                               \
+        if (k == 0)                                                                                \
+            TRAP(DIV_ZERO);                                                                        \
+        if (ovf)                                                                                   \
+            TRAP(INT_OVERFLOW);                                                                    \
         S(1).i64 = (UT)(expr);                                                                     \
         NEXT(4);                                                                                   \
     }
-    IMM32(I32_ADD_IMM, a + k)
-    IMM32(I32_SUB_IMM, a - k)
-    IMM32(I32_MUL_IMM, a * k)
-    IMM_DIV(I32_DIV_S_IMM, int32_t, uint32_t, a / k, a == INT32_MIN && k == -1)
-    IMM_DIV(I32_DIV_U_IMM, uint32_t, uint32_t, a / k, 0)
-    IMM_DIV(I32_REM_S_IMM, int32_t, uint32_t, k == -1 ? 0 : a % k, 0)
-    IMM_DIV(I32_REM_U_IMM, uint32_t, uint32_t, a % k, 0)
-    IMM32(I32_AND_IMM, a & k)
-    IMM32(I32_OR_IMM, a | k)
-    IMM32(I32_XOR_IMM, a ^ k)
-    IMM32(I32_SHL_IMM, a << (k & 31))
-    IMM32(I32_SHR_S_IMM, (int32_t)a >> (k & 31))
-    IMM32(I32_SHR_U_IMM, a >> (k & 31))
-    IMM32(I32_ROTL_IMM, rotl32(a, k))
-    IMM32(I32_ROTR_IMM, rotr32(a, k))
-    IMM64(I64_ADD_IMM, a + k)
-    IMM64(I64_SUB_IMM, a - k)
-    IMM64(I64_MUL_IMM, a * k)
-    IMM_DIV(I64_DIV_S_IMM, int64_t, uint64_t, a / k, a == INT64_MIN && k == -1)
-    IMM_DIV(I64_DIV_U_IMM, uint64_t, uint64_t, a / k, 0)
-    IMM_DIV(I64_REM_S_IMM, int64_t, uint64_t, k == -1 ? 0 : a % k, 0)
-    IMM_DIV(I64_REM_U_IMM, uint64_t, uint64_t, a % k, 0)
-    IMM64(I64_AND_IMM, a & k)
-    IMM64(I64_OR_IMM, a | k)
-    IMM64(I64_XOR_IMM, a ^ k)
-    IMM64(I64_SHL_IMM, a << (k & 63))
-    IMM64(I64_SHR_S_IMM, (uint64_t)((int64_t)a >> (k & 63)))
-    IMM64(I64_SHR_U_IMM, a >> (k & 63))
-    IMM64(I64_ROTL_IMM, rotl64(a, k))
-    IMM64(I64_ROTR_IMM, rotr64(a, k))
+        IMM32(I32_ADD_IMM, a + k)
+        IMM32(I32_SUB_IMM, a - k)
+        IMM32(I32_MUL_IMM, a * k)
+        IMM_DIV(I32_DIV_S_IMM, int32_t, uint32_t, a / k, a == INT32_MIN && k == -1)
+        IMM_DIV(I32_DIV_U_IMM, uint32_t, uint32_t, a / k, 0)
+        IMM_DIV(I32_REM_S_IMM, int32_t, uint32_t, k == -1 ? 0 : a % k, 0)
+        IMM_DIV(I32_REM_U_IMM, uint32_t, uint32_t, a % k, 0)
+        IMM32(I32_AND_IMM, a & k)
+        IMM32(I32_OR_IMM, a | k)
+        IMM32(I32_XOR_IMM, a ^ k)
+        IMM32(I32_SHL_IMM, a << (k & 31))
+        IMM32(I32_SHR_S_IMM, (int32_t)a >> (k & 31))
+        IMM32(I32_SHR_U_IMM, a >> (k & 31))
+        IMM32(I32_ROTL_IMM, rotl32(a, k))
+        IMM32(I32_ROTR_IMM, rotr32(a, k))
+        IMM64(I64_ADD_IMM, a + k)
+        IMM64(I64_SUB_IMM, a - k)
+        IMM64(I64_MUL_IMM, a * k)
+        IMM_DIV(I64_DIV_S_IMM, int64_t, uint64_t, a / k, a == INT64_MIN && k == -1)
+        IMM_DIV(I64_DIV_U_IMM, uint64_t, uint64_t, a / k, 0)
+        IMM_DIV(I64_REM_S_IMM, int64_t, uint64_t, k == -1 ? 0 : a % k, 0)
+        IMM_DIV(I64_REM_U_IMM, uint64_t, uint64_t, a % k, 0)
+        IMM64(I64_AND_IMM, a & k)
+        IMM64(I64_OR_IMM, a | k)
+        IMM64(I64_XOR_IMM, a ^ k)
+        IMM64(I64_SHL_IMM, a << (k & 63))
+        IMM64(I64_SHR_S_IMM, (uint64_t)((int64_t)a >> (k & 63)))
+        IMM64(I64_SHR_U_IMM, a >> (k & 63))
+        IMM64(I64_ROTL_IMM, rotl64(a, k))
+        IMM64(I64_ROTR_IMM, rotr64(a, k))
 
 #ifndef WA_COMPUTED_GOTO
-    DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
+        DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
     }
 #endif
 
@@ -765,11 +890,13 @@ call: /* callee's arguments are at args[0..); pc is the return address */
         SAVE_FUEL();
         trap = callee->host(inst, callee->env, args);
         fuel = ex->fuel; /* the host may have set it */
-        if (trap) return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
+        if (trap)
+            return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
         RELOAD_MEM();
         DISPATCH();
     }
-    if (ex->depth >= ex->max_depth) TRAP(STACK_EXHAUSTED);
+    if (ex->depth >= ex->max_depth)
+        TRAP(STACK_EXHAUSTED);
     ex->frames[ex->depth++] = (wa_frame){.pc = pc, .fp = fp, .func = f};
     f = callee;
     fp = args;
@@ -778,16 +905,19 @@ call: /* callee's arguments are at args[0..); pc is the return address */
         RELOAD_MEM();
     }
     goto enter;
-
 }
 
-wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp) { return run(ex, f, fp, NULL); }
+wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp)
+{
+    return run(ex, f, fp, NULL);
+}
 
 void wa_interp_thread(uint32_t *ops, uint32_t nops)
 {
     const void *const *labels;
     run(NULL, NULL, NULL, &labels);
-    if (!labels) return; /* switch dispatch runs the opcodes as they are */
+    if (!labels)
+        return; /* switch dispatch runs the opcodes as they are */
     for (uint32_t pc = 0; pc < nops;) {
         uint32_t op = ops[pc];
         uint32_t len = wa_op_len[op] + (op == WA_OP_BR_TABLE ? ops[pc + 2] + 1 : 0);
@@ -800,8 +930,10 @@ uint32_t wa_interp_opcode(uint32_t unit)
 {
     const void *const *labels;
     run(NULL, NULL, NULL, &labels);
-    if (!labels) return unit;
+    if (!labels)
+        return unit;
     for (uint32_t op = 0; op < WA_OP_COUNT_; op++)
-        if ((uint32_t)((const char *)labels[op] - (const char *)labels[0]) == unit) return op;
+        if ((uint32_t)((const char *)labels[op] - (const char *)labels[0]) == unit)
+            return op;
     return WA_OP_COUNT_;
 }

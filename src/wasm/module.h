@@ -19,8 +19,8 @@
 
 /* Implementation limits: beyond them a module is rejected with WA_ERR_LIMIT
  * (or as malformed where the spec tests expect that, e.g. too many locals). */
-#define WA_MAX_LOCALS 50000u   /* params + locals of one function */
-#define WA_MAX_FUNCS 1000000u  /* imported + defined */
+#define WA_MAX_LOCALS 50000u  /* params + locals of one function */
+#define WA_MAX_FUNCS 1000000u /* imported + defined */
 #define WA_MAX_TYPES 1000000u
 #define WA_MAX_TABLE_SIZE 10000000u /* elements a table may grow to */
 #define WA_MAX_SEGMENTS 1000000u
@@ -56,14 +56,14 @@ typedef struct wa_constexpr {
 struct wa_code; /* code.h */
 
 typedef struct wa_funcdecl {
-    uint32_t type;     /* index into m->types */
+    uint32_t type; /* index into m->types */
     bool imported;
     /* Defined functions only (set by the decoder): */
-    uint32_t nlocals;         /* declared locals, not counting params */
-    uint8_t *local_types;     /* nlocals wa_valtype values */
-    size_t body_off;          /* offset in m->bytes of the first instruction */
-    size_t body_end;          /* offset just past the final `end` (0x0b) */
-    struct wa_code *code;     /* set by code.c */
+    uint32_t nlocals;     /* declared locals, not counting params */
+    uint8_t *local_types; /* nlocals wa_valtype values */
+    size_t body_off;      /* offset in m->bytes of the first instruction */
+    size_t body_end;      /* offset just past the final `end` (0x0b) */
+    struct wa_code *code; /* set by code.c */
 } wa_funcdecl;
 
 typedef struct wa_globaldecl {
@@ -88,11 +88,11 @@ enum { WA_SEG_ACTIVE = 0, WA_SEG_PASSIVE = 1, WA_SEG_DECLARATIVE = 2 };
 
 typedef struct wa_elemseg {
     uint8_t mode;
-    uint8_t reftype;       /* WA_FUNCREF or WA_EXTERNREF */
-    uint32_t table;        /* active only */
-    wa_constexpr offset;   /* active only */
+    uint8_t reftype;     /* WA_FUNCREF or WA_EXTERNREF */
+    uint32_t table;      /* active only */
+    wa_constexpr offset; /* active only */
     uint32_t count;
-    wa_constexpr *items;   /* count items: ref.func, ref.null or global.get */
+    wa_constexpr *items; /* count items: ref.func, ref.null or global.get */
 } wa_elemseg;
 
 typedef struct wa_dataseg {
@@ -151,8 +151,8 @@ struct wa_module {
 };
 
 /* The phases. Each returns true, or false with err filled. */
-bool wa_decode(wa_module *m, wa_error *err);          /* m->bytes/len are set */
-bool wa_validate_module(wa_module *m, wa_error *err); /* after decode */
+bool wa_decode(wa_module *m, wa_error *err);             /* m->bytes/len are set */
+bool wa_validate_module(wa_module *m, wa_error *err);    /* after decode */
 bool wa_code_translate_all(wa_module *m, wa_error *err); /* after validate */
 void wa_code_free(struct wa_code *c);
 
@@ -160,12 +160,17 @@ void wa_code_free(struct wa_code *c);
 bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static inline const wa_functype *wa_func_decl_type(const wa_module *m, uint32_t f) {
+static inline const wa_functype *wa_func_decl_type(const wa_module *m, uint32_t f)
+{
     return &m->types[m->funcs[f].type];
 }
 
-static inline bool wa_is_reftype(uint8_t t) { return t == WA_FUNCREF || t == WA_EXTERNREF; }
-static inline bool wa_is_numtype(uint8_t t) {
+static inline bool wa_is_reftype(uint8_t t)
+{
+    return t == WA_FUNCREF || t == WA_EXTERNREF;
+}
+static inline bool wa_is_numtype(uint8_t t)
+{
     return t == WA_I32 || t == WA_I64 || t == WA_F32 || t == WA_F64;
 }
 
@@ -183,10 +188,10 @@ typedef struct wa_reader {
 /* Why a read failed; wa_read_error_message gives the spec's wording. */
 enum wa_read_error {
     WA_READ_OK = 0,
-    WA_READ_END = 1,      /* "unexpected end": ran out of bytes */
-    WA_READ_TOO_LONG = 2, /* "integer representation too long": more bytes than ceil(N/7) */
+    WA_READ_END = 1,       /* "unexpected end": ran out of bytes */
+    WA_READ_TOO_LONG = 2,  /* "integer representation too long": more bytes than ceil(N/7) */
     WA_READ_TOO_LARGE = 3, /* "integer too large": unused bits of the last byte not clean */
-    WA_READ_LENGTH = 4,   /* "length out of bounds": wa_read_bytes asked for more than is left */
+    WA_READ_LENGTH = 4,    /* "length out of bounds": wa_read_bytes asked for more than is left */
 };
 const char *wa_read_error_message(const wa_reader *r);
 

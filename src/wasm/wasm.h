@@ -105,7 +105,7 @@ const char *wa_errkind_name(wa_errkind k);
     X(STACK_EXHAUSTED, "call stack exhausted")                                                     \
     X(FUEL, "fuel exhausted")                                                                      \
     X(INTERRUPTED, "interrupted")                                                                  \
-    X(EXIT, "exit")  /* a host function asked to end the call (e.g. proc_exit) */                \
+    X(EXIT, "exit") /* a host function asked to end the call (e.g. proc_exit) */                   \
     X(HOST, "host error")                                                                          \
     X(BAD_CALL, "bad call") /* wrong arguments given to wa_call */
 

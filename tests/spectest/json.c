@@ -123,8 +123,7 @@ static bool grow(void **buf, size_t *cap, size_t n, size_t elem)
 
 static void skip_ws(parser *ps)
 {
-    while (ps->p < ps->end &&
-           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
@@ -522,8 +521,8 @@ json_doc *json_parse(const char *text, size_t len, json_error *err)
         return NULL;
     }
     const unsigned char *start = (const unsigned char *)(text ? text : "");
-    parser ps = {.start = start, .p = start, .end = start + (text ? len : 0), .doc = doc,
-                 .err = err};
+    parser ps = {
+        .start = start, .p = start, .end = start + (text ? len : 0), .doc = doc, .err = err};
     bool ok = parse_value(&ps, &doc->root);
     if (ok) {
         skip_ws(&ps);

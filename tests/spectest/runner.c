@@ -52,8 +52,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_SHOWN_FAILURES 5             /* per file, without --verbose */
-#define MAX_FILE_BYTES ((long)1 << 30)   /* a sanity bound, not a real limit */
+#define MAX_SHOWN_FAILURES 5           /* per file, without --verbose */
+#define MAX_FILE_BYTES ((long)1 << 30) /* a sanity bound, not a real limit */
 
 /* ---- options and counters ------------------------------------------------- */
 
@@ -103,7 +103,7 @@ typedef struct script {
     char *name_buf;   /* owns name, unless allocating it failed */
     char *dir;        /* folder of the JSON file; module files are relative to it */
     counts c;
-    ptrvec failures; /* formatted failure lines to print (char *) */
+    ptrvec failures;       /* formatted failure lines to print (char *) */
     unsigned long unshown; /* failures beyond the ones kept for printing */
 
     host_export host[MAX_HOST_EXPORTS];
@@ -230,8 +230,9 @@ static const struct {
     const char *name;
     uint8_t type;
 } valtypes[] = {
-    {"i32", WA_I32},       {"i64", WA_I64},         {"f32", WA_F32},   {"f64", WA_F64},
-    {"funcref", WA_FUNCREF}, {"externref", WA_EXTERNREF}, {"v128", WA_V128},
+    {"i32", WA_I32},   {"i64", WA_I64},         {"f32", WA_F32},
+    {"f64", WA_F64},   {"funcref", WA_FUNCREF}, {"externref", WA_EXTERNREF},
+    {"v128", WA_V128},
 };
 
 static const char *valtype_name(uint8_t t)
@@ -289,8 +290,7 @@ static bool parse_ref(uint8_t type, const json_str *s, wa_val *out, char *why, s
 
 /* Parses {"type": T, "value": V}. With allow_patterns (expected results),
  * NaN patterns and value-less refs are accepted. */
-static bool parse_val(const json_value *jv, bool allow_patterns, expect *out, char *why,
-                      size_t n)
+static bool parse_val(const json_value *jv, bool allow_patterns, expect *out, char *why, size_t n)
 {
     memset(out, 0, sizeof *out);
     if (!parse_valtype(json_get(jv, "type"), &out->type)) {
@@ -467,16 +467,18 @@ static void host_add(script *s, const char *name, wa_externkind kind, void *obj)
 
 static void host_add_funcs(script *s)
 {
-    static const uint8_t i32[] = {WA_I32}, i64[] = {WA_I64}, f32[] = {WA_F32},
-                         f64[] = {WA_F64}, i32_f32[] = {WA_I32, WA_F32},
-                         f64_f64[] = {WA_F64, WA_F64};
+    static const uint8_t i32[] = {WA_I32}, i64[] = {WA_I64}, f32[] = {WA_F32}, f64[] = {WA_F64},
+                         i32_f32[] = {WA_I32, WA_F32}, f64_f64[] = {WA_F64, WA_F64};
     static const struct {
         const char *name;
         wa_functype type;
     } funcs[] = {
-        {"print", {0, 0, NULL}},          {"print_i32", {1, 0, i32}},
-        {"print_i64", {1, 0, i64}},       {"print_f32", {1, 0, f32}},
-        {"print_f64", {1, 0, f64}},       {"print_i32_f32", {2, 0, i32_f32}},
+        {"print", {0, 0, NULL}},
+        {"print_i32", {1, 0, i32}},
+        {"print_i64", {1, 0, i64}},
+        {"print_f32", {1, 0, f32}},
+        {"print_f64", {1, 0, f64}},
+        {"print_i32_f32", {2, 0, i32_f32}},
         {"print_f64_f64", {2, 0, f64_f64}},
     };
     for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++)
@@ -642,8 +644,7 @@ static void fmt_error(char *buf, size_t n, const char *what, const wa_error *err
  * end of the script) so later failures cannot leak it. NULL on failure: then
  * err tells the engine's verdict, or err->kind is WA_ERR_OK and why holds a
  * runner-side reason (missing file, bad command). */
-static wa_module *load_module(script *s, const json_value *cmd, wa_error *err, char *why,
-                              size_t n)
+static wa_module *load_module(script *s, const json_value *cmd, wa_error *err, char *why, size_t n)
 {
     memset(err, 0, sizeof *err);
     err->kind = WA_ERR_OK;
@@ -732,14 +733,14 @@ static bool set_named(script *s, const json_str *name, wa_instance *inst)
 
 /* The instance a command refers to: "$name" if given, else the current one.
  * NULL (with a reason) if that module does not exist or failed. */
-static wa_instance *target_instance(script *s, const json_value *module_name, char *why,
-                                    size_t n)
+static wa_instance *target_instance(script *s, const json_value *module_name, char *why, size_t n)
 {
     const json_str *name = json_string(module_name);
     if (name == NULL) {
         if (s->current == NULL)
-            snprintf(why, n, s->any_module ? "no current module (the last module failed)"
-                                           : "no module defined");
+            snprintf(why, n,
+                     s->any_module ? "no current module (the last module failed)"
+                                   : "no module defined");
         return s->current;
     }
     for (size_t i = s->names.len; i-- > 0;) {
@@ -815,8 +816,7 @@ static bool parse_args(const json_value *args, const wa_functype *ft, wa_val *ou
     return true;
 }
 
-static bool do_invoke(wa_instance *inst, const json_value *action, outcome *o, char *why,
-                      size_t n)
+static bool do_invoke(wa_instance *inst, const json_value *action, outcome *o, char *why, size_t n)
 {
     wa_extern ext;
     if (!get_export(inst, action, &ext, WA_EXTERN_FUNC, why, n))
