@@ -136,7 +136,7 @@ static bool memory_setup(wa_memory *mem, wa_limits lim, uint32_t cap)
     if (lim.min > mem->cap_pages)
         return false;
     if (mem->size) {
-        mem->data = calloc(1, mem->size);
+        mem->data = wa_vmem_alloc(mem->size);
         if (!mem->data)
             return false;
     }
@@ -157,7 +157,7 @@ void wa_memory_free(wa_memory *mem)
 {
     if (!mem)
         return;
-    free(mem->data);
+    wa_vmem_free(mem->data, mem->size);
     free(mem);
 }
 
@@ -203,10 +203,9 @@ int64_t wa_memory_grow(wa_memory *mem, uint32_t delta)
     if (delta == 0)
         return old;
     uint64_t size = (uint64_t)(old + delta) * WA_PAGE_SIZE;
-    uint8_t *data = realloc(mem->data, size);
+    uint8_t *data = wa_vmem_resize(mem->data, mem->size, size); /* new pages are zero */
     if (!data)
         return -1;
-    memset(data + mem->size, 0, size - mem->size);
     mem->data = data;
     mem->size = size;
     mem->pages = old + delta;
@@ -463,7 +462,7 @@ void wa_instance_free(wa_instance *inst)
         for (uint32_t i = 0; i < m->nelems; i++)
             free(inst->elem_refs[i]);
     if (inst->own_mem)
-        free(inst->own_mem->data);
+        wa_vmem_free(inst->own_mem->data, inst->own_mem->size);
     free(inst->own_mem);
     free(inst->funcs);
     free(inst->tables);
@@ -474,8 +473,7 @@ void wa_instance_free(wa_instance *inst)
     free(inst->elem_refs);
     free(inst->elem_len);
     free(inst->data_dropped);
-    free(inst->stack);
-    free(inst->frames);
+    wa_vmem_free(inst->frames, inst->exec_bytes);
     free(inst);
 }
 
@@ -519,15 +517,14 @@ static bool ensure_stack(wa_instance *inst)
 {
     if (inst->stack)
         return true;
-    inst->stack = calloc(WA_STACK_SLOTS, sizeof *inst->stack);
-    inst->frames = calloc(inst->max_depth, sizeof *inst->frames);
-    if (!inst->stack || !inst->frames) {
-        free(inst->stack);
-        free(inst->frames);
-        inst->stack = NULL;
-        inst->frames = NULL;
+    size_t frames = ((size_t)inst->max_depth * sizeof(wa_frame) + 4095) & ~(size_t)4095;
+    size_t bytes = frames + (size_t)WA_STACK_SLOTS * sizeof(wa_val);
+    uint8_t *p = wa_vmem_alloc(bytes);
+    if (!p)
         return false;
-    }
+    inst->exec_bytes = bytes;
+    inst->frames = (wa_frame *)p;
+    inst->stack = (wa_val *)(p + frames);
     inst->stack_end = inst->stack + WA_STACK_SLOTS;
     return true;
 }

@@ -68,9 +68,10 @@ struct wa_instance {
     uint32_t *elem_len; /* 0 once dropped */
     uint8_t *data_dropped;
 
-    /* Execution state. */
+    /* Execution state, in one mapping: frames[max_depth], then the stack. */
     wa_val *stack, *stack_end;
     wa_frame *frames;
+    size_t exec_bytes;
     uint32_t max_depth, depth;
     bool running;
     int64_t fuel;
@@ -86,6 +87,11 @@ wa_trap wa_interp_run(wa_instance *inst, wa_func *f, wa_val *fp);
  * memory.init, with its bounds checks (a trap leaves nothing written). */
 wa_trap wa_table_init_from(wa_table *t, void *const *refs, uint32_t nrefs, uint32_t d, uint32_t s,
                            uint32_t n);
+/* vmem.c: zero-filled pages from the kernel (NULL for 0 bytes or failure). */
+void *wa_vmem_alloc(size_t bytes);
+void *wa_vmem_resize(void *p, size_t old_bytes, size_t new_bytes);
+void wa_vmem_free(void *p, size_t bytes);
+
 /* table.grow: returns the old size, or -1 past the maximum (or out of memory). */
 int64_t wa_table_grow(wa_table *t, uint32_t n, void *init);
 bool wa_functype_equal(const wa_functype *a, const wa_functype *b);
