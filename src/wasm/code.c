@@ -416,7 +416,7 @@ static bool emit_cond_jump(comp *c, uint32_t h, bool when_true)
         return true;
     uint32_t *last = c->last != NONE ? &c->ops[c->last] : NULL;
     if (last && c->last_produced && last[1] == slot(c, h) && c->vlocs[h].where == IN_SLOT) {
-        uint32_t op = last[0], a = last[2], b = last[3], base = 0;
+        uint32_t op = last[0], base = 0; /* operands are read once the length is known */
         if (op >= WA_OP_I32_EQ && op <= WA_OP_I32_GE_U)
             base = WA_OP_JMP_I32_EQ, op -= WA_OP_I32_EQ;
         else if (op >= WA_OP_I32_EQ_IMM && op <= WA_OP_I32_GE_U_IMM)
@@ -427,10 +427,12 @@ static bool emit_cond_jump(comp *c, uint32_t h, bool when_true)
             static const uint8_t k_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
             if (!when_true)
                 op = k_negate[op];
+            uint32_t a = last[2], b = last[3];
             c->nops = c->last;
             return emit3(c, base + op, a, b);
         }
         if (op == WA_OP_I32_EQZ) {
+            uint32_t a = last[2];
             c->nops = c->last;
             return emit2(c, when_true ? WA_OP_JMP_IFNOT : WA_OP_JMP_IF, a);
         }
