@@ -78,6 +78,7 @@ typedef struct comp {
     uint32_t *ops;
     uint32_t nops, capops;
     uint32_t fuel_site, fuel_count;
+    uint32_t *canon;    /* type index -> first index of an equal type */
     uint32_t last;      /* start of the last instruction, NONE after a label */
     bool last_produced; /* the last instruction wrote the slot in ops[last + 1] */
     bool failed;
@@ -1042,6 +1043,7 @@ static bool op_call_indirect(comp *c)
     uint32_t h = c->nvals;
     vloc index = live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
     CHECK(emit_call_args(c, &c->m->types[t], &a));
+    t = c->canon[t]; /* equal types share one index: the run-time check compares pointers */
     /* The index was above the arguments: its slot is still free to hold it. */
     uint32_t i = index.where == IN_LOCAL ? index.local : slot(c, h);
     if (index.where == IN_CONST)
@@ -1342,9 +1344,45 @@ static wa_code *finish(comp *c, const wa_functype *ft)
     return code;
 }
 
+/* Maps every type index to the first index of an equal function type, so
+ * that equal types are one wa_functype at run time (call_indirect then
+ * compares pointers). Types are hashed: a module may declare a million. */
+static uint32_t *canonical_types(const wa_module *m)
+{
+    uint32_t *canon = malloc(((size_t)m->ntypes + 1) * sizeof *canon);
+    size_t cap = 16;
+    while (cap < (size_t)m->ntypes * 2)
+        cap *= 2;
+    uint32_t *table = malloc(cap * sizeof *table);
+    if (!canon || !table) {
+        free(canon);
+        free(table);
+        return NULL;
+    }
+    memset(table, 0xff, cap * sizeof *table);
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const wa_functype *t = &m->types[i];
+        uint64_t h = 1469598103934665603ull ^ (t->nparams * 31u + t->nresults);
+        for (uint32_t k = 0; k < t->nparams + t->nresults; k++)
+            h = (h ^ t->types[k]) * 1099511628211ull;
+        size_t j = (size_t)h & (cap - 1);
+        while (table[j] != NONE && !wa_types_equal(&m->types[table[j]], t))
+            j = (j + 1) & (cap - 1);
+        if (table[j] == NONE)
+            table[j] = i;
+        canon[i] = table[j];
+    }
+    free(table);
+    return canon;
+}
+
 bool wa_code_translate_all(wa_module *m, wa_error *err)
 {
-    comp c = {.m = m, .err = err};
+    comp c = {.m = m, .err = err, .canon = canonical_types(m)};
+    if (!c.canon)
+        return wa_fail(err, WA_ERR_NOMEM, WA_SEC_TYPE, 0, "out of memory");
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        m->funcs[i].type = c.canon[m->funcs[i].type];
     bool ok = true;
     for (uint32_t i = m->nfunc_imports; ok && i < m->nfuncs; i++) {
         c.nvals = c.nctls = c.nops = c.max_height = 0;
@@ -1369,6 +1407,7 @@ bool wa_code_translate_all(wa_module *m, wa_error *err)
             break;
         c.capops = 0;
     }
+    free(c.canon);
     free(c.vals);
     free(c.vlocs);
     free(c.ctls);

@@ -20,12 +20,6 @@
 
 #define WA_STACK_SLOTS (1u << 20) /* 8 MiB of address space, touched as used */
 
-bool wa_functype_equal(const wa_functype *a, const wa_functype *b)
-{
-    return a == b || (a->nparams == b->nparams && a->nresults == b->nresults &&
-                      memcmp(a->types, b->types, a->nparams + a->nresults) == 0);
-}
-
 /* ---- host objects ------------------------------------------------------- */
 
 wa_func *wa_func_new_host(const wa_functype *type, wa_host_fn fn, void *env)
@@ -257,7 +251,7 @@ static bool import_matches(const wa_module *m, const wa_import *im, const wa_ext
         return false;
     switch (im->kind) {
     case WA_EXTERN_FUNC:
-        return wa_functype_equal(ex->u.func->type, wa_func_decl_type(m, im->index));
+        return wa_types_equal(ex->u.func->type, wa_func_decl_type(m, im->index));
     case WA_EXTERN_TABLE: {
         const wa_table *t = ex->u.table;
         const wa_tabletype *want = &m->tables[im->index];

@@ -94,6 +94,5 @@ void wa_vmem_free(void *p, size_t bytes);
 
 /* table.grow: returns the old size, or -1 past the maximum (or out of memory). */
 int64_t wa_table_grow(wa_table *t, uint32_t n, void *init);
-bool wa_functype_equal(const wa_functype *a, const wa_functype *b);
 
 #endif

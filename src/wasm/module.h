@@ -15,6 +15,8 @@
 #ifndef WA_MODULE_H
 #define WA_MODULE_H
 
+#include <string.h>
+
 #include "wasm.h"
 
 /* Implementation limits: beyond them a module is rejected with WA_ERR_LIMIT
@@ -163,6 +165,12 @@ bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const c
 static inline const wa_functype *wa_func_decl_type(const wa_module *m, uint32_t f)
 {
     return &m->types[m->funcs[f].type];
+}
+
+static inline bool wa_types_equal(const wa_functype *a, const wa_functype *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           memcmp(a->types, b->types, (size_t)a->nparams + a->nresults) == 0;
 }
 
 static inline bool wa_is_reftype(uint8_t t)
