@@ -55,24 +55,6 @@ static bool fuzz_make_stub(const wa_externtype *t, wa_extern *out)
     return false;
 }
 
-static void fuzz_free_stub(wa_extern *e)
-{
-    switch (e->kind) {
-    case WA_EXTERN_FUNC:
-        wa_func_free(e->u.func);
-        break;
-    case WA_EXTERN_TABLE:
-        wa_table_free(e->u.table);
-        break;
-    case WA_EXTERN_MEMORY:
-        wa_memory_free(e->u.memory);
-        break;
-    case WA_EXTERN_GLOBAL:
-        wa_global_free(e->u.global);
-        break;
-    }
-}
-
 static void fuzz_call_exports(const wa_module *m, wa_instance *inst)
 {
     uint32_t n = wa_module_num_exports(m);
@@ -124,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     for (uint32_t i = 0; i < made; i++)
-        fuzz_free_stub(&imports[i]);
+        wa_extern_free(&imports[i]);
     free(imports);
     wa_module_free(m);
     return 0;

@@ -178,6 +178,24 @@ wa_globaltype wa_global_type(const wa_global *g)
     return g->type;
 }
 
+void wa_extern_free(const wa_extern *e)
+{
+    switch (e->kind) {
+    case WA_EXTERN_FUNC:
+        wa_func_free(e->u.func);
+        break;
+    case WA_EXTERN_TABLE:
+        wa_table_free(e->u.table);
+        break;
+    case WA_EXTERN_MEMORY:
+        wa_memory_free(e->u.memory);
+        break;
+    case WA_EXTERN_GLOBAL:
+        wa_global_free(e->u.global);
+        break;
+    }
+}
+
 /* ---- guest memory ------------------------------------------------------- */
 
 uint64_t wa_memory_size(const wa_memory *mem)

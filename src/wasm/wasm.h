@@ -216,6 +216,10 @@ typedef struct wa_extern {
     } u;
 } wa_extern;
 
+/* Frees a host object made by wa_func_new_host, wa_table_new, wa_memory_new
+ * or wa_global_new, whatever its kind. Never for an instance's exports. */
+void wa_extern_free(const wa_extern *e);
+
 /* ---- instances ---------------------------------------------------------- */
 
 typedef struct wa_config {

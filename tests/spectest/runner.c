@@ -514,23 +514,8 @@ static void host_create(script *s)
 
 static void host_destroy(script *s)
 {
-    for (size_t i = 0; i < s->nhost; i++) {
-        wa_extern *e = &s->host[i].ext;
-        switch (e->kind) {
-        case WA_EXTERN_FUNC:
-            wa_func_free(e->u.func);
-            break;
-        case WA_EXTERN_TABLE:
-            wa_table_free(e->u.table);
-            break;
-        case WA_EXTERN_MEMORY:
-            wa_memory_free(e->u.memory);
-            break;
-        case WA_EXTERN_GLOBAL:
-            wa_global_free(e->u.global);
-            break;
-        }
-    }
+    for (size_t i = 0; i < s->nhost; i++)
+        wa_extern_free(&s->host[i].ext);
     s->nhost = 0;
 }
 
