@@ -1,10 +1,14 @@
 /*
  * bench.h: the frame shared by the engine benchmarks. Each program defines
- * bench_run(n) and ends with BENCH_MAIN(default_n). Built as a command (gcc
- * natively, or clang to wasm32-wasi), main takes the work size as argv[1] and
- * prints "checksum N". Built with -DBENCH_N=n and without libc (for wabt's
- * wasm-interp, which Debian builds without WASI), it exports bench() instead,
- * which returns the checksum.
+ * bench_run(n) and ends with BENCH_MAIN(default_n). The work size n counts
+ * repetitions of a fixed amount of work, so the running time grows linearly
+ * with n (run.py relies on that to scale wasm-interp's reduced runs).
+ *
+ * Built as a command (gcc natively, or clang to wasm32-wasi), main takes the
+ * work size as argv[1] and prints "checksum N". Built with -DBENCH_N=n and
+ * without a start function (for wabt's wasm-interp, which Debian builds
+ * without WASI), it exports bench() instead, which returns the checksum; that
+ * variant may use libc functions that need no WASI import (memcpy, memset).
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -12,6 +16,23 @@
 #include <stdint.h>
 
 static uint32_t bench_run(uint32_t n);
+
+/* xorshift32: a small deterministic generator; the state must not be 0. */
+static inline uint32_t bench_rand(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+/* Folds a value into a running checksum. */
+static inline uint32_t bench_mix(uint32_t sum, uint32_t v)
+{
+    return (sum ^ v) * 0x01000193u + 0x2f;
+}
 
 #ifdef BENCH_N
 #define BENCH_MAIN(default_n)                                                                      \
