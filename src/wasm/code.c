@@ -80,6 +80,7 @@ typedef struct comp {
     uint32_t fuel_site, fuel_count;
     uint32_t *canon;    /* type index -> first index of an equal type */
     uint32_t last;      /* start of the last instruction, NONE after a label */
+    uint32_t epoch;     /* bumped at labels, branches, calls and local writes */
     bool last_produced; /* the last instruction wrote the slot in ops[last + 1] */
     bool failed;
 } comp;
@@ -90,6 +91,8 @@ typedef struct vloc {
     uint8_t where;
     uint32_t local; /* IN_LOCAL */
     uint64_t k;     /* IN_CONST: the bits */
+    uint32_t site;  /* IN_SLOT: start of the instruction that wrote the slot, or NONE */
+    uint32_t epoch; /* c->epoch when it did */
 } vloc;
 
 /* Stable one-type arrays for block types written as a single value type. */
@@ -193,6 +196,10 @@ static bool emit4(comp *c, uint32_t op, uint32_t a, uint32_t b, uint32_t d)
 static bool produced(comp *c)
 {
     c->last_produced = live(c);
+    if (c->last_produced) {
+        c->vlocs[c->nvals - 1].site = c->last;
+        c->vlocs[c->nvals - 1].epoch = c->epoch;
+    }
     return true;
 }
 
@@ -201,6 +208,14 @@ static void label_here(comp *c)
 {
     c->last = NONE;
     c->last_produced = false;
+    c->epoch++;
+}
+
+/* Ends an epoch without a label: a branch, call or local write. Code before
+ * it can no longer be moved past it (see address()). */
+static void barrier(comp *c)
+{
+    c->epoch++;
 }
 
 /* The slot holding the value at stack height h. */
@@ -224,7 +239,7 @@ static bool push_at(comp *c, uint8_t t, vloc v)
 
 static bool push(comp *c, uint8_t t)
 {
-    return push_at(c, t, (vloc){.where = IN_SLOT});
+    return push_at(c, t, (vloc){.where = IN_SLOT, .site = NONE});
 }
 
 static bool push_n(comp *c, const uint8_t *ts, uint32_t n)
@@ -293,6 +308,7 @@ static bool materialize(comp *c, uint32_t h)
         return true;
     CHECK(emit_move(c, slot(c, h), h));
     c->vlocs[h].where = IN_SLOT;
+    c->vlocs[h].site = NONE;
     return true;
 }
 
@@ -381,14 +397,15 @@ static bool needs_copies(const comp *c, const ctl *l, uint32_t n)
 
 /* Moves the top `n` values to where label `l` expects them. Targets never
  * lie above their sources, so copying upwards from the lowest is safe for
- * stack slots; the function's result slots may be locals, so values still
- * read from such locals are first saved in their own slots. */
+ * stack slots; the function's result slots may be locals, so a value still
+ * read from a local that an earlier copy overwrites is first saved in its
+ * own slot. */
 static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n)
 {
     if (l->kind == CTL_FUNC)
         for (uint32_t i = 0; i < n; i++) {
             const vloc *v = &c->vlocs[c->nvals - n + i];
-            if (v->where == IN_LOCAL && v->local < n)
+            if (v->where == IN_LOCAL && v->local < i) /* result slot local was written */
                 CHECK(materialize(c, c->nvals - n + i));
         }
     for (uint32_t i = 0; i < n; i++)
@@ -401,6 +418,7 @@ static bool emit_branch(comp *c, ctl *l)
 {
     if (!live(c))
         return true;
+    barrier(c);
     CHECK(emit_branch_copies(c, l, label_arity(l)));
     if (l->kind == CTL_FUNC)
         return emit_op(c, WA_OP_RET);
@@ -415,6 +433,7 @@ static bool emit_cond_jump(comp *c, uint32_t h, bool when_true)
 {
     if (!live(c))
         return true;
+    barrier(c);
     uint32_t *last = c->last != NONE ? &c->ops[c->last] : NULL;
     if (last && c->last_produced && last[1] == slot(c, h) && c->vlocs[h].where == IN_SLOT) {
         uint32_t op = last[0], base = 0; /* operands are read once the length is known */
@@ -607,7 +626,8 @@ static bool op_numeric(comp *c, uint8_t opcode)
         if (opcode >= 0xbc && opcode <= 0xbf) {
             /* reinterpret: the bits stay where they are, only the type changes */
             CHECK(pop(c, s->in, NULL));
-            return push_at(c, s->out, live(c) ? c->vlocs[c->nvals] : (vloc){.where = IN_SLOT});
+            return push_at(c, s->out,
+                           live(c) ? c->vlocs[c->nvals] : (vloc){.where = IN_SLOT, .site = NONE});
         }
         return s->binary ? op_binary(c, opcode, op, s->in, s->out) : op_unary(c, op, s->in, s->out);
     }
@@ -643,18 +663,41 @@ static bool need_memory(comp *c)
     return true;
 }
 
-/* The address of a memory access: entry h's slot, plus k when the last
- * instruction computed it as `i32.add x, k` (that add is then dropped and
- * the access adds k itself, with the same 32-bit wraparound). */
+/* Removes the 4-unit instruction at `site` from the code emitted so far,
+ * moving what follows down. Only used within one epoch: no branch target,
+ * patch site or loop label can lie after it. */
+static void cut_instruction(comp *c, uint32_t site)
+{
+    memmove(&c->ops[site], &c->ops[site + 4], (c->nops - site - 4) * sizeof *c->ops);
+    c->nops -= 4;
+    if (c->last != NONE && c->last > site)
+        c->last -= 4;
+    if (c->fuel_site != NONE && c->fuel_site > site)
+        c->fuel_site -= 4;
+    for (uint32_t k = 0; k < c->nvals; k++)
+        if (c->vlocs[k].site != NONE && c->vlocs[k].site > site && c->vlocs[k].where == IN_SLOT)
+            c->vlocs[k].site -= 4;
+}
+
+/* The address of a memory access: entry h's slot, or, when entry h was
+ * computed as `i32.add x, k` in the current epoch, x with k folded into the
+ * access (which adds k with the same 32-bit wraparound), and the add is cut
+ * out. That is sound because within an epoch nothing after the add reads
+ * its result (entry h is still on the stack) or writes x: x is entry h's
+ * own old slot, or a local, and local writes end an epoch. */
 static uint32_t address(comp *c, uint32_t h, uint32_t *k)
 {
     *k = 0;
-    if (live(c) && c->vlocs[h].where == IN_SLOT && c->last_produced &&
-        c->ops[c->last] == WA_OP_I32_ADD_IMM && c->ops[c->last + 1] == slot(c, h)) {
-        *k = c->ops[c->last + 3];
-        uint32_t a = c->ops[c->last + 2];
-        c->nops = c->last;
-        label_here(c); /* nothing left to fuse with */
+    if (!live(c))
+        return 0;
+    const vloc *v = &c->vlocs[h];
+    if (v->where == IN_SLOT && v->site != NONE && v->epoch == c->epoch &&
+        c->ops[v->site] == WA_OP_I32_ADD_IMM && c->ops[v->site + 1] == slot(c, h)) {
+        uint32_t site = v->site, a = c->ops[site + 2];
+        *k = c->ops[site + 3];
+        if (c->last == site)
+            c->last = NONE; /* the last instruction is gone: nothing to fuse with */
+        cut_instruction(c, site);
         return a;
     }
     return opnd(c, h);
@@ -683,8 +726,6 @@ static bool op_memory_access(comp *c, uint8_t opcode)
         op = WA_OP_STORE8_IMM + s->align;
     else
         v = opnd(c, h + 1);
-    /* The value is above the address: only a value that emits nothing (a
-     * local or a constant) leaves the address's producer last. */
     uint32_t a = address(c, h, &k);
     return emit4(c, op, a, v, k) && emit(c, offset);
 }
@@ -960,6 +1001,7 @@ static bool br_table_body(comp *c, const uint32_t *depths, uint32_t n)
         c->nvals = h;
     }
     if (live(c)) {
+        barrier(c);
         CHECK(emit3(c, WA_OP_BR_TABLE, index, n));
         uint32_t table = c->nops;
         for (uint32_t i = 0; i <= n; i++)
@@ -1010,6 +1052,7 @@ static bool op_return(comp *c)
  * in place. Entries below may stay in locals: a callee cannot change them. */
 static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot)
 {
+    barrier(c);
     CHECK(pop_n(c, ft->types, ft->nparams));
     uint32_t base = c->nvals;
     c->nvals += ft->nparams;
@@ -1168,6 +1211,7 @@ static bool set_local(comp *c, uint32_t x, uint32_t h)
 {
     if (!live(c))
         return true;
+    barrier(c);                      /* code before can no longer be moved past this write */
     for (uint32_t k = 0; k < h; k++) /* entries that still read x need the old value */
         if (c->vlocs[k].where == IN_LOCAL && c->vlocs[k].local == x)
             CHECK(materialize(c, k));
