@@ -80,7 +80,9 @@ typedef struct comp {
     uint32_t fuel_site, fuel_count;
     uint32_t *canon;    /* type index -> first index of an equal type */
     uint32_t last;      /* start of the last instruction, NONE after a label */
-    uint32_t epoch;     /* bumped at labels, branches, calls and local writes */
+    uint32_t epoch;     /* bumped at labels, branches and calls */
+    uint32_t serial;    /* instructions emitted so far in this function */
+    uint32_t *written;  /* per local: serial of the last instruction writing it */
     bool last_produced; /* the last instruction wrote the slot in ops[last + 1] */
     bool failed;
 } comp;
@@ -89,10 +91,11 @@ enum { IN_SLOT, IN_LOCAL, IN_CONST };
 
 typedef struct vloc {
     uint8_t where;
-    uint32_t local; /* IN_LOCAL */
-    uint64_t k;     /* IN_CONST: the bits */
-    uint32_t site;  /* IN_SLOT: start of the instruction that wrote the slot, or NONE */
-    uint32_t epoch; /* c->epoch when it did */
+    uint32_t local;  /* IN_LOCAL */
+    uint64_t k;      /* IN_CONST: the bits */
+    uint32_t site;   /* IN_SLOT: start of the instruction that wrote the slot, or NONE */
+    uint32_t epoch;  /* c->epoch when it did */
+    uint32_t serial; /* and its serial number */
 } vloc;
 
 /* Stable one-type arrays for block types written as a single value type. */
@@ -173,6 +176,7 @@ static bool emit_op(comp *c, uint32_t op)
 {
     if (!live(c))
         return true;
+    c->serial++;
     c->last = c->nops;
     c->last_produced = false;
     return emit(c, op);
@@ -199,6 +203,7 @@ static bool produced(comp *c)
     if (c->last_produced) {
         c->vlocs[c->nvals - 1].site = c->last;
         c->vlocs[c->nvals - 1].epoch = c->epoch;
+        c->vlocs[c->nvals - 1].serial = c->serial;
     }
     return true;
 }
@@ -211,8 +216,8 @@ static void label_here(comp *c)
     c->epoch++;
 }
 
-/* Ends an epoch without a label: a branch, call or local write. Code before
- * it can no longer be moved past it (see address()). */
+/* Ends an epoch without a label: a branch or a call. Code before it can no
+ * longer be moved past it (see address()). */
 static void barrier(comp *c)
 {
     c->epoch++;
@@ -684,7 +689,7 @@ static void cut_instruction(comp *c, uint32_t site)
  * access (which adds k with the same 32-bit wraparound), and the add is cut
  * out. That is sound because within an epoch nothing after the add reads
  * its result (entry h is still on the stack) or writes x: x is entry h's
- * own old slot, or a local, and local writes end an epoch. */
+ * own old slot, which stays its, or a local not written since the add. */
 static uint32_t address(comp *c, uint32_t h, uint32_t *k)
 {
     *k = 0;
@@ -692,7 +697,8 @@ static uint32_t address(comp *c, uint32_t h, uint32_t *k)
         return 0;
     const vloc *v = &c->vlocs[h];
     if (v->where == IN_SLOT && v->site != NONE && v->epoch == c->epoch &&
-        c->ops[v->site] == WA_OP_I32_ADD_IMM && c->ops[v->site + 1] == slot(c, h)) {
+        c->ops[v->site] == WA_OP_I32_ADD_IMM && c->ops[v->site + 1] == slot(c, h) &&
+        (c->ops[v->site + 2] >= c->nlocals || c->written[c->ops[v->site + 2]] <= v->serial)) {
         uint32_t site = v->site, a = c->ops[site + 2];
         *k = c->ops[site + 3];
         if (c->last == site)
@@ -1211,7 +1217,7 @@ static bool set_local(comp *c, uint32_t x, uint32_t h)
 {
     if (!live(c))
         return true;
-    barrier(c);                      /* code before can no longer be moved past this write */
+    c->written[x] = c->serial + 1;   /* the last instruction, or the next, writes x */
     for (uint32_t k = 0; k < h; k++) /* entries that still read x need the old value */
         if (c->vlocs[k].where == IN_LOCAL && c->vlocs[k].local == x)
             CHECK(materialize(c, k));
@@ -1348,6 +1354,10 @@ static bool translate(comp *c, uint32_t fi)
     c->locals = malloc(c->nlocals ? c->nlocals : 1);
     if (!c->locals)
         FAIL(c, WA_ERR_NOMEM, "out of memory");
+    c->written = calloc(c->nlocals ? c->nlocals : 1, sizeof *c->written);
+    if (!c->written)
+        FAIL(c, WA_ERR_NOMEM, "out of memory");
+    c->serial = 0;
     memcpy(c->locals, ft->types, ft->nparams);
     if (fd->nlocals)
         memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
@@ -1446,7 +1456,9 @@ bool wa_code_translate_all(wa_module *m, wa_error *err)
             err->msg[sizeof err->msg - 1] = 0;
         }
         free(c.locals);
+        free(c.written);
         c.locals = NULL;
+        c.written = NULL;
         if (!ok)
             break;
         c.capops = 0;
