@@ -582,11 +582,45 @@ static uint32_t imm_form(uint8_t opcode)
     return 0;
 }
 
+/* f64.add or f64.sub of a product the last instruction computed: one
+ * F64_MUL_ADD/MUL_SUB/SUB_MUL instead, saving a dispatch and a trip of the
+ * product through its slot. Entries h, h+1 were just popped. */
+static bool fuse_multiply_add(comp *c, uint8_t opcode, uint32_t h, bool *done)
+{
+    *done = false;
+    if (!live(c) || c->last == NONE || !c->last_produced || c->ops[c->last] != WA_OP_F64_MUL)
+        return true;
+    uint32_t product; /* which operand the multiply produced */
+    if (c->vlocs[h + 1].where == IN_SLOT && c->ops[c->last + 1] == slot(c, h + 1))
+        product = h + 1;
+    else if (c->vlocs[h].where == IN_SLOT && c->ops[c->last + 1] == slot(c, h))
+        product = h;
+    else
+        return true;
+    uint32_t other = product == h ? h + 1 : h;
+    if (c->vlocs[other].where == IN_CONST)
+        return true; /* materializing it could overwrite a factor's slot */
+    uint32_t a = c->ops[c->last + 2], b = c->ops[c->last + 3], x = opnd(c, other);
+    uint32_t op = opcode == 0xa0 ? WA_OP_F64_MUL_ADD
+                  : product == h ? WA_OP_F64_MUL_SUB  /* a*b - x */
+                                 : WA_OP_F64_SUB_MUL; /* x - a*b */
+    c->nops = c->last;
+    CHECK(push(c, WA_F64));
+    *done = true;
+    return emit4(c, op, slot(c, h), a, b) && emit(c, x) && produced(c);
+}
+
 static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t out)
 {
     CHECK(pop(c, in, NULL));
     CHECK(pop(c, in, NULL));
     uint32_t h = c->nvals, k, iop = imm_form(opcode);
+    if (opcode == 0xa0 || opcode == 0xa1) {
+        bool done;
+        CHECK(fuse_multiply_add(c, opcode, h, &done));
+        if (done)
+            return true;
+    }
     if (iop && live(c) && imm_of(c, h + 1, in, &k)) {
         uint32_t a = opnd(c, h);
         CHECK(push(c, out));

@@ -93,46 +93,36 @@
     X(I64_TRUNC_SAT_F64_U, 3)
 
 /* Numeric ops, 0x45..0xc4 in order; U = unary (3 units), B = binary (4). */
-#define WA_NUMERIC_OPS(U, B)                                                                       \
-    U(I32_EQZ)                                                                                     \
-    B(I32_EQ)                                                                                      \
-    B(I32_NE)                                                                                      \
-    B(I32_LT_S)                                                                                    \
-    B(I32_LT_U) B(I32_GT_S) B(I32_GT_U) B(I32_LE_S) B(I32_LE_U) B(I32_GE_S) B(I32_GE_U) U(         \
-        I64_EQZ) B(I64_EQ) B(I64_NE) B(I64_LT_S) B(I64_LT_U) B(I64_GT_S) B(I64_GT_U) B(I64_LE_S)   \
-        B(I64_LE_U) B(I64_GE_S) B(I64_GE_U) B(F32_EQ) B(F32_NE) B(F32_LT) B(F32_GT) B(F32_LE) B(   \
-            F32_GE) B(F64_EQ) B(F64_NE) B(F64_LT) B(F64_GT) B(F64_LE) B(F64_GE) U(I32_CLZ)         \
-            U(I32_CTZ) U(I32_POPCNT) B(I32_ADD) B(I32_SUB) B(I32_MUL) B(I32_DIV_S) B(I32_DIV_U) B( \
-                I32_REM_S) B(I32_REM_U) B(I32_AND) B(I32_OR) B(I32_XOR) B(I32_SHL) B(I32_SHR_S)    \
-                B(I32_SHR_U) B(I32_ROTL) B(I32_ROTR) U(I64_CLZ) U(I64_CTZ) U(I64_POPCNT) B(        \
-                    I64_ADD) B(I64_SUB) B(I64_MUL) B(I64_DIV_S) B(I64_DIV_U) B(I64_REM_S)          \
-                    B(I64_REM_U) B(I64_AND) B(I64_OR) B(I64_XOR) B(I64_SHL) B(I64_SHR_S) B(        \
-                        I64_SHR_U) B(I64_ROTL) B(I64_ROTR)                                         \
-                        U(F32_ABS) U(F32_NEG) U(F32_CEIL) U(F32_FLOOR) U(F32_TRUNC) U(             \
-                            F32_NEAREST) U(F32_SQRT) B(F32_ADD) B(F32_SUB) B(F32_MUL) B(F32_DIV)   \
-                            B(F32_MIN) B(F32_MAX) B(F32_COPYSIGN) U(F64_ABS) U(                    \
-                                F64_NEG) U(F64_CEIL) U(F64_FLOOR) U(F64_TRUNC)                     \
-                                U(F64_NEAREST) U(F64_SQRT) B(F64_ADD) B(F64_SUB) B(                \
-                                    F64_MUL) B(F64_DIV) B(F64_MIN)                                 \
-                                    B(F64_MAX) B(F64_COPYSIGN) U(I32_WRAP_I64) U(                  \
-                                        I32_TRUNC_F32_S) U(I32_TRUNC_F32_U) U(I32_TRUNC_F64_S)     \
-                                        U(I32_TRUNC_F64_U) U(I64_EXTEND_I32_S) U(I64_EXTEND_I32_U) \
-                                            U(I64_TRUNC_F32_S) U(I64_TRUNC_F32_U) U(               \
-                                                I64_TRUNC_F64_S) U(I64_TRUNC_F64_U)                \
-                                                U(F32_CONVERT_I32_S) U(F32_CONVERT_I32_U) U(       \
-                                                    F32_CONVERT_I64_S) U(F32_CONVERT_I64_U)        \
-                                                    U(F32_DEMOTE_F64) U(F64_CONVERT_I32_S) U(      \
-                                                        F64_CONVERT_I32_U) U(F64_CONVERT_I64_S)    \
-                                                        U(F64_CONVERT_I64_U) U(F64_PROMOTE_F32)    \
-                                                            U(I32_REINTERPRET_F32)                 \
-                                                                U(I64_REINTERPRET_F64)             \
-                                                                    U(F32_REINTERPRET_I32) U(      \
-                                                                        F64_REINTERPRET_I64)       \
-                                                                        U(I32_EXTEND8_S) U(        \
-                                                                            I32_EXTEND16_S)        \
-                                                                            U(I64_EXTEND8_S) U(    \
-                                                                                I64_EXTEND16_S)    \
-                                                                                U(I64_EXTEND32_S)
+// clang-format off
+#define WA_NUMERIC_OPS(U, B) \
+    U(I32_EQZ) \
+    B(I32_EQ) B(I32_NE) B(I32_LT_S) B(I32_LT_U) B(I32_GT_S) B(I32_GT_U) B(I32_LE_S) B(I32_LE_U) \
+    B(I32_GE_S) B(I32_GE_U) \
+    U(I64_EQZ) \
+    B(I64_EQ) B(I64_NE) B(I64_LT_S) B(I64_LT_U) B(I64_GT_S) B(I64_GT_U) B(I64_LE_S) B(I64_LE_U) \
+    B(I64_GE_S) B(I64_GE_U) \
+    B(F32_EQ) B(F32_NE) B(F32_LT) B(F32_GT) B(F32_LE) B(F32_GE) \
+    B(F64_EQ) B(F64_NE) B(F64_LT) B(F64_GT) B(F64_LE) B(F64_GE) \
+    U(I32_CLZ) U(I32_CTZ) U(I32_POPCNT) \
+    B(I32_ADD) B(I32_SUB) B(I32_MUL) B(I32_DIV_S) B(I32_DIV_U) B(I32_REM_S) B(I32_REM_U) \
+    B(I32_AND) B(I32_OR) B(I32_XOR) B(I32_SHL) B(I32_SHR_S) B(I32_SHR_U) B(I32_ROTL) B(I32_ROTR) \
+    U(I64_CLZ) U(I64_CTZ) U(I64_POPCNT) \
+    B(I64_ADD) B(I64_SUB) B(I64_MUL) B(I64_DIV_S) B(I64_DIV_U) B(I64_REM_S) B(I64_REM_U) \
+    B(I64_AND) B(I64_OR) B(I64_XOR) B(I64_SHL) B(I64_SHR_S) B(I64_SHR_U) B(I64_ROTL) B(I64_ROTR) \
+    U(F32_ABS) U(F32_NEG) U(F32_CEIL) U(F32_FLOOR) U(F32_TRUNC) U(F32_NEAREST) U(F32_SQRT) \
+    B(F32_ADD) B(F32_SUB) B(F32_MUL) B(F32_DIV) B(F32_MIN) B(F32_MAX) B(F32_COPYSIGN) \
+    U(F64_ABS) U(F64_NEG) U(F64_CEIL) U(F64_FLOOR) U(F64_TRUNC) U(F64_NEAREST) U(F64_SQRT) \
+    B(F64_ADD) B(F64_SUB) B(F64_MUL) B(F64_DIV) B(F64_MIN) B(F64_MAX) B(F64_COPYSIGN) \
+    U(I32_WRAP_I64) \
+    U(I32_TRUNC_F32_S) U(I32_TRUNC_F32_U) U(I32_TRUNC_F64_S) U(I32_TRUNC_F64_U) \
+    U(I64_EXTEND_I32_S) U(I64_EXTEND_I32_U) \
+    U(I64_TRUNC_F32_S) U(I64_TRUNC_F32_U) U(I64_TRUNC_F64_S) U(I64_TRUNC_F64_U) \
+    U(F32_CONVERT_I32_S) U(F32_CONVERT_I32_U) U(F32_CONVERT_I64_S) U(F32_CONVERT_I64_U) \
+    U(F32_DEMOTE_F64) \
+    U(F64_CONVERT_I32_S) U(F64_CONVERT_I32_U) U(F64_CONVERT_I64_S) U(F64_CONVERT_I64_U) \
+    U(F64_PROMOTE_F32) \
+    U(I32_REINTERPRET_F32) U(I64_REINTERPRET_F64) U(F32_REINTERPRET_I32) U(F64_REINTERPRET_I64) \
+    U(I32_EXTEND8_S) U(I32_EXTEND16_S) U(I64_EXTEND8_S) U(I64_EXTEND16_S) U(I64_EXTEND32_S)
 
 /* Superinstructions made by the translator. Each group follows WebAssembly
  * opcode order so it is indexed by offset from the group's first op:
@@ -142,26 +132,26 @@
  *   I32_<op>_IMM / I64_<op>_IMM d a k arithmetic with a constant (for i64,
  *                                     k is sign-extended from 32 bits)
  *   STORE<bits>_IMM addr v k offset   store the constant v (STORE64: v
- *                                     sign-extended from 32 bits) */
-#define WA_I32_CMPS(X, P, S)                                                                       \
-    X(P##EQ##S)                                                                                    \
-    X(P##NE##S)                                                                                    \
-    X(P##LT_S##S)                                                                                  \
-    X(P##LT_U##S) X(P##GT_S##S) X(P##GT_U##S) X(P##LE_S##S) X(P##LE_U##S) X(P##GE_S##S)            \
-        X(P##GE_U##S)
-#define WA_INT_ARITH(X, P)                                                                         \
-    X(P##ADD_IMM)                                                                                  \
-    X(P##SUB_IMM)                                                                                  \
-    X(P##MUL_IMM)                                                                                  \
-    X(P##DIV_S_IMM) X(P##DIV_U_IMM) X(P##REM_S_IMM) X(P##REM_U_IMM) X(P##AND_IMM) X(P##OR_IMM)     \
-        X(P##XOR_IMM) X(P##SHL_IMM) X(P##SHR_S_IMM) X(P##SHR_U_IMM) X(P##ROTL_IMM) X(P##ROTR_IMM)
-#define WA_FUSED_OPS(X)                                                                            \
-    WA_I32_CMPS(X, JMP_I32_, )                                                                     \
-    WA_I32_CMPS(X, JMP_I32_, _IMM)                                                                 \
-    WA_I32_CMPS(X, I32_, _IMM)                                                                     \
-    WA_INT_ARITH(X, I32_) WA_INT_ARITH(X, I64_) X(STORE8_IMM) X(STORE16_IMM) X(STORE32_IMM)        \
-        X(STORE64_IMM)
-/* All fused ops take 4 units except the constant stores (addr value k offset). */
+ *                                     sign-extended from 32 bits)
+ *   F64_MUL_ADD d a b c               d = a*b + c; F64_MUL_SUB d = a*b - c;
+ *                                     F64_SUB_MUL d = c - a*b. The product is
+ *                                     rounded first (never a fused FMA). */
+#define WA_I32_CMPS(X, P, S) \
+    X(P##EQ##S) X(P##NE##S) X(P##LT_S##S) X(P##LT_U##S) X(P##GT_S##S) X(P##GT_U##S) \
+    X(P##LE_S##S) X(P##LE_U##S) X(P##GE_S##S) X(P##GE_U##S)
+#define WA_INT_ARITH(X, P) \
+    X(P##ADD_IMM) X(P##SUB_IMM) X(P##MUL_IMM) X(P##DIV_S_IMM) X(P##DIV_U_IMM) X(P##REM_S_IMM) \
+    X(P##REM_U_IMM) X(P##AND_IMM) X(P##OR_IMM) X(P##XOR_IMM) X(P##SHL_IMM) X(P##SHR_S_IMM) \
+    X(P##SHR_U_IMM) X(P##ROTL_IMM) X(P##ROTR_IMM)
+#define WA_FUSED_OPS(X) \
+    WA_I32_CMPS(X, JMP_I32_, ) WA_I32_CMPS(X, JMP_I32_, _IMM) WA_I32_CMPS(X, I32_, _IMM) \
+    WA_INT_ARITH(X, I32_) WA_INT_ARITH(X, I64_) \
+    X(STORE8_IMM) X(STORE16_IMM) X(STORE32_IMM) X(STORE64_IMM) \
+    X(F64_MUL_ADD) X(F64_MUL_SUB) X(F64_SUB_MUL)
+// clang-format on
+
+/* Fused ops take 4 units, but for the constant stores (addr v k offset) and
+ * the multiply-adds (d a b c): 5. */
 #define WA_FUSED_LEN(op) ((op) >= WA_OP_STORE8_IMM ? 5 : 4)
 
 typedef enum wa_op {

@@ -880,6 +880,27 @@ dispatch:
         IMM64(I64_ROTL_IMM, rotl64(a, k))
         IMM64(I64_ROTR_IMM, rotr64(a, k))
 
+        /* d = a*b +- c with the product rounded on its own, as the two
+         * instructions did (the build uses -ffp-contract=off: never an FMA). */
+        CASE(F64_MUL_ADD)
+        {
+            double p = S(2).f64 * S(3).f64;
+            S(1).f64 = p + S(4).f64;
+            NEXT(5);
+        }
+        CASE(F64_MUL_SUB)
+        {
+            double p = S(2).f64 * S(3).f64;
+            S(1).f64 = p - S(4).f64;
+            NEXT(5);
+        }
+        CASE(F64_SUB_MUL)
+        {
+            double p = S(2).f64 * S(3).f64;
+            S(1).f64 = S(4).f64 - p;
+            NEXT(5);
+        }
+
 #ifndef WA_COMPUTED_GOTO
         DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
     }
