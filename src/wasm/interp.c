@@ -712,7 +712,7 @@ dispatch:
         UN(F32_FLOOR, f32_round_bits(floorf(a.f32)))
         UN(F32_TRUNC, f32_round_bits(truncf(a.f32)))
         UN(F32_NEAREST, f32_round_bits(nearbyintf(a.f32)))
-        UN(F32_SQRT, f32_round_bits(sqrtf(a.f32)))
+        UN(F32_SQRT, f32_bits(sqrtf(a.f32))) /* sqrtss: a NaN comes out quiet */
         BIN(F32_ADD, f32_bits(a.f32 + b.f32))
         BIN(F32_SUB, f32_bits(a.f32 - b.f32))
         BIN(F32_MUL, f32_bits(a.f32 * b.f32))
@@ -727,7 +727,7 @@ dispatch:
         UNF(F64_FLOOR, f64_quiet(floor(a.f64)))
         UNF(F64_TRUNC, f64_quiet(trunc(a.f64)))
         UNF(F64_NEAREST, f64_quiet(nearbyint(a.f64)))
-        UNF(F64_SQRT, f64_quiet(sqrt(a.f64)))
+        UNF(F64_SQRT, sqrt(a.f64)) /* sqrtsd: a NaN comes out quiet */
         BINF(F64_ADD, a.f64 + b.f64)
         BINF(F64_SUB, a.f64 - b.f64)
         BINF(F64_MUL, a.f64 * b.f64)
