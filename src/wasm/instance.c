@@ -555,7 +555,6 @@ wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *resul
     if (t->nparams)
         memcpy(inst->stack, args, t->nparams * sizeof *args);
     inst->running = true;
-    inst->depth = 0;
     inst->trap_msg[0] = 0;
     wa_trap trap =
         f->host ? f->host(inst, f->env, inst->stack) : wa_interp_run(inst, f, inst->stack);

@@ -52,6 +52,7 @@ typedef struct wa_frame {
     const uint32_t *pc;
     wa_val *fp;
     wa_func *func;
+    const uint32_t *ops; /* func's code, saved to spare RET two loads */
 } wa_frame;
 
 struct wa_instance {
@@ -72,7 +73,7 @@ struct wa_instance {
     wa_val *stack, *stack_end;
     wa_frame *frames;
     size_t exec_bytes;
-    uint32_t max_depth, depth;
+    uint32_t max_depth;
     bool running;
     int64_t fuel;
     atomic_int interrupt;

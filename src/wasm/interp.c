@@ -8,9 +8,9 @@
  * after host calls (which may grow memory).
  *
  * Calls between wasm functions do not recurse on the C stack: a call saves
- * (pc, fp, func) in ex->frames and jumps to the callee; RET pops it. So call
+ * (pc, fp, func, ops) in ex->frames and jumps to the callee; RET pops it. So call
  * depth, stack space, fuel and traps are plain data checks, and a trap simply
- * unwinds by resetting ex->depth.
+ * unwinds by returning: the frame stack lives in locals of this call.
  *
  * Dispatch is through three macros so the same handlers compile to computed
  * gotos (GCC and clang) or to a portable switch (WA_NO_COMPUTED_GOTO, built and
@@ -158,7 +158,7 @@ static inline uint64_t sat_i64_u(double x)
  * calls it in tail position rather than jumping to shared code: clang 14
  * with coverage instrumentation loses the trap kind on such a jump. */
 static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_trap trap,
-                       uint32_t entry_depth, int64_t fuel)
+                       int64_t fuel)
 {
     if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
         if (inst != ex)
@@ -173,7 +173,6 @@ static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_
             snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s in function %u", wa_trap_message(trap),
                      f->index);
     }
-    ex->depth = entry_depth;
     if (fuel >= 0)
         ex->fuel = fuel;
     return trap;
@@ -212,7 +211,11 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     }
 #endif
 
-    const uint32_t entry_depth = ex->depth;
+    /* The frame stack and the stack's end, in registers; a call is not
+     * reentrant (wa_call), so this call owns ex->frames from the start. */
+    wa_frame *const frame_base = ex->frames, *const frame_limit = ex->frames + ex->max_depth;
+    wa_frame *frame = frame_base;
+    const wa_val *const stack_end = ex->stack_end;
     wa_instance *inst;
     const uint32_t *pc, *ops;
     uint8_t *mem;
@@ -235,7 +238,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
         mem = inst->mem0 ? inst->mem0->data : NULL;                                                \
         memsize = inst->mem0 ? inst->mem0->size : 0;                                               \
     } while (0)
-#define TRAP(kind) return trapped(ex, inst, f, WA_TRAP_##kind, entry_depth, metered ? fuel : -1)
+#define TRAP(kind) return trapped(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1)
 #define S(k) fp[pc[k]]
 #define NEXT(n)                                                                                    \
     do {                                                                                           \
@@ -243,12 +246,24 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
         DISPATCH();                                                                                \
     } while (0)
 
+/* A FUEL op: pay for the code up to the next one, and stop if asked to. */
+#define CHARGE_FUEL(cost)                                                                          \
+    do {                                                                                           \
+        fuel -= (cost);                                                                            \
+        if (fuel < 0) {                                                                            \
+            fuel = 0;                                                                              \
+            TRAP(FUEL);                                                                            \
+        }                                                                                          \
+        if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed))                            \
+            TRAP(INTERRUPTED);                                                                     \
+    } while (0)
+
     inst = f->inst;
     RELOAD_MEM();
 enter : /* f's arguments are at fp[0..nparams); inst and memory are f's */
 {
     const wa_code *code = f->code;
-    if ((size_t)(ex->stack_end - fp) < code->frame_size)
+    if ((size_t)(stack_end - fp) < code->frame_size)
         TRAP(STACK_EXHAUSTED);
     for (uint32_t i = code->nparams; i < code->nlocals; i++)
         fp[i].i64 = 0;
@@ -265,13 +280,7 @@ dispatch:
         CASE(UNREACHABLE) TRAP(UNREACHABLE);
         CASE(FUEL)
         {
-            fuel -= pc[1];
-            if (fuel < 0) {
-                fuel = 0;
-                TRAP(FUEL);
-            }
-            if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed))
-                TRAP(INTERRUPTED);
+            CHARGE_FUEL(pc[1]);
             NEXT(2);
         }
         CASE(JMP)
@@ -297,15 +306,15 @@ dispatch:
         }
         CASE(RET)
         {
-            if (ex->depth == entry_depth) {
+            if (frame == frame_base) {
                 SAVE_FUEL();
                 return WA_TRAP_NONE;
             }
-            const wa_frame *fr = &ex->frames[--ex->depth];
-            pc = fr->pc;
-            fp = fr->fp;
-            f = fr->func;
-            ops = f->code->ops;
+            frame--;
+            pc = frame->pc;
+            fp = frame->fp;
+            f = frame->func;
+            ops = frame->ops;
             if (f->inst != inst) { /* back from a function another instance exported */
                 inst = f->inst;
                 RELOAD_MEM();
@@ -435,7 +444,7 @@ dispatch:
             trap = wa_table_init_from(inst->tables[pc[1]], (void *const *)inst->elem_refs[e],
                                       inst->elem_len[e], S(3).i32, S(4).i32, S(5).i32);
             if (trap)
-                return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
+                return trapped(ex, inst, f, trap, metered ? fuel : -1);
             NEXT(6);
         }
         CASE(ELEM_DROP)
@@ -912,13 +921,13 @@ call: /* callee's arguments are at args[0..); pc is the return address */
         trap = callee->host(inst, callee->env, args);
         fuel = ex->fuel; /* the host may have set it */
         if (trap)
-            return trapped(ex, inst, f, trap, entry_depth, metered ? fuel : -1);
+            return trapped(ex, inst, f, trap, metered ? fuel : -1);
         RELOAD_MEM();
         DISPATCH();
     }
-    if (ex->depth >= ex->max_depth)
+    if (frame == frame_limit)
         TRAP(STACK_EXHAUSTED);
-    ex->frames[ex->depth++] = (wa_frame){.pc = pc, .fp = fp, .func = f};
+    *frame++ = (wa_frame){.pc = pc, .fp = fp, .func = f, .ops = ops};
     f = callee;
     fp = args;
     if (f->inst != inst) {
