@@ -402,19 +402,30 @@ static bool needs_copies(const comp *c, const ctl *l, uint32_t n)
 
 /* Moves the top `n` values to where label `l` expects them. Targets never
  * lie above their sources, so copying upwards from the lowest is safe for
- * stack slots; the function's result slots may be locals, so a value still
- * read from a local that an earlier copy overwrites is first saved in its
- * own slot. */
+ * stack slots. The function's result slots are locals, though: a value
+ * still read from a local that an earlier copy overwrites is first saved in
+ * its entry's own (unused) slot. The entries' records stay as they are,
+ * because a conditional branch (br_if, br_table) runs these copies on one
+ * path only: the other path still finds each value where its record says. */
+static bool saved_in_slot(const comp *c, const ctl *l, uint32_t h, uint32_t i)
+{
+    const vloc *v = &c->vlocs[h];
+    return l->kind == CTL_FUNC && v->where == IN_LOCAL && v->local < i;
+}
+
 static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n)
 {
-    if (l->kind == CTL_FUNC)
-        for (uint32_t i = 0; i < n; i++) {
-            const vloc *v = &c->vlocs[c->nvals - n + i];
-            if (v->where == IN_LOCAL && v->local < i) /* result slot local was written */
-                CHECK(materialize(c, c->nvals - n + i));
-        }
+    uint32_t base = c->nvals - n;
     for (uint32_t i = 0; i < n; i++)
-        CHECK(emit_move(c, label_slot(c, l, i), c->nvals - n + i));
+        if (saved_in_slot(c, l, base + i, i))
+            CHECK(emit3(c, WA_OP_COPY, slot(c, base + i), c->vlocs[base + i].local));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t dst = label_slot(c, l, i), h = base + i;
+        if (saved_in_slot(c, l, h, i))
+            CHECK(emit3(c, WA_OP_COPY, dst, slot(c, h)));
+        else
+            CHECK(emit_move(c, dst, h));
+    }
     return true;
 }
 
