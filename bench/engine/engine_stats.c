@@ -151,23 +151,8 @@ static stubs stubs_make(const wa_module *m)
 
 static void stubs_free(stubs *s)
 {
-    for (uint32_t i = 0; i < s->n; i++) {
-        wa_extern *e = &s->ext[i];
-        switch (e->kind) {
-        case WA_EXTERN_FUNC:
-            wa_func_free(e->u.func);
-            break;
-        case WA_EXTERN_TABLE:
-            wa_table_free(e->u.table);
-            break;
-        case WA_EXTERN_MEMORY:
-            wa_memory_free(e->u.memory);
-            break;
-        case WA_EXTERN_GLOBAL:
-            wa_global_free(e->u.global);
-            break;
-        }
-    }
+    for (uint32_t i = 0; i < s->n; i++)
+        wa_extern_free(&s->ext[i]);
     free(s->ext);
 }
 

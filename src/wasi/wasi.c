@@ -272,38 +272,35 @@ static wa_trap wasi_environ_sizes_get(wa_instance *caller, void *env, wa_val *io
     return wasi_strings_sizes(&ctx->env, caller, io);
 }
 
-/* (id, resolution_ptr) */
-static wa_trap wasi_clock_res_get(wa_instance *caller, void *env, wa_val *io)
+/* clock_res_get and clock_time_get: check the clock, ask libc, store the
+ * nanoseconds at the pointer in argument `out_arg`. */
+static wa_trap wasi_clock_query(wa_instance *caller, void *env, wa_val *io, uint32_t out_arg,
+                                int (*query)(clockid_t, struct timespec *))
 {
     clockid_t clock;
     uint32_t err = wasi_clock_check(env, io[0].i32, &clock);
     if (err != WASI_ESUCCESS)
         return wasi_ret(io, err);
-    uint8_t *out = wasi_guest(caller, io[1].i32, 8);
+    uint8_t *out = wasi_guest(caller, io[out_arg].i32, 8);
     if (out == NULL)
         return wasi_ret(io, WASI_EFAULT);
     struct timespec ts;
-    if (clock_getres(clock, &ts) != 0)
+    if (query(clock, &ts) != 0)
         return wasi_ret(io, WASI_EIO);
     wasi_put64(out, wasi_ns(&ts));
     return wasi_ret(io, WASI_ESUCCESS);
 }
 
+/* (id, resolution_ptr) */
+static wa_trap wasi_clock_res_get(wa_instance *caller, void *env, wa_val *io)
+{
+    return wasi_clock_query(caller, env, io, 1, clock_getres);
+}
+
 /* (id, precision: i64, time_ptr); the precision hint is ignored. */
 static wa_trap wasi_clock_time_get(wa_instance *caller, void *env, wa_val *io)
 {
-    clockid_t clock;
-    uint32_t err = wasi_clock_check(env, io[0].i32, &clock);
-    if (err != WASI_ESUCCESS)
-        return wasi_ret(io, err);
-    uint8_t *out = wasi_guest(caller, io[2].i32, 8);
-    if (out == NULL)
-        return wasi_ret(io, WASI_EFAULT);
-    struct timespec ts;
-    if (clock_gettime(clock, &ts) != 0)
-        return wasi_ret(io, WASI_EIO);
-    wasi_put64(out, wasi_ns(&ts));
-    return wasi_ret(io, WASI_ESUCCESS);
+    return wasi_clock_query(caller, env, io, 2, clock_gettime);
 }
 
 /* (buf, len) */
