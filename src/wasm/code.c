@@ -621,11 +621,47 @@ static bool fuse_multiply_add(comp *c, uint8_t opcode, uint32_t h, bool *done)
     return emit4(c, op, slot(c, h), a, b) && emit(c, x) && produced(c);
 }
 
+/* i32.or of two constant shifts, one left and one unsigned right, that the
+ * last two instructions computed: one I32_SHL_SHR_OR/SHR_SHL_OR instead.
+ * Entry h's shift ran first: it cannot have changed the second shift's
+ * source (a local or slot h+1), nor the second its own (a local or slot h),
+ * so reading both sources at the end gives the same values. */
+static bool fuse_shift_merge(comp *c, uint32_t h, bool *done)
+{
+    *done = false;
+    if (!live(c) || c->last == NONE || !c->last_produced)
+        return true;
+    const vloc *x = &c->vlocs[h], *y = &c->vlocs[h + 1];
+    if (x->where != IN_SLOT || y->where != IN_SLOT || x->site == NONE || y->site != c->last ||
+        x->site + 4 != y->site || x->epoch != c->epoch || c->ops[x->site + 1] != slot(c, h) ||
+        c->ops[y->site + 1] != slot(c, h + 1))
+        return true;
+    uint32_t first = c->ops[x->site], second = c->ops[y->site], op;
+    if (first == WA_OP_I32_SHL_IMM && second == WA_OP_I32_SHR_U_IMM)
+        op = WA_OP_I32_SHL_SHR_OR;
+    else if (first == WA_OP_I32_SHR_U_IMM && second == WA_OP_I32_SHL_IMM)
+        op = WA_OP_I32_SHR_SHL_OR;
+    else
+        return true;
+    uint32_t a = c->ops[x->site + 2], k = c->ops[x->site + 3];
+    uint32_t b = c->ops[y->site + 2], j = c->ops[y->site + 3];
+    c->nops = x->site;
+    CHECK(push(c, WA_I32));
+    *done = true;
+    return emit4(c, op, slot(c, h), a, k) && emit(c, b) && emit(c, j) && produced(c);
+}
+
 static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t out)
 {
     CHECK(pop(c, in, NULL));
     CHECK(pop(c, in, NULL));
     uint32_t h = c->nvals, k, iop = imm_form(opcode);
+    if (opcode == 0x72) { /* i32.or */
+        bool done;
+        CHECK(fuse_shift_merge(c, h, &done));
+        if (done)
+            return true;
+    }
     if (opcode == 0xa0 || opcode == 0xa1) {
         bool done;
         CHECK(fuse_multiply_add(c, opcode, h, &done));

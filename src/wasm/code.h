@@ -135,7 +135,10 @@
  *                                     sign-extended from 32 bits)
  *   F64_MUL_ADD d a b c               d = a*b + c; F64_MUL_SUB d = a*b - c;
  *                                     F64_SUB_MUL d = c - a*b. The product is
- *                                     rounded first (never a fused FMA). */
+ *                                     rounded first (never a fused FMA).
+ *   I32_SHL_SHR_OR d a k b j          d = (a << k) | (b >> j), unsigned;
+ *   I32_SHR_SHL_OR d a k b j          d = (a >> k) | (b << j): the word merge
+ *                                     of memcpy's misaligned path. */
 #define WA_I32_CMPS(X, P, S) \
     X(P##EQ##S) X(P##NE##S) X(P##LT_S##S) X(P##LT_U##S) X(P##GT_S##S) X(P##GT_U##S) \
     X(P##LE_S##S) X(P##LE_U##S) X(P##GE_S##S) X(P##GE_U##S)
@@ -147,12 +150,13 @@
     WA_I32_CMPS(X, JMP_I32_, ) WA_I32_CMPS(X, JMP_I32_, _IMM) WA_I32_CMPS(X, I32_, _IMM) \
     WA_INT_ARITH(X, I32_) WA_INT_ARITH(X, I64_) \
     X(STORE8_IMM) X(STORE16_IMM) X(STORE32_IMM) X(STORE64_IMM) \
-    X(F64_MUL_ADD) X(F64_MUL_SUB) X(F64_SUB_MUL)
+    X(F64_MUL_ADD) X(F64_MUL_SUB) X(F64_SUB_MUL) \
+    X(I32_SHL_SHR_OR) X(I32_SHR_SHL_OR)
 // clang-format on
 
 /* Fused ops take 4 units, but for the constant stores (addr v k offset) and
- * the multiply-adds (d a b c): 5. */
-#define WA_FUSED_LEN(op) ((op) >= WA_OP_STORE8_IMM ? 5 : 4)
+ * the multiply-adds (d a b c): 5, and the shift merges (d a k b j): 6. */
+#define WA_FUSED_LEN(op) ((op) >= WA_OP_I32_SHL_SHR_OR ? 6 : (op) >= WA_OP_STORE8_IMM ? 5 : 4)
 
 typedef enum wa_op {
 #define WA_X(name, len) WA_OP_##name,

@@ -910,6 +910,17 @@ dispatch:
             NEXT(5);
         }
 
+        CASE(I32_SHL_SHR_OR)
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 << (pc[3] & 31)) | (S(4).i32 >> (pc[5] & 31));
+            NEXT(6);
+        }
+        CASE(I32_SHR_SHL_OR)
+        {
+            S(1).i64 = (S(2).i32 >> (pc[3] & 31)) | (uint32_t)(S(4).i32 << (pc[5] & 31));
+            NEXT(6);
+        }
+
 #ifndef WA_COMPUTED_GOTO
         DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
     }

@@ -14,7 +14,7 @@ typedef struct tcase {
     uint32_t nargs;
     uint64_t args[3];
     uint32_t nresults;
-    uint64_t results[2];
+    uint64_t results[3];
 } tcase;
 
 static const tcase k_cases[] = {
@@ -27,6 +27,7 @@ static const tcase k_cases[] = {
     {"mul_sub", 0, {0}, 1, {0x3c90000000000000ull}}, /* 0.1*3 - 0.3 = 2^-54 */
     {"fused_branch", 2, {1, 2}, 1, {1}},
     {"fused_branch", 2, {2, 1}, 1, {2}},
+    {"shift_merge", 2, {0x11223344, 0xaabbccdd}, 3, {0x223344aa, 0xdd112233, 0x22334411}},
 };
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof k_cases / sizeof *k_cases; i++) {
         const tcase *t = &k_cases[i];
         wa_extern e;
-        wa_val args[3] = {{0}}, res[2] = {{0}};
+        wa_val args[3] = {{0}}, res[3] = {{0}};
         for (uint32_t k = 0; k < t->nargs; k++)
             args[k].i64 = t->args[k];
         if (!wa_instance_export(inst, t->name, strlen(t->name), &e) ||

@@ -46,4 +46,11 @@
     (block (result i32)
       (br_if 0 (i32.const 1) (i32.lt_s (local.get 0) (local.get 1)))
       drop
-      (i32.const 2))))
+      (i32.const 2)))
+
+  ;; Two constant shifts merged by i32.or fuse into one instruction, in
+  ;; both orders, also when both read the same local.
+  (func (export "shift_merge") (param i32 i32) (result i32 i32 i32)
+    (i32.or (i32.shl (local.get 0) (i32.const 8)) (i32.shr_u (local.get 1) (i32.const 24)))
+    (i32.or (i32.shr_u (local.get 0) (i32.const 8)) (i32.shl (local.get 1) (i32.const 24)))
+    (i32.or (i32.shl (local.get 0) (i32.const 8)) (i32.shr_u (local.get 0) (i32.const 24)))))
