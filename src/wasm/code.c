@@ -593,32 +593,65 @@ static uint32_t imm_form(uint8_t opcode)
     return 0;
 }
 
-/* f64.add or f64.sub of a product the last instruction computed: one
+/* Removes the 4-unit instruction at `site` from the code emitted so far,
+ * moving what follows down. Only used within one epoch: no branch target,
+ * patch site or loop label can lie after it. */
+static void cut_instruction(comp *c, uint32_t site)
+{
+    memmove(&c->ops[site], &c->ops[site + 4], (c->nops - site - 4) * sizeof *c->ops);
+    c->nops -= 4;
+    if (c->last != NONE && c->last > site)
+        c->last -= 4;
+    if (c->fuel_site != NONE && c->fuel_site > site)
+        c->fuel_site -= 4;
+    for (uint32_t k = 0; k < c->nvals; k++)
+        if (c->vlocs[k].site != NONE && c->vlocs[k].site > site && c->vlocs[k].where == IN_SLOT)
+            c->vlocs[k].site -= 4;
+}
+
+/* Whether operand x of the instruction that produced entry p still holds
+ * what it held then: true when nothing ran since, for p's own slot (p is
+ * still on the stack), and for a local not written since. */
+static bool operand_intact(const comp *c, uint32_t p, uint32_t x)
+{
+    const vloc *v = &c->vlocs[p];
+    if (v->site == c->last || x == slot(c, p))
+        return true;
+    return x < c->nlocals && c->written[x] <= v->serial;
+}
+
+/* f64.add or f64.sub of a product computed in this epoch: one
  * F64_MUL_ADD/MUL_SUB/SUB_MUL instead, saving a dispatch and a trip of the
- * product through its slot. Entries h, h+1 were just popped. */
+ * product through its slot. The multiply may lie before the other operand's
+ * computation (a load, say): it is cut out when its factors are intact.
+ * Entries h, h+1 were just popped. */
 static bool fuse_multiply_add(comp *c, uint8_t opcode, uint32_t h, bool *done)
 {
     *done = false;
-    if (!live(c) || c->last == NONE || !c->last_produced || c->ops[c->last] != WA_OP_F64_MUL)
+    if (!live(c))
         return true;
-    uint32_t product; /* which operand the multiply produced */
-    if (c->vlocs[h + 1].where == IN_SLOT && c->ops[c->last + 1] == slot(c, h + 1))
-        product = h + 1;
-    else if (c->vlocs[h].where == IN_SLOT && c->ops[c->last + 1] == slot(c, h))
-        product = h;
-    else
-        return true;
-    uint32_t other = product == h ? h + 1 : h;
-    if (c->vlocs[other].where == IN_CONST)
-        return true; /* materializing it could overwrite a factor's slot */
-    uint32_t a = c->ops[c->last + 2], b = c->ops[c->last + 3], x = opnd(c, other);
-    uint32_t op = opcode == 0xa0 ? WA_OP_F64_MUL_ADD
-                  : product == h ? WA_OP_F64_MUL_SUB  /* a*b - x */
-                                 : WA_OP_F64_SUB_MUL; /* x - a*b */
-    c->nops = c->last;
-    CHECK(push(c, WA_F64));
-    *done = true;
-    return emit4(c, op, slot(c, h), a, b) && emit(c, x) && produced(c);
+    for (uint32_t product = h + 2; product-- > h;) { /* the later operand first */
+        const vloc *v = &c->vlocs[product];
+        uint32_t other = product == h ? h + 1 : h;
+        if (v->where != IN_SLOT || v->site == NONE || v->epoch != c->epoch ||
+            c->ops[v->site] != WA_OP_F64_MUL || c->ops[v->site + 1] != slot(c, product) ||
+            c->vlocs[other].where == IN_CONST) /* its materialization could clobber a factor */
+            continue;
+        uint32_t site = v->site, a = c->ops[site + 2], b = c->ops[site + 3];
+        if (!operand_intact(c, product, a) || !operand_intact(c, product, b))
+            continue;
+        uint32_t x = opnd(c, other); /* a local or a slot: emits nothing */
+        uint32_t op = opcode == 0xa0 ? WA_OP_F64_MUL_ADD
+                      : product == h ? WA_OP_F64_MUL_SUB  /* a*b - x */
+                                     : WA_OP_F64_SUB_MUL; /* x - a*b */
+        if (c->last == site)
+            c->last = NONE;
+        cut_instruction(c, site);
+        CHECK(push(c, WA_F64));
+        *done = true;
+        return emit4(c, op, slot(c, h), a, b) && emit(c, x) && produced(c);
+    }
+    return true;
 }
 
 /* i32.or of two constant shifts, one left and one unsigned right, that the
@@ -747,22 +780,6 @@ static bool need_memory(comp *c)
     if (c->m->nmems == 0)
         INVALID(c, "unknown memory 0");
     return true;
-}
-
-/* Removes the 4-unit instruction at `site` from the code emitted so far,
- * moving what follows down. Only used within one epoch: no branch target,
- * patch site or loop label can lie after it. */
-static void cut_instruction(comp *c, uint32_t site)
-{
-    memmove(&c->ops[site], &c->ops[site + 4], (c->nops - site - 4) * sizeof *c->ops);
-    c->nops -= 4;
-    if (c->last != NONE && c->last > site)
-        c->last -= 4;
-    if (c->fuel_site != NONE && c->fuel_site > site)
-        c->fuel_site -= 4;
-    for (uint32_t k = 0; k < c->nvals; k++)
-        if (c->vlocs[k].site != NONE && c->vlocs[k].site > site && c->vlocs[k].where == IN_SLOT)
-            c->vlocs[k].site -= 4;
 }
 
 /* The address of a memory access: entry h's slot, or, when entry h was

@@ -28,6 +28,12 @@ static const tcase k_cases[] = {
     {"fused_branch", 2, {1, 2}, 1, {1}},
     {"fused_branch", 2, {2, 1}, 1, {2}},
     {"shift_merge", 2, {0x11223344, 0xaabbccdd}, 3, {0x223344aa, 0xdd112233, 0x22334411}},
+    /* 3.0 * 4.0 + 0.0 = 12.0, 3.0 * 4.0 + 1.0 = 13.0, as f64 bits */
+    {"mul_cut",
+     2,
+     {0x4008000000000000ull, 0x4010000000000000ull},
+     2,
+     {0x4028000000000000ull, 0x402a000000000000ull}},
 };
 
 static uint8_t *read_file(const char *path, size_t *len)

@@ -53,4 +53,10 @@
   (func (export "shift_merge") (param i32 i32) (result i32 i32 i32)
     (i32.or (i32.shl (local.get 0) (i32.const 8)) (i32.shr_u (local.get 1) (i32.const 24)))
     (i32.or (i32.shr_u (local.get 0) (i32.const 8)) (i32.shl (local.get 1) (i32.const 24)))
-    (i32.or (i32.shl (local.get 0) (i32.const 8)) (i32.shr_u (local.get 0) (i32.const 24)))))
+    (i32.or (i32.shl (local.get 0) (i32.const 8)) (i32.shr_u (local.get 0) (i32.const 24))))
+
+  ;; A product computed before a load still fuses with the add; but not when
+  ;; a factor's local is written in between (the fused op reads it later).
+  (func (export "mul_cut") (param f64 f64) (result f64 f64)
+    (f64.add (f64.mul (local.get 0) (local.get 1)) (f64.load (i32.const 200)))
+    (f64.add (f64.mul (local.get 0) (local.get 1)) (local.tee 0 (f64.const 1)))))
