@@ -30,10 +30,10 @@ static uint8_t *cli_read_file(const char *path, size_t *len)
     if (fd < 0)
         return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (bad) {
         close(fd);
-        errno = e;
+        errno = bad;
         return NULL;
     }
     /* st_size is only a hint: the file may change while it is read. */
