@@ -1,7 +1,7 @@
 /*
  * inspect.c: `wactor inspect FILE.wasm` describes a module (imports, exports
- * with their types and limits, custom sections) and says whether it is a
- * valid wactor component, and if not, why.
+ * with their types, every memory's and table's limits, custom sections) and
+ * says whether it is a valid wactor component, and if not, why.
  */
 #include "cli.h"
 
@@ -45,6 +45,23 @@ static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, s
         fprintf(out, "  %-6s ", cli_kind_name(type.kind));
         cli_print_name(out, name);
         fputs("  ", out);
+        cli_print_externtype(out, &type);
+        fputc('\n', out);
+    }
+    /* Every memory and table, imported, exported or neither. */
+    n = wa_module_num_memories(m);
+    fprintf(out, "memories: %" PRIu32 "\n", n);
+    for (uint32_t i = 0; i < n; i++) {
+        type = (wa_externtype){.kind = WA_EXTERN_MEMORY, .u.memory = wa_module_memory(m, i)};
+        fprintf(out, "  %" PRIu32 "  ", i);
+        cli_print_externtype(out, &type);
+        fputc('\n', out);
+    }
+    n = wa_module_num_tables(m);
+    fprintf(out, "tables: %" PRIu32 "\n", n);
+    for (uint32_t i = 0; i < n; i++) {
+        type = (wa_externtype){.kind = WA_EXTERN_TABLE, .u.table = wa_module_table(m, i)};
+        fprintf(out, "  %" PRIu32 "  ", i);
         cli_print_externtype(out, &type);
         fputc('\n', out);
     }

@@ -132,6 +132,8 @@ inspect_hello)
         fail "fd_write import not listed"
     grep -q '^  func   _start  () -> ()$' "$out" || fail "_start export not listed"
     grep -q '^  memory memory  min [0-9]* pages, no max$' "$out" || fail "memory not listed"
+    grep -qx 'memories: 1' "$out" || fail "memory count missing"
+    grep -q '^  0  funcref, min [0-9]*' "$out" || fail "defined table not listed"
     grep -qx 'component: no' "$out" || fail "a command is not a component"
     grep -q 'no export wactor_on_message' "$out" || fail "the reason is missing"
     ;;
