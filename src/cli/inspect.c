@@ -20,6 +20,24 @@ static const char cli_inspect_usage[] =
     "Exit status: 0 for a valid module (component or not); 4 if the file cannot\n"
     "be read or the module is malformed or invalid, or on a usage error.\n";
 
+/* Every memory or table with its limits, imported, exported or neither. */
+static void cli_inspect_limits(FILE *out, const wa_module *m, wa_externkind kind)
+{
+    bool memories = kind == WA_EXTERN_MEMORY;
+    uint32_t n = memories ? wa_module_num_memories(m) : wa_module_num_tables(m);
+    fprintf(out, "%s: %" PRIu32 "\n", memories ? "memories" : "tables", n);
+    for (uint32_t i = 0; i < n; i++) {
+        wa_externtype type = {.kind = kind};
+        if (memories)
+            type.u.memory = wa_module_memory(m, i);
+        else
+            type.u.table = wa_module_table(m, i);
+        fprintf(out, "  %" PRIu32 "  ", i);
+        cli_print_externtype(out, &type);
+        fputc('\n', out);
+    }
+}
+
 static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, size_t size)
 {
     wa_name module, name;
@@ -48,23 +66,8 @@ static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, s
         cli_print_externtype(out, &type);
         fputc('\n', out);
     }
-    /* Every memory and table, imported, exported or neither. */
-    n = wa_module_num_memories(m);
-    fprintf(out, "memories: %" PRIu32 "\n", n);
-    for (uint32_t i = 0; i < n; i++) {
-        type = (wa_externtype){.kind = WA_EXTERN_MEMORY, .u.memory = wa_module_memory(m, i)};
-        fprintf(out, "  %" PRIu32 "  ", i);
-        cli_print_externtype(out, &type);
-        fputc('\n', out);
-    }
-    n = wa_module_num_tables(m);
-    fprintf(out, "tables: %" PRIu32 "\n", n);
-    for (uint32_t i = 0; i < n; i++) {
-        type = (wa_externtype){.kind = WA_EXTERN_TABLE, .u.table = wa_module_table(m, i)};
-        fprintf(out, "  %" PRIu32 "  ", i);
-        cli_print_externtype(out, &type);
-        fputc('\n', out);
-    }
+    cli_inspect_limits(out, m, WA_EXTERN_MEMORY);
+    cli_inspect_limits(out, m, WA_EXTERN_TABLE);
     n = wa_module_num_customs(m);
     fprintf(out, "custom sections: %" PRIu32 "\n", n);
     for (uint32_t i = 0; i < n; i++) {

@@ -84,10 +84,11 @@ struct wa_instance {
 /* Runs f with its arguments at fp[0..); results land in fp[0..). */
 wa_trap wa_interp_run(wa_instance *inst, wa_func *f, wa_val *fp);
 
-/* Shared by the interpreter and instantiation: the spec's table.init and
- * memory.init, with its bounds checks (a trap leaves nothing written). */
+/* Shared by the interpreter and instantiation: the spec's table.init, with
+ * its bounds checks (a trap leaves nothing written). */
 wa_trap wa_table_init_from(wa_table *t, void *const *refs, uint32_t nrefs, uint32_t d, uint32_t s,
                            uint32_t n);
+
 /* vmem.c: zero-filled pages from the kernel (NULL for 0 bytes or failure). */
 void *wa_vmem_alloc(size_t bytes);
 void *wa_vmem_resize(void *p, size_t old_bytes, size_t new_bytes);

@@ -246,18 +246,6 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
         DISPATCH();                                                                                \
     } while (0)
 
-/* A FUEL op: pay for the code up to the next one, and stop if asked to. */
-#define CHARGE_FUEL(cost)                                                                          \
-    do {                                                                                           \
-        fuel -= (cost);                                                                            \
-        if (fuel < 0) {                                                                            \
-            fuel = 0;                                                                              \
-            TRAP(FUEL);                                                                            \
-        }                                                                                          \
-        if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed))                            \
-            TRAP(INTERRUPTED);                                                                     \
-    } while (0)
-
     inst = f->inst;
     RELOAD_MEM();
 enter : /* f's arguments are at fp[0..nparams); inst and memory are f's */
@@ -278,9 +266,15 @@ dispatch:
 
         /* ---- control ---- */
         CASE(UNREACHABLE) TRAP(UNREACHABLE);
-        CASE(FUEL)
+        CASE(FUEL) /* pay for the code up to the next FUEL; stop if asked to */
         {
-            CHARGE_FUEL(pc[1]);
+            fuel -= pc[1];
+            if (fuel < 0) {
+                fuel = 0;
+                TRAP(FUEL);
+            }
+            if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed))
+                TRAP(INTERRUPTED);
             NEXT(2);
         }
         CASE(JMP)
