@@ -1,17 +1,243 @@
 /*
  * wactor.h: the public header for programs that embed wactor.
  *
- * For now it only carries the version. The embedding API (a runtime handle,
- * spawning components, sending messages from the host) arrives with the actor
- * runtime; until then the command-line tool is the only supported interface.
- * Public symbols of this header use the wactor_ / WACTOR_ prefix.
+ * A runtime (wactor_runtime) owns a pool of worker threads, a timer thread
+ * and every component spawned into it; components are WebAssembly modules
+ * that implement the guest ABI (docs/ABI.md). The embedding program talks to
+ * them as the sender "@host": fire-and-forget sends, requests that end in
+ * exactly one callback, a blocking call helper, and publications.
+ *
+ * Conventions:
+ * - Every function returns a result code from WACTOR_RESULT_LIST (0 or a
+ *   positive value is success) or a pointer that is NULL on failure. After a
+ *   failure, wactor_errmsg(rt) explains it in one line (for the thread that
+ *   drives the runtime; messages of calls made concurrently may mix).
+ * - Option structs are read during the call only; zero-initialised fields
+ *   mean the documented defaults.
+ * - Callbacks run on runtime threads: they must be quick and must not call
+ *   wactor_runtime_free.
+ * - No global state: several runtimes can live in one process.
  */
 #ifndef WACTOR_H
 #define WACTOR_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #define WACTOR_VERSION_MAJOR 0
-#define WACTOR_VERSION_MINOR 1
+#define WACTOR_VERSION_MINOR 2
 #define WACTOR_VERSION_PATCH 0
-#define WACTOR_VERSION "0.1.0"
+#define WACTOR_VERSION "0.2.0"
+
+/* Result codes. The first eight are the guest ABI's codes (docs/ABI.md);
+ * the rest only reach the embedder. */
+#define WACTOR_RESULT_LIST(X)                                                                      \
+    X(OK, 0, "ok")                                                                                 \
+    X(EINVAL, -1, "invalid argument")                                                              \
+    X(EDENIED, -2, "denied by capabilities")                                                       \
+    X(ENOTFOUND, -3, "not found")                                                                  \
+    X(EFULL, -4, "mailbox or pending-request limit reached")                                       \
+    X(ETOOBIG, -5, "too big")                                                                      \
+    X(EQUOTA, -6, "storage quota exceeded")                                                        \
+    X(ESTATE, -7, "not valid in this state")                                                       \
+    X(ENOMEM, -8, "out of memory")                                                                 \
+    X(EMODULE, -9, "bad module")                                                                   \
+    X(EEXIST, -10, "name already in use")                                                          \
+    X(ETIMEDOUT, -11, "timed out")                                                                 \
+    X(ESTART, -12, "component failed to start")                                                    \
+    X(ESYSTEM, -13, "system error")
+
+typedef enum wactor_result {
+#define WACTOR_X(name, code, msg) WACTOR_##name = code,
+    WACTOR_RESULT_LIST(WACTOR_X)
+#undef WACTOR_X
+} wactor_result;
+
+const char *wactor_result_name(int code);    /* "ENOTFOUND" */
+const char *wactor_result_message(int code); /* "not found" */
+
+/* How a request ended (the `status` of a callback). */
+typedef enum wactor_status {
+    WACTOR_STATUS_OK = 0,      /* the responder's answer */
+    WACTOR_STATUS_ERROR = 1,   /* the responder answered ERROR or its handler failed */
+    WACTOR_STATUS_TIMEOUT = 2, /* no answer in time; the payload is empty */
+    WACTOR_STATUS_FAILED = 3,  /* the target stopped or crashed; the payload is a reason */
+} wactor_status;
+
+const char *wactor_status_name(int status); /* "TIMEOUT" */
+
+typedef enum wactor_log_level {
+    WACTOR_LOG_TRACE = 0,
+    WACTOR_LOG_DEBUG = 1,
+    WACTOR_LOG_INFO = 2,
+    WACTOR_LOG_WARN = 3,
+    WACTOR_LOG_ERROR = 4,
+} wactor_log_level;
+
+/* ---- runtime ------------------------------------------------------------ */
+
+typedef struct wactor_runtime wactor_runtime;
+
+/* Receives every audit line: one JSON object (no newline), only valid
+ * during the call. */
+typedef void (*wactor_audit_fn)(void *arg, const char *line, size_t len);
+
+/* Receives every log line: the runtime's own and the components' (`log`,
+ * and their stdout/stderr, one call per line). `component` is NULL for the
+ * runtime itself. text is not NUL-terminated and only valid during the call. */
+typedef void (*wactor_log_fn)(void *arg, int level, const char *component, const char *text,
+                              size_t len);
+
+typedef struct wactor_runtime_options {
+    unsigned workers;            /* worker threads; 0 = one per core */
+    uint32_t max_message;        /* payload bytes; 0 = 1 MiB */
+    uint32_t request_timeout_ms; /* for requests with timeout <= 0; 0 = 30 s */
+    int log_level;               /* lines below it are dropped; default WACTOR_LOG_TRACE (0) */
+    /* Restart intensity, for every component: at most max_restarts restarts
+     * within restart_within_ms, after which a crashing component is stopped
+     * for good. max_restarts 0 = 5 (negative = no restart at all);
+     * restart_within_ms 0 = 10 s. */
+    int32_t max_restarts;
+    uint32_t restart_within_ms;
+    wactor_log_fn log; /* NULL = standard error, "LEVEL component: text" */
+    void *log_arg;
+    /* The audit log (JSON lines: every call a capability refused, every
+     * spawn, crash, restart and stop): to the callback if set, else
+     * appended to the file audit_path, else to standard error (there
+     * subject to log_level: refusals and crashes are warnings, the other
+     * events info). */
+    wactor_audit_fn audit;
+    void *audit_arg;
+    const char *audit_path;
+} wactor_runtime_options;
+
+/* Starts the worker and timer threads. NULL options = defaults. Returns NULL
+ * when out of memory, when threads cannot start, or when the audit file
+ * cannot be opened. */
+wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts);
+
+/* Stops gracefully and frees everything: new messages are refused, every
+ * running component gets wactor_on_shutdown, pending requests end (host
+ * callbacks get FAILED), threads are joined. NULL is allowed. */
+void wactor_runtime_free(wactor_runtime *rt);
+
+/* The last error of this runtime, one line; "" if none. */
+const char *wactor_errmsg(const wactor_runtime *rt);
+
+/* ---- modules and components --------------------------------------------- */
+
+/* A compiled module, shareable by any number of components (spawn takes a
+ * reference; free it whenever the embedder no longer needs it). */
+typedef struct wactor_module wactor_module;
+
+wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size_t len);
+wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path);
+void wactor_module_free(wactor_module *m);
+
+typedef enum wactor_restart {
+    WACTOR_RESTART_PERMANENT = 0, /* always restart */
+    WACTOR_RESTART_TRANSIENT = 1, /* restart after a crash, not after proc_exit(0) */
+    WACTOR_RESTART_TEMPORARY = 2, /* never restart */
+} wactor_restart;
+
+/* WASI facets a component may use (others get errno notcapable). */
+enum {
+    WACTOR_WASI_STDOUT = 1u << 0,
+    WACTOR_WASI_STDERR = 1u << 1,
+    WACTOR_WASI_CLOCK = 1u << 2,
+    WACTOR_WASI_RANDOM = 1u << 3,
+    WACTOR_WASI_ENV = 1u << 4,
+};
+
+/* Limits; 0 = the default shown. */
+typedef struct wactor_limits {
+    uint64_t memory;  /* linear memory bytes; 64 MiB */
+    int64_t fuel;     /* per delivered message; unlimited (also for < 0) */
+    uint32_t time_ms; /* wall clock per delivered message; 30 s */
+    uint32_t stack;   /* call depth; 20000 */
+    uint32_t mailbox; /* queued messages before senders get EFULL; 10000 */
+    uint32_t pending; /* requests awaiting their callback; 10000 */
+} wactor_limits;
+
+/* A list of patterns (ABI.md syntax), e.g. {"orders", "billing.*"}. */
+typedef struct wactor_patterns {
+    const char *const *v;
+    size_t n;
+} wactor_patterns;
+
+typedef struct wactor_component_options {
+    const char *name; /* required: ABI.md name syntax */
+    /* The module: exactly one of these three. */
+    wactor_module *module;
+    const char *path;
+    const uint8_t *bytes;
+    size_t len;
+    const void *config; /* what the `config` import returns */
+    size_t config_len;
+    const char *const *env; /* "NAME=VALUE" strings, NULL-terminated, or NULL */
+    int restart;            /* wactor_restart */
+    wactor_limits limits;
+    /* Capabilities: deny by default. */
+    wactor_patterns send, request, publish, subscribe;
+    uint64_t storage; /* key-value quota in bytes; 0 = no storage */
+    unsigned wasi;    /* WACTOR_WASI_* bits */
+} wactor_component_options;
+
+/* Instantiates the module, runs _initialize and wactor_init, then registers
+ * the name: messages can reach the component once this returns OK. Fails
+ * with EINVAL (options), EEXIST (name taken), EMODULE (the module cannot be
+ * read, is invalid or is not a component: errmsg names the reason), ESTART
+ * (wactor_init returned non-zero or trapped) or ENOMEM. */
+int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts);
+
+/* Stops the component gracefully: it handles what is already in its mailbox
+ * being refused new mail, then wactor_on_shutdown runs; requests it
+ * still holds get FAILED. Returns once it has stopped, or ENOTFOUND. */
+int wactor_stop(wactor_runtime *rt, const char *name);
+
+typedef struct wactor_stats {
+    uint64_t received;     /* messages delivered to wactor_on_message */
+    uint64_t sent;         /* sends, requests and publications it made */
+    uint64_t callbacks[4]; /* callbacks delivered to it, by wactor_status */
+    uint64_t restarts;
+    uint64_t crashes;
+    uint32_t queued;  /* messages in the mailbox now */
+    uint32_t pending; /* its requests awaiting a callback now */
+    bool running;
+} wactor_stats;
+
+int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out);
+
+/* ---- messages from the host (sender "@host") ----------------------------- */
+
+int wactor_send(wactor_runtime *rt, const char *target, const void *payload, size_t len);
+
+/* The outcome of a host request; payload is only valid during the call. */
+typedef void (*wactor_callback_fn)(void *arg, int64_t correlation, int status, const void *payload,
+                                   size_t len);
+
+/* Returns the correlation id (> 0) or an error code. cb is called exactly
+ * once for a positive id, unless wactor_cancel withdraws it first. It may
+ * run before wactor_request returns. timeout_ms 0 = the runtime's default. */
+int64_t wactor_request(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                       uint32_t timeout_ms, wactor_callback_fn cb, void *arg);
+
+/* OK if the request was still pending (its callback will not run), else
+ * ENOTFOUND. */
+int wactor_cancel(wactor_runtime *rt, int64_t correlation);
+
+/* A blocking request. On OK, *status is the callback status and *answer a
+ * malloc'd copy of its payload (free it; NULL when empty) of *answer_len
+ * bytes. Errors are those of wactor_request. */
+int wactor_call(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                uint32_t timeout_ms, int *status, void **answer, size_t *answer_len);
+
+int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, size_t len);
+
+/* Waits until the runtime is quiescent (no queued message, no pending
+ * request, no running handler): OK, or ETIMEDOUT after timeout_ms
+ * (0 = wait forever). */
+int wactor_wait_idle(wactor_runtime *rt, uint32_t timeout_ms);
 
 #endif

@@ -1,15 +1,19 @@
 /*
  * cli.h: what the parts of the `wactor` command-line tool share.
  *
- * main.c dispatches to one function per command (exec.c, inspect.c); util.c
- * holds file reading, error reporting and the printing of names and types;
- * component.c checks a module against the component ABI (ABI.md).
+ * main.c dispatches to one function per command (exec.c, inspect.c, run.c,
+ * call.c for call and send, validate.c); util.c holds file reading, error
+ * reporting and the printing of names and types; component.c checks a
+ * module against the component ABI (ABI.md); system.c is what run, call
+ * and send share: their flags, and a manifest's components started in a
+ * runtime (include/wactor.h).
  *
  * Exit status conventions (README.md, "Exit status"): 0 success; for exec,
  * the guest's own exit code; CLI_EXIT_TRAP when the guest traps;
- * CLI_EXIT_BAD for usage errors and for modules that cannot be read,
- * decoded, validated or linked. Every error is one line on standard error,
- * starting with "wactor: ".
+ * CLI_EXIT_BAD for usage errors, bad manifests and modules that cannot be
+ * read, decoded, validated or linked; call's and send's statuses 1..3 per
+ * CLI.md. Every error is one line on standard error, starting with
+ * "wactor: ".
  */
 #ifndef WACTOR_CLI_H
 #define WACTOR_CLI_H
@@ -21,14 +25,21 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_EXIT_BAD 4    /* bad usage, or a module that is unreadable, invalid or unlinkable */
-#define CLI_EXIT_TRAP 134 /* the guest trapped: 128 + SIGABRT, as wasmtime does */
-#define CLI_EXIT_RANGE 1  /* proc_exit with a code a process cannot return (> 255) */
+#define CLI_EXIT_BAD 4     /* bad usage or manifest, or a module unreadable, invalid, unlinkable */
+#define CLI_EXIT_ERROR 1   /* call: the component answered ERROR */
+#define CLI_EXIT_TIMEOUT 2 /* call: no answer in time; send: not quiescent in time */
+#define CLI_EXIT_FAILED 3  /* call: FAILED, or no such component; send: no such component */
+#define CLI_EXIT_TRAP 134  /* the guest trapped: 128 + SIGABRT, as wasmtime does */
+#define CLI_EXIT_RANGE 1   /* proc_exit with a code a process cannot return (> 255) */
 
 /* Commands: argv[0] is the command's name, flags follow it. They return the
  * process's exit status. */
 int cli_exec(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_call(int argc, char **argv);
+int cli_send(int argc, char **argv);
+int cli_validate(int argc, char **argv);
 
 /* Prints "wactor: " and the formatted message as one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -37,6 +48,13 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * file, and for a bad module the section and byte offset) and returns NULL.
  * *size, if not NULL, receives the file's size. */
 wa_module *cli_load_module(const char *path, size_t *size);
+/* The same, but on failure writes the one-line reason, without the path
+ * ("cannot read: No such file or directory", "malformed: ... (code section,
+ * byte offset 12)"), to err[0..errlen) instead of reporting it. */
+wa_module *cli_module_load_msg(const char *path, size_t *size, char *err, size_t errlen);
+
+/* Standard input up to its end, in a malloc'd buffer (NULL with errno set). */
+uint8_t *cli_read_stdin(size_t *len);
 
 /* Printing names (escaping bytes that are not printable ASCII) and types. */
 void cli_print_name(FILE *out, wa_name name);
@@ -48,5 +66,75 @@ bool cli_functype_eq(const wa_functype *a, const wa_functype *b);
 /* Prints to out (if not NULL) one line "  - REASON" for every way module m
  * falls short of a wactor component, and returns how many there are. */
 int cli_component_problems(const wa_module *m, FILE *out);
+
+/* The same problems as a NULL-terminated list of malloc'd one-line texts
+ * (a problem's explanation joined to it), in *list; returns how many there
+ * are (*list is NULL when none), or -1 when out of memory. */
+int cli_component_problem_list(const wa_module *m, char ***list);
+void cli_problem_list_free(char **list);
+
+/* ---- system.c: what run, call and send share --------------------------- */
+
+struct mf_manifest;
+struct mf_component;
+struct wactor_runtime;
+
+/* Flags of run, call and send (validate takes only --help). */
+enum { CLI_FLAG_TIMEOUT = 1, CLI_FLAG_LOG_LEVEL = 2 };
+
+typedef struct cli_flags {
+    int log_level;       /* WACTOR_LOG_*; the command's default unless given */
+    bool has_timeout;    /* --timeout given */
+    uint32_t timeout_ms; /* 1..2^31-1 */
+} cli_flags;
+
+/* Parses the flags of command argv[0] (those in `allowed`), which come
+ * right after its name. Returns -1 and the position of the first operand
+ * in *first, or an exit status: 0 after printing usage for --help,
+ * CLI_EXIT_BAD after reporting a bad flag. */
+int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, cli_flags *f,
+                    int *first);
+
+/* A manifest's components in a runtime. */
+typedef struct cli_system {
+    struct mf_manifest *mf;
+    struct wactor_runtime *rt;
+    int log_level;
+    struct wactor_module **modules; /* per component; shared when the wasm path is */
+    char **start_errors;            /* per component: why it failed to start, or NULL */
+} cli_system;
+
+/* Loads and checks the manifest, creates the runtime and loads every
+ * distinct module once. Returns 0, or reports the problem and returns
+ * CLI_EXIT_BAD (cli_system_close is still needed). */
+int cli_system_open(cli_system *s, const char *manifest, int log_level);
+
+/* The manifest's component named name, or NULL. */
+const struct mf_component *cli_system_find(const cli_system *s, const char *name);
+
+/* Spawns every component in manifest order. A component whose start-up
+ * fails (wactor_init non-zero or a trap) is a crash, which the runtime
+ * logs and supervises; anything else (a module the runtime refuses) is
+ * reported, and CLI_EXIT_BAD returned. */
+int cli_system_start(cli_system *s);
+
+/* The start-up failure of the component named name (for error messages),
+ * or NULL if it started. */
+const char *cli_system_start_error(const cli_system *s, const char *name);
+
+/* A log line as the runtime's: "wactor: LEVEL COMPONENT: text" on stderr,
+ * if level is at least the system's log level. component may be NULL. */
+void cli_system_log(const cli_system *s, int level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Stops the runtime gracefully and frees everything; s may be partly open. */
+void cli_system_close(cli_system *s);
+
+/* Writes bytes as part of a one-line message: control bytes (tab aside),
+ * DEL and backslashes become \xNN; other bytes (UTF-8 text) stay. */
+void cli_write_escaped(FILE *out, const void *bytes, size_t len);
+
+/* A duration as the manifest writes it: "1m", "30s" or "250ms". */
+void cli_format_duration(char *buf, size_t len, uint64_t ms);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "wasi.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define I32 WA_I32
@@ -162,4 +163,64 @@ int cli_component_problems(const wa_module *m, FILE *out)
         problems++;
     }
     return problems;
+}
+
+int cli_component_problem_list(const wa_module *m, char ***list)
+{
+    *list = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
+        return -1;
+    int n = cli_component_problems(m, out);
+    if (fclose(out) != 0 || text == NULL) {
+        free(text);
+        return -1;
+    }
+    if (n == 0) {
+        free(text);
+        return 0;
+    }
+    /* At most one entry per line of text, and a NULL. */
+    size_t lines = 1;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    char **v = calloc(lines + 1, sizeof *v);
+    if (v == NULL) {
+        free(text);
+        return -1;
+    }
+    int count = 0;
+    for (char *line = text, *next; *line; line = next) {
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : line + strlen(line);
+        if (nl)
+            *nl = '\0';
+        if (strncmp(line, "  - ", 4) == 0) {
+            v[count] = strdup(line + 4);
+            if (v[count] == NULL)
+                break;
+            count++;
+        } else if (count > 0) { /* a continuation: joined to its entry */
+            while (*line == ' ')
+                line++;
+            char *joined = malloc(strlen(v[count - 1]) + 1 + strlen(line) + 1);
+            if (joined == NULL)
+                break;
+            sprintf(joined, "%s %s", v[count - 1], line);
+            free(v[count - 1]);
+            v[count - 1] = joined;
+        }
+    }
+    free(text);
+    *list = v;
+    return count;
+}
+
+void cli_problem_list_free(char **list)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+        free(list[i]);
+    free(list);
 }

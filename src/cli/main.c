@@ -1,7 +1,7 @@
 /*
  * main.c: the `wactor` command: global flags and dispatch to a command.
- * The command-line contract is CLI.md; this version implements exec and
- * inspect. Flags come right after the command name.
+ * The command-line contract is CLI.md. Flags come right after the command
+ * name.
  */
 #include "cli.h"
 #include "wactor.h"
@@ -17,10 +17,10 @@ typedef struct cli_command {
 static const cli_command cli_commands[] = {
     {"exec", cli_exec, "run a WASI command module's _start (like wasmtime run)"},
     {"inspect", cli_inspect, "describe a module; check it against the component ABI"},
-    {"run", NULL, "start the components of a manifest"},
-    {"call", NULL, "send a request to a component and print the answer"},
-    {"send", NULL, "send a message to a component"},
-    {"validate", NULL, "check a manifest and its modules"},
+    {"run", cli_run, "start the components of a manifest and run until SIGINT/SIGTERM"},
+    {"call", cli_call, "send a request to a component and print the answer"},
+    {"send", cli_send, "send a message to a component and run until quiescent"},
+    {"validate", cli_validate, "check a manifest and its modules without running them"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

@@ -23,21 +23,12 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
-/* The whole file in a malloc'd buffer, or NULL with errno set. */
-static uint8_t *cli_read_file(const char *path, size_t *len)
+/* Everything fd yields until end of file, in a malloc'd buffer, or NULL with
+ * errno set. hint is the expected size (0: unknown). */
+static uint8_t *cli_read_fd(int fd, size_t hint, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        close(fd);
-        errno = bad;
-        return NULL;
-    }
-    /* st_size is only a hint: the file may change while it is read. */
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    /* hint is only a hint: the file may change while it is read. */
+    size_t cap = hint > 0 && hint < SIZE_MAX ? hint + 1 : 4096, n = 0;
     uint8_t *buf = malloc(cap);
     int e = ENOMEM;
     while (buf != NULL) {
@@ -64,10 +55,34 @@ static uint8_t *cli_read_file(const char *path, size_t *len)
             break;
         n += (size_t)got;
     }
-    close(fd);
     errno = e;
     *len = n;
     return buf;
+}
+
+/* The whole file in a malloc'd buffer, or NULL with errno set. */
+static uint8_t *cli_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (bad) {
+        close(fd);
+        errno = bad;
+        return NULL;
+    }
+    uint8_t *buf = cli_read_fd(fd, st.st_size > 0 ? (size_t)st.st_size : 0, len);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return buf;
+}
+
+uint8_t *cli_read_stdin(size_t *len)
+{
+    return cli_read_fd(STDIN_FILENO, 0, len);
 }
 
 static const char *cli_section_name(int id)
@@ -80,33 +95,51 @@ static const char *cli_section_name(int id)
     return NULL;
 }
 
-wa_module *cli_load_module(const char *path, size_t *size)
+/* Reads and loads the module at path; on failure writes the reason to err,
+ * with the path in it if with_path. */
+static wa_module *cli_load(const char *path, size_t *size, char *err, size_t errlen, bool with_path)
 {
     size_t len = 0;
     uint8_t *bytes = cli_read_file(path, &len);
     if (bytes == NULL) {
-        cli_error("cannot read %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot read%s%s: %s", with_path ? " " : "", with_path ? path : "",
+                 strerror(errno));
         return NULL;
     }
-    wa_error err;
-    memset(&err, 0, sizeof err);
-    wa_module *m = wa_module_load(bytes, len, &err);
+    wa_error e;
+    memset(&e, 0, sizeof e);
+    wa_module *m = wa_module_load(bytes, len, &e);
     free(bytes);
     if (m == NULL) {
-        const char *section = cli_section_name(err.section);
+        const char *section = cli_section_name(e.section);
         char where[64];
         if (section != NULL)
             snprintf(where, sizeof where, "%s section", section);
         else
             snprintf(where, sizeof where, "outside any section");
-        err.msg[sizeof err.msg - 1] = '\0';
-        cli_error("%s: %s: %s (%s, byte offset %zu)", path, wa_errkind_name(err.kind),
-                  err.msg[0] ? err.msg : "rejected", where, err.offset);
+        e.msg[sizeof e.msg - 1] = '\0';
+        snprintf(err, errlen, "%s%s%s: %s (%s, byte offset %zu)", with_path ? path : "",
+                 with_path ? ": " : "", wa_errkind_name(e.kind), e.msg[0] ? e.msg : "rejected",
+                 where, e.offset);
         return NULL;
     }
     if (size != NULL)
         *size = len;
     return m;
+}
+
+wa_module *cli_load_module(const char *path, size_t *size)
+{
+    char err[512];
+    wa_module *m = cli_load(path, size, err, sizeof err, true);
+    if (m == NULL)
+        cli_error("%s", err);
+    return m;
+}
+
+wa_module *cli_module_load_msg(const char *path, size_t *size, char *err, size_t errlen)
+{
+    return cli_load(path, size, err, errlen, false);
 }
 
 void cli_print_name(FILE *out, wa_name name)

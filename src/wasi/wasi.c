@@ -65,6 +65,8 @@ struct wasi_ctx {
     unsigned caps;
     wasi_output_fn output;
     void *output_arg;
+    wasi_denied_fn denied;
+    void *denied_arg;
     bool closed[3]; /* fd_close was called on 0, 1 or 2 */
     bool exited;
     uint32_t exit_code;
@@ -116,6 +118,15 @@ static bool wasi_name_is(wa_name n, const char *s)
     return n.len == len && memcmp(n.ptr, s, len) == 0;
 }
 
+/* A call needs a facet the context was not granted: tell the embedder
+ * (for its audit log) and return the errno. */
+static uint32_t wasi_deny(const wasi_ctx *ctx, unsigned facet)
+{
+    if (ctx->denied)
+        ctx->denied(ctx->denied_arg, facet);
+    return WASI_ENOTCAPABLE;
+}
+
 /* 0 if the guest may use descriptor fd at all; else EBADF (not 0..2, or
  * closed) or NOTCAPABLE (its facet was not granted). */
 static uint32_t wasi_check_fd(const wasi_ctx *ctx, uint32_t fd)
@@ -124,7 +135,7 @@ static uint32_t wasi_check_fd(const wasi_ctx *ctx, uint32_t fd)
     if (fd > 2)
         return WASI_EBADF;
     if (!(ctx->caps & facet[fd]))
-        return WASI_ENOTCAPABLE;
+        return wasi_deny(ctx, facet[fd]);
     return ctx->closed[fd] ? WASI_EBADF : WASI_ESUCCESS;
 }
 
@@ -225,7 +236,7 @@ static wa_trap wasi_strings_get(const wasi_strings *s, wa_instance *caller, wa_v
 static uint32_t wasi_clock_check(const wasi_ctx *ctx, uint32_t id, clockid_t *out)
 {
     if (!(ctx->caps & WASI_CAP_CLOCK))
-        return WASI_ENOTCAPABLE;
+        return wasi_deny(ctx, WASI_CAP_CLOCK);
     if (id == WASI_CLOCK_REALTIME)
         *out = CLOCK_REALTIME;
     else if (id == WASI_CLOCK_MONOTONIC)
@@ -260,7 +271,7 @@ static wa_trap wasi_environ_get(wa_instance *caller, void *env, wa_val *io)
 {
     wasi_ctx *ctx = env;
     if (!(ctx->caps & WASI_CAP_ENV))
-        return wasi_ret(io, WASI_ENOTCAPABLE);
+        return wasi_ret(io, wasi_deny(ctx, WASI_CAP_ENV));
     return wasi_strings_get(&ctx->env, caller, io);
 }
 
@@ -268,7 +279,7 @@ static wa_trap wasi_environ_sizes_get(wa_instance *caller, void *env, wa_val *io
 {
     wasi_ctx *ctx = env;
     if (!(ctx->caps & WASI_CAP_ENV))
-        return wasi_ret(io, WASI_ENOTCAPABLE);
+        return wasi_ret(io, wasi_deny(ctx, WASI_CAP_ENV));
     return wasi_strings_sizes(&ctx->env, caller, io);
 }
 
@@ -308,7 +319,7 @@ static wa_trap wasi_random_get(wa_instance *caller, void *env, wa_val *io)
 {
     wasi_ctx *ctx = env;
     if (!(ctx->caps & WASI_CAP_RANDOM))
-        return wasi_ret(io, WASI_ENOTCAPABLE);
+        return wasi_ret(io, wasi_deny(ctx, WASI_CAP_RANDOM));
     uint8_t *p = wasi_guest(caller, io[0].i32, io[1].i32);
     if (p == NULL)
         return wasi_ret(io, WASI_EFAULT);
@@ -515,6 +526,8 @@ wasi_ctx *wasi_ctx_new(const wasi_options *opts)
     ctx->caps = opts->caps;
     ctx->output = opts->output;
     ctx->output_arg = opts->output_arg;
+    ctx->denied = opts->denied;
+    ctx->denied_arg = opts->denied_arg;
     bool ok = wasi_strings_init(&ctx->args, opts->argv, (size_t)opts->argc) &&
               wasi_strings_init(&ctx->env, opts->envp, nenv);
     for (int i = 0; ok && i < WASI_NFNS; i++) {

@@ -50,6 +50,10 @@ enum {
  * EIO. data is only valid during the call. */
 typedef bool (*wasi_output_fn)(void *arg, uint32_t fd, const uint8_t *data, size_t len);
 
+/* Called when the guest is refused a facet (the call then returns
+ * NOTCAPABLE): one WASI_CAP_* bit. */
+typedef void (*wasi_denied_fn)(void *arg, unsigned facet);
+
 typedef struct wasi_options {
     /* argv[0..argc): copied. argv[0] is by convention the program name. */
     int argc;
@@ -60,6 +64,8 @@ typedef struct wasi_options {
     /* NULL: fd 1 and 2 are the process's standard output and error. */
     wasi_output_fn output;
     void *output_arg;
+    wasi_denied_fn denied; /* NULL: nobody is told */
+    void *denied_arg;
 } wasi_options;
 
 typedef struct wasi_ctx wasi_ctx;

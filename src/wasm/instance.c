@@ -485,7 +485,7 @@ void wa_instance_free(wa_instance *inst)
     free(inst->elem_refs);
     free(inst->elem_len);
     free(inst->data_dropped);
-    wa_vmem_free(inst->frames, inst->exec_bytes);
+    wa_stack_free(inst->own_stack);
     free(inst);
 }
 
@@ -525,19 +525,57 @@ wa_memory *wa_instance_memory(wa_instance *inst)
 
 /* ---- calls -------------------------------------------------------------- */
 
+wa_stack *wa_stack_new(uint32_t max_depth)
+{
+    wa_stack *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->max_depth = max_depth ? max_depth : WA_DEFAULT_CALL_DEPTH;
+    size_t frames = ((size_t)s->max_depth * sizeof(wa_frame) + 4095) & ~(size_t)4095;
+    s->bytes = frames + (size_t)WA_STACK_SLOTS * sizeof(wa_val);
+    uint8_t *p = wa_vmem_alloc(s->bytes);
+    if (!p) {
+        free(s);
+        return NULL;
+    }
+    s->frames = (wa_frame *)p;
+    s->stack = (wa_val *)(p + frames);
+    s->stack_end = s->stack + WA_STACK_SLOTS;
+    return s;
+}
+
+void wa_stack_free(wa_stack *s)
+{
+    if (s) {
+        wa_vmem_free(s->frames, s->bytes);
+        free(s);
+    }
+}
+
+void wa_instance_use_stack(wa_instance *inst, wa_stack *s)
+{
+    if (inst->running)
+        return;
+    if (!s)
+        s = inst->own_stack;
+    if (!s) { /* mapped again by the next call */
+        inst->stack = inst->stack_end = NULL;
+        inst->frames = NULL;
+        return;
+    }
+    inst->frames = s->frames;
+    inst->stack = s->stack;
+    inst->stack_end = s->stack_end;
+    inst->depth_limit = inst->max_depth < s->max_depth ? inst->max_depth : s->max_depth;
+}
+
 static bool ensure_stack(wa_instance *inst)
 {
     if (inst->stack)
         return true;
-    size_t frames = ((size_t)inst->max_depth * sizeof(wa_frame) + 4095) & ~(size_t)4095;
-    size_t bytes = frames + (size_t)WA_STACK_SLOTS * sizeof(wa_val);
-    uint8_t *p = wa_vmem_alloc(bytes);
-    if (!p)
+    if (!inst->own_stack && !(inst->own_stack = wa_stack_new(inst->max_depth)))
         return false;
-    inst->exec_bytes = bytes;
-    inst->frames = (wa_frame *)p;
-    inst->stack = (wa_val *)(p + frames);
-    inst->stack_end = inst->stack + WA_STACK_SLOTS;
+    wa_instance_use_stack(inst, inst->own_stack);
     return true;
 }
 
@@ -556,6 +594,7 @@ wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *resul
         memcpy(inst->stack, args, t->nparams * sizeof *args);
     inst->running = true;
     inst->trap_msg[0] = 0;
+    inst->backtrace_len = inst->backtrace_depth = 0;
     wa_trap trap =
         f->host ? f->host(inst, f->env, inst->stack) : wa_interp_run(inst, f, inst->stack);
     inst->running = false;
@@ -564,6 +603,13 @@ wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *resul
     if (trap != WA_TRAP_NONE && !inst->trap_msg[0])
         snprintf(inst->trap_msg, sizeof inst->trap_msg, "%s", wa_trap_message(trap));
     return trap;
+}
+
+uint32_t wa_instance_backtrace(const wa_instance *inst, uint32_t *funcs, uint32_t max)
+{
+    uint32_t n = inst->backtrace_len < max ? inst->backtrace_len : max;
+    memcpy(funcs, inst->backtrace, n * sizeof *funcs);
+    return inst->backtrace_depth;
 }
 
 const char *wa_instance_trap_message(const wa_instance *inst)

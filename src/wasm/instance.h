@@ -69,16 +69,29 @@ struct wa_instance {
     uint32_t *elem_len; /* 0 once dropped */
     uint8_t *data_dropped;
 
-    /* Execution state, in one mapping: frames[max_depth], then the stack. */
+    /* Execution state, in one mapping: frames[max_depth], then the stack;
+     * own_stack when the instance mapped it, else a borrowed wa_stack. */
     wa_val *stack, *stack_end;
     wa_frame *frames;
-    size_t exec_bytes;
-    uint32_t max_depth;
+    uint32_t max_depth;   /* the configured limit */
+    uint32_t depth_limit; /* max_depth, or less on a smaller borrowed stack */
+    wa_stack *own_stack;
     bool running;
     int64_t fuel;
     atomic_int interrupt;
     char trap_msg[200];
+    /* Where the last trap happened: function indices, innermost first. */
+    uint32_t backtrace[WA_BACKTRACE_MAX];
+    uint32_t backtrace_len, backtrace_depth;
     void *userdata;
+};
+
+/* An execution stack: frames[max_depth], then WA_STACK_SLOTS values. */
+struct wa_stack {
+    wa_frame *frames;
+    wa_val *stack, *stack_end;
+    uint32_t max_depth;
+    size_t bytes;
 };
 
 /* Runs f with its arguments at fp[0..); results land in fp[0..). */

@@ -158,8 +158,15 @@ static inline uint64_t sat_i64_u(double x)
  * calls it in tail position rather than jumping to shared code: clang 14
  * with coverage instrumentation loses the trap kind on such a jump. */
 static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_trap trap,
-                       int64_t fuel)
+                       int64_t fuel, const wa_frame *base, const wa_frame *top)
 {
+    /* The backtrace, innermost first: f, then the suspended callers. */
+    uint32_t n = 0;
+    ex->backtrace[n++] = f->index;
+    for (const wa_frame *fr = top; fr > base && n < WA_BACKTRACE_MAX; fr--)
+        ex->backtrace[n++] = fr[-1].func->index;
+    ex->backtrace_len = n;
+    ex->backtrace_depth = (uint32_t)(top - base) + 1;
     if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
         if (inst != ex)
             memcpy(ex->trap_msg, inst->trap_msg, sizeof ex->trap_msg);
@@ -213,7 +220,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
 
     /* The frame stack and the stack's end, in registers; a call is not
      * reentrant (wa_call), so this call owns ex->frames from the start. */
-    wa_frame *const frame_base = ex->frames, *const frame_limit = ex->frames + ex->max_depth;
+    wa_frame *const frame_base = ex->frames, *const frame_limit = ex->frames + ex->depth_limit;
     wa_frame *frame = frame_base;
     const wa_val *const stack_end = ex->stack_end;
     wa_instance *inst;
@@ -238,7 +245,8 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
         mem = inst->mem0 ? inst->mem0->data : NULL;                                                \
         memsize = inst->mem0 ? inst->mem0->size : 0;                                               \
     } while (0)
-#define TRAP(kind) return trapped(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1)
+#define TRAP(kind)                                                                                 \
+    return trapped(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1, frame_base, frame)
 #define S(k) fp[pc[k]]
 #define NEXT(n)                                                                                    \
     do {                                                                                           \
@@ -438,7 +446,7 @@ dispatch:
             trap = wa_table_init_from(inst->tables[pc[1]], (void *const *)inst->elem_refs[e],
                                       inst->elem_len[e], S(3).i32, S(4).i32, S(5).i32);
             if (trap)
-                return trapped(ex, inst, f, trap, metered ? fuel : -1);
+                return trapped(ex, inst, f, trap, metered ? fuel : -1, frame_base, frame);
             NEXT(6);
         }
         CASE(ELEM_DROP)
@@ -926,7 +934,7 @@ call: /* callee's arguments are at args[0..); pc is the return address */
         trap = callee->host(inst, callee->env, args);
         fuel = ex->fuel; /* the host may have set it */
         if (trap)
-            return trapped(ex, inst, f, trap, metered ? fuel : -1);
+            return trapped(ex, inst, f, trap, metered ? fuel : -1, frame_base, frame);
         RELOAD_MEM();
         DISPATCH();
     }

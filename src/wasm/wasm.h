@@ -264,6 +264,13 @@ const char *wa_instance_trap_message(const wa_instance *inst);
 void wa_instance_set_trap_message(wa_instance *inst, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The call stack at the last trap of this instance, innermost first: up
+ * to max function indices (of the module that traps, names from
+ * wa_module_func_name) are stored in funcs; returns the stack's full depth
+ * (0 if no wasm function was running). */
+#define WA_BACKTRACE_MAX 16u
+uint32_t wa_instance_backtrace(const wa_instance *inst, uint32_t *funcs, uint32_t max);
+
 /* Embedder data, e.g. the WASI context or the actor that owns the instance. */
 void wa_instance_set_userdata(wa_instance *inst, void *p);
 void *wa_instance_userdata(const wa_instance *inst);
@@ -281,6 +288,23 @@ int64_t wa_instance_fuel(const wa_instance *inst);
  * wa_instance_clear_interrupt, so a call that starts later stops at once. */
 void wa_instance_interrupt(wa_instance *inst);
 void wa_instance_clear_interrupt(wa_instance *inst);
+
+/* Execution stacks. By default an instance maps its own stack on its first
+ * call (address space reserved, pages touched as used). An embedder that
+ * runs many instances on a few threads gives each thread one wa_stack and
+ * lends it to an instance before calling it: instances then cost no stack
+ * memory while idle. A stack serves one call at a time. */
+typedef struct wa_stack wa_stack;
+
+/* A stack for calls up to max_depth deep (0 = WA_DEFAULT_CALL_DEPTH);
+ * NULL when out of memory. */
+wa_stack *wa_stack_new(uint32_t max_depth);
+void wa_stack_free(wa_stack *s);
+/* Runs the instance's next calls on s (borrowed: it must outlive them; NULL
+ * returns to the instance's own). Calls never go deeper than the smaller of
+ * the instance's max_call_depth and the stack's max_depth. Not while a call
+ * of this instance is running. */
+void wa_instance_use_stack(wa_instance *inst, wa_stack *s);
 
 /* ---- guest memory: every access is bounds-checked ----------------------- */
 

@@ -1,13 +1,18 @@
 #!/bin/sh
 # Command-line tests for build/wactor, one case per ctest test.
-# Usage: cli_test.sh CASE WACTOR GUEST_DIR HELLO_WASM
-# GUEST_DIR holds the guests of tests/guest (exit3.wasm, trap.wasm, ...).
+# Usage: cli_test.sh CASE WACTOR GUEST_DIR HELLO_WASM [EXAMPLES_DIR]
+# GUEST_DIR holds the guests of tests/guest (exit3.wasm, trap.wasm, ...); EXAMPLES_DIR holds the
+# built examples (pingpong/ and fanout/, each with its wactor.yaml) and defaults to the folder of
+# HELLO_WASM.
 set -u
 
 case_name=$1
 wactor=$2
 guests=$3
 hello=$4
+examples=${5:-$(dirname "$hello")}
+pingpong=$examples/pingpong/wactor.yaml
+fanout=$examples/fanout/wactor.yaml
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -39,17 +44,51 @@ expect_one_error_line() {
     grep -qF -- "$1" "$err" || fail "stderr does not mention '$1'"
 }
 
+# Standard output is exactly $1 (no newline added).
+expect_stdout() {
+    printf '%s' "$1" >"$tmp/expected"
+    cmp -s "$out" "$tmp/expected" || fail "expected exactly '$1' on stdout"
+}
+
+expect_no_stdout() {
+    [ ! -s "$out" ] || fail "expected nothing on stdout"
+}
+
+# A manifest with one component `silent` (tests/guest/silent.c) and the extra YAML lines given.
+silent_manifest() {
+    {
+        printf 'components:\n  silent:\n    wasm: %s\n' "$guests/silent.wasm"
+        for line in "$@"; do
+            printf '    %s\n' "$line"
+        done
+    } >"$tmp/wactor.yaml"
+}
+
+# wait_for_line FILE PATTERN: polls FILE until a line matches PATTERN (10 s at most).
+wait_for_line() {
+    tries=0
+    until grep -q -- "$2" "$1"; do
+        tries=$((tries + 1))
+        [ "$tries" -le 500 ] || fail "no line '$2' after 10 s"
+        sleep 0.02
+    done
+}
+
 case $case_name in
 version)
     run "$wactor" --version
     expect_status 0
-    [ "$(cat "$out")" = "wactor 0.1.0" ] || fail "unexpected version line"
+    [ "$(cat "$out")" = "wactor 0.2.0" ] || fail "unexpected version line"
     ;;
 help)
     run "$wactor" --help
     expect_status 0
     grep -q 'exec' "$out" || fail "--help does not list exec"
-    for cmd in exec inspect; do
+    for cmd in exec inspect run call send validate; do
+        grep -q "^  $cmd " "$out" || fail "--help does not list $cmd"
+    done
+    grep -q 'not available' "$out" && fail "--help lists a command as not available"
+    for cmd in exec inspect run call send validate; do
         run "$wactor" "$cmd" --help
         expect_status 0
         grep -q "usage: wactor $cmd" "$out" || fail "$cmd --help shows no usage"
@@ -149,6 +188,228 @@ inspect_component)
     expect_status 0
     grep -q '^  func   wactor.log  (i32, i32, i32) -> i32$' "$out" || fail "import not listed"
     grep -qx 'component: yes' "$out" || fail "not recognised as a component"
+    ;;
+call_pingpong)
+    run "$wactor" call "$pingpong" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
+    [ ! -s "$err" ] || fail "unexpected output on stderr (the default log level is warn)"
+    # The log goes to stderr, never stdout.
+    run "$wactor" call --log-level info "$pingpong" ping 2
+    expect_status 0
+    expect_stdout 'ping: 2 pongs'
+    grep -qx 'wactor: info ping: pong 2' "$err" || fail "ping's log line is missing"
+    ;;
+call_fanout)
+    run "$wactor" call "$fanout" front hello
+    expect_status 0
+    expect_stdout 'a:HELLO|b:olleh'
+    # Flags in the --flag=value form, and the empty payload.
+    run "$wactor" call --timeout=5s --log-level=error "$fanout" front
+    expect_status 0
+    expect_stdout 'a:|b:'
+    ;;
+call_error)
+    run "$wactor" call "$pingpong" ping abc
+    expect_status 1
+    expect_stdout 'ping: the payload must be a count from 1 to 100000'
+    expect_one_error_line "call ping: answered ERROR: ping: the payload must be a count"
+    ;;
+call_stdin)
+    printf '4' | "$wactor" call "$pingpong" ping - >"$out" 2>"$err"
+    status=$?
+    expect_status 0
+    expect_stdout 'ping: 4 pongs'
+    ;;
+call_missing)
+    run "$wactor" call "$pingpong" nope hi
+    expect_status 3
+    expect_no_stdout
+    expect_one_error_line "no component named nope in $pingpong"
+    run "$wactor" send "$pingpong" 'not a name!'
+    expect_status 3
+    expect_one_error_line "no component named not a name!"
+    ;;
+call_usage)
+    run "$wactor" call "$pingpong"
+    expect_status 4
+    expect_one_error_line "expected MANIFEST COMPONENT [PAYLOAD]"
+    run "$wactor" call "$pingpong" ping 3 extra
+    expect_status 4
+    expect_one_error_line "PAYLOAD as one argument"
+    run "$wactor" call --timeout soon "$pingpong" ping
+    expect_status 4
+    expect_one_error_line "--timeout needs a duration"
+    run "$wactor" call --timeout
+    expect_status 4
+    expect_one_error_line "--timeout needs a duration"
+    run "$wactor" call --log-level loud "$pingpong" ping
+    expect_status 4
+    expect_one_error_line "--log-level needs one of"
+    run "$wactor" call --bogus "$pingpong" ping
+    expect_status 4
+    expect_one_error_line "unknown flag --bogus"
+    run "$wactor" call "$tmp/no-such.yaml" ping
+    expect_status 4
+    expect_one_error_line "$tmp/no-such.yaml"
+    # A payload over runtime.max_message.
+    printf 'runtime:\n  max_message: 4\n' >"$tmp/small.yaml"
+    sed -n '/^components:/,$p' "$pingpong" | sed 's|wasm: |wasm: '"$examples"'/pingpong/|' \
+        >>"$tmp/small.yaml"
+    run "$wactor" call "$tmp/small.yaml" ping 12345
+    expect_status 4
+    expect_no_stdout
+    expect_one_error_line "runtime.max_message"
+    ;;
+call_timeout)
+    silent_manifest
+    run "$wactor" call --timeout 200ms "$tmp/wactor.yaml" silent hello
+    expect_status 2
+    expect_no_stdout
+    expect_one_error_line "call silent: no answer within 200ms (TIMEOUT)"
+    # The manifest's request_timeout is the default.
+    printf 'runtime:\n  request_timeout: 150ms\n' >"$tmp/timeout.yaml"
+    cat "$tmp/wactor.yaml" >>"$tmp/timeout.yaml"
+    run "$wactor" call "$tmp/timeout.yaml" silent hello
+    expect_status 2
+    expect_one_error_line "no answer within 150ms"
+    ;;
+call_start_failure)
+    # wactor_init fails: a crash, restarted with back-off until the restart intensity is spent;
+    # the request then ends FAILED, with the start-up failure as the reason.
+    silent_manifest 'config: fail'
+    run "$wactor" call "$tmp/wactor.yaml" silent hello
+    expect_status 3
+    expect_no_stdout
+    grep -q '^wactor: error silent: failed to start: wactor_init returned 1$' "$err" ||
+        fail "the start-up failure is not logged"
+    [ "$(grep -c '^wactor: call silent: ' "$err")" -eq 1 ] || fail "no single line about the call"
+    grep '^wactor: call silent: ' "$err" | grep -q 'wactor_init returned 1' ||
+        fail "the reason is missing"
+    ;;
+manifest_broken)
+    printf 'components:\n  echo:\n    wasm: echo.wasm\n    colour: blue\n' >"$tmp/wactor.yaml"
+    for cmd in call send; do
+        run "$wactor" "$cmd" "$tmp/wactor.yaml" echo hi
+        expect_status 4
+        expect_no_stdout
+        expect_one_error_line "$tmp/wactor.yaml:4:5: "
+    done
+    for cmd in run validate; do
+        run "$wactor" "$cmd" "$tmp/wactor.yaml"
+        expect_status 4
+        expect_one_error_line "$tmp/wactor.yaml:4:5: "
+    done
+    # Not YAML at all.
+    printf 'components: [\n' >"$tmp/bad.yaml"
+    run "$wactor" validate "$tmp/bad.yaml"
+    expect_status 4
+    grep -Eq "^wactor: $tmp/bad.yaml:[0-9]+:[0-9]+: " "$err" || fail "no FILE:LINE:COLUMN"
+    ;;
+validate_examples)
+    for manifest in "$pingpong" "$fanout"; do
+        run "$wactor" validate "$manifest"
+        expect_status 0
+        grep -q "^$manifest: valid: " "$out" || fail "no verdict for $manifest"
+        [ ! -s "$err" ] || fail "unexpected output on stderr"
+    done
+    ;;
+validate_not_component)
+    printf 'components:\n  hello:\n    wasm: %s\n' "$hello" >"$tmp/wactor.yaml"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    expect_no_stdout
+    expect_one_error_line "$tmp/wactor.yaml:2:3: component hello: $hello: no export wactor_on_message"
+    # run, call and send refuse it too, before anything runs.
+    run "$wactor" run "$tmp/wactor.yaml"
+    expect_status 4
+    expect_one_error_line "component hello: $hello: no export wactor_on_message"
+    run "$wactor" call "$tmp/wactor.yaml" hello
+    expect_status 4
+    expect_one_error_line "component hello: $hello: "
+    ;;
+validate_problems)
+    # Every problem, one line each: a missing file, a foreign import, a memory limit too small.
+    {
+        printf 'components:\n'
+        printf '  gone:\n    wasm: %s\n' "$tmp/no-such.wasm"
+        printf '  hooks:\n    wasm: %s\n' "$guests/hooks.wasm"
+        printf '  small:\n    wasm: %s\n    limits: { memory: 64KiB }\n' "$guests/silent.wasm"
+        printf '  garbage:\n    wasm: %s\n' "$tmp/garbage.wasm"
+    } >"$tmp/wactor.yaml"
+    printf 'not wasm' >"$tmp/garbage.wasm"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    expect_no_stdout
+    grep -v '^wactor: ' "$err" && fail "a line does not start with 'wactor: '"
+    grep -q "^wactor: $tmp/wactor.yaml:2:3: component gone: $tmp/no-such.wasm: cannot read: " \
+        "$err" || fail "the missing file is not reported"
+    grep -q "^wactor: $tmp/wactor.yaml:4:3: component hooks: .*import test.entered" "$err" ||
+        fail "the foreign import is not reported"
+    grep -q "^wactor: $tmp/wactor.yaml:6:3: component small: .*over limits.memory" "$err" ||
+        fail "the memory limit is not reported"
+    grep -q "^wactor: $tmp/wactor.yaml:9:3: component garbage: .*byte offset" "$err" ||
+        fail "the malformed module is not reported"
+    ;;
+send_ok)
+    run "$wactor" send "$pingpong" ping 3
+    expect_status 0
+    expect_no_stdout
+    [ ! -s "$err" ] || fail "unexpected output on stderr"
+    # ping's rally runs to its end before the system stops: its last log line shows it.
+    run "$wactor" send --log-level info --timeout 10s "$pingpong" ping 3
+    expect_status 0
+    grep -qx 'wactor: info ping: ping: 3 pongs' "$err" || fail "the rally did not finish"
+    # A request left unanswered keeps the system busy until its timeout: ping's pong is silent.
+    {
+        printf 'runtime:\n  request_timeout: 10s\ncomponents:\n'
+        printf '  ping:\n    wasm: %s\n' "$examples/pingpong/ping.wasm"
+        printf '    capabilities: { request: [pong] }\n'
+        printf '  pong:\n    wasm: %s\n' "$guests/silent.wasm"
+    } >"$tmp/wactor.yaml"
+    run "$wactor" send --timeout 300ms "$tmp/wactor.yaml" ping 1
+    expect_status 2
+    expect_one_error_line "send ping: the system was not quiescent within 300ms"
+    ;;
+send_missing)
+    run "$wactor" send "$pingpong" nope
+    expect_status 3
+    expect_no_stdout
+    expect_one_error_line "no component named nope"
+    ;;
+run_sigterm)
+    silent_manifest
+    printf '  ping:\n    wasm: %s\n' "$examples/pingpong/ping.wasm" >>"$tmp/wactor.yaml"
+    "$wactor" run "$tmp/wactor.yaml" </dev/null >"$out" 2>"$err" &
+    pid=$!
+    wait_for_line "$err" '^wactor: running 2 components$'
+    kill -TERM "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 0
+    expect_no_stdout
+    [ "$(grep -c 'running' "$err")" -eq 1 ] || fail "'running' printed more than once"
+    grep -qx 'wactor: info silent: silent: shutting down' "$err" ||
+        fail "wactor_on_shutdown did not run"
+    # SIGINT too, with the log quieter.
+    "$wactor" run --log-level warn "$tmp/wactor.yaml" </dev/null >"$out" 2>"$err" &
+    pid=$!
+    wait_for_line "$err" '^wactor: running 2 components$'
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 0
+    [ "$(wc -l <"$err")" -eq 1 ] || fail "expected only the 'running' line"
+    ;;
+run_bad_module)
+    silent_manifest
+    sed -i "s|wasm: .*|wasm: $tmp/no-such.wasm|" "$tmp/wactor.yaml"
+    run "$wactor" run "$tmp/wactor.yaml"
+    expect_status 4
+    expect_one_error_line "$tmp/wactor.yaml:2:3: component silent: $tmp/no-such.wasm: cannot read: "
+    run "$wactor" run
+    expect_status 4
+    expect_one_error_line "expected one MANIFEST"
     ;;
 *)
     echo "unknown case $case_name"

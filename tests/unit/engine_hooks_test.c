@@ -170,6 +170,32 @@ static void test_call_depth(void *arg)
     wa_instance_free(inst);
 }
 
+/* Instances lent one wa_stack take turns on it; the depth limit is the
+ * smaller of the instance's and the stack's, and the own stack returns. */
+static void test_shared_stack(void *arg)
+{
+    fixture *fx = arg;
+    wa_stack *stack = wa_stack_new(500);
+    REQUIRE(stack != NULL);
+    wa_config cfg = {.max_call_depth = 1000};
+    wa_instance *a = hooks_new(fx, &cfg), *b = hooks_new(fx, NULL);
+    REQUIRE(a != NULL && b != NULL);
+    uint32_t r = 0;
+    wa_instance_use_stack(a, stack);
+    wa_instance_use_stack(b, stack);
+    CHECK(call1(a, "recurse", 400, &r) == WA_TRAP_NONE && r == 400);
+    CHECK(call1(b, "recurse", 400, &r) == WA_TRAP_NONE && r == 400);
+    CHECK(call1(a, "recurse", 600, &r) == WA_TRAP_STACK_EXHAUSTED);
+    CHECK(call1(b, "sum", 10, &r) == WA_TRAP_NONE && r == 45);
+    /* Back on its own stack, a goes as deep as its own limit allows. */
+    wa_instance_use_stack(a, NULL);
+    CHECK(call1(a, "recurse", 600, &r) == WA_TRAP_NONE && r == 600);
+    CHECK(call1(a, "recurse", 2000, &r) == WA_TRAP_STACK_EXHAUSTED);
+    wa_instance_free(a);
+    wa_instance_free(b);
+    wa_stack_free(stack);
+}
+
 /* An endless loop runs out of fuel; a short one succeeds and costs some. */
 static void test_fuel(void *arg)
 {
@@ -326,6 +352,7 @@ static void test_instances(void *arg)
 static const test_case tests[] = {
     {"memory_cap", test_memory_cap},
     {"call_depth", test_call_depth},
+    {"shared_stack", test_shared_stack},
     {"fuel", test_fuel},
     {"fuel_unlimited", test_fuel_unlimited},
     {"interrupt", test_interrupt},

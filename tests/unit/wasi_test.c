@@ -79,7 +79,7 @@ static void test_output_sink(void *arg)
     const char *argv[] = {"hello", "x"};
     sink out;
     memset(&out, 0, sizeof out);
-    wasi_options opts = {2, argv, NULL, WASI_CAP_STDOUT, sink_write, &out};
+    wasi_options opts = {2, argv, NULL, WASI_CAP_STDOUT, sink_write, &out, NULL, NULL};
     wasi_ctx *ctx = wasi_ctx_new(&opts);
     wa_instance *inst = ctx ? link_wasi(m, ctx) : NULL;
     CHECK(inst != NULL);
@@ -113,7 +113,7 @@ static void test_exit_code(void *arg)
     (void)arg;
     wa_module *m = load(exit3_path);
     REQUIRE(m != NULL);
-    wasi_options opts = {0, NULL, NULL, 0, NULL, NULL};
+    wasi_options opts = {0, NULL, NULL, 0, NULL, NULL, NULL, NULL};
     wasi_ctx *ctx = wasi_ctx_new(&opts);
     wa_instance *inst = ctx ? link_wasi(m, ctx) : NULL;
     CHECK(inst != NULL);
@@ -141,6 +141,11 @@ static uint32_t call_wasi(wasi_ctx *ctx, wa_instance *inst, const char *name, co
     return results[0].i32;
 }
 
+static void note_refusal(void *arg, unsigned facet)
+{
+    *(unsigned *)arg |= facet;
+}
+
 /* Each facet is checked before anything else; guest ranges outside memory
  * give EFAULT; descriptors other than 0..2 give EBADF. */
 static void test_errno_contract(void *arg)
@@ -151,8 +156,9 @@ static void test_errno_contract(void *arg)
     sink out;
     memset(&out, 0, sizeof out);
     const char *envp[] = {"A=1", "BC=22", NULL};
-    wasi_options none = {0, NULL, envp, 0, sink_write, &out};
-    wasi_options all = {0, NULL, envp, WASI_CAP_ALL, sink_write, &out};
+    unsigned refused = 0; /* the facets the denied callback was told of */
+    wasi_options none = {0, NULL, envp, 0, sink_write, &out, note_refusal, &refused};
+    wasi_options all = {0, NULL, envp, WASI_CAP_ALL, sink_write, &out, NULL, NULL};
     wasi_ctx *denied = wasi_ctx_new(&none), *granted = wasi_ctx_new(&all);
     wa_instance *inst = granted ? link_wasi(m, granted) : NULL;
     if (inst == NULL || denied == NULL) {
@@ -212,6 +218,9 @@ static void test_errno_contract(void *arg)
     CHECK(call_wasi(granted, inst, "fd_close", fd1) == WASI_ESUCCESS);
     CHECK(call_wasi(granted, inst, "fd_write", w1) == WASI_EBADF);
     CHECK(out.len[1] == 2);
+
+    /* Every refusal was reported to the embedder, and only refusals. */
+    CHECK(refused == (WASI_CAP_RANDOM | WASI_CAP_CLOCK | WASI_CAP_ENV | WASI_CAP_STDOUT));
 
     wa_instance_free(inst);
     wasi_ctx_free(denied);

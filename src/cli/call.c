@@ -1,0 +1,247 @@
+/*
+ * call.c: `wactor call` and `wactor send`: start a manifest's components,
+ * give one of them PAYLOAD from "@host" (as a request whose answer is
+ * printed, or as a fire-and-forget message), and stop gracefully.
+ *
+ * Decisions where CLI.md is silent:
+ * - COMPONENT must be one of the manifest's components; any other name
+ *   (valid or not) is "no such component" (exit 3), found before anything
+ *   starts. A payload over the manifest's max_message is a usage error
+ *   (exit 4), also found before anything starts.
+ * - A component whose first start-up failed is supervised like any crashed
+ *   component: a request waits in its mailbox for a restart, and ends
+ *   FAILED (exit 3) if the component is stopped for good; the start-up
+ *   failure is then given as the reason.
+ * - call: the answer is written to standard output before the system stops;
+ *   a request the runtime refuses for lack of room (EFULL) or any other
+ *   reason than bad arguments ends with exit 3, like a failure.
+ * - --timeout takes 1ms..2147483647ms (the manifest's bounds); for send it
+ *   bounds the wait for quiescence.
+ */
+#include "cli.h"
+#include "manifest.h"
+#include "wactor.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char cli_call_usage[] =
+    "usage: wactor call [--timeout DURATION] [--log-level LEVEL] MANIFEST COMPONENT [PAYLOAD]\n"
+    "\n"
+    "Starts every component of MANIFEST (a wactor.yaml), sends PAYLOAD as a request\n"
+    "from @host to COMPONENT, waits for the answer, prints the answer's bytes exactly\n"
+    "to standard output, and stops the components gracefully. PAYLOAD is a string;\n"
+    "`-` reads standard input; absent means empty.\n"
+    "\n"
+    "  --timeout DURATION  how long to wait for the answer, like 500ms, 2s or 1m\n"
+    "                      (default: the manifest's runtime.request_timeout, 30s)\n"
+    "  --log-level LEVEL   trace, debug, info, warn or error (default warn); the log\n"
+    "                      goes to standard error\n"
+    "  --help              show this help\n"
+    "\n"
+    "Exit status: 0 answered OK; 1 answered ERROR (the answer goes to standard\n"
+    "output and standard error); 2 no answer in time (TIMEOUT); 3 the component\n"
+    "failed or crashed (FAILED), failed to start, or does not exist; 4 bad\n"
+    "manifest, module or usage.\n";
+
+static const char cli_send_usage[] =
+    "usage: wactor send [--timeout DURATION] [--log-level LEVEL] MANIFEST COMPONENT [PAYLOAD]\n"
+    "\n"
+    "Starts every component of MANIFEST (a wactor.yaml), sends PAYLOAD from @host to\n"
+    "COMPONENT as a fire-and-forget message, runs until the system is quiescent (no\n"
+    "queued message, no pending request, no running handler), and stops the\n"
+    "components gracefully. PAYLOAD is a string; `-` reads standard input; absent\n"
+    "means empty.\n"
+    "\n"
+    "  --timeout DURATION  how long to wait for quiescence, like 500ms, 2s or 1m\n"
+    "                      (default: the manifest's runtime.request_timeout, 30s)\n"
+    "  --log-level LEVEL   trace, debug, info, warn or error (default warn); the log\n"
+    "                      goes to standard error\n"
+    "  --help              show this help\n"
+    "\n"
+    "Exit status: 0 delivered and quiescent; 2 not quiescent in time; 3 the\n"
+    "component failed to start or does not exist; 4 bad manifest, module or usage.\n";
+
+typedef struct cli_message {
+    const char *cmd; /* "call" or "send" */
+    const char *target;
+    uint8_t *payload; /* malloc'd when read from standard input */
+    size_t len;
+    bool owned;
+} cli_message;
+
+/* Parses flags and operands, reads the payload. Returns -1 to go on, or
+ * an exit status. */
+static int cli_message_args(int argc, char **argv, const char *usage, cli_flags *f,
+                            const char **manifest, cli_message *msg)
+{
+    int first = 0;
+    f->log_level = WACTOR_LOG_WARN;
+    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT | CLI_FLAG_LOG_LEVEL, f, &first);
+    if (rc >= 0)
+        return rc;
+    int n = argc - first;
+    if (n < 2 || n > 3) {
+        cli_error("%s: expected MANIFEST COMPONENT [PAYLOAD]%s (try wactor %s --help)", argv[0],
+                  n > 3 ? ", and PAYLOAD as one argument" : "", argv[0]);
+        return CLI_EXIT_BAD;
+    }
+    *manifest = argv[first];
+    msg->cmd = argv[0];
+    msg->target = argv[first + 1];
+    const char *payload = n == 3 ? argv[first + 2] : "";
+    if (strcmp(payload, "-") == 0) {
+        msg->payload = cli_read_stdin(&msg->len);
+        if (msg->payload == NULL) {
+            cli_error("%s: cannot read the payload from standard input: %s", argv[0],
+                      strerror(errno));
+            return CLI_EXIT_BAD;
+        }
+        msg->owned = true;
+    } else {
+        msg->payload = (uint8_t *)payload;
+        msg->len = strlen(payload);
+    }
+    return -1;
+}
+
+/* Starts the system for msg, checking its target and size first. Returns
+ * -1 to go on, or an exit status. */
+static int cli_message_start(cli_system *s, const char *manifest, const cli_flags *f,
+                             const cli_message *msg)
+{
+    int rc = cli_system_open(s, manifest, f->log_level);
+    if (rc != 0)
+        return rc;
+    if (cli_system_find(s, msg->target) == NULL) {
+        cli_error("%s: no component named %s in %s", msg->cmd, msg->target, s->mf->path);
+        return CLI_EXIT_FAILED;
+    }
+    if (msg->len > s->mf->max_message) {
+        cli_error("%s: the payload of %zu bytes is over the limit of %" PRIu64
+                  " bytes (runtime.max_message in %s)",
+                  msg->cmd, msg->len, s->mf->max_message, s->mf->path);
+        return CLI_EXIT_BAD;
+    }
+    rc = cli_system_start(s);
+    return rc != 0 ? rc : -1;
+}
+
+/* Reports a message the runtime refused (rc < 0) and returns the status. */
+static int cli_message_refused(const cli_system *s, const cli_message *msg, int rc)
+{
+    const char *start_error = cli_system_start_error(s, msg->target);
+    if (rc == WACTOR_ENOTFOUND && start_error != NULL) {
+        cli_error("%s %s: not running: stopped after its start-up failed: %s", msg->cmd,
+                  msg->target, start_error);
+        return CLI_EXIT_FAILED;
+    }
+    if (rc == WACTOR_ENOTFOUND) {
+        cli_error("%s %s: not running (it has stopped)", msg->cmd, msg->target);
+        return CLI_EXIT_FAILED;
+    }
+    cli_error("%s %s: %s", msg->cmd, msg->target, wactor_errmsg(s->rt));
+    return rc == WACTOR_EINVAL || rc == WACTOR_ETOOBIG ? CLI_EXIT_BAD : CLI_EXIT_FAILED;
+}
+
+/* The answer of status st; returns the exit status. */
+static int cli_call_answer(const cli_system *s, const cli_message *msg, uint32_t timeout_ms, int st,
+                           const void *answer, size_t len)
+{
+    const char *start_error = cli_system_start_error(s, msg->target);
+    switch (st) {
+    case WACTOR_STATUS_OK:
+    case WACTOR_STATUS_ERROR:
+        if (len > 0)
+            fwrite(answer, 1, len, stdout);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_error("call %s: cannot write the answer to standard output: %s", msg->target,
+                      strerror(errno));
+            return CLI_EXIT_BAD;
+        }
+        if (st == WACTOR_STATUS_OK)
+            return 0;
+        flockfile(stderr);
+        fprintf(stderr, "wactor: call %s: answered ERROR%s", msg->target, len ? ": " : "");
+        cli_write_escaped(stderr, answer, len);
+        putc_unlocked('\n', stderr);
+        funlockfile(stderr);
+        return CLI_EXIT_ERROR;
+    case WACTOR_STATUS_TIMEOUT: {
+        char d[32];
+        cli_format_duration(d, sizeof d, timeout_ms);
+        cli_error("call %s: no answer within %s (TIMEOUT)", msg->target, d);
+        return CLI_EXIT_TIMEOUT;
+    }
+    default:
+        flockfile(stderr);
+        fprintf(stderr, "wactor: call %s: FAILED: ", msg->target);
+        if (len > 0)
+            cli_write_escaped(stderr, answer, len);
+        else
+            fputs("the component stopped or crashed while handling the request", stderr);
+        if (start_error != NULL)
+            fprintf(stderr, " (its start-up failed: %s)", start_error);
+        putc_unlocked('\n', stderr);
+        funlockfile(stderr);
+        return CLI_EXIT_FAILED;
+    }
+}
+
+int cli_call(int argc, char **argv)
+{
+    cli_flags f = {0};
+    cli_message msg = {0};
+    cli_system s = {0};
+    const char *manifest = NULL;
+    int rc = cli_message_args(argc, argv, cli_call_usage, &f, &manifest, &msg);
+    if (rc < 0)
+        rc = cli_message_start(&s, manifest, &f, &msg);
+    if (rc < 0) {
+        uint32_t timeout = f.has_timeout ? f.timeout_ms : (uint32_t)s.mf->request_timeout_ms;
+        int st = WACTOR_STATUS_FAILED;
+        void *answer = NULL;
+        size_t len = 0;
+        int r = wactor_call(s.rt, msg.target, msg.payload, msg.len, timeout, &st, &answer, &len);
+        if (r < 0)
+            rc = cli_message_refused(&s, &msg, r);
+        else
+            rc = cli_call_answer(&s, &msg, timeout, st, answer, len);
+        free(answer);
+    }
+    cli_system_close(&s);
+    if (msg.owned)
+        free(msg.payload);
+    return rc;
+}
+
+int cli_send(int argc, char **argv)
+{
+    cli_flags f = {0};
+    cli_message msg = {0};
+    cli_system s = {0};
+    const char *manifest = NULL;
+    int rc = cli_message_args(argc, argv, cli_send_usage, &f, &manifest, &msg);
+    if (rc < 0)
+        rc = cli_message_start(&s, manifest, &f, &msg);
+    if (rc < 0) {
+        uint32_t timeout = f.has_timeout ? f.timeout_ms : (uint32_t)s.mf->request_timeout_ms;
+        int r = wactor_send(s.rt, msg.target, msg.payload, msg.len);
+        if (r < 0) {
+            rc = cli_message_refused(&s, &msg, r);
+        } else if (wactor_wait_idle(s.rt, timeout) != WACTOR_OK) {
+            char d[32];
+            cli_format_duration(d, sizeof d, timeout);
+            cli_error("send %s: the system was not quiescent within %s", msg.target, d);
+            rc = CLI_EXIT_TIMEOUT;
+        } else {
+            rc = 0;
+        }
+    }
+    cli_system_close(&s);
+    if (msg.owned)
+        free(msg.payload);
+    return rc;
+}

@@ -1,0 +1,367 @@
+/*
+ * system.c: what `run`, `call` and `send` share: their flags, the log
+ * lines, and a manifest's components started in a runtime.
+ *
+ * The manifest (mf_load) maps onto the embedding API (include/wactor.h)
+ * field by field: runtime: workers, max_message and request_timeout, and
+ * supervisor: max_restarts and within become wactor_runtime_options; each component's wasm, config,
+ * env, restart, limits and capabilities become wactor_component_options. Each distinct wasm path is
+ * loaded once and shared by the components naming it. Components are spawned in the manifest's
+ * order.
+ *
+ * Log lines (the runtime's and the components') go to standard error as
+ * "wactor: LEVEL COMPONENT: text" ("wactor: LEVEL: text" for the runtime
+ * itself), with control bytes escaped so that one line stays one line.
+ */
+#include "cli.h"
+#include "manifest.h"
+#include "wactor.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert((int)MF_WASI_STDOUT == (int)WACTOR_WASI_STDOUT &&
+                   (int)MF_WASI_STDERR == (int)WACTOR_WASI_STDERR &&
+                   (int)MF_WASI_CLOCK == (int)WACTOR_WASI_CLOCK &&
+                   (int)MF_WASI_RANDOM == (int)WACTOR_WASI_RANDOM &&
+                   (int)MF_WASI_ENV == (int)WACTOR_WASI_ENV,
+               "the manifest's WASI bits are the embedding API's");
+
+/* The longest --timeout, as the manifest's durations: 2^31-1 ms. */
+#define CLI_MAX_TIMEOUT_MS UINT64_C(2147483647)
+
+static const char *const cli_level_names[] = {"trace", "debug", "info", "warn", "error"};
+
+/* ---- flags -------------------------------------------------------------- */
+
+/* The value of flag `name` at argv[*i]: "--name=VALUE" or "--name VALUE"
+ * (advancing *i). NULL if argv[*i] is not that flag; *missing set if it is
+ * but has no value. */
+static const char *cli_flag_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, cli_flags *f,
+                    int *first)
+{
+    const char *cmd = argv[0];
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if ((allowed & CLI_FLAG_TIMEOUT) &&
+            ((v = cli_flag_value(argc, argv, &i, "--timeout", &missing)) != NULL || missing)) {
+            uint64_t ms = 0;
+            if (missing || !mf_parse_duration_ms(v, &ms) || ms < 1 || ms > CLI_MAX_TIMEOUT_MS) {
+                cli_error("%s: --timeout needs a duration from 1ms to %" PRIu64
+                          "ms, like 500ms, 2s or 1m%s%s",
+                          cmd, CLI_MAX_TIMEOUT_MS, missing ? "" : ", not ", missing ? "" : v);
+                return CLI_EXIT_BAD;
+            }
+            f->has_timeout = true;
+            f->timeout_ms = (uint32_t)ms;
+            continue;
+        }
+        if ((allowed & CLI_FLAG_LOG_LEVEL) &&
+            ((v = cli_flag_value(argc, argv, &i, "--log-level", &missing)) != NULL || missing)) {
+            int level = -1;
+            for (int l = 0; !missing && l < 5; l++)
+                if (strcmp(v, cli_level_names[l]) == 0)
+                    level = l;
+            if (level < 0) {
+                cli_error("%s: --log-level needs one of trace, debug, info, warn, error%s%s", cmd,
+                          missing ? "" : ", not ", missing ? "" : v);
+                return CLI_EXIT_BAD;
+            }
+            f->log_level = level;
+            continue;
+        }
+        cli_error("%s: unknown flag %s (try wactor %s --help)", cmd, a, cmd);
+        return CLI_EXIT_BAD;
+    }
+    *first = i;
+    return -1;
+}
+
+/* ---- log lines ---------------------------------------------------------- */
+
+void cli_write_escaped(FILE *out, const void *bytes, size_t len)
+{
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f || c == '\\')
+            fprintf(out, "\\x%02x", c);
+        else
+            putc_unlocked(c, out);
+    }
+}
+
+static void cli_log(void *arg, int level, const char *component, const char *text, size_t len)
+{
+    (void)arg;
+    const char *name = level >= 0 && level < 5 ? cli_level_names[level] : "?";
+    /* One locked line: lines from several threads never interleave. */
+    flockfile(stderr);
+    if (component != NULL)
+        fprintf(stderr, "wactor: %s %s: ", name, component);
+    else
+        fprintf(stderr, "wactor: %s: ", name);
+    cli_write_escaped(stderr, text, len);
+    putc_unlocked('\n', stderr);
+    funlockfile(stderr);
+}
+
+void cli_system_log(const cli_system *s, int level, const char *component, const char *fmt, ...)
+{
+    if (level < s->log_level)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cli_log(NULL, level, component, line,
+            n < 0                     ? 0
+            : (size_t)n < sizeof line ? (size_t)n
+                                      : sizeof line - 1);
+}
+
+void cli_format_duration(char *buf, size_t len, uint64_t ms)
+{
+    if (ms != 0 && ms % 60000 == 0)
+        snprintf(buf, len, "%" PRIu64 "m", ms / 60000);
+    else if (ms != 0 && ms % 1000 == 0)
+        snprintf(buf, len, "%" PRIu64 "s", ms / 1000);
+    else
+        snprintf(buf, len, "%" PRIu64 "ms", ms);
+}
+
+/* ---- the system --------------------------------------------------------- */
+
+/* The runtime's last error without its "component NAME: " prefix. */
+static const char *cli_reason(const cli_system *s, const char *name)
+{
+    const char *msg = wactor_errmsg(s->rt);
+    size_t n = strlen(name);
+    if (strncmp(msg, "component ", 10) == 0 && strncmp(msg + 10, name, n) == 0 &&
+        strncmp(msg + 10 + n, ": ", 2) == 0)
+        return msg + 10 + n + 2;
+    return msg[0] ? msg : "unknown reason";
+}
+
+/* Reports a problem with component c: "wactor: MANIFEST:LINE:COLUMN:
+ * component NAME: ...". */
+static void cli_component_error(const cli_system *s, const mf_component *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cli_component_error(const cli_system *s, const mf_component *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flockfile(stderr);
+    fprintf(stderr, "wactor: %s:%u:%u: component %s: ", s->mf->path, c->line, c->column, c->name);
+    vfprintf(stderr, fmt, ap);
+    putc_unlocked('\n', stderr);
+    funlockfile(stderr);
+    va_end(ap);
+}
+
+int cli_system_open(cli_system *s, const char *manifest, int log_level)
+{
+    memset(s, 0, sizeof *s);
+    s->log_level = log_level;
+    char err[1024];
+    s->mf = mf_load(manifest, err, sizeof err);
+    if (s->mf == NULL) {
+        cli_error("%s", err);
+        return CLI_EXIT_BAD;
+    }
+    const mf_manifest *mf = s->mf;
+    /* supervisor.max_restarts 0 means no restart at all: the API's negative. */
+    int32_t max_restarts = mf->max_restarts == 0          ? -1
+                           : mf->max_restarts > INT32_MAX ? INT32_MAX
+                                                          : (int32_t)mf->max_restarts;
+    wactor_runtime_options ro = {.workers = mf->workers,
+                                 .max_message = (uint32_t)mf->max_message,
+                                 .request_timeout_ms = (uint32_t)mf->request_timeout_ms,
+                                 .log_level = log_level,
+                                 .max_restarts = max_restarts,
+                                 .restart_within_ms = (uint32_t)mf->within_ms,
+                                 .log = cli_log,
+                                 .log_arg = s};
+    s->rt = wactor_runtime_new(&ro);
+    if (s->rt == NULL) {
+        cli_error("%s: cannot start the runtime (out of memory, or threads cannot be created)",
+                  mf->path);
+        return CLI_EXIT_BAD;
+    }
+    s->modules = calloc(mf->ncomponents, sizeof *s->modules);
+    s->start_errors = calloc(mf->ncomponents, sizeof *s->start_errors);
+    if (s->modules == NULL || s->start_errors == NULL) {
+        cli_error("%s: out of memory", mf->path);
+        return CLI_EXIT_BAD;
+    }
+    for (size_t i = 0; i < mf->ncomponents; i++) {
+        const mf_component *c = &mf->components[i];
+        for (size_t j = 0; j < i && s->modules[i] == NULL; j++)
+            if (strcmp(mf->components[j].wasm, c->wasm) == 0)
+                s->modules[i] = s->modules[j];
+        if (s->modules[i] != NULL)
+            continue;
+        s->modules[i] = wactor_module_load_file(s->rt, c->wasm);
+        if (s->modules[i] != NULL)
+            continue;
+        /* The engine's own words, with the section and byte offset. */
+        char why[512];
+        wa_module *m = cli_module_load_msg(c->wasm, NULL, why, sizeof why);
+        if (m != NULL) {
+            wa_module_free(m);
+            snprintf(why, sizeof why, "%s", cli_reason(s, c->name));
+        }
+        cli_component_error(s, c, "%s: %s", c->wasm, why);
+        return CLI_EXIT_BAD;
+    }
+    return 0;
+}
+
+const mf_component *cli_system_find(const cli_system *s, const char *name)
+{
+    for (size_t i = 0; s->mf != NULL && i < s->mf->ncomponents; i++)
+        if (strcmp(s->mf->components[i].name, name) == 0)
+            return &s->mf->components[i];
+    return NULL;
+}
+
+static int cli_restart(int restart)
+{
+    switch (restart) {
+    case MF_RESTART_TRANSIENT:
+        return WACTOR_RESTART_TRANSIENT;
+    case MF_RESTART_TEMPORARY:
+        return WACTOR_RESTART_TEMPORARY;
+    }
+    return WACTOR_RESTART_PERMANENT;
+}
+
+static wactor_patterns cli_patterns(const mf_patterns *p)
+{
+    return (wactor_patterns){(const char *const *)p->v, p->n};
+}
+
+/* After a refused spawn: the first of the module's problems against the
+ * component ABI, if it has any (the runtime's reason is terser). */
+static void cli_report_refused(const cli_system *s, const mf_component *c)
+{
+    char why[512];
+    char **problems = NULL;
+    int n = -1;
+    wa_module *m = cli_module_load_msg(c->wasm, NULL, why, sizeof why);
+    if (m != NULL) {
+        n = cli_component_problem_list(m, &problems);
+        wa_module_free(m);
+    }
+    if (n > 0)
+        cli_component_error(s, c, "%s: %s%s%s%s", c->wasm, problems[0],
+                            n > 1 ? " (and more: see wactor validate " : "",
+                            n > 1 ? s->mf->path : "", n > 1 ? ")" : "");
+    else
+        cli_component_error(s, c, "%s: %s", c->wasm, cli_reason(s, c->name));
+    cli_problem_list_free(problems);
+}
+
+int cli_system_start(cli_system *s)
+{
+    const mf_manifest *mf = s->mf;
+    for (size_t i = 0; i < mf->ncomponents; i++) {
+        const mf_component *c = &mf->components[i];
+        wactor_component_options o = {
+            .name = c->name,
+            .module = s->modules[i],
+            .config = c->has_config ? c->config : NULL,
+            .config_len = c->has_config ? c->config_len : 0,
+            .env = (const char *const *)c->env,
+            .restart = cli_restart(c->restart),
+            .limits = {.memory = c->memory,
+                       .fuel = c->fuel < 0 ? 0 : c->fuel,
+                       .time_ms = (uint32_t)c->time_ms,
+                       .stack = c->stack,
+                       .mailbox = c->mailbox,
+                       .pending = c->pending},
+            .send = cli_patterns(&c->send),
+            .request = cli_patterns(&c->request),
+            .publish = cli_patterns(&c->publish),
+            .subscribe = cli_patterns(&c->subscribe),
+            .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
+            .wasi = c->wasi,
+        };
+        int rc = wactor_spawn(s->rt, &o);
+        if (rc == WACTOR_OK)
+            continue;
+        if (rc == WACTOR_ESTART) {
+            /* A crash at start-up: the runtime has logged it and supervises
+             * the component (restarts by policy); the rest of the system
+             * runs. The reason is kept for call's and send's messages. */
+            s->start_errors[i] = strdup(cli_reason(s, c->name));
+            continue;
+        }
+        if (rc == WACTOR_EMODULE)
+            cli_report_refused(s, c);
+        else
+            cli_component_error(s, c, "%s: %s", c->wasm, cli_reason(s, c->name));
+        return CLI_EXIT_BAD;
+    }
+    return 0;
+}
+
+const char *cli_system_start_error(const cli_system *s, const char *name)
+{
+    for (size_t i = 0; s->mf != NULL && s->start_errors != NULL && i < s->mf->ncomponents; i++)
+        if (strcmp(s->mf->components[i].name, name) == 0)
+            return s->start_errors[i];
+    return NULL;
+}
+
+void cli_system_close(cli_system *s)
+{
+    /* Graceful: every running component's wactor_on_shutdown runs. */
+    wactor_runtime_free(s->rt);
+    s->rt = NULL;
+    size_t n = s->mf != NULL ? s->mf->ncomponents : 0;
+    for (size_t i = 0; s->modules != NULL && i < n; i++) {
+        bool shared = false;
+        for (size_t j = 0; j < i && !shared; j++)
+            shared = s->modules[j] == s->modules[i];
+        if (!shared)
+            wactor_module_free(s->modules[i]);
+    }
+    free(s->modules);
+    for (size_t i = 0; s->start_errors != NULL && i < n; i++)
+        free(s->start_errors[i]);
+    free(s->start_errors);
+    mf_free(s->mf);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,140 @@
+/*
+ * validate.c: `wactor validate MANIFEST` checks a manifest and every module
+ * it names without running anything: the manifest's syntax and values
+ * (mf_load), then each distinct module once: that it can be read, decoded
+ * and validated, and that it is a wactor component whose imports the
+ * runtime provides (cli_component_problems); then, per component, what
+ * depends on the manifest (its initial memory against limits.memory).
+ *
+ * Every problem is one line on standard error:
+ *   wactor: MANIFEST:LINE:COLUMN: component NAME: WASM: PROBLEM
+ * (the line and column of the component's key in the manifest). A module
+ * shared by several components is reported for each of them. A valid
+ * manifest prints one line on standard output.
+ */
+#include "cli.h"
+#include "manifest.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char cli_validate_usage[] =
+    "usage: wactor validate MANIFEST\n"
+    "\n"
+    "Checks MANIFEST (a wactor.yaml) and every module it names without running\n"
+    "anything: the manifest's keys and values, and that each module can be read,\n"
+    "decoded and validated, is a wactor component, imports only what the runtime\n"
+    "provides, and fits the component's limits. Lists every problem, one line each.\n"
+    "\n"
+    "  --help  show this help\n"
+    "\n"
+    "Exit status: 0 valid; 4 with every problem listed, or on a usage error.\n";
+
+/* What is known of one distinct module. */
+typedef struct cli_checked {
+    wa_module *m;    /* NULL if it could not be loaded */
+    char why[512];   /* then: why */
+    char **problems; /* against the component ABI */
+    int nproblems;   /* -1: out of memory */
+} cli_checked;
+
+static void cli_problem(const mf_manifest *mf, const mf_component *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cli_problem(const mf_manifest *mf, const mf_component *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "wactor: %s:%u:%u: component %s: %s: ", mf->path, c->line, c->column, c->name,
+            c->wasm);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Reports component c's problems; returns how many. */
+static int cli_validate_component(const mf_manifest *mf, const mf_component *c,
+                                  const cli_checked *k)
+{
+    if (k->m == NULL) {
+        cli_problem(mf, c, "%s", k->why);
+        return 1;
+    }
+    if (k->nproblems < 0) {
+        cli_problem(mf, c, "out of memory while checking it");
+        return 1;
+    }
+    int n = k->nproblems;
+    for (int i = 0; i < k->nproblems; i++)
+        cli_problem(mf, c, "%s", k->problems[i]);
+    if (wa_module_num_memories(k->m) > 0) {
+        uint64_t pages = wa_module_memory(k->m, 0).min;
+        if (pages * WA_PAGE_SIZE > c->memory) {
+            cli_problem(mf, c,
+                        "its initial memory of %" PRIu64 " pages (%" PRIu64
+                        " bytes) is over limits.memory (%" PRIu64 " bytes)",
+                        pages, pages * WA_PAGE_SIZE, c->memory);
+            n++;
+        }
+    }
+    return n;
+}
+
+int cli_validate(int argc, char **argv)
+{
+    cli_flags f = {0};
+    int first = 0;
+    int rc = cli_parse_flags(argc, argv, cli_validate_usage, 0, &f, &first);
+    if (rc >= 0)
+        return rc;
+    if (argc - first != 1) {
+        cli_error("validate: expected one MANIFEST (try wactor validate --help)");
+        return CLI_EXIT_BAD;
+    }
+    char err[1024];
+    mf_manifest *mf = mf_load(argv[first], err, sizeof err);
+    if (mf == NULL) {
+        cli_error("%s", err);
+        return CLI_EXIT_BAD;
+    }
+    cli_checked *checked = calloc(mf->ncomponents, sizeof *checked);
+    size_t *which = calloc(mf->ncomponents, sizeof *which);
+    if (checked == NULL || which == NULL) {
+        free(checked);
+        free(which);
+        mf_free(mf);
+        cli_error("validate: out of memory");
+        return CLI_EXIT_BAD;
+    }
+    size_t modules = 0;
+    int problems = 0;
+    for (size_t i = 0; i < mf->ncomponents; i++) {
+        const mf_component *c = &mf->components[i];
+        size_t j = 0;
+        while (j < i && strcmp(mf->components[j].wasm, c->wasm) != 0)
+            j++;
+        if (j == i) { /* the first component to name this module */
+            which[i] = modules++;
+            cli_checked *k = &checked[which[i]];
+            k->m = cli_module_load_msg(c->wasm, NULL, k->why, sizeof k->why);
+            if (k->m != NULL)
+                k->nproblems = cli_component_problem_list(k->m, &k->problems);
+        } else {
+            which[i] = which[j];
+        }
+        problems += cli_validate_component(mf, c, &checked[which[i]]);
+    }
+    if (problems == 0)
+        printf("%s: valid: %zu component%s, %zu module%s\n", mf->path, mf->ncomponents,
+               mf->ncomponents == 1 ? "" : "s", modules, modules == 1 ? "" : "s");
+    for (size_t i = 0; i < modules; i++) {
+        wa_module_free(checked[i].m);
+        cli_problem_list_free(checked[i].problems);
+    }
+    free(checked);
+    free(which);
+    mf_free(mf);
+    return problems == 0 ? 0 : CLI_EXIT_BAD;
+}

@@ -1,0 +1,500 @@
+/*
+ * component.c: a component's life. Spawn instantiates the module and runs
+ * its start-up exports on the caller's thread, then registers the name.
+ * From then on the component lives in its turns: deliver() runs one
+ * message through the guest, a trap crashes the instance (the message is
+ * dropped, the rest of the mailbox stays) and the supervisor's policy
+ * decides between a fresh instance and a stop.
+ *
+ * What happens after a crash is supervise.c's business.
+ */
+#include "host.h"
+#include "name.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t t_on_message[] = {WA_I32, WA_I32, WA_I64, WA_I32};
+static const uint8_t t_on_callback[] = {WA_I64, WA_I32, WA_I32, WA_I32};
+static const uint8_t t_init[] = {WA_I32};
+static const wa_functype type_on_message = {3, 1, t_on_message};
+static const wa_functype type_on_callback = {3, 1, t_on_callback};
+static const wa_functype type_init = {0, 1, t_init};
+static const wa_functype type_void = {0, 0, NULL};
+
+static bool same_type(const wa_functype *a, const wa_functype *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           memcmp(a->types, b->types, a->nparams + a->nresults) == 0;
+}
+
+/* The export `name` if it is a function of type t; *bad set if it exists
+ * with another kind or type. */
+static wa_func *export_func(wa_instance *inst, const char *name, const wa_functype *t, bool *bad)
+{
+    wa_extern e;
+    if (!wa_instance_export(inst, name, strlen(name), &e))
+        return NULL;
+    if (e.kind != WA_EXTERN_FUNC || !same_type(wa_func_type(e.u.func), t)) {
+        *bad = true;
+        return NULL;
+    }
+    return e.u.func;
+}
+
+/* ---- output: the guest's stdout and stderr become log lines ------------- */
+
+static void flush_output(host_component *c, int which)
+{
+    if (c->outlen[which]) {
+        host_log(c->rt, which ? WACTOR_LOG_WARN : WACTOR_LOG_INFO, c->proc.name, c->out[which],
+                 c->outlen[which]);
+        c->outlen[which] = 0;
+    }
+}
+
+static bool guest_output(void *arg, uint32_t fd, const uint8_t *data, size_t len)
+{
+    host_component *c = arg;
+    int which = fd == 2;
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n') {
+            flush_output(c, which);
+            continue;
+        }
+        if (c->outlen[which] == sizeof c->out[which])
+            flush_output(c, which); /* a very long line comes out in pieces */
+        c->out[which][c->outlen[which]++] = (char)data[i];
+    }
+    return true;
+}
+
+/* A WASI call was refused a facet: audit it like any other refusal. */
+static void wasi_refused(void *arg, unsigned facet)
+{
+    host_component *c = arg;
+    static const char *const names[] = {"stdout", "stderr", "clock", "random", "env", "stdin"};
+    const char *name = "?";
+    for (unsigned i = 0; i < 6; i++)
+        if (facet == 1u << i)
+            name = names[i];
+    host_audit(c->rt, c->proc.name, "wasi", name, strlen(name), "denied",
+               "no wasi capability for this facet");
+}
+
+/* ---- instances ---------------------------------------------------------- */
+
+void host_drop_instance(host_component *c)
+{
+    wa_instance_free(c->inst);
+    c->inst = NULL;
+    wasi_ctx_free(c->wasi);
+    c->wasi = NULL;
+    c->on_message = c->on_callback = c->on_shutdown = NULL;
+}
+
+wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val *results)
+{
+    wactor_runtime *rt = c->rt;
+    int w = rt_sched_current_worker(rt->sched);
+    unsigned slot = w >= 0 ? (unsigned)w : rt->nstacks;
+    wa_instance_use_stack(c->inst, w >= 0 ? rt->stacks[w] : rt->spawn_stack);
+    if (c->limits.fuel > 0)
+        wa_instance_set_fuel(c->inst, c->limits.fuel);
+    host_watch_begin(rt->watchdog, slot, c->inst, c->limits.time_ms);
+    wa_trap t = wa_call(c->inst, f, args, results);
+    host_watch_end(rt->watchdog, slot);
+    if (c->outlen[0] | c->outlen[1]) {
+        flush_output(c, 0);
+        flush_output(c, 1);
+    }
+    return t;
+}
+
+int host_start_instance(host_component *c, char *why, size_t whylen)
+{
+    wactor_runtime *rt = c->rt;
+    const wa_module *m = c->module->m;
+    uint32_t nimports = wa_module_num_imports(m);
+    wa_extern *ext = calloc(nimports ? nimports : 1, sizeof *ext);
+    if (!ext)
+        return snprintf(why, whylen, "out of memory"), WACTOR_ENOMEM;
+
+    const char *argv[] = {c->proc.name};
+    wasi_options wo = {.argc = 1,
+                       .argv = argv,
+                       .envp = (const char *const *)c->env,
+                       .caps = c->wasi_caps,
+                       .output = guest_output,
+                       .output_arg = c,
+                       .denied = wasi_refused,
+                       .denied_arg = c};
+    c->wasi = wasi_ctx_new(&wo);
+    int rc = c->wasi ? WACTOR_OK : WACTOR_ENOMEM;
+    if (!c->wasi)
+        snprintf(why, whylen, "out of memory");
+    for (uint32_t i = 0; rc == WACTOR_OK && i < nimports; i++) {
+        wa_name module, field;
+        wa_externtype type;
+        wa_module_import(m, i, &module, &field, &type);
+        int k =
+            module.len == 6 && memcmp(module.ptr, "wactor", 6) == 0 ? host_import_index(field) : -1;
+        if (k >= 0) {
+            ext[i].kind = WA_EXTERN_FUNC;
+            ext[i].u.func = rt->imports[k];
+        } else if (!wasi_resolve(c->wasi, module, field, &ext[i])) {
+            snprintf(why, whylen, "import %.*s.%.*s is not provided by wactor", (int)module.len,
+                     module.ptr, (int)field.len, field.ptr);
+            rc = WACTOR_EMODULE;
+        }
+    }
+    uint64_t pages = c->limits.memory / WA_PAGE_SIZE;
+    if (rc == WACTOR_OK && wa_module_num_memories(m) > 0 && wa_module_memory(m, 0).min > pages) {
+        snprintf(why, whylen, "initial memory of %u pages is over the limit of %llu bytes",
+                 wa_module_memory(m, 0).min, (unsigned long long)c->limits.memory);
+        rc = WACTOR_EMODULE;
+    }
+    if (rc == WACTOR_OK) {
+        wa_config cfg = {.max_memory_pages = pages > WA_MAX_PAGES ? WA_MAX_PAGES : (uint32_t)pages,
+                         .max_call_depth = c->limits.stack,
+                         .fuel = c->limits.fuel > 0 ? c->limits.fuel : 0};
+        wa_error err;
+        c->inst = wa_instantiate(m, ext, nimports, &cfg, &err);
+        if (!c->inst) {
+            snprintf(why, whylen, "%s", err.msg);
+            rc = err.kind == WA_ERR_NOMEM ? WACTOR_ENOMEM : WACTOR_EMODULE;
+        }
+    }
+    free(ext);
+
+    bool bad = false;
+    wa_func *initialize = NULL, *init = NULL;
+    if (rc == WACTOR_OK) {
+        wa_instance_set_userdata(c->inst, c);
+        wa_extern mem;
+        c->on_message = export_func(c->inst, "wactor_on_message", &type_on_message, &bad);
+        c->on_callback = export_func(c->inst, "wactor_on_callback", &type_on_callback, &bad);
+        c->on_shutdown = export_func(c->inst, "wactor_on_shutdown", &type_void, &bad);
+        initialize = export_func(c->inst, "_initialize", &type_void, &bad);
+        init = export_func(c->inst, "wactor_init", &type_init, &bad);
+        if (!wa_instance_export(c->inst, "memory", 6, &mem) || mem.kind != WA_EXTERN_MEMORY) {
+            snprintf(why, whylen, "no memory exported as `memory`");
+            rc = WACTOR_EMODULE;
+        } else if (bad || !c->on_message) {
+            snprintf(why, whylen,
+                     "exports do not match the component ABI "
+                     "(see `wactor inspect`)");
+            rc = WACTOR_EMODULE;
+        } else if (!c->on_callback && wa_module_find_export(m, "wactor_on_callback", 18) < 0) {
+            for (uint32_t i = 0; i < nimports && rc == WACTOR_OK; i++) {
+                wa_name module, field;
+                wa_externtype type;
+                wa_module_import(m, i, &module, &field, &type);
+                if (module.len == 6 && memcmp(module.ptr, "wactor", 6) == 0 && field.len == 7 &&
+                    memcmp(field.ptr, "request", 7) == 0) {
+                    snprintf(why, whylen,
+                             "imports wactor.request but does not export "
+                             "wactor_on_callback");
+                    rc = WACTOR_EMODULE;
+                }
+            }
+        }
+    }
+    wa_val result = {0};
+    wa_trap t = WA_TRAP_NONE;
+    if (rc == WACTOR_OK && initialize)
+        t = host_run_guest(c, initialize, NULL, NULL);
+    if (rc == WACTOR_OK && t == WA_TRAP_NONE && init)
+        t = host_run_guest(c, init, NULL, &result);
+    if (rc == WACTOR_OK && (t != WA_TRAP_NONE || result.i32 != 0)) {
+        if (t != WA_TRAP_NONE)
+            snprintf(why, whylen, "start-up trapped: %s", wa_instance_trap_message(c->inst));
+        else
+            snprintf(why, whylen, "wactor_init returned %d", (int)result.i32);
+        rc = WACTOR_ESTART;
+    }
+    if (rc != WACTOR_OK)
+        host_drop_instance(c);
+    c->healthy = false;
+    return rc;
+}
+
+/* ---- delivery ----------------------------------------------------------- */
+
+/* Control messages: the owner's requests that must run on the
+ * component's turn, in order with its mail. */
+enum { CTL_STOP, CTL_FIRST_START_FAILED };
+
+typedef struct host_control {
+    int kind;
+    /* CTL_STOP: the stopper waits for done. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} host_control;
+
+static void stop_now(host_component *c, host_control *st)
+{
+    if (c->inst && c->on_shutdown) {
+        wa_trap t = host_run_guest(c, c->on_shutdown, NULL, NULL);
+        if (t != WA_TRAP_NONE)
+            host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "wactor_on_shutdown trapped: %s",
+                      wa_instance_trap_message(c->inst));
+    }
+    host_drop_instance(c);
+    if (!atomic_load(&c->proc.stopped)) {
+        msg_proc_stopped(&c->proc, "stopped");
+        host_logf(c->rt, WACTOR_LOG_DEBUG, c->proc.name, "stopped");
+        host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", "stopped");
+    }
+    pthread_mutex_lock(&st->lock);
+    st->done = true;
+    pthread_cond_signal(&st->cond);
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* One message through the guest: the envelope is `current` while the
+ * handler runs, so msg_sender/msg_payload/msg_topic can read it. */
+static msg_outcome deliver(msg_proc *p, msg_envelope *e)
+{
+    host_component *c = (host_component *)p;
+    if (e->kind == MSG_CONTROL) {
+        host_control *ctl = e->control;
+        if (ctl->kind == CTL_STOP)
+            stop_now(c, ctl);
+        else
+            host_supervise(c, false);
+        return MSG_HANDLED;
+    }
+    if (!c->inst)
+        return MSG_CRASHED;
+    wa_val args[3], result = {0};
+    wa_func *f;
+    if (e->kind == MSG_CALLBACK) {
+        f = c->on_callback;
+        args[0].i64 = (uint64_t)e->corr;
+        args[1].i32 = (uint32_t)e->status;
+        args[2].i32 = e->payload_len;
+    } else {
+        atomic_fetch_add_explicit(&p->n_received, 1, memory_order_relaxed);
+        f = c->on_message;
+        args[0].i32 = e->sender_len;
+        args[1].i32 = e->payload_len;
+        args[2].i64 = (uint64_t)e->corr;
+    }
+    if (!f)
+        return MSG_HANDLED;
+    c->current = e;
+    wa_trap t = host_run_guest(c, f, args, &result);
+    c->current = NULL;
+    if (t == WA_TRAP_NONE) {
+        c->healthy = true;
+        return result.i32 ? MSG_HANDLER_FAILED : MSG_HANDLED;
+    }
+    host_crashed(c, t);
+    return MSG_CRASHED;
+}
+
+/* ---- spawn and stop ----------------------------------------------------- */
+
+static char **copy_strings(const char *const *v, size_t n, bool *ok)
+{
+    if (!n)
+        return NULL;
+    char **out = calloc(n + 1, sizeof *out);
+    if (!out) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(out[i] = strdup(v[i])))
+            *ok = false;
+    return out;
+}
+
+static void free_strings(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Copies a capability list, checking each pattern. */
+static int copy_patterns(wactor_runtime *rt, const char *what, const wactor_patterns *in,
+                         msg_patterns *out)
+{
+    out->v = NULL;
+    out->n = 0;
+    for (size_t i = 0; i < in->n; i++)
+        if (!in->v || !in->v[i] || !msg_pattern_valid(in->v[i], strlen(in->v[i])))
+            return host_fail(rt, WACTOR_EINVAL, "capability %s: invalid pattern \"%s\"", what,
+                             in->v && in->v[i] ? in->v[i] : "(null)");
+    bool ok = true;
+    out->v = copy_strings(in->v, in->n, &ok);
+    out->n = in->n;
+    return ok ? WACTOR_OK : host_fail(rt, WACTOR_ENOMEM, "out of memory");
+}
+
+static wactor_module *module_of(wactor_runtime *rt, const wactor_component_options *o)
+{
+    if (o->module) {
+        atomic_fetch_add(&o->module->refs, 1);
+        return o->module;
+    }
+    if (o->path)
+        return wactor_module_load_file(rt, o->path);
+    if (o->bytes)
+        return wactor_module_load(rt, o->bytes, o->len);
+    host_fail(rt, WACTOR_EINVAL, "no module given for component %s", o->name);
+    return NULL;
+}
+
+int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
+{
+    if (!o || !o->name || !msg_name_valid(o->name, strlen(o->name)))
+        return host_fail(rt, WACTOR_EINVAL, "invalid component name \"%s\"",
+                         o && o->name ? o->name : "(null)");
+    if ((o->module != NULL) + (o->path != NULL) + (o->bytes != NULL) != 1)
+        return host_fail(rt, WACTOR_EINVAL, "component %s: give exactly one of module, path, bytes",
+                         o->name);
+    if (msg_lookup(rt->router, o->name, strlen(o->name)))
+        return host_fail(rt, WACTOR_EEXIST, "a component named %s is already running", o->name);
+    if (o->limits.stack > HOST_MAX_STACK)
+        return host_fail(rt, WACTOR_EINVAL, "component %s: stack limit over %u", o->name,
+                         HOST_MAX_STACK);
+
+    host_component *c = calloc(1, sizeof *c);
+    if (!c)
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    c->rt = rt;
+    c->restart = o->restart;
+    c->limits = o->limits;
+    if (!c->limits.memory)
+        c->limits.memory = HOST_DEFAULT_MEMORY;
+    if (!c->limits.time_ms)
+        c->limits.time_ms = HOST_DEFAULT_TIME_MS;
+    if (!c->limits.stack)
+        c->limits.stack = HOST_DEFAULT_STACK;
+    if (!c->limits.mailbox)
+        c->limits.mailbox = HOST_DEFAULT_MAILBOX;
+    if (!c->limits.pending)
+        c->limits.pending = HOST_DEFAULT_PENDING;
+    c->storage = o->storage;
+    c->wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
+
+    msg_caps caps = {0};
+    int rc = copy_patterns(rt, "send", &o->send, &caps.send);
+    if (rc == WACTOR_OK)
+        rc = copy_patterns(rt, "request", &o->request, &caps.request);
+    if (rc == WACTOR_OK)
+        rc = copy_patterns(rt, "publish", &o->publish, &caps.publish);
+    if (rc == WACTOR_OK)
+        rc = copy_patterns(rt, "subscribe", &o->subscribe, &caps.subscribe);
+    msg_proc_init(&c->proc, rt->router, o->name, strlen(o->name), deliver, c->limits.mailbox,
+                  c->limits.pending, caps);
+    if (rc != WACTOR_OK) {
+        host_component_free(c);
+        return rc;
+    }
+    size_t nenv = 0;
+    while (o->env && o->env[nenv])
+        nenv++;
+    bool ok = true;
+    c->env = copy_strings(o->env, nenv, &ok);
+    if (o->config_len && (c->config = malloc(o->config_len)) != NULL)
+        memcpy(c->config, o->config, o->config_len);
+    else if (o->config_len)
+        ok = false;
+    c->config_len = o->config_len;
+    if (!ok) {
+        host_component_free(c);
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
+    if (!(c->module = module_of(rt, o))) {
+        host_component_free(c);
+        return host_fail(rt, WACTOR_EMODULE, "component %s: %s", o->name, rt->errmsg);
+    }
+
+    if (rt->opts.max_restarts > 0 &&
+        !(c->restart_times = calloc((size_t)rt->opts.max_restarts, sizeof *c->restart_times))) {
+        host_component_free(c);
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
+
+    char why[256];
+    pthread_mutex_lock(&rt->spawn_lock);
+    int started = host_start_instance(c, why, sizeof why);
+    pthread_mutex_unlock(&rt->spawn_lock);
+    /* A module that cannot make a component is the caller's error; a
+     * component that fails to start is a crash like any other: it is
+     * registered and its supervisor takes over. */
+    if (started != WACTOR_OK && started != WACTOR_ESTART) {
+        host_component_free(c);
+        return host_fail(rt, started, "component %s: %s", o->name, why);
+    }
+
+    pthread_mutex_lock(&rt->lock);
+    if (rt->nall == rt->capall) {
+        size_t cap = rt->capall ? rt->capall * 2 : 16;
+        host_component **all = realloc(rt->all, cap * sizeof *all);
+        if (all) {
+            rt->all = all;
+            rt->capall = cap;
+        }
+    }
+    rc = rt->nall < rt->capall ? WACTOR_OK : WACTOR_ENOMEM;
+    if (rc == WACTOR_OK) {
+        rc = msg_register(rt->router, &c->proc);
+        if (rc == WACTOR_OK)
+            rt->all[rt->nall++] = c;
+    }
+    pthread_mutex_unlock(&rt->lock);
+    if (rc != WACTOR_OK) {
+        host_component_free(c);
+        return host_fail(rt, rc, "component %s: %s", o->name,
+                         rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
+    }
+    host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
+    if (started == WACTOR_ESTART) {
+        atomic_fetch_add(&c->crashes, 1);
+        host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
+        host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
+        static const host_control first_start_failed = {.kind = CTL_FIRST_START_FAILED};
+        msg_post_control(&c->proc, (void *)&first_start_failed);
+        return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
+    }
+    host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "started");
+    return WACTOR_OK;
+}
+
+int host_stop(wactor_runtime *rt, host_component *c)
+{
+    (void)rt;
+    host_control st = {.kind = CTL_STOP, .done = false};
+    pthread_mutex_init(&st.lock, NULL);
+    pthread_cond_init(&st.cond, NULL);
+    int rc = msg_post_control(&c->proc, &st);
+    if (rc == MSG_OK) {
+        rt_actor_wake(&c->proc.actor); /* a restart back-off need not run out */
+        pthread_mutex_lock(&st.lock);
+        while (!st.done)
+            pthread_cond_wait(&st.cond, &st.lock);
+        pthread_mutex_unlock(&st.lock);
+    }
+    pthread_mutex_destroy(&st.lock);
+    pthread_cond_destroy(&st.cond);
+    return rc == MSG_OK ? WACTOR_OK : WACTOR_ENOMEM;
+}
+
+void host_component_free(host_component *c)
+{
+    if (!c)
+        return;
+    host_drop_instance(c);
+    msg_proc_fini(&c->proc);
+    wactor_module_free(c->module);
+    free(c->config);
+    free_strings(c->env);
+    free(c->restart_times);
+    free(c);
+}

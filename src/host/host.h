@@ -1,0 +1,144 @@
+/*
+ * host.h: where the engine meets the actors. A component is a message
+ * process (msg_proc) whose deliver function runs a WebAssembly instance;
+ * the guest reaches the messaging layer through the `wactor` imports.
+ *
+ *   runtime.c    the embedding API of include/wactor.h
+ *   component.c  spawning, delivering one message to the guest, crashes,
+ *                restarts and stops
+ *   imports.c    the `wactor` host functions and the component checks
+ *
+ * Threads: a component's instance is only ever touched by the thread
+ * running its turn (or by spawn before the name is registered). Each
+ * worker lends its own wa_stack to whatever instance it runs, so idle
+ * instances hold no execution stack.
+ */
+#ifndef WACTOR_HOST_H
+#define WACTOR_HOST_H
+
+#include "msg.h"
+#include "wactor.h"
+#include "wasi.h"
+#include "wasm.h"
+
+#include <stdio.h>
+
+#define HOST_DEFAULT_MEMORY (64u << 20)
+#define HOST_DEFAULT_TIME_MS 30000u
+#define HOST_DEFAULT_STACK 20000u
+#define HOST_DEFAULT_MAILBOX 10000u
+#define HOST_DEFAULT_PENDING 10000u
+/* Frames the workers' stacks have room for: the deepest `stack` limit. */
+#define HOST_MAX_STACK 100000u
+
+struct wactor_module {
+    wa_module *m;
+    atomic_int refs;
+};
+
+/* The imports of module `wactor` (imports.c), in a fixed order. */
+#define HOST_NIMPORTS 17
+
+typedef struct host_component host_component;
+typedef struct host_watchdog host_watchdog;
+
+struct wactor_runtime {
+    wactor_runtime_options opts;
+    rt_timers *timers;       /* request timeouts, restart back-off */
+    host_watchdog *watchdog; /* time limits: one slot per worker, one for spawn */
+    rt_sched *sched;
+    msg_router *router;
+    wa_stack **stacks; /* one per worker */
+    unsigned nstacks;
+    wa_func *imports[HOST_NIMPORTS];
+    /* Spawning runs guest code (_initialize, wactor_init) on the calling
+     * thread, on this stack. */
+    pthread_mutex_t spawn_lock;
+    wa_stack *spawn_stack;
+    /* Every component ever spawned; freed with the runtime. */
+    pthread_mutex_t lock;
+    host_component **all;
+    size_t nall, capall;
+    atomic_bool closing;
+    char errmsg[256];
+    pthread_mutex_t audit_lock;
+    FILE *audit_file; /* NULL: the callback or standard error */
+};
+
+struct host_component {
+    msg_proc proc; /* first */
+    wactor_runtime *rt;
+    wactor_module *module;
+    wa_instance *inst; /* NULL once stopped */
+    wasi_ctx *wasi;
+    wa_func *on_message, *on_callback, *on_shutdown;
+    msg_envelope *current; /* the message being handled, for msg_* */
+    /* From the spawn options. */
+    uint8_t *config;
+    size_t config_len;
+    char **env;
+    int restart;
+    wactor_limits limits;
+    uint64_t storage;
+    unsigned wasi_caps;
+    /* Supervision, touched only on the component's turns. */
+    bool healthy; /* the instance has handled a message successfully */
+    uint32_t backoff_ms;
+    uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
+    uint32_t restart_next;
+    /* Output lines in progress (stdout, stderr). */
+    char out[2][512];
+    size_t outlen[2];
+    atomic_uint_least64_t restarts, crashes;
+};
+
+/* runtime.c */
+void host_log(wactor_runtime *rt, int level, const char *component, const char *text, size_t len);
+void host_logf(wactor_runtime *rt, int level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* component.c */
+int host_spawn(wactor_runtime *rt, const wactor_component_options *opts);
+/* Makes a fresh instance and runs _initialize and wactor_init. Returns OK,
+ * or EMODULE / ESTART / ENOMEM with the reason in why. */
+int host_start_instance(host_component *c, char *why, size_t whylen);
+void host_drop_instance(host_component *c);
+/* Calls an export of c's instance on the calling thread's stack, under its
+ * fuel and time limits. */
+wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val *results);
+int host_stop(wactor_runtime *rt, host_component *c);
+void host_component_free(host_component *c);
+
+/* audit.c */
+bool host_audit_open(wactor_runtime *rt);
+void host_audit_close(wactor_runtime *rt);
+/* One audit line; target may be NULL. decision: "denied" for a refused
+ * call, "ok" for a lifecycle event. */
+void host_audit(wactor_runtime *rt, const char *component, const char *action, const char *target,
+                size_t target_len, const char *decision, const char *reason);
+
+/* supervise.c: on the component's turn. */
+/* The instance trapped or exited: log it, drop it, then supervise. */
+void host_crashed(host_component *c, wa_trap trap);
+/* The instance is gone (clean: after proc_exit(0)): restart it now, after
+ * a back-off, or stop for good, per the policy and the intensity. */
+void host_supervise(host_component *c, bool clean);
+
+/* watchdog.c */
+host_watchdog *host_watchdog_new(unsigned workers);
+void host_watchdog_free(host_watchdog *wd);
+/* Around each call into a guest: slot is the worker's index (or the
+ * number of workers for spawn); clears the instance's interrupt flag. */
+void host_watch_begin(host_watchdog *wd, unsigned slot, wa_instance *inst, uint32_t time_ms);
+void host_watch_end(host_watchdog *wd, unsigned slot);
+
+/* imports.c */
+bool host_imports_new(wactor_runtime *rt);
+void host_imports_free(wactor_runtime *rt);
+/* The import of module `wactor` named field: its position and type, or -1. */
+int host_import_index(wa_name field);
+const wa_functype *host_import_type(wa_name field);
+
+#endif

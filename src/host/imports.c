@@ -1,0 +1,311 @@
+/*
+ * imports.c: the `wactor` host functions (docs/ABI.md) and the check of a
+ * module against the component ABI.
+ *
+ * Every guest pointer goes through guest_range, which yields a host pointer
+ * only when [ptr, ptr+len) lies inside the caller's memory; nothing else
+ * here touches guest memory. One host function object per import serves
+ * every instance of the runtime: the component comes from the calling
+ * instance's userdata.
+ */
+#include "host.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define I32 WA_I32
+#define I64 WA_I64
+
+static const uint8_t t_i32x5[] = {I32, I32, I32, I32, I32};
+static const uint8_t t_request[] = {I32, I32, I32, I32, I32, I64};
+static const uint8_t t_respond[] = {I64, I32, I32, I32, I32};
+static const uint8_t t_cancel[] = {I64, I32};
+static const uint8_t t_i64[] = {I64};
+
+/* ---- guest memory ------------------------------------------------------- */
+
+/* [ptr, ptr+len) of the caller's memory, or NULL (negative length, outside). */
+static uint8_t *guest_range(wa_instance *caller, wa_val ptr, wa_val len)
+{
+    if ((int32_t)len.i32 < 0)
+        return NULL;
+    wa_memory *mem = wa_instance_memory(caller);
+    return mem ? wa_memory_range(mem, ptr.i32, len.i32) : NULL;
+}
+
+static host_component *self(wa_instance *caller)
+{
+    return wa_instance_userdata(caller);
+}
+
+/* The ABI's copy-out rule: copy min(cap, len), return len. */
+static int32_t copy_out(wa_instance *caller, wa_val buf, wa_val cap, const void *src, size_t len)
+{
+    uint8_t *dst = guest_range(caller, buf, cap);
+    if (!dst)
+        return MSG_EINVAL;
+    size_t n = len < cap.i32 ? len : cap.i32;
+    if (n)
+        memcpy(dst, src, n);
+    return (int32_t)len;
+}
+
+#define RET_I32(v) (io[0].i32 = (uint32_t)(int32_t)(v), WA_TRAP_NONE)
+
+/* Every refusal by a capability leaves an audit line. */
+static int64_t audited(host_component *c, int64_t rc, const char *action, const void *target,
+                       uint32_t len)
+{
+    if (rc == MSG_EDENIED) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "no %s capability for this target", action);
+        host_audit(c->rt, c->proc.name, action, target, len, "denied", reason);
+    }
+    return rc;
+}
+
+/* ---- messaging ---------------------------------------------------------- */
+
+static wa_trap h_send(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *target = guest_range(caller, io[0], io[1]);
+    const uint8_t *payload = guest_range(caller, io[2], io[3]);
+    if (!target || !payload)
+        return RET_I32(MSG_EINVAL);
+    return RET_I32(audited(
+        c, msg_send(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload, io[3].i32),
+        "send", target, io[1].i32));
+}
+
+static wa_trap h_request(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *target = guest_range(caller, io[0], io[1]);
+    const uint8_t *payload = guest_range(caller, io[2], io[3]);
+    int64_t rc = MSG_EINVAL;
+    if (target && payload)
+        rc = audited(c,
+                     msg_request(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload,
+                                 io[3].i32, (int32_t)io[4].i32, NULL, NULL),
+                     "request", target, io[1].i32);
+    io[0].i64 = (uint64_t)rc;
+    return WA_TRAP_NONE;
+}
+
+static wa_trap h_respond(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *payload = guest_range(caller, io[2], io[3]);
+    if (!payload)
+        return RET_I32(MSG_EINVAL);
+    return RET_I32(
+        msg_respond(&c->proc, (int64_t)io[0].i64, (int32_t)io[1].i32, payload, io[3].i32));
+}
+
+static wa_trap h_cancel(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    return RET_I32(msg_cancel(c->proc.router, &c->proc, (int64_t)io[0].i64));
+}
+
+static wa_trap h_publish(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *topic = guest_range(caller, io[0], io[1]);
+    const uint8_t *payload = guest_range(caller, io[2], io[3]);
+    if (!topic || !payload)
+        return RET_I32(MSG_EINVAL);
+    return RET_I32(audited(
+        c,
+        msg_publish(c->proc.router, &c->proc, (const char *)topic, io[1].i32, payload, io[3].i32),
+        "publish", topic, io[1].i32));
+}
+
+static wa_trap h_subscribe(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *pattern = guest_range(caller, io[0], io[1]);
+    if (!pattern)
+        return RET_I32(MSG_EINVAL);
+    host_component *c = self(caller);
+    return RET_I32(audited(c, msg_subscribe(&c->proc, (const char *)pattern, io[1].i32),
+                           "subscribe", pattern, io[1].i32));
+}
+
+static wa_trap h_unsubscribe(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *pattern = guest_range(caller, io[0], io[1]);
+    if (!pattern)
+        return RET_I32(MSG_EINVAL);
+    return RET_I32(msg_unsubscribe(&self(caller)->proc, (const char *)pattern, io[1].i32));
+}
+
+/* ---- the current message ------------------------------------------------ */
+
+static wa_trap h_msg_sender(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const msg_envelope *e = self(caller)->current;
+    if (!e)
+        return RET_I32(WACTOR_ESTATE);
+    return RET_I32(copy_out(caller, io[0], io[1], msg_env_sender(e), e->sender_len));
+}
+
+static wa_trap h_msg_payload(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const msg_envelope *e = self(caller)->current;
+    if (!e)
+        return RET_I32(WACTOR_ESTATE);
+    return RET_I32(copy_out(caller, io[0], io[1], msg_env_payload(e), e->payload_len));
+}
+
+static wa_trap h_msg_topic(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const msg_envelope *e = self(caller)->current;
+    if (!e)
+        return RET_I32(WACTOR_ESTATE);
+    return RET_I32(copy_out(caller, io[0], io[1], msg_env_topic(e), e->topic_len));
+}
+
+/* ---- services ----------------------------------------------------------- */
+
+static wa_trap h_self_name(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const host_component *c = self(caller);
+    return RET_I32(copy_out(caller, io[0], io[1], c->proc.name, c->proc.name_len));
+}
+
+static wa_trap h_config(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const host_component *c = self(caller);
+    return RET_I32(copy_out(caller, io[0], io[1], c->config, c->config_len));
+}
+
+static wa_trap h_log(wa_instance *caller, void *env, wa_val *io)
+{
+    wactor_runtime *rt = env;
+    const host_component *c = self(caller);
+    int32_t level = (int32_t)io[0].i32;
+    const uint8_t *text = guest_range(caller, io[1], io[2]);
+    if (level < WACTOR_LOG_TRACE || level > WACTOR_LOG_ERROR || !text)
+        return RET_I32(MSG_EINVAL);
+    host_log(rt, level, c->proc.name, (const char *)text, io[2].i32);
+    return RET_I32(MSG_OK);
+}
+
+static wa_trap h_now_ms(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)caller;
+    (void)env;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    io[0].i64 = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+    return WA_TRAP_NONE;
+}
+
+/* ---- storage ------------------------------------------------------------
+ * The key-value store arrives with the storage issue; until then every
+ * well-formed call is EDENIED, as for a component without the capability. */
+
+static bool key_ok(wa_instance *caller, wa_val ptr, wa_val len)
+{
+    return guest_range(caller, ptr, len) && len.i32 >= 1 && len.i32 <= 255;
+}
+
+static wa_trap h_kv_get(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *key = guest_range(caller, io[0], io[1]);
+    if (!key_ok(caller, io[0], io[1]) || !guest_range(caller, io[2], io[3]))
+        return RET_I32(MSG_EINVAL);
+    return RET_I32(audited(self(caller), MSG_EDENIED, "storage", key, io[1].i32));
+}
+
+static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
+{
+    return h_kv_get(caller, env, io);
+}
+
+static wa_trap h_kv_delete(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    if (!key_ok(caller, io[0], io[1]))
+        return RET_I32(MSG_EINVAL);
+    return RET_I32(audited(self(caller), MSG_EDENIED, "storage", guest_range(caller, io[0], io[1]),
+                           io[1].i32));
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+typedef struct host_import {
+    const char *name;
+    wa_functype type;
+    wa_host_fn fn;
+} host_import;
+
+static const host_import imports[HOST_NIMPORTS] = {
+    {"send", {4, 1, t_i32x5}, h_send},
+    {"request", {5, 1, t_request}, h_request},
+    {"respond", {4, 1, t_respond}, h_respond},
+    {"cancel", {1, 1, t_cancel}, h_cancel},
+    {"publish", {4, 1, t_i32x5}, h_publish},
+    {"subscribe", {2, 1, t_i32x5}, h_subscribe},
+    {"unsubscribe", {2, 1, t_i32x5}, h_unsubscribe},
+    {"msg_sender", {2, 1, t_i32x5}, h_msg_sender},
+    {"msg_payload", {2, 1, t_i32x5}, h_msg_payload},
+    {"msg_topic", {2, 1, t_i32x5}, h_msg_topic},
+    {"self_name", {2, 1, t_i32x5}, h_self_name},
+    {"config", {2, 1, t_i32x5}, h_config},
+    {"log", {3, 1, t_i32x5}, h_log},
+    {"now_ms", {0, 1, t_i64}, h_now_ms},
+    {"kv_get", {4, 1, t_i32x5}, h_kv_get},
+    {"kv_set", {4, 1, t_i32x5}, h_kv_set},
+    {"kv_delete", {2, 1, t_i32x5}, h_kv_delete},
+};
+
+static bool name_is(wa_name n, const char *s)
+{
+    return n.len == strlen(s) && memcmp(n.ptr, s, n.len) == 0;
+}
+
+int host_import_index(wa_name field)
+{
+    for (int i = 0; i < HOST_NIMPORTS; i++)
+        if (name_is(field, imports[i].name))
+            return i;
+    return -1;
+}
+
+const wa_functype *host_import_type(wa_name field)
+{
+    int i = host_import_index(field);
+    return i < 0 ? NULL : &imports[i].type;
+}
+
+bool host_imports_new(wactor_runtime *rt)
+{
+    for (int i = 0; i < HOST_NIMPORTS; i++)
+        if (!(rt->imports[i] = wa_func_new_host(&imports[i].type, imports[i].fn, rt)))
+            return false;
+    return true;
+}
+
+void host_imports_free(wactor_runtime *rt)
+{
+    for (int i = 0; i < HOST_NIMPORTS; i++) {
+        wa_func_free(rt->imports[i]);
+        rt->imports[i] = NULL;
+    }
+}

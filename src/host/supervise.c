@@ -1,0 +1,155 @@
+/*
+ * supervise.c: what happens when a component's instance is gone (ABI.md,
+ * "Failure"). Everything here runs on the component's own turn, so it
+ * needs no lock.
+ *
+ * - The crash is logged with the trap and a WebAssembly backtrace.
+ * - The policy decides whether to restart at all: permanent always,
+ *   transient unless the guest called proc_exit(0), temporary never.
+ * - The restart intensity (at most N restarts within T) is a ring of the
+ *   last N restart times: the oldest one inside the window means too many.
+ *   Past it the component stops for good: unregistered, and every request
+ *   still in its mailbox gets FAILED as it comes up.
+ * - A restart is immediate if the instance handled a message successfully
+ *   since its start. Otherwise (a crash loop, e.g. a failing wactor_init)
+ *   the component sleeps first, 1 ms, then twice as long each time up to
+ *   1 s: its turn pauses (rt_actor_pause), its mail waits, and the worker
+ *   goes on with other actors.
+ */
+#include "host.h"
+
+#include <string.h>
+
+#define BACKOFF_MAX_MS 1000u
+
+/* "#0 12 <name> #1 3 ..." for the log line. */
+static void format_backtrace(const wa_instance *inst, char *buf, size_t cap)
+{
+    uint32_t funcs[WA_BACKTRACE_MAX];
+    uint32_t depth = wa_instance_backtrace(inst, funcs, WA_BACKTRACE_MAX);
+    uint32_t n = depth < WA_BACKTRACE_MAX ? depth : WA_BACKTRACE_MAX;
+    size_t used = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < n && used < cap; i++) {
+        wa_name name;
+        int w;
+        if (wa_module_func_name(wa_instance_module(inst), funcs[i], &name))
+            w = snprintf(buf + used, cap - used, "%s#%u func %u <%.*s>", i ? ", " : "", i, funcs[i],
+                         (int)(name.len < 60 ? name.len : 60), name.ptr);
+        else
+            w = snprintf(buf + used, cap - used, "%s#%u func %u", i ? ", " : "", i, funcs[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (depth > n && used < cap)
+        snprintf(buf + used, cap - used, ", ... %u frames in all", depth);
+}
+
+void host_crashed(host_component *c, wa_trap trap)
+{
+    wactor_runtime *rt = c->rt;
+    uint32_t code = 1;
+    bool exited = trap == WA_TRAP_EXIT && wasi_exited(c->wasi, &code);
+    bool clean = exited && code == 0;
+    char why[200];
+    if (clean) {
+        snprintf(why, sizeof why, "exit code 0");
+        host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "exited");
+    } else {
+        atomic_fetch_add(&c->crashes, 1);
+        if (exited) {
+            snprintf(why, sizeof why, "exit code %u", code);
+            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "crashed: exit code %u", code);
+        } else {
+            char bt[400];
+            format_backtrace(c->inst, bt, sizeof bt);
+            snprintf(why, sizeof why, "trap %s: %s", wa_trap_name(trap),
+                     wa_instance_trap_message(c->inst));
+            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "crashed: %s; backtrace: %s", why, bt);
+        }
+    }
+    host_audit(rt, c->proc.name, clean ? "exit" : "crash", NULL, 0, "ok", why);
+    host_drop_instance(c);
+    msg_proc_crashed(&c->proc, clean ? "exited" : "crashed");
+    host_supervise(c, clean);
+}
+
+/* Records a restart now; false if that would exceed the intensity. */
+static bool intensity_allows(host_component *c)
+{
+    uint32_t n = (uint32_t)c->rt->opts.max_restarts;
+    if (n == 0)
+        return false;
+    uint64_t now = rt_now_ns(), window = (uint64_t)c->rt->opts.restart_within_ms * 1000000u;
+    uint64_t oldest = c->restart_times[c->restart_next];
+    if (oldest != 0 && now - oldest < window)
+        return false;
+    c->restart_times[c->restart_next] = now;
+    c->restart_next = (c->restart_next + 1) % n;
+    return true;
+}
+
+static void stop_for_good(host_component *c, const char *why)
+{
+    host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "stopped for good: %s", why);
+    host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", why);
+    msg_proc_stopped(&c->proc, "stopped after crashing");
+}
+
+/* Starts a fresh instance; a failed start is one more crash. */
+static void restart(host_component *c)
+{
+    char why[256];
+    if (host_start_instance(c, why, sizeof why) == WACTOR_OK) {
+        atomic_fetch_add(&c->restarts, 1);
+        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "restarted");
+        host_audit(c->rt, c->proc.name, "restart", NULL, 0, "ok", "restarted");
+        return;
+    }
+    atomic_fetch_add(&c->crashes, 1);
+    host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "restart failed: %s", why);
+    host_audit(c->rt, c->proc.name, "crash", NULL, 0, "ok", why);
+    host_supervise(c, false);
+}
+
+/* The back-off is over: the first thing of the component's next turn. */
+static void backoff_over(rt_actor *a)
+{
+    host_component *c = (host_component *)a;
+    if (!atomic_load(&c->proc.stopped))
+        restart(c);
+}
+
+void host_supervise(host_component *c, bool clean)
+{
+    wactor_runtime *rt = c->rt;
+    bool wanted = c->restart == WACTOR_RESTART_PERMANENT ||
+                  (c->restart == WACTOR_RESTART_TRANSIENT && !clean);
+    if (!wanted || atomic_load(&rt->closing)) {
+        const char *why = atomic_load(&rt->closing)                ? "the runtime is closing"
+                          : c->restart == WACTOR_RESTART_TEMPORARY ? "restart policy temporary"
+                                                                   : "restart policy transient";
+        host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "stopped: %s", why);
+        host_audit(rt, c->proc.name, "stop", NULL, 0, "ok", why);
+        msg_proc_stopped(&c->proc, clean ? "exited" : "crashed");
+        return;
+    }
+    if (!intensity_allows(c)) {
+        char why[96];
+        snprintf(why, sizeof why, "more than %d restarts within %u ms", rt->opts.max_restarts,
+                 rt->opts.restart_within_ms);
+        stop_for_good(c, why);
+        return;
+    }
+    if (c->healthy) {
+        c->backoff_ms = 0;
+        restart(c);
+        return;
+    }
+    c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;
+    if (c->backoff_ms > BACKOFF_MAX_MS)
+        c->backoff_ms = BACKOFF_MAX_MS;
+    host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "restarting in %u ms", c->backoff_ms);
+    rt_actor_pause(&c->proc.actor, c->backoff_ms, backoff_over);
+}

@@ -1,0 +1,129 @@
+/*
+ * manifest.h: the manifest (wactor.yaml, CLI.md) as checked data.
+ *
+ * mf_load/mf_parse turn YAML text into an mf_manifest in which every value
+ * has been checked and every default filled in, or into one error line
+ * "FILE:LINE:COLUMN: what was expected" (line and column 1-based, columns
+ * counted in characters). Nothing else reports errors later: a manifest
+ * that loads is complete. Parsing touches no file except the manifest
+ * itself (mf_load); paths are only joined, not looked at.
+ *
+ * Decisions where CLI.md is silent:
+ * - Durations are a decimal integer with `ms`, `s` or `m`; a plain number
+ *   is milliseconds. Sizes are a decimal integer with `KiB`, `MiB` or
+ *   `GiB`; a plain number is bytes. No fractions, signs or spaces.
+ *   Quoted or not makes no difference for numbers, durations and sizes.
+ * - An optional key whose value is null (`~`, `null`, or nothing) is the
+ *   same as the key being absent (its default, or no grant). `components`
+ *   and `wasm` are required and may not be null.
+ * - Paths (wasm, storage, audit) are joined to the manifest's folder unless
+ *   absolute; a manifest given as `wactor.yaml` has folder "." and its paths
+ *   stay as written.
+ * - `env` values are taken as text, exactly as YAML reads them.
+ * - Bounds: request_timeout, within and time are 1ms..2147483647ms;
+ *   max_message 1..1GiB; memory 64KiB..4GiB (the runtime uses whole 64 KiB
+ *   pages); workers 0..1024; stack 1..1000000; mailbox and pending
+ *   1..2^32-1; fuel 1..2^63-1; max_restarts 0..2^32-1; storage quota
+ *   1..2^63-1 bytes. So no value is 0 where the embedding API (wactor.h)
+ *   reads 0 as "default" or "none".
+ * - Hostile input: at most 4 MiB of text, 10000 components, 32 levels of
+ *   nesting, 500000 YAML nodes, 1000 anchors, 10000 aliases. Aliases are
+ *   followed, but the checked manifest may hold at most 1000000 values and
+ *   64 MiB of strings, so an alias bomb is an error, not an allocation.
+ */
+#ifndef WACTOR_MANIFEST_H
+#define WACTOR_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { MF_RESTART_PERMANENT, MF_RESTART_TRANSIENT, MF_RESTART_TEMPORARY };
+
+/* WASI facet bits: same values as WASI_CAP_* in src/wasi/wasi.h. */
+enum {
+    MF_WASI_STDOUT = 1,
+    MF_WASI_STDERR = 2,
+    MF_WASI_CLOCK = 4,
+    MF_WASI_RANDOM = 8,
+    MF_WASI_ENV = 16
+};
+
+/* Defaults (CLI.md). */
+#define MF_DEFAULT_MEMORY (UINT64_C(64) << 20)
+#define MF_DEFAULT_TIME_MS UINT64_C(30000)
+#define MF_DEFAULT_STACK 20000u
+#define MF_DEFAULT_MAILBOX 10000u
+#define MF_DEFAULT_PENDING 10000u
+#define MF_DEFAULT_REQUEST_TIMEOUT_MS UINT64_C(30000)
+#define MF_DEFAULT_MAX_MESSAGE (UINT64_C(1) << 20)
+#define MF_DEFAULT_MAX_RESTARTS 5u
+#define MF_DEFAULT_WITHIN_MS UINT64_C(10000)
+
+/* Limits on the input (see the note above). */
+#define MF_MAX_BYTES ((size_t)4 << 20)
+#define MF_MAX_COMPONENTS 10000u
+
+/* A list of patterns, each NUL-terminated and valid (msg_pattern_valid). */
+typedef struct mf_patterns {
+    char **v;
+    size_t n;
+} mf_patterns;
+
+typedef struct mf_component {
+    char *name;            /* valid (msg_name_valid) and unique */
+    char *wasm;            /* joined to the manifest's folder (absolute paths kept) */
+    unsigned line, column; /* of the component's key, for later error messages */
+    char *config;          /* NUL-terminated too, but may hold NUL bytes: use config_len */
+    size_t config_len;
+    bool has_config;
+    char **env; /* "NAME=VALUE" strings, NULL-terminated; NULL if none */
+    int restart;
+    uint64_t memory;  /* bytes; default 64 MiB */
+    int64_t fuel;     /* per message; default -1 = unlimited */
+    uint64_t time_ms; /* per message; default 30000 */
+    uint32_t stack;   /* call depth; default 20000 */
+    uint32_t mailbox; /* default 10000 */
+    uint32_t pending; /* default 10000 */
+    mf_patterns send, request, publish, subscribe;
+    int64_t storage; /* quota in bytes; -1 = no storage capability */
+    unsigned wasi;   /* MF_WASI_* bits */
+} mf_component;
+
+typedef struct mf_manifest {
+    char *path, *dir;            /* as given (for messages), and its folder */
+    unsigned workers;            /* 0 = number of cores */
+    char *storage;               /* joined directory, or NULL: in memory */
+    char *audit;                 /* joined file, or NULL: standard error */
+    uint64_t request_timeout_ms; /* default 30000 */
+    uint64_t max_message;        /* bytes; default 1 MiB */
+    uint32_t max_restarts;       /* default 5 */
+    uint64_t within_ms;          /* default 10000 */
+    mf_component *components;    /* in file order */
+    size_t ncomponents;          /* at least 1 */
+} mf_manifest;
+
+/* Reads and checks the manifest at path. On failure returns NULL and writes
+ * one line (no newline) to err[0..errlen): "FILE:LINE:COLUMN: what was
+ * expected", or "FILE: why it cannot be read". */
+mf_manifest *mf_load(const char *path, char *err, size_t errlen);
+
+/* The same on text[0..len). `path` names the manifest in messages and gives
+ * the folder paths are joined to; NULL means "<manifest>" in the current
+ * folder. */
+mf_manifest *mf_parse(const char *text, size_t len, const char *path, char *err, size_t errlen);
+
+/* Frees everything mf_load/mf_parse returned; NULL is allowed. */
+void mf_free(mf_manifest *m);
+
+/* Helpers also used by the command line's flags. Both return false, leaving
+ * *out alone, for anything but the forms below or on overflow of 64 bits. */
+/* "100ms", "2s", "1m"; a plain number is milliseconds. */
+bool mf_parse_duration_ms(const char *s, uint64_t *ms);
+/* "1KiB", "16MiB", "1GiB"; a plain number is bytes. */
+bool mf_parse_size(const char *s, uint64_t *bytes);
+
+/* The manifest's name for a restart policy ("permanent"...), or "?". */
+const char *mf_restart_name(int restart);
+
+#endif

@@ -1,0 +1,826 @@
+/*
+ * schema.c: the walk over a loaded YAML document that checks it against
+ * CLI.md's manifest keys and fills an mf_manifest in.
+ *
+ * One function per mapping (top level, runtime, supervisor, a component,
+ * its limits, its capabilities), each a loop over the mapping's pairs in
+ * file order: the key is looked up in the section's fixed list (unknown or
+ * repeated keys are errors), then the value is checked by a typed getter
+ * (number, duration, size, path, pattern list...). So the first problem in
+ * file order is the one reported, with the line and column of the node at
+ * fault: the key for key problems, the value for value problems. The two
+ * mappings with free keys, `components` and `env`, are checked for repeated
+ * keys after their entries (a sort, not a quadratic scan).
+ *
+ * The walk follows the schema, never the document's own shape, so it goes
+ * at most five levels down whatever the input; aliases (even cyclic ones)
+ * are followed, but every value node visited and every string byte kept is
+ * counted against a budget, so a small document that aliases a big list
+ * thousands of times is an error, not gigabytes.
+ *
+ * Messages name the key as a dotted path (`components.echo.limits.memory`),
+ * say what was expected and show what was found, quoted and cut short.
+ */
+#include "internal.h"
+#include "name.h"
+#include "units.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUES 1000000u
+#define MAX_STRING_BYTES ((size_t)64 << 20)
+#define MAX_DURATION_MS UINT64_C(2147483647)
+#define MAX_WORKERS 1024u
+#define MAX_STACK 1000000u
+#define MAX_MESSAGE (UINT64_C(1) << 30)
+#define MIN_MEMORY (UINT64_C(64) << 10)
+#define MAX_MEMORY (UINT64_C(4) << 30)
+
+/* Room for a dotted key path: "components." + a 255-byte name + suffixes. */
+#define PATH_CAP 320
+/* Room for show(): 40 bytes, each escaped to at most 4, plus quotes and "...". */
+#define SHOW_CAP 200
+
+typedef yaml_node_t node;
+
+/* ---- Nodes ---- */
+
+static const char *sval(const node *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static size_t slen(const node *n)
+{
+    return n->data.scalar.length;
+}
+
+/* A plain `~`, `null`, `Null`, `NULL` or nothing (YAML 1.1's null). */
+static bool is_null(const node *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (slen(n) == strlen(nulls[i]) && memcmp(sval(n), nulls[i], slen(n)) == 0)
+            return true;
+    return false;
+}
+
+static bool scalar_is(const node *n, const char *s)
+{
+    return n->type == YAML_SCALAR_NODE && slen(n) == strlen(s) && memcmp(sval(n), s, slen(n)) == 0;
+}
+
+static bool has_nul(const node *n)
+{
+    return memchr(sval(n), '\0', slen(n)) != NULL;
+}
+
+/* A short printable form of a node for messages: a scalar quoted, cut
+ * after 40 bytes (at a character boundary), control bytes escaped; other
+ * nodes by their kind. */
+static const char *show(const node *n, char *buf)
+{
+    if (n->type == YAML_MAPPING_NODE)
+        return "a mapping";
+    if (n->type == YAML_SEQUENCE_NODE)
+        return "a sequence";
+    if (is_null(n))
+        return "nothing (null)";
+    const unsigned char *s = (const unsigned char *)sval(n);
+    size_t len = slen(n), i = 0, o = 0;
+    buf[o++] = '"';
+    /* Bytes of 0x80 and up are kept: libyaml hands out valid UTF-8. */
+    for (; i < len && (i < 40 || (s[i] & 0xc0) == 0x80); i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            buf[o++] = '\\';
+            buf[o++] = (char)s[i];
+        } else if (s[i] < 0x20 || s[i] == 0x7f) {
+            o += (size_t)snprintf(buf + o, SHOW_CAP - o, "\\x%02x", s[i]);
+        } else {
+            buf[o++] = (char)s[i];
+        }
+    }
+    if (i < len) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+/* ---- Errors and budgets ---- */
+
+static bool fail(mf_walk *w, const node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(mf_walk *w, const node *n, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mf_error(w->err, w->errlen, w->file, n->start_mark.line, n->start_mark.column, "%s",
+                    msg);
+}
+
+/* The node at index, counted against the value budget; NULL (reported)
+ * past the budget. */
+static node *visit(mf_walk *w, const node *from, int index)
+{
+    node *n = yaml_document_get_node(w->doc, index);
+    if (n == NULL) {
+        fail(w, from, "malformed YAML document");
+        return NULL;
+    }
+    if (++w->values > MAX_VALUES) {
+        fail(w, n, "more than %u values (an alias counts each time it is used)", MAX_VALUES);
+        return NULL;
+    }
+    return n;
+}
+
+/* count * size zeroed bytes, counted against the string budget (the
+ * arrays hold the strings). NULL (reported) past it or without memory. */
+static void *alloc(mf_walk *w, const node *n, size_t count, size_t size)
+{
+    if (count > (MAX_STRING_BYTES - w->bytes) / size) {
+        fail(w, n, "the manifest holds more than %zu MiB (an alias counts each time it is used)",
+             MAX_STRING_BYTES >> 20);
+        return NULL;
+    }
+    w->bytes += count * size;
+    void *p = calloc(count, size);
+    if (p == NULL)
+        fail(w, n, "out of memory");
+    return p;
+}
+
+/* The concatenation of up to three byte strings, NUL-terminated. */
+static char *concat(mf_walk *w, const node *n, const char *a, size_t alen, const char *b,
+                    size_t blen, const char *c, size_t clen)
+{
+    if (alen > SIZE_MAX / 4 || blen > SIZE_MAX / 4 || clen > SIZE_MAX / 4)
+        return fail(w, n, "out of memory"), NULL;
+    char *s = alloc(w, n, alen + blen + clen + 1, 1);
+    if (s == NULL)
+        return NULL;
+    if (alen > 0)
+        memcpy(s, a, alen);
+    if (blen > 0)
+        memcpy(s + alen, b, blen);
+    if (clen > 0)
+        memcpy(s + alen + blen, c, clen);
+    return s;
+}
+
+static char *copy(mf_walk *w, const node *n)
+{
+    return concat(w, n, sval(n), slen(n), NULL, 0, NULL, 0);
+}
+
+/* ---- Typed values ---- */
+
+/* What each node type is called in "expected ..." messages. */
+static const char *expected_kind(yaml_node_type_t type)
+{
+    switch (type) {
+    case YAML_MAPPING_NODE:
+        return "a mapping (key: value)";
+    case YAML_SEQUENCE_NODE:
+        return "a sequence ([a, b] or lines starting with \"- \")";
+    default:
+        return "a scalar (a single value)";
+    }
+}
+
+static bool need(mf_walk *w, const node *n, yaml_node_type_t type, const char *what)
+{
+    char b[SHOW_CAP];
+    if (n->type == type)
+        return true;
+    return fail(w, n, "%s: expected %s, got %s", what, expected_kind(type), show(n, b));
+}
+
+static bool get_number(mf_walk *w, const node *v, const char *what, uint64_t min, uint64_t max,
+                       uint64_t *out)
+{
+    char b[SHOW_CAP];
+    uint64_t x;
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    if (!mf_units_number(sval(v), slen(v), &x) || x < min || x > max)
+        return fail(w, v, "%s: expected a whole number from %" PRIu64 " to %" PRIu64 ", got %s",
+                    what, min, max, show(v, b));
+    *out = x;
+    return true;
+}
+
+/* A duration of 1ms..MAX_DURATION_MS. */
+static bool get_duration(mf_walk *w, const node *v, const char *what, uint64_t *out)
+{
+    char b[SHOW_CAP];
+    uint64_t x;
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    if (!mf_units_duration(sval(v), slen(v), &x))
+        return fail(w, v,
+                    "%s: expected a duration such as 500ms, 30s or 2m (a plain number is "
+                    "milliseconds), got %s",
+                    what, show(v, b));
+    if (x < 1 || x > MAX_DURATION_MS)
+        return fail(w, v, "%s: expected a duration from 1ms to %" PRIu64 "ms, got %s", what,
+                    MAX_DURATION_MS, show(v, b));
+    *out = x;
+    return true;
+}
+
+/* A size of min..max bytes; `range` says it in words for the message. */
+static bool get_size(mf_walk *w, const node *v, const char *what, uint64_t min, uint64_t max,
+                     const char *range, uint64_t *out)
+{
+    char b[SHOW_CAP];
+    uint64_t x;
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    if (!mf_units_size(sval(v), slen(v), &x))
+        return fail(w, v,
+                    "%s: expected a size such as 512KiB, 16MiB or 1GiB (a plain number is "
+                    "bytes), got %s",
+                    what, show(v, b));
+    if (x < min || x > max)
+        return fail(w, v, "%s: expected a size from %s, got %s", what, range, show(v, b));
+    *out = x;
+    return true;
+}
+
+/* A non-empty path, joined to the manifest's folder unless absolute (or the
+ * folder is "."). */
+static bool get_path(mf_walk *w, const node *v, const char *what, char **out)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    if (is_null(v) || slen(v) == 0 || has_nul(v))
+        return fail(w, v, "%s: expected a path, got %s", what, show(v, b));
+    const char *dir = w->dir;
+    size_t dlen = strlen(dir);
+    if (sval(v)[0] == '/' || strcmp(dir, ".") == 0)
+        dlen = 0;
+    bool slash = dlen > 0 && dir[dlen - 1] != '/';
+    free(*out); /* unreachable twice (keys are unique), but cheap to be safe */
+    *out = concat(w, v, dir, dlen, "/", slash, sval(v), slen(v));
+    return *out != NULL;
+}
+
+static bool get_patterns(mf_walk *w, const node *v, const char *what, mf_patterns *out)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SEQUENCE_NODE, what))
+        return false;
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0)
+        return true;
+    if ((out->v = alloc(w, v, n, sizeof *out->v)) == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        node *item = visit(w, v, v->data.sequence.items.start[i]);
+        if (item == NULL || !need(w, item, YAML_SCALAR_NODE, what))
+            return false;
+        if (!msg_pattern_valid(sval(item), slen(item)))
+            return fail(w, item,
+                        "%s: %s is not a valid pattern (tokens of letters, digits, '_' and '-' "
+                        "joined by single dots; a token may be * for any one token, and the "
+                        "last may be > for one or more)",
+                        what, show(item, b));
+        if ((out->v[i] = copy(w, item)) == NULL)
+            return false;
+        out->n = i + 1;
+    }
+    return true;
+}
+
+static bool get_wasi(mf_walk *w, const node *v, const char *what, unsigned *out)
+{
+    static const char *const facets[] = {"stdout", "stderr", "clock", "random", "env"};
+    static const unsigned bits[] = {MF_WASI_STDOUT, MF_WASI_STDERR, MF_WASI_CLOCK, MF_WASI_RANDOM,
+                                    MF_WASI_ENV};
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SEQUENCE_NODE, what))
+        return false;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        node *item = visit(w, v, *it);
+        if (item == NULL)
+            return false;
+        size_t f = 0;
+        while (f < 5 && !scalar_is(item, facets[f]))
+            f++;
+        if (f == 5)
+            return fail(w, item,
+                        "%s: expected a WASI facet (stdout, stderr, clock, random or env), got %s",
+                        what, show(item, b));
+        *out |= bits[f];
+    }
+    return true;
+}
+
+/* ---- Keys ---- */
+
+/* A mapping with a fixed set of keys (at most 32). */
+typedef struct section {
+    const char *where; /* "in runtime", "at the top level" */
+    const char *const *keys;
+    size_t nkeys;
+    unsigned seen; /* bit i: keys[i] was met */
+} section;
+
+/* The index in s->keys of the pair's key, with its value node in *v; -1
+ * (reported) for a key that is not a scalar, unknown or repeated. */
+static int section_key(mf_walk *w, section *s, const node *map, const yaml_node_pair_t *pair,
+                       node **v)
+{
+    char b[SHOW_CAP], list[256];
+    node *k = visit(w, map, pair->key);
+    if (k == NULL)
+        return -1;
+    if (k->type != YAML_SCALAR_NODE) {
+        fail(w, k, "expected a key %s, got %s", s->where, show(k, b));
+        return -1;
+    }
+    for (size_t i = 0; i < s->nkeys; i++) {
+        if (!scalar_is(k, s->keys[i]))
+            continue;
+        if (s->seen & (1u << i)) {
+            fail(w, k, "duplicate key \"%s\" %s", s->keys[i], s->where);
+            return -1;
+        }
+        s->seen |= 1u << i;
+        *v = visit(w, k, pair->value);
+        return *v != NULL ? (int)i : -1;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < s->nkeys; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
+                              i == 0              ? ""
+                              : i + 1 == s->nkeys ? " or "
+                                                  : ", ",
+                              s->keys[i]);
+    fail(w, k, "unknown key %s %s (expected %s)", show(k, b), s->where, list);
+    return -1;
+}
+
+#define FOR_PAIRS(p, map)                                                                          \
+    for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; p < (map)->data.mapping.pairs.top; \
+         p++)
+
+static size_t npairs(const node *map)
+{
+    return (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+}
+
+/* A key of a free-keyed mapping, with its position in the mapping. */
+typedef struct keyref {
+    const node *key;
+    size_t i;
+} keyref;
+
+static int keyref_cmp(const void *pa, const void *pb)
+{
+    const keyref *a = pa, *b = pb;
+    size_t la = slen(a->key), lb = slen(b->key);
+    int c = memcmp(sval(a->key), sval(b->key), la < lb ? la : lb);
+    if (c != 0)
+        return c;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Among the scalar keys r[0..n) (r[i].i == i), the first in file order that
+ * repeats an earlier one: its index in *dup, the earlier one's in *first.
+ * False if all differ. Sorts r. */
+static bool find_duplicate(keyref *r, size_t n, size_t *dup, size_t *first)
+{
+    qsort(r, n, sizeof *r, keyref_cmp);
+    bool found = false;
+    size_t group = 0;
+    for (size_t j = 1; j < n; j++) {
+        bool same = slen(r[j].key) == slen(r[j - 1].key) &&
+                    memcmp(sval(r[j].key), sval(r[j - 1].key), slen(r[j].key)) == 0;
+        if (!same) {
+            group = j;
+            continue;
+        }
+        if (!found || r[j].i < *dup) {
+            *dup = r[j].i;
+            *first = r[group].i;
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* ---- Sections ---- */
+
+static bool get_env(mf_walk *w, mf_component *c, const node *v, const char *sect)
+{
+    char what[PATH_CAP], b[SHOW_CAP];
+    snprintf(what, sizeof what, "%s.env", sect);
+    if (!need(w, v, YAML_MAPPING_NODE, what))
+        return false;
+    size_t n = npairs(v), i = 0, dup, first;
+    if (n == 0)
+        return true;
+    keyref *refs = alloc(w, v, n, sizeof *refs);
+    if (refs == NULL || (c->env = alloc(w, v, n + 1, sizeof *c->env)) == NULL)
+        goto fail;
+    FOR_PAIRS(p, v)
+    {
+        node *k = visit(w, v, p->key), *val;
+        if (k == NULL || !need(w, k, YAML_SCALAR_NODE, what))
+            goto fail;
+        if (slen(k) == 0 || memchr(sval(k), '=', slen(k)) != NULL || has_nul(k)) {
+            fail(w, k, "%s: %s is not a valid variable name (not empty, no \"=\")", what,
+                 show(k, b));
+            goto fail;
+        }
+        if ((val = visit(w, k, p->value)) == NULL)
+            goto fail;
+        if (val->type != YAML_SCALAR_NODE || has_nul(val)) {
+            char vb[SHOW_CAP];
+            fail(w, val, "%s: the value of %s: expected text, got %s", what, show(k, b),
+                 val->type == YAML_SCALAR_NODE ? "a NUL byte in it" : show(val, vb));
+            goto fail;
+        }
+        if ((c->env[i] = concat(w, k, sval(k), slen(k), "=", 1, sval(val), slen(val))) == NULL)
+            goto fail;
+        refs[i] = (keyref){k, i};
+        i++;
+    }
+    if (find_duplicate(refs, n, &dup, &first)) {
+        const node *k = NULL, *f = NULL;
+        for (size_t j = 0; j < n; j++) {
+            k = refs[j].i == dup ? refs[j].key : k;
+            f = refs[j].i == first ? refs[j].key : f;
+        }
+        fail(w, k, "%s: duplicate variable %s (first at line %zu)", what, show(k, b),
+             f->start_mark.line + 1);
+        goto fail;
+    }
+    free(refs);
+    return true;
+fail:
+    free(refs);
+    return false;
+}
+
+static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *sect)
+{
+    static const char *const keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
+    enum { MEMORY, FUEL, TIME, STACK, MAILBOX, PENDING };
+    char where[PATH_CAP], what[PATH_CAP];
+    snprintf(where, sizeof where, "%s.limits", sect);
+    if (!need(w, v, YAML_MAPPING_NODE, where))
+        return false;
+    snprintf(where, sizeof where, "in %s.limits", sect);
+    section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int k = section_key(w, &s, v, p, &val);
+        if (k < 0)
+            return false;
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "%s.limits.%s", sect, keys[k]);
+        uint64_t x = 0;
+        bool ok = false;
+        switch (k) {
+        case MEMORY:
+            ok = get_size(w, val, what, MIN_MEMORY, MAX_MEMORY, "64KiB to 4GiB", &c->memory);
+            break;
+        case FUEL:
+            ok = get_number(w, val, what, 1, INT64_MAX, &x);
+            c->fuel = (int64_t)x;
+            break;
+        case TIME:
+            ok = get_duration(w, val, what, &c->time_ms);
+            break;
+        case STACK:
+            ok = get_number(w, val, what, 1, MAX_STACK, &x);
+            c->stack = (uint32_t)x;
+            break;
+        case MAILBOX:
+            ok = get_number(w, val, what, 1, UINT32_MAX, &x);
+            c->mailbox = (uint32_t)x;
+            break;
+        case PENDING:
+            ok = get_number(w, val, what, 1, UINT32_MAX, &x);
+            c->pending = (uint32_t)x;
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
+{
+    static const char *const keys[] = {"send",      "request", "publish",
+                                       "subscribe", "storage", "wasi"};
+    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI };
+    char where[PATH_CAP], what[PATH_CAP];
+    snprintf(where, sizeof where, "%s.capabilities", sect);
+    if (!need(w, v, YAML_MAPPING_NODE, where))
+        return false;
+    snprintf(where, sizeof where, "in %s.capabilities", sect);
+    section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int k = section_key(w, &s, v, p, &val);
+        if (k < 0)
+            return false;
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "%s.capabilities.%s", sect, keys[k]);
+        uint64_t x = 0;
+        bool ok = false;
+        switch (k) {
+        case SEND:
+            ok = get_patterns(w, val, what, &c->send);
+            break;
+        case REQUEST:
+            ok = get_patterns(w, val, what, &c->request);
+            break;
+        case PUBLISH:
+            ok = get_patterns(w, val, what, &c->publish);
+            break;
+        case SUBSCRIBE:
+            ok = get_patterns(w, val, what, &c->subscribe);
+            break;
+        case STORAGE:
+            ok = get_size(w, val, what, 1, INT64_MAX, "1 byte to 8388607TiB", &x);
+            c->storage = (int64_t)x;
+            break;
+        case WASI:
+            ok = get_wasi(w, val, what, &c->wasi);
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
+{
+    static const char *const keys[] = {"wasm",    "config", "env",
+                                       "restart", "limits", "capabilities"};
+    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES };
+    /* "components." + a name of at most 255 bytes: shorter than PATH_CAP by
+     * more than any suffix. */
+    char sect[272], where[PATH_CAP], what[PATH_CAP], b[SHOW_CAP];
+    c->line = (unsigned)k->start_mark.line + 1;
+    c->column = (unsigned)k->start_mark.column + 1;
+    if (!need(w, k, YAML_SCALAR_NODE, "components"))
+        return false;
+    if (!msg_name_valid(sval(k), slen(k)))
+        return fail(w, k,
+                    "components: %s is not a valid component name (1 to 255 bytes: tokens of "
+                    "letters, digits, '_' and '-' joined by single dots)",
+                    show(k, b));
+    if ((c->name = copy(w, k)) == NULL)
+        return false;
+    snprintf(sect, sizeof sect, "components.%s", c->name);
+    if (v->type != YAML_MAPPING_NODE)
+        return fail(w, v, "%s: expected a mapping with at least the key \"wasm\", got %s", sect,
+                    show(v, b));
+    snprintf(where, sizeof where, "in %s", sect);
+    section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int i = section_key(w, &s, v, p, &val);
+        if (i < 0)
+            return false;
+        if (i != WASM && is_null(val))
+            continue;
+        snprintf(what, sizeof what, "%s.%s", sect, keys[i]);
+        bool ok = false;
+        switch (i) {
+        case WASM:
+            ok = get_path(w, val, what, &c->wasm);
+            break;
+        case CONFIG:
+            ok = need(w, val, YAML_SCALAR_NODE, what) && (c->config = copy(w, val)) != NULL;
+            c->config_len = ok ? slen(val) : 0;
+            c->has_config = ok;
+            break;
+        case ENV:
+            ok = get_env(w, c, val, sect);
+            break;
+        case RESTART:
+            ok = true;
+            if (scalar_is(val, "permanent"))
+                c->restart = MF_RESTART_PERMANENT;
+            else if (scalar_is(val, "transient"))
+                c->restart = MF_RESTART_TRANSIENT;
+            else if (scalar_is(val, "temporary"))
+                c->restart = MF_RESTART_TEMPORARY;
+            else
+                ok = fail(w, val, "%s: expected permanent, transient or temporary, got %s", what,
+                          show(val, b));
+            break;
+        case LIMITS:
+            ok = get_limits(w, c, val, sect);
+            break;
+        case CAPABILITIES:
+            ok = get_capabilities(w, c, val, sect);
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    if (!(s.seen & (1u << WASM)))
+        return fail(w, k, "%s: missing key \"wasm\" (the component's module)", sect);
+    return true;
+}
+
+static void component_defaults(mf_component *c)
+{
+    c->restart = MF_RESTART_PERMANENT;
+    c->memory = MF_DEFAULT_MEMORY;
+    c->fuel = -1;
+    c->time_ms = MF_DEFAULT_TIME_MS;
+    c->stack = MF_DEFAULT_STACK;
+    c->mailbox = MF_DEFAULT_MAILBOX;
+    c->pending = MF_DEFAULT_PENDING;
+    c->storage = -1;
+}
+
+static bool get_components(mf_walk *w, const node *v)
+{
+    char b[SHOW_CAP];
+    mf_manifest *m = w->m;
+    if (v->type != YAML_MAPPING_NODE || npairs(v) == 0)
+        return fail(w, v,
+                    "components: expected a mapping of component names to their settings, with "
+                    "at least one component, got %s",
+                    v->type == YAML_MAPPING_NODE ? "none" : show(v, b));
+    size_t n = npairs(v), dup, first;
+    if (n > MF_MAX_COMPONENTS)
+        return fail(w, v, "components: at most %u components, got %zu", MF_MAX_COMPONENTS, n);
+    keyref *refs = alloc(w, v, n, sizeof *refs);
+    if (refs == NULL || (m->components = alloc(w, v, n, sizeof *m->components)) == NULL)
+        goto fail;
+    m->ncomponents = n;
+    for (size_t i = 0; i < n; i++)
+        component_defaults(&m->components[i]);
+    for (size_t i = 0; i < n; i++) {
+        const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
+        node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
+        if (val == NULL || !get_component(w, &m->components[i], k, val))
+            goto fail;
+        refs[i] = (keyref){k, i};
+    }
+    if (find_duplicate(refs, n, &dup, &first)) {
+        const mf_component *c = &m->components[dup];
+        mf_error(w->err, w->errlen, w->file, c->line - 1, c->column - 1,
+                 "components: duplicate component name \"%s\" (first at line %u)", c->name,
+                 m->components[first].line);
+        goto fail;
+    }
+    free(refs);
+    return true;
+fail:
+    free(refs);
+    return false;
+}
+
+static bool get_runtime(mf_walk *w, const node *v)
+{
+    static const char *const keys[] = {"workers", "storage", "audit", "request_timeout",
+                                       "max_message"};
+    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY };
+    mf_manifest *m = w->m;
+    char what[PATH_CAP];
+    if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
+        return false;
+    section s = {"in runtime", keys, sizeof keys / sizeof keys[0], 0};
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int k = section_key(w, &s, v, p, &val);
+        if (k < 0)
+            return false;
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "runtime.%s", keys[k]);
+        uint64_t x = 0;
+        bool ok = false;
+        switch (k) {
+        case WORKERS:
+            ok = get_number(w, val, what, 0, MAX_WORKERS, &x);
+            m->workers = (unsigned)x;
+            break;
+        case STORAGE:
+            ok = get_path(w, val, what, &m->storage);
+            break;
+        case AUDIT:
+            ok = get_path(w, val, what, &m->audit);
+            break;
+        case REQUEST_TIMEOUT:
+            ok = get_duration(w, val, what, &m->request_timeout_ms);
+            break;
+        case MAX_MESSAGE_KEY:
+            ok = get_size(w, val, what, 1, MAX_MESSAGE, "1 byte to 1GiB", &m->max_message);
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool get_supervisor(mf_walk *w, const node *v)
+{
+    static const char *const keys[] = {"max_restarts", "within"};
+    enum { MAX_RESTARTS, WITHIN };
+    mf_manifest *m = w->m;
+    char what[PATH_CAP];
+    if (!need(w, v, YAML_MAPPING_NODE, "supervisor"))
+        return false;
+    section s = {"in supervisor", keys, sizeof keys / sizeof keys[0], 0};
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int k = section_key(w, &s, v, p, &val);
+        if (k < 0)
+            return false;
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "supervisor.%s", keys[k]);
+        uint64_t x = 0;
+        bool ok;
+        if (k == MAX_RESTARTS) {
+            ok = get_number(w, val, what, 0, UINT32_MAX, &x);
+            m->max_restarts = (uint32_t)x;
+        } else {
+            ok = get_duration(w, val, what, &m->within_ms);
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool mf_walk_document(mf_walk *w)
+{
+    static const char *const keys[] = {"runtime", "supervisor", "components"};
+    enum { RUNTIME, SUPERVISOR, COMPONENTS };
+    char b[SHOW_CAP];
+    mf_manifest *m = w->m;
+    m->request_timeout_ms = MF_DEFAULT_REQUEST_TIMEOUT_MS;
+    m->max_message = MF_DEFAULT_MAX_MESSAGE;
+    m->max_restarts = MF_DEFAULT_MAX_RESTARTS;
+    m->within_ms = MF_DEFAULT_WITHIN_MS;
+
+    node *root = yaml_document_get_root_node(w->doc);
+    if (root == NULL)
+        return mf_error(w->err, w->errlen, w->file, 0, 0,
+                        "the manifest is empty: expected a mapping with a \"components\" key");
+    if (root->type != YAML_MAPPING_NODE)
+        return fail(w, root,
+                    "expected a mapping with a \"components\" key at the top level, got %s",
+                    show(root, b));
+    section s = {"at the top level", keys, sizeof keys / sizeof keys[0], 0};
+    FOR_PAIRS(p, root)
+    {
+        node *val;
+        int k = section_key(w, &s, root, p, &val);
+        if (k < 0)
+            return false;
+        if (k != COMPONENTS && is_null(val))
+            continue;
+        bool ok = k == RUNTIME      ? get_runtime(w, val)
+                  : k == SUPERVISOR ? get_supervisor(w, val)
+                                    : get_components(w, val);
+        if (!ok)
+            return false;
+    }
+    if (!(s.seen & (1u << COMPONENTS)))
+        return fail(w, root,
+                    "missing key \"components\" at the top level (at least one component is "
+                    "needed)");
+    return true;
+}

@@ -1,0 +1,208 @@
+/*
+ * msg.h: messaging between processes: names, routing, requests and their
+ * callbacks, publish/subscribe, capabilities. It knows nothing of
+ * WebAssembly: a process (msg_proc) is an actor plus a `deliver` function
+ * that its owner (src/host for components) provides.
+ *
+ * One message's path: msg_send (router.c) checks the arguments and the
+ * sender's capabilities, finds the target in the registry, copies the bytes
+ * into one envelope and rt_post's it into the target's mailbox. A worker
+ * later runs the target's turn, and proc_receive (router.c) hands the
+ * envelope to the owner's deliver function, which runs the handler.
+ *
+ * Requests end in exactly one outcome. A pending record, keyed by the
+ * correlation id in the tracker (tracker.c), exists from msg_request until
+ * the first of: an answer (msg_respond), the handler's failure, the target's
+ * crash or stop, the timeout, a cancel. Whoever removes the record from the
+ * tracker delivers the outcome; everyone else finds nothing and drops what
+ * they had. Component callbacks go through the requester's mailbox, host
+ * callbacks are called directly on the settling thread.
+ *
+ * The host (the embedding program) sends as "@host" with from == NULL and is
+ * allowed everything.
+ */
+#ifndef WACTOR_MSG_H
+#define WACTOR_MSG_H
+
+#include "rt.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Codes: the ABI's (and wactor.h's) values. */
+enum {
+    MSG_OK = 0,
+    MSG_EINVAL = -1,
+    MSG_EDENIED = -2,
+    MSG_ENOTFOUND = -3,
+    MSG_EFULL = -4,
+    MSG_ETOOBIG = -5,
+    MSG_ENOMEM = -8,
+    MSG_EEXIST = -10,
+};
+
+enum { MSG_STATUS_OK = 0, MSG_STATUS_ERROR = 1, MSG_STATUS_TIMEOUT = 2, MSG_STATUS_FAILED = 3 };
+
+#define MSG_HOST_NAME "@host"
+
+typedef enum msg_kind {
+    MSG_SEND,     /* fire-and-forget; corr 0 */
+    MSG_REQUEST,  /* corr > 0 awaits an answer */
+    MSG_PUBLISH,  /* a publication; the topic is set */
+    MSG_CALLBACK, /* the outcome of one of the receiver's requests */
+    MSG_CONTROL,  /* for the owner (e.g. stop); never from a guest */
+} msg_kind;
+
+/* One message: a header and its bytes (sender name, topic, payload) in one
+ * allocation. */
+typedef struct msg_envelope {
+    rt_node node;
+    uint8_t kind;    /* msg_kind */
+    uint8_t counted; /* counts against the receiver's mailbox bound */
+    uint8_t sender_len, topic_len;
+    int32_t status; /* callbacks: MSG_STATUS_* */
+    uint32_t payload_len;
+    uint32_t incarnation; /* callbacks: the requester's incarnation that asked */
+    int64_t corr;
+    void *control; /* MSG_CONTROL: the owner's data */
+    char data[];
+} msg_envelope;
+
+static inline const char *msg_env_sender(const msg_envelope *e)
+{
+    return e->data;
+}
+static inline const char *msg_env_topic(const msg_envelope *e)
+{
+    return e->data + e->sender_len;
+}
+static inline const uint8_t *msg_env_payload(const msg_envelope *e)
+{
+    return (const uint8_t *)e->data + e->sender_len + e->topic_len;
+}
+
+typedef struct msg_router msg_router;
+typedef struct msg_proc msg_proc;
+
+/* A list of capability patterns, validated by the caller (msg_pattern_valid). */
+typedef struct msg_patterns {
+    char **v;
+    size_t n;
+} msg_patterns;
+
+typedef struct msg_caps {
+    msg_patterns send, request, publish, subscribe;
+} msg_caps;
+
+/* What became of a delivered message, as the owner's deliver reports it. */
+typedef enum msg_outcome {
+    MSG_HANDLED,        /* the handler returned 0 */
+    MSG_HANDLER_FAILED, /* it returned non-zero: an unanswered request gets ERROR */
+    MSG_CRASHED,        /* it trapped: an unanswered request gets FAILED */
+} msg_outcome;
+
+typedef msg_outcome (*msg_deliver_fn)(msg_proc *p, msg_envelope *e);
+
+/* A set of correlation ids (the requests a process received and has not
+ * answered yet). Touched only by the process's own turns. */
+typedef struct msg_idset {
+    int64_t *slots; /* 0 = empty, -1 = deleted */
+    uint32_t cap, len, used;
+} msg_idset;
+
+struct msg_proc {
+    rt_actor actor; /* first: the rt layer hands us back this pointer */
+    msg_router *router;
+    msg_deliver_fn deliver;
+    char name[256];
+    uint8_t name_len;
+    /* Settled by stop or crash with no restart: no more mail is handled. */
+    atomic_bool stopped;
+    uint32_t incarnation; /* bumped by msg_proc_crashed */
+    uint32_t mailbox_bound, pending_bound;
+    atomic_uint queued;  /* counted envelopes in the mailbox */
+    atomic_uint pending; /* own requests not settled */
+    msg_caps caps;
+    msg_idset received; /* requests received and not answered */
+    /* Statistics. */
+    atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
+};
+
+typedef struct msg_router_options {
+    rt_timers *timers;           /* for request timeouts; owned by the caller */
+    uint32_t max_message;        /* payload bytes */
+    uint32_t request_timeout_ms; /* for timeout <= 0 */
+} msg_router_options;
+
+msg_router *msg_router_new(rt_sched *s, const msg_router_options *opts);
+/* Settles every request still pending FAILED ("runtime stopped"): call
+ * once the timers are freed. Callbacks to processes are still posted, so
+ * the scheduler must run. Then, once no worker runs, msg_router_free frees
+ * the router (not the processes). */
+void msg_router_shutdown(msg_router *r);
+void msg_router_free(msg_router *r);
+rt_sched *msg_router_sched(msg_router *r);
+
+/* Sets up p (zeroed by the caller) with a copy of name; caps are taken over
+ * (freed by msg_proc_fini). */
+void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg_deliver_fn deliver,
+                   uint32_t mailbox_bound, uint32_t pending_bound, msg_caps caps);
+/* Frees what msg_proc_init made and every envelope left in the mailbox.
+ * Only once no thread can post to p any more. */
+void msg_proc_fini(msg_proc *p);
+
+/* The registry: names -> processes. EEXIST if the name is taken. */
+int msg_register(msg_router *r, msg_proc *p);
+void msg_unregister(msg_router *r, msg_proc *p);
+/* The registered process of that name, or NULL. Processes live until the
+ * runtime frees them, so the pointer stays valid. */
+msg_proc *msg_lookup(msg_router *r, const char *name, size_t len);
+
+/* Messaging. from == NULL is the host. Codes per ABI.md, in its order. */
+typedef void (*msg_host_callback)(void *arg, int64_t corr, int status, const void *payload,
+                                  size_t len);
+
+int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, const void *payload,
+             size_t plen);
+/* Returns the correlation id or a code. For the host, cb receives the
+ * outcome; for a process, its mailbox does. timeout_ms <= 0: the default. */
+int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tlen,
+                    const void *payload, size_t plen, int64_t timeout_ms, msg_host_callback cb,
+                    void *cb_arg);
+/* Answers a request p received: status OK or ERROR. ENOTFOUND if p has no
+ * such unanswered request; OK (and the answer dropped) if the requester no
+ * longer waits. */
+int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen);
+/* Withdraws a request of from (NULL = host). */
+int msg_cancel(msg_router *r, msg_proc *from, int64_t corr);
+int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
+                size_t plen);
+int msg_subscribe(msg_proc *p, const char *pattern, size_t len);
+int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len);
+
+/* Lifecycle, called by the owner from p's own turn. */
+/* The instance that sent p's pending requests is gone: their outcomes will
+ * be dropped; every request p received and has not answered gets FAILED. */
+void msg_proc_crashed(msg_proc *p, const char *reason);
+/* p stops for good: unregistered, unsubscribed, its unanswered requests
+ * and every request still reaching it get FAILED. */
+void msg_proc_stopped(msg_proc *p, const char *reason);
+
+/* Posts a control envelope (kind MSG_CONTROL, data = ctl) to p. */
+int msg_post_control(msg_proc *p, void *ctl);
+
+void msg_envelope_free(msg_envelope *e);
+
+/* Capability checks (caps.c): true if some pattern of the list matches
+ * name, or for subscribe covers the pattern. */
+bool msg_caps_allow(const msg_patterns *list, const char *name, size_t len);
+bool msg_caps_allow_subscribe(const msg_patterns *list, const char *pattern, size_t len);
+void msg_caps_free(msg_caps *c);
+
+/* The id set (idset.c). */
+bool msg_idset_add(msg_idset *s, int64_t id); /* false when out of memory */
+bool msg_idset_remove(msg_idset *s, int64_t id);
+void msg_idset_free(msg_idset *s);
+
+#endif

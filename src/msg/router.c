@@ -1,0 +1,633 @@
+/*
+ * router.c: the registry of names, the message path (send, request,
+ * respond, cancel, publish) and the settling of requests. See msg.h for the
+ * design; the path of one message is msg_send -> rt_post -> (a worker's
+ * turn) -> proc_receive -> the owner's deliver.
+ *
+ * Locks: the registry and the subscriptions are read-mostly (rwlocks);
+ * pending requests live in the sharded tracker. No lock is held while a
+ * message is posted or a host callback runs.
+ */
+#include "msg.h"
+#include "name.h"
+#include "tracker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct msg_sub {
+    char *pattern;
+    size_t len;
+    msg_proc *proc;
+} msg_sub;
+
+struct msg_router {
+    rt_sched *sched;
+    rt_timers *timers;
+    msg_router_options opts;
+    atomic_int_least64_t next_id; /* correlation ids: never reused */
+    msg_tracker tracker;
+    /* Registry: open addressing over name hashes; NULL = free slot. */
+    pthread_rwlock_t names_lock;
+    msg_proc **names;
+    uint32_t names_cap, names_len, names_tomb;
+    /* Subscriptions, in subscription order. */
+    pthread_rwlock_t subs_lock;
+    msg_sub *subs;
+    size_t nsubs, subs_cap;
+};
+
+/* Marks a removed registry slot; only its address is used. */
+static const char tombstone_mark;
+#define TOMBSTONE ((msg_proc *)&tombstone_mark)
+
+static void request_timed_out(void *ctx, uint64_t key);
+static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len);
+
+/* ---- envelopes ---------------------------------------------------------- */
+
+static msg_envelope *envelope_new(msg_kind kind, const char *sender, size_t slen, const char *topic,
+                                  size_t tlen, const void *payload, size_t plen)
+{
+    msg_envelope *e = malloc(sizeof *e + slen + tlen + plen);
+    if (!e)
+        return NULL;
+    e->kind = (uint8_t)kind;
+    e->counted = 0;
+    e->sender_len = (uint8_t)slen;
+    e->topic_len = (uint8_t)tlen;
+    e->status = 0;
+    e->payload_len = (uint32_t)plen;
+    e->incarnation = 0;
+    e->corr = 0;
+    e->control = NULL;
+    memcpy(e->data, sender, slen);
+    if (tlen)
+        memcpy(e->data + slen, topic, tlen);
+    if (plen)
+        memcpy(e->data + slen + tlen, payload, plen);
+    return e;
+}
+
+void msg_envelope_free(msg_envelope *e)
+{
+    free(e);
+}
+
+static const char *sender_name(const msg_proc *from, size_t *len)
+{
+    if (!from) {
+        *len = sizeof MSG_HOST_NAME - 1;
+        return MSG_HOST_NAME;
+    }
+    *len = from->name_len;
+    return from->name;
+}
+
+/* Takes a slot in p's mailbox (EFULL at the bound) and posts e there. */
+static int post_counted(msg_proc *p, msg_envelope *e)
+{
+    if (atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed) >= p->mailbox_bound) {
+        atomic_fetch_sub_explicit(&p->queued, 1, memory_order_relaxed);
+        return MSG_EFULL;
+    }
+    e->counted = 1;
+    rt_post(&p->actor, &e->node);
+    return MSG_OK;
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+/* Every envelope reaches its process here, on the process's turn. The
+ * router's part of each kind of message happens around the owner's deliver:
+ * remembering and settling requests, dropping stale callbacks. */
+static void proc_receive(rt_actor *a, rt_node *n)
+{
+    msg_proc *p = (msg_proc *)a;
+    msg_envelope *e = (msg_envelope *)n;
+    if (e->counted)
+        atomic_fetch_sub_explicit(&p->queued, 1, memory_order_relaxed);
+    bool stopped = atomic_load_explicit(&p->stopped, memory_order_relaxed);
+
+    switch ((msg_kind)e->kind) {
+    case MSG_REQUEST: {
+        int64_t corr = e->corr;
+        if (stopped || !msg_idset_add(&p->received, corr)) {
+            msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
+            if (pd)
+                settle(p->router, pd, MSG_STATUS_FAILED, "stopped", 7);
+            break;
+        }
+        msg_outcome out = p->deliver(p, e);
+        if (out != MSG_HANDLED && msg_idset_remove(&p->received, corr)) {
+            msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
+            if (pd && out == MSG_HANDLER_FAILED)
+                settle(p->router, pd, MSG_STATUS_ERROR, NULL, 0);
+            else if (pd)
+                settle(p->router, pd, MSG_STATUS_FAILED, "crashed", 7);
+        }
+        break;
+    }
+    case MSG_CALLBACK:
+        /* A callback for an earlier incarnation (before a crash) is dropped. */
+        if (!stopped && e->incarnation == p->incarnation) {
+            atomic_fetch_add_explicit(&p->n_callbacks[e->status & 3], 1, memory_order_relaxed);
+            p->deliver(p, e);
+        }
+        break;
+    case MSG_SEND:
+    case MSG_PUBLISH:
+    case MSG_CONTROL:
+        if (!stopped || e->kind == MSG_CONTROL)
+            p->deliver(p, e);
+        break;
+    }
+    msg_envelope_free(e);
+}
+
+void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg_deliver_fn deliver,
+                   uint32_t mailbox_bound, uint32_t pending_bound, msg_caps caps)
+{
+    rt_actor_init(&p->actor, r->sched, proc_receive);
+    p->router = r;
+    p->deliver = deliver;
+    memcpy(p->name, name, len);
+    p->name[len] = 0;
+    p->name_len = (uint8_t)len;
+    atomic_init(&p->stopped, false);
+    p->incarnation = 0;
+    p->mailbox_bound = mailbox_bound;
+    p->pending_bound = pending_bound;
+    atomic_init(&p->queued, 0);
+    atomic_init(&p->pending, 0);
+    p->caps = caps;
+    memset(&p->received, 0, sizeof p->received);
+}
+
+void msg_proc_fini(msg_proc *p)
+{
+    rt_node *n;
+    while ((n = rt_mailbox_pop(&p->actor.mbox)) != NULL)
+        msg_envelope_free((msg_envelope *)n);
+    msg_idset_free(&p->received);
+    msg_caps_free(&p->caps);
+    rt_actor_fini(&p->actor);
+}
+
+/* Settles every request p received and has not answered. */
+static void fail_received(msg_proc *p, const char *reason)
+{
+    msg_idset *s = &p->received;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        if (s->slots[i] > 0) {
+            msg_pending *pd = msg_tracker_take(&p->router->tracker, s->slots[i]);
+            if (pd)
+                settle(p->router, pd, MSG_STATUS_FAILED, reason, strlen(reason));
+        }
+    }
+    msg_idset_free(s);
+}
+
+void msg_proc_crashed(msg_proc *p, const char *reason)
+{
+    /* Callbacks carry the incarnation that asked: the old one's are dropped
+     * on arrival, and their timers still bound how long they count as
+     * pending. */
+    p->incarnation++;
+    fail_received(p, reason);
+}
+
+static void unsubscribe_all(msg_router *r, msg_proc *p);
+
+void msg_proc_stopped(msg_proc *p, const char *reason)
+{
+    atomic_store(&p->stopped, true);
+    msg_unregister(p->router, p);
+    unsubscribe_all(p->router, p);
+    p->incarnation++;
+    fail_received(p, reason);
+}
+
+int msg_post_control(msg_proc *p, void *ctl)
+{
+    msg_envelope *e = envelope_new(MSG_CONTROL, "", 0, NULL, 0, NULL, 0);
+    if (!e)
+        return MSG_ENOMEM;
+    e->control = ctl;
+    rt_post(&p->actor, &e->node);
+    return MSG_OK;
+}
+
+/* ---- registry ----------------------------------------------------------- */
+
+static uint32_t hash_name(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static bool same_name(const msg_proc *p, const char *s, size_t len)
+{
+    return p->name_len == len && memcmp(p->name, s, len) == 0;
+}
+
+/* The slot holding name, or -1 (names_lock held). */
+static int64_t find_slot(msg_router *r, const char *s, size_t len)
+{
+    if (!r->names_cap)
+        return -1;
+    for (uint32_t k = hash_name(s, len) & (r->names_cap - 1);; k = (k + 1) & (r->names_cap - 1)) {
+        msg_proc *p = r->names[k];
+        if (!p)
+            return -1;
+        if (p != TOMBSTONE && same_name(p, s, len))
+            return k;
+    }
+}
+
+static bool names_rehash(msg_router *r, uint32_t cap)
+{
+    msg_proc **t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    for (uint32_t i = 0; i < r->names_cap; i++) {
+        msg_proc *p = r->names[i];
+        if (p && p != TOMBSTONE) {
+            uint32_t k = hash_name(p->name, p->name_len) & (cap - 1);
+            while (t[k])
+                k = (k + 1) & (cap - 1);
+            t[k] = p;
+        }
+    }
+    free(r->names);
+    r->names = t;
+    r->names_cap = cap;
+    r->names_tomb = 0;
+    return true;
+}
+
+int msg_register(msg_router *r, msg_proc *p)
+{
+    int rc = MSG_OK;
+    pthread_rwlock_wrlock(&r->names_lock);
+    if (find_slot(r, p->name, p->name_len) >= 0) {
+        rc = MSG_EEXIST;
+    } else if ((r->names_len + r->names_tomb + 1) * 2 > r->names_cap &&
+               !names_rehash(r, r->names_cap ? r->names_cap * 2 : 64)) {
+        rc = MSG_ENOMEM;
+    } else {
+        uint32_t k = hash_name(p->name, p->name_len) & (r->names_cap - 1);
+        while (r->names[k] && r->names[k] != TOMBSTONE)
+            k = (k + 1) & (r->names_cap - 1);
+        if (r->names[k] == TOMBSTONE)
+            r->names_tomb--;
+        r->names[k] = p;
+        r->names_len++;
+    }
+    pthread_rwlock_unlock(&r->names_lock);
+    return rc;
+}
+
+void msg_unregister(msg_router *r, msg_proc *p)
+{
+    pthread_rwlock_wrlock(&r->names_lock);
+    int64_t k = find_slot(r, p->name, p->name_len);
+    if (k >= 0 && r->names[k] == p) {
+        r->names[k] = TOMBSTONE;
+        r->names_len--;
+        r->names_tomb++;
+    }
+    pthread_rwlock_unlock(&r->names_lock);
+}
+
+msg_proc *msg_lookup(msg_router *r, const char *name, size_t len)
+{
+    pthread_rwlock_rdlock(&r->names_lock);
+    int64_t k = find_slot(r, name, len);
+    msg_proc *p = k >= 0 ? r->names[k] : NULL;
+    pthread_rwlock_unlock(&r->names_lock);
+    return p;
+}
+
+/* ---- router ------------------------------------------------------------- */
+
+msg_router *msg_router_new(rt_sched *s, const msg_router_options *opts)
+{
+    msg_router *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->sched = s;
+    r->opts = *opts;
+    atomic_init(&r->next_id, 1);
+    msg_tracker_init(&r->tracker);
+    pthread_rwlock_init(&r->names_lock, NULL);
+    pthread_rwlock_init(&r->subs_lock, NULL);
+    r->timers = opts->timers;
+    return r;
+}
+
+void msg_router_shutdown(msg_router *r)
+{
+    r->timers = NULL; /* the owner has stopped them */
+    msg_pending *pd;
+    while ((pd = msg_tracker_take_any(&r->tracker)) != NULL)
+        settle(r, pd, MSG_STATUS_FAILED, "runtime stopped", 15);
+}
+
+void msg_router_free(msg_router *r)
+{
+    if (!r)
+        return;
+    msg_tracker_fini(&r->tracker);
+    pthread_rwlock_destroy(&r->names_lock);
+    pthread_rwlock_destroy(&r->subs_lock);
+    for (size_t i = 0; i < r->nsubs; i++)
+        free(r->subs[i].pattern);
+    free(r->subs);
+    free(r->names);
+    free(r);
+}
+
+rt_sched *msg_router_sched(msg_router *r)
+{
+    return r->sched;
+}
+
+/* ---- the message path --------------------------------------------------- */
+
+/* The checks every message to a named target goes through, in the ABI's
+ * order of codes. */
+static int check_target(msg_router *r, msg_proc *from, const msg_patterns *caps, const char *target,
+                        size_t tlen, size_t plen, msg_proc **to)
+{
+    if (!msg_name_valid(target, tlen))
+        return MSG_EINVAL;
+    if (from && !msg_caps_allow(caps, target, tlen))
+        return MSG_EDENIED;
+    if (plen > r->opts.max_message)
+        return MSG_ETOOBIG;
+    *to = msg_lookup(r, target, tlen);
+    if (!*to || atomic_load_explicit(&(*to)->stopped, memory_order_relaxed))
+        return MSG_ENOTFOUND;
+    return MSG_OK;
+}
+
+int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, const void *payload,
+             size_t plen)
+{
+    msg_proc *to;
+    int rc = check_target(r, from, from ? &from->caps.send : NULL, target, tlen, plen, &to);
+    if (rc != MSG_OK)
+        return rc;
+    size_t slen;
+    const char *sender = sender_name(from, &slen);
+    msg_envelope *e = envelope_new(MSG_SEND, sender, slen, NULL, 0, payload, plen);
+    if (!e)
+        return MSG_ENOMEM;
+    rc = post_counted(to, e);
+    if (rc != MSG_OK)
+        msg_envelope_free(e);
+    else if (from)
+        atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+    return rc;
+}
+
+int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tlen,
+                    const void *payload, size_t plen, int64_t timeout_ms, msg_host_callback cb,
+                    void *cb_arg)
+{
+    msg_proc *to;
+    int rc = check_target(r, from, from ? &from->caps.request : NULL, target, tlen, plen, &to);
+    if (rc != MSG_OK)
+        return rc;
+    if (from &&
+        atomic_fetch_add_explicit(&from->pending, 1, memory_order_relaxed) >= from->pending_bound) {
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return MSG_EFULL;
+    }
+    size_t slen;
+    const char *sender = sender_name(from, &slen);
+    msg_envelope *e = envelope_new(MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
+    msg_pending *pd = calloc(1, sizeof *pd);
+    if (!e || !pd) {
+        rc = MSG_ENOMEM;
+        goto fail;
+    }
+    int64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
+    e->corr = id;
+    pd->id = id;
+    pd->requester = from;
+    pd->incarnation = from ? from->incarnation : 0;
+    pd->target = to;
+    pd->cb = cb;
+    pd->cb_arg = cb_arg;
+    /* The record exists before the message does: an answer can never
+     * arrive for a request the tracker does not know. */
+    if (!msg_tracker_put(&r->tracker, pd)) {
+        rc = MSG_ENOMEM;
+        goto fail;
+    }
+    rt_busy_add(r->sched, 1); /* a pending request keeps the runtime busy */
+    uint32_t ms = timeout_ms > 0 ? (timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms)
+                                 : r->opts.request_timeout_ms;
+    rt_timer_start(r->timers, &pd->timer, ms, request_timed_out, r, (uint64_t)id);
+    rc = post_counted(to, e);
+    if (rc != MSG_OK) {
+        /* Never seen by anyone: withdraw it silently. */
+        msg_pending *again = msg_tracker_take(&r->tracker, id);
+        if (again) {
+            rt_timer_stop(r->timers, &again->timer);
+            rt_busy_add(r->sched, -1);
+            free(again);
+        }
+        msg_envelope_free(e);
+        if (from)
+            atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return rc;
+    }
+    if (from)
+        atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+    return id;
+fail:
+    free(e);
+    free(pd);
+    if (from)
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+    return rc;
+}
+
+/* Delivers a request's one outcome and frees its record, which the caller
+ * has just taken from the tracker. */
+static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len)
+{
+    if (r->timers)
+        rt_timer_stop(r->timers, &pd->timer);
+    msg_proc *req = pd->requester;
+    if (req) {
+        msg_envelope *e = envelope_new(MSG_CALLBACK, pd->target->name, pd->target->name_len, NULL,
+                                       0, payload, len);
+        if (e) { /* out of memory: the callback is lost; nothing better to do */
+            e->corr = pd->id;
+            e->status = status;
+            e->incarnation = pd->incarnation;
+            rt_post(&req->actor, &e->node); /* callbacks never count against the bound */
+        }
+        atomic_fetch_sub_explicit(&req->pending, 1, memory_order_relaxed);
+    } else if (pd->cb) {
+        pd->cb(pd->cb_arg, pd->id, status, payload, len);
+    }
+    free(pd);
+    rt_busy_add(r->sched, -1);
+}
+
+static void request_timed_out(void *ctx, uint64_t key)
+{
+    msg_router *r = ctx;
+    msg_pending *pd = msg_tracker_take(&r->tracker, (int64_t)key);
+    if (pd)
+        settle(r, pd, MSG_STATUS_TIMEOUT, NULL, 0);
+}
+
+int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen)
+{
+    if (status != MSG_STATUS_OK && status != MSG_STATUS_ERROR)
+        return MSG_EINVAL;
+    if (plen > p->router->opts.max_message)
+        return MSG_ETOOBIG;
+    if (corr <= 0 || !msg_idset_remove(&p->received, corr))
+        return MSG_ENOTFOUND;
+    msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
+    if (pd)
+        settle(p->router, pd, status, payload, plen);
+    return MSG_OK;
+}
+
+int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
+{
+    if (corr <= 0)
+        return MSG_ENOTFOUND;
+    msg_pending *pd = msg_tracker_take_owned(&r->tracker, corr, from, from ? from->incarnation : 0);
+    if (!pd)
+        return MSG_ENOTFOUND;
+    if (r->timers)
+        rt_timer_stop(r->timers, &pd->timer);
+    if (from)
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+    free(pd);
+    rt_busy_add(r->sched, -1);
+    return MSG_OK;
+}
+
+/* ---- publish/subscribe -------------------------------------------------- */
+
+int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
+                size_t plen)
+{
+    if (!msg_name_valid(topic, tlen))
+        return MSG_EINVAL;
+    if (from && !msg_caps_allow(&from->caps.publish, topic, tlen))
+        return MSG_EDENIED;
+    if (plen > r->opts.max_message)
+        return MSG_ETOOBIG;
+    size_t slen;
+    const char *sender = sender_name(from, &slen);
+    int rc = MSG_OK;
+    pthread_rwlock_rdlock(&r->subs_lock);
+    for (size_t i = 0; i < r->nsubs; i++) {
+        msg_proc *to = r->subs[i].proc;
+        if (!msg_pattern_match(r->subs[i].pattern, r->subs[i].len, topic, tlen))
+            continue;
+        /* Once per subscriber: skip it if an earlier pattern matched. */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = r->subs[j].proc == to &&
+                   msg_pattern_match(r->subs[j].pattern, r->subs[j].len, topic, tlen);
+        if (seen)
+            continue;
+        msg_envelope *e = envelope_new(MSG_PUBLISH, sender, slen, topic, tlen, payload, plen);
+        if (!e) {
+            rc = MSG_ENOMEM;
+            break;
+        }
+        /* A full subscriber misses this publication; the others still get it. */
+        if (post_counted(to, e) != MSG_OK)
+            msg_envelope_free(e);
+    }
+    pthread_rwlock_unlock(&r->subs_lock);
+    if (rc == MSG_OK && from)
+        atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+    return rc;
+}
+
+static int64_t find_sub(msg_router *r, msg_proc *p, const char *pattern, size_t len)
+{
+    for (size_t i = 0; i < r->nsubs; i++)
+        if (r->subs[i].proc == p && r->subs[i].len == len &&
+            memcmp(r->subs[i].pattern, pattern, len) == 0)
+            return (int64_t)i;
+    return -1;
+}
+
+int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
+{
+    msg_router *r = p->router;
+    if (!msg_pattern_valid(pattern, len))
+        return MSG_EINVAL;
+    if (!msg_caps_allow_subscribe(&p->caps.subscribe, pattern, len))
+        return MSG_EDENIED;
+    int rc = MSG_OK;
+    pthread_rwlock_wrlock(&r->subs_lock);
+    if (find_sub(r, p, pattern, len) < 0) {
+        if (r->nsubs == r->subs_cap) {
+            size_t cap = r->subs_cap ? r->subs_cap * 2 : 16;
+            msg_sub *subs = realloc(r->subs, cap * sizeof *subs);
+            if (!subs)
+                rc = MSG_ENOMEM;
+            else {
+                r->subs = subs;
+                r->subs_cap = cap;
+            }
+        }
+        char *copy = rc == MSG_OK ? malloc(len + 1) : NULL;
+        if (copy) {
+            memcpy(copy, pattern, len);
+            copy[len] = 0;
+            r->subs[r->nsubs++] = (msg_sub){copy, len, p};
+        } else {
+            rc = MSG_ENOMEM;
+        }
+    }
+    pthread_rwlock_unlock(&r->subs_lock);
+    return rc;
+}
+
+static void remove_sub(msg_router *r, size_t i)
+{
+    free(r->subs[i].pattern);
+    memmove(&r->subs[i], &r->subs[i + 1], (r->nsubs - i - 1) * sizeof *r->subs);
+    r->nsubs--;
+}
+
+int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len)
+{
+    msg_router *r = p->router;
+    if (!msg_pattern_valid(pattern, len))
+        return MSG_EINVAL;
+    pthread_rwlock_wrlock(&r->subs_lock);
+    int64_t i = find_sub(r, p, pattern, len);
+    if (i >= 0)
+        remove_sub(r, (size_t)i);
+    pthread_rwlock_unlock(&r->subs_lock);
+    return i >= 0 ? MSG_OK : MSG_ENOTFOUND;
+}
+
+static void unsubscribe_all(msg_router *r, msg_proc *p)
+{
+    pthread_rwlock_wrlock(&r->subs_lock);
+    for (size_t i = r->nsubs; i-- > 0;)
+        if (r->subs[i].proc == p)
+            remove_sub(r, i);
+    pthread_rwlock_unlock(&r->subs_lock);
+}

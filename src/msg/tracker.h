@@ -1,0 +1,48 @@
+/*
+ * tracker.h: the pending requests, keyed by correlation id (tracker.c).
+ *
+ * The table is split into shards, each a chained hash table behind its own
+ * mutex, so requests settling on different threads rarely share a lock.
+ * Removal is the moment a request is settled: msg_tracker_take hands the
+ * record to exactly one caller.
+ */
+#ifndef WACTOR_MSG_TRACKER_H
+#define WACTOR_MSG_TRACKER_H
+
+#include "msg.h"
+
+typedef struct msg_pending {
+    int64_t id;
+    msg_proc *requester; /* NULL = the host */
+    uint32_t incarnation;
+    msg_proc *target;
+    msg_host_callback cb; /* host requests */
+    void *cb_arg;
+    rt_timer timer;
+    struct msg_pending *next; /* hash chain */
+} msg_pending;
+
+#define MSG_TRACKER_SHARDS 16
+
+typedef struct msg_tracker_shard {
+    pthread_mutex_t lock;
+    msg_pending **buckets;
+    uint32_t nbuckets, len;
+} msg_tracker_shard;
+
+typedef struct msg_tracker {
+    msg_tracker_shard shards[MSG_TRACKER_SHARDS];
+} msg_tracker;
+
+void msg_tracker_init(msg_tracker *t);
+void msg_tracker_fini(msg_tracker *t);                /* the table must be empty */
+bool msg_tracker_put(msg_tracker *t, msg_pending *p); /* false when out of memory */
+/* Removes and returns the record of id, or NULL. */
+msg_pending *msg_tracker_take(msg_tracker *t, int64_t id);
+/* The same, only if the record is a request of (requester, incarnation). */
+msg_pending *msg_tracker_take_owned(msg_tracker *t, int64_t id, const msg_proc *requester,
+                                    uint32_t incarnation);
+/* Removes and returns any one record, or NULL when empty (shutdown). */
+msg_pending *msg_tracker_take_any(msg_tracker *t);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * mailbox.c: an intrusive multi-producer single-consumer FIFO (the design of
+ * Dmitry Vyukov's non-intrusive-stub queue). Producers swap themselves into
+ * `head` with one atomic exchange and then link the previous head to them;
+ * the consumer walks from `tail`. Between a producer's exchange and its link
+ * the queue is momentarily cut: pop then returns NULL although the queue is
+ * not empty, and rt_mailbox_empty says "not empty", so the actor is simply
+ * run again a moment later.
+ *
+ * Order: pushes by one thread are popped in that order (the exchange orders
+ * them), which is the per-sender order the ABI promises.
+ */
+#include "rt.h"
+
+void rt_mailbox_init(rt_mailbox *q)
+{
+    atomic_init(&q->stub.next, NULL);
+    atomic_init(&q->head, &q->stub);
+    q->tail = &q->stub;
+}
+
+/* Returns nothing: the actor's `scheduled` flag, not the queue, decides who
+ * schedules the actor. */
+void rt_mailbox_push(rt_mailbox *q, rt_node *n)
+{
+    atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+    /* acq_rel: release publishes n's contents to the consumer; acquire
+     * orders our link store after the previous producer's exchange. */
+    rt_node *prev = atomic_exchange_explicit(&q->head, n, memory_order_acq_rel);
+    atomic_store_explicit(&prev->next, n, memory_order_release);
+}
+
+rt_node *rt_mailbox_pop(rt_mailbox *q)
+{
+    rt_node *tail = q->tail;
+    /* acquire pairs with the producer's release link: n's contents are visible. */
+    rt_node *next = atomic_load_explicit(&tail->next, memory_order_acquire);
+    if (tail == &q->stub) {
+        if (!next)
+            return NULL;
+        q->tail = next;
+        tail = next;
+        next = atomic_load_explicit(&next->next, memory_order_acquire);
+    }
+    if (next) {
+        q->tail = next;
+        return tail;
+    }
+    if (tail != atomic_load_explicit(&q->head, memory_order_acquire))
+        return NULL; /* a producer is between its exchange and its link */
+    /* tail is the last node: put the stub behind it so tail can be handed out. */
+    rt_mailbox_push(q, &q->stub);
+    next = atomic_load_explicit(&tail->next, memory_order_acquire);
+    if (next) {
+        q->tail = next;
+        return tail;
+    }
+    return NULL;
+}
+
+bool rt_mailbox_empty(rt_mailbox *q)
+{
+    /* seq_cst: the caller has just cleared `scheduled` (seq_cst); a producer
+     * pushes, then exchanges `scheduled`. One of the two sees the other. */
+    return q->tail == &q->stub && atomic_load(&q->stub.next) == NULL &&
+           atomic_load(&q->head) == &q->stub;
+}

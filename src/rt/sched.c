@@ -1,0 +1,390 @@
+/*
+ * sched.c: worker threads, run queues, and actors' turns (see rt.h for the
+ * scheduling rules).
+ *
+ * Run queues are intrusive FIFO lists of actors behind a mutex each: the
+ * owner pushes and pops at the ends, thieves pop the front. The lock is held
+ * for a few pointer moves only, and is uncontended unless someone steals.
+ *
+ * Sleeping: a worker with nothing to run or steal increments `sleeping`
+ * under `lock`, looks at every queue once more, and waits on `wake`. A
+ * poster that wants help reads `sleeping` after its push: the sleeper's
+ * increment precedes its final look, which takes the queue locks after the
+ * poster's push or sees the pushed actor, so no wake-up is lost.
+ */
+#include "rt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct rt_runq {
+    pthread_mutex_t lock;
+    rt_actor *head, *tail;
+    size_t len;
+} rt_runq;
+
+typedef struct rt_worker {
+    rt_sched *s;
+    unsigned index;
+    pthread_t thread;
+    rt_runq q;
+} rt_worker;
+
+struct rt_sched {
+    rt_worker *workers;
+    unsigned n;
+    rt_runq injected; /* actors made runnable by threads that are not workers */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    atomic_uint sleeping;
+    atomic_bool stopping;
+    /* Quiescence. */
+    atomic_int_least64_t busy;
+    atomic_int idle_waiters;
+    pthread_mutex_t idle_lock;
+    pthread_cond_t idle_cond;
+    rt_sched_options opts;
+};
+
+/* The worker running on this thread (NULL on other threads). Per-thread
+ * state, not shared: a thread belongs to at most one scheduler. */
+static _Thread_local rt_worker *rt_self;
+
+/* ---- run queues --------------------------------------------------------- */
+
+static void runq_init(rt_runq *q)
+{
+    pthread_mutex_init(&q->lock, NULL);
+    q->head = q->tail = NULL;
+    q->len = 0;
+}
+
+/* Returns the queue's length after the push. */
+static size_t runq_push(rt_runq *q, rt_actor *a)
+{
+    a->next_run = NULL;
+    pthread_mutex_lock(&q->lock);
+    if (q->tail)
+        q->tail->next_run = a;
+    else
+        q->head = a;
+    q->tail = a;
+    size_t len = ++q->len;
+    pthread_mutex_unlock(&q->lock);
+    return len;
+}
+
+static rt_actor *runq_pop(rt_runq *q)
+{
+    pthread_mutex_lock(&q->lock);
+    rt_actor *a = q->head;
+    if (a) {
+        q->head = a->next_run;
+        if (!q->head)
+            q->tail = NULL;
+        q->len--;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return a;
+}
+
+static bool runq_nonempty(rt_runq *q)
+{
+    pthread_mutex_lock(&q->lock);
+    bool r = q->head != NULL;
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+static void wake_one(rt_sched *s)
+{
+    if (atomic_load(&s->sleeping) == 0)
+        return;
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Puts a runnable actor in a queue: the current worker's own if this thread
+ * is one of s's workers, else the injection queue. A worker about to finish
+ * its turn runs the actor itself next, so help is called only when there is
+ * more queued than that. */
+static void schedule(rt_sched *s, rt_actor *a)
+{
+    rt_worker *w = rt_self;
+    if (w && w->s == s) {
+        if (runq_push(&w->q, a) >= 2)
+            wake_one(s);
+    } else {
+        runq_push(&s->injected, a);
+        wake_one(s);
+    }
+}
+
+/* ---- actors ------------------------------------------------------------- */
+
+void rt_actor_init(rt_actor *a, rt_sched *s, rt_receive_fn receive)
+{
+    rt_mailbox_init(&a->mbox);
+    atomic_init(&a->scheduled, false);
+    a->next_run = NULL;
+    a->receive = receive;
+    a->resume = NULL;
+    a->sched = s;
+    a->pause_ms = 0;
+    a->paused = false;
+    a->pause_timer.heap_index = 0;
+}
+
+void rt_actor_pause(rt_actor *a, uint32_t ms, rt_resume_fn resume)
+{
+    a->pause_ms = ms ? ms : 1;
+    a->resume = resume;
+}
+
+/* The pause timer fired: the actor, still marked scheduled, goes back to
+ * a queue. Actors outlive the scheduler's threads, so the key is safe. */
+static void pause_over(void *ctx, uint64_t key)
+{
+    (void)ctx;
+    rt_actor *a = (rt_actor *)(uintptr_t)key;
+    schedule(a->sched, a);
+}
+
+void rt_actor_wake(rt_actor *a)
+{
+    rt_sched *s = a->sched;
+    if (s->opts.timers && rt_timer_stop(s->opts.timers, &a->pause_timer))
+        schedule(s, a);
+}
+
+void rt_actor_fini(rt_actor *a)
+{
+    (void)a;
+}
+
+void rt_post(rt_actor *a, rt_node *msg)
+{
+    atomic_fetch_add_explicit(&a->sched->busy, 1, memory_order_relaxed);
+    rt_mailbox_push(&a->mbox, msg);
+    /* seq_cst exchange after the push: see rt_mailbox_empty. */
+    if (!atomic_exchange(&a->scheduled, true))
+        schedule(a->sched, a);
+}
+
+static void busy_done(rt_sched *s, int64_t n)
+{
+    /* seq_cst, paired with rt_wait_idle's increment of idle_waiters then
+     * read of busy: either the waiter sees zero or we see the waiter. */
+    if (atomic_fetch_sub(&s->busy, n) == n && atomic_load(&s->idle_waiters) > 0) {
+        pthread_mutex_lock(&s->idle_lock);
+        pthread_cond_broadcast(&s->idle_cond);
+        pthread_mutex_unlock(&s->idle_lock);
+    }
+}
+
+void rt_busy_add(rt_sched *s, int64_t n)
+{
+    if (n > 0)
+        atomic_fetch_add_explicit(&s->busy, n, memory_order_relaxed);
+    else if (n < 0)
+        busy_done(s, -n);
+}
+
+/* One turn: at most RT_BATCH messages, then back to the queue if mail is
+ * left, else idle. */
+static void run_turn(rt_worker *w, rt_actor *a)
+{
+    int64_t n = 0;
+    rt_node *m;
+    if (a->paused) {
+        a->paused = false;
+        a->resume(a);
+    }
+    while (!a->pause_ms && n < RT_BATCH && (m = rt_mailbox_pop(&a->mbox)) != NULL) {
+        a->receive(a, m);
+        n++;
+    }
+    if (a->pause_ms) {
+        /* The actor stays marked scheduled, so no post queues it while it
+         * sleeps; the timer puts it back. */
+        uint32_t ms = a->pause_ms;
+        a->pause_ms = 0;
+        a->paused = true;
+        if (!w->s->opts.timers || !rt_timer_start(w->s->opts.timers, &a->pause_timer, ms,
+                                                  pause_over, NULL, (uint64_t)(uintptr_t)a))
+            runq_push(&w->q, a); /* no timer: no pause */
+    } else if (n == RT_BATCH || !rt_mailbox_empty(&a->mbox)) {
+        runq_push(&w->q, a);
+    } else {
+        atomic_store(&a->scheduled, false);
+        /* A post between our pop and the store above saw `scheduled` set and
+         * left the scheduling to us. */
+        if (!rt_mailbox_empty(&a->mbox) && !atomic_exchange(&a->scheduled, true))
+            runq_push(&w->q, a);
+    }
+    if (n)
+        busy_done(w->s, n);
+}
+
+/* ---- workers ------------------------------------------------------------ */
+
+static rt_actor *find_work(rt_worker *w)
+{
+    rt_sched *s = w->s;
+    rt_actor *a = runq_pop(&w->q);
+    if (!a)
+        a = runq_pop(&s->injected);
+    for (unsigned i = 1; !a && i < s->n; i++)
+        a = runq_pop(&s->workers[(w->index + i) % s->n].q);
+    return a;
+}
+
+static bool any_work(rt_sched *s)
+{
+    if (runq_nonempty(&s->injected))
+        return true;
+    for (unsigned i = 0; i < s->n; i++)
+        if (runq_nonempty(&s->workers[i].q))
+            return true;
+    return false;
+}
+
+static void *worker_main(void *arg)
+{
+    rt_worker *w = arg;
+    rt_sched *s = w->s;
+    rt_self = w;
+    if (s->opts.thread_init)
+        s->opts.thread_init(s->opts.arg, w->index);
+    for (;;) {
+        rt_actor *a = find_work(w);
+        if (a) {
+            run_turn(w, a);
+            continue;
+        }
+        pthread_mutex_lock(&s->lock);
+        atomic_fetch_add(&s->sleeping, 1);
+        if (!any_work(s)) {
+            if (atomic_load(&s->stopping)) {
+                atomic_fetch_sub(&s->sleeping, 1);
+                pthread_mutex_unlock(&s->lock);
+                break;
+            }
+            pthread_cond_wait(&s->wake, &s->lock);
+        }
+        atomic_fetch_sub(&s->sleeping, 1);
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (s->opts.thread_fini)
+        s->opts.thread_fini(s->opts.arg, w->index);
+    rt_self = NULL;
+    return NULL;
+}
+
+rt_sched *rt_sched_new(const rt_sched_options *opts)
+{
+    rt_sched *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (opts)
+        s->opts = *opts;
+    s->n = s->opts.workers;
+    if (s->n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        s->n = cores > 0 ? (unsigned)cores : 1;
+    }
+    s->workers = calloc(s->n, sizeof *s->workers);
+    if (!s->workers) {
+        free(s);
+        return NULL;
+    }
+    runq_init(&s->injected);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    pthread_mutex_init(&s->idle_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->idle_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    for (unsigned i = 0; i < s->n; i++) {
+        s->workers[i].s = s;
+        s->workers[i].index = i;
+        runq_init(&s->workers[i].q);
+    }
+    for (unsigned i = 0; i < s->n; i++) {
+        if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]) != 0) {
+            s->n = i; /* join the ones that started */
+            rt_sched_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void rt_sched_free(rt_sched *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->stopping, true);
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    for (unsigned i = 0; i < s->n; i++)
+        pthread_join(s->workers[i].thread, NULL);
+    for (unsigned i = 0; i < s->n; i++)
+        pthread_mutex_destroy(&s->workers[i].q.lock);
+    pthread_mutex_destroy(&s->injected.lock);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->idle_lock);
+    pthread_cond_destroy(&s->idle_cond);
+    free(s->workers);
+    free(s);
+}
+
+unsigned rt_sched_workers(const rt_sched *s)
+{
+    return s->n;
+}
+
+int rt_sched_current_worker(const rt_sched *s)
+{
+    return rt_self && rt_self->s == s ? (int)rt_self->index : -1;
+}
+
+bool rt_wait_idle(rt_sched *s, uint32_t timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    bool idle = true;
+    pthread_mutex_lock(&s->idle_lock);
+    atomic_fetch_add(&s->idle_waiters, 1);
+    while (atomic_load(&s->busy) > 0) {
+        int rc = timeout_ms ? pthread_cond_timedwait(&s->idle_cond, &s->idle_lock, &until)
+                            : pthread_cond_wait(&s->idle_cond, &s->idle_lock);
+        if (rc == ETIMEDOUT) {
+            idle = atomic_load(&s->busy) <= 0;
+            break;
+        }
+    }
+    atomic_fetch_sub(&s->idle_waiters, 1);
+    pthread_mutex_unlock(&s->idle_lock);
+    return idle;
+}
+
+uint64_t rt_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
