@@ -110,11 +110,14 @@ typedef struct wactor_runtime_options {
     wactor_audit_fn audit;
     void *audit_arg;
     const char *audit_path;
+    /* Directory of the components' key-value storage (created if missing;
+     * it survives the runtime); NULL = in memory, gone with the runtime. */
+    const char *storage_path;
 } wactor_runtime_options;
 
 /* Starts the worker and timer threads. NULL options = defaults. Returns NULL
- * when out of memory, when threads cannot start, or when the audit file
- * cannot be opened. */
+ * when out of memory, when threads cannot start, or when the audit file or
+ * the storage cannot be opened. */
 wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts);
 
 /* Stops gracefully and frees everything: new messages are refused, every

@@ -17,6 +17,7 @@
 #define WACTOR_HOST_H
 
 #include "msg.h"
+#include "store.h"
 #include "wactor.h"
 #include "wasi.h"
 #include "wasm.h"
@@ -63,6 +64,7 @@ struct wactor_runtime {
     char errmsg[256];
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
+    store *store;     /* the components' key-value storage */
 };
 
 struct host_component {

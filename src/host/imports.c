@@ -216,35 +216,67 @@ static wa_trap h_now_ms(wa_instance *caller, void *env, wa_val *io)
 }
 
 /* ---- storage ------------------------------------------------------------
- * The key-value store arrives with the storage issue; until then every
- * well-formed call is EDENIED, as for a component without the capability. */
+ * The component's namespace is its name, so a restarted instance finds its
+ * data. Keys and values go straight between guest memory and the database:
+ * the host allocates nothing per call. A database failure is not the
+ * guest's doing: a read reports the key missing, a write reports nothing
+ * written (EQUOTA), and the runtime's log says what happened. */
 
-static bool key_ok(wa_instance *caller, wa_val ptr, wa_val len)
+static bool key_ok(wa_val len)
 {
-    return guest_range(caller, ptr, len) && len.i32 >= 1 && len.i32 <= 255;
+    return len.i32 >= 1 && len.i32 <= STORE_MAX_KEY;
+}
+
+/* Store codes are the ABI's, but for a database error. */
+static int64_t storage_result(host_component *c, int64_t rc, int64_t on_error)
+{
+    if (rc != STORE_ESYSTEM)
+        return rc;
+    host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "storage: %s", store_errmsg(c->rt->store));
+    return on_error;
 }
 
 static wa_trap h_kv_get(wa_instance *caller, void *env, wa_val *io)
 {
     (void)env;
+    host_component *c = self(caller);
     const uint8_t *key = guest_range(caller, io[0], io[1]);
-    if (!key_ok(caller, io[0], io[1]) || !guest_range(caller, io[2], io[3]))
+    uint8_t *buf = guest_range(caller, io[2], io[3]);
+    if (!key || !buf || !key_ok(io[1]))
         return RET_I32(MSG_EINVAL);
-    return RET_I32(audited(self(caller), MSG_EDENIED, "storage", key, io[1].i32));
+    if (!c->storage)
+        return RET_I32(audited(c, MSG_EDENIED, "storage", key, io[1].i32));
+    int64_t rc =
+        store_get(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, buf, io[3].i32);
+    return RET_I32(storage_result(c, rc, MSG_ENOTFOUND));
 }
 
 static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
 {
-    return h_kv_get(caller, env, io);
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *key = guest_range(caller, io[0], io[1]);
+    const uint8_t *val = guest_range(caller, io[2], io[3]);
+    if (!key || !val || !key_ok(io[1]))
+        return RET_I32(MSG_EINVAL);
+    if (!c->storage)
+        return RET_I32(audited(c, MSG_EDENIED, "storage", key, io[1].i32));
+    int rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
+                       c->storage, c->rt->opts.max_message);
+    return RET_I32(storage_result(c, rc, WACTOR_EQUOTA));
 }
 
 static wa_trap h_kv_delete(wa_instance *caller, void *env, wa_val *io)
 {
     (void)env;
-    if (!key_ok(caller, io[0], io[1]))
+    host_component *c = self(caller);
+    const uint8_t *key = guest_range(caller, io[0], io[1]);
+    if (!key || !key_ok(io[1]))
         return RET_I32(MSG_EINVAL);
-    return RET_I32(audited(self(caller), MSG_EDENIED, "storage", guest_range(caller, io[0], io[1]),
-                           io[1].i32));
+    if (!c->storage)
+        return RET_I32(audited(c, MSG_EDENIED, "storage", key, io[1].i32));
+    int rc = store_delete(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32);
+    return RET_I32(storage_result(c, rc, MSG_ENOTFOUND));
 }
 
 /* ---- the table ---------------------------------------------------------- */

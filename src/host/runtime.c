@@ -122,7 +122,9 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
         return NULL;
     }
 
+    char why[256];
     bool ok = host_imports_new(rt) && (rt->spawn_stack = wa_stack_new(HOST_MAX_STACK)) != NULL &&
+              (rt->store = store_open(rt->opts.storage_path, why, sizeof why)) != NULL &&
               (rt->timers = rt_timers_new()) != NULL;
     if (ok) {
         rt_sched_options so = {.workers = rt->opts.workers, .timers = rt->timers};
@@ -187,6 +189,7 @@ void wactor_runtime_free(wactor_runtime *rt)
     }
     wa_stack_free(rt->spawn_stack);
     host_imports_free(rt);
+    store_close(rt->store);
     host_audit_close(rt);
     pthread_mutex_destroy(&rt->spawn_lock);
     pthread_mutex_destroy(&rt->lock);

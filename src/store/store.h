@@ -16,8 +16,7 @@
  *  - namespaces are a column of one table, and the quota accounting is SQL
  *    inside the same transaction as the write it accounts;
  *  - it is the most deployed embedded database: packaged everywhere, stable
- *    file format, a command-line tool to inspect a store by hand (while no
- *    runtime has it open: a handle locks its file, see store.c).
+ *    file format, a command-line tool to inspect a store by hand.
  *
  * Data model: one table kv(ns, k, v) of BLOBs with primary key (ns, k), and
  * one table usage(ns, bytes) caching, per namespace, the sum of
@@ -70,11 +69,11 @@ typedef struct store store;
 /*
  * Opens the store kept in dir/wactor.db, creating dir (like mkdir -p) and the
  * database if missing; dir == NULL opens a private in-memory store that
- * forgets everything at store_close. A directory store is locked by its
- * handle until store_close: opening it again meanwhile (from this process or
- * another) fails after a 5 s busy timeout. Returns NULL on failure with a
- * message in err[0..errlen) (err may be NULL when errlen is 0). The caller
- * owns the handle and frees it with store_close.
+ * forgets everything at store_close. Several handles (in this process or
+ * others) may open one directory at once; they see each other's commits, and
+ * the quota holds across them. Returns NULL on failure with a message in
+ * err[0..errlen) (err may be NULL when errlen is 0). The caller owns the
+ * handle and frees it with store_close.
  */
 store *store_open(const char *dir, char *err, size_t errlen);
 

@@ -38,7 +38,7 @@ typedef struct test_case {
 } test_case;
 
 /* Runs the test named `which` ("all": every test) with arg. */
-static int test_run(const test_case *tests, size_t n, const char *which, void *arg)
+static inline int test_run(const test_case *tests, size_t n, const char *which, void *arg)
 {
     bool found = false;
     for (size_t i = 0; i < n; i++) {
@@ -58,7 +58,7 @@ static int test_run(const test_case *tests, size_t n, const char *which, void *a
 
 /* The file at path in a static buffer of 1 MiB (test modules are small), or
  * NULL. Each call overwrites the previous contents. */
-static const uint8_t *test_read_file(const char *path, size_t *len)
+static inline const uint8_t *test_read_file(const char *path, size_t *len)
 {
     static uint8_t buf[1 << 20];
     FILE *f = fopen(path, "rb");
