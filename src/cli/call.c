@@ -43,7 +43,7 @@ static const char cli_call_usage[] =
     "\n"
     "Exit status: 0 answered OK; 1 answered ERROR (the answer goes to standard\n"
     "output and standard error); 2 no answer in time (TIMEOUT); 3 the component\n"
-    "failed or crashed (FAILED), failed to start, or does not exist; 4 bad\n"
+    "crashed, stopped or kept failing to start (FAILED), or does not exist; 4 bad\n"
     "manifest, module or usage.\n";
 
 static const char cli_send_usage[] =
@@ -61,8 +61,8 @@ static const char cli_send_usage[] =
     "                      goes to standard error\n"
     "  --help              show this help\n"
     "\n"
-    "Exit status: 0 delivered and quiescent; 2 not quiescent in time; 3 the\n"
-    "component failed to start or does not exist; 4 bad manifest, module or usage.\n";
+    "Exit status: 0 delivered and quiescent; 2 not quiescent in time; 3 no such\n"
+    "component, or it has stopped for good; 4 bad manifest, module or usage.\n";
 
 typedef struct cli_message {
     const char *cmd; /* "call" or "send" */

@@ -3,11 +3,12 @@
  * lines, and a manifest's components started in a runtime.
  *
  * The manifest (mf_load) maps onto the embedding API (include/wactor.h)
- * field by field: runtime: workers, max_message and request_timeout, and
- * supervisor: max_restarts and within become wactor_runtime_options; each component's wasm, config,
- * env, restart, limits and capabilities become wactor_component_options. Each distinct wasm path is
- * loaded once and shared by the components naming it. Components are spawned in the manifest's
- * order.
+ * field by field: runtime: workers, max_message, request_timeout, storage
+ * and audit, and supervisor: max_restarts and within, become
+ * wactor_runtime_options; each component's wasm, config, env, restart,
+ * limits and capabilities become wactor_component_options. Each distinct
+ * wasm path is loaded once and shared by the components naming it.
+ * Components are spawned in the manifest's order.
  *
  * Log lines (the runtime's and the components') go to standard error as
  * "wactor: LEVEL COMPONENT: text" ("wactor: LEVEL: text" for the runtime
@@ -15,8 +16,10 @@
  */
 #include "cli.h"
 #include "manifest.h"
+#include "store.h"
 #include "wactor.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -144,10 +147,8 @@ void cli_system_log(const cli_system *s, int level, const char *component, const
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    cli_log(NULL, level, component, line,
-            n < 0                     ? 0
-            : (size_t)n < sizeof line ? (size_t)n
-                                      : sizeof line - 1);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    cli_log(NULL, level, component, line, len < sizeof line ? len : sizeof line - 1);
 }
 
 void cli_format_duration(char *buf, size_t len, uint64_t ms)
@@ -190,6 +191,32 @@ static void cli_component_error(const cli_system *s, const mf_component *c, cons
     va_end(ap);
 }
 
+/* wactor_runtime_new failed without saying why: the audit file and the
+ * storage directory are the likely causes, so find out by opening them. */
+static void cli_runtime_failed(const mf_manifest *mf)
+{
+    if (mf->audit != NULL) {
+        FILE *f = fopen(mf->audit, "a");
+        if (f == NULL) {
+            cli_error("%s: runtime.audit: cannot open %s: %s", mf->path, mf->audit,
+                      strerror(errno));
+            return;
+        }
+        fclose(f);
+    }
+    if (mf->storage != NULL) {
+        char why[512];
+        store *st = store_open(mf->storage, why, sizeof why);
+        if (st == NULL) {
+            cli_error("%s: runtime.storage: cannot open %s: %s", mf->path, mf->storage, why);
+            return;
+        }
+        store_close(st);
+    }
+    cli_error("%s: cannot start the runtime (out of memory, or threads cannot be created)",
+              mf->path);
+}
+
 int cli_system_open(cli_system *s, const char *manifest, int log_level)
 {
     memset(s, 0, sizeof *s);
@@ -212,11 +239,12 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .max_restarts = max_restarts,
                                  .restart_within_ms = (uint32_t)mf->within_ms,
                                  .log = cli_log,
-                                 .log_arg = s};
+                                 .log_arg = s,
+                                 .audit_path = mf->audit,
+                                 .storage_path = mf->storage};
     s->rt = wactor_runtime_new(&ro);
     if (s->rt == NULL) {
-        cli_error("%s: cannot start the runtime (out of memory, or threads cannot be created)",
-                  mf->path);
+        cli_runtime_failed(mf);
         return CLI_EXIT_BAD;
     }
     s->modules = calloc(mf->ncomponents, sizeof *s->modules);

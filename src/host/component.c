@@ -24,8 +24,9 @@ static const wa_functype type_void = {0, 0, NULL};
 
 static bool same_type(const wa_functype *a, const wa_functype *b)
 {
+    size_t n = a->nparams + a->nresults;
     return a->nparams == b->nparams && a->nresults == b->nresults &&
-           memcmp(a->types, b->types, a->nparams + a->nresults) == 0;
+           (n == 0 || memcmp(a->types, b->types, n) == 0);
 }
 
 /* The export `name` if it is a function of type t; *bad set if it exists

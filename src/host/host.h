@@ -30,7 +30,7 @@
 #define HOST_DEFAULT_MAILBOX 10000u
 #define HOST_DEFAULT_PENDING 10000u
 /* Frames the workers' stacks have room for: the deepest `stack` limit. */
-#define HOST_MAX_STACK 100000u
+#define HOST_MAX_STACK 1000000u
 
 struct wactor_module {
     wa_module *m;

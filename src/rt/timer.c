@@ -2,9 +2,10 @@
  * timer.c: one-shot timers in a binary min-heap keyed by (deadline, seq),
  * served by one thread that sleeps until the earliest deadline. Starting
  * and stopping are O(log n) under one mutex; idle timers cost a heap slot
- * and nothing else. The thread is woken only when a new timer becomes the
- * earliest, which for requests sharing one timeout is never: their
- * deadlines only grow.
+ * and nothing else. The thread is woken only when a new timer is due before
+ * the moment it sleeps towards, which for requests sharing one timeout is
+ * almost never: their deadlines only grow. (A stopped timer leaves the
+ * thread sleeping towards its deadline; it then wakes once for nothing.)
  *
  * A fired timer leaves the heap before its callback runs, outside the lock
  * (see rt.h).
@@ -21,6 +22,7 @@ struct rt_timers {
     rt_timer **heap;
     uint32_t len, cap;
     uint64_t seq;
+    uint64_t sleep_until; /* what the thread waits for; UINT64_MAX: no timer */
     bool stopping;
 };
 
@@ -84,12 +86,16 @@ static void *timer_main(void *arg)
     pthread_mutex_lock(&t->lock);
     while (!t->stopping) {
         if (t->len == 0) {
+            t->sleep_until = UINT64_MAX;
             pthread_cond_wait(&t->cond, &t->lock);
             continue;
         }
         rt_timer *first = t->heap[0];
         uint64_t now = rt_now_ns();
         if (first->deadline_ns > now) {
+            /* Stopped timers stay in sleep_until: waking for nothing now and
+             * then is cheaper than a signal per start. */
+            t->sleep_until = first->deadline_ns;
             struct timespec until = {(time_t)(first->deadline_ns / 1000000000u),
                                      (long)(first->deadline_ns % 1000000000u)};
             pthread_cond_timedwait(&t->cond, &t->lock, &until);
@@ -166,8 +172,10 @@ bool rt_timer_start(rt_timers *t, rt_timer *tm, uint32_t delay_ms, rt_timer_fn f
     tm->key = key;
     t->heap[t->len] = tm;
     sift_up(t, t->len++);
-    if (tm->heap_index == 0)
-        pthread_cond_signal(&t->cond); /* the new earliest: sleep less */
+    if (deadline < t->sleep_until) {
+        t->sleep_until = deadline; /* one signal is enough until it wakes */
+        pthread_cond_signal(&t->cond);
+    }
     pthread_mutex_unlock(&t->lock);
     return true;
 }
