@@ -1,12 +1,12 @@
 /*
  * component.c: checks a module against the wactor component ABI (ABI.md):
  * the exports it must have, the signatures of those it may have, and the
- * imports it may use.
- *
- * TODO: the `wactor` import table moves to the actor runtime's host
- * functions when they land, so that spawn and inspect share one definition.
+ * imports it may use. The types of the `wactor` imports come from the
+ * runtime's own table (host_import_type), so spawn and inspect never
+ * disagree.
  */
 #include "cli.h"
+#include "host.h"
 #include "wasi.h"
 
 #include <stdlib.h>
@@ -15,11 +15,7 @@
 #define I32 WA_I32
 #define I64 WA_I64
 
-static const uint8_t cli_t_i32x5[] = {I32, I32, I32, I32, I32};
-static const uint8_t cli_t_request[] = {I32, I32, I32, I32, I32, I64};
-static const uint8_t cli_t_respond[] = {I64, I32, I32, I32, I32};
-static const uint8_t cli_t_cancel[] = {I64, I32};
-static const uint8_t cli_t_i64[] = {I64};
+static const uint8_t cli_t_i32[] = {I32};
 static const uint8_t cli_t_on_message[] = {I32, I32, I64, I32};
 static const uint8_t cli_t_on_callback[] = {I64, I32, I32, I32};
 
@@ -28,39 +24,18 @@ typedef struct cli_sig {
     wa_functype type;
 } cli_sig;
 
-/* The imports of module `wactor`. */
-static const cli_sig cli_wactor_imports[] = {
-    {"send", {4, 1, cli_t_i32x5}},        {"request", {5, 1, cli_t_request}},
-    {"respond", {4, 1, cli_t_respond}},   {"cancel", {1, 1, cli_t_cancel}},
-    {"publish", {4, 1, cli_t_i32x5}},     {"subscribe", {2, 1, cli_t_i32x5}},
-    {"unsubscribe", {2, 1, cli_t_i32x5}}, {"msg_sender", {2, 1, cli_t_i32x5}},
-    {"msg_payload", {2, 1, cli_t_i32x5}}, {"msg_topic", {2, 1, cli_t_i32x5}},
-    {"self_name", {2, 1, cli_t_i32x5}},   {"config", {2, 1, cli_t_i32x5}},
-    {"log", {3, 1, cli_t_i32x5}},         {"now_ms", {0, 1, cli_t_i64}},
-    {"kv_get", {4, 1, cli_t_i32x5}},      {"kv_set", {4, 1, cli_t_i32x5}},
-    {"kv_delete", {2, 1, cli_t_i32x5}},
-};
-
 /* The function exports the runtime calls; only wactor_on_message is required. */
 static const cli_sig cli_component_exports[] = {
     {"wactor_on_message", {3, 1, cli_t_on_message}},
-    {"_initialize", {0, 0, cli_t_i32x5}},
-    {"wactor_init", {0, 1, cli_t_i32x5}},
+    {"_initialize", {0, 0, NULL}},
+    {"wactor_init", {0, 1, cli_t_i32}},
     {"wactor_on_callback", {3, 1, cli_t_on_callback}},
-    {"wactor_on_shutdown", {0, 0, cli_t_i32x5}},
+    {"wactor_on_shutdown", {0, 0, NULL}},
 };
 
 static bool cli_name_is(wa_name n, const char *s)
 {
     return n.len == strlen(s) && memcmp(n.ptr, s, n.len) == 0;
-}
-
-static const wa_functype *cli_wactor_import_type(wa_name field)
-{
-    for (size_t i = 0; i < sizeof cli_wactor_imports / sizeof cli_wactor_imports[0]; i++)
-        if (cli_name_is(field, cli_wactor_imports[i].name))
-            return &cli_wactor_imports[i].type;
-    return NULL;
 }
 
 /* Position of the export named s, or -1. */
@@ -87,7 +62,7 @@ static int cli_check_import(FILE *out, wa_name module, wa_name field, const wa_e
 {
     const wa_functype *want;
     if (cli_name_is(module, "wactor"))
-        want = cli_wactor_import_type(field);
+        want = host_import_type(field);
     else if (cli_name_is(module, WASI_MODULE))
         want = wasi_import_type(module, field);
     else {

@@ -238,6 +238,7 @@ void cli_print_externtype(FILE *out, const wa_externtype *t)
 
 bool cli_functype_eq(const wa_functype *a, const wa_functype *b)
 {
+    size_t n = a->nparams + a->nresults;
     return a->nparams == b->nparams && a->nresults == b->nresults &&
-           memcmp(a->types, b->types, a->nparams + a->nresults) == 0;
+           (n == 0 || memcmp(a->types, b->types, n) == 0);
 }
