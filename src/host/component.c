@@ -224,7 +224,7 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
 
 /* Control messages: the owner's requests that must run on the
  * component's turn, in order with its mail. */
-enum { CTL_STOP, CTL_FIRST_START_FAILED };
+enum { CTL_STOP };
 
 typedef struct host_control {
     int kind;
@@ -260,11 +260,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
 {
     host_component *c = (host_component *)p;
     if (e->kind == MSG_CONTROL) {
-        host_control *ctl = e->control;
-        if (ctl->kind == CTL_STOP)
-            stop_now(c, ctl);
-        else
-            host_supervise(c, false);
+        stop_now(c, e->control);
         return MSG_HANDLED;
     }
     if (!c->inst)
@@ -434,6 +430,21 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return host_fail(rt, started, "component %s: %s", o->name, why);
     }
 
+    if (started == WACTOR_ESTART) {
+        /* Supervised from the start: the back-off begins before the name is
+         * published, so no message can reach an instance that is not there. */
+        atomic_fetch_add(&c->crashes, 1);
+        host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
+        host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
+        c->spawning = true;
+        host_supervise(c, false);
+        c->spawning = false;
+        if (atomic_load(&c->proc.stopped)) {
+            host_component_free(c);
+            return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
+        }
+    }
+
     pthread_mutex_lock(&rt->lock);
     if (rt->nall == rt->capall) {
         size_t cap = rt->capall ? rt->capall * 2 : 16;
@@ -456,14 +467,8 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
                          rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
     }
     host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
-    if (started == WACTOR_ESTART) {
-        atomic_fetch_add(&c->crashes, 1);
-        host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
-        host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
-        static const host_control first_start_failed = {.kind = CTL_FIRST_START_FAILED};
-        msg_post_control(&c->proc, (void *)&first_start_failed);
+    if (started == WACTOR_ESTART)
         return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
-    }
     host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "started");
     return WACTOR_OK;
 }

@@ -84,7 +84,8 @@ struct host_component {
     uint64_t storage;
     unsigned wasi_caps;
     /* Supervision, touched only on the component's turns. */
-    bool healthy; /* the instance has handled a message successfully */
+    bool healthy;  /* the instance has handled a message successfully */
+    bool spawning; /* supervised from spawn, before the name is published */
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;

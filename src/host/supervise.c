@@ -92,9 +92,9 @@ static bool intensity_allows(host_component *c)
 
 static void stop_for_good(host_component *c, const char *why)
 {
+    msg_proc_stopped(&c->proc, "stopped after crashing");
     host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "stopped for good: %s", why);
     host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", why);
-    msg_proc_stopped(&c->proc, "stopped after crashing");
 }
 
 /* Starts a fresh instance; a failed start is one more crash. */
@@ -130,9 +130,9 @@ void host_supervise(host_component *c, bool clean)
         const char *why = atomic_load(&rt->closing)                ? "the runtime is closing"
                           : c->restart == WACTOR_RESTART_TEMPORARY ? "restart policy temporary"
                                                                    : "restart policy transient";
+        msg_proc_stopped(&c->proc, clean ? "exited" : "crashed");
         host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "stopped: %s", why);
         host_audit(rt, c->proc.name, "stop", NULL, 0, "ok", why);
-        msg_proc_stopped(&c->proc, clean ? "exited" : "crashed");
         return;
     }
     if (!intensity_allows(c)) {
@@ -151,5 +151,8 @@ void host_supervise(host_component *c, bool clean)
     if (c->backoff_ms > BACKOFF_MAX_MS)
         c->backoff_ms = BACKOFF_MAX_MS;
     host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "restarting in %u ms", c->backoff_ms);
-    rt_actor_pause(&c->proc.actor, c->backoff_ms, backoff_over);
+    if (c->spawning)
+        rt_actor_start_paused(&c->proc.actor, c->backoff_ms, backoff_over);
+    else
+        rt_actor_pause(&c->proc.actor, c->backoff_ms, backoff_over);
 }

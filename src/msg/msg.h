@@ -111,6 +111,15 @@ typedef struct msg_idset {
     uint32_t cap, len, used;
 } msg_idset;
 
+/* A remembered target of one sender: the process a name led to and the
+ * sender's capability decisions for it (-1: not decided yet). */
+typedef struct msg_route {
+    msg_proc *to;
+    int8_t allow[2]; /* send, request */
+} msg_route;
+
+#define MSG_ROUTES 8 /* per sender, direct-mapped by name hash */
+
 struct msg_proc {
     rt_actor actor; /* first: the rt layer hands us back this pointer */
     msg_router *router;
@@ -124,7 +133,9 @@ struct msg_proc {
     atomic_uint queued;  /* counted envelopes in the mailbox */
     atomic_uint pending; /* own requests not settled */
     msg_caps caps;
-    msg_idset received; /* requests received and not answered */
+    msg_idset received;           /* requests received and not answered */
+    msg_idset sent;               /* own requests whose callback has not arrived */
+    msg_route routes[MSG_ROUTES]; /* touched only by p's own turns */
     /* Statistics. */
     atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
 };
@@ -182,8 +193,9 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len);
 int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len);
 
 /* Lifecycle, called by the owner from p's own turn. */
-/* The instance that sent p's pending requests is gone: their outcomes will
- * be dropped; every request p received and has not answered gets FAILED. */
+/* The instance that sent p's pending requests is gone: they are withdrawn
+ * (no callback follows); every request p received and has not answered
+ * gets FAILED. */
 void msg_proc_crashed(msg_proc *p, const char *reason);
 /* p stops for good: unregistered, unsubscribed, its unanswered requests
  * and every request still reaching it get FAILED. */

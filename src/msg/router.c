@@ -85,14 +85,32 @@ static const char *sender_name(const msg_proc *from, size_t *len)
 }
 
 /* Takes a slot in p's mailbox (EFULL at the bound) and posts e there. */
-static int post_counted(msg_proc *p, msg_envelope *e)
+static bool reserve_slot(msg_proc *p)
 {
     if (atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed) >= p->mailbox_bound) {
         atomic_fetch_sub_explicit(&p->queued, 1, memory_order_relaxed);
-        return MSG_EFULL;
+        return false;
     }
+    return true;
+}
+
+static void release_slot(msg_proc *p)
+{
+    atomic_fetch_sub_explicit(&p->queued, 1, memory_order_relaxed);
+}
+
+/* Posts e into a slot taken with reserve_slot. */
+static void post_reserved(msg_proc *p, msg_envelope *e)
+{
     e->counted = 1;
     rt_post(&p->actor, &e->node);
+}
+
+static int post_counted(msg_proc *p, msg_envelope *e)
+{
+    if (!reserve_slot(p))
+        return MSG_EFULL;
+    post_reserved(p, e);
     return MSG_OK;
 }
 
@@ -131,6 +149,7 @@ static void proc_receive(rt_actor *a, rt_node *n)
     case MSG_CALLBACK:
         /* A callback for an earlier incarnation (before a crash) is dropped. */
         if (!stopped && e->incarnation == p->incarnation) {
+            msg_idset_remove(&p->sent, e->corr);
             atomic_fetch_add_explicit(&p->n_callbacks[e->status & 3], 1, memory_order_relaxed);
             p->deliver(p, e);
         }
@@ -162,6 +181,7 @@ void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg
     atomic_init(&p->pending, 0);
     p->caps = caps;
     memset(&p->received, 0, sizeof p->received);
+    memset(&p->sent, 0, sizeof p->sent);
 }
 
 void msg_proc_fini(msg_proc *p)
@@ -170,6 +190,7 @@ void msg_proc_fini(msg_proc *p)
     while ((n = rt_mailbox_pop(&p->actor.mbox)) != NULL)
         msg_envelope_free((msg_envelope *)n);
     msg_idset_free(&p->received);
+    msg_idset_free(&p->sent);
     msg_caps_free(&p->caps);
     rt_actor_fini(&p->actor);
 }
@@ -188,11 +209,21 @@ static void fail_received(msg_proc *p, const char *reason)
     msg_idset_free(s);
 }
 
+/* Withdraws every request p sent that is still pending, as a cancel would:
+ * the instance that would have received the callbacks is gone. Callbacks
+ * already on their way carry the old incarnation and are dropped. */
+static void withdraw_sent(msg_proc *p)
+{
+    msg_idset *s = &p->sent;
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->slots[i] > 0)
+            msg_cancel(p->router, p, s->slots[i]);
+    msg_idset_free(s);
+}
+
 void msg_proc_crashed(msg_proc *p, const char *reason)
 {
-    /* Callbacks carry the incarnation that asked: the old one's are dropped
-     * on arrival, and their timers still bound how long they count as
-     * pending. */
+    withdraw_sent(p);
     p->incarnation++;
     fail_received(p, reason);
 }
@@ -204,6 +235,7 @@ void msg_proc_stopped(msg_proc *p, const char *reason)
     atomic_store(&p->stopped, true);
     msg_unregister(p->router, p);
     unsubscribe_all(p->router, p);
+    withdraw_sent(p);
     p->incarnation++;
     fail_received(p, reason);
 }
@@ -358,10 +390,34 @@ rt_sched *msg_router_sched(msg_router *r)
 /* ---- the message path --------------------------------------------------- */
 
 /* The checks every message to a named target goes through, in the ABI's
- * order of codes. */
-static int check_target(msg_router *r, msg_proc *from, const msg_patterns *caps, const char *target,
-                        size_t tlen, size_t plen, msg_proc **to)
+ * order of codes. A sender remembers its recent targets (msg_route): a name
+ * it used before skips the registry's lock and the pattern scan. A route is
+ * trusted only while its process runs; a stopped one is looked up again,
+ * since a new process may have taken the name. */
+enum { ROUTE_SEND, ROUTE_REQUEST };
+
+static int check_target(msg_router *r, msg_proc *from, int kind, const char *target, size_t tlen,
+                        size_t plen, msg_proc **to)
 {
+    const msg_patterns *caps = !from                ? NULL
+                               : kind == ROUTE_SEND ? &from->caps.send
+                                                    : &from->caps.request;
+    msg_route *route = NULL;
+    if (from && tlen > 0 && tlen <= 255) {
+        route = &from->routes[hash_name(target, tlen) & (MSG_ROUTES - 1)];
+        msg_proc *p = route->to;
+        if (p && same_name(p, target, tlen) &&
+            !atomic_load_explicit(&p->stopped, memory_order_relaxed)) {
+            if (route->allow[kind] < 0)
+                route->allow[kind] = (int8_t)msg_caps_allow(caps, target, tlen);
+            if (!route->allow[kind])
+                return MSG_EDENIED;
+            if (plen > r->opts.max_message)
+                return MSG_ETOOBIG;
+            *to = p;
+            return MSG_OK;
+        }
+    }
     if (!msg_name_valid(target, tlen))
         return MSG_EINVAL;
     if (from && !msg_caps_allow(caps, target, tlen))
@@ -371,6 +427,11 @@ static int check_target(msg_router *r, msg_proc *from, const msg_patterns *caps,
     *to = msg_lookup(r, target, tlen);
     if (!*to || atomic_load_explicit(&(*to)->stopped, memory_order_relaxed))
         return MSG_ENOTFOUND;
+    if (route) {
+        route->to = *to;
+        route->allow[kind] = 1;
+        route->allow[!kind] = -1;
+    }
     return MSG_OK;
 }
 
@@ -378,7 +439,7 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
              size_t plen)
 {
     msg_proc *to;
-    int rc = check_target(r, from, from ? &from->caps.send : NULL, target, tlen, plen, &to);
+    int rc = check_target(r, from, ROUTE_SEND, target, tlen, plen, &to);
     if (rc != MSG_OK)
         return rc;
     size_t slen;
@@ -399,7 +460,7 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
                     void *cb_arg)
 {
     msg_proc *to;
-    int rc = check_target(r, from, from ? &from->caps.request : NULL, target, tlen, plen, &to);
+    int rc = check_target(r, from, ROUTE_REQUEST, target, tlen, plen, &to);
     if (rc != MSG_OK)
         return rc;
     if (from &&
@@ -407,52 +468,48 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
         return MSG_EFULL;
     }
+    /* Every way to fail comes before the record exists: once its timer
+     * runs, the request can only end in a callback. */
+    if (!reserve_slot(to)) {
+        rc = MSG_EFULL;
+        goto undo_pending;
+    }
     size_t slen;
     const char *sender = sender_name(from, &slen);
     msg_envelope *e = envelope_new(MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
     msg_pending *pd = calloc(1, sizeof *pd);
-    if (!e || !pd) {
-        rc = MSG_ENOMEM;
-        goto fail;
-    }
     int64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
-    e->corr = id;
-    pd->id = id;
-    pd->requester = from;
-    pd->incarnation = from ? from->incarnation : 0;
-    pd->target = to;
-    pd->cb = cb;
-    pd->cb_arg = cb_arg;
+    if (e && pd) {
+        pd->id = id;
+        pd->requester = from;
+        pd->incarnation = from ? from->incarnation : 0;
+        pd->target = to;
+        pd->cb = cb;
+        pd->cb_arg = cb_arg;
+    }
     /* The record exists before the message does: an answer can never
      * arrive for a request the tracker does not know. */
-    if (!msg_tracker_put(&r->tracker, pd)) {
+    if (!e || !pd || !msg_tracker_put(&r->tracker, pd)) {
+        free(e);
+        free(pd);
+        release_slot(to);
         rc = MSG_ENOMEM;
-        goto fail;
+        goto undo_pending;
     }
+    e->corr = id;
     rt_busy_add(r->sched, 1); /* a pending request keeps the runtime busy */
     uint32_t ms = timeout_ms > 0 ? (timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms)
                                  : r->opts.request_timeout_ms;
     rt_timer_start(r->timers, &pd->timer, ms, request_timed_out, r, (uint64_t)id);
-    rc = post_counted(to, e);
-    if (rc != MSG_OK) {
-        /* Never seen by anyone: withdraw it silently. */
-        msg_pending *again = msg_tracker_take(&r->tracker, id);
-        if (again) {
-            rt_timer_stop(r->timers, &again->timer);
-            rt_busy_add(r->sched, -1);
-            free(again);
-        }
-        msg_envelope_free(e);
-        if (from)
-            atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
-        return rc;
-    }
-    if (from)
+    post_reserved(to, e);
+    if (from) {
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+        /* Out of memory here only means a crash cannot withdraw this one:
+         * its callback is still dropped, its timer still ends it. */
+        msg_idset_add(&from->sent, id);
+    }
     return id;
-fail:
-    free(e);
-    free(pd);
+undo_pending:
     if (from)
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
     return rc;
@@ -513,8 +570,10 @@ int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
         return MSG_ENOTFOUND;
     if (r->timers)
         rt_timer_stop(r->timers, &pd->timer);
-    if (from)
+    if (from) {
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        msg_idset_remove(&from->sent, corr);
+    }
     free(pd);
     rt_busy_add(r->sched, -1);
     return MSG_OK;

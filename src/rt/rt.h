@@ -91,6 +91,10 @@ void rt_actor_fini(rt_actor *a);
  * milliseconds, its mail kept; then `resume` runs at the start of its next
  * turn (it may pause again). Needs the scheduler's timers. */
 void rt_actor_pause(rt_actor *a, uint32_t ms, rt_resume_fn resume);
+/* Puts an actor that nobody can post to yet (new, not published anywhere)
+ * to sleep for ms, as if it had paused in a turn. False when the timer
+ * cannot start (the actor is then simply idle). */
+bool rt_actor_start_paused(rt_actor *a, uint32_t ms, rt_resume_fn resume);
 /* Cuts a pause short: the actor runs again now. Any thread; nothing if
  * the actor is not sleeping (a pause that is still being entered runs its
  * course). */

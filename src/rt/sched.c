@@ -153,6 +153,21 @@ static void pause_over(void *ctx, uint64_t key)
     schedule(a->sched, a);
 }
 
+bool rt_actor_start_paused(rt_actor *a, uint32_t ms, rt_resume_fn resume)
+{
+    rt_sched *s = a->sched;
+    /* Marked scheduled: posts that arrive while it sleeps do not queue it. */
+    atomic_store(&a->scheduled, true);
+    a->paused = true;
+    a->resume = resume;
+    if (s->opts.timers && rt_timer_start(s->opts.timers, &a->pause_timer, ms ? ms : 1, pause_over,
+                                         NULL, (uint64_t)(uintptr_t)a))
+        return true;
+    a->paused = false;
+    atomic_store(&a->scheduled, false);
+    return false;
+}
+
 void rt_actor_wake(rt_actor *a)
 {
     rt_sched *s = a->sched;

@@ -1,6 +1,7 @@
 #include "util.h"
 
-const char mb_payload[MB_PAYLOAD] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde";
+const char mb_payload[MB_PAYLOAD] =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde";
 
 void mb_read_text(char *buf, size_t cap)
 {
