@@ -1,6 +1,6 @@
 # A thin wrapper over CMake and ctest; README.md explains the targets.
 #   make            build everything into build/ (the tool is build/wactor)
-#   make run        install what is missing, build, run the hello example
+#   make run        install what is missing, build, run the fanout and ping-pong examples
 #   make test       install what is missing, build, convert the spec tests, run ctest
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
 #                   with the interpreter's portable switch dispatch
@@ -30,7 +30,10 @@ build:
 
 run: deps
 	@$(MAKE) --no-print-directory build
-	build/wactor exec build/examples/hello.wasm
+	build/wactor call build/examples/fanout/wactor.yaml front "hello from make run"
+	@echo
+	build/wactor call --log-level info build/examples/pingpong/wactor.yaml ping 3
+	@echo
 
 test: deps
 	@$(MAKE) --no-print-directory build spectest-data
