@@ -10,8 +10,8 @@
  * Conventions:
  * - Every function returns a result code from WACTOR_RESULT_LIST (0 or a
  *   positive value is success) or a pointer that is NULL on failure. After a
- *   failure, wactor_errmsg(rt) explains it in one line (for the thread that
- *   drives the runtime; messages of calls made concurrently may mix).
+ *   failure, wactor_errmsg(rt) explains it in one line, on the thread that
+ *   made the call.
  * - Option structs are read during the call only; zero-initialised fields
  *   mean the documented defaults.
  * - Callbacks run on runtime threads: they must be quick and must not call
@@ -125,7 +125,8 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts);
  * callbacks get FAILED), threads are joined. NULL is allowed. */
 void wactor_runtime_free(wactor_runtime *rt);
 
-/* The last error of this runtime, one line; "" if none. */
+/* The last error of a call on this runtime made by the calling thread, one
+ * line ("" if none): each thread has its own, like errno. */
 const char *wactor_errmsg(const wactor_runtime *rt);
 
 /* ---- modules and components --------------------------------------------- */
@@ -190,13 +191,18 @@ typedef struct wactor_component_options {
 /* Instantiates the module, runs _initialize and wactor_init, then registers
  * the name: messages can reach the component once this returns OK. Fails
  * with EINVAL (options), EEXIST (name taken), EMODULE (the module cannot be
- * read, is invalid or is not a component: errmsg names the reason), ESTART
- * (wactor_init returned non-zero or trapped) or ENOMEM. */
+ * read, is invalid or is not a component: errmsg names the reason) or
+ * ENOMEM, and nothing is left behind. ESTART says that wactor_init returned
+ * non-zero or trapped: that is a crash like any other, so unless its policy
+ * is temporary the component stays registered and is restarted with
+ * back-off (messages wait in its mailbox) until the restart intensity stops
+ * it for good. */
 int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts);
 
-/* Stops the component gracefully: it handles what is already in its mailbox
- * being refused new mail, then wactor_on_shutdown runs; requests it
- * still holds get FAILED. Returns once it has stopped, or ENOTFOUND. */
+/* Stops the component gracefully: from this call on its name is free and
+ * new mail to it is refused (ENOTFOUND); it handles what is already in its
+ * mailbox, then wactor_on_shutdown runs; requests it still holds get FAILED.
+ * Returns once it has stopped, or ENOTFOUND. Not from a callback. */
 int wactor_stop(wactor_runtime *rt, const char *name);
 
 typedef struct wactor_stats {

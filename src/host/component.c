@@ -409,7 +409,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     }
     if (!(c->module = module_of(rt, o))) {
         host_component_free(c);
-        return host_fail(rt, WACTOR_EMODULE, "component %s: %s", o->name, rt->errmsg);
+        return host_fail(rt, WACTOR_EMODULE, "component %s: %s", o->name, wactor_errmsg(rt));
     }
 
     if (rt->opts.max_restarts > 0 &&
@@ -481,6 +481,7 @@ int host_stop(wactor_runtime *rt, host_component *c)
     pthread_cond_init(&st.cond, NULL);
     int rc = msg_post_control(&c->proc, &st);
     if (rc == MSG_OK) {
+        msg_proc_close(&c->proc); /* mail already queued is handled first */
         rt_actor_wake(&c->proc.actor); /* a restart back-off need not run out */
         pthread_mutex_lock(&st.lock);
         while (!st.done)

@@ -61,7 +61,6 @@ struct wactor_runtime {
     host_component **all;
     size_t nall, capall;
     atomic_bool closing;
-    char errmsg[256];
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
     store *store;     /* the components' key-value storage */

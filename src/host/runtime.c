@@ -76,20 +76,30 @@ void host_logf(wactor_runtime *rt, int level, const char *component, const char 
                                        : (size_t)n);
 }
 
+/* The last error, like errno: per thread, so host threads failing at the
+ * same time never mix their messages; it names the runtime it belongs to. */
+static _Thread_local struct {
+    const wactor_runtime *rt;
+    char msg[256];
+} last_error;
+
 int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
 {
-    char buf[sizeof rt->errmsg];
+    char buf[sizeof last_error.msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    memcpy(rt->errmsg, buf, sizeof buf);
+    memcpy(last_error.msg, buf, sizeof buf);
+    last_error.rt = rt;
     return code;
 }
 
 const char *wactor_errmsg(const wactor_runtime *rt)
 {
-    return rt ? rt->errmsg : "no runtime";
+    if (!rt)
+        return "no runtime";
+    return last_error.rt == rt ? last_error.msg : "";
 }
 
 /* ---- runtime ------------------------------------------------------------ */
@@ -253,7 +263,7 @@ wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
     if (failed)
         host_fail(rt, WACTOR_EMODULE, "%s: cannot read", path);
     else if (!(m = wactor_module_load(rt, buf, len)))
-        host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, rt->errmsg);
+        host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, wactor_errmsg(rt));
     free(buf);
     return m;
 }

@@ -126,8 +126,11 @@ struct msg_proc {
     msg_deliver_fn deliver;
     char name[256];
     uint8_t name_len;
-    /* Settled by stop or crash with no restart: no more mail is handled. */
+    /* Set by stop or crash with no restart: no more mail is handled. */
     atomic_bool stopped;
+    /* No new mail is accepted (senders get ENOTFOUND); what is queued is
+     * still handled until `stopped`. */
+    atomic_bool closed;
     uint32_t incarnation; /* bumped by msg_proc_crashed */
     uint32_t mailbox_bound, pending_bound;
     atomic_uint queued;  /* counted envelopes in the mailbox */
@@ -197,6 +200,8 @@ int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len);
  * (no callback follows); every request p received and has not answered
  * gets FAILED. */
 void msg_proc_crashed(msg_proc *p, const char *reason);
+/* From now on p accepts no new mail (its name is released); any thread. */
+void msg_proc_close(msg_proc *p);
 /* p stops for good: unregistered, unsubscribed, its unanswered requests
  * and every request still reaching it get FAILED. */
 void msg_proc_stopped(msg_proc *p, const char *reason);

@@ -174,6 +174,7 @@ void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg
     p->name[len] = 0;
     p->name_len = (uint8_t)len;
     atomic_init(&p->stopped, false);
+    atomic_init(&p->closed, false);
     p->incarnation = 0;
     p->mailbox_bound = mailbox_bound;
     p->pending_bound = pending_bound;
@@ -209,6 +210,8 @@ static void fail_received(msg_proc *p, const char *reason)
     msg_idset_free(s);
 }
 
+static void unsubscribe_all(msg_router *r, msg_proc *p);
+
 /* Withdraws every request p sent that is still pending, as a cancel would:
  * the instance that would have received the callbacks is gone. Callbacks
  * already on their way carry the old incarnation and are dropped. */
@@ -223,17 +226,24 @@ static void withdraw_sent(msg_proc *p)
 
 void msg_proc_crashed(msg_proc *p, const char *reason)
 {
+    /* The next instance starts from nothing: it subscribes again if it
+     * wants publications. */
+    unsubscribe_all(p->router, p);
     withdraw_sent(p);
     p->incarnation++;
     fail_received(p, reason);
 }
 
-static void unsubscribe_all(msg_router *r, msg_proc *p);
+void msg_proc_close(msg_proc *p)
+{
+    atomic_store(&p->closed, true);
+    msg_unregister(p->router, p);
+}
 
 void msg_proc_stopped(msg_proc *p, const char *reason)
 {
+    msg_proc_close(p);
     atomic_store(&p->stopped, true);
-    msg_unregister(p->router, p);
     unsubscribe_all(p->router, p);
     withdraw_sent(p);
     p->incarnation++;
@@ -407,7 +417,7 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
         route = &from->routes[hash_name(target, tlen) & (MSG_ROUTES - 1)];
         msg_proc *p = route->to;
         if (p && same_name(p, target, tlen) &&
-            !atomic_load_explicit(&p->stopped, memory_order_relaxed)) {
+            !atomic_load_explicit(&p->closed, memory_order_relaxed)) {
             if (route->allow[kind] < 0)
                 route->allow[kind] = (int8_t)msg_caps_allow(caps, target, tlen);
             if (!route->allow[kind])
@@ -425,7 +435,7 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
     if (plen > r->opts.max_message)
         return MSG_ETOOBIG;
     *to = msg_lookup(r, target, tlen);
-    if (!*to || atomic_load_explicit(&(*to)->stopped, memory_order_relaxed))
+    if (!*to || atomic_load_explicit(&(*to)->closed, memory_order_relaxed))
         return MSG_ENOTFOUND;
     if (route) {
         route->to = *to;

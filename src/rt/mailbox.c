@@ -24,9 +24,11 @@ void rt_mailbox_init(rt_mailbox *q)
 void rt_mailbox_push(rt_mailbox *q, rt_node *n)
 {
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-    /* acq_rel: release publishes n's contents to the consumer; acquire
-     * orders our link store after the previous producer's exchange. */
-    rt_node *prev = atomic_exchange_explicit(&q->head, n, memory_order_acq_rel);
+    /* seq_cst (on x86 the same xchg as acq_rel): release publishes n's
+     * contents to the consumer, acquire orders our link after the previous
+     * producer's exchange, and the total order pairs it with a worker that
+     * gives the actor up and then reads head (rt_mailbox_posted). */
+    rt_node *prev = atomic_exchange(&q->head, n);
     atomic_store_explicit(&prev->next, n, memory_order_release);
 }
 
@@ -60,8 +62,16 @@ rt_node *rt_mailbox_pop(rt_mailbox *q)
 
 bool rt_mailbox_empty(rt_mailbox *q)
 {
-    /* seq_cst: the caller has just cleared `scheduled` (seq_cst); a producer
-     * pushes, then exchanges `scheduled`. One of the two sees the other. */
     return q->tail == &q->stub && atomic_load(&q->stub.next) == NULL &&
            atomic_load(&q->head) == &q->stub;
+}
+
+bool rt_mailbox_posted(rt_mailbox *q)
+{
+    /* Empty, and drained, means head is the stub: every pop that empties
+     * the queue pushes the stub last. Only head is read, so a worker that
+     * has given the actor up (another may be popping already) may ask.
+     * seq_cst: the caller has just cleared `scheduled`; a producer pushes,
+     * then exchanges `scheduled`. One of the two sees the other. */
+    return atomic_load(&q->head) != &q->stub;
 }

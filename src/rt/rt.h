@@ -111,6 +111,9 @@ void rt_mailbox_init(rt_mailbox *q);
 void rt_mailbox_push(rt_mailbox *q, rt_node *n);
 rt_node *rt_mailbox_pop(rt_mailbox *q);
 bool rt_mailbox_empty(rt_mailbox *q);
+/* Whether anything was pushed since the queue was last drained: reads only
+ * the producers' end, so any thread may ask. */
+bool rt_mailbox_posted(rt_mailbox *q);
 
 /* ---- scheduler ---------------------------------------------------------- */
 

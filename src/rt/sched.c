@@ -184,7 +184,7 @@ void rt_post(rt_actor *a, rt_node *msg)
 {
     atomic_fetch_add_explicit(&a->sched->busy, 1, memory_order_relaxed);
     rt_mailbox_push(&a->mbox, msg);
-    /* seq_cst exchange after the push: see rt_mailbox_empty. */
+    /* seq_cst exchange after the push: see rt_mailbox_posted. */
     if (!atomic_exchange(&a->scheduled, true))
         schedule(a->sched, a);
 }
@@ -236,8 +236,9 @@ static void run_turn(rt_worker *w, rt_actor *a)
     } else {
         atomic_store(&a->scheduled, false);
         /* A post between our pop and the store above saw `scheduled` set and
-         * left the scheduling to us. */
-        if (!rt_mailbox_empty(&a->mbox) && !atomic_exchange(&a->scheduled, true))
+         * left the scheduling to us. From the store on, another worker may
+         * own the actor: only the producers' end may be read. */
+        if (rt_mailbox_posted(&a->mbox) && !atomic_exchange(&a->scheduled, true))
             runq_push(&w->q, a);
     }
     if (n)
