@@ -44,6 +44,7 @@ struct host_watchdog {
     pthread_cond_t cond;
     bool stopping;
     atomic_bool parked;
+    uint64_t coarse_res_ns;
     watch_slot *slots;
     unsigned n;
 };
@@ -117,6 +118,7 @@ host_watchdog *host_watchdog_new(unsigned workers)
     pthread_cond_init(&wd->cond, &ca);
     pthread_condattr_destroy(&ca);
     atomic_init(&wd->parked, false);
+    wd->coarse_res_ns = rt_coarse_resolution_ns();
     if (pthread_create(&wd->thread, NULL, watchdog_main, wd) != 0) {
         wd->n = 0;
         host_watchdog_free(wd);
@@ -147,7 +149,10 @@ void host_watchdog_free(host_watchdog *wd)
 void host_watch_begin(host_watchdog *wd, unsigned slot, wa_instance *inst, uint32_t time_ms)
 {
     watch_slot *s = &wd->slots[slot];
-    uint64_t deadline = rt_now_ns() + (uint64_t)time_ms * 1000000u;
+    /* The coarse clock costs a few nanoseconds instead of a few tens; it
+     * lags by at most its resolution, which is added so that a deadline is
+     * never early. */
+    uint64_t deadline = rt_now_coarse_ns() + wd->coarse_res_ns + (uint64_t)time_ms * 1000000u;
     wa_instance_clear_interrupt(inst);
     pthread_mutex_lock(&s->lock);
     s->inst = inst;

@@ -184,8 +184,12 @@ void rt_post(rt_actor *a, rt_node *msg)
 {
     atomic_fetch_add_explicit(&a->sched->busy, 1, memory_order_relaxed);
     rt_mailbox_push(&a->mbox, msg);
-    /* seq_cst exchange after the push: see rt_mailbox_posted. */
-    if (!atomic_exchange(&a->scheduled, true))
+    /* seq_cst load, then exchange, after the push: see rt_mailbox_posted.
+     * The load spares a locked instruction when the actor is already
+     * scheduled, the common case under load: if it reads true before the
+     * owner clears the flag, the owner's look at the mailbox comes later in
+     * the total order and sees this push. */
+    if (!atomic_load(&a->scheduled) && !atomic_exchange(&a->scheduled, true))
         schedule(a->sched, a);
 }
 
@@ -396,6 +400,21 @@ bool rt_wait_idle(rt_sched *s, uint32_t timeout_ms)
     atomic_fetch_sub(&s->idle_waiters, 1);
     pthread_mutex_unlock(&s->idle_lock);
     return idle;
+}
+
+uint64_t rt_now_coarse_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+uint64_t rt_coarse_resolution_ns(void)
+{
+    struct timespec t;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &t) != 0)
+        return 10000000u; /* a generous guess: 10 ms */
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 uint64_t rt_now_ns(void)

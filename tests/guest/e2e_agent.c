@@ -18,13 +18,14 @@
  * Command arguments are separated by single spaces; the last one, a payload, is the rest of the
  * line: "x:HEX" (bytes), "gen:N" (N bytes, byte i = i * 7 + 3), or literal text.
  *
- *   !send T P            !sendn T K P            !request T MS P       !requestn T K MS P
- *   !publish TOPIC P     !subscribe PAT          !unsubscribe PAT      !cancel ID|last
- *   !respond ID ST P     !answer ST P (every held request, in order)   !mode
- * echo|hold|error|fail|cbtrap !relay T P           (as a request: asks T with P, answers "relayed:"
- * + T's answer later) !report  !clear  !count  !init  !secret TEXT  !peek  !badargs  !fail  !trap
- * !selftrap K !exit CODE  !spin N (a loop)  !recurse N (N frames)  !grow PAGES (memory.grow's
- * result) !blast N BATCH MS    !more  !bstats           (the concurrency test, see below)
+ *   !send T P             !sendn T K P          !request T MS P       !requestn T K MS P
+ *   !publish TOPIC P      !subscribe PAT        !unsubscribe PAT      !cancel ID|last
+ *   !respond ID ST P      !answer ST P          (every held request, in order)
+ *   !mode M               echo|hold|error|fail|cbtrap (how data requests are handled)
+ *   !relay T P            as a request: asks T with P, answers "relayed:" + T's answer later
+ *   !report  !clear  !count  !init  !secret TEXT  !peek  !badargs  !fail  !trap  !selftrap K
+ *   !exit CODE            !spin N (a loop)      !recurse N (frames)   !grow PAGES
+ *   !blast N BATCH MS     !more                 !bstats               (the concurrency test)
  *
  * Config (space-separated): mode=M, witness=NAME (wactor_on_shutdown sends it a line),
  * peers=A,B,... (the blast group), quiet (no msg records), initfail, inittrap.
