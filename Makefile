@@ -5,7 +5,8 @@
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
 #                   with the interpreter's portable switch dispatch
 #   make spectest   run only the spec suite
-#   make fuzz       build the libFuzzer target in build-fuzz/; make fuzz-run runs it
+#   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run and
+#                   make fuzz-run-manifest run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make format     clang-format the C sources
@@ -16,7 +17,7 @@ SPECTEST_DATA := build/spectest
 FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build run test test-asan asan-dir spectest spectest-data fuzz fuzz-run bench-engine \
+.PHONY: all deps build run test test-asan asan-dir spectest spectest-data fuzz fuzz-run fuzz-run-manifest bench-engine \
 	bench-messaging format clean
 
 all: build
@@ -67,7 +68,7 @@ asan-dir:
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_module
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_module fuzz_manifest
 
 # One job; new inputs are added to build-fuzz/corpus, crashes land in build-fuzz/.
 fuzz-run: fuzz
@@ -75,6 +76,15 @@ fuzz-run: fuzz
 	@test -d build-fuzz/corpus || fuzz/seed.sh $(SPECTEST_DATA) build-fuzz/corpus
 	build-fuzz/fuzz_module -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=build-fuzz/ build-fuzz/corpus
+
+# The manifest parser, seeded with the examples' manifests.
+fuzz-run-manifest: fuzz
+	@mkdir -p build-fuzz/corpus-manifest
+	@for d in examples/*/; do \
+	  test ! -f $$d/wactor.yaml || cp $$d/wactor.yaml build-fuzz/corpus-manifest/$$(basename $$d).yaml; \
+	done
+	build-fuzz/fuzz_manifest -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzz/manifest- build-fuzz/corpus-manifest
 
 bench-engine: build
 	bench/engine/run.sh
