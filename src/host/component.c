@@ -158,7 +158,8 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
     if (rc == WACTOR_OK) {
         wa_config cfg = {.max_memory_pages = pages > WA_MAX_PAGES ? WA_MAX_PAGES : (uint32_t)pages,
                          .max_call_depth = c->limits.stack,
-                         .fuel = c->limits.fuel > 0 ? c->limits.fuel : 0};
+                         .fuel = c->limits.fuel > 0 ? c->limits.fuel : 0,
+                         .mempool = rt->mempool};
         wa_error err;
         c->inst = wa_instantiate(m, ext, nimports, &cfg, &err);
         if (!c->inst) {
@@ -285,7 +286,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
     wa_trap t = host_run_guest(c, f, args, &result);
     c->current = NULL;
     if (t == WA_TRAP_NONE) {
-        c->healthy = true;
+        c->healthy |= result.i32 == 0; /* a handler that reports failure is no proof */
         return result.i32 ? MSG_HANDLER_FAILED : MSG_HANDLED;
     }
     host_crashed(c, t);
@@ -412,12 +413,6 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return host_fail(rt, WACTOR_EMODULE, "component %s: %s", o->name, wactor_errmsg(rt));
     }
 
-    if (rt->opts.max_restarts > 0 &&
-        !(c->restart_times = calloc((size_t)rt->opts.max_restarts, sizeof *c->restart_times))) {
-        host_component_free(c);
-        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
-    }
-
     char why[256];
     pthread_mutex_lock(&rt->spawn_lock);
     int started = host_start_instance(c, why, sizeof why);
@@ -481,7 +476,7 @@ int host_stop(wactor_runtime *rt, host_component *c)
     pthread_cond_init(&st.cond, NULL);
     int rc = msg_post_control(&c->proc, &st);
     if (rc == MSG_OK) {
-        msg_proc_close(&c->proc); /* mail already queued is handled first */
+        msg_proc_close(&c->proc);      /* mail already queued is handled first */
         rt_actor_wake(&c->proc.actor); /* a restart back-off need not run out */
         pthread_mutex_lock(&st.lock);
         while (!st.done)

@@ -29,6 +29,10 @@
 #define HOST_DEFAULT_STACK 20000u
 #define HOST_DEFAULT_MAILBOX 10000u
 #define HOST_DEFAULT_PENDING 10000u
+/* Linear memories kept for reuse after a crash or a stop: up to this many,
+ * of at most this size (a restart then maps nothing; see wa_mempool). */
+#define HOST_POOL_MEMORY_MAX (1u << 20)
+#define HOST_POOL_MEMORY_COUNT 64u
 /* Frames the workers' stacks have room for: the deepest `stack` limit. */
 #define HOST_MAX_STACK 1000000u
 
@@ -46,6 +50,7 @@ typedef struct host_watchdog host_watchdog;
 struct wactor_runtime {
     wactor_runtime_options opts;
     rt_timers *timers;       /* request timeouts, restart back-off */
+    wa_mempool *mempool;     /* memories of crashed or stopped instances, for reuse */
     host_watchdog *watchdog; /* time limits: one slot per worker, one for spawn */
     rt_sched *sched;
     msg_router *router;

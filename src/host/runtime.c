@@ -135,7 +135,8 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     char why[256];
     bool ok = host_imports_new(rt) && (rt->spawn_stack = wa_stack_new(HOST_MAX_STACK)) != NULL &&
               (rt->store = store_open(rt->opts.storage_path, why, sizeof why)) != NULL &&
-              (rt->timers = rt_timers_new()) != NULL;
+              (rt->timers = rt_timers_new()) != NULL &&
+              (rt->mempool = wa_mempool_new(HOST_POOL_MEMORY_MAX, HOST_POOL_MEMORY_COUNT)) != NULL;
     if (ok) {
         rt_sched_options so = {.workers = rt->opts.workers, .timers = rt->timers};
         /* The stacks exist before the workers do: a worker never waits. */
@@ -198,6 +199,7 @@ void wactor_runtime_free(wactor_runtime *rt)
         free(rt->stacks);
     }
     wa_stack_free(rt->spawn_stack);
+    wa_mempool_free(rt->mempool); /* after every instance */
     host_imports_free(rt);
     store_close(rt->store);
     host_audit_close(rt);

@@ -18,6 +18,7 @@
  */
 #include "host.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define BACKOFF_MAX_MS 1000u
@@ -75,11 +76,15 @@ void host_crashed(host_component *c, wa_trap trap)
     host_supervise(c, clean);
 }
 
-/* Records a restart now; false if that would exceed the intensity. */
+/* Records a restart now; false if that would exceed the intensity. The
+ * ring is made at the first crash: components that never crash (nearly
+ * all) do not pay for it. Out of memory, the restart is refused. */
 static bool intensity_allows(host_component *c)
 {
     uint32_t n = (uint32_t)c->rt->opts.max_restarts;
     if (n == 0)
+        return false;
+    if (!c->restart_times && !(c->restart_times = calloc(n, sizeof *c->restart_times)))
         return false;
     uint64_t now = rt_now_ns(), window = (uint64_t)c->rt->opts.restart_within_ms * 1000000u;
     uint64_t oldest = c->restart_times[c->restart_next];

@@ -120,7 +120,7 @@ wa_trap wa_table_init_from(wa_table *t, void *const *refs, uint32_t nrefs, uint3
     return WA_TRAP_NONE;
 }
 
-static bool memory_setup(wa_memory *mem, wa_limits lim, uint32_t cap)
+static bool memory_setup(wa_memory *mem, wa_limits lim, uint32_t cap, wa_mempool *pool)
 {
     mem->pages = lim.min;
     mem->size = (uint64_t)lim.min * WA_PAGE_SIZE;
@@ -129,18 +129,27 @@ static bool memory_setup(wa_memory *mem, wa_limits lim, uint32_t cap)
     mem->cap_pages = cap && cap < mem->max_pages ? cap : mem->max_pages;
     if (lim.min > mem->cap_pages)
         return false;
+    mem->pool = pool;
     if (mem->size) {
-        mem->data = wa_vmem_alloc(mem->size);
+        mem->data = pool ? wa_mempool_take(pool, mem->size) : wa_vmem_alloc(mem->size);
         if (!mem->data)
             return false;
     }
     return true;
 }
 
+static void memory_release(wa_memory *mem)
+{
+    if (mem->pool)
+        wa_mempool_give(mem->pool, mem->data, mem->size);
+    else
+        wa_vmem_free(mem->data, mem->size);
+}
+
 wa_memory *wa_memory_new(wa_limits lim)
 {
     wa_memory *mem = calloc(1, sizeof *mem);
-    if (mem && !memory_setup(mem, lim, 0)) {
+    if (mem && !memory_setup(mem, lim, 0, NULL)) {
         free(mem);
         return NULL;
     }
@@ -151,7 +160,7 @@ void wa_memory_free(wa_memory *mem)
 {
     if (!mem)
         return;
-    wa_vmem_free(mem->data, mem->size);
+    memory_release(mem);
     free(mem);
 }
 
@@ -379,7 +388,7 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
         if (!inst->own_mem)
             return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
         uint32_t cap = cfg ? cfg->max_memory_pages : 0;
-        if (!memory_setup(inst->own_mem, m->mems[0], cap))
+        if (!memory_setup(inst->own_mem, m->mems[0], cap, cfg ? cfg->mempool : NULL))
             return wa_fail(err, WA_ERR_LIMIT, -1, 0,
                            "initial memory of %u pages is over the limit of %u pages or cannot "
                            "be allocated",
@@ -474,7 +483,7 @@ void wa_instance_free(wa_instance *inst)
         for (uint32_t i = 0; i < m->nelems; i++)
             free(inst->elem_refs[i]);
     if (inst->own_mem)
-        wa_vmem_free(inst->own_mem->data, inst->own_mem->size);
+        memory_release(inst->own_mem);
     free(inst->own_mem);
     free(inst->funcs);
     free(inst->tables);

@@ -40,6 +40,7 @@ struct wa_memory {
     uint32_t max_pages; /* the type's maximum, or 65536 */
     bool has_max;
     uint32_t cap_pages; /* the embedder's cap (wa_config), <= max_pages */
+    wa_mempool *pool;   /* where data returns when the memory is freed, or NULL */
 };
 
 struct wa_global {
@@ -102,8 +103,11 @@ wa_trap wa_interp_run(wa_instance *inst, wa_func *f, wa_val *fp);
 wa_trap wa_table_init_from(wa_table *t, void *const *refs, uint32_t nrefs, uint32_t d, uint32_t s,
                            uint32_t n);
 
-/* vmem.c: zero-filled pages from the kernel (NULL for 0 bytes or failure). */
+/* vmem.c: zero-filled pages from the kernel (NULL for 0 bytes or failure),
+ * and the pool of reusable mappings (wa_mempool). */
 void *wa_vmem_alloc(size_t bytes);
+void *wa_mempool_take(wa_mempool *pool, size_t bytes);         /* zeroed, or a fresh mapping */
+void wa_mempool_give(wa_mempool *pool, void *p, size_t bytes); /* kept, or unmapped */
 void *wa_vmem_resize(void *p, size_t old_bytes, size_t new_bytes);
 void wa_vmem_free(void *p, size_t bytes);
 

@@ -11,7 +11,10 @@
  * This is also where a later version reserves a whole 4 GiB region with
  * guard pages, to drop the explicit bounds checks.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <string.h>
 
@@ -47,4 +50,100 @@ void wa_vmem_free(void *p, size_t bytes)
 {
     if (p)
         munmap(p, bytes);
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+typedef struct pool_entry {
+    void *p;
+    size_t bytes;
+} pool_entry;
+
+struct wa_mempool {
+    pthread_mutex_t lock;
+    size_t max_bytes;
+    uint32_t max_count, count;
+    pool_entry *entries;
+};
+
+wa_mempool *wa_mempool_new(size_t max_bytes, uint32_t max_count)
+{
+    wa_mempool *pool = calloc(1, sizeof *pool);
+    if (!pool)
+        return NULL;
+    pool->entries = calloc(max_count ? max_count : 1, sizeof *pool->entries);
+    if (!pool->entries) {
+        free(pool);
+        return NULL;
+    }
+    pthread_mutex_init(&pool->lock, NULL);
+    pool->max_bytes = max_bytes;
+    pool->max_count = max_count;
+    return pool;
+}
+
+void wa_mempool_free(wa_mempool *pool)
+{
+    if (!pool)
+        return;
+    for (uint32_t i = 0; i < pool->count; i++)
+        wa_vmem_free(pool->entries[i].p, pool->entries[i].bytes);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool->entries);
+    free(pool);
+}
+
+void *wa_mempool_take(wa_mempool *pool, size_t bytes)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&pool->lock);
+    for (uint32_t i = 0; i < pool->count; i++) {
+        if (pool->entries[i].bytes == bytes) {
+            p = pool->entries[i].p;
+            pool->entries[i] = pool->entries[--pool->count];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return p ? p : wa_vmem_alloc(bytes);
+}
+
+/* Clears the pages of [p, p+bytes) that are resident: a page never touched
+ * is still the kernel's zero page. mincore asks without faulting anything
+ * in and, unlike unmapping, without interrupting other cores. */
+static bool clear_resident(void *p, size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t npages = (bytes + page - 1) / page;
+    unsigned char small[256], *vec = npages <= sizeof small ? small : malloc(npages);
+    if (!vec)
+        return false;
+    bool ok = mincore(p, bytes, vec) == 0;
+    for (size_t i = 0; ok && i < npages; i++)
+        if (vec[i] & 1)
+            memset((char *)p + i * page, 0, i + 1 < npages ? page : bytes - i * page);
+    if (vec != small)
+        free(vec);
+    return ok;
+}
+
+void wa_mempool_give(wa_mempool *pool, void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    bool room = bytes <= pool->max_bytes && pool->count < pool->max_count;
+    pthread_mutex_unlock(&pool->lock);
+    /* Cleared outside the lock; if the pool filled up meanwhile, the work
+     * is lost and the mapping goes back to the kernel after all. */
+    if (room && clear_resident(p, bytes)) {
+        pthread_mutex_lock(&pool->lock);
+        if (pool->count < pool->max_count) {
+            pool->entries[pool->count++] = (pool_entry){p, bytes};
+            p = NULL;
+        }
+        pthread_mutex_unlock(&pool->lock);
+    }
+    if (p)
+        wa_vmem_free(p, bytes);
 }

@@ -222,6 +222,19 @@ void wa_extern_free(const wa_extern *e);
 
 /* ---- instances ---------------------------------------------------------- */
 
+/* A pool of small linear memories for reuse. Mapping and unmapping memory
+ * is cheap for one thread but costly in a process whose other threads run
+ * on other cores: unmapping interrupts them all to flush their TLBs. An
+ * embedder that frees and makes instances often (restarting crashed
+ * components) hands instances a pool: a freed memory of at most
+ * max_bytes is cleared (only its resident pages: the others read as zero
+ * anyway) and kept, up to max_count of them, for the next instance whose
+ * memory starts at the same size. Thread-safe; it must outlive every
+ * instance that uses it. */
+typedef struct wa_mempool wa_mempool;
+wa_mempool *wa_mempool_new(size_t max_bytes, uint32_t max_count);
+void wa_mempool_free(wa_mempool *pool);
+
 typedef struct wa_config {
     uint32_t max_memory_pages; /* memory.grow past it returns -1; 0 = 65536 */
     uint32_t max_call_depth;   /* deeper calls trap STACK_EXHAUSTED; 0 = default */
@@ -233,6 +246,9 @@ typedef struct wa_config {
     /* Fuel for the start function and the calls that follow, until
      * wa_instance_set_fuel; 0 = WA_FUEL_UNLIMITED. */
     int64_t fuel;
+    /* Where the instance's own memory comes from and returns to; NULL =
+     * fresh mappings. */
+    wa_mempool *mempool;
 } wa_config;
 
 #define WA_DEFAULT_CALL_DEPTH 10000u

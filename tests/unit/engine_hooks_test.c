@@ -196,6 +196,45 @@ static void test_shared_stack(void *arg)
     wa_stack_free(stack);
 }
 
+/* A memory given back to a pool comes out again for the next instance of
+ * the same size, as zero as a fresh one, also where it had been written and
+ * grown; a pool that is full or a memory that is too big is unmapped. */
+static void test_mempool(void *arg)
+{
+    fixture *fx = arg;
+    wa_mempool *pool = wa_mempool_new(4u << 20, 1);
+    REQUIRE(pool != NULL);
+    wa_config cfg = {.mempool = pool};
+    wa_instance *a = hooks_new(fx, &cfg);
+    REQUIRE(a != NULL);
+    wa_memory *mem = wa_instance_memory(a);
+    uint64_t size = wa_memory_size(mem);
+    uint8_t *first = wa_memory_range(mem, 0, 1);
+    uint8_t junk[64];
+    memset(junk, 0xa5, sizeof junk);
+    CHECK(wa_memory_write(mem, 0, junk, sizeof junk));
+    CHECK(wa_memory_write(mem, size - sizeof junk, junk, sizeof junk));
+    wa_instance_free(a);
+
+    wa_instance *b = hooks_new(fx, &cfg);
+    REQUIRE(b != NULL);
+    mem = wa_instance_memory(b);
+    CHECK(wa_memory_range(mem, 0, 1) == first); /* the same mapping, reused */
+    uint8_t got[64], zero[64] = {0};
+    CHECK(wa_memory_read(mem, 0, got, sizeof got) && memcmp(got, zero, sizeof got) == 0);
+    CHECK(wa_memory_read(mem, size - sizeof got, got, sizeof got) &&
+          memcmp(got, zero, sizeof got) == 0);
+    /* Grown, written past the first size, and given back at its new size. */
+    uint32_t r = 0;
+    CHECK(call1(b, "grow", 1, &r) == WA_TRAP_NONE);
+    CHECK(wa_memory_write(mem, size, junk, sizeof junk));
+    wa_instance *c = hooks_new(fx, &cfg); /* the pool is empty: a fresh mapping */
+    REQUIRE(c != NULL);
+    wa_instance_free(b);
+    wa_instance_free(c); /* the pool (one entry) is full: unmapped */
+    wa_mempool_free(pool);
+}
+
 /* An endless loop runs out of fuel; a short one succeeds and costs some. */
 static void test_fuel(void *arg)
 {
@@ -353,6 +392,7 @@ static const test_case tests[] = {
     {"memory_cap", test_memory_cap},
     {"call_depth", test_call_depth},
     {"shared_stack", test_shared_stack},
+    {"mempool", test_mempool},
     {"fuel", test_fuel},
     {"fuel_unlimited", test_fuel_unlimited},
     {"interrupt", test_interrupt},
