@@ -9,12 +9,13 @@
  * the runtime's own mailbox (src/rt/mailbox.c), in the same process and the same run.
  *
  * Usage: bench_messaging [--runs N] [--scale F] [--workers N] [--only LIST] [--dir DIR]
- *   --only   comma-separated subset of: baseline,rr,ff,host,fanout,spawn (ratios need
- *            baseline; without it, only the runtime runs, e.g. under a profiler)
+ *   --only   comma-separated subset of: baseline,rr,ff,host,fanout,crash,checks,spawn (ratios
+ *            need baseline; without it, only the runtime runs, e.g. under a profiler)
  *   --scale  multiplies every message count (not the 10,000 spawns), e.g. 0.2 for a quick run
  *   --dir    where the mb_*.wasm components are (default: the build directory)
  */
 #include "host.h" /* only for linear_resident(): the instance behind a component's name */
+#include "msg.h"  /* the router's capability checks, timed directly (bench_checks) */
 #include "rt.h"
 #include "wactor.h"
 
@@ -155,7 +156,7 @@ typedef struct figure {
     const char *ref;           /* reference figures from the issue */
 } figure;
 
-#define MAX_FIGURES 48
+#define MAX_FIGURES 64
 static figure figures[MAX_FIGURES];
 static unsigned nfigures;
 
@@ -468,13 +469,18 @@ static void bench_baseline(void)
 
 /* ---- the runtime -------------------------------------------------------- */
 
-static wactor_runtime *runtime_start(void)
+static wactor_runtime *runtime_start_with(const wactor_runtime_options *o)
 {
-    wactor_runtime_options o = {.workers = opt.workers, .log_level = WACTOR_LOG_WARN};
-    wactor_runtime *rt = wactor_runtime_new(&o);
+    wactor_runtime *rt = wactor_runtime_new(o);
     if (!rt)
         die("wactor_runtime_new failed");
     return rt;
+}
+
+static wactor_runtime *runtime_start(void)
+{
+    wactor_runtime_options o = {.workers = opt.workers, .log_level = WACTOR_LOG_WARN};
+    return runtime_start_with(&o);
 }
 
 static wactor_module *load(wactor_runtime *rt, const char *name)
@@ -489,18 +495,26 @@ static wactor_module *load(wactor_runtime *rt, const char *name)
 
 typedef struct spawn_args {
     const char *send, *request, *publish, *subscribe, *config;
-    uint32_t mailbox;
+    wactor_patterns requests; /* instead of request: a list */
+    uint32_t mailbox, pending;
+    int64_t fuel;
 } spawn_args;
 
 static void spawn(wactor_runtime *rt, const char *name, wactor_module *m, spawn_args a)
 {
     const char *send[] = {a.send}, *request[] = {a.request}, *publish[] = {a.publish},
                *subscribe[] = {a.subscribe};
-    wactor_component_options o = {.name = name, .module = m, .limits.mailbox = a.mailbox};
+    wactor_component_options o = {.name = name,
+                                  .module = m,
+                                  .limits.mailbox = a.mailbox,
+                                  .limits.pending = a.pending,
+                                  .limits.fuel = a.fuel};
     if (a.send)
         o.send = (wactor_patterns){send, 1};
     if (a.request)
         o.request = (wactor_patterns){request, 1};
+    if (a.requests.n)
+        o.request = a.requests;
     if (a.publish)
         o.publish = (wactor_patterns){publish, 1};
     if (a.subscribe)
@@ -843,7 +857,292 @@ static void bench_fanout(void)
     }
 }
 
-/* ---- 5. spawn: each run in a child process, for a clean RSS ------------- */
+static size_t linear_resident(wactor_runtime *rt, const char *name, uint32_t *pages);
+
+/* ---- 5. supervision: crash and immediate restart ------------------------ */
+
+static atomic_uint_least64_t crash_log_lines, crash_audit_lines;
+
+/* The crash runtime's log and audit lines are built as usual, then counted and dropped: the
+ * figure includes their formatting, not a terminal's speed. */
+static void count_log(void *arg, int level, const char *component, const char *text, size_t len)
+{
+    (void)arg, (void)level, (void)component, (void)text, (void)len;
+    atomic_fetch_add_explicit(&crash_log_lines, 1, memory_order_relaxed);
+}
+
+static void count_audit(void *arg, const char *line, size_t len)
+{
+    (void)arg, (void)line, (void)len;
+    atomic_fetch_add_explicit(&crash_audit_lines, 1, memory_order_relaxed);
+}
+
+/* Microseconds per cycle of what the kernel does for one crash and restart of an instance whose
+ * linear memory is `bytes` long and has `pages` pages resident: the old memory unmapped (its
+ * page-table entries cleared, the TLBs flushed, on every CPU that may hold them), a new one
+ * mapped, and its pages faulted in again as the restarted instance writes its data segment and
+ * its stack. Measured from the host thread, while the runtime's threads exist. */
+static double vm_cycle_us(size_t bytes, size_t pages, uint32_t k)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    double t0 = now();
+    for (uint32_t i = 0; i < k; i++) {
+        volatile uint8_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            die("mmap: %s", strerror(errno));
+        for (size_t j = 0; j < pages; j++)
+            p[j * page % bytes] = 1;
+        munmap((void *)p, bytes);
+    }
+    return (now() - t0) / k * 1e6;
+}
+
+/* Seconds for crash.driver's request "crash N" or "ok N": N pairs queued in crash.victim's
+ * mailbox by one handler, until the N requests among them are answered. */
+static double crash_cycles(wactor_runtime *rt, bool crash, uint32_t n)
+{
+    double t0 = now();
+    call(rt, "crash.driver", crash ? "crash %u" : "ok %u", n);
+    return now() - t0;
+}
+
+static void bench_crash(void)
+{
+    section("Supervision: crash.victim traps and its runtime restarts it at once (N cycles "
+            "queued by one handler)");
+    figure *f = fig("crash + restart, until the next message is handled", "us/restart", 1);
+    f->target_kind = AT_MOST;
+    f->target = 100;
+    f->ref = "";
+    figure *cyc = fig("  cycle: trapping message + request answered", "us/cycle", 1);
+    figure *ref = fig("  cycle: normal message + request answered", "us/cycle", 2);
+    figure *vm = fig("  kernel alone: unmap + map + fault (lower bound)", "us/restart", 1);
+    figure *touched = fig("  linear memory resident after one message", "KiB/instance", 0);
+    figure *pages = fig("  linear memory size (module's initial memory)", "KiB/instance", 0);
+    uint32_t n = scaled(2000);
+    progress("crash and restart");
+    /* Restart intensity never reached: the ring of restart times holds 100,000, and 100,000
+     * restarts would have to fit in 1 ms. */
+    wactor_runtime_options o = {.workers = opt.workers,
+                                .log_level = WACTOR_LOG_WARN,
+                                .max_restarts = 100000,
+                                .restart_within_ms = 1,
+                                .log = count_log,
+                                .audit = count_audit};
+    wactor_runtime *rt = runtime_start_with(&o);
+    spawn_one(rt, "crash.victim", "crash_victim", (spawn_args){.mailbox = 2 * n + 1000});
+    spawn_one(rt, "crash.driver", "crash_driver",
+              (spawn_args){.send = "crash.victim", .request = "crash.victim", .pending = n + 100});
+    /* The victim handles messages first: a crash of an instance that never handled one is
+     * restarted after a back-off, not at once. */
+    crash_cycles(rt, false, 100);
+    uint32_t npages = 0;
+    size_t resident = 0, page = (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t crashes = 0;
+    for (unsigned r = 0; r <= opt.runs; r++) {
+        uint32_t k = r ? n : n / 5;
+        double t_ok, t_crash;
+        if (r % 2) { /* alternate the order: neither variant always runs second */
+            t_ok = crash_cycles(rt, false, k);
+            t_crash = crash_cycles(rt, true, k);
+        } else {
+            t_crash = crash_cycles(rt, true, k);
+            t_ok = crash_cycles(rt, false, k);
+        }
+        crashes += k;
+        if (!r) { /* a restarted instance that has handled messages, idle now */
+            if (wactor_wait_idle(rt, TIMEOUT_MS) != WACTOR_OK)
+                die("wait_idle: %s", wactor_errmsg(rt));
+            resident = linear_resident(rt, "crash.victim", &npages);
+        }
+        double t_vm = vm_cycle_us((size_t)npages * 65536, resident / page, k / 10 + 1);
+        if (!r)
+            continue;
+        add(cyc, t_crash / k * 1e6);
+        add(ref, t_ok / k * 1e6);
+        add(f, (t_crash - t_ok) / k * 1e6);
+        add(vm, t_vm);
+        add(touched, resident / 1024.0);
+        add(pages, npages * 64.0);
+    }
+    wactor_stats st;
+    if (wactor_component_stats(rt, "crash.victim", &st) != WACTOR_OK)
+        die("stats crash.victim: %s", wactor_errmsg(rt));
+    if (st.crashes != crashes || st.restarts != crashes || !st.running)
+        die("crash.victim: %llu crashes and %llu restarts, expected %llu of each",
+            (unsigned long long)st.crashes, (unsigned long long)st.restarts,
+            (unsigned long long)crashes);
+    /* Each crash logs an error and audits a crash and a restart. */
+    if (atomic_load(&crash_log_lines) < crashes || atomic_load(&crash_audit_lines) < 2 * crashes)
+        die("crash.victim: %llu log and %llu audit lines for %llu crashes",
+            (unsigned long long)atomic_load(&crash_log_lines),
+            (unsigned long long)atomic_load(&crash_audit_lines), (unsigned long long)crashes);
+    wactor_runtime_free(rt);
+}
+
+/* ---- 6. fuel and capability checks on the round trip -------------------- */
+
+/* A capability list as the router holds it (msg_caps_free frees it). */
+static msg_patterns patterns_copy(const char *const *v, size_t n)
+{
+    msg_patterns p = {calloc(n, sizeof *p.v), n};
+    if (!p.v)
+        die("out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!(p.v[i] = strdup(v[i])))
+            die("out of memory");
+    return p;
+}
+
+static void patterns_free(msg_patterns *p)
+{
+    msg_caps c = {.request = *p};
+    msg_caps_free(&c);
+}
+
+/* Nanoseconds per msg_caps_allow(list, "rr.server"): the pattern scan alone. */
+static double caps_allow_ns(const msg_patterns *list, uint32_t iters)
+{
+    uint32_t allowed = 0;
+    double t0 = now();
+    for (uint32_t i = 0; i < iters; i++)
+        allowed += msg_caps_allow(list, "rr.server", 9);
+    double t = now() - t0;
+    if (allowed != iters)
+        die("msg_caps_allow refused rr.server");
+    return t / iters * 1e9;
+}
+
+/* Nanoseconds per capability check on the router's path (check_target, src/msg/router.c),
+ * through msg_request from a process granted `list`. A router without a scheduler: its
+ * max_message is 0, so every request of 64 bytes stops at ETOOBIG, the step after the
+ * capability check, before anything is posted. cached: the sender's routes are primed with the
+ * target (the first request decides and remembers, as in the runtime after the first message);
+ * else no route is ever remembered, and each request validates the name and scans the list. */
+static double router_check_ns(const char *const *list, size_t n, bool cached, uint32_t iters)
+{
+    msg_router_options ro = {.max_message = 0, .request_timeout_ms = 30000};
+    msg_router *r = msg_router_new(NULL, &ro);
+    msg_proc *from = calloc(1, sizeof *from), *to = calloc(1, sizeof *to);
+    if (!r || !from || !to)
+        die("out of memory");
+    msg_caps caps = {.request = patterns_copy(list, n)};
+    msg_proc_init(from, r, "rr.client", 9, NULL, 16, 16, caps);
+    msg_proc_init(to, r, "rr.server", 9, NULL, 16, 16, (msg_caps){0});
+    if (msg_register(r, to) != MSG_OK || msg_register(r, from) != MSG_OK)
+        die("msg_register failed");
+    if (cached)
+        for (int i = 0; i < MSG_ROUTES; i++)
+            from->routes[i] = (msg_route){to, {-1, -1}};
+    uint32_t toobig = 0;
+    double t0 = now();
+    for (uint32_t i = 0; i < iters; i++)
+        toobig +=
+            msg_request(r, from, "rr.server", 9, payload, PAYLOAD, 0, NULL, NULL) == MSG_ETOOBIG;
+    double t = now() - t0;
+    if (toobig != iters)
+        die("router check: a request did not stop at ETOOBIG");
+    msg_unregister(r, from);
+    msg_unregister(r, to);
+    msg_proc_fini(from);
+    msg_proc_fini(to);
+    free(from);
+    free(to);
+    msg_router_free(r);
+    return t / iters * 1e9;
+}
+
+static const char *const grant1[] = {"rr.server"};
+static const char *const grant8[] = {"x1", "x2", "x3", "x4", "x5", "x6", "x7", "rr.*"};
+#define CHECK_FUEL 1000000
+
+static void bench_checks(void)
+{
+    section("Fuel and capability checks on the request-response round trip (4 client/server "
+            "pairs in one runtime, in turn)");
+    figure *plain = fig("round trip, no fuel, request grant: 1 exact name", "us/round trip", 3);
+    plain->label = "E";
+    versus(plain, base_rt_spin, 1);
+    figure *fu = fig("  same, limits.fuel 1,000,000 on client and server", "us/round trip", 3);
+    versus(fu, plain, 1);
+    figure *ca = fig("  same, request grant: 8 patterns, the match last", "us/round trip", 3);
+    versus(ca, plain, 1);
+    figure *both = fig("  same, fuel and 8 patterns", "us/round trip", 3);
+    versus(both, plain, 1);
+    figure *pf = fig("  fuel: overhead on the round trip", "% of E", 1);
+    figure *pc = fig("  8 patterns: overhead on the round trip", "% of E", 1);
+    figure *pb = fig("fuel + capability checks together, overhead", "% of E", 1);
+    pb->target_kind = AT_MOST;
+    pb->target = 10;
+    figure *k1 = fig("  msg_caps_allow alone, 1 exact name", "ns/check", 1);
+    figure *k8 = fig("  msg_caps_allow alone, 8 patterns, the match last", "ns/check", 1);
+    figure *kc = fig("  router check, route cached (all but 1st message)", "ns/check", 1);
+    figure *km = fig("  router check, route miss: name + 8 patterns", "ns/check", 1);
+    figure *ks = fig("  a route miss on every request, share of E", "% of E", 1);
+
+    uint32_t n = scaled(100000), iters = scaled(1000000);
+    progress("fuel and capability checks");
+    wactor_runtime *rt = runtime_start();
+    wactor_module *server = load(rt, "rr_server"), *client = load(rt, "rr_client");
+    wactor_patterns g8 = {grant8, 8};
+    spawn(rt, "rr.server", server, (spawn_args){0});
+    spawn(rt, "rr.fserver", server, (spawn_args){.fuel = CHECK_FUEL});
+    /* name, server (config), fuel, 8 patterns */
+    static const struct {
+        const char *name, *server;
+        bool fuel, caps8;
+    } clients[4] = {{"rr.client", "rr.server", false, false},
+                    {"rr.fclient", "rr.fserver", true, false},
+                    {"rr.cclient", "rr.server", false, true},
+                    {"rr.fcclient", "rr.fserver", true, true}};
+    for (int i = 0; i < 4; i++)
+        spawn(rt, clients[i].name, client,
+              (spawn_args){.request = clients[i].caps8 ? NULL : clients[i].server,
+                           .requests = clients[i].caps8 ? g8 : (wactor_patterns){0},
+                           .config = clients[i].server,
+                           .fuel = clients[i].fuel ? CHECK_FUEL : 0});
+    wactor_module_free(server);
+    wactor_module_free(client);
+    figure *rows[4] = {plain, fu, ca, both};
+    msg_patterns p1 = patterns_copy(grant1, 1), p8 = patterns_copy(grant8, 8);
+    for (unsigned r = 0; r <= opt.runs; r++) {
+        /* The four variants take turns in slices of k/SLICES round trips, in a different order
+         * each run, so that a busy neighbour slows all of them alike. */
+        enum { SLICES = 10 };
+        uint32_t k = (r ? n : n / 5) / SLICES + 1;
+        double us[4] = {0};
+        for (int sl = 0; sl < SLICES; sl++) {
+            for (int j = 0; j < 4; j++) {
+                int i = (int)((j + r + (unsigned)sl) % 4);
+                double t0 = now();
+                call(rt, clients[i].name, "%u", k);
+                us[i] += (now() - t0) / ((double)k * SLICES) * 1e6;
+            }
+        }
+        double c1 = caps_allow_ns(&p1, r ? iters : iters / 5),
+               c8 = caps_allow_ns(&p8, r ? iters : iters / 5),
+               rc = router_check_ns(grant8, 8, true, r ? iters : iters / 5),
+               rm = router_check_ns(grant8, 8, false, r ? iters : iters / 5);
+        if (!r)
+            continue;
+        for (int i = 0; i < 4; i++)
+            add(rows[i], us[i]);
+        add(pf, (us[1] / us[0] - 1) * 100);
+        add(pc, (us[2] / us[0] - 1) * 100);
+        add(pb, (us[3] / us[0] - 1) * 100);
+        add(k1, c1);
+        add(k8, c8);
+        add(kc, rc);
+        add(km, rm);
+        add(ks, rm / (us[0] * 1000) * 100);
+    }
+    patterns_free(&p1);
+    patterns_free(&p8);
+    wactor_runtime_free(rt);
+}
+
+/* ---- 7. spawn: each run in a child process, for a clean RSS ------------- */
 
 static size_t rss_bytes(void)
 {
@@ -975,7 +1274,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr,
                     "usage: %s [--runs N] [--scale F] [--workers N] [--only "
-                    "baseline,rr,ff,host,fanout,spawn] [--dir DIR]\n",
+                    "baseline,rr,ff,host,fanout,crash,checks,spawn] [--dir DIR]\n",
                     argv[0]);
             return 2;
         }
@@ -1006,6 +1305,10 @@ int main(int argc, char **argv)
         bench_host();
     if (wanted("fanout"))
         bench_fanout();
+    if (wanted("crash"))
+        bench_crash();
+    if (wanted("checks"))
+        bench_checks();
     memcpy(figures + nfigures, spawn_rows, nspawn * sizeof *spawn_rows);
     nfigures += nspawn;
     print_table();

@@ -1,11 +1,13 @@
 /*
  * rr.client: a request "N" from the host starts N sequential requests of 64 bytes to rr.server,
  * each made from the callback of the previous one; the host's request is answered (with the
- * error count) once the last answer is back.
+ * error count) once the last answer is back. Its config, if any, names another server (the
+ * `checks` benchmark runs several client/server pairs in one runtime).
  */
 #include "util.h"
 
-static const char server[] = "rr.server";
+static char server[WACTOR_NAME_MAX + 1] = "rr.server";
+static int32_t server_len = 9;
 static int64_t starter;
 static uint32_t goal, done, errors;
 static char reply[MB_PAYLOAD];
@@ -16,10 +18,21 @@ static void finish(void)
     starter = 0;
 }
 
+WACTOR_INIT()
+{
+    char cfg[WACTOR_NAME_MAX + 1];
+    int32_t n = wactor_config_str(cfg, sizeof cfg);
+    if (n > 0 && n <= WACTOR_NAME_MAX) {
+        memcpy(server, cfg, (size_t)n + 1);
+        server_len = n;
+    }
+    return 0;
+}
+
 static void next(void)
 {
-    int64_t c = wactor_import_request(server, sizeof server - 1, mb_payload, MB_PAYLOAD,
-                                      WACTOR_TIMEOUT_DEFAULT);
+    int64_t c =
+        wactor_import_request(server, server_len, mb_payload, MB_PAYLOAD, WACTOR_TIMEOUT_DEFAULT);
     if (c < 0) {
         errors++;
         finish();
