@@ -112,11 +112,7 @@ host_watchdog *host_watchdog_new(unsigned workers)
     for (unsigned i = 0; i < wd->n; i++)
         pthread_mutex_init(&wd->slots[i].lock, NULL);
     pthread_mutex_init(&wd->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&wd->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    rt_cond_init_monotonic(&wd->cond);
     atomic_init(&wd->parked, false);
     wd->coarse_res_ns = rt_coarse_resolution_ns();
     if (pthread_create(&wd->thread, NULL, watchdog_main, wd) != 0) {

@@ -159,6 +159,9 @@ bool rt_timer_start(rt_timers *t, rt_timer *tm, uint32_t delay_ms, rt_timer_fn f
 bool rt_timer_stop(rt_timers *t, rt_timer *tm);
 
 uint64_t rt_now_ns(void); /* CLOCK_MONOTONIC */
+/* A condition variable whose timed waits use CLOCK_MONOTONIC deadlines
+ * (rt_now_ns), immune to changes of the wall clock. */
+void rt_cond_init_monotonic(pthread_cond_t *c);
 /* The same clock read cheaply, behind by at most rt_coarse_resolution_ns. */
 uint64_t rt_now_coarse_ns(void);
 uint64_t rt_coarse_resolution_ns(void);

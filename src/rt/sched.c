@@ -325,11 +325,7 @@ rt_sched *rt_sched_new(const rt_sched_options *opts)
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_mutex_init(&s->idle_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->idle_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    rt_cond_init_monotonic(&s->idle_cond);
     for (unsigned i = 0; i < s->n; i++) {
         s->workers[i].s = s;
         s->workers[i].index = i;
@@ -400,6 +396,15 @@ bool rt_wait_idle(rt_sched *s, uint32_t timeout_ms)
     atomic_fetch_sub(&s->idle_waiters, 1);
     pthread_mutex_unlock(&s->idle_lock);
     return idle;
+}
+
+void rt_cond_init_monotonic(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
 }
 
 uint64_t rt_now_coarse_ns(void)

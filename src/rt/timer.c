@@ -119,11 +119,7 @@ rt_timers *rt_timers_new(void)
     if (!t)
         return NULL;
     pthread_mutex_init(&t->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    rt_cond_init_monotonic(&t->cond);
     if (pthread_create(&t->thread, NULL, timer_main, t) != 0) {
         pthread_mutex_destroy(&t->lock);
         pthread_cond_destroy(&t->cond);
