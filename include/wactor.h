@@ -14,8 +14,10 @@
  *   made the call.
  * - Option structs are read during the call only; zero-initialised fields
  *   mean the documented defaults.
- * - Callbacks run on runtime threads: they must be quick and must not call
- *   wactor_runtime_free.
+ * - Callbacks run on runtime threads, often inside a guest's call: they must
+ *   be quick. From them, wactor_spawn, wactor_stop, wactor_call and
+ *   wactor_wait_idle return ESTATE, and wactor_runtime_free must not be
+ *   called; sending, requesting and publishing are fine.
  * - No global state: several runtimes can live in one process.
  */
 #ifndef WACTOR_H

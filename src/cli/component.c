@@ -124,6 +124,13 @@ int cli_component_problems(const wa_module *m, FILE *out)
         }
     }
 
+    if (wa_module_has_start(m)) {
+        if (out)
+            fputs("  - has a start function (a component starts in _initialize and wactor_init)\n",
+                  out);
+        problems++;
+    }
+
     uint32_t n = wa_module_num_imports(m);
     for (uint32_t i = 0; i < n; i++) {
         wa_name module, field;

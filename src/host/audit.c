@@ -41,24 +41,29 @@ static size_t json_escape(char *out, size_t used, size_t cap, const char *s, siz
     return used;
 }
 
+/* Appends with snprintf, never past the end: used stays below cap. */
+static size_t append(char *out, size_t used, size_t cap, const char *fmt, const char *arg)
+{
+    if (used + 1 >= cap)
+        return used;
+    int n = snprintf(out + used, cap - used, fmt, arg);
+    if (n < 0)
+        return used;
+    return (size_t)n < cap - used ? used + (size_t)n : cap - 1;
+}
+
 static size_t json_field(char *out, size_t used, size_t cap, const char *key, const char *val,
                          size_t len, bool last)
 {
-    used += (size_t)snprintf(out + used, cap - used, "\"%s\":\"", key);
-    if (used < cap)
-        used = json_escape(out, used, cap, val, len);
-    if (used + 3 < cap) {
-        out[used++] = '"';
-        if (!last)
-            out[used++] = ',';
-    }
-    return used;
+    used = append(out, used, cap, "\"%s\":\"", key);
+    used = json_escape(out, used, cap, val, len);
+    return append(out, used, cap, last ? "\"%s" : "\",%s", "");
 }
 
 void host_audit(wactor_runtime *rt, const char *component, const char *action, const char *target,
                 size_t target_len, const char *decision, const char *reason)
 {
-    char line[1024];
+    char line[2048];
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;

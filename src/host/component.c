@@ -149,6 +149,14 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
             rc = WACTOR_EMODULE;
         }
     }
+    if (rc == WACTOR_OK && wa_module_has_start(m)) {
+        /* It would run inside wa_instantiate: before the instance is the
+         * component's, and outside its fuel and time limits. */
+        snprintf(why, whylen,
+                 "the module has a start function; a component starts in "
+                 "_initialize and wactor_init");
+        rc = WACTOR_EMODULE;
+    }
     uint64_t pages = c->limits.memory / WA_PAGE_SIZE;
     if (rc == WACTOR_OK && wa_module_num_memories(m) > 0 && wa_module_memory(m, 0).min > pages) {
         snprintf(why, whylen, "initial memory of %u pages is over the limit of %llu bytes",
@@ -357,6 +365,9 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
                          o->name);
     if (msg_lookup(rt->router, o->name, strlen(o->name)))
         return host_fail(rt, WACTOR_EEXIST, "a component named %s is already running", o->name);
+    if (o->limits.memory && o->limits.memory < WA_PAGE_SIZE)
+        return host_fail(rt, WACTOR_EINVAL, "component %s: memory limit under one page (64 KiB)",
+                         o->name);
     if (o->limits.stack > HOST_MAX_STACK)
         return host_fail(rt, WACTOR_EINVAL, "component %s: stack limit over %u", o->name,
                          HOST_MAX_STACK);
@@ -413,31 +424,25 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return host_fail(rt, WACTOR_EMODULE, "component %s: %s", o->name, wactor_errmsg(rt));
     }
 
+    /* Held from here until the name is published: mail that start-up
+     * causes (callbacks, publications) waits in the mailbox, and no worker
+     * runs the actor while this thread runs its instance. */
+    rt_actor_hold(&c->proc.actor);
     char why[256];
     pthread_mutex_lock(&rt->spawn_lock);
     int started = host_start_instance(c, why, sizeof why);
     pthread_mutex_unlock(&rt->spawn_lock);
+    if (started != WACTOR_OK) /* what the failed start asked for is withdrawn */
+        msg_proc_crashed(&c->proc, "failed to start");
     /* A module that cannot make a component is the caller's error; a
      * component that fails to start is a crash like any other: it is
-     * registered and its supervisor takes over. */
-    if (started != WACTOR_OK && started != WACTOR_ESTART) {
+     * registered and its supervisor takes over (unless it would not
+     * restart anyway). */
+    bool restarts = c->restart != WACTOR_RESTART_TEMPORARY && rt->opts.max_restarts > 0;
+    if ((started != WACTOR_OK && started != WACTOR_ESTART) ||
+        (started == WACTOR_ESTART && !restarts)) {
         host_component_free(c);
         return host_fail(rt, started, "component %s: %s", o->name, why);
-    }
-
-    if (started == WACTOR_ESTART) {
-        /* Supervised from the start: the back-off begins before the name is
-         * published, so no message can reach an instance that is not there. */
-        atomic_fetch_add(&c->crashes, 1);
-        host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
-        host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
-        c->spawning = true;
-        host_supervise(c, false);
-        c->spawning = false;
-        if (atomic_load(&c->proc.stopped)) {
-            host_component_free(c);
-            return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
-        }
     }
 
     pthread_mutex_lock(&rt->lock);
@@ -457,9 +462,21 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     }
     pthread_mutex_unlock(&rt->lock);
     if (rc != WACTOR_OK) {
+        if (started == WACTOR_OK)
+            msg_proc_crashed(&c->proc, "not registered");
         host_component_free(c);
         return host_fail(rt, rc, "component %s: %s", o->name,
                          rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
+    }
+    if (started == WACTOR_ESTART) {
+        /* Still held: supervise as the component's own turn would, then let
+         * go (the back-off timer, or the stop, takes it from there). */
+        atomic_fetch_add(&c->crashes, 1);
+        host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
+        host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
+        host_supervise_held(c);
+    } else {
+        rt_actor_release(&c->proc.actor);
     }
     host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
     if (started == WACTOR_ESTART)

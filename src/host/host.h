@@ -31,8 +31,8 @@
 #define HOST_DEFAULT_PENDING 10000u
 /* Linear memories kept for reuse after a crash or a stop: up to this many,
  * of at most this size (a restart then maps nothing; see wa_mempool). */
-#define HOST_POOL_MEMORY_MAX (1u << 20)
-#define HOST_POOL_MEMORY_COUNT 64u
+#define HOST_POOL_MEMORY_MAX (256u << 10)
+#define HOST_POOL_MEMORY_COUNT 32u
 /* Frames the workers' stacks have room for: the deepest `stack` limit. */
 #define HOST_MAX_STACK 1000000u
 
@@ -88,8 +88,7 @@ struct host_component {
     uint64_t storage;
     unsigned wasi_caps;
     /* Supervision, touched only on the component's turns. */
-    bool healthy;  /* the instance has handled a message successfully */
-    bool spawning; /* supervised from spawn, before the name is published */
+    bool healthy; /* the instance has handled a message successfully */
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;
@@ -132,10 +131,14 @@ void host_crashed(host_component *c, wa_trap trap);
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);
+/* The same for a component whose first start failed, on the spawning
+ * thread, which holds its actor (rt_actor_hold) and lets go through this. */
+void host_supervise_held(host_component *c);
 
 /* watchdog.c */
 host_watchdog *host_watchdog_new(unsigned workers);
 void host_watchdog_free(host_watchdog *wd);
+void host_watchdog_set_sched(host_watchdog *wd, rt_sched *s);
 /* Around each call into a guest: slot is the worker's index (or the
  * number of workers for spawn); clears the instance's interrupt flag. */
 void host_watch_begin(host_watchdog *wd, unsigned slot, wa_instance *inst, uint32_t time_ms);

@@ -222,9 +222,19 @@ static wa_trap h_now_ms(wa_instance *caller, void *env, wa_val *io)
  * guest's doing: a read reports the key missing, a write reports nothing
  * written (EQUOTA), and the runtime's log says what happened. */
 
-static bool key_ok(wa_val len)
+/* The checks of every kv_* call, in the ABI's order: the ranges and an
+ * empty key (EINVAL), the capability (EDENIED), a key over 255 bytes
+ * (ETOOBIG). Returns OK or the code. */
+static int32_t kv_check(wa_instance *caller, const uint8_t *key, wa_val klen, bool ranges_ok)
 {
-    return len.i32 >= 1 && len.i32 <= STORE_MAX_KEY;
+    host_component *c = self(caller);
+    if (!key || !ranges_ok || klen.i32 == 0)
+        return MSG_EINVAL;
+    if (!c->storage)
+        return (int32_t)audited(c, MSG_EDENIED, "storage", key, klen.i32 > 255 ? 255 : klen.i32);
+    if (klen.i32 > STORE_MAX_KEY)
+        return MSG_ETOOBIG;
+    return MSG_OK;
 }
 
 /* Store codes are the ABI's, but for a database error. */
@@ -242,13 +252,12 @@ static wa_trap h_kv_get(wa_instance *caller, void *env, wa_val *io)
     host_component *c = self(caller);
     const uint8_t *key = guest_range(caller, io[0], io[1]);
     uint8_t *buf = guest_range(caller, io[2], io[3]);
-    if (!key || !buf || !key_ok(io[1]))
-        return RET_I32(MSG_EINVAL);
-    if (!c->storage)
-        return RET_I32(audited(c, MSG_EDENIED, "storage", key, io[1].i32));
-    int64_t rc =
+    int32_t rc = kv_check(caller, key, io[1], buf != NULL);
+    if (rc != MSG_OK)
+        return RET_I32(rc);
+    int64_t n =
         store_get(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, buf, io[3].i32);
-    return RET_I32(storage_result(c, rc, MSG_ENOTFOUND));
+    return RET_I32(storage_result(c, n, MSG_ENOTFOUND));
 }
 
 static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
@@ -257,12 +266,11 @@ static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
     host_component *c = self(caller);
     const uint8_t *key = guest_range(caller, io[0], io[1]);
     const uint8_t *val = guest_range(caller, io[2], io[3]);
-    if (!key || !val || !key_ok(io[1]))
-        return RET_I32(MSG_EINVAL);
-    if (!c->storage)
-        return RET_I32(audited(c, MSG_EDENIED, "storage", key, io[1].i32));
-    int rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
-                       c->storage, c->rt->opts.max_message);
+    int32_t rc = kv_check(caller, key, io[1], val != NULL);
+    if (rc != MSG_OK)
+        return RET_I32(rc);
+    rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
+                   c->storage, c->rt->opts.max_message);
     return RET_I32(storage_result(c, rc, WACTOR_EQUOTA));
 }
 
@@ -271,11 +279,10 @@ static wa_trap h_kv_delete(wa_instance *caller, void *env, wa_val *io)
     (void)env;
     host_component *c = self(caller);
     const uint8_t *key = guest_range(caller, io[0], io[1]);
-    if (!key || !key_ok(io[1]))
-        return RET_I32(MSG_EINVAL);
-    if (!c->storage)
-        return RET_I32(audited(c, MSG_EDENIED, "storage", key, io[1].i32));
-    int rc = store_delete(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32);
+    int32_t rc = kv_check(caller, key, io[1], true);
+    if (rc != MSG_OK)
+        return RET_I32(rc);
+    rc = store_delete(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32);
     return RET_I32(storage_result(c, rc, MSG_ENOTFOUND));
 }
 

@@ -155,6 +155,8 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
             ok = (rt->watchdog = host_watchdog_new(n)) != NULL;
         if (ok)
             ok = (rt->sched = rt_sched_new(&so)) != NULL;
+        if (ok)
+            host_watchdog_set_sched(rt->watchdog, rt->sched);
     }
     if (ok) {
         msg_router_options ro = {.timers = rt->timers,
@@ -187,7 +189,9 @@ void wactor_runtime_free(wactor_runtime *rt)
     rt_timers_free(rt->timers); /* joins the timer thread: no timeout fires from now on */
     if (rt->router)
         msg_router_shutdown(rt->router);
-    rt_sched_free(rt->sched); /* joins the workers */
+    if (rt->watchdog)
+        host_watchdog_set_sched(rt->watchdog, NULL); /* no nudge from now on */
+    rt_sched_free(rt->sched);                        /* joins the workers */
     host_watchdog_free(rt->watchdog);
     for (size_t i = 0; i < rt->nall; i++)
         host_component_free(rt->all[i]);
@@ -280,8 +284,20 @@ void wactor_module_free(wactor_module *m)
 
 /* ---- components --------------------------------------------------------- */
 
+/* Calls that wait for the runtime, or run guest code on the calling
+ * thread, would deadlock or corrupt the running guest from inside a
+ * callback on a worker. */
+static int refuse_on_worker(wactor_runtime *rt, const char *what)
+{
+    if (rt_sched_current_worker(rt->sched) < 0)
+        return WACTOR_OK;
+    return host_fail(rt, WACTOR_ESTATE, "%s: not from a callback on a runtime thread", what);
+}
+
 int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts)
 {
+    if (refuse_on_worker(rt, "wactor_spawn"))
+        return WACTOR_ESTATE;
     if (atomic_load(&rt->closing))
         return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
     return host_spawn(rt, opts);
@@ -296,6 +312,8 @@ static host_component *find(wactor_runtime *rt, const char *name)
 
 int wactor_stop(wactor_runtime *rt, const char *name)
 {
+    if (refuse_on_worker(rt, "wactor_stop"))
+        return WACTOR_ESTATE;
     host_component *c = find(rt, name);
     if (!c)
         return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
@@ -393,6 +411,8 @@ static void call_done(void *arg, int64_t corr, int status, const void *payload, 
 int wactor_call(wactor_runtime *rt, const char *target, const void *payload, size_t len,
                 uint32_t timeout_ms, int *status, void **answer, size_t *answer_len)
 {
+    if (refuse_on_worker(rt, "wactor_call"))
+        return WACTOR_ESTATE;
     call_wait w = {.done = false};
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
@@ -425,6 +445,8 @@ int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, s
 
 int wactor_wait_idle(wactor_runtime *rt, uint32_t timeout_ms)
 {
+    if (refuse_on_worker(rt, "wactor_wait_idle"))
+        return WACTOR_ESTATE;
     return rt_wait_idle(rt->sched, timeout_ms)
                ? WACTOR_OK
                : host_fail(rt, WACTOR_ETIMEDOUT, "not idle after %u ms", timeout_ms);

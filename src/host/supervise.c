@@ -115,6 +115,7 @@ static void restart(host_component *c)
     atomic_fetch_add(&c->crashes, 1);
     host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "restart failed: %s", why);
     host_audit(c->rt, c->proc.name, "crash", NULL, 0, "ok", why);
+    msg_proc_crashed(&c->proc, "failed to start"); /* what the failed start asked for */
     host_supervise(c, false);
 }
 
@@ -126,7 +127,9 @@ static void backoff_over(rt_actor *a)
         restart(c);
 }
 
-void host_supervise(host_component *c, bool clean)
+/* held: called by spawn on an actor it holds (rt_actor_hold), not from a
+ * turn; whatever is decided, the actor is let go at the end. */
+static void supervise(host_component *c, bool clean, bool held)
 {
     wactor_runtime *rt = c->rt;
     bool wanted = c->restart == WACTOR_RESTART_PERMANENT ||
@@ -138,6 +141,8 @@ void host_supervise(host_component *c, bool clean)
         msg_proc_stopped(&c->proc, clean ? "exited" : "crashed");
         host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "stopped: %s", why);
         host_audit(rt, c->proc.name, "stop", NULL, 0, "ok", why);
+        if (held)
+            rt_actor_release(&c->proc.actor);
         return;
     }
     if (!intensity_allows(c)) {
@@ -145,9 +150,11 @@ void host_supervise(host_component *c, bool clean)
         snprintf(why, sizeof why, "more than %d restarts within %u ms", rt->opts.max_restarts,
                  rt->opts.restart_within_ms);
         stop_for_good(c, why);
+        if (held)
+            rt_actor_release(&c->proc.actor);
         return;
     }
-    if (c->healthy) {
+    if (c->healthy && !held) {
         c->backoff_ms = 0;
         restart(c);
         return;
@@ -156,8 +163,18 @@ void host_supervise(host_component *c, bool clean)
     if (c->backoff_ms > BACKOFF_MAX_MS)
         c->backoff_ms = BACKOFF_MAX_MS;
     host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "restarting in %u ms", c->backoff_ms);
-    if (c->spawning)
-        rt_actor_start_paused(&c->proc.actor, c->backoff_ms, backoff_over);
-    else
+    if (!held)
         rt_actor_pause(&c->proc.actor, c->backoff_ms, backoff_over);
+    else if (!rt_actor_start_paused(&c->proc.actor, c->backoff_ms, backoff_over))
+        rt_actor_release(&c->proc.actor); /* no timer: mail gets FAILED by the missing instance */
+}
+
+void host_supervise(host_component *c, bool clean)
+{
+    supervise(c, clean, false);
+}
+
+void host_supervise_held(host_component *c)
+{
+    supervise(c, false, true);
 }

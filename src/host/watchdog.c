@@ -11,6 +11,10 @@
  * per message and one atomic load; a worker signals only a parked watchdog,
  * once per idle period, never per message.
  *
+ * While it ticks it also nudges the scheduler: a worker busy with a long
+ * handler does not look at its run queue, so an idle worker is woken to
+ * take what waits there (rt_sched_nudge).
+ *
  * No lost wake-up: the watchdog sets `parked` before its last look at the
  * slots and keeps its own lock until it sleeps; a worker fills its slot
  * before it reads `parked` and signals under that lock. Either the look
@@ -45,6 +49,7 @@ struct host_watchdog {
     bool stopping;
     atomic_bool parked;
     uint64_t coarse_res_ns;
+    rt_sched *sched; /* nudged while handlers run: see rt_sched_nudge */
     watch_slot *slots;
     unsigned n;
 };
@@ -77,9 +82,13 @@ static void *watchdog_main(void *arg)
     pthread_mutex_lock(&wd->lock);
     while (!wd->stopping) {
         uint64_t now = rt_now_ns();
-        if (scan(wd))
+        if (scan(wd)) {
             idle_since = 0;
-        else if (!idle_since)
+            /* A handler is running: work queued behind it on its worker
+             * waits, unless an idle worker is woken to take it. */
+            if (wd->sched)
+                rt_sched_nudge(wd->sched);
+        } else if (!idle_since)
             idle_since = now;
         if (idle_since && now - idle_since > WATCH_LINGER_NS) {
             /* Park: announce it, then look once more (see the note above). */
@@ -140,6 +149,13 @@ void host_watchdog_free(host_watchdog *wd)
     pthread_cond_destroy(&wd->cond);
     free(wd->slots);
     free(wd);
+}
+
+void host_watchdog_set_sched(host_watchdog *wd, rt_sched *s)
+{
+    pthread_mutex_lock(&wd->lock);
+    wd->sched = s;
+    pthread_mutex_unlock(&wd->lock);
 }
 
 void host_watch_begin(host_watchdog *wd, unsigned slot, wa_instance *inst, uint32_t time_ms)

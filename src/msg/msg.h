@@ -119,6 +119,8 @@ typedef struct msg_route {
 } msg_route;
 
 #define MSG_ROUTES 8 /* per sender, direct-mapped by name hash */
+/* Subscriptions one process may hold; `subscribe` then returns EFULL. */
+#define MSG_MAX_SUBSCRIPTIONS 1000u
 
 struct msg_proc {
     rt_actor actor; /* first: the rt layer hands us back this pointer */
@@ -139,6 +141,7 @@ struct msg_proc {
     msg_idset received;           /* requests received and not answered */
     msg_idset sent;               /* own requests whose callback has not arrived */
     msg_route routes[MSG_ROUTES]; /* touched only by p's own turns */
+    uint32_t nsubs;               /* its subscriptions; under the router's lock */
     /* Statistics. */
     atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
 };

@@ -183,6 +183,7 @@ void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg
     p->caps = caps;
     memset(&p->received, 0, sizeof p->received);
     memset(&p->sent, 0, sizeof p->sent);
+    p->nsubs = 0;
 }
 
 void msg_proc_fini(msg_proc *p)
@@ -648,7 +649,9 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
         return MSG_EDENIED;
     int rc = MSG_OK;
     pthread_rwlock_wrlock(&r->subs_lock);
-    if (find_sub(r, p, pattern, len) < 0) {
+    if (find_sub(r, p, pattern, len) < 0 && p->nsubs >= MSG_MAX_SUBSCRIPTIONS) {
+        rc = MSG_EFULL; /* every publish scans them all: a guest may not grow that cost */
+    } else if (find_sub(r, p, pattern, len) < 0) {
         if (r->nsubs == r->subs_cap) {
             size_t cap = r->subs_cap ? r->subs_cap * 2 : 16;
             msg_sub *subs = realloc(r->subs, cap * sizeof *subs);
@@ -664,6 +667,7 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
             memcpy(copy, pattern, len);
             copy[len] = 0;
             r->subs[r->nsubs++] = (msg_sub){copy, len, p};
+            p->nsubs++;
         } else {
             rc = MSG_ENOMEM;
         }
@@ -674,6 +678,7 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
 
 static void remove_sub(msg_router *r, size_t i)
 {
+    r->subs[i].proc->nsubs--;
     free(r->subs[i].pattern);
     memmove(&r->subs[i], &r->subs[i + 1], (r->nsubs - i - 1) * sizeof *r->subs);
     r->nsubs--;

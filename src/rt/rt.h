@@ -91,7 +91,12 @@ void rt_actor_fini(rt_actor *a);
  * milliseconds, its mail kept; then `resume` runs at the start of its next
  * turn (it may pause again). Needs the scheduler's timers. */
 void rt_actor_pause(rt_actor *a, uint32_t ms, rt_resume_fn resume);
-/* Puts an actor that nobody can post to yet (new, not published anywhere)
+/* Holding an actor: marked scheduled, so posts queue mail but nobody runs
+ * it, while its owner works on it from another thread (e.g. starting it).
+ * Release lets it go: scheduled again if mail came meanwhile. */
+void rt_actor_hold(rt_actor *a);
+void rt_actor_release(rt_actor *a);
+/* Puts a held actor (or one nobody can post to yet) (new, not published anywhere)
  * to sleep for ms, as if it had paused in a turn. False when the timer
  * cannot start (the actor is then simply idle). */
 bool rt_actor_start_paused(rt_actor *a, uint32_t ms, rt_resume_fn resume);
@@ -133,6 +138,10 @@ rt_sched *rt_sched_new(const rt_sched_options *opts);
  * runtime quiescent first), then frees the scheduler. */
 void rt_sched_free(rt_sched *s);
 unsigned rt_sched_workers(const rt_sched *s);
+/* Wakes a sleeping worker if some queue holds work. Queues are not watched
+ * while a long handler runs (its worker will get to them "soon"), so a
+ * thread that sees a handler still running calls this now and then. */
+void rt_sched_nudge(rt_sched *s);
 /* The index of the calling worker of s, or -1 on any other thread. */
 int rt_sched_current_worker(const rt_sched *s);
 

@@ -153,6 +153,19 @@ static void pause_over(void *ctx, uint64_t key)
     schedule(a->sched, a);
 }
 
+void rt_actor_hold(rt_actor *a)
+{
+    atomic_store(&a->scheduled, true);
+}
+
+void rt_actor_release(rt_actor *a)
+{
+    /* As at the end of a turn: see rt_mailbox_posted. */
+    atomic_store(&a->scheduled, false);
+    if (rt_mailbox_posted(&a->mbox) && !atomic_exchange(&a->scheduled, true))
+        schedule(a->sched, a);
+}
+
 bool rt_actor_start_paused(rt_actor *a, uint32_t ms, rt_resume_fn resume)
 {
     rt_sched *s = a->sched;
@@ -160,11 +173,12 @@ bool rt_actor_start_paused(rt_actor *a, uint32_t ms, rt_resume_fn resume)
     atomic_store(&a->scheduled, true);
     a->paused = true;
     a->resume = resume;
+    rt_busy_add(s, 1); /* a pending restart is work still to do */
     if (s->opts.timers && rt_timer_start(s->opts.timers, &a->pause_timer, ms ? ms : 1, pause_over,
                                          NULL, (uint64_t)(uintptr_t)a))
         return true;
+    rt_busy_add(s, -1);
     a->paused = false;
-    atomic_store(&a->scheduled, false);
     return false;
 }
 
@@ -221,6 +235,7 @@ static void run_turn(rt_worker *w, rt_actor *a)
     if (a->paused) {
         a->paused = false;
         a->resume(a);
+        rt_busy_add(w->s, -1); /* the pause's unit, after what the resume started */
     }
     while (!a->pause_ms && n < RT_BATCH && (m = rt_mailbox_pop(&a->mbox)) != NULL) {
         a->receive(a, m);
@@ -236,7 +251,8 @@ static void run_turn(rt_worker *w, rt_actor *a)
                                                   pause_over, NULL, (uint64_t)(uintptr_t)a))
             runq_push(&w->q, a); /* no timer: no pause */
     } else if (n == RT_BATCH || !rt_mailbox_empty(&a->mbox)) {
-        runq_push(&w->q, a);
+        if (runq_push(&w->q, a) >= 2)
+            wake_one(w->s); /* others wait behind it: let an idle worker take them */
     } else {
         atomic_store(&a->scheduled, false);
         /* A post between our pop and the store above saw `scheduled` set and
@@ -360,6 +376,12 @@ void rt_sched_free(rt_sched *s)
     pthread_cond_destroy(&s->idle_cond);
     free(s->workers);
     free(s);
+}
+
+void rt_sched_nudge(rt_sched *s)
+{
+    if (atomic_load(&s->sleeping) > 0 && any_work(s))
+        wake_one(s);
 }
 
 unsigned rt_sched_workers(const rt_sched *s)

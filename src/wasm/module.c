@@ -195,6 +195,11 @@ static bool find_func_name(const wa_custom *c, uint32_t func, wa_name *out)
     return false;
 }
 
+bool wa_module_has_start(const wa_module *m)
+{
+    return m->has_start;
+}
+
 bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out)
 {
     if (!m || !out)

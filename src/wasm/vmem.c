@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <string.h>
 
@@ -108,23 +107,14 @@ void *wa_mempool_take(wa_mempool *pool, size_t bytes)
     return p ? p : wa_vmem_alloc(bytes);
 }
 
-/* Clears the pages of [p, p+bytes) that are resident: a page never touched
- * is still the kernel's zero page. mincore asks without faulting anything
- * in and, unlike unmapping, without interrupting other cores. */
-static bool clear_resident(void *p, size_t bytes)
+/* Clears a memory for its next owner. Every byte: a page that is not
+ * resident may be a zero page never touched, but it may also have been
+ * swapped out with the last owner's data in it. Pooled memories are small,
+ * so this costs microseconds, and no other core is interrupted (unmapping
+ * or madvise would flush the TLBs of every thread's core). */
+static void clear_memory(void *p, size_t bytes)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t npages = (bytes + page - 1) / page;
-    unsigned char small[256], *vec = npages <= sizeof small ? small : malloc(npages);
-    if (!vec)
-        return false;
-    bool ok = mincore(p, bytes, vec) == 0;
-    for (size_t i = 0; ok && i < npages; i++)
-        if (vec[i] & 1)
-            memset((char *)p + i * page, 0, i + 1 < npages ? page : bytes - i * page);
-    if (vec != small)
-        free(vec);
-    return ok;
+    memset(p, 0, bytes);
 }
 
 void wa_mempool_give(wa_mempool *pool, void *p, size_t bytes)
@@ -136,7 +126,8 @@ void wa_mempool_give(wa_mempool *pool, void *p, size_t bytes)
     pthread_mutex_unlock(&pool->lock);
     /* Cleared outside the lock; if the pool filled up meanwhile, the work
      * is lost and the mapping goes back to the kernel after all. */
-    if (room && clear_resident(p, bytes)) {
+    if (room) {
+        clear_memory(p, bytes);
         pthread_mutex_lock(&pool->lock);
         if (pool->count < pool->max_count) {
             pool->entries[pool->count++] = (pool_entry){p, bytes};

@@ -175,6 +175,8 @@ uint32_t wa_module_num_tables(const wa_module *m);
 wa_tabletype wa_module_table(const wa_module *m, uint32_t i);
 uint32_t wa_module_num_memories(const wa_module *m);
 wa_limits wa_module_memory(const wa_module *m, uint32_t i);
+/* Whether the module has a start function (run by wa_instantiate). */
+bool wa_module_has_start(const wa_module *m);
 /* Name of function index `func` from the "name" custom section, if present. */
 bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out);
 
@@ -227,9 +229,8 @@ void wa_extern_free(const wa_extern *e);
  * on other cores: unmapping interrupts them all to flush their TLBs. An
  * embedder that frees and makes instances often (restarting crashed
  * components) hands instances a pool: a freed memory of at most
- * max_bytes is cleared (only its resident pages: the others read as zero
- * anyway) and kept, up to max_count of them, for the next instance whose
- * memory starts at the same size. Thread-safe; it must outlive every
+ * max_bytes is cleared and kept, up to max_count of them, for the next
+ * instance whose memory starts at the same size. Thread-safe; it must outlive every
  * instance that uses it. */
 typedef struct wa_mempool wa_mempool;
 wa_mempool *wa_mempool_new(size_t max_bytes, uint32_t max_count);
