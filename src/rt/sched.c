@@ -13,6 +13,7 @@
  * poster's push or sees the pushed actor, so no wake-up is lost.
  */
 #include "rt.h"
+#include <assert.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -211,7 +212,11 @@ static void busy_done(rt_sched *s, int64_t n)
 {
     /* seq_cst, paired with rt_wait_idle's increment of idle_waiters then
      * read of busy: either the waiter sees zero or we see the waiter. */
-    if (atomic_fetch_sub(&s->busy, n) == n && atomic_load(&s->idle_waiters) > 0) {
+    int64_t before = atomic_fetch_sub(&s->busy, n);
+    /* Below zero, the count would pass zero on an increment, which wakes no
+     * waiter: every unit taken must have been added. */
+    assert(before >= n);
+    if (before == n && atomic_load(&s->idle_waiters) > 0) {
         pthread_mutex_lock(&s->idle_lock);
         pthread_cond_broadcast(&s->idle_cond);
         pthread_mutex_unlock(&s->idle_lock);
@@ -247,6 +252,7 @@ static void run_turn(rt_worker *w, rt_actor *a)
         uint32_t ms = a->pause_ms;
         a->pause_ms = 0;
         a->paused = true;
+        rt_busy_add(w->s, 1); /* the pause's unit, as in rt_actor_start_paused */
         if (!w->s->opts.timers || !rt_timer_start(w->s->opts.timers, &a->pause_timer, ms,
                                                   pause_over, NULL, (uint64_t)(uintptr_t)a))
             runq_push(&w->q, a); /* no timer: no pause */
