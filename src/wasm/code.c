@@ -37,7 +37,8 @@ const uint8_t wa_op_len[WA_OP_COUNT_] = {
 #define WA_U(name) 3,
 #define WA_B(name) 4,
 #define WA_F(name) WA_FUSED_LEN(WA_OP_##name),
-    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B) WA_FUSED_OPS(WA_F)
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B) WA_FUSED_OPS(WA_F) WA_MEM_FUSED_OPS(WA_X)
+        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
 #undef WA_X
 #undef WA_U
 #undef WA_B
@@ -59,6 +60,7 @@ typedef struct ctl {
     uint32_t label;     /* loop: branch target */
     uint32_t patches;   /* chain of forward branch sites, through ops[] */
     uint32_t else_site; /* if: operand of the JMP_IFNOT to the else part */
+    bool calls;         /* loop: its body calls (so far) */
 } ctl;
 
 typedef struct comp {
@@ -66,8 +68,11 @@ typedef struct comp {
     wa_error *err;
     wa_reader r;
     uint32_t func;
-    uint8_t *locals; /* types of params + locals */
-    uint32_t nlocals;
+    uint8_t *locals;  /* types of params + locals */
+    uint32_t nlocals; /* slots before the operand stack: params, locals, zero */
+    uint32_t nwasm;   /* params + locals as the function declares them */
+    uint32_t nparams;
+    uint32_t zero; /* a slot that stays 0 (slot nwasm, when there are locals), or NONE */
 
     uint8_t *vals;      /* types of the operand stack */
     struct vloc *vlocs; /* where each stack entry's value is (capvals entries) */
@@ -78,12 +83,20 @@ typedef struct comp {
     uint32_t *ops;
     uint32_t nops, capops;
     uint32_t fuel_site, fuel_count;
-    uint32_t *canon;    /* type index -> first index of an equal type */
-    uint32_t last;      /* start of the last instruction, NONE after a label */
-    uint32_t epoch;     /* bumped at labels, branches and calls */
-    uint32_t serial;    /* instructions emitted so far in this function */
-    uint32_t *written;  /* per local: serial of the last instruction writing it */
+    uint32_t *canon;   /* type index -> first index of an equal type */
+    uint32_t last;     /* start of the last instruction, NONE after a label */
+    uint32_t prev;     /* start of the instruction right before it, or NONE */
+    uint32_t epoch;    /* bumped at labels, branches and calls */
+    uint32_t serial;   /* instructions emitted so far in this function */
+    uint32_t *written; /* per local: serial of the last instruction writing it */
+    uint32_t effect;   /* serial of the last instruction with a side effect, or that may
+                          trap otherwise than as a load does (see has_effect) */
+    /* When the last instruction (at rmw_op) is an f64 add or subtract with an
+     * operand just loaded into its slot: that load's site, serial and epoch,
+     * and where the operand is in the instruction (see fuse_rmw). */
+    uint32_t rmw_op, rmw_load, rmw_serial, rmw_epoch, rmw_pos;
     bool last_produced; /* the last instruction wrote the slot in ops[last + 1] */
+    bool entry;         /* no label yet: straight from the function's entry */
     bool failed;
 } comp;
 
@@ -170,6 +183,42 @@ static bool emit(comp *c, uint32_t u)
     return true;
 }
 
+/* Whether an op has an effect that a load may not be moved across: it
+ * writes memory, a global or a table, transfers control, or may trap
+ * otherwise than as an out-of-bounds load does. (Loads may trap too, but
+ * all the same way, and they change nothing: of two loads, which traps
+ * first cannot be seen.) */
+static bool has_effect(uint32_t op)
+{
+    switch (op) {
+    case WA_OP_COPY:
+    case WA_OP_SELECT:
+    case WA_OP_CONST32:
+    case WA_OP_CONST64:
+    case WA_OP_GLOBAL_GET:
+    case WA_OP_REF_IS_NULL:
+    case WA_OP_REF_FUNC:
+    case WA_OP_TABLE_SIZE:
+    case WA_OP_MEMORY_SIZE:
+        return false;
+    }
+    if ((op >= WA_OP_I32_LOAD && op <= WA_OP_I64_LOAD32_U) ||
+        (op >= WA_OP_I32_TRUNC_SAT_F32_S && op <= WA_OP_I64_TRUNC_SAT_F64_U))
+        return false;
+    if (op < WA_OP_NUMERIC_FIRST)
+        return true;
+    return (op >= WA_OP_I32_DIV_S && op <= WA_OP_I32_REM_U) ||
+           (op >= WA_OP_I64_DIV_S && op <= WA_OP_I64_REM_U) ||
+           (op >= WA_OP_I32_TRUNC_F32_S && op <= WA_OP_I32_TRUNC_F64_U) ||
+           (op >= WA_OP_I64_TRUNC_F32_S && op <= WA_OP_I64_TRUNC_F64_U) ||
+           (op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U_IMM) ||
+           (op >= WA_OP_I32_DIV_S_IMM && op <= WA_OP_I32_REM_U_IMM) ||
+           (op >= WA_OP_I64_DIV_S_IMM && op <= WA_OP_I64_REM_U_IMM) ||
+           (op >= WA_OP_STORE8_IMM && op <= WA_OP_STORE64_IMM) ||
+           (op >= WA_OP_F64_MEM_ADD && op <= WA_OP_STORE_SHR_SHL_OR) ||
+           (op >= WA_OP_JMP_ANY && op <= WA_OP_ADD_JMP_I32_GE_U_IMM_LOOP);
+}
+
 /* Starts an instruction: every instruction begins with emit_op, so `last`
  * always knows where the latest one starts. */
 static bool emit_op(comp *c, uint32_t op)
@@ -177,8 +226,12 @@ static bool emit_op(comp *c, uint32_t op)
     if (!live(c))
         return true;
     c->serial++;
+    c->prev = c->last;
     c->last = c->nops;
     c->last_produced = false;
+    c->rmw_op = NONE;
+    if (has_effect(op))
+        c->effect = c->serial;
     return emit(c, op);
 }
 
@@ -212,6 +265,8 @@ static bool produced(comp *c)
 static void label_here(comp *c)
 {
     c->last = NONE;
+    c->prev = NONE;
+    c->entry = false;
     c->last_produced = false;
     c->epoch++;
 }
@@ -360,6 +415,43 @@ static void patch_chain(comp *c, uint32_t site, uint32_t target)
     }
 }
 
+/* The target of a loop's back edge, the branch op at c->last having been
+ * emitted but for it: the op becomes its _LOOP form, which does the work of
+ * the FUEL op opening the loop body and jumps past it. When an I32_ADD_IMM
+ * of the value the branch tests comes right before (a loop counter), the
+ * two become one ADD_JMP op; it adds then branches, as the two did. */
+static bool emit_loop_target(comp *c, const ctl *l)
+{
+    uint32_t *b = &c->ops[c->last], op = b[0], imm = 0, reg = 0, x = NONE;
+    if (op == WA_OP_JMP) {
+        b[0] = WA_OP_JMP_LOOP;
+    } else if (op == WA_OP_JMP_IF || op == WA_OP_JMP_IFNOT) {
+        b[0] = op == WA_OP_JMP_IF ? WA_OP_JMP_IF_LOOP : WA_OP_JMP_IFNOT_LOOP;
+        imm = op == WA_OP_JMP_IF ? WA_OP_ADD_JMP_I32_NE_IMM_LOOP : WA_OP_ADD_JMP_I32_EQ_IMM_LOOP;
+        x = 0; /* tests c != 0 or c == 0 */
+    } else if (op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U) {
+        b[0] = WA_OP_JMP_I32_EQ_LOOP + (op - WA_OP_JMP_I32_EQ);
+        reg = WA_OP_ADD_JMP_I32_EQ_LOOP + (op - WA_OP_JMP_I32_EQ);
+        x = b[2];
+    } else if (op >= WA_OP_JMP_I32_EQ_IMM && op <= WA_OP_JMP_I32_GE_U_IMM) {
+        b[0] = WA_OP_JMP_I32_EQ_IMM_LOOP + (op - WA_OP_JMP_I32_EQ_IMM);
+        imm = WA_OP_ADD_JMP_I32_EQ_IMM_LOOP + (op - WA_OP_JMP_I32_EQ_IMM);
+        x = b[2];
+    } else {
+        return emit(c, l->label); /* JMP_ANY, JMP_NONE: to the FUEL op itself */
+    }
+    uint32_t p = c->prev;
+    if ((imm || reg) && !l->calls && p != NONE && p + 4 == c->last &&
+        c->ops[p] == WA_OP_I32_ADD_IMM && c->ops[p + 1] == b[1]) {
+        c->ops[p] = imm ? imm : reg; /* d a k stay; the comparand follows */
+        c->ops[p + 4] = x;
+        c->nops = p + 5;
+        c->last = p;
+        c->prev = NONE;
+    }
+    return emit(c, l->label + 2);
+}
+
 /* Emits a branch target operand for label `l`: known for loops, chained
  * for blocks until their end. */
 static bool emit_target(comp *c, ctl *l)
@@ -367,7 +459,7 @@ static bool emit_target(comp *c, ctl *l)
     if (!live(c))
         return true;
     if (l->kind == CTL_LOOP)
-        return emit(c, l->label);
+        return emit_loop_target(c, l);
     uint32_t site = c->nops;
     CHECK(emit(c, l->patches));
     l->patches = site;
@@ -441,6 +533,23 @@ static bool emit_branch(comp *c, ctl *l)
     return emit_op(c, WA_OP_JMP) && emit_target(c, l);
 }
 
+/* A conditional jump taken when slot a is non-zero (when_true) or zero, a
+ * holding the i32 entry just popped at height h, or what an i32.eqz of it
+ * tested, in h's slot too. When the last instruction computed a as
+ * `i32.and x, k` (and only the branch reads it, in h's slot), the branch
+ * tests x & k itself: JMP_ANY or JMP_NONE. */
+static bool emit_bit_test(comp *c, uint32_t a, uint32_t h, bool when_true)
+{
+    const uint32_t *last = c->last != NONE ? &c->ops[c->last] : NULL;
+    if (last && last[0] == WA_OP_I32_AND_IMM && last[1] == a && a == slot(c, h)) {
+        uint32_t x = last[2], k = last[3];
+        c->nops = c->last;
+        c->last = c->prev;
+        return emit3(c, when_true ? WA_OP_JMP_ANY : WA_OP_JMP_NONE, x, k);
+    }
+    return emit2(c, when_true ? WA_OP_JMP_IF : WA_OP_JMP_IFNOT, a);
+}
+
 /* A conditional jump on the i32 entry just popped at height h, taken when
  * the value is non-zero (when_true) or zero. When the last instruction
  * computed that value with an i32 comparison, the two fuse into one
@@ -464,14 +573,18 @@ static bool emit_cond_jump(comp *c, uint32_t h, bool when_true)
             if (!when_true)
                 op = k_negate[op];
             uint32_t a = last[2], b = last[3];
-            c->nops = c->last;
+            c->nops = c->last; /* the branch takes the comparison's place */
+            c->last = c->prev;
             return emit3(c, base + op, a, b);
         }
-        if (op == WA_OP_I32_EQZ) {
+        if (op == WA_OP_I32_EQZ) { /* tests the eqz's operand, maybe a bit test */
             uint32_t a = last[2];
             c->nops = c->last;
-            return emit2(c, when_true ? WA_OP_JMP_IFNOT : WA_OP_JMP_IF, a);
+            c->last = c->prev;
+            return emit_bit_test(c, a, h, !when_true);
         }
+        if (op == WA_OP_I32_AND_IMM)
+            return emit_bit_test(c, slot(c, h), h, when_true);
     }
     uint32_t cond = opnd(c, h);
     return emit2(c, when_true ? WA_OP_JMP_IF : WA_OP_JMP_IFNOT, cond);
@@ -593,20 +706,55 @@ static uint32_t imm_form(uint8_t opcode)
     return 0;
 }
 
-/* Removes the 4-unit instruction at `site` from the code emitted so far,
- * moving what follows down. Only used within one epoch: no branch target,
- * patch site or loop label can lie after it. */
-static void cut_instruction(comp *c, uint32_t site)
+/* Removes the instruction of `len` units at `site` from the code emitted so
+ * far, moving what follows down. Only used within one epoch: no branch
+ * target, patch site or loop label can lie after it. */
+static void cut_instruction(comp *c, uint32_t site, uint32_t len)
 {
-    memmove(&c->ops[site], &c->ops[site + 4], (c->nops - site - 4) * sizeof *c->ops);
-    c->nops -= 4;
+    memmove(&c->ops[site], &c->ops[site + len], (c->nops - site - len) * sizeof *c->ops);
+    c->nops -= len;
     if (c->last != NONE && c->last > site)
-        c->last -= 4;
+        c->last -= len;
+    if (c->prev != NONE && c->prev >= site)
+        c->prev = c->prev == site ? NONE : c->prev - len;
     if (c->fuel_site != NONE && c->fuel_site > site)
-        c->fuel_site -= 4;
+        c->fuel_site -= len;
+    if (c->rmw_op != NONE && c->rmw_op > site)
+        c->rmw_op -= len;
+    if (c->rmw_op != NONE && c->rmw_load > site)
+        c->rmw_load -= len;
     for (uint32_t k = 0; k < c->nvals; k++)
         if (c->vlocs[k].site != NONE && c->vlocs[k].site > site && c->vlocs[k].where == IN_SLOT)
-            c->vlocs[k].site -= 4;
+            c->vlocs[k].site -= len;
+}
+
+/* A load that computed a popped entry into its own slot in this epoch. */
+typedef struct loadref {
+    uint32_t site, serial; /* site NONE: none */
+} loadref;
+
+/* The load of type `op` (I64_LOAD for f64 values) that computed entry e, if
+ * any. Read it before pushing over e. */
+static loadref loaded_by(const comp *c, uint32_t e, uint32_t op)
+{
+    const vloc *v = &c->vlocs[e];
+    if (v->where != IN_SLOT || v->site == NONE || v->epoch != c->epoch || c->ops[v->site] != op ||
+        c->ops[v->site + 1] != slot(c, e))
+        return (loadref){NONE, 0};
+    return (loadref){v->site, v->serial};
+}
+
+/* Records, right after emitting it, that the last instruction reads the
+ * result of load `l` as operand `pos` (a unit index in the instruction). */
+static void note_rmw(comp *c, loadref l, uint32_t pos)
+{
+    if (l.site == NONE || !live(c))
+        return;
+    c->rmw_op = c->last;
+    c->rmw_load = l.site;
+    c->rmw_serial = l.serial;
+    c->rmw_epoch = c->epoch;
+    c->rmw_pos = pos;
 }
 
 /* Whether operand x of the instruction that produced entry p still holds
@@ -644,12 +792,20 @@ static bool fuse_multiply_add(comp *c, uint8_t opcode, uint32_t h, bool *done)
         uint32_t op = opcode == 0xa0 ? WA_OP_F64_MUL_ADD
                       : product == h ? WA_OP_F64_MUL_SUB  /* a*b - x */
                                      : WA_OP_F64_SUB_MUL; /* x - a*b */
+        /* x + a*b and x - a*b may become read-modify-writes of x's memory */
+        loadref load = {NONE, 0};
+        if (op != WA_OP_F64_MUL_SUB)
+            load = loaded_by(c, other, WA_OP_I64_LOAD);
+        if (load.site != NONE && load.site > site)
+            load.site -= 4;
         if (c->last == site)
             c->last = NONE;
-        cut_instruction(c, site);
+        cut_instruction(c, site, 4);
         CHECK(push(c, WA_F64));
         *done = true;
-        return emit4(c, op, slot(c, h), a, b) && emit(c, x) && produced(c);
+        CHECK(emit4(c, op, slot(c, h), a, b) && emit(c, x) && produced(c));
+        note_rmw(c, load, 4);
+        return true;
     }
     return true;
 }
@@ -679,9 +835,35 @@ static bool fuse_shift_merge(comp *c, uint32_t h, bool *done)
     uint32_t a = c->ops[x->site + 2], k = c->ops[x->site + 3];
     uint32_t b = c->ops[y->site + 2], j = c->ops[y->site + 3];
     c->nops = x->site;
+    c->last = NONE;
     CHECK(push(c, WA_I32));
     *done = true;
     return emit4(c, op, slot(c, h), a, k) && emit(c, b) && emit(c, j) && produced(c);
+}
+
+/* i32.add of a value and another that the last instruction computed as
+ * `i32.shl y, k` (into its own slot, read by nothing else): one I32_ADD_SHL.
+ * Nothing ran since the shift, so the other operand and y hold what they
+ * held; y may be the shift's own slot, which now keeps y. */
+static bool fuse_add_shl(comp *c, uint32_t h, bool *done)
+{
+    *done = false;
+    if (!live(c) || c->last == NONE || !c->last_produced || c->ops[c->last] != WA_OP_I32_SHL_IMM)
+        return true;
+    for (uint32_t e = h + 2; e-- > h;) {
+        const vloc *v = &c->vlocs[e];
+        uint32_t other = e == h ? h + 1 : h;
+        if (v->where != IN_SLOT || v->site != c->last || c->ops[c->last + 1] != slot(c, e) ||
+            c->vlocs[other].where == IN_CONST) /* materializing it would come after */
+            continue;
+        uint32_t y = c->ops[c->last + 2], k = c->ops[c->last + 3], x = opnd(c, other);
+        c->nops = c->last;
+        c->last = c->prev;
+        CHECK(push(c, WA_I32));
+        *done = true;
+        return emit4(c, WA_OP_I32_ADD_SHL, slot(c, h), x, y) && emit(c, k) && produced(c);
+    }
+    return true;
 }
 
 static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t out)
@@ -692,6 +874,12 @@ static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t 
     if (opcode == 0x72) { /* i32.or */
         bool done;
         CHECK(fuse_shift_merge(c, h, &done));
+        if (done)
+            return true;
+    }
+    if (opcode == 0x6a) { /* i32.add */
+        bool done;
+        CHECK(fuse_add_shl(c, h, &done));
         if (done)
             return true;
     }
@@ -707,8 +895,20 @@ static bool op_binary(comp *c, uint8_t opcode, uint32_t op, uint8_t in, uint8_t 
         return emit4(c, iop, slot(c, h), a, k) && produced(c);
     }
     uint32_t a = opnd(c, h), b = opnd(c, h + 1);
+    /* m + x, x + m and m - x may become read-modify-writes of m's memory */
+    loadref first = {NONE, 0}, second = {NONE, 0};
+    if ((opcode == 0xa0 || opcode == 0xa1) && live(c)) {
+        first = loaded_by(c, h, WA_OP_I64_LOAD);
+        if (opcode == 0xa0)
+            second = loaded_by(c, h + 1, WA_OP_I64_LOAD);
+    }
     CHECK(push(c, out));
-    return emit4(c, op, slot(c, h), a, b) && produced(c);
+    CHECK(emit4(c, op, slot(c, h), a, b) && produced(c));
+    if (second.site != NONE)
+        note_rmw(c, second, 3);
+    else
+        note_rmw(c, first, 2);
+    return true;
 }
 
 /* Operand and result types of numeric opcodes 0x45..0xc4, by range. */
@@ -794,6 +994,10 @@ static uint32_t address(comp *c, uint32_t h, uint32_t *k)
     if (!live(c))
         return 0;
     const vloc *v = &c->vlocs[h];
+    if (v->where == IN_CONST && c->zero != NONE) { /* (0 + k) mod 2^32 + offset */
+        *k = (uint32_t)v->k;
+        return c->zero;
+    }
     if (v->where == IN_SLOT && v->site != NONE && v->epoch == c->epoch &&
         c->ops[v->site] == WA_OP_I32_ADD_IMM && c->ops[v->site + 1] == slot(c, h) &&
         (c->ops[v->site + 2] >= c->nlocals || c->written[c->ops[v->site + 2]] <= v->serial)) {
@@ -801,10 +1005,89 @@ static uint32_t address(comp *c, uint32_t h, uint32_t *k)
         *k = c->ops[site + 3];
         if (c->last == site)
             c->last = NONE; /* the last instruction is gone: nothing to fuse with */
-        cut_instruction(c, site);
+        cut_instruction(c, site, 4);
         return a;
     }
     return opnd(c, h);
+}
+
+/* An f64 store of what the last instruction computed from a load of the
+ * same address: m + x, x + m, m - x, a*b + m or m - a*b. One read-modify-write
+ * replaces the load, the arithmetic and the store, with one bounds check.
+ * The load moves down to the store, which is sound when since the load
+ * nothing wrote memory (or anything else), nothing could trap otherwise
+ * than as a load does (c->effect), no label or branch came (the epoch), and
+ * the address is a local not written since (two address entries never share
+ * a stack slot). The arithmetic's other operands are read where they were:
+ * just before the store. The last instruction computed the value (entry
+ * h + 1) into its own slot; (a, k) is the address as address() folded it. */
+static bool fuse_rmw(comp *c, uint32_t a, uint32_t k, uint32_t offset, bool *done)
+{
+    *done = false;
+    uint32_t at = c->last;
+    if (at == NONE || c->rmw_op != at || c->rmw_epoch != c->epoch)
+        return true;
+    const uint32_t *ld = &c->ops[c->rmw_load];
+    if (ld[2] != a || ld[3] != k || ld[4] != offset || a >= c->nlocals ||
+        c->written[a] > c->rmw_serial || c->effect > c->rmw_serial)
+        return true;
+    const uint32_t *l = &c->ops[at];
+    uint32_t op, x, y = NONE;
+    switch (l[0]) {
+    case WA_OP_F64_ADD: /* d m x or d x m */
+        op = WA_OP_F64_MEM_ADD;
+        x = l[c->rmw_pos == 2 ? 3 : 2];
+        break;
+    case WA_OP_F64_SUB: /* d m x */
+        if (c->rmw_pos != 2)
+            return true;
+        op = WA_OP_F64_MEM_SUB;
+        x = l[3];
+        break;
+    case WA_OP_F64_MUL_ADD: /* d a b m */
+    case WA_OP_F64_SUB_MUL:
+        op = l[0] == WA_OP_F64_MUL_ADD ? WA_OP_F64_MEM_MUL_ADD : WA_OP_F64_MEM_SUB_MUL;
+        x = l[2];
+        y = l[3];
+        break;
+    default:
+        return true;
+    }
+    c->nops = at; /* the arithmetic goes, then the load */
+    c->last = NONE;
+    c->last_produced = false;
+    cut_instruction(c, c->rmw_load, 5);
+    *done = true;
+    CHECK(emit4(c, op, a, x, k) && emit(c, offset));
+    return y == NONE || emit(c, y);
+}
+
+/* The MOVE op for a store op of the value a load op just computed, when the
+ * two access the same number of bytes, or 0. */
+static uint32_t move_form(uint32_t store, uint32_t load)
+{
+    switch (store) {
+    case WA_OP_I32_STORE8:
+    case WA_OP_I64_STORE8:
+        return load == WA_OP_I32_LOAD8_S || load == WA_OP_I32_LOAD8_U ||
+                       load == WA_OP_I64_LOAD8_S || load == WA_OP_I64_LOAD8_U
+                   ? WA_OP_MOVE8
+                   : 0;
+    case WA_OP_I32_STORE16:
+    case WA_OP_I64_STORE16:
+        return load == WA_OP_I32_LOAD16_S || load == WA_OP_I32_LOAD16_U ||
+                       load == WA_OP_I64_LOAD16_S || load == WA_OP_I64_LOAD16_U
+                   ? WA_OP_MOVE16
+                   : 0;
+    case WA_OP_I32_STORE:
+    case WA_OP_I64_STORE32:
+        return load == WA_OP_I32_LOAD || load == WA_OP_I64_LOAD32_S || load == WA_OP_I64_LOAD32_U
+                   ? WA_OP_MOVE32
+                   : 0;
+    case WA_OP_I64_STORE:
+        return load == WA_OP_I64_LOAD ? WA_OP_MOVE64 : 0;
+    }
+    return 0;
 }
 
 static bool op_memory_access(comp *c, uint8_t opcode)
@@ -830,7 +1113,41 @@ static bool op_memory_access(comp *c, uint8_t opcode)
         op = WA_OP_STORE8_IMM + s->align;
     else
         v = opnd(c, h + 1);
-    uint32_t a = address(c, h, &k);
+    /* The last instruction computed the value, into its own slot that
+     * nobody else reads: the store may take its place. */
+    const vloc *val = &c->vlocs[h + 1];
+    uint32_t prod = 0;
+    if (live(c) && c->last != NONE && c->last_produced && val->where == IN_SLOT &&
+        val->site == c->last && c->ops[c->last + 1] == slot(c, h + 1))
+        prod = c->ops[c->last];
+    uint32_t a = address(c, h, &k); /* may cut an add before it: c->last follows */
+    /* ... or materialize a constant address after it: then it is not the last */
+    if (prod &&
+        (c->last == NONE || c->ops[c->last] != prod || c->last + wa_op_len[prod] != c->nops))
+        prod = 0;
+    const uint32_t *p = prod ? &c->ops[c->last] : NULL;
+    uint32_t move = prod ? move_form(op, prod) : 0;
+    if (move) { /* a load of as many bytes as are stored: nothing ran since */
+        uint32_t src = p[2], sk = p[3], so = p[4];
+        c->nops = c->last;
+        c->last = NONE;
+        return emit4(c, move, a, src, k) && emit(c, offset) && emit(c, sk) && emit(c, so);
+    }
+    if (op == WA_OP_I32_STORE && (prod == WA_OP_I32_SHL_SHR_OR || prod == WA_OP_I32_SHR_SHL_OR)) {
+        uint32_t x = p[2], i = p[3], y = p[4], j = p[5];
+        c->nops = c->last;
+        c->last = NONE;
+        return emit4(c,
+                     prod == WA_OP_I32_SHL_SHR_OR ? WA_OP_STORE_SHL_SHR_OR : WA_OP_STORE_SHR_SHL_OR,
+                     a, x, k) &&
+               emit(c, offset) && emit(c, i) && emit(c, y) && emit(c, j);
+    }
+    if (op == WA_OP_I64_STORE && prod) {
+        bool done;
+        CHECK(fuse_rmw(c, a, k, offset, &done));
+        if (done)
+            return true;
+    }
     return emit4(c, op, a, v, k) && emit(c, offset);
 }
 
@@ -1157,6 +1474,8 @@ static bool op_return(comp *c)
 static bool emit_call_args(comp *c, const wa_functype *ft, uint32_t *argslot)
 {
     barrier(c);
+    for (uint32_t i = 0; i < c->nctls; i++)
+        c->ctls[i].calls = true;
     CHECK(pop_n(c, ft->types, ft->nparams));
     uint32_t base = c->nvals;
     c->nvals += ft->nparams;
@@ -1226,7 +1545,7 @@ static bool op_select(comp *c, bool typed)
 static bool rd_local(comp *c, uint32_t *x)
 {
     CHECK(rd_u32(c, x));
-    if (*x >= c->nlocals)
+    if (*x >= c->nwasm)
         INVALID(c, "unknown local %u", *x);
     return true;
 }
@@ -1314,6 +1633,11 @@ static bool op_ref(comp *c, uint8_t opcode)
 static bool set_local(comp *c, uint32_t x, uint32_t h)
 {
     if (!live(c))
+        return true;
+    /* Zero into a declared local that still holds the zero it started with:
+     * nothing to do (`i32.const 0; local.set` opens many functions). */
+    if (c->entry && x >= c->nparams && c->written[x] == 0 && c->vlocs[h].where == IN_CONST &&
+        c->vlocs[h].k == 0)
         return true;
     c->written[x] = c->serial + 1;   /* the last instruction, or the next, writes x */
     for (uint32_t k = 0; k < h; k++) /* entries that still read x need the old value */
@@ -1446,9 +1770,13 @@ static bool translate(comp *c, uint32_t fi)
     const wa_funcdecl *fd = &m->funcs[fi];
     const wa_functype *ft = wa_func_decl_type(m, fi);
     c->func = fi;
-    c->nlocals = ft->nparams + fd->nlocals;
-    if (ft->nparams > WA_MAX_LOCALS || c->nlocals > WA_MAX_LOCALS)
+    c->nparams = ft->nparams;
+    c->nwasm = ft->nparams + fd->nlocals;
+    if (ft->nparams > WA_MAX_LOCALS || c->nwasm > WA_MAX_LOCALS)
         FAIL(c, WA_ERR_MALFORMED, "too many locals");
+    /* The zero slot costs nothing where locals are zeroed at entry anyway. */
+    c->zero = fd->nlocals ? c->nwasm : NONE;
+    c->nlocals = c->nwasm + (fd->nlocals ? 1 : 0);
     c->locals = malloc(c->nlocals ? c->nlocals : 1);
     if (!c->locals)
         FAIL(c, WA_ERR_NOMEM, "out of memory");
@@ -1456,13 +1784,18 @@ static bool translate(comp *c, uint32_t fi)
     if (!c->written)
         FAIL(c, WA_ERR_NOMEM, "out of memory");
     c->serial = 0;
+    c->effect = 0;
+    c->rmw_op = NONE;
     memcpy(c->locals, ft->types, ft->nparams);
-    if (fd->nlocals)
+    if (fd->nlocals) {
         memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
+        c->locals[c->zero] = WA_I32;
+    }
     c->r = (wa_reader){
         .start = m->bytes, .p = m->bytes + fd->body_off, .end = m->bytes + fd->body_end};
     c->fuel_site = NONE;
     label_here(c);
+    c->entry = true;
     CHECK(push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults));
     CHECK(fuel_open(c));
     bool done = false;
@@ -1473,6 +1806,81 @@ static bool translate(comp *c, uint32_t fi)
     }
     if (c->r.p != c->r.end)
         MALFORMED(c, "operators remaining after end of function");
+    return true;
+}
+
+/* The length of the instruction at ops[pc], and where its branch targets
+ * are: *n operands from ops[pc + *first]. */
+static uint32_t targets_of(const uint32_t *ops, uint32_t pc, uint32_t *first, uint32_t *n)
+{
+    uint32_t op = ops[pc];
+    *n = 1;
+    if (op == WA_OP_JMP || op == WA_OP_JMP_LOOP)
+        *first = 1;
+    else if (op == WA_OP_JMP_IF || op == WA_OP_JMP_IFNOT || op == WA_OP_JMP_IF_LOOP ||
+             op == WA_OP_JMP_IFNOT_LOOP)
+        *first = 2;
+    else if (op == WA_OP_BR_TABLE)
+        *first = 3, *n = ops[pc + 2] + 1;
+    else if ((op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U_IMM) ||
+             (op >= WA_OP_JMP_I32_EQ_LOOP && op <= WA_OP_JMP_I32_GE_U_IMM_LOOP) ||
+             op == WA_OP_JMP_ANY || op == WA_OP_JMP_NONE)
+        *first = 3;
+    else if (op >= WA_OP_ADD_JMP_I32_EQ_LOOP && op <= WA_OP_ADD_JMP_I32_GE_U_IMM_LOOP)
+        *first = 5;
+    else
+        *n = 0;
+    return wa_op_len[op] + (op == WA_OP_BR_TABLE ? ops[pc + 2] + 1 : 0);
+}
+
+/* The bundle of the instructions at ops[a] and ops[b] (b right after a),
+ * or 0. */
+static uint32_t bundle_of(const uint32_t *ops, uint32_t a, uint32_t b)
+{
+    uint32_t x = ops[a], y = ops[b];
+    if (x == WA_OP_I32_ADD_IMM && y == WA_OP_I32_ADD_IMM)
+        return WA_OP_I32_ADD_IMM2;
+    if (x == WA_OP_I32_ADD && y == WA_OP_I32_ADD)
+        return WA_OP_I32_ADD2;
+    if (x == WA_OP_I32_ADD_IMM && y == WA_OP_I32_LOAD)
+        return WA_OP_ADD_IMM_LOAD;
+    if (x == WA_OP_I32_ADD_IMM && y == WA_OP_I32_LOAD8_U)
+        return WA_OP_ADD_IMM_LOAD8_U;
+    if (x == WA_OP_I32_ADD_IMM && y >= WA_OP_ADD_JMP_I32_EQ_LOOP &&
+        y <= WA_OP_ADD_JMP_I32_GE_U_IMM_LOOP)
+        return WA_OP_ADD2_JMP_I32_EQ_LOOP + (y - WA_OP_ADD_JMP_I32_EQ_LOOP);
+    if (x == WA_OP_I32_LOAD && y == WA_OP_STORE_SHL_SHR_OR)
+        return WA_OP_LOAD_STORE_SHL_SHR_OR;
+    if (x == WA_OP_I32_LOAD && y == WA_OP_STORE_SHR_SHL_OR)
+        return WA_OP_LOAD_STORE_SHR_SHL_OR;
+    return 0;
+}
+
+/* Turns pairs of adjacent instructions into bundles (code.h) where the
+ * second is no branch target. Nothing moves: only the first opcode changes. */
+static bool bundle(comp *c)
+{
+    uint32_t n = c->nops, first, count;
+    uint8_t *target = calloc(n + 1, 1);
+    if (!target)
+        FAIL(c, WA_ERR_NOMEM, "out of memory");
+    for (uint32_t pc = 0; pc < n;) {
+        uint32_t len = targets_of(c->ops, pc, &first, &count);
+        for (uint32_t i = 0; i < count; i++)
+            target[c->ops[pc + first + i]] = 1;
+        pc += len;
+    }
+    for (uint32_t pc = 0, prev = NONE; pc < n;) {
+        uint32_t len = targets_of(c->ops, pc, &first, &count), b;
+        if (prev != NONE && !target[pc] && (b = bundle_of(c->ops, prev, pc)) != 0) {
+            c->ops[prev] = b;
+            prev = NONE; /* a bundle does not bundle again */
+        } else {
+            prev = pc;
+        }
+        pc += len;
+    }
+    free(target);
     return true;
 }
 
@@ -1493,6 +1901,9 @@ static wa_code *finish(comp *c, const wa_functype *ft)
     code->frame_size = c->nlocals + c->max_height;
     if (code->frame_size < code->nresults)
         code->frame_size = code->nresults;
+    /* room for the 4 slots that the interpreter clears for up to 4 locals */
+    if (c->nlocals > ft->nparams && code->frame_size < ft->nparams + 4)
+        code->frame_size = ft->nparams + 4;
     return code;
 }
 
@@ -1539,7 +1950,7 @@ bool wa_code_translate_all(wa_module *m, wa_error *err)
     for (uint32_t i = m->nfunc_imports; ok && i < m->nfuncs; i++) {
         c.nvals = c.nctls = c.nops = c.max_height = 0;
         c.failed = false;
-        ok = translate(&c, i);
+        ok = translate(&c, i) && bundle(&c);
         if (ok) {
             m->funcs[i].code = finish(&c, wa_func_decl_type(m, i));
             if (!m->funcs[i].code)

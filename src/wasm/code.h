@@ -7,7 +7,11 @@
  *
  * Frame layout (one wa_val of 8 bytes per slot, fp points at slot 0):
  *   [0, nparams)            parameters
- *   [nparams, nlocals)      declared locals, zeroed at entry
+ *   [nparams, nlocals)      declared locals, zeroed at entry; in a function
+ *                           with locals, the last of them is no wasm local but
+ *                           a slot that stays 0, the base of constant
+ *                           addresses (`i32.const c; i32.load` reads slot +
+ *                           c, with no op to put c in a slot)
  *   [nlocals, frame_size)   the operand stack: the value at stack height h
  *                           always lives in slot nlocals + h
  * Because validation knows the stack height at every instruction, each
@@ -29,9 +33,11 @@
 
 #include "module.h"
 
-/* Ops in two lists: the control/memory/table ops, then the numeric ops in
+/* Ops in lists: the control/memory/table ops, then the numeric ops in
  * WebAssembly opcode order (0x45..0xc4), so the translator maps a numeric
- * opcode to its op by offset. Each entry is X(NAME, LENGTH in units). */
+ * opcode to its op by offset, then the superinstructions the translator
+ * makes. Each entry is X(NAME, LENGTH in units), or X(NAME) where a list
+ * gives the lengths. */
 #define WA_CONTROL_OPS(X)                                                                          \
     X(UNREACHABLE, 1)                                                                              \
     X(FUEL, 2)          /* FUEL cost: charge fuel, check interrupt */                              \
@@ -158,15 +164,85 @@
  * the multiply-adds (d a b c): 5, and the shift merges (d a k b j): 6. */
 #define WA_FUSED_LEN(op) ((op) >= WA_OP_I32_SHL_SHR_OR ? 6 : (op) >= WA_OP_STORE8_IMM ? 5 : 4)
 
+/* Memory superinstructions, X(NAME, LENGTH). The address of each access is
+ * computed as for loads and stores: (addr + k) mod 2^32 + offset in 64 bits.
+ *   F64_MEM_<op> addr x k offset       read-modify-write of the f64 at the
+ *   F64_MEM_<op> addr a k offset b     address, from a load and a store of
+ *                                      the same address: m = m + x, m - x,
+ *                                      a*b + m, m - a*b (product rounded
+ *                                      first); one bounds check for both
+ *   MOVE<bits> addr src k offset sk so a load immediately stored: copies
+ *                                      bits/8 bytes from (src + sk) mod 2^32
+ *                                      + so; the load's bounds are checked
+ *                                      (and trap) first, nothing is written
+ *                                      unless both accesses are in bounds
+ *   STORE_SHL_SHR_OR addr a k offset i b j     i32.store of I32_SHL_SHR_OR
+ *   STORE_SHR_SHL_OR addr a k offset i b j     a i b j (and its mirror): the
+ *                                      merged words that memcpy's misaligned
+ *                                      path stores
+ * and one that is no memory access:
+ *   I32_ADD_SHL d a b k                d = a + (b << k): an array's base plus
+ *                                      a scaled index */
+// clang-format off
+#define WA_MEM_FUSED_OPS(X) \
+    X(F64_MEM_ADD, 5) X(F64_MEM_SUB, 5) X(F64_MEM_MUL_ADD, 6) X(F64_MEM_SUB_MUL, 6) \
+    X(MOVE8, 7) X(MOVE16, 7) X(MOVE32, 7) X(MOVE64, 7) \
+    X(STORE_SHL_SHR_OR, 8) X(STORE_SHR_SHL_OR, 8) X(I32_ADD_SHL, 5)
+
+/* More branches, X(NAME, LENGTH):
+ *   JMP_ANY a k target, JMP_NONE a k target   branch if a & k is non-zero
+ *                                      (zero): `br_if`/`if` of an i32.and
+ *                                      with a constant, a bit test
+ * Loop back edges: a branch to a loop's start jumps past the FUEL op that
+ * opens the loop body and does its work itself, charging the cost in the
+ * unit before the target (the FUEL op's operand). Each i32 comparison group
+ * is in WebAssembly opcode order, as above:
+ *   JMP_LOOP target, JMP_IF_LOOP c target, JMP_IFNOT_LOOP c target
+ *   JMP_I32_<cmp>_LOOP a b target, JMP_I32_<cmp>_IMM_LOOP a k target
+ *   ADD_JMP_I32_<cmp>_LOOP d a k b target      d = a + k, then branch if
+ *   ADD_JMP_I32_<cmp>_IMM_LOOP d a k j target  d <cmp> b (or j): the
+ *                                              `I32_ADD_IMM` of a counter
+ *                                              right before the branch */
+#define WA_I32_CMPS_LEN(X, P, S, n) \
+    X(P##EQ##S, n) X(P##NE##S, n) X(P##LT_S##S, n) X(P##LT_U##S, n) X(P##GT_S##S, n) \
+    X(P##GT_U##S, n) X(P##LE_S##S, n) X(P##LE_U##S, n) X(P##GE_S##S, n) X(P##GE_U##S, n)
+#define WA_BRANCH_OPS(X) \
+    X(JMP_ANY, 4) X(JMP_NONE, 4) X(JMP_LOOP, 2) X(JMP_IF_LOOP, 3) X(JMP_IFNOT_LOOP, 3) \
+    WA_I32_CMPS_LEN(X, JMP_I32_, _LOOP, 4) WA_I32_CMPS_LEN(X, JMP_I32_, _IMM_LOOP, 4) \
+    WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _LOOP, 6) WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _IMM_LOOP, 6)
+
+/* Bundles: two adjacent instructions run by one handler, made after
+ * translation (code.c: bundle) where the second is no branch target. A
+ * bundle keeps both instructions' units in place, the second's opcode unit
+ * included (unused), so its length is the sum of theirs:
+ *   I32_ADD_IMM2    I32_ADD_IMM d a k, then another
+ *   I32_ADD2        I32_ADD d a b, then another
+ *   ADD_IMM_LOAD, ADD_IMM_LOAD8_U   I32_ADD_IMM d a k, then an I32_LOAD or
+ *                   I32_LOAD8_U (a pointer bumped, a load: scanning bytes)
+ *   ADD2_JMP_I32_<cmp>[_IMM]_LOOP   I32_ADD_IMM d a k, then an ADD_JMP_I32_<cmp>[_IMM]_LOOP
+ *   LOAD_STORE_SHL_SHR_OR   I32_LOAD d a k offset, then a STORE_SHL_SHR_OR
+ *   LOAD_STORE_SHR_SHL_OR   (or its mirror): a step of memcpy's misaligned
+ *                           loop, where each word loaded goes into the next
+ *                           merged word stored */
+#define WA_BUNDLE_OPS(X) \
+    X(I32_ADD_IMM2, 8) X(I32_ADD2, 8) X(ADD_IMM_LOAD, 9) X(ADD_IMM_LOAD8_U, 9) \
+    WA_I32_CMPS_LEN(X, ADD2_JMP_I32_, _LOOP, 10) WA_I32_CMPS_LEN(X, ADD2_JMP_I32_, _IMM_LOOP, 10) \
+    X(LOAD_STORE_SHL_SHR_OR, 13) X(LOAD_STORE_SHR_SHL_OR, 13)
+// clang-format on
+
 typedef enum wa_op {
 #define WA_X(name, len) WA_OP_##name,
 #define WA_U(name) WA_OP_##name,
-    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_OP_COUNT_
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
+        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X) WA_OP_COUNT_
 #undef WA_X
 #undef WA_U
 } wa_op;
 
-#define WA_OP_NUMERIC_FIRST WA_OP_I32_EQZ /* = WebAssembly opcode 0x45 */
+#define WA_OP_NUMERIC_FIRST WA_OP_I32_EQZ     /* = WebAssembly opcode 0x45 */
+#define WA_OP_BUNDLE_FIRST WA_OP_I32_ADD_IMM2 /* bundles are the last ops */
+/* The length of a bundle's first instruction. */
+#define WA_BUNDLE_SPLIT(op) ((op) >= WA_OP_LOAD_STORE_SHL_SHR_OR ? 5 : 4)
 
 extern const uint8_t wa_op_len[WA_OP_COUNT_];
 

@@ -10,7 +10,8 @@
 static const char *const k_names[WA_OP_COUNT_] = {
 #define WA_X(name, len) #name,
 #define WA_U(name) #name,
-    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U)
+    WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
+        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
 #undef WA_X
 #undef WA_U
 };
@@ -29,8 +30,16 @@ void wa_code_dump(const wa_code *code, FILE *out)
         if (op == WA_OP_BR_TABLE && pc + 2 < code->nops)
             len += code->ops[pc + 2] + 1;
         fprintf(out, "  %5u: %-20s", pc, k_names[op]);
-        for (uint32_t i = 1; i < len && pc + i < code->nops; i++)
-            fprintf(out, " %u", code->ops[pc + i]);
+        /* A bundle: its second instruction's opcode, never threaded, is after
+         * the first's operands. */
+        uint32_t second = op >= WA_OP_BUNDLE_FIRST ? WA_BUNDLE_SPLIT(op) : len;
+        for (uint32_t i = 1; i < len && pc + i < code->nops; i++) {
+            uint32_t u = code->ops[pc + i];
+            if (i == second && u < WA_OP_COUNT_)
+                fprintf(out, " | %s", k_names[u]);
+            else
+                fprintf(out, " %u", u);
+        }
         fputc('\n', out);
         pc += len;
     }

@@ -197,7 +197,8 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     static const void *const handlers[WA_OP_COUNT_] = {
 #define WA_X(name, len) &&L_##name,
 #define WA_U(name) &&L_##name,
-        WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U)
+        WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
+            WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
 #undef WA_X
 #undef WA_U
     };
@@ -226,7 +227,10 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     wa_instance *inst;
     const uint32_t *pc, *ops;
     uint8_t *mem;
-    uint64_t memsize;
+    /* Memory 0's size minus 8, negative below 8 bytes: an access of up to 8
+     * bytes at ea is in bounds if ea <= memlim, which is one comparison; only
+     * above it does the exact size matter (OOB below). */
+    int64_t memlim;
     wa_func *callee;
     wa_val *args;
     wa_trap trap;
@@ -243,8 +247,11 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
 #define RELOAD_MEM()                                                                               \
     do {                                                                                           \
         mem = inst->mem0 ? inst->mem0->data : NULL;                                                \
-        memsize = inst->mem0 ? inst->mem0->size : 0;                                               \
+        memlim = (int64_t)(inst->mem0 ? inst->mem0->size : 0) - 8;                                 \
     } while (0)
+/* Whether n <= 8 bytes at ea (< 2^33) are out of bounds. */
+#define OOB(ea, n)                                                                                 \
+    (__builtin_expect((int64_t)(ea) > memlim, 0) && (ea) + (n) > (uint64_t)(memlim + 8))
 #define TRAP(kind)                                                                                 \
     return trapped(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1, frame_base, frame)
 #define S(k) fp[pc[k]]
@@ -261,8 +268,21 @@ enter : /* f's arguments are at fp[0..nparams); inst and memory are f's */
     const wa_code *code = f->code;
     if ((size_t)(stack_end - fp) < code->frame_size)
         TRAP(STACK_EXHAUSTED);
-    for (uint32_t i = code->nparams; i < code->nlocals; i++)
-        fp[i].i64 = 0;
+    /* Locals start at 0. Up to 4 are cleared with 4 stores, not a call: the
+     * frame then has room for them (code.c: finish), and clearing operand
+     * stack slots is harmless. */
+    uint32_t nzero = code->nlocals - code->nparams;
+    if (nzero) {
+        wa_val *z = fp + code->nparams;
+        if (nzero > 4) {
+            memset(z, 0, nzero * sizeof *z);
+        } else {
+            z[0].i64 = 0;
+            z[1].i64 = 0;
+            z[2].i64 = 0;
+            z[3].i64 = 0;
+        }
+    }
     ops = pc = code->ops;
 }
     DISPATCH();
@@ -289,6 +309,46 @@ dispatch:
         {
             pc = ops + pc[1];
             DISPATCH();
+        }
+/* A loop's back edge: pc is the loop body past its FUEL op, whose work
+ * this does (the cost is the FUEL op's operand, right before pc). The traps
+ * are in one place, loop_stop: fewer call sites of trapped() leave the
+ * registers to the hot state. */
+#define LOOP_FUEL()                                                                                \
+    do {                                                                                           \
+        fuel -= pc[-1];                                                                            \
+        if (fuel < 0 || atomic_load_explicit(&ex->interrupt, memory_order_relaxed))                \
+            goto loop_stop;                                                                        \
+        DISPATCH();                                                                                \
+    } while (0)
+        CASE(JMP_ANY)
+        {
+            pc = S(1).i32 & pc[2] ? ops + pc[3] : pc + 4;
+            DISPATCH();
+        }
+        CASE(JMP_NONE)
+        {
+            pc = S(1).i32 & pc[2] ? pc + 4 : ops + pc[3];
+            DISPATCH();
+        }
+        CASE(JMP_LOOP)
+        {
+            pc = ops + pc[1];
+            LOOP_FUEL();
+        }
+        CASE(JMP_IF_LOOP)
+        {
+            if (!S(1).i32)
+                NEXT(3);
+            pc = ops + pc[2];
+            LOOP_FUEL();
+        }
+        CASE(JMP_IFNOT_LOOP)
+        {
+            if (S(1).i32)
+                NEXT(3);
+            pc = ops + pc[2];
+            LOOP_FUEL();
         }
         CASE(JMP_IF)
         {
@@ -321,7 +381,7 @@ dispatch:
                 inst = f->inst;
                 RELOAD_MEM();
             } else if (inst->mem0) {
-                memsize = inst->mem0->size; /* the callee may have grown memory */
+                memlim = (int64_t)inst->mem0->size - 8; /* the callee may have grown memory */
                 mem = inst->mem0->data;
             }
             DISPATCH();
@@ -470,7 +530,7 @@ dispatch:
         CASE(MEMORY_FILL)
         {
             uint32_t d = S(1).i32, n = S(3).i32;
-            if ((uint64_t)d + n > memsize)
+            if ((uint64_t)d + n > (uint64_t)(memlim + 8))
                 TRAP(MEM_OOB);
             if (n)
                 memset(mem + d, (int)(uint8_t)S(2).i32, n);
@@ -479,7 +539,8 @@ dispatch:
         CASE(MEMORY_COPY)
         {
             uint32_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
-            if ((uint64_t)d + n > memsize || (uint64_t)s + n > memsize)
+            if ((uint64_t)d + n > (uint64_t)(memlim + 8) ||
+                (uint64_t)s + n > (uint64_t)(memlim + 8))
                 TRAP(MEM_OOB);
             if (n)
                 memmove(mem + d, mem + s, n);
@@ -490,7 +551,7 @@ dispatch:
             const wa_dataseg *seg = &inst->m->datas[pc[1]];
             uint32_t len = inst->data_dropped[pc[1]] ? 0 : seg->len;
             uint32_t d = S(2).i32, s = S(3).i32, n = S(4).i32;
-            if ((uint64_t)s + n > len || (uint64_t)d + n > memsize)
+            if ((uint64_t)s + n > len || (uint64_t)d + n > (uint64_t)(memlim + 8))
                 TRAP(MEM_OOB);
             if (n)
                 memcpy(mem + d, seg->bytes + s, n);
@@ -506,21 +567,23 @@ dispatch:
  * folded i32.add computed it, plus the unsigned offset in 64 bits, so the
  * offset cannot wrap around. */
 #define EA(a) ((uint64_t)(uint32_t)(S(a).i32 + pc[3]) + pc[4])
-#define LOAD(name, T, expr)                                                                        \
-    CASE(name)                                                                                     \
+#define LOAD_BODY(T, expr)                                                                         \
     {                                                                                              \
         uint64_t ea = EA(2);                                                                       \
-        if (ea + sizeof(T) > memsize)                                                              \
+        if (OOB(ea, sizeof(T)))                                                                    \
             TRAP(MEM_OOB);                                                                         \
         T v;                                                                                       \
         memcpy(&v, mem + ea, sizeof v);                                                            \
         S(1).i64 = (expr);                                                                         \
         NEXT(5);                                                                                   \
     }
-        LOAD(I32_LOAD, uint32_t, v)
+#define LOAD(name, T, expr) CASE(name) LOAD_BODY(T, expr)
+/* with a label, for the bundles that end with the load */
+#define LOAD_AT(name, T, expr, label) CASE(name) label : LOAD_BODY(T, expr)
+        LOAD_AT(I32_LOAD, uint32_t, v, load_i32)
         LOAD(I64_LOAD, uint64_t, v)
         LOAD(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
-        LOAD(I32_LOAD8_U, uint8_t, v)
+        LOAD_AT(I32_LOAD8_U, uint8_t, v, load_i32_8u)
         LOAD(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
         LOAD(I32_LOAD16_U, uint16_t, v)
         LOAD(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
@@ -531,16 +594,17 @@ dispatch:
         LOAD(I64_LOAD32_U, uint32_t, v)
 
 /* Stores: OP addr value k offset; the _IMM forms hold the value itself. */
-#define STORE(name, T, value)                                                                      \
+#define STORE_N(name, T, value, n)                                                                 \
     CASE(name)                                                                                     \
     {                                                                                              \
         uint64_t ea = EA(1);                                                                       \
-        if (ea + sizeof(T) > memsize)                                                              \
+        if (OOB(ea, sizeof(T)))                                                                    \
             TRAP(MEM_OOB);                                                                         \
         T v = (T)(value);                                                                          \
         memcpy(mem + ea, &v, sizeof v);                                                            \
-        NEXT(5);                                                                                   \
+        NEXT(n);                                                                                   \
     }
+#define STORE(name, T, value) STORE_N(name, T, value, 5)
         STORE(I32_STORE, uint32_t, S(2).i64)
         STORE(I64_STORE, uint64_t, S(2).i64)
         STORE(I32_STORE8, uint8_t, S(2).i64)
@@ -820,6 +884,52 @@ dispatch:
     {                                                                                              \
         S(1).i64 = (T)S(2).i32 op(T) pc[3];                                                        \
         NEXT(4);                                                                                   \
+    }                                                                                              \
+    CASE(JMP_I32_##name##_LOOP)                                                                    \
+    {                                                                                              \
+        if (!((T)S(1).i32 op(T) S(2).i32))                                                         \
+            NEXT(4);                                                                               \
+        pc = ops + pc[3];                                                                          \
+        LOOP_FUEL();                                                                               \
+    }                                                                                              \
+    CASE(JMP_I32_##name##_IMM_LOOP)                                                                \
+    {                                                                                              \
+        if (!((T)S(1).i32 op(T) pc[2]))                                                            \
+            NEXT(4);                                                                               \
+        pc = ops + pc[3];                                                                          \
+        LOOP_FUEL();                                                                               \
+    }                                                                                              \
+    CASE(ADD_JMP_I32_##name##_LOOP) /* d = a + k; the comparand is read after */                   \
+    add_jmp_##name:                                                                                \
+    {                                                                                              \
+        uint32_t v = S(2).i32 + pc[3];                                                             \
+        S(1).i64 = v;                                                                              \
+        if (!((T)v op(T) S(4).i32))                                                                \
+            NEXT(6);                                                                               \
+        pc = ops + pc[5];                                                                          \
+        LOOP_FUEL();                                                                               \
+    }                                                                                              \
+    CASE(ADD_JMP_I32_##name##_IMM_LOOP)                                                            \
+    add_jmp_##name##_imm:                                                                          \
+    {                                                                                              \
+        uint32_t v = S(2).i32 + pc[3];                                                             \
+        S(1).i64 = v;                                                                              \
+        if (!((T)v op(T) pc[4]))                                                                   \
+            NEXT(6);                                                                               \
+        pc = ops + pc[5];                                                                          \
+        LOOP_FUEL();                                                                               \
+    }                                                                                              \
+    CASE(ADD2_JMP_I32_##name##_LOOP) /* bundles: the I32_ADD_IMM, then the ADD_JMP */              \
+    {                                                                                              \
+        S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);                                                   \
+        pc += 4;                                                                                   \
+        goto add_jmp_##name;                                                                       \
+    }                                                                                              \
+    CASE(ADD2_JMP_I32_##name##_IMM_LOOP)                                                           \
+    {                                                                                              \
+        S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);                                                   \
+        pc += 4;                                                                                   \
+        goto add_jmp_##name##_imm;                                                                 \
     }
         JMP_CMP(EQ, uint32_t, ==)
         JMP_CMP(NE, uint32_t, !=)
@@ -923,10 +1033,125 @@ dispatch:
             NEXT(6);
         }
 
+        /* Bundles (code.h): the second instruction's operands follow the
+         * first's, after its (unused) opcode unit. */
+        CASE(I32_ADD_IMM2)
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);
+            S(5).i64 = (uint32_t)(S(6).i32 + pc[7]);
+            NEXT(8);
+        }
+        CASE(ADD_IMM_LOAD) /* then I32_LOAD d a k offset */
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);
+            pc += 4;
+            goto load_i32;
+        }
+        CASE(ADD_IMM_LOAD8_U)
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);
+            pc += 4;
+            goto load_i32_8u;
+        }
+        CASE(I32_ADD2)
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + S(3).i32);
+            S(5).i64 = (uint32_t)(S(6).i32 + S(7).i32);
+            NEXT(8);
+        }
+
+/* Read-modify-writes of an f64: OP addr x k offset [y]; m is the value in
+ * memory. Products are rounded on their own, as in F64_MUL_ADD. */
+#define RMW_F64(name, n, expr)                                                                     \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        uint64_t ea = EA(1);                                                                       \
+        if (OOB(ea, 8))                                                                            \
+            TRAP(MEM_OOB);                                                                         \
+        double m;                                                                                  \
+        memcpy(&m, mem + ea, 8);                                                                   \
+        m = (expr);                                                                                \
+        memcpy(mem + ea, &m, 8);                                                                   \
+        NEXT(n);                                                                                   \
+    }
+        RMW_F64(F64_MEM_ADD, 5, m + S(2).f64)
+        RMW_F64(F64_MEM_SUB, 5, m - S(2).f64)
+        RMW_F64(F64_MEM_MUL_ADD, 6, S(2).f64 * S(5).f64 + m)
+        RMW_F64(F64_MEM_SUB_MUL, 6, m - S(2).f64 * S(5).f64)
+
+        CASE(I32_ADD_SHL)
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + (S(3).i32 << (pc[4] & 31)));
+            NEXT(5);
+        }
+
+/* A load stored as it is: MOVE addr src k offset sk so. The load is checked
+ * first, as it ran first; nothing is written unless both are in bounds. */
+#define MOVE(name, T)                                                                              \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        uint64_t from = (uint64_t)(uint32_t)(S(2).i32 + pc[5]) + pc[6];                            \
+        if (OOB(from, sizeof(T)))                                                                  \
+            TRAP(MEM_OOB);                                                                         \
+        uint64_t to = EA(1);                                                                       \
+        if (OOB(to, sizeof(T)))                                                                    \
+            TRAP(MEM_OOB);                                                                         \
+        T v;                                                                                       \
+        memcpy(&v, mem + from, sizeof v);                                                          \
+        memcpy(mem + to, &v, sizeof v);                                                            \
+        NEXT(7);                                                                                   \
+    }
+        MOVE(MOVE8, uint8_t)
+        MOVE(MOVE16, uint16_t)
+        MOVE(MOVE32, uint32_t)
+        MOVE(MOVE64, uint64_t)
+
+        /* OP addr a k offset i b j: an i32.store of a shift merge */
+        CASE(STORE_SHL_SHR_OR)
+    store_shl_shr_or : {
+        uint64_t ea = EA(1);
+        if (OOB(ea, 4))
+            TRAP(MEM_OOB);
+        uint32_t v = (S(2).i32 << (pc[5] & 31)) | (S(6).i32 >> (pc[7] & 31));
+        memcpy(mem + ea, &v, 4);
+        NEXT(8);
+    }
+        CASE(STORE_SHR_SHL_OR)
+    store_shr_shl_or : {
+        uint64_t ea = EA(1);
+        if (OOB(ea, 4))
+            TRAP(MEM_OOB);
+        uint32_t v = (S(2).i32 >> (pc[5] & 31)) | (S(6).i32 << (pc[7] & 31));
+        memcpy(mem + ea, &v, 4);
+        NEXT(8);
+    }
+    /* bundles: I32_LOAD d a k offset, then the store of a merge */
+#define LOAD_THEN(name, label)                                                                     \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        uint64_t ea = EA(2);                                                                       \
+        if (OOB(ea, 4))                                                                            \
+            TRAP(MEM_OOB);                                                                         \
+        uint32_t v;                                                                                \
+        memcpy(&v, mem + ea, 4);                                                                   \
+        S(1).i64 = v;                                                                              \
+        pc += 5;                                                                                   \
+        goto label;                                                                                \
+    }
+        LOAD_THEN(LOAD_STORE_SHL_SHR_OR, store_shl_shr_or)
+        LOAD_THEN(LOAD_STORE_SHR_SHL_OR, store_shr_shl_or)
+
 #ifndef WA_COMPUTED_GOTO
         DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
     }
 #endif
+
+loop_stop: /* a loop's back edge ran out of fuel, or the call was interrupted */
+    if (fuel < 0) {
+        fuel = 0;
+        TRAP(FUEL);
+    }
+    TRAP(INTERRUPTED);
 
 call: /* callee's arguments are at args[0..); pc is the return address */
     if (callee->host) {
