@@ -841,6 +841,40 @@ static bool fuse_shift_merge(comp *c, uint32_t h, bool *done)
     return emit4(c, op, slot(c, h), a, k) && emit(c, b) && emit(c, j) && produced(c);
 }
 
+/* Whether `op` only computes an i32 from slots into its destination slot
+ * (ops[site + 1]): no memory write, no branch, no state of its own. */
+static bool is_plain_i32(uint32_t op)
+{
+    return (op >= WA_OP_I32_ADD && op <= WA_OP_I32_ROTR) ||
+           (op >= WA_OP_I32_ADD_IMM && op <= WA_OP_I32_ROTR_IMM) || op == WA_OP_I32_LOAD ||
+           op == WA_OP_I32_ADD_SHL;
+}
+
+/* The other order, `(y << k) + (a op b)`: the shift's result (slot h), then
+ * the instruction right after it computing the add's second operand (slot
+ * h + 1). That instruction cannot read slot h, which stays live below its
+ * operands, nor write y, which is a local or lies below h + 1; so it moves
+ * up over the shift, which has no effect and cannot trap, and the add reads
+ * y itself. */
+static bool fuse_shl_then_add(comp *c, uint32_t h, bool *done)
+{
+    uint32_t p = c->prev, l = c->last;
+    if (p == NONE || p + 4 != l || c->ops[p] != WA_OP_I32_SHL_IMM || !is_plain_i32(c->ops[l]))
+        return true;
+    const vloc *shifted = &c->vlocs[h], *other = &c->vlocs[h + 1];
+    if (shifted->where != IN_SLOT || shifted->site != p || c->ops[p + 1] != slot(c, h) ||
+        other->where != IN_SLOT || other->site != l || c->ops[l + 1] != slot(c, h + 1))
+        return true;
+    uint32_t y = c->ops[p + 2], k = c->ops[p + 3], len = wa_op_len[c->ops[l]];
+    memmove(&c->ops[p], &c->ops[l], len * sizeof *c->ops);
+    c->nops = p + len;
+    c->last = p;
+    c->prev = NONE;
+    CHECK(push(c, WA_I32));
+    *done = true;
+    return emit4(c, WA_OP_I32_ADD_SHL, slot(c, h), slot(c, h + 1), y) && emit(c, k) && produced(c);
+}
+
 /* i32.add of a value and another that the last instruction computed as
  * `i32.shl y, k` (into its own slot, read by nothing else): one I32_ADD_SHL.
  * Nothing ran since the shift, so the other operand and y hold what they
@@ -848,8 +882,10 @@ static bool fuse_shift_merge(comp *c, uint32_t h, bool *done)
 static bool fuse_add_shl(comp *c, uint32_t h, bool *done)
 {
     *done = false;
-    if (!live(c) || c->last == NONE || !c->last_produced || c->ops[c->last] != WA_OP_I32_SHL_IMM)
+    if (!live(c) || c->last == NONE || !c->last_produced)
         return true;
+    if (c->ops[c->last] != WA_OP_I32_SHL_IMM)
+        return fuse_shl_then_add(c, h, done);
     for (uint32_t e = h + 2; e-- > h;) {
         const vloc *v = &c->vlocs[e];
         uint32_t other = e == h ? h + 1 : h;
@@ -1853,6 +1889,12 @@ static uint32_t bundle_of(const uint32_t *ops, uint32_t a, uint32_t b)
         return WA_OP_LOAD_STORE_SHL_SHR_OR;
     if (x == WA_OP_I32_LOAD && y == WA_OP_STORE_SHR_SHL_OR)
         return WA_OP_LOAD_STORE_SHR_SHL_OR;
+    if (x == WA_OP_I32_ADD_SHL && y == WA_OP_I32_LOAD)
+        return WA_OP_ADD_SHL_LOAD;
+    if (x == WA_OP_I32_ADD_SHL && y == WA_OP_I32_STORE)
+        return WA_OP_ADD_SHL_STORE;
+    if (x == WA_OP_COPY && y == WA_OP_JMP_LOOP)
+        return WA_OP_COPY_JMP_LOOP;
     return 0;
 }
 

@@ -223,11 +223,16 @@
  *   LOAD_STORE_SHL_SHR_OR   I32_LOAD d a k offset, then a STORE_SHL_SHR_OR
  *   LOAD_STORE_SHR_SHL_OR   (or its mirror): a step of memcpy's misaligned
  *                           loop, where each word loaded goes into the next
- *                           merged word stored */
+ *                           merged word stored
+ *   ADD_SHL_LOAD, ADD_SHL_STORE   I32_ADD_SHL d a b k, then an I32_LOAD or
+ *                   I32_STORE: an array element read or written
+ *   COPY_JMP_LOOP   COPY d s, then JMP_LOOP: a loop variable carried to the
+ *                   next pass */
 #define WA_BUNDLE_OPS(X) \
     X(I32_ADD_IMM2, 8) X(I32_ADD2, 8) X(ADD_IMM_LOAD, 9) X(ADD_IMM_LOAD8_U, 9) \
     WA_I32_CMPS_LEN(X, ADD2_JMP_I32_, _LOOP, 10) WA_I32_CMPS_LEN(X, ADD2_JMP_I32_, _IMM_LOOP, 10) \
-    X(LOAD_STORE_SHL_SHR_OR, 13) X(LOAD_STORE_SHR_SHL_OR, 13)
+    X(LOAD_STORE_SHL_SHR_OR, 13) X(LOAD_STORE_SHR_SHL_OR, 13) \
+    X(ADD_SHL_LOAD, 10) X(ADD_SHL_STORE, 10) X(COPY_JMP_LOOP, 5)
 // clang-format on
 
 typedef enum wa_op {
@@ -242,7 +247,8 @@ typedef enum wa_op {
 #define WA_OP_NUMERIC_FIRST WA_OP_I32_EQZ     /* = WebAssembly opcode 0x45 */
 #define WA_OP_BUNDLE_FIRST WA_OP_I32_ADD_IMM2 /* bundles are the last ops */
 /* The length of a bundle's first instruction. */
-#define WA_BUNDLE_SPLIT(op) ((op) >= WA_OP_LOAD_STORE_SHL_SHR_OR ? 5 : 4)
+#define WA_BUNDLE_SPLIT(op)                                                                        \
+    ((op) == WA_OP_COPY_JMP_LOOP ? 3 : (op) >= WA_OP_LOAD_STORE_SHL_SHR_OR ? 5 : 4)
 
 extern const uint8_t wa_op_len[WA_OP_COUNT_];
 

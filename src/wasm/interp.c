@@ -605,7 +605,15 @@ dispatch:
         NEXT(n);                                                                                   \
     }
 #define STORE(name, T, value) STORE_N(name, T, value, 5)
-        STORE(I32_STORE, uint32_t, S(2).i64)
+        CASE(I32_STORE)
+    store_i32 : {
+        uint64_t ea = EA(1);
+        if (OOB(ea, 4))
+            TRAP(MEM_OOB);
+        uint32_t v = S(2).i32;
+        memcpy(mem + ea, &v, 4);
+        NEXT(5);
+    }
         STORE(I64_STORE, uint64_t, S(2).i64)
         STORE(I32_STORE8, uint8_t, S(2).i64)
         STORE(I32_STORE16, uint16_t, S(2).i64)
@@ -1083,6 +1091,24 @@ dispatch:
         {
             S(1).i64 = (uint32_t)(S(2).i32 + (S(3).i32 << (pc[4] & 31)));
             NEXT(5);
+        }
+        CASE(ADD_SHL_LOAD) /* bundles: the I32_ADD_SHL, then an I32_LOAD or I32_STORE */
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + (S(3).i32 << (pc[4] & 31)));
+            pc += 5;
+            goto load_i32;
+        }
+        CASE(ADD_SHL_STORE)
+        {
+            S(1).i64 = (uint32_t)(S(2).i32 + (S(3).i32 << (pc[4] & 31)));
+            pc += 5;
+            goto store_i32;
+        }
+        CASE(COPY_JMP_LOOP) /* bundle: COPY d s, then JMP_LOOP target */
+        {
+            S(1) = S(2);
+            pc = ops + pc[4];
+            LOOP_FUEL();
         }
 
 /* A load stored as it is: MOVE addr src k offset sk so. The load is checked

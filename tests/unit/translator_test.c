@@ -174,6 +174,18 @@ static const tcase k_cases[] = {
     /* base plus scaled index: 0xffffffff + 8, (2 << 1) + 0xffffffff, 0 + (3 << 31) */
     {"add_shl", 2, {0xffffffff, 2}, 3, {7, 3, 0x80000000}, WA_TRAP_NONE},
 
+    /* the shift first: (3 << 2) + (2004 + 16); (3 << 2) + the word at 2004 (0x223344aa) */
+    {"shl_then_add", 2, {2004, 3}, 2, {2032, 0x223344b6}, WA_TRAP_NONE},
+    /* (5 << 3) + (7 + 1), with local 0 set to 8 by the tee */
+    {"shl_then_tee", 2, {5, 7}, 2, {48, 8}, WA_TRAP_NONE},
+    {"shl_then_load_oob", 2, {65533, 1}, 0, {0}, WA_TRAP_MEM_OOB},
+    /* a[1] = 77 at 3000 + 4, read back; then a[16383] at 65532 + 4 is out of bounds */
+    {"array_rw", 3, {3000, 1, 77}, 1, {77}, WA_TRAP_NONE},
+    {"get_i32", 1, {3004}, 1, {77}, WA_TRAP_NONE},
+    {"array_rw", 3, {4, 16383, 5}, 0, {0}, WA_TRAP_MEM_OOB},
+    {"copy_loop", 1, {10}, 1, {55}, WA_TRAP_NONE},
+    {"copy_loop", 1, {0}, 1, {0}, WA_TRAP_NONE},
+
     /* bumped pointers: byte 2004, then the word at 2007, of what store_merge wrote */
     {"bump_load", 1, {2003}, 2, {0xaa, 0x11223322}, WA_TRAP_NONE},
     {"bump_load", 1, {65534}, 0, {0}, WA_TRAP_MEM_OOB},
@@ -240,6 +252,14 @@ int main(int argc, char **argv)
                 failed++;
             }
         }
+    }
+    /* A back edge bundled with a copy (COPY_JMP_LOOP) still charges fuel. */
+    wa_extern spin;
+    wa_instance_set_fuel(inst, 100000);
+    if (!wa_instance_export(inst, "copy_spin", 9, &spin) ||
+        wa_call(inst, spin.u.func, NULL, NULL) != WA_TRAP_FUEL) {
+        printf("FAIL copy_spin: no fuel trap\n");
+        failed++;
     }
     wa_instance_free(inst);
     wa_module_free(m);

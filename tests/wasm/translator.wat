@@ -254,6 +254,41 @@
     (i32.add (i32.add (local.get 0) (i32.const 1))
       (i32.shl (i32.add (local.get 1) (i32.const 1)) (i32.const 31))))
 
+  ;; the shift first, then the other operand: (y << 2) + (a + 16), and the
+  ;; same with the other operand loaded (the load moves up over the shift)
+  (func (export "shl_then_add") (param i32 i32) (result i32 i32)
+    (i32.add (i32.shl (local.get 1) (i32.const 2)) (i32.add (local.get 0) (i32.const 16)))
+    (i32.add (i32.shl (local.get 1) (i32.const 2)) (i32.load (local.get 0))))
+  ;; the other operand written into the shift's own local by a tee: the
+  ;; shift must still read the value from before
+  (func (export "shl_then_tee") (param i32 i32) (result i32 i32)
+    (i32.add (i32.shl (local.get 0) (i32.const 3)) (local.tee 0 (i32.add (local.get 1) (i32.const 1))))
+    (local.get 0))
+  ;; a load that traps moves up over the shift: the trap is the load's
+  (func (export "shl_then_load_oob") (param i32 i32) (result i32)
+    (i32.add (i32.shl (local.get 1) (i32.const 2)) (i32.load (local.get 0))))
+  ;; an array element read and written (ADD_SHL_LOAD, ADD_SHL_STORE)
+  (func (export "array_rw") (param i32 i32 i32) (result i32)
+    (i32.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))) (local.get 2))
+    (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+  ;; a loop whose back edge copies a local first (COPY_JMP_LOOP): the sum
+  ;; n + ... + 1, kept in local 2 by the copy
+  (func (export "copy_loop") (param i32) (result i32) (local i32 i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (local.set 2 (local.get 1))
+        (br $l)))
+    (local.get 2))
+  ;; the same back edge, endless: it runs out of fuel
+  (func (export "copy_spin") (local i32 i32)
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (local.set 1 (local.get 0))
+      (br $l)))
+
   ;; ---- zero set into a local that is still zero ----
   (func (export "zero_local") (param i32) (result i32) (local i32)
     (local.set 1 (i32.const 0))
