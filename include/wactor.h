@@ -95,7 +95,8 @@ typedef struct wactor_runtime_options {
     unsigned workers;            /* worker threads; 0 = one per core */
     uint32_t max_message;        /* payload bytes; 0 = 1 MiB */
     uint32_t request_timeout_ms; /* for requests with timeout <= 0; 0 = 30 s */
-    int log_level;               /* lines below it are dropped; default WACTOR_LOG_TRACE (0) */
+    int log_level; /* lines below it are dropped, but for the components' stdout (info) and
+                      stderr (warn) lines, which always pass; default WACTOR_LOG_TRACE (0) */
     /* Restart intensity, for every component: at most max_restarts restarts
      * within restart_within_ms, after which a crashing component is stopped
      * for good. max_restarts 0 = 5 (negative = no restart at all);
@@ -107,8 +108,8 @@ typedef struct wactor_runtime_options {
     /* The audit log (JSON lines: every call a capability refused, every
      * spawn, crash, restart and stop): to the callback if set, else
      * appended to the file audit_path, else to standard error (there
-     * subject to log_level: refusals and crashes are warnings, the other
-     * events info). */
+     * refusals always; crashes as warnings and the other events as info,
+     * subject to log_level). */
     wactor_audit_fn audit;
     void *audit_arg;
     const char *audit_path;
@@ -122,9 +123,11 @@ typedef struct wactor_runtime_options {
  * the storage cannot be opened. */
 wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts);
 
-/* Stops gracefully and frees everything: new messages are refused, every
- * running component gets wactor_on_shutdown, pending requests end (host
- * callbacks get FAILED), threads are joined. NULL is allowed. */
+/* Stops gracefully and frees everything: new messages are refused, handlers
+ * running at the call are interrupted (their requesters get FAILED), mail
+ * already queued is handled, every running component gets
+ * wactor_on_shutdown, pending requests end (host callbacks get FAILED),
+ * threads are joined. NULL is allowed. */
 void wactor_runtime_free(wactor_runtime *rt);
 
 /* The last error of a call on this runtime made by the calling thread, one

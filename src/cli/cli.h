@@ -88,7 +88,16 @@ typedef struct cli_flags {
     uint32_t timeout_ms; /* 1..2^31-1 */
 } cli_flags;
 
-/* Parses the flags of command argv[0] (those in `allowed`), which come
+/* The flags every command takes, at argv[*i] (the command is cmd):
+ * --version prints the version (returns 0, the exit status), and
+ * --log-level LEVEL, which commands that log nothing check and ignore
+ * (returns CLI_COMMON_TAKEN, *i on its last word). CLI_COMMON_NONE when
+ * argv[*i] is neither, CLI_EXIT_BAD after reporting a bad level. */
+enum { CLI_COMMON_NONE = -1, CLI_COMMON_TAKEN = -2 };
+int cli_common_flag(int argc, char **argv, int *i, const char *cmd);
+
+/* Parses the flags of command argv[0] (those in `allowed`, and the common
+ * ones: --help, --version, --log-level), which come
  * right after its name. Returns -1 and the position of the first operand
  * in *first, or an exit status: 0 after printing usage for --help,
  * CLI_EXIT_BAD after reporting a bad flag. */

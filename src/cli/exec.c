@@ -168,6 +168,13 @@ int cli_exec(int argc, char **argv)
             }
             envp[nenv++] = v;
         } else {
+            int common = cli_common_flag(argc, argv, &i, "exec");
+            if (common == CLI_COMMON_TAKEN)
+                continue;
+            if (common >= 0) {
+                status = common;
+                goto out;
+            }
             cli_error("exec: unknown flag %s (try wactor exec --help)", arg);
             goto out;
         }

@@ -97,6 +97,11 @@ int cli_inspect(int argc, char **argv)
             fputs(cli_inspect_usage, stdout);
             return 0;
         }
+        int common = cli_common_flag(argc, argv, &i, "inspect");
+        if (common == CLI_COMMON_TAKEN)
+            continue;
+        if (common >= 0)
+            return common;
         cli_error("inspect: unknown flag %s (try wactor inspect --help)", argv[i]);
         return CLI_EXIT_BAD;
     }

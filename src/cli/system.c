@@ -59,6 +59,33 @@ static const char *cli_flag_value(int argc, char **argv, int *i, const char *nam
     return argv[++*i];
 }
 
+/* The level named v (NULL: the flag's value is missing), or -1 after
+ * reporting it. */
+static int cli_log_level(const char *cmd, const char *v)
+{
+    for (int l = 0; v && l < 5; l++)
+        if (strcmp(v, cli_level_names[l]) == 0)
+            return l;
+    cli_error("%s: --log-level needs one of trace, debug, info, warn, error%s%s", cmd,
+              v ? ", not " : "", v ? v : "");
+    return -1;
+}
+
+int cli_common_flag(int argc, char **argv, int *i, const char *cmd)
+{
+    if (strcmp(argv[*i], "--version") == 0) {
+        printf("wactor %s\n", WACTOR_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "call") == 0 || strcmp(cmd, "send") == 0 || strcmp(cmd, "run") == 0)
+        return CLI_COMMON_NONE; /* their --log-level is theirs: cli_parse_flags */
+    bool missing = false;
+    const char *v = cli_flag_value(argc, argv, i, "--log-level", &missing);
+    if (v == NULL && !missing)
+        return CLI_COMMON_NONE;
+    return cli_log_level(cmd, v) < 0 ? CLI_EXIT_BAD : CLI_COMMON_TAKEN;
+}
+
 int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, cli_flags *f,
                     int *first)
 {
@@ -75,6 +102,11 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             fputs(usage, stdout);
             return 0;
         }
+        int common = cli_common_flag(argc, argv, &i, cmd);
+        if (common == CLI_COMMON_TAKEN)
+            continue;
+        if (common >= 0)
+            return common;
         if ((allowed & CLI_FLAG_TIMEOUT) &&
             ((v = cli_flag_value(argc, argv, &i, "--timeout", &missing)) != NULL || missing)) {
             uint64_t ms = 0;
@@ -88,17 +120,10 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             f->timeout_ms = (uint32_t)ms;
             continue;
         }
-        if ((allowed & CLI_FLAG_LOG_LEVEL) &&
-            ((v = cli_flag_value(argc, argv, &i, "--log-level", &missing)) != NULL || missing)) {
-            int level = -1;
-            for (int l = 0; !missing && l < 5; l++)
-                if (strcmp(v, cli_level_names[l]) == 0)
-                    level = l;
-            if (level < 0) {
-                cli_error("%s: --log-level needs one of trace, debug, info, warn, error%s%s", cmd,
-                          missing ? "" : ", not ", missing ? "" : v);
+        if ((v = cli_flag_value(argc, argv, &i, "--log-level", &missing)) != NULL || missing) {
+            int level = cli_log_level(cmd, v);
+            if (level < 0)
                 return CLI_EXIT_BAD;
-            }
             f->log_level = level;
             continue;
         }

@@ -86,11 +86,12 @@ void host_audit(wactor_runtime *rt, const char *component, const char *action, c
         rt->opts.audit(rt->opts.audit_arg, line, used);
         return;
     }
-    /* On standard error the audit shares the log's stream, and its level:
-     * refusals and crashes are warnings, the other lifecycle events info. */
-    int level = strcmp(decision, "denied") == 0 || strcmp(action, "crash") == 0 ? WACTOR_LOG_WARN
-                                                                                : WACTOR_LOG_INFO;
-    if (!rt->audit_file && level < rt->opts.log_level)
+    /* On standard error the audit shares the log's stream, and its level for
+     * lifecycle events: crashes are warnings, the others info. A refusal is
+     * always written: the ABI promises every denied attempt is logged. */
+    bool denied = strcmp(decision, "denied") == 0;
+    int level = denied || strcmp(action, "crash") == 0 ? WACTOR_LOG_WARN : WACTOR_LOG_INFO;
+    if (!rt->audit_file && !denied && level < rt->opts.log_level)
         return;
     line[used++] = '\n';
     pthread_mutex_lock(&rt->audit_lock);

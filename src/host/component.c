@@ -48,8 +48,8 @@ static wa_func *export_func(wa_instance *inst, const char *name, const wa_functy
 static void flush_output(host_component *c, int which)
 {
     if (c->outlen[which]) {
-        host_log(c->rt, which ? WACTOR_LOG_WARN : WACTOR_LOG_INFO, c->proc.name, c->out[which],
-                 c->outlen[which]);
+        host_log_always(c->rt, which ? WACTOR_LOG_WARN : WACTOR_LOG_INFO, c->proc.name,
+                        c->out[which], c->outlen[which]);
         c->outlen[which] = 0;
     }
 }

@@ -100,6 +100,10 @@ struct host_component {
 
 /* runtime.c */
 void host_log(wactor_runtime *rt, int level, const char *component, const char *text, size_t len);
+/* The same whatever the log level: a component's stdout and stderr, which
+ * the ABI sends to the log, are its output, not the runtime's chatter. */
+void host_log_always(wactor_runtime *rt, int level, const char *component, const char *text,
+                     size_t len);
 void host_logf(wactor_runtime *rt, int level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
@@ -143,6 +147,8 @@ void host_watchdog_set_sched(host_watchdog *wd, rt_sched *s);
  * number of workers for spawn); clears the instance's interrupt flag. */
 void host_watch_begin(host_watchdog *wd, unsigned slot, wa_instance *inst, uint32_t time_ms);
 void host_watch_end(host_watchdog *wd, unsigned slot);
+/* Interrupts every handler running now (the runtime is closing). */
+void host_watchdog_interrupt_all(host_watchdog *wd);
 
 /* imports.c */
 bool host_imports_new(wactor_runtime *rt);

@@ -48,8 +48,13 @@ static const char *const level_names[] = {"trace", "debug", "info", "warn", "err
 
 void host_log(wactor_runtime *rt, int level, const char *component, const char *text, size_t len)
 {
-    if (level < rt->opts.log_level)
-        return;
+    if (level >= rt->opts.log_level)
+        host_log_always(rt, level, component, text, len);
+}
+
+void host_log_always(wactor_runtime *rt, int level, const char *component, const char *text,
+                     size_t len)
+{
     if (rt->opts.log) {
         rt->opts.log(rt->opts.log_arg, level, component, text, len);
         return;
@@ -176,10 +181,15 @@ void wactor_runtime_free(wactor_runtime *rt)
     if (!rt)
         return;
     atomic_store(&rt->closing, true);
-    /* Stop every component: each finishes what it is doing and runs its
-     * wactor_on_shutdown. Then wait for the rest to settle (requests to the
-     * stopped components get FAILED as they arrive), bounded in case a
-     * component's shutdown loops on messages. */
+    /* Handlers running now are interrupted (their requesters get FAILED):
+     * closing must not wait for a long or stuck handler, whose time limit
+     * may be far off (`wactor call --timeout`). Then stop every component:
+     * each handles the mail already queued and runs its wactor_on_shutdown.
+     * Then wait for the rest to settle (requests to the stopped components
+     * get FAILED as they arrive), bounded in case a component's shutdown
+     * loops on messages. */
+    if (rt->watchdog)
+        host_watchdog_interrupt_all(rt->watchdog);
     if (rt->router) {
         for (size_t i = 0; i < rt->nall; i++)
             if (!atomic_load(&rt->all[i]->proc.stopped))

@@ -184,3 +184,16 @@ void host_watch_end(host_watchdog *wd, unsigned slot)
     s->inst = NULL;
     pthread_mutex_unlock(&s->lock);
 }
+
+void host_watchdog_interrupt_all(host_watchdog *wd)
+{
+    for (unsigned i = 0; i < wd->n; i++) {
+        watch_slot *s = &wd->slots[i];
+        pthread_mutex_lock(&s->lock);
+        if (s->inst) {
+            wa_instance_interrupt(s->inst);
+            s->deadline_ns = UINT64_MAX;
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+}

@@ -79,6 +79,22 @@ version)
     run "$wactor" --version
     expect_status 0
     [ "$(cat "$out")" = "wactor 0.2.0" ] || fail "unexpected version line"
+    # The common flags after any command's name: --version, and --log-level, which the
+    # commands that log nothing check and ignore.
+    for cmd in run call send validate inspect exec; do
+        run "$wactor" "$cmd" --version
+        expect_status 0
+        [ "$(cat "$out")" = "wactor 0.2.0" ] || fail "$cmd --version: unexpected version line"
+    done
+    run "$wactor" validate --log-level debug "$pingpong"
+    expect_status 0
+    run "$wactor" inspect --log-level info "$hello"
+    expect_status 0
+    run "$wactor" exec --log-level error "$hello"
+    expect_status 0
+    run "$wactor" inspect --log-level loud "$hello"
+    expect_status 4
+    expect_one_error_line "--log-level needs one of trace, debug, info, warn, error, not loud"
     ;;
 help)
     run "$wactor" --help
@@ -273,6 +289,31 @@ call_timeout)
     run "$wactor" call "$tmp/timeout.yaml" silent hello
     expect_status 2
     expect_one_error_line "no answer within 150ms"
+    ;;
+call_output)
+    # A component's stdout and stderr go to the log on stderr, tagged with its name, at the
+    # default level too; stdout carries only the answer.
+    silent_manifest 'capabilities:' '  wasi: [stdout, stderr]'
+    run "$wactor" call "$tmp/wactor.yaml" silent print
+    expect_status 0
+    expect_stdout 'printed'
+    grep -qx 'wactor: info silent: to stdout' "$err" || fail "the guest's stdout line is missing"
+    grep -qx 'wactor: warn silent: to stderr' "$err" || fail "the guest's stderr line is missing"
+    run "$wactor" call --log-level error "$tmp/wactor.yaml" silent print
+    expect_status 0
+    grep -q 'silent: to stdout' "$err" || fail "the guest's stdout line is missing at error level"
+    ;;
+call_timeout_busy)
+    # A handler still running when the call times out does not hold the exit: its time limit
+    # (10 minutes here) is not waited for; ctest's timeout catches a regression.
+    silent_manifest 'limits:' '  time: 10m'
+    run "$wactor" call --timeout 300ms "$tmp/wactor.yaml" silent spin
+    expect_status 2
+    expect_no_stdout
+    grep -q 'no answer within 300ms (TIMEOUT)' "$err" || fail "no TIMEOUT message"
+    run "$wactor" send --timeout 300ms "$tmp/wactor.yaml" silent spin
+    expect_status 2
+    expect_no_stdout
     ;;
 call_start_failure)
     # wactor_init fails: a crash, restarted with back-off until the restart intensity is spent;
