@@ -19,10 +19,7 @@ bool msg_caps_allow(const msg_patterns *list, const char *name, size_t len)
 
 bool msg_caps_allow_subscribe(const msg_patterns *list, const char *pattern, size_t len)
 {
-    for (size_t i = 0; i < list->n; i++)
-        if (msg_pattern_covers(list->v[i], strlen(list->v[i]), pattern, len))
-            return true;
-    return false;
+    return msg_patterns_cover((const char *const *)list->v, list->n, pattern, len);
 }
 
 static void free_list(msg_patterns *l)

@@ -15,6 +15,8 @@
  */
 #include "name.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* [A-Za-z0-9_-], spelled out: no locale. */
@@ -131,4 +133,159 @@ bool msg_pattern_covers(const char *grant, size_t glen, const char *pat, size_t 
         gi = ge + 1;
         pi = pe + 1;
     }
+}
+
+/* ---- coverage by several grants ------------------------------------------
+ *
+ * The names a pattern matches are checked position by position against the
+ * set of grants still matching them (`alive`, a bit per grant). Where the
+ * pattern has a literal, the name has that token; where it has `*` (or is
+ * inside its trailing `>`), the name's token is any token, and the grants
+ * tell apart only the literals they hold at that position and "any other":
+ * each such class is one branch, and every branch must be covered. A
+ * trailing `>` is a `*` after which the name either ends or goes on with
+ * another `>`; that recursion ends because grants without `>` are finite
+ * and a grant with `>` here covers everything left at once. */
+
+enum { MAX_TOKENS = MSG_NAME_MAX / 2 + 1 };
+
+typedef struct token {
+    uint8_t off, len; /* names and patterns are at most 255 bytes */
+} token;
+
+typedef struct tokens {
+    const char *s;
+    token t[MAX_TOKENS];
+    unsigned n;
+} tokens;
+
+typedef struct cover_ctx {
+    tokens *g; /* the grants */
+    size_t ng;
+    tokens p; /* the pattern */
+    long budget;
+} cover_ctx;
+
+static void tokenize(tokens *out, const char *s, size_t len)
+{
+    out->s = s;
+    out->n = 0;
+    for (size_t i = 0; out->n < MAX_TOKENS;) {
+        size_t end = token_end(s, len, i);
+        out->t[out->n++] = (token){(uint8_t)i, (uint8_t)(end - i)};
+        if (end >= len)
+            break;
+        i = end + 1;
+    }
+}
+
+static bool tok_is(const tokens *x, unsigned k, char c)
+{
+    return x->t[k].len == 1 && x->s[x->t[k].off] == c;
+}
+
+static bool tok_eq(const tokens *x, unsigned k, const tokens *y, unsigned j)
+{
+    return x->t[k].len == y->t[j].len &&
+           memcmp(x->s + x->t[k].off, y->s + y->t[j].off, x->t[k].len) == 0;
+}
+
+/* The grants of `alive` that take at position `pos` the token that grant
+ * `lit` holds there, or (lit < 0) a token no grant holds as a literal. */
+static uint64_t take(const cover_ctx *c, uint64_t alive, unsigned pos, long lit)
+{
+    uint64_t out = 0;
+    for (size_t i = 0; i < c->ng; i++) {
+        const tokens *g = &c->g[i];
+        if (!(alive >> i & 1) || g->n <= pos)
+            continue;
+        if (tok_is(g, pos, '*') || (lit >= 0 && tok_eq(g, pos, &c->g[lit], pos)))
+            out |= 1ull << i;
+    }
+    return out;
+}
+
+/* Whether a grant of `alive` ends right after position pos. */
+static bool ends_at(const cover_ctx *c, uint64_t alive, unsigned pos)
+{
+    for (size_t i = 0; i < c->ng; i++)
+        if ((alive >> i & 1) && c->g[i].n == pos + 1)
+            return true;
+    return false;
+}
+
+/* Every name matched by the pattern from position pos on (its tokens before
+ * pos being such that exactly `alive` match so far) is matched by a grant of
+ * `alive`. In `tail`, the pattern's `>` stands for the name's tokens from
+ * pos on, of which there is at least one. */
+static bool cover_from(cover_ctx *c, uint64_t alive, unsigned pos, bool tail)
+{
+    if (--c->budget < 0)
+        return false;
+    for (size_t i = 0; i < c->ng; i++)
+        if ((alive >> i & 1) && c->g[i].n > pos && tok_is(&c->g[i], pos, '>'))
+            return true; /* the name has a token here: the grant takes it and the rest */
+    if (!tail && tok_is(&c->p, pos, '>'))
+        tail = true;
+    bool last = !tail && pos + 1 == c->p.n;
+    if (!tail && !tok_is(&c->p, pos, '*')) {
+        /* A literal: the name's token is exactly it. */
+        uint64_t next = 0;
+        for (size_t i = 0; i < c->ng; i++) {
+            const tokens *g = &c->g[i];
+            if ((alive >> i & 1) && g->n > pos &&
+                (tok_is(g, pos, '*') || tok_eq(g, pos, &c->p, pos)))
+                next |= 1ull << i;
+        }
+        return last ? ends_at(c, next, pos) : cover_from(c, next, pos + 1, false);
+    }
+    /* Any token: one branch per literal the grants hold here, one for the rest. */
+    for (long lit = -1; lit < (long)c->ng; lit++) {
+        if (lit >= 0) {
+            const tokens *g = &c->g[lit];
+            if (!(alive >> lit & 1) || g->n <= (unsigned)pos || tok_is(g, pos, '*'))
+                continue;
+            bool seen = false; /* a literal held by an earlier grant too: done */
+            for (long j = 0; j < lit && !seen; j++)
+                seen = (alive >> j & 1) && c->g[j].n > pos && !tok_is(&c->g[j], pos, '*') &&
+                       tok_eq(&c->g[j], pos, g, pos);
+            if (seen)
+                continue;
+        }
+        uint64_t next = take(c, alive, pos, lit);
+        if (tail) {
+            /* The name ends here, or goes on with one or more tokens. */
+            if (!ends_at(c, next, pos) || !cover_from(c, next, pos + 1, true))
+                return false;
+        } else if (last ? !ends_at(c, next, pos) : !cover_from(c, next, pos + 1, false)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool msg_patterns_cover(const char *const *grants, size_t n, const char *pat, size_t plen)
+{
+    if (pat == NULL || plen == 0 || plen > MSG_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (grants[i] && msg_pattern_covers(grants[i], strlen(grants[i]), pat, plen))
+            return true; /* the common case, and the answer past the bounds below */
+    if (n < 2 || n > MSG_COVER_GRANTS)
+        return false;
+    cover_ctx c = {.g = malloc(n * sizeof *c.g), .ng = n, .budget = 100000};
+    if (c.g == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = grants[i] ? strlen(grants[i]) : 0;
+        if (len == 0 || len > MSG_NAME_MAX) {
+            free(c.g);
+            return false;
+        }
+        tokenize(&c.g[i], grants[i], len);
+    }
+    tokenize(&c.p, pat, plen);
+    bool ok = cover_from(&c, n == 64 ? UINT64_MAX : (1ull << n) - 1, 0, false);
+    free(c.g);
+    return ok && c.budget >= 0;
 }

@@ -39,4 +39,13 @@ bool msg_pattern_match(const char *pat, size_t plen, const char *name, size_t nl
  * `>` covers every pattern. Both are assumed valid, as above. */
 bool msg_pattern_covers(const char *grant, size_t glen, const char *pat, size_t plen);
 
+/* True iff every name that `pat` matches is matched by at least one of the
+ * n grants (the ABI's subscribe rule read exactly): `a.*` and `a.*.>`
+ * together cover `a.>`, which neither covers alone. All are assumed valid.
+ * At most MSG_COVER_GRANTS grants are looked at together, and the search
+ * is bounded: past either bound the answer is that of msg_pattern_covers
+ * on each grant alone, which may deny but never allows too much. */
+#define MSG_COVER_GRANTS 64
+bool msg_patterns_cover(const char *const *grants, size_t n, const char *pat, size_t plen);
+
 #endif

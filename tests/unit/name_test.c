@@ -391,15 +391,79 @@ static void test_covers_exhaustive(void *arg)
         }
 }
 
+/* msg_patterns_cover against its definition, for every pair of grants of up
+ * to 2 tokens from {a, b, *} and an optional `>`, and every pattern of up to
+ * 3 such tokens: covered iff every name of up to 5 tokens from {a, b, c}
+ * that the pattern matches is matched by one of the two grants. */
+static void test_covers_union_exhaustive(void *arg)
+{
+    (void)arg;
+    static const char *const ptok[] = {"a", "b", "*"};
+    static const char *const ntok[] = {"a", "b", "c"};
+    static str pats[MAX_PAT], names[MAX_NAMES];
+    size_t np = 0, nn = 0, ngrants = 0;
+    for (unsigned n = 0; n <= 3; n++) {
+        unsigned count = 1;
+        for (unsigned i = 0; i < n; i++)
+            count *= 3;
+        for (unsigned code = 0; code < count; code++)
+            for (int tail = 0; tail <= 1; tail++) {
+                if (n == 0 && !tail)
+                    continue;
+                str *p = &pats[np++];
+                p->len = build(p->s, ptok, 3, n, code);
+                if (tail) {
+                    if (n > 0)
+                        p->s[p->len++] = '.';
+                    p->s[p->len++] = '>';
+                }
+                p->s[p->len] = 0;
+            }
+        if (n == 2)
+            ngrants = np; /* grants: the patterns of up to 2 tokens and a `>` */
+    }
+    for (unsigned n = 1; n <= 5; n++) {
+        unsigned count = 1;
+        for (unsigned i = 0; i < n; i++)
+            count *= 3;
+        for (unsigned code = 0; code < count; code++) {
+            str *s = &names[nn++];
+            s->len = build(s->s, ntok, 3, n, code);
+        }
+    }
+    REQUIRE(np <= MAX_PAT && nn <= MAX_NAMES);
+    static bool matches[MAX_PAT][MAX_NAMES];
+    for (size_t p = 0; p < np; p++)
+        for (size_t k = 0; k < nn; k++)
+            matches[p][k] = msg_pattern_match(pats[p].s, pats[p].len, names[k].s, names[k].len);
+    int wrong = 0, unions = 0;
+    for (size_t g1 = 0; g1 < ngrants; g1++)
+        for (size_t g2 = g1 + 1; g2 < ngrants; g2++)
+            for (size_t p = 0; p < np; p++) {
+                bool want = true;
+                for (size_t k = 0; k < nn && want; k++)
+                    if (matches[p][k] && !matches[g1][k] && !matches[g2][k])
+                        want = false;
+                const char *grants[2] = {pats[g1].s, pats[g2].s};
+                bool got = msg_patterns_cover(grants, 2, pats[p].s, pats[p].len);
+                if (want && !msg_pattern_covers(pats[g1].s, pats[g1].len, pats[p].s, pats[p].len) &&
+                    !msg_pattern_covers(pats[g2].s, pats[g2].len, pats[p].s, pats[p].len))
+                    unions++;
+                if (got != want && wrong++ < 10)
+                    fprintf(stderr, "msg_patterns_cover([%s, %s], %s) = %d, want %d\n", pats[g1].s,
+                            pats[g2].s, pats[p].s, got, want);
+            }
+    CHECK(wrong == 0);
+    CHECK(unions > 0); /* cases that only the two grants together cover were met */
+}
+
 int main(int argc, char **argv)
 {
     (void)test_read_file; /* harness.h's, unused here */
     static const test_case tests[] = {
-        {"names", test_names},
-        {"patterns", test_patterns},
-        {"match", test_match},
-        {"covers", test_covers},
-        {"covers_exhaustive", test_covers_exhaustive},
+        {"names", test_names},   {"patterns", test_patterns},
+        {"match", test_match},   {"covers_union_exhaustive", test_covers_union_exhaustive},
+        {"covers", test_covers}, {"covers_exhaustive", test_covers_exhaustive},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all", NULL);
 }
