@@ -216,8 +216,12 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
         t = host_run_guest(c, initialize, NULL, NULL);
     if (rc == WACTOR_OK && t == WA_TRAP_NONE && init)
         t = host_run_guest(c, init, NULL, &result);
+    uint32_t code = 1;
+    c->start_exited = t == WA_TRAP_EXIT && wasi_exited(c->wasi, &code) && code == 0;
     if (rc == WACTOR_OK && (t != WA_TRAP_NONE || result.i32 != 0)) {
-        if (t != WA_TRAP_NONE)
+        if (c->start_exited)
+            snprintf(why, whylen, "exited during start-up (proc_exit(0))");
+        else if (t != WA_TRAP_NONE)
             snprintf(why, whylen, "start-up trapped: %s", wa_instance_trap_message(c->inst));
         else
             snprintf(why, whylen, "wactor_init returned %d", (int)result.i32);
@@ -247,7 +251,9 @@ static void stop_now(host_component *c, host_control *st)
 {
     if (c->inst && c->on_shutdown) {
         wa_trap t = host_run_guest(c, c->on_shutdown, NULL, NULL);
-        if (t != WA_TRAP_NONE)
+        uint32_t code = 1;
+        bool clean = t == WA_TRAP_EXIT && wasi_exited(c->wasi, &code) && code == 0;
+        if (t != WA_TRAP_NONE && !clean)
             host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "wactor_on_shutdown trapped: %s",
                       wa_instance_trap_message(c->inst));
     }
@@ -438,9 +444,10 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
      * component that fails to start is a crash like any other: it is
      * registered and its supervisor takes over (unless it would not
      * restart anyway). */
+    bool exited = started == WACTOR_ESTART && c->start_exited; /* proc_exit(0): no failure */
     bool restarts = c->restart != WACTOR_RESTART_TEMPORARY && rt->opts.max_restarts > 0;
     if ((started != WACTOR_OK && started != WACTOR_ESTART) ||
-        (started == WACTOR_ESTART && !restarts)) {
+        (started == WACTOR_ESTART && !restarts && !exited)) {
         host_component_free(c);
         return host_fail(rt, started, "component %s: %s", o->name, why);
     }
@@ -468,18 +475,23 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return host_fail(rt, rc, "component %s: %s", o->name,
                          rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
     }
+    host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
     if (started == WACTOR_ESTART) {
         /* Still held: supervise as the component's own turn would, then let
          * go (the back-off timer, or the stop, takes it from there). */
-        atomic_fetch_add(&c->crashes, 1);
-        host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
-        host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
-        host_supervise_held(c);
+        if (exited) {
+            host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
+            host_audit(rt, c->proc.name, "exit", NULL, 0, "ok", why);
+        } else {
+            atomic_fetch_add(&c->crashes, 1);
+            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
+            host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
+        }
+        host_supervise_held(c, exited);
     } else {
         rt_actor_release(&c->proc.actor);
     }
-    host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
-    if (started == WACTOR_ESTART)
+    if (started == WACTOR_ESTART && !exited)
         return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
     host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "started");
     return WACTOR_OK;

@@ -89,6 +89,7 @@ struct host_component {
     unsigned wasi_caps;
     /* Supervision, touched only on the component's turns. */
     bool healthy; /* the instance has handled a message successfully */
+    bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;
@@ -135,9 +136,10 @@ void host_crashed(host_component *c, wa_trap trap);
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);
-/* The same for a component whose first start failed, on the spawning
- * thread, which holds its actor (rt_actor_hold) and lets go through this. */
-void host_supervise_held(host_component *c);
+/* The same for a component whose first start failed (clean: it called
+ * proc_exit(0)), on the spawning thread, which holds its actor
+ * (rt_actor_hold) and lets go through this. */
+void host_supervise_held(host_component *c, bool clean);
 
 /* watchdog.c */
 host_watchdog *host_watchdog_new(unsigned workers);

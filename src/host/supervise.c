@@ -112,11 +112,16 @@ static void restart(host_component *c)
         host_audit(c->rt, c->proc.name, "restart", NULL, 0, "ok", "restarted");
         return;
     }
-    atomic_fetch_add(&c->crashes, 1);
-    host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "restart failed: %s", why);
-    host_audit(c->rt, c->proc.name, "crash", NULL, 0, "ok", why);
-    msg_proc_crashed(&c->proc, "failed to start"); /* what the failed start asked for */
-    host_supervise(c, false);
+    bool clean = c->start_exited;
+    if (clean) {
+        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
+    } else {
+        atomic_fetch_add(&c->crashes, 1);
+        host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "restart failed: %s", why);
+    }
+    host_audit(c->rt, c->proc.name, clean ? "exit" : "crash", NULL, 0, "ok", why);
+    msg_proc_crashed(&c->proc, clean ? "exited" : "failed to start"); /* what the start asked for */
+    host_supervise(c, clean);
 }
 
 /* The back-off is over: the first thing of the component's next turn. */
@@ -174,7 +179,7 @@ void host_supervise(host_component *c, bool clean)
     supervise(c, clean, false);
 }
 
-void host_supervise_held(host_component *c)
+void host_supervise_held(host_component *c, bool clean)
 {
-    supervise(c, false, true);
+    supervise(c, clean, true);
 }

@@ -1048,6 +1048,28 @@ static void test_policy_transient(void *arg)
     char line[1024], reason[256];
     audit_last("trans", "stop", line, sizeof line);
     CHECK(strcmp(json_get(line, "reason", reason, sizeof reason), "restart policy transient") == 0);
+
+    /* proc_exit(0) in wactor_init is a clean stop too, not a failed start. */
+    o = with_policy("transinit", WACTOR_RESTART_TRANSIENT);
+    o.config = "exit-init";
+    o.config_len = strlen(o.config);
+    CHECK(spawn(rt, &o) == WACTOR_OK);
+    CHECK(wactor_wait_idle(rt, HANG_MS) == WACTOR_OK);
+    CHECK(wactor_send(rt, "transinit", "ping", 4) == WACTOR_ENOTFOUND);
+    CHECK(audit_count("transinit", "exit", "ok") == 1);
+    CHECK(audit_count("transinit", "crash", "ok") == 0);
+    CHECK(LOG_COUNT("transinit", WACTOR_LOG_ERROR, "") == 0);
+    audit_last("transinit", "stop", line, sizeof line);
+    CHECK(strcmp(json_get(line, "reason", reason, sizeof reason), "restart policy transient") == 0);
+
+    /* proc_exit(0) in wactor_on_shutdown ends it normally: no warning. */
+    o = with_policy("transshut", WACTOR_RESTART_TRANSIENT);
+    o.config = "exit-shutdown";
+    o.config_len = strlen(o.config);
+    CHECK(spawn(rt, &o) == WACTOR_OK);
+    CHECK(call_expect(rt, "transshut", "ping", "pong"));
+    CHECK(wactor_stop(rt, "transshut") == WACTOR_OK);
+    CHECK(LOG_COUNT("transshut", WACTOR_LOG_WARN, "") == 0);
     wactor_runtime_free(rt);
 }
 

@@ -16,8 +16,9 @@
  *   silent         returns 0 without answering (the requester waits)
  *
  * Its wactor_init fails when the config is "fail-init", traps when it is "trap-init", spins
- * forever when it is "loop-init", and fails as long as the wall clock is before T when it is
- * "fail-until T" (T in milliseconds since the epoch).
+ * forever when it is "loop-init", calls proc_exit(0) when it is "exit-init", and fails as long
+ * as the wall clock is before T when it is "fail-until T" (T in milliseconds since the epoch).
+ * Its wactor_on_shutdown calls proc_exit(0) when the config is "exit-shutdown".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,8 @@ WACTOR_INIT()
         return 1;
     if (strcmp(cfg, "trap-init") == 0)
         __builtin_trap();
+    if (strcmp(cfg, "exit-init") == 0)
+        __wasi_proc_exit(0);
     if (strcmp(cfg, "loop-init") == 0)
         for (;;)
             spin++;
@@ -148,4 +151,12 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
     if (strcmp(cmd, "silent") == 0)
         return 0;
     return 1;
+}
+
+WACTOR_ON_SHUTDOWN()
+{
+    char cfg[32];
+    wactor_config_str(cfg, sizeof cfg);
+    if (strcmp(cfg, "exit-shutdown") == 0)
+        __wasi_proc_exit(0);
 }
