@@ -88,7 +88,7 @@ struct host_component {
     uint64_t storage;
     unsigned wasi_caps;
     /* Supervision, touched only on the component's turns. */
-    bool healthy; /* the instance has handled a message successfully */
+    bool healthy;      /* the instance has handled a message successfully */
     bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
