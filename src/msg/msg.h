@@ -61,7 +61,8 @@ typedef struct msg_envelope {
     uint8_t kind;    /* msg_kind */
     uint8_t counted; /* counts against the receiver's mailbox bound */
     uint8_t sender_len, topic_len;
-    int32_t status; /* callbacks: MSG_STATUS_* */
+    uint16_t pool_owner; /* for msg_envpool_release */
+    int32_t status;      /* callbacks: MSG_STATUS_* */
     uint32_t payload_len;
     uint32_t incarnation; /* callbacks: the requester's incarnation that asked */
     int64_t corr;
@@ -212,7 +213,7 @@ void msg_proc_stopped(msg_proc *p, const char *reason);
 /* Posts a control envelope (kind MSG_CONTROL, data = ctl) to p. */
 int msg_post_control(msg_proc *p, void *ctl);
 
-void msg_envelope_free(msg_envelope *e);
+void msg_envelope_free(msg_router *r, msg_envelope *e);
 
 /* Capability checks (caps.c): true if some pattern of the list matches
  * name, or for subscribe covers the pattern. */

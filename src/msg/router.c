@@ -8,6 +8,7 @@
  * pending requests live in the sharded tracker. No lock is held while a
  * message is posted or a host callback runs.
  */
+#include "envpool.h"
 #include "msg.h"
 #include "name.h"
 #include "tracker.h"
@@ -35,6 +36,7 @@ struct msg_router {
     pthread_rwlock_t subs_lock;
     msg_sub *subs;
     size_t nsubs, subs_cap;
+    msg_envpool *pool; /* small envelopes */
 };
 
 /* Marks a removed registry slot; only its address is used. */
@@ -46,12 +48,14 @@ static void settle(msg_router *r, msg_pending *pd, int status, const void *paylo
 
 /* ---- envelopes ---------------------------------------------------------- */
 
-static msg_envelope *envelope_new(msg_kind kind, const char *sender, size_t slen, const char *topic,
-                                  size_t tlen, const void *payload, size_t plen)
+static msg_envelope *envelope_new(msg_router *r, msg_kind kind, const char *sender, size_t slen,
+                                  const char *topic, size_t tlen, const void *payload, size_t plen)
 {
-    msg_envelope *e = malloc(sizeof *e + slen + tlen + plen);
+    uint16_t owner;
+    msg_envelope *e = msg_envpool_alloc(r->pool, sizeof *e + slen + tlen + plen, &owner);
     if (!e)
         return NULL;
+    e->pool_owner = owner;
     e->kind = (uint8_t)kind;
     e->counted = 0;
     e->sender_len = (uint8_t)slen;
@@ -69,9 +73,10 @@ static msg_envelope *envelope_new(msg_kind kind, const char *sender, size_t slen
     return e;
 }
 
-void msg_envelope_free(msg_envelope *e)
+void msg_envelope_free(msg_router *r, msg_envelope *e)
 {
-    free(e);
+    if (e)
+        msg_envpool_release(r->pool, e, e->pool_owner);
 }
 
 static const char *sender_name(const msg_proc *from, size_t *len)
@@ -161,7 +166,7 @@ static void proc_receive(rt_actor *a, rt_node *n)
             p->deliver(p, e);
         break;
     }
-    msg_envelope_free(e);
+    msg_envelope_free(p->router, e);
 }
 
 void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg_deliver_fn deliver,
@@ -190,7 +195,7 @@ void msg_proc_fini(msg_proc *p)
 {
     rt_node *n;
     while ((n = rt_mailbox_pop(&p->actor.mbox)) != NULL)
-        msg_envelope_free((msg_envelope *)n);
+        msg_envelope_free(p->router, (msg_envelope *)n);
     msg_idset_free(&p->received);
     msg_idset_free(&p->sent);
     msg_caps_free(&p->caps);
@@ -253,7 +258,7 @@ void msg_proc_stopped(msg_proc *p, const char *reason)
 
 int msg_post_control(msg_proc *p, void *ctl)
 {
-    msg_envelope *e = envelope_new(MSG_CONTROL, "", 0, NULL, 0, NULL, 0);
+    msg_envelope *e = envelope_new(p->router, MSG_CONTROL, "", 0, NULL, 0, NULL, 0);
     if (!e)
         return MSG_ENOMEM;
     e->control = ctl;
@@ -368,6 +373,11 @@ msg_router *msg_router_new(rt_sched *s, const msg_router_options *opts)
     pthread_rwlock_init(&r->names_lock, NULL);
     pthread_rwlock_init(&r->subs_lock, NULL);
     r->timers = opts->timers;
+    r->pool = msg_envpool_new(s);
+    if (!r->pool) {
+        msg_router_free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -390,6 +400,7 @@ void msg_router_free(msg_router *r)
         free(r->subs[i].pattern);
     free(r->subs);
     free(r->names);
+    msg_envpool_free(r->pool); /* after every envelope: the components are freed first */
     free(r);
 }
 
@@ -455,12 +466,12 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
         return rc;
     size_t slen;
     const char *sender = sender_name(from, &slen);
-    msg_envelope *e = envelope_new(MSG_SEND, sender, slen, NULL, 0, payload, plen);
+    msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen);
     if (!e)
         return MSG_ENOMEM;
     rc = post_counted(to, e);
     if (rc != MSG_OK)
-        msg_envelope_free(e);
+        msg_envelope_free(r, e);
     else if (from)
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
     return rc;
@@ -487,7 +498,7 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
     }
     size_t slen;
     const char *sender = sender_name(from, &slen);
-    msg_envelope *e = envelope_new(MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
+    msg_envelope *e = envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
     msg_pending *pd = calloc(1, sizeof *pd);
     int64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
     if (e && pd) {
@@ -501,7 +512,7 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
     /* The record exists before the message does: an answer can never
      * arrive for a request the tracker does not know. */
     if (!e || !pd || !msg_tracker_put(&r->tracker, pd)) {
-        free(e);
+        msg_envelope_free(r, e);
         free(pd);
         release_slot(to);
         rc = MSG_ENOMEM;
@@ -534,8 +545,8 @@ static void settle(msg_router *r, msg_pending *pd, int status, const void *paylo
         rt_timer_stop(r->timers, &pd->timer);
     msg_proc *req = pd->requester;
     if (req) {
-        msg_envelope *e = envelope_new(MSG_CALLBACK, pd->target->name, pd->target->name_len, NULL,
-                                       0, payload, len);
+        msg_envelope *e = envelope_new(r, MSG_CALLBACK, pd->target->name, pd->target->name_len,
+                                       NULL, 0, payload, len);
         if (e) { /* out of memory: the callback is lost; nothing better to do */
             e->corr = pd->id;
             e->status = status;
@@ -616,14 +627,14 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
                    msg_pattern_match(r->subs[j].pattern, r->subs[j].len, topic, tlen);
         if (seen)
             continue;
-        msg_envelope *e = envelope_new(MSG_PUBLISH, sender, slen, topic, tlen, payload, plen);
+        msg_envelope *e = envelope_new(r, MSG_PUBLISH, sender, slen, topic, tlen, payload, plen);
         if (!e) {
             rc = MSG_ENOMEM;
             break;
         }
         /* A full subscriber misses this publication; the others still get it. */
         if (post_counted(to, e) != MSG_OK)
-            msg_envelope_free(e);
+            msg_envelope_free(r, e);
     }
     pthread_rwlock_unlock(&r->subs_lock);
     if (rc == MSG_OK && from)
