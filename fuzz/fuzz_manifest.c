@@ -16,8 +16,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[512];
+    /* Both modes: the first problem only, and every problem (validate's),
+     * whose walk goes on past errors; the same answer either way. */
+    char err[512], all[4096];
     mf_manifest *m = mf_parse((const char *)data, size, "fuzz/wactor.yaml", err, sizeof err);
+    mf_manifest *m2 = mf_parse_all((const char *)data, size, "fuzz/wactor.yaml", all, sizeof all);
+    if ((m == NULL) != (m2 == NULL))
+        abort();
+    if (m == NULL && strncmp(err, all, strlen(err)) != 0 && strlen(err) < sizeof err - 1)
+        abort(); /* the first problem reported is the same */
+    mf_free(m2);
     if (m) {
         if (m->ncomponents == 0)
             abort();

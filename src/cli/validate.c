@@ -93,10 +93,14 @@ int cli_validate(int argc, char **argv)
         cli_error("validate: expected one MANIFEST (try wactor validate --help)");
         return CLI_EXIT_BAD;
     }
-    char err[1024];
-    mf_manifest *mf = mf_load(argv[first], err, sizeof err);
+    static char err[64 << 10];
+    mf_manifest *mf = mf_load_all(argv[first], err, sizeof err);
     if (mf == NULL) {
-        cli_error("%s", err);
+        for (char *line = err, *end; line != NULL; line = end ? end + 1 : NULL) {
+            if ((end = strchr(line, '\n')) != NULL)
+                *end = '\0';
+            cli_error("%s", line);
+        }
         return CLI_EXIT_BAD;
     }
     cli_checked *checked = calloc(mf->ncomponents, sizeof *checked);

@@ -4,8 +4,9 @@
  *
  * manifest.c hands schema.c a loaded libyaml document and an empty
  * manifest; schema.c checks the document against CLI.md's keys and fills
- * the manifest in, or writes the first problem to err and returns false
- * (the manifest may then be partly filled: mf_free frees it).
+ * the manifest in, or writes the first problem (with w->all, every
+ * problem, a line each) to err and returns false (the manifest may then be
+ * partly filled: mf_free frees it).
  */
 #ifndef WACTOR_MANIFEST_INTERNAL_H
 #define WACTOR_MANIFEST_INTERNAL_H
@@ -23,6 +24,12 @@ typedef struct mf_walk {
     size_t values; /* value nodes visited so far (an alias counts each time) */
     size_t bytes;  /* string bytes allocated so far */
     mf_manifest *m;
+    /* all: go on after a problem in a key's value, to report every one, a
+     * line each in err; fatal: a problem after which nothing more is
+     * looked at (budgets, memory, a broken document). */
+    bool all, fatal;
+    unsigned nerrors;
+    size_t errused;
 } mf_walk;
 
 /* Writes "FILE:LINE:COLUMN: " and the formatted message to err; line and

@@ -157,7 +157,8 @@ static char *folder(const char *path)
     return s;
 }
 
-mf_manifest *mf_parse(const char *text, size_t len, const char *path, char *err, size_t errlen)
+static mf_manifest *parse(const char *text, size_t len, const char *path, char *err, size_t errlen,
+                          bool all)
 {
     char dummy[1];
     if (err == NULL || errlen == 0) {
@@ -194,8 +195,13 @@ mf_manifest *mf_parse(const char *text, size_t len, const char *path, char *err,
     if (!ok) {
         yaml_failure(&ps, file, text, len, err, errlen);
     } else {
-        mf_walk w = {
-            .doc = &doc, .file = file, .dir = m->dir, .err = err, .errlen = errlen, .m = m};
+        mf_walk w = {.doc = &doc,
+                     .file = file,
+                     .dir = m->dir,
+                     .err = err,
+                     .errlen = errlen,
+                     .m = m,
+                     .all = all};
         ok = mf_walk_document(&w);
         yaml_document_delete(&doc);
     }
@@ -207,7 +213,17 @@ mf_manifest *mf_parse(const char *text, size_t len, const char *path, char *err,
     return m;
 }
 
-mf_manifest *mf_load(const char *path, char *err, size_t errlen)
+mf_manifest *mf_parse(const char *text, size_t len, const char *path, char *err, size_t errlen)
+{
+    return parse(text, len, path, err, errlen, false);
+}
+
+mf_manifest *mf_parse_all(const char *text, size_t len, const char *path, char *err, size_t errlen)
+{
+    return parse(text, len, path, err, errlen, true);
+}
+
+static mf_manifest *load(const char *path, char *err, size_t errlen, bool all)
 {
     char dummy[1];
     if (err == NULL || errlen == 0) {
@@ -256,9 +272,19 @@ mf_manifest *mf_load(const char *path, char *err, size_t errlen)
         free(buf);
         return NULL;
     }
-    mf_manifest *m = mf_parse(buf, len, path, err, errlen);
+    mf_manifest *m = parse(buf, len, path, err, errlen, all);
     free(buf);
     return m;
+}
+
+mf_manifest *mf_load(const char *path, char *err, size_t errlen)
+{
+    return load(path, err, errlen, false);
+}
+
+mf_manifest *mf_load_all(const char *path, char *err, size_t errlen)
+{
+    return load(path, err, errlen, true);
 }
 
 static void free_patterns(mf_patterns *p)

@@ -108,10 +108,17 @@ typedef struct mf_manifest {
  * expected", or "FILE: why it cannot be read". */
 mf_manifest *mf_load(const char *path, char *err, size_t errlen);
 
+/* The same, but a problem in one key's value does not end the check: err
+ * receives every problem found, one per line (lines separated by '\n', as
+ * many as fit), for `wactor validate`. A YAML syntax error still ends it. */
+mf_manifest *mf_load_all(const char *path, char *err, size_t errlen);
+
 /* The same on text[0..len). `path` names the manifest in messages and gives
  * the folder paths are joined to; NULL means "<manifest>" in the current
  * folder. */
 mf_manifest *mf_parse(const char *text, size_t len, const char *path, char *err, size_t errlen);
+/* mf_parse reporting every problem, as mf_load_all. */
+mf_manifest *mf_parse_all(const char *text, size_t len, const char *path, char *err, size_t errlen);
 
 /* Frees everything mf_load/mf_parse returned; NULL is allowed. */
 void mf_free(mf_manifest *m);

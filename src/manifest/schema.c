@@ -120,6 +120,21 @@ static const char *show(const node *n, char *buf)
 static bool fail(mf_walk *w, const node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Writes a problem to err: over the previous one, or with w->all after
+ * it on a line of its own. Returns false. */
+static bool report(mf_walk *w, size_t line, size_t column, const char *msg)
+{
+    if (w->nerrors++ == 0 || !w->all) {
+        mf_error(w->err, w->errlen, w->file, line, column, "%s", msg);
+        w->errused = w->errlen ? strlen(w->err) : 0;
+    } else if (w->errused + 2 < w->errlen) {
+        w->err[w->errused++] = '\n';
+        mf_error(w->err + w->errused, w->errlen - w->errused, w->file, line, column, "%s", msg);
+        w->errused += strlen(w->err + w->errused);
+    }
+    return false;
+}
+
 static bool fail(mf_walk *w, const node *n, const char *fmt, ...)
 {
     char msg[1024];
@@ -127,9 +142,11 @@ static bool fail(mf_walk *w, const node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mf_error(w->err, w->errlen, w->file, n->start_mark.line, n->start_mark.column, "%s",
-                    msg);
+    return report(w, n->start_mark.line, n->start_mark.column, msg);
 }
+
+/* After a problem in a key's value: whether to look at the next key. */
+#define GO_ON(w) ((w)->all && !(w)->fatal)
 
 /* The node at index, counted against the value budget; NULL (reported)
  * past the budget. */
@@ -137,10 +154,12 @@ static node *visit(mf_walk *w, const node *from, int index)
 {
     node *n = yaml_document_get_node(w->doc, index);
     if (n == NULL) {
+        w->fatal = true;
         fail(w, from, "malformed YAML document");
         return NULL;
     }
     if (++w->values > MAX_VALUES) {
+        w->fatal = true;
         fail(w, n, "more than %u values (an alias counts each time it is used)", MAX_VALUES);
         return NULL;
     }
@@ -152,14 +171,17 @@ static node *visit(mf_walk *w, const node *from, int index)
 static void *alloc(mf_walk *w, const node *n, size_t count, size_t size)
 {
     if (count > (MAX_STRING_BYTES - w->bytes) / size) {
+        w->fatal = true;
         fail(w, n, "the manifest holds more than %zu MiB (an alias counts each time it is used)",
              MAX_STRING_BYTES >> 20);
         return NULL;
     }
     w->bytes += count * size;
     void *p = calloc(count, size);
-    if (p == NULL)
+    if (p == NULL) {
+        w->fatal = true;
         fail(w, n, "out of memory");
+    }
     return p;
 }
 
@@ -167,8 +189,10 @@ static void *alloc(mf_walk *w, const node *n, size_t count, size_t size)
 static char *concat(mf_walk *w, const node *n, const char *a, size_t alen, const char *b,
                     size_t blen, const char *c, size_t clen)
 {
-    if (alen > SIZE_MAX / 4 || blen > SIZE_MAX / 4 || clen > SIZE_MAX / 4)
+    if (alen > SIZE_MAX / 4 || blen > SIZE_MAX / 4 || clen > SIZE_MAX / 4) {
+        w->fatal = true;
         return fail(w, n, "out of memory"), NULL;
+    }
     char *s = alloc(w, n, alen + blen + clen + 1, 1);
     if (s == NULL)
         return NULL;
@@ -492,12 +516,17 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
         return false;
     snprintf(where, sizeof where, "in %s.limits", sect);
     section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    bool bad = false;
     FOR_PAIRS(p, v)
     {
         node *val;
         int k = section_key(w, &s, v, p, &val);
-        if (k < 0)
-            return false;
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+            continue;
+        }
         if (is_null(val))
             continue;
         snprintf(what, sizeof what, "%s.limits.%s", sect, keys[k]);
@@ -527,10 +556,13 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
             c->pending = (uint32_t)x;
             break;
         }
-        if (!ok)
-            return false;
+        if (!ok) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+        }
     }
-    return true;
+    return !bad;
 }
 
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
@@ -544,12 +576,17 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
         return false;
     snprintf(where, sizeof where, "in %s.capabilities", sect);
     section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    bool bad = false;
     FOR_PAIRS(p, v)
     {
         node *val;
         int k = section_key(w, &s, v, p, &val);
-        if (k < 0)
-            return false;
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+            continue;
+        }
         if (is_null(val))
             continue;
         snprintf(what, sizeof what, "%s.capabilities.%s", sect, keys[k]);
@@ -576,10 +613,13 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
             ok = get_wasi(w, val, what, &c->wasi);
             break;
         }
-        if (!ok)
-            return false;
+        if (!ok) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+        }
     }
-    return true;
+    return !bad;
 }
 
 static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
@@ -607,12 +647,17 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
                     show(v, b));
     snprintf(where, sizeof where, "in %s", sect);
     section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    bool bad = false;
     FOR_PAIRS(p, v)
     {
         node *val;
         int i = section_key(w, &s, v, p, &val);
-        if (i < 0)
-            return false;
+        if (i < 0) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+            continue;
+        }
         if (i != WASM && is_null(val))
             continue;
         snprintf(what, sizeof what, "%s.%s", sect, keys[i]);
@@ -648,12 +693,15 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
             ok = get_capabilities(w, c, val, sect);
             break;
         }
-        if (!ok)
-            return false;
+        if (!ok) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+        }
     }
     if (!(s.seen & (1u << WASM)))
         return fail(w, k, "%s: missing key \"wasm\" (the component's module)", sect);
-    return true;
+    return !bad;
 }
 
 static void component_defaults(mf_component *c)
@@ -686,22 +734,28 @@ static bool get_components(mf_walk *w, const node *v)
     m->ncomponents = n;
     for (size_t i = 0; i < n; i++)
         component_defaults(&m->components[i]);
+    bool bad = false;
     for (size_t i = 0; i < n; i++) {
         const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
         node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
-        if (val == NULL || !get_component(w, &m->components[i], k, val))
-            goto fail;
+        if (val == NULL || !get_component(w, &m->components[i], k, val)) {
+            if (!GO_ON(w))
+                goto fail;
+            bad = true; /* the next component's problems are reported too */
+        }
         refs[i] = (keyref){k, i};
     }
-    if (find_duplicate(refs, n, &dup, &first)) {
+    /* Duplicates are looked for among well-formed components only. */
+    if (!bad && find_duplicate(refs, n, &dup, &first)) {
         const mf_component *c = &m->components[dup];
-        mf_error(w->err, w->errlen, w->file, c->line - 1, c->column - 1,
-                 "components: duplicate component name \"%s\" (first at line %u)", c->name,
-                 m->components[first].line);
+        char msg[600];
+        snprintf(msg, sizeof msg, "components: duplicate component name \"%s\" (first at line %u)",
+                 c->name, m->components[first].line);
+        report(w, c->line - 1, c->column - 1, msg);
         goto fail;
     }
     free(refs);
-    return true;
+    return !bad;
 fail:
     free(refs);
     return false;
@@ -717,12 +771,17 @@ static bool get_runtime(mf_walk *w, const node *v)
     if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
         return false;
     section s = {"in runtime", keys, sizeof keys / sizeof keys[0], 0};
+    bool bad = false;
     FOR_PAIRS(p, v)
     {
         node *val;
         int k = section_key(w, &s, v, p, &val);
-        if (k < 0)
-            return false;
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+            continue;
+        }
         if (is_null(val))
             continue;
         snprintf(what, sizeof what, "runtime.%s", keys[k]);
@@ -746,10 +805,13 @@ static bool get_runtime(mf_walk *w, const node *v)
             ok = get_size(w, val, what, 1, MAX_MESSAGE, "1 byte to 1GiB", &m->max_message);
             break;
         }
-        if (!ok)
-            return false;
+        if (!ok) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+        }
     }
-    return true;
+    return !bad;
 }
 
 static bool get_supervisor(mf_walk *w, const node *v)
@@ -761,12 +823,17 @@ static bool get_supervisor(mf_walk *w, const node *v)
     if (!need(w, v, YAML_MAPPING_NODE, "supervisor"))
         return false;
     section s = {"in supervisor", keys, sizeof keys / sizeof keys[0], 0};
+    bool bad = false;
     FOR_PAIRS(p, v)
     {
         node *val;
         int k = section_key(w, &s, v, p, &val);
-        if (k < 0)
-            return false;
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+            continue;
+        }
         if (is_null(val))
             continue;
         snprintf(what, sizeof what, "supervisor.%s", keys[k]);
@@ -778,10 +845,13 @@ static bool get_supervisor(mf_walk *w, const node *v)
         } else {
             ok = get_duration(w, val, what, &m->within_ms);
         }
-        if (!ok)
-            return false;
+        if (!ok) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+        }
     }
-    return true;
+    return !bad;
 }
 
 bool mf_walk_document(mf_walk *w)
@@ -797,30 +867,38 @@ bool mf_walk_document(mf_walk *w)
 
     node *root = yaml_document_get_root_node(w->doc);
     if (root == NULL)
-        return mf_error(w->err, w->errlen, w->file, 0, 0,
-                        "the manifest is empty: expected a mapping with a \"components\" key");
+        return report(w, 0, 0,
+                      "the manifest is empty: expected a mapping with a \"components\" key");
     if (root->type != YAML_MAPPING_NODE)
         return fail(w, root,
                     "expected a mapping with a \"components\" key at the top level, got %s",
                     show(root, b));
     section s = {"at the top level", keys, sizeof keys / sizeof keys[0], 0};
+    bool bad = false;
     FOR_PAIRS(p, root)
     {
         node *val;
         int k = section_key(w, &s, root, p, &val);
-        if (k < 0)
-            return false;
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+            continue;
+        }
         if (k != COMPONENTS && is_null(val))
             continue;
         bool ok = k == RUNTIME      ? get_runtime(w, val)
                   : k == SUPERVISOR ? get_supervisor(w, val)
                                     : get_components(w, val);
-        if (!ok)
-            return false;
+        if (!ok) {
+            if (!GO_ON(w))
+                return false;
+            bad = true;
+        }
     }
     if (!(s.seen & (1u << COMPONENTS)))
         return fail(w, root,
                     "missing key \"components\" at the top level (at least one component is "
                     "needed)");
-    return true;
+    return !bad && w->nerrors == 0;
 }

@@ -391,6 +391,27 @@ validate_problems)
         fail "the memory limit is not reported"
     grep -q "^wactor: $tmp/wactor.yaml:9:3: component garbage: .*byte offset" "$err" ||
         fail "the malformed module is not reported"
+    # Problems in the manifest's own keys and values: every one too, each where it is.
+    {
+        printf 'runtime:\n  colour: blue\n  workers: lots\n'
+        printf 'components:\n'
+        printf '  a:\n    wasm: a.wasm\n    shape: round\n    limits: { memory: huge }\n'
+        printf '  b:\n    config: hello\n'
+    } >"$tmp/keys.yaml"
+    run "$wactor" validate "$tmp/keys.yaml"
+    expect_status 4
+    expect_no_stdout
+    [ "$(wc -l <"$err")" -eq 5 ] || fail "expected 5 problems"
+    grep -q "^wactor: $tmp/keys.yaml:2:3: unknown key \"colour\" in runtime" "$err" ||
+        fail "the unknown runtime key is not reported"
+    grep -q "^wactor: $tmp/keys.yaml:3:12: runtime.workers: expected a whole number" "$err" ||
+        fail "the bad number is not reported"
+    grep -q "^wactor: $tmp/keys.yaml:7:5: unknown key \"shape\" in components.a" "$err" ||
+        fail "the unknown component key is not reported"
+    grep -q "^wactor: $tmp/keys.yaml:8:23: components.a.limits.memory: expected a size" "$err" ||
+        fail "the bad size is not reported"
+    grep -q "^wactor: $tmp/keys.yaml:9:3: components.b: missing key \"wasm\"" "$err" ||
+        fail "the missing wasm is not reported"
     ;;
 send_ok)
     run "$wactor" send "$pingpong" ping 3
