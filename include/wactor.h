@@ -123,12 +123,18 @@ typedef struct wactor_runtime_options {
  * the storage cannot be opened. */
 wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts);
 
-/* Stops gracefully and frees everything: new messages are refused, handlers
- * running at the call are interrupted (their requesters get FAILED), mail
- * already queued is handled, every running component gets
- * wactor_on_shutdown, pending requests end (host callbacks get FAILED),
- * threads are joined. NULL is allowed. */
+/* Stops gracefully and frees everything: new messages are refused, running
+ * handlers finish (within their time limits), mail already queued is
+ * handled, every running component gets wactor_on_shutdown, pending
+ * requests end (host callbacks get FAILED), threads are joined. NULL is
+ * allowed. */
 void wactor_runtime_free(wactor_runtime *rt);
+
+/* Interrupts every handler running at the call, as its time limit would:
+ * the component crashes (its requester gets FAILED) and restarts per its
+ * policy. For a caller that gives up waiting, before wactor_runtime_free
+ * (`wactor call --timeout`). Handlers started later are not affected. */
+int wactor_interrupt(wactor_runtime *rt);
 
 /* The last error of a call on this runtime made by the calling thread, one
  * line ("" if none): each thread has its own, like errno. */

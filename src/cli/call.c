@@ -209,6 +209,8 @@ int cli_call(int argc, char **argv)
             rc = cli_message_refused(&s, &msg, r);
         else
             rc = cli_call_answer(&s, &msg, timeout, st, answer, len);
+        if (r >= 0 && st == WACTOR_STATUS_TIMEOUT)
+            wactor_interrupt(s.rt); /* --timeout bounds the exit too: no wait for the handler */
         free(answer);
     }
     cli_system_close(&s);
@@ -236,6 +238,7 @@ int cli_send(int argc, char **argv)
             cli_format_duration(d, sizeof d, timeout);
             cli_error("send %s: the system was not quiescent within %s", msg.target, d);
             rc = CLI_EXIT_TIMEOUT;
+            wactor_interrupt(s.rt); /* as for call */
         } else {
             rc = 0;
         }

@@ -439,7 +439,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     int started = host_start_instance(c, why, sizeof why);
     pthread_mutex_unlock(&rt->spawn_lock);
     if (started != WACTOR_OK) /* what the failed start asked for is withdrawn */
-        msg_proc_crashed(&c->proc, "failed to start");
+        msg_proc_crashed(&c->proc, c->start_exited ? "exited" : "failed to start");
     /* A module that cannot make a component is the caller's error; a
      * component that fails to start is a crash like any other: it is
      * registered and its supervisor takes over (unless it would not
@@ -493,7 +493,8 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     }
     if (started == WACTOR_ESTART && !exited)
         return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
-    host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "started");
+    if (started == WACTOR_OK)
+        host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "started");
     return WACTOR_OK;
 }
 

@@ -176,20 +176,26 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     return rt;
 }
 
+int wactor_interrupt(wactor_runtime *rt)
+{
+    if (!rt)
+        return WACTOR_EINVAL;
+    if (rt->watchdog)
+        host_watchdog_interrupt_all(rt->watchdog);
+    return WACTOR_OK;
+}
+
 void wactor_runtime_free(wactor_runtime *rt)
 {
     if (!rt)
         return;
     atomic_store(&rt->closing, true);
-    /* Handlers running now are interrupted (their requesters get FAILED):
-     * closing must not wait for a long or stuck handler, whose time limit
-     * may be far off (`wactor call --timeout`). Then stop every component:
-     * each handles the mail already queued and runs its wactor_on_shutdown.
-     * Then wait for the rest to settle (requests to the stopped components
-     * get FAILED as they arrive), bounded in case a component's shutdown
-     * loops on messages. */
-    if (rt->watchdog)
-        host_watchdog_interrupt_all(rt->watchdog);
+    /* Stop every component: each finishes what it is doing, handles the
+     * mail already queued and runs its wactor_on_shutdown. Then wait for
+     * the rest to settle (requests to the stopped components get FAILED as
+     * they arrive), bounded in case a component's shutdown loops on
+     * messages. A caller that will not wait for running handlers calls
+     * wactor_interrupt first. */
     if (rt->router) {
         for (size_t i = 0; i < rt->nall; i++)
             if (!atomic_load(&rt->all[i]->proc.stopped))

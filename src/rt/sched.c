@@ -237,10 +237,12 @@ static void run_turn(rt_worker *w, rt_actor *a)
 {
     int64_t n = 0;
     rt_node *m;
-    if (a->paused) {
+    /* A resumed pause's unit is given back with the messages' at the end,
+     * after what the resume started, a new pause included. */
+    bool resumed = a->paused;
+    if (resumed) {
         a->paused = false;
         a->resume(a);
-        rt_busy_add(w->s, -1); /* the pause's unit, after what the resume started */
     }
     while (!a->pause_ms && n < RT_BATCH && (m = rt_mailbox_pop(&a->mbox)) != NULL) {
         a->receive(a, m);
@@ -267,8 +269,8 @@ static void run_turn(rt_worker *w, rt_actor *a)
         if (rt_mailbox_posted(&a->mbox) && !atomic_exchange(&a->scheduled, true))
             runq_push(&w->q, a);
     }
-    if (n)
-        busy_done(w->s, n);
+    if (n + resumed)
+        busy_done(w->s, n + resumed);
 }
 
 /* ---- workers ------------------------------------------------------------ */
