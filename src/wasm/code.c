@@ -1151,9 +1151,9 @@ static bool op_memory_access(comp *c, uint8_t opcode)
         v = opnd(c, h + 1);
     /* The last instruction computed the value, into its own slot that
      * nobody else reads: the store may take its place. */
-    const vloc *val = &c->vlocs[h + 1];
+    const vloc *val = live(c) ? &c->vlocs[h + 1] : NULL; /* unreachable code has no vlocs */
     uint32_t prod = 0;
-    if (live(c) && c->last != NONE && c->last_produced && val->where == IN_SLOT &&
+    if (val && c->last != NONE && c->last_produced && val->where == IN_SLOT &&
         val->site == c->last && c->ops[c->last + 1] == slot(c, h + 1))
         prod = c->ops[c->last];
     uint32_t a = address(c, h, &k); /* may cut an add before it: c->last follows */

@@ -183,6 +183,7 @@ static const tcase k_cases[] = {
     {"array_rw", 3, {3000, 1, 77}, 1, {77}, WA_TRAP_NONE},
     {"get_i32", 1, {3004}, 1, {77}, WA_TRAP_NONE},
     {"array_rw", 3, {4, 16383, 5}, 0, {0}, WA_TRAP_MEM_OOB},
+    {"store_dead", 0, {0}, 0, {0}, WA_TRAP_UNREACHABLE},
     {"copy_loop", 1, {10}, 1, {55}, WA_TRAP_NONE},
     {"copy_loop", 1, {0}, 1, {0}, WA_TRAP_NONE},
 
@@ -194,6 +195,30 @@ static const tcase k_cases[] = {
     {"zero_local", 1, {5}, 1, {5}, WA_TRAP_NONE},
     {"zero_loop", 1, {3}, 1, {0}, WA_TRAP_NONE},
 };
+
+/* (module (memory 1) (func (export "f") unreachable i32.store)): a store in
+ * unreachable code before anything in the module was pushed, found by the
+ * fuzzer (the translator took the address of a value location that did not
+ * exist yet). Its own module, so that no earlier function pushed anything. */
+static const uint8_t k_dead_store[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04,
+                                       0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03,
+                                       0x01, 0x00, 0x01, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,
+                                       0x0a, 0x08, 0x01, 0x06, 0x00, 0x00, 0x36, 0x02, 0x00, 0x0b};
+
+static int check_dead_store(void)
+{
+    wa_error err;
+    wa_module *m = wa_module_load(k_dead_store, sizeof k_dead_store, &err);
+    wa_instance *inst = m ? wa_instantiate(m, NULL, 0, NULL, &err) : NULL;
+    wa_extern f;
+    int failed = !inst || !wa_instance_export(inst, "f", 1, &f) ||
+                 wa_call(inst, f.u.func, NULL, NULL) != WA_TRAP_UNREACHABLE;
+    if (failed)
+        printf("FAIL dead store module\n");
+    wa_instance_free(inst);
+    wa_module_free(m);
+    return failed;
+}
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -263,6 +288,7 @@ int main(int argc, char **argv)
     }
     wa_instance_free(inst);
     wa_module_free(m);
+    failed += check_dead_store();
     printf("%s: %zu cases, %d failed\n", argv[0], sizeof k_cases / sizeof *k_cases, failed);
     return failed != 0;
 }

@@ -5,6 +5,10 @@
 (module
   (memory 1)
   (global $g (mut i32) (i32.const 0))
+  ;; a store in unreachable code (see also translator_test.c's k_dead_store)
+  (func (export "store_dead")
+    unreachable
+    i32.store)
   (func $dirty (param i32) (result i32 i32 i32 i32)
     i32.const 111 i32.const 222 i32.const 333 i32.const 444)
 
