@@ -79,7 +79,7 @@ static int cli_message_args(int argc, char **argv, const char *usage, cli_flags 
 {
     int first = 0;
     f->log_level = WACTOR_LOG_WARN;
-    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT | CLI_FLAG_LOG_LEVEL, f, &first);
+    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT, f, &first);
     if (rc >= 0)
         return rc;
     int n = argc - first;

@@ -80,7 +80,7 @@ struct mf_component;
 struct wactor_runtime;
 
 /* Flags of run, call and send (validate takes only --help). */
-enum { CLI_FLAG_TIMEOUT = 1, CLI_FLAG_LOG_LEVEL = 2 };
+enum { CLI_FLAG_TIMEOUT = 1 };
 
 typedef struct cli_flags {
     int log_level;       /* WACTOR_LOG_*; the command's default unless given */
@@ -88,17 +88,18 @@ typedef struct cli_flags {
     uint32_t timeout_ms; /* 1..2^31-1 */
 } cli_flags;
 
-/* The flags every command takes, at argv[*i] (the command is cmd):
- * --version prints the version (returns 0, the exit status), and
- * --log-level LEVEL, which commands that log nothing check and ignore
- * (returns CLI_COMMON_TAKEN, *i on its last word). CLI_COMMON_NONE when
- * argv[*i] is neither, CLI_EXIT_BAD after reporting a bad level. */
+/* The flags every command takes, at argv[*i] (the command is cmd), for the
+ * commands with their own flag loops (exec, inspect): --version prints the
+ * version (returns 0, the exit status), and --log-level LEVEL, which they
+ * check and ignore (returns CLI_COMMON_TAKEN, *i on its last word).
+ * CLI_COMMON_NONE when argv[*i] is neither, CLI_EXIT_BAD after reporting a
+ * bad level. */
 enum { CLI_COMMON_NONE = -1, CLI_COMMON_TAKEN = -2 };
 int cli_common_flag(int argc, char **argv, int *i, const char *cmd);
 
-/* Parses the flags of command argv[0] (those in `allowed`, and the common
- * ones: --help, --version, --log-level), which come
- * right after its name. Returns -1 and the position of the first operand
+/* Parses the flags of command argv[0] (those in `allowed`, and --help,
+ * --version and --log-level, stored in f), which come right after its
+ * name. Returns -1 and the position of the first operand
  * in *first, or an exit status: 0 after printing usage for --help,
  * CLI_EXIT_BAD after reporting a bad flag. */
 int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, cli_flags *f,

@@ -40,7 +40,7 @@ int cli_run(int argc, char **argv)
 {
     cli_flags f = {.log_level = WACTOR_LOG_INFO};
     int first = 0;
-    int rc = cli_parse_flags(argc, argv, cli_run_usage, CLI_FLAG_LOG_LEVEL, &f, &first);
+    int rc = cli_parse_flags(argc, argv, cli_run_usage, 0, &f, &first);
     if (rc >= 0)
         return rc;
     if (argc - first != 1) {

@@ -77,8 +77,6 @@ int cli_common_flag(int argc, char **argv, int *i, const char *cmd)
         printf("wactor %s\n", WACTOR_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "call") == 0 || strcmp(cmd, "send") == 0 || strcmp(cmd, "run") == 0)
-        return CLI_COMMON_NONE; /* their --log-level is theirs: cli_parse_flags */
     bool missing = false;
     const char *v = cli_flag_value(argc, argv, i, "--log-level", &missing);
     if (v == NULL && !missing)
@@ -102,7 +100,14 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             fputs(usage, stdout);
             return 0;
         }
-        int common = cli_common_flag(argc, argv, &i, cmd);
+        if ((v = cli_flag_value(argc, argv, &i, "--log-level", &missing)) != NULL || missing) {
+            int level = cli_log_level(cmd, v);
+            if (level < 0)
+                return CLI_EXIT_BAD;
+            f->log_level = level;
+            continue;
+        }
+        int common = cli_common_flag(argc, argv, &i, cmd); /* --version */
         if (common == CLI_COMMON_TAKEN)
             continue;
         if (common >= 0)
@@ -118,13 +123,6 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             }
             f->has_timeout = true;
             f->timeout_ms = (uint32_t)ms;
-            continue;
-        }
-        if ((v = cli_flag_value(argc, argv, &i, "--log-level", &missing)) != NULL || missing) {
-            int level = cli_log_level(cmd, v);
-            if (level < 0)
-                return CLI_EXIT_BAD;
-            f->log_level = level;
             continue;
         }
         cli_error("%s: unknown flag %s (try wactor %s --help)", cmd, a, cmd);

@@ -479,15 +479,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     if (started == WACTOR_ESTART) {
         /* Still held: supervise as the component's own turn would, then let
          * go (the back-off timer, or the stop, takes it from there). */
-        if (exited) {
-            host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
-            host_audit(rt, c->proc.name, "exit", NULL, 0, "ok", why);
-        } else {
-            atomic_fetch_add(&c->crashes, 1);
-            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "failed to start: %s", why);
-            host_audit(rt, c->proc.name, "crash", NULL, 0, "ok", why);
-        }
-        host_supervise_held(c, exited);
+        host_supervise_held(c, host_start_failed(c, "failed to start", why));
     } else {
         rt_actor_release(&c->proc.actor);
     }

@@ -140,6 +140,10 @@ void host_supervise(host_component *c, bool clean);
  * proc_exit(0)), on the spawning thread, which holds its actor
  * (rt_actor_hold) and lets go through this. */
 void host_supervise_held(host_component *c, bool clean);
+/* Logs and audits a start-up that did not succeed (`what` names it in the
+ * log): a crash, counted as one, or a clean proc_exit(0) (c->start_exited),
+ * which is returned. */
+bool host_start_failed(host_component *c, const char *what, const char *why);
 
 /* watchdog.c */
 host_watchdog *host_watchdog_new(unsigned workers);
@@ -149,7 +153,7 @@ void host_watchdog_set_sched(host_watchdog *wd, rt_sched *s);
  * number of workers for spawn); clears the instance's interrupt flag. */
 void host_watch_begin(host_watchdog *wd, unsigned slot, wa_instance *inst, uint32_t time_ms);
 void host_watch_end(host_watchdog *wd, unsigned slot);
-/* Interrupts every handler running now (the runtime is closing). */
+/* Interrupts every handler running now (wactor_interrupt). */
 void host_watchdog_interrupt_all(host_watchdog *wd);
 
 /* imports.c */

@@ -102,6 +102,19 @@ static void stop_for_good(host_component *c, const char *why)
     host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", why);
 }
 
+bool host_start_failed(host_component *c, const char *what, const char *why)
+{
+    bool clean = c->start_exited;
+    if (clean) {
+        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
+    } else {
+        atomic_fetch_add(&c->crashes, 1);
+        host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "%s: %s", what, why);
+    }
+    host_audit(c->rt, c->proc.name, clean ? "exit" : "crash", NULL, 0, "ok", why);
+    return clean;
+}
+
 /* Starts a fresh instance; a failed start is one more crash. */
 static void restart(host_component *c)
 {
@@ -112,14 +125,7 @@ static void restart(host_component *c)
         host_audit(c->rt, c->proc.name, "restart", NULL, 0, "ok", "restarted");
         return;
     }
-    bool clean = c->start_exited;
-    if (clean) {
-        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
-    } else {
-        atomic_fetch_add(&c->crashes, 1);
-        host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "restart failed: %s", why);
-    }
-    host_audit(c->rt, c->proc.name, clean ? "exit" : "crash", NULL, 0, "ok", why);
+    bool clean = host_start_failed(c, "restart failed", why);
     msg_proc_crashed(&c->proc, clean ? "exited" : "failed to start"); /* what the start asked for */
     host_supervise(c, clean);
 }

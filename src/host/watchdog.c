@@ -54,11 +54,10 @@ struct host_watchdog {
     unsigned n;
 };
 
-/* Interrupts every instance past its deadline; returns whether any slot is
- * filled (called with wd->lock held). */
-static bool scan(host_watchdog *wd)
+/* Interrupts every instance whose deadline is at or before `now` (a
+ * deadline fires once); returns whether any slot is filled. */
+static bool interrupt_due(host_watchdog *wd, uint64_t now)
 {
-    uint64_t now = rt_now_ns();
     bool busy = false;
     for (unsigned i = 0; i < wd->n; i++) {
         watch_slot *s = &wd->slots[i];
@@ -73,6 +72,12 @@ static bool scan(host_watchdog *wd)
         pthread_mutex_unlock(&s->lock);
     }
     return busy;
+}
+
+/* The deadlines passed by now (called with wd->lock held). */
+static bool scan(host_watchdog *wd)
+{
+    return interrupt_due(wd, rt_now_ns());
 }
 
 static void *watchdog_main(void *arg)
@@ -187,13 +192,5 @@ void host_watch_end(host_watchdog *wd, unsigned slot)
 
 void host_watchdog_interrupt_all(host_watchdog *wd)
 {
-    for (unsigned i = 0; i < wd->n; i++) {
-        watch_slot *s = &wd->slots[i];
-        pthread_mutex_lock(&s->lock);
-        if (s->inst) {
-            wa_instance_interrupt(s->inst);
-            s->deadline_ns = UINT64_MAX;
-        }
-        pthread_mutex_unlock(&s->lock);
-    }
+    interrupt_due(wd, UINT64_MAX);
 }

@@ -147,6 +147,8 @@ static bool fail(mf_walk *w, const node *n, const char *fmt, ...)
 
 /* After a problem in a key's value: whether to look at the next key. */
 #define GO_ON(w) ((w)->all && !(w)->fatal)
+/* Whether a section had no problem since `before` = w->nerrors at its start. */
+#define CLEAN_SINCE(w, before) ((w)->nerrors == (before))
 
 /* The node at index, counted against the value budget; NULL (reported)
  * past the budget. */
@@ -516,7 +518,7 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
         return false;
     snprintf(where, sizeof where, "in %s.limits", sect);
     section s = {where, keys, sizeof keys / sizeof keys[0], 0};
-    bool bad = false;
+    unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
         node *val;
@@ -524,7 +526,6 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
         if (k < 0) {
             if (!GO_ON(w))
                 return false;
-            bad = true;
             continue;
         }
         if (is_null(val))
@@ -556,13 +557,10 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
             c->pending = (uint32_t)x;
             break;
         }
-        if (!ok) {
-            if (!GO_ON(w))
-                return false;
-            bad = true;
-        }
+        if (!ok && !GO_ON(w))
+            return false;
     }
-    return !bad;
+    return CLEAN_SINCE(w, before);
 }
 
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
@@ -576,7 +574,7 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
         return false;
     snprintf(where, sizeof where, "in %s.capabilities", sect);
     section s = {where, keys, sizeof keys / sizeof keys[0], 0};
-    bool bad = false;
+    unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
         node *val;
@@ -584,7 +582,6 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
         if (k < 0) {
             if (!GO_ON(w))
                 return false;
-            bad = true;
             continue;
         }
         if (is_null(val))
@@ -613,13 +610,10 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
             ok = get_wasi(w, val, what, &c->wasi);
             break;
         }
-        if (!ok) {
-            if (!GO_ON(w))
-                return false;
-            bad = true;
-        }
+        if (!ok && !GO_ON(w))
+            return false;
     }
-    return !bad;
+    return CLEAN_SINCE(w, before);
 }
 
 static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
@@ -647,7 +641,7 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
                     show(v, b));
     snprintf(where, sizeof where, "in %s", sect);
     section s = {where, keys, sizeof keys / sizeof keys[0], 0};
-    bool bad = false;
+    unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
         node *val;
@@ -655,7 +649,6 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
         if (i < 0) {
             if (!GO_ON(w))
                 return false;
-            bad = true;
             continue;
         }
         if (i != WASM && is_null(val))
@@ -693,15 +686,12 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
             ok = get_capabilities(w, c, val, sect);
             break;
         }
-        if (!ok) {
-            if (!GO_ON(w))
-                return false;
-            bad = true;
-        }
+        if (!ok && !GO_ON(w))
+            return false;
     }
     if (!(s.seen & (1u << WASM)))
         return fail(w, k, "%s: missing key \"wasm\" (the component's module)", sect);
-    return !bad;
+    return CLEAN_SINCE(w, before);
 }
 
 static void component_defaults(mf_component *c)
@@ -734,19 +724,16 @@ static bool get_components(mf_walk *w, const node *v)
     m->ncomponents = n;
     for (size_t i = 0; i < n; i++)
         component_defaults(&m->components[i]);
-    bool bad = false;
+    unsigned before = w->nerrors;
     for (size_t i = 0; i < n; i++) {
         const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
         node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
-        if (val == NULL || !get_component(w, &m->components[i], k, val)) {
-            if (!GO_ON(w))
-                goto fail;
-            bad = true; /* the next component's problems are reported too */
-        }
+        if ((val == NULL || !get_component(w, &m->components[i], k, val)) && !GO_ON(w))
+            goto fail; /* else the next component's problems are reported too */
         refs[i] = (keyref){k, i};
     }
     /* Duplicates are looked for among well-formed components only. */
-    if (!bad && find_duplicate(refs, n, &dup, &first)) {
+    if (CLEAN_SINCE(w, before) && find_duplicate(refs, n, &dup, &first)) {
         const mf_component *c = &m->components[dup];
         char msg[600];
         snprintf(msg, sizeof msg, "components: duplicate component name \"%s\" (first at line %u)",
@@ -755,7 +742,7 @@ static bool get_components(mf_walk *w, const node *v)
         goto fail;
     }
     free(refs);
-    return !bad;
+    return CLEAN_SINCE(w, before);
 fail:
     free(refs);
     return false;
@@ -771,7 +758,7 @@ static bool get_runtime(mf_walk *w, const node *v)
     if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
         return false;
     section s = {"in runtime", keys, sizeof keys / sizeof keys[0], 0};
-    bool bad = false;
+    unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
         node *val;
@@ -779,7 +766,6 @@ static bool get_runtime(mf_walk *w, const node *v)
         if (k < 0) {
             if (!GO_ON(w))
                 return false;
-            bad = true;
             continue;
         }
         if (is_null(val))
@@ -805,13 +791,10 @@ static bool get_runtime(mf_walk *w, const node *v)
             ok = get_size(w, val, what, 1, MAX_MESSAGE, "1 byte to 1GiB", &m->max_message);
             break;
         }
-        if (!ok) {
-            if (!GO_ON(w))
-                return false;
-            bad = true;
-        }
+        if (!ok && !GO_ON(w))
+            return false;
     }
-    return !bad;
+    return CLEAN_SINCE(w, before);
 }
 
 static bool get_supervisor(mf_walk *w, const node *v)
@@ -823,7 +806,7 @@ static bool get_supervisor(mf_walk *w, const node *v)
     if (!need(w, v, YAML_MAPPING_NODE, "supervisor"))
         return false;
     section s = {"in supervisor", keys, sizeof keys / sizeof keys[0], 0};
-    bool bad = false;
+    unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
         node *val;
@@ -831,7 +814,6 @@ static bool get_supervisor(mf_walk *w, const node *v)
         if (k < 0) {
             if (!GO_ON(w))
                 return false;
-            bad = true;
             continue;
         }
         if (is_null(val))
@@ -845,13 +827,10 @@ static bool get_supervisor(mf_walk *w, const node *v)
         } else {
             ok = get_duration(w, val, what, &m->within_ms);
         }
-        if (!ok) {
-            if (!GO_ON(w))
-                return false;
-            bad = true;
-        }
+        if (!ok && !GO_ON(w))
+            return false;
     }
-    return !bad;
+    return CLEAN_SINCE(w, before);
 }
 
 bool mf_walk_document(mf_walk *w)
@@ -874,7 +853,6 @@ bool mf_walk_document(mf_walk *w)
                     "expected a mapping with a \"components\" key at the top level, got %s",
                     show(root, b));
     section s = {"at the top level", keys, sizeof keys / sizeof keys[0], 0};
-    bool bad = false;
     FOR_PAIRS(p, root)
     {
         node *val;
@@ -882,7 +860,6 @@ bool mf_walk_document(mf_walk *w)
         if (k < 0) {
             if (!GO_ON(w))
                 return false;
-            bad = true;
             continue;
         }
         if (k != COMPONENTS && is_null(val))
@@ -890,15 +867,12 @@ bool mf_walk_document(mf_walk *w)
         bool ok = k == RUNTIME      ? get_runtime(w, val)
                   : k == SUPERVISOR ? get_supervisor(w, val)
                                     : get_components(w, val);
-        if (!ok) {
-            if (!GO_ON(w))
-                return false;
-            bad = true;
-        }
+        if (!ok && !GO_ON(w))
+            return false;
     }
     if (!(s.seen & (1u << COMPONENTS)))
         return fail(w, root,
                     "missing key \"components\" at the top level (at least one component is "
                     "needed)");
-    return !bad && w->nerrors == 0;
+    return w->nerrors == 0;
 }

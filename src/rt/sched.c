@@ -13,8 +13,8 @@
  * poster's push or sees the pushed actor, so no wake-up is lost.
  */
 #include "rt.h"
-#include <assert.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>

@@ -594,8 +594,7 @@ dispatch:
         LOAD(I64_LOAD32_U, uint32_t, v)
 
 /* Stores: OP addr value k offset; the _IMM forms hold the value itself. */
-#define STORE_N(name, T, value, n)                                                                 \
-    CASE(name)                                                                                     \
+#define STORE_BODY(T, value, n)                                                                    \
     {                                                                                              \
         uint64_t ea = EA(1);                                                                       \
         if (OOB(ea, sizeof(T)))                                                                    \
@@ -604,16 +603,11 @@ dispatch:
         memcpy(mem + ea, &v, sizeof v);                                                            \
         NEXT(n);                                                                                   \
     }
+#define STORE_N(name, T, value, n) CASE(name) STORE_BODY(T, value, n)
 #define STORE(name, T, value) STORE_N(name, T, value, 5)
-        CASE(I32_STORE)
-    store_i32 : {
-        uint64_t ea = EA(1);
-        if (OOB(ea, 4))
-            TRAP(MEM_OOB);
-        uint32_t v = S(2).i32;
-        memcpy(mem + ea, &v, 4);
-        NEXT(5);
-    }
+/* with a label, for the bundles that end with the store */
+#define STORE_AT(name, T, value, label) CASE(name) label : STORE_BODY(T, value, 5)
+        STORE_AT(I32_STORE, uint32_t, S(2).i64, store_i32)
         STORE(I64_STORE, uint64_t, S(2).i64)
         STORE(I32_STORE8, uint8_t, S(2).i64)
         STORE(I32_STORE16, uint16_t, S(2).i64)

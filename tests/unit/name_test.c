@@ -336,16 +336,19 @@ typedef struct str {
     size_t len;
 } str;
 
-static void test_covers_exhaustive(void *arg)
+/* The small world both coverage tests search: patterns of up to 3 tokens
+ * from {a, b, *}, then optionally `>` (NUL-terminated; those of up to 2
+ * tokens and a `>` come first, *nshort of them); names of up to 5 tokens from
+ * {a, b, c} (`c` appears in no pattern, so it tells `*` from literals; 5
+ * tokens outrun any pattern's fixed part). */
+static str pats[MAX_PAT], names[MAX_NAMES];
+static size_t npats, nnames;
+
+static void small_world(size_t *nshort)
 {
-    (void)arg;
-    /* Patterns: up to 3 tokens from {a, b, *}, then optionally `>`;
-     * names: up to 5 tokens from {a, b, c} (`c` appears in no pattern, so
-     * it tells `*` from literals; 5 tokens outrun any pattern's fixed part). */
     static const char *const ptok[] = {"a", "b", "*"};
     static const char *const ntok[] = {"a", "b", "c"};
-    static str pats[MAX_PAT], names[MAX_NAMES];
-    size_t np = 0, nn = 0;
+    npats = nnames = 0;
     for (unsigned n = 0; n <= 3; n++) {
         unsigned count = 1;
         for (unsigned i = 0; i < n; i++)
@@ -354,34 +357,44 @@ static void test_covers_exhaustive(void *arg)
             for (int tail = 0; tail <= 1; tail++) {
                 if (n == 0 && !tail)
                     continue;
-                str *p = &pats[np++];
+                str *p = &pats[npats++];
                 p->len = build(p->s, ptok, 3, n, code);
                 if (tail) {
                     if (n > 0)
                         p->s[p->len++] = '.';
                     p->s[p->len++] = '>';
                 }
+                p->s[p->len] = 0;
             }
+        if (n == 2)
+            *nshort = npats;
     }
     for (unsigned n = 1; n <= 5; n++) {
         unsigned count = 1;
         for (unsigned i = 0; i < n; i++)
             count *= 3;
         for (unsigned code = 0; code < count; code++) {
-            str *s = &names[nn++];
+            str *s = &names[nnames++];
             s->len = build(s->s, ntok, 3, n, code);
         }
     }
-    REQUIRE(np <= MAX_PAT && nn <= MAX_NAMES);
-    for (size_t i = 0; i < np; i++)
+}
+
+static void test_covers_exhaustive(void *arg)
+{
+    (void)arg;
+    size_t nshort;
+    small_world(&nshort);
+    REQUIRE(npats <= MAX_PAT && nnames <= MAX_NAMES);
+    for (size_t i = 0; i < npats; i++)
         REQUIRE(msg_pattern_valid(pats[i].s, pats[i].len));
-    for (size_t i = 0; i < nn; i++)
+    for (size_t i = 0; i < nnames; i++)
         REQUIRE(msg_name_valid(names[i].s, names[i].len));
 
-    for (size_t g = 0; g < np; g++)
-        for (size_t p = 0; p < np; p++) {
+    for (size_t g = 0; g < npats; g++)
+        for (size_t p = 0; p < npats; p++) {
             bool want = true;
-            for (size_t k = 0; k < nn && want; k++)
+            for (size_t k = 0; k < nnames && want; k++)
                 if (msg_pattern_match(pats[p].s, pats[p].len, names[k].s, names[k].len) &&
                     !msg_pattern_match(pats[g].s, pats[g].len, names[k].s, names[k].len))
                     want = false;
@@ -392,56 +405,25 @@ static void test_covers_exhaustive(void *arg)
 }
 
 /* msg_patterns_cover against its definition, for every pair of grants of up
- * to 2 tokens from {a, b, *} and an optional `>`, and every pattern of up to
- * 3 such tokens: covered iff every name of up to 5 tokens from {a, b, c}
- * that the pattern matches is matched by one of the two grants. */
+ * to 2 tokens from {a, b, *} and an optional `>`, and every pattern of the
+ * small world: covered iff every name that the pattern matches is matched
+ * by one of the two grants. */
 static void test_covers_union_exhaustive(void *arg)
 {
     (void)arg;
-    static const char *const ptok[] = {"a", "b", "*"};
-    static const char *const ntok[] = {"a", "b", "c"};
-    static str pats[MAX_PAT], names[MAX_NAMES];
-    size_t np = 0, nn = 0, ngrants = 0;
-    for (unsigned n = 0; n <= 3; n++) {
-        unsigned count = 1;
-        for (unsigned i = 0; i < n; i++)
-            count *= 3;
-        for (unsigned code = 0; code < count; code++)
-            for (int tail = 0; tail <= 1; tail++) {
-                if (n == 0 && !tail)
-                    continue;
-                str *p = &pats[np++];
-                p->len = build(p->s, ptok, 3, n, code);
-                if (tail) {
-                    if (n > 0)
-                        p->s[p->len++] = '.';
-                    p->s[p->len++] = '>';
-                }
-                p->s[p->len] = 0;
-            }
-        if (n == 2)
-            ngrants = np; /* grants: the patterns of up to 2 tokens and a `>` */
-    }
-    for (unsigned n = 1; n <= 5; n++) {
-        unsigned count = 1;
-        for (unsigned i = 0; i < n; i++)
-            count *= 3;
-        for (unsigned code = 0; code < count; code++) {
-            str *s = &names[nn++];
-            s->len = build(s->s, ntok, 3, n, code);
-        }
-    }
-    REQUIRE(np <= MAX_PAT && nn <= MAX_NAMES);
+    size_t ngrants = 0;
+    small_world(&ngrants);
+    REQUIRE(npats <= MAX_PAT && nnames <= MAX_NAMES);
     static bool matches[MAX_PAT][MAX_NAMES];
-    for (size_t p = 0; p < np; p++)
-        for (size_t k = 0; k < nn; k++)
+    for (size_t p = 0; p < npats; p++)
+        for (size_t k = 0; k < nnames; k++)
             matches[p][k] = msg_pattern_match(pats[p].s, pats[p].len, names[k].s, names[k].len);
     int wrong = 0, unions = 0;
     for (size_t g1 = 0; g1 < ngrants; g1++)
         for (size_t g2 = g1 + 1; g2 < ngrants; g2++)
-            for (size_t p = 0; p < np; p++) {
+            for (size_t p = 0; p < npats; p++) {
                 bool want = true;
-                for (size_t k = 0; k < nn && want; k++)
+                for (size_t k = 0; k < nnames && want; k++)
                     if (matches[p][k] && !matches[g1][k] && !matches[g2][k])
                         want = false;
                 const char *grants[2] = {pats[g1].s, pats[g2].s};
