@@ -32,40 +32,12 @@
 #define WACTOR_VERSION_PATCH 0
 #define WACTOR_VERSION "0.2.0"
 
-/* Result codes. The first eight are the guest ABI's codes (docs/ABI.md);
- * the rest only reach the embedder. */
-#define WACTOR_RESULT_LIST(X)                                                                      \
-    X(OK, 0, "ok")                                                                                 \
-    X(EINVAL, -1, "invalid argument")                                                              \
-    X(EDENIED, -2, "denied by capabilities")                                                       \
-    X(ENOTFOUND, -3, "not found")                                                                  \
-    X(EFULL, -4, "mailbox or pending-request limit reached")                                       \
-    X(ETOOBIG, -5, "too big")                                                                      \
-    X(EQUOTA, -6, "storage quota exceeded")                                                        \
-    X(ESTATE, -7, "not valid in this state")                                                       \
-    X(ENOMEM, -8, "out of memory")                                                                 \
-    X(EMODULE, -9, "bad module")                                                                   \
-    X(EEXIST, -10, "name already in use")                                                          \
-    X(ETIMEDOUT, -11, "timed out")                                                                 \
-    X(ESTART, -12, "component failed to start")                                                    \
-    X(ESYSTEM, -13, "system error")
-
-typedef enum wactor_result {
-#define WACTOR_X(name, code, msg) WACTOR_##name = code,
-    WACTOR_RESULT_LIST(WACTOR_X)
-#undef WACTOR_X
-} wactor_result;
+/* Result codes and callback statuses: one table, in wactor_codes.h. The
+ * ABI's codes (docs/ABI.md) come first; the rest only reach the embedder. */
+#include "wactor_codes.h"
 
 const char *wactor_result_name(int code);    /* "ENOTFOUND" */
 const char *wactor_result_message(int code); /* "not found" */
-
-/* How a request ended (the `status` of a callback). */
-typedef enum wactor_status {
-    WACTOR_STATUS_OK = 0,      /* the responder's answer */
-    WACTOR_STATUS_ERROR = 1,   /* the responder answered ERROR or its handler failed */
-    WACTOR_STATUS_TIMEOUT = 2, /* no answer in time; the payload is empty */
-    WACTOR_STATUS_FAILED = 3,  /* the target stopped or crashed; the payload is a reason */
-} wactor_status;
 
 const char *wactor_status_name(int status); /* "TIMEOUT" */
 

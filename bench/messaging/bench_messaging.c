@@ -1030,7 +1030,7 @@ static double router_check_ns(const char *const *list, size_t n, bool cached, ui
     msg_caps caps = {.request = patterns_copy(list, n)};
     msg_proc_init(from, r, "rr.client", 9, NULL, 16, 16, caps);
     msg_proc_init(to, r, "rr.server", 9, NULL, 16, 16, (msg_caps){0});
-    if (msg_register(r, to) != MSG_OK || msg_register(r, from) != MSG_OK)
+    if (msg_register(r, to) != WACTOR_OK || msg_register(r, from) != WACTOR_OK)
         die("msg_register failed");
     if (cached)
         for (int i = 0; i < MSG_ROUTES; i++)
@@ -1039,7 +1039,7 @@ static double router_check_ns(const char *const *list, size_t n, bool cached, ui
     double t0 = now();
     for (uint32_t i = 0; i < iters; i++)
         toobig +=
-            msg_request(r, from, "rr.server", 9, payload, PAYLOAD, 0, NULL, NULL) == MSG_ETOOBIG;
+            msg_request(r, from, "rr.server", 9, payload, PAYLOAD, 0, NULL, NULL) == WACTOR_ETOOBIG;
     double t = now() - t0;
     if (toobig != iters)
         die("router check: a request did not stop at ETOOBIG");

@@ -58,6 +58,7 @@ extern "C" {
 #define WACTOR_ETOOBIG (-5)   /* over the message size limit or the storage key/value limits */
 #define WACTOR_EQUOTA (-6)    /* the storage quota would be exceeded; nothing was written */
 #define WACTOR_ESTATE (-7)    /* not valid now, e.g. msg_* outside a handler */
+#define WACTOR_EEXIST (-8)    /* a name already in use (ABI version 2) */
 
 /* The status given to wactor_respond and received by wactor_on_callback. */
 #define WACTOR_STATUS_OK 0

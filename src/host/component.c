@@ -497,7 +497,7 @@ int host_stop(wactor_runtime *rt, host_component *c)
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.cond, NULL);
     int rc = msg_post_control(&c->proc, &st);
-    if (rc == MSG_OK) {
+    if (rc == WACTOR_OK) {
         msg_proc_close(&c->proc);      /* mail already queued is handled first */
         rt_actor_wake(&c->proc.actor); /* a restart back-off need not run out */
         pthread_mutex_lock(&st.lock);
@@ -507,7 +507,7 @@ int host_stop(wactor_runtime *rt, host_component *c)
     }
     pthread_mutex_destroy(&st.lock);
     pthread_cond_destroy(&st.cond);
-    return rc == MSG_OK ? WACTOR_OK : WACTOR_ENOMEM;
+    return rc == WACTOR_OK ? WACTOR_OK : WACTOR_ENOMEM;
 }
 
 void host_component_free(host_component *c)

@@ -3,7 +3,11 @@
  * process (msg_proc) whose deliver function runs a WebAssembly instance;
  * the guest reaches the messaging layer through the `wactor` imports.
  *
- *   runtime.c    the embedding API of include/wactor.h
+ *   api.c        the embedding API of include/wactor.h: modules, components,
+ *                the host's messages
+ *   runtime.c    a runtime's construction and graceful end
+ *   errors.c     codes' names, the last error (wactor_errmsg)
+ *   log.c        the log
  *   component.c  spawning, delivering one message to the guest, crashes,
  *                restarts and stops
  *   imports.c    the `wactor` host functions and the component checks
@@ -99,7 +103,7 @@ struct host_component {
     atomic_uint_least64_t restarts, crashes;
 };
 
-/* runtime.c */
+/* log.c */
 void host_log(wactor_runtime *rt, int level, const char *component, const char *text, size_t len);
 /* The same whatever the log level: a component's stdout and stderr, which
  * the ABI sends to the log, are its output, not the runtime's chatter. */
@@ -107,6 +111,9 @@ void host_log_always(wactor_runtime *rt, int level, const char *component, const
                      size_t len);
 void host_logf(wactor_runtime *rt, int level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* errors.c: records the calling thread's last error on rt (NULL for calls
+ * made without a runtime) and returns code. */
 int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

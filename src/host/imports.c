@@ -44,20 +44,29 @@ static int32_t copy_out(wa_instance *caller, wa_val buf, wa_val cap, const void 
 {
     uint8_t *dst = guest_range(caller, buf, cap);
     if (!dst)
-        return MSG_EINVAL;
+        return WACTOR_EINVAL;
     size_t n = len < cap.i32 ? len : cap.i32;
     if (n)
         memcpy(dst, src, n);
     return (int32_t)len;
 }
 
-#define RET_I32(v) (io[0].i32 = (uint32_t)(int32_t)(v), WA_TRAP_NONE)
+/* What a guest may see of a layer's result: the ABI's codes pass, and a
+ * length or id too. A code only an embedder knows (ENOMEM: the host is out
+ * of memory) becomes EFULL, which the ABI reads as "nothing was enqueued:
+ * try later", exactly what happened. */
+static int64_t guest_code(int64_t rc)
+{
+    return rc < WACTOR_EEXIST ? WACTOR_EFULL : rc;
+}
+
+#define RET_I32(v) (io[0].i32 = (uint32_t)(int32_t)guest_code(v), WA_TRAP_NONE)
 
 /* Every refusal by a capability leaves an audit line. */
 static int64_t audited(host_component *c, int64_t rc, const char *action, const void *target,
                        uint32_t len)
 {
-    if (rc == MSG_EDENIED) {
+    if (rc == WACTOR_EDENIED) {
         char reason[64];
         snprintf(reason, sizeof reason, "no %s capability for this target", action);
         host_audit(c->rt, c->proc.name, action, target, len, "denied", reason);
@@ -74,7 +83,7 @@ static wa_trap h_send(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *target = guest_range(caller, io[0], io[1]);
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
     if (!target || !payload)
-        return RET_I32(MSG_EINVAL);
+        return RET_I32(WACTOR_EINVAL);
     return RET_I32(audited(
         c, msg_send(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload, io[3].i32),
         "send", target, io[1].i32));
@@ -86,13 +95,13 @@ static wa_trap h_request(wa_instance *caller, void *env, wa_val *io)
     host_component *c = self(caller);
     const uint8_t *target = guest_range(caller, io[0], io[1]);
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
-    int64_t rc = MSG_EINVAL;
+    int64_t rc = WACTOR_EINVAL;
     if (target && payload)
         rc = audited(c,
                      msg_request(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload,
                                  io[3].i32, (int32_t)io[4].i32, NULL, NULL),
                      "request", target, io[1].i32);
-    io[0].i64 = (uint64_t)rc;
+    io[0].i64 = (uint64_t)guest_code(rc);
     return WA_TRAP_NONE;
 }
 
@@ -102,7 +111,7 @@ static wa_trap h_respond(wa_instance *caller, void *env, wa_val *io)
     host_component *c = self(caller);
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
     if (!payload)
-        return RET_I32(MSG_EINVAL);
+        return RET_I32(WACTOR_EINVAL);
     return RET_I32(
         msg_respond(&c->proc, (int64_t)io[0].i64, (int32_t)io[1].i32, payload, io[3].i32));
 }
@@ -121,7 +130,7 @@ static wa_trap h_publish(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *topic = guest_range(caller, io[0], io[1]);
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
     if (!topic || !payload)
-        return RET_I32(MSG_EINVAL);
+        return RET_I32(WACTOR_EINVAL);
     return RET_I32(audited(
         c,
         msg_publish(c->proc.router, &c->proc, (const char *)topic, io[1].i32, payload, io[3].i32),
@@ -133,7 +142,7 @@ static wa_trap h_subscribe(wa_instance *caller, void *env, wa_val *io)
     (void)env;
     const uint8_t *pattern = guest_range(caller, io[0], io[1]);
     if (!pattern)
-        return RET_I32(MSG_EINVAL);
+        return RET_I32(WACTOR_EINVAL);
     host_component *c = self(caller);
     return RET_I32(audited(c, msg_subscribe(&c->proc, (const char *)pattern, io[1].i32),
                            "subscribe", pattern, io[1].i32));
@@ -144,7 +153,7 @@ static wa_trap h_unsubscribe(wa_instance *caller, void *env, wa_val *io)
     (void)env;
     const uint8_t *pattern = guest_range(caller, io[0], io[1]);
     if (!pattern)
-        return RET_I32(MSG_EINVAL);
+        return RET_I32(WACTOR_EINVAL);
     return RET_I32(msg_unsubscribe(&self(caller)->proc, (const char *)pattern, io[1].i32));
 }
 
@@ -200,9 +209,9 @@ static wa_trap h_log(wa_instance *caller, void *env, wa_val *io)
     int32_t level = (int32_t)io[0].i32;
     const uint8_t *text = guest_range(caller, io[1], io[2]);
     if (level < WACTOR_LOG_TRACE || level > WACTOR_LOG_ERROR || !text)
-        return RET_I32(MSG_EINVAL);
+        return RET_I32(WACTOR_EINVAL);
     host_log(rt, level, c->proc.name, (const char *)text, io[2].i32);
-    return RET_I32(MSG_OK);
+    return RET_I32(WACTOR_OK);
 }
 
 static wa_trap h_now_ms(wa_instance *caller, void *env, wa_val *io)
@@ -229,18 +238,18 @@ static int32_t kv_check(wa_instance *caller, const uint8_t *key, wa_val klen, bo
 {
     host_component *c = self(caller);
     if (!key || !ranges_ok || klen.i32 == 0)
-        return MSG_EINVAL;
+        return WACTOR_EINVAL;
     if (!c->storage)
-        return (int32_t)audited(c, MSG_EDENIED, "storage", key, klen.i32 > 255 ? 255 : klen.i32);
+        return (int32_t)audited(c, WACTOR_EDENIED, "storage", key, klen.i32 > 255 ? 255 : klen.i32);
     if (klen.i32 > STORE_MAX_KEY)
-        return MSG_ETOOBIG;
-    return MSG_OK;
+        return WACTOR_ETOOBIG;
+    return WACTOR_OK;
 }
 
-/* Store codes are the ABI's, but for a database error. */
+/* Store codes are the ABI's, but for a database error (ESYSTEM). */
 static int64_t storage_result(host_component *c, int64_t rc, int64_t on_error)
 {
-    if (rc != STORE_ESYSTEM)
+    if (rc != WACTOR_ESYSTEM)
         return rc;
     host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "storage: %s", store_errmsg(c->rt->store));
     return on_error;
@@ -253,11 +262,11 @@ static wa_trap h_kv_get(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *key = guest_range(caller, io[0], io[1]);
     uint8_t *buf = guest_range(caller, io[2], io[3]);
     int32_t rc = kv_check(caller, key, io[1], buf != NULL);
-    if (rc != MSG_OK)
+    if (rc != WACTOR_OK)
         return RET_I32(rc);
     int64_t n =
         store_get(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, buf, io[3].i32);
-    return RET_I32(storage_result(c, n, MSG_ENOTFOUND));
+    return RET_I32(storage_result(c, n, WACTOR_ENOTFOUND));
 }
 
 static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
@@ -267,7 +276,7 @@ static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *key = guest_range(caller, io[0], io[1]);
     const uint8_t *val = guest_range(caller, io[2], io[3]);
     int32_t rc = kv_check(caller, key, io[1], val != NULL);
-    if (rc != MSG_OK)
+    if (rc != WACTOR_OK)
         return RET_I32(rc);
     rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
                    c->storage, c->rt->opts.max_message);
@@ -280,10 +289,10 @@ static wa_trap h_kv_delete(wa_instance *caller, void *env, wa_val *io)
     host_component *c = self(caller);
     const uint8_t *key = guest_range(caller, io[0], io[1]);
     int32_t rc = kv_check(caller, key, io[1], true);
-    if (rc != MSG_OK)
+    if (rc != WACTOR_OK)
         return RET_I32(rc);
     rc = store_delete(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32);
-    return RET_I32(storage_result(c, rc, MSG_ENOTFOUND));
+    return RET_I32(storage_result(c, rc, WACTOR_ENOTFOUND));
 }
 
 /* ---- the table ---------------------------------------------------------- */

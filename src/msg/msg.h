@@ -25,24 +25,11 @@
 #define WACTOR_MSG_H
 
 #include "rt.h"
+#include "wactor_codes.h" /* result codes and statuses: the one table */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Codes: the ABI's (and wactor.h's) values. */
-enum {
-    MSG_OK = 0,
-    MSG_EINVAL = -1,
-    MSG_EDENIED = -2,
-    MSG_ENOTFOUND = -3,
-    MSG_EFULL = -4,
-    MSG_ETOOBIG = -5,
-    MSG_ENOMEM = -8,
-    MSG_EEXIST = -10,
-};
-
-enum { MSG_STATUS_OK = 0, MSG_STATUS_ERROR = 1, MSG_STATUS_TIMEOUT = 2, MSG_STATUS_FAILED = 3 };
 
 #define MSG_HOST_NAME "@host"
 
@@ -62,7 +49,7 @@ typedef struct msg_envelope {
     uint8_t counted; /* counts against the receiver's mailbox bound */
     uint8_t sender_len, topic_len;
     uint16_t pool_owner; /* for msg_envpool_release */
-    int32_t status;      /* callbacks: MSG_STATUS_* */
+    int32_t status;      /* callbacks: WACTOR_STATUS_* */
     uint32_t payload_len;
     uint32_t incarnation; /* callbacks: the requester's incarnation that asked */
     int64_t corr;

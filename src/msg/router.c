@@ -114,9 +114,9 @@ static void post_reserved(msg_proc *p, msg_envelope *e)
 static int post_counted(msg_proc *p, msg_envelope *e)
 {
     if (!reserve_slot(p))
-        return MSG_EFULL;
+        return WACTOR_EFULL;
     post_reserved(p, e);
-    return MSG_OK;
+    return WACTOR_OK;
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -138,16 +138,16 @@ static void proc_receive(rt_actor *a, rt_node *n)
         if (stopped || !msg_idset_add(&p->received, corr)) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
             if (pd)
-                settle(p->router, pd, MSG_STATUS_FAILED, "stopped", 7);
+                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7);
             break;
         }
         msg_outcome out = p->deliver(p, e);
         if (out != MSG_HANDLED && msg_idset_remove(&p->received, corr)) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
             if (pd && out == MSG_HANDLER_FAILED)
-                settle(p->router, pd, MSG_STATUS_ERROR, NULL, 0);
+                settle(p->router, pd, WACTOR_STATUS_ERROR, NULL, 0);
             else if (pd)
-                settle(p->router, pd, MSG_STATUS_FAILED, "crashed", 7);
+                settle(p->router, pd, WACTOR_STATUS_FAILED, "crashed", 7);
         }
         break;
     }
@@ -210,7 +210,7 @@ static void fail_received(msg_proc *p, const char *reason)
         if (s->slots[i] > 0) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, s->slots[i]);
             if (pd)
-                settle(p->router, pd, MSG_STATUS_FAILED, reason, strlen(reason));
+                settle(p->router, pd, WACTOR_STATUS_FAILED, reason, strlen(reason));
         }
     }
     msg_idset_free(s);
@@ -260,10 +260,10 @@ int msg_post_control(msg_proc *p, void *ctl)
 {
     msg_envelope *e = envelope_new(p->router, MSG_CONTROL, "", 0, NULL, 0, NULL, 0);
     if (!e)
-        return MSG_ENOMEM;
+        return WACTOR_ENOMEM;
     e->control = ctl;
     rt_post(&p->actor, &e->node);
-    return MSG_OK;
+    return WACTOR_OK;
 }
 
 /* ---- registry ----------------------------------------------------------- */
@@ -318,13 +318,13 @@ static bool names_rehash(msg_router *r, uint32_t cap)
 
 int msg_register(msg_router *r, msg_proc *p)
 {
-    int rc = MSG_OK;
+    int rc = WACTOR_OK;
     pthread_rwlock_wrlock(&r->names_lock);
     if (find_slot(r, p->name, p->name_len) >= 0) {
-        rc = MSG_EEXIST;
+        rc = WACTOR_EEXIST;
     } else if ((r->names_len + r->names_tomb + 1) * 2 > r->names_cap &&
                !names_rehash(r, r->names_cap ? r->names_cap * 2 : 64)) {
-        rc = MSG_ENOMEM;
+        rc = WACTOR_ENOMEM;
     } else {
         uint32_t k = hash_name(p->name, p->name_len) & (r->names_cap - 1);
         while (r->names[k] && r->names[k] != TOMBSTONE)
@@ -386,7 +386,7 @@ void msg_router_shutdown(msg_router *r)
     r->timers = NULL; /* the owner has stopped them */
     msg_pending *pd;
     while ((pd = msg_tracker_take_any(&r->tracker)) != NULL)
-        settle(r, pd, MSG_STATUS_FAILED, "runtime stopped", 15);
+        settle(r, pd, WACTOR_STATUS_FAILED, "runtime stopped", 15);
 }
 
 void msg_router_free(msg_router *r)
@@ -433,28 +433,28 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
             if (route->allow[kind] < 0)
                 route->allow[kind] = (int8_t)msg_caps_allow(caps, target, tlen);
             if (!route->allow[kind])
-                return MSG_EDENIED;
+                return WACTOR_EDENIED;
             if (plen > r->opts.max_message)
-                return MSG_ETOOBIG;
+                return WACTOR_ETOOBIG;
             *to = p;
-            return MSG_OK;
+            return WACTOR_OK;
         }
     }
     if (!msg_name_valid(target, tlen))
-        return MSG_EINVAL;
+        return WACTOR_EINVAL;
     if (from && !msg_caps_allow(caps, target, tlen))
-        return MSG_EDENIED;
+        return WACTOR_EDENIED;
     if (plen > r->opts.max_message)
-        return MSG_ETOOBIG;
+        return WACTOR_ETOOBIG;
     *to = msg_lookup(r, target, tlen);
     if (!*to || atomic_load_explicit(&(*to)->closed, memory_order_relaxed))
-        return MSG_ENOTFOUND;
+        return WACTOR_ENOTFOUND;
     if (route) {
         route->to = *to;
         route->allow[kind] = 1;
         route->allow[!kind] = -1;
     }
-    return MSG_OK;
+    return WACTOR_OK;
 }
 
 int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, const void *payload,
@@ -462,15 +462,15 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
 {
     msg_proc *to;
     int rc = check_target(r, from, ROUTE_SEND, target, tlen, plen, &to);
-    if (rc != MSG_OK)
+    if (rc != WACTOR_OK)
         return rc;
     size_t slen;
     const char *sender = sender_name(from, &slen);
     msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen);
     if (!e)
-        return MSG_ENOMEM;
+        return WACTOR_ENOMEM;
     rc = post_counted(to, e);
-    if (rc != MSG_OK)
+    if (rc != WACTOR_OK)
         msg_envelope_free(r, e);
     else if (from)
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
@@ -483,17 +483,17 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
 {
     msg_proc *to;
     int rc = check_target(r, from, ROUTE_REQUEST, target, tlen, plen, &to);
-    if (rc != MSG_OK)
+    if (rc != WACTOR_OK)
         return rc;
     if (from &&
         atomic_fetch_add_explicit(&from->pending, 1, memory_order_relaxed) >= from->pending_bound) {
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
-        return MSG_EFULL;
+        return WACTOR_EFULL;
     }
     /* Every way to fail comes before the record exists: once its timer
      * runs, the request can only end in a callback. */
     if (!reserve_slot(to)) {
-        rc = MSG_EFULL;
+        rc = WACTOR_EFULL;
         goto undo_pending;
     }
     size_t slen;
@@ -515,7 +515,7 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
         msg_envelope_free(r, e);
         free(pd);
         release_slot(to);
-        rc = MSG_ENOMEM;
+        rc = WACTOR_ENOMEM;
         goto undo_pending;
     }
     e->corr = id;
@@ -566,30 +566,30 @@ static void request_timed_out(void *ctx, uint64_t key)
     msg_router *r = ctx;
     msg_pending *pd = msg_tracker_take(&r->tracker, (int64_t)key);
     if (pd)
-        settle(r, pd, MSG_STATUS_TIMEOUT, NULL, 0);
+        settle(r, pd, WACTOR_STATUS_TIMEOUT, NULL, 0);
 }
 
 int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen)
 {
-    if (status != MSG_STATUS_OK && status != MSG_STATUS_ERROR)
-        return MSG_EINVAL;
+    if (status != WACTOR_STATUS_OK && status != WACTOR_STATUS_ERROR)
+        return WACTOR_EINVAL;
     if (plen > p->router->opts.max_message)
-        return MSG_ETOOBIG;
+        return WACTOR_ETOOBIG;
     if (corr <= 0 || !msg_idset_remove(&p->received, corr))
-        return MSG_ENOTFOUND;
+        return WACTOR_ENOTFOUND;
     msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
     if (pd)
         settle(p->router, pd, status, payload, plen);
-    return MSG_OK;
+    return WACTOR_OK;
 }
 
 int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
 {
     if (corr <= 0)
-        return MSG_ENOTFOUND;
+        return WACTOR_ENOTFOUND;
     msg_pending *pd = msg_tracker_take_owned(&r->tracker, corr, from, from ? from->incarnation : 0);
     if (!pd)
-        return MSG_ENOTFOUND;
+        return WACTOR_ENOTFOUND;
     if (r->timers)
         rt_timer_stop(r->timers, &pd->timer);
     if (from) {
@@ -598,7 +598,7 @@ int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
     }
     free(pd);
     rt_busy_add(r->sched, -1);
-    return MSG_OK;
+    return WACTOR_OK;
 }
 
 /* ---- publish/subscribe -------------------------------------------------- */
@@ -607,14 +607,14 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
                 size_t plen)
 {
     if (!msg_name_valid(topic, tlen))
-        return MSG_EINVAL;
+        return WACTOR_EINVAL;
     if (from && !msg_caps_allow(&from->caps.publish, topic, tlen))
-        return MSG_EDENIED;
+        return WACTOR_EDENIED;
     if (plen > r->opts.max_message)
-        return MSG_ETOOBIG;
+        return WACTOR_ETOOBIG;
     size_t slen;
     const char *sender = sender_name(from, &slen);
-    int rc = MSG_OK;
+    int rc = WACTOR_OK;
     pthread_rwlock_rdlock(&r->subs_lock);
     for (size_t i = 0; i < r->nsubs; i++) {
         msg_proc *to = r->subs[i].proc;
@@ -629,15 +629,15 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
             continue;
         msg_envelope *e = envelope_new(r, MSG_PUBLISH, sender, slen, topic, tlen, payload, plen);
         if (!e) {
-            rc = MSG_ENOMEM;
+            rc = WACTOR_ENOMEM;
             break;
         }
         /* A full subscriber misses this publication; the others still get it. */
-        if (post_counted(to, e) != MSG_OK)
+        if (post_counted(to, e) != WACTOR_OK)
             msg_envelope_free(r, e);
     }
     pthread_rwlock_unlock(&r->subs_lock);
-    if (rc == MSG_OK && from)
+    if (rc == WACTOR_OK && from)
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
     return rc;
 }
@@ -655,32 +655,32 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
 {
     msg_router *r = p->router;
     if (!msg_pattern_valid(pattern, len))
-        return MSG_EINVAL;
+        return WACTOR_EINVAL;
     if (!msg_caps_allow_subscribe(&p->caps.subscribe, pattern, len))
-        return MSG_EDENIED;
-    int rc = MSG_OK;
+        return WACTOR_EDENIED;
+    int rc = WACTOR_OK;
     pthread_rwlock_wrlock(&r->subs_lock);
     if (find_sub(r, p, pattern, len) < 0 && p->nsubs >= MSG_MAX_SUBSCRIPTIONS) {
-        rc = MSG_EFULL; /* every publish scans them all: a guest may not grow that cost */
+        rc = WACTOR_EFULL; /* every publish scans them all: a guest may not grow that cost */
     } else if (find_sub(r, p, pattern, len) < 0) {
         if (r->nsubs == r->subs_cap) {
             size_t cap = r->subs_cap ? r->subs_cap * 2 : 16;
             msg_sub *subs = realloc(r->subs, cap * sizeof *subs);
             if (!subs)
-                rc = MSG_ENOMEM;
+                rc = WACTOR_ENOMEM;
             else {
                 r->subs = subs;
                 r->subs_cap = cap;
             }
         }
-        char *copy = rc == MSG_OK ? malloc(len + 1) : NULL;
+        char *copy = rc == WACTOR_OK ? malloc(len + 1) : NULL;
         if (copy) {
             memcpy(copy, pattern, len);
             copy[len] = 0;
             r->subs[r->nsubs++] = (msg_sub){copy, len, p};
             p->nsubs++;
         } else {
-            rc = MSG_ENOMEM;
+            rc = WACTOR_ENOMEM;
         }
     }
     pthread_rwlock_unlock(&r->subs_lock);
@@ -699,13 +699,13 @@ int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len)
 {
     msg_router *r = p->router;
     if (!msg_pattern_valid(pattern, len))
-        return MSG_EINVAL;
+        return WACTOR_EINVAL;
     pthread_rwlock_wrlock(&r->subs_lock);
     int64_t i = find_sub(r, p, pattern, len);
     if (i >= 0)
         remove_sub(r, (size_t)i);
     pthread_rwlock_unlock(&r->subs_lock);
-    return i >= 0 ? MSG_OK : MSG_ENOTFOUND;
+    return i >= 0 ? WACTOR_OK : WACTOR_ENOTFOUND;
 }
 
 static void unsubscribe_all(msg_router *r, msg_proc *p)

@@ -130,11 +130,11 @@ static int run(store *s, int which)
     if (rc != SQLITE_DONE)
         note(s, stmt_sql[which]);
     finish(st);
-    return rc == SQLITE_DONE ? STORE_OK : STORE_ESYSTEM;
+    return rc == SQLITE_DONE ? WACTOR_OK : WACTOR_ESYSTEM;
 }
 
 /* Runs st, which returns at most one row of one integer: 1 with *out set if
- * there is a row, 0 if none, STORE_ESYSTEM on error. Resets st. */
+ * there is a row, 0 if none, WACTOR_ESYSTEM on error. Resets st. */
 static int query_int(store *s, int which, int64_t *out)
 {
     sqlite3_stmt *st = s->st[which];
@@ -145,7 +145,7 @@ static int query_int(store *s, int which, int64_t *out)
         res = 1;
     } else if (rc != SQLITE_DONE) {
         note(s, stmt_sql[which]);
-        res = STORE_ESYSTEM;
+        res = WACTOR_ESYSTEM;
     }
     finish(st);
     return res;
@@ -431,7 +431,7 @@ int64_t store_get(store *s, const char *ns, size_t ns_len, const void *key, size
                   size_t cap)
 {
     if (!ns_ok(s, ns, ns_len) || !key_ok(key, klen) || (buf == NULL && cap > 0))
-        return STORE_EINVAL;
+        return WACTOR_EINVAL;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = s->st[ST_GET];
     bind_ns_key(st, ns, ns_len, key, klen);
@@ -443,7 +443,7 @@ int64_t store_get(store *s, const char *ns, size_t ns_len, const void *key, size
         if (v == NULL && len > 0) {
             /* column_blob is NULL for an empty value, or when out of memory. */
             note(s, "reading a value");
-            res = STORE_ESYSTEM;
+            res = WACTOR_ESYSTEM;
         } else {
             size_t n = len < cap ? len : cap;
             if (n > 0)
@@ -451,10 +451,10 @@ int64_t store_get(store *s, const char *ns, size_t ns_len, const void *key, size
             res = (int64_t)len;
         }
     } else if (rc == SQLITE_DONE) {
-        res = STORE_ENOTFOUND;
+        res = WACTOR_ENOTFOUND;
     } else {
         note(s, stmt_sql[ST_GET]);
-        res = STORE_ESYSTEM;
+        res = WACTOR_ESYSTEM;
     }
     finish(st);
     pthread_mutex_unlock(&s->mu);
@@ -465,8 +465,8 @@ int64_t store_get(store *s, const char *ns, size_t ns_len, const void *key, size
 static int set_locked(store *s, const char *ns, size_t ns_len, const void *key, size_t klen,
                       const void *val, size_t vlen, uint64_t quota)
 {
-    if (run(s, ST_BEGIN) != STORE_OK)
-        return STORE_ESYSTEM;
+    if (run(s, ST_BEGIN) != WACTOR_OK)
+        return WACTOR_ESYSTEM;
     int64_t old_vlen = 0, usage = 0;
     bind_ns_key(s->st[ST_VLEN], ns, ns_len, key, klen);
     int found = query_int(s, ST_VLEN, &old_vlen);
@@ -484,33 +484,33 @@ static int set_locked(store *s, const char *ns, size_t ns_len, const void *key, 
     uint64_t next = (uint64_t)usage - old + klen + vlen;
     if (next > quota) {
         rollback(s);
-        return STORE_EQUOTA;
+        return WACTOR_EQUOTA;
     }
     sqlite3_stmt *put = s->st[ST_PUT];
     bind_ns_key(put, ns, ns_len, key, klen);
     /* A NULL pointer would bind SQL NULL, not an empty BLOB. */
     sqlite3_bind_blob64(put, 3, vlen > 0 ? val : "", vlen, SQLITE_STATIC);
-    if (run(s, ST_PUT) != STORE_OK)
+    if (run(s, ST_PUT) != WACTOR_OK)
         goto fail;
     sqlite3_stmt *su = s->st[ST_SET_USAGE];
     bind_ns_key(su, ns, ns_len, NULL, 0);
     sqlite3_bind_int64(su, 2, (int64_t)next);
-    if (run(s, ST_SET_USAGE) != STORE_OK || run(s, ST_COMMIT) != STORE_OK)
+    if (run(s, ST_SET_USAGE) != WACTOR_OK || run(s, ST_COMMIT) != WACTOR_OK)
         goto fail;
-    return STORE_OK;
+    return WACTOR_OK;
 fail:
     rollback(s);
-    return STORE_ESYSTEM;
+    return WACTOR_ESYSTEM;
 }
 
 int store_set(store *s, const char *ns, size_t ns_len, const void *key, size_t klen,
               const void *val, size_t vlen, uint64_t quota, uint64_t max_value)
 {
     if (!ns_ok(s, ns, ns_len) || !key_ok(key, klen) || (val == NULL && vlen > 0))
-        return STORE_EINVAL;
+        return WACTOR_EINVAL;
     /* max_blob is fixed after open: reading it needs no lock. */
     if (vlen > max_value || vlen > s->max_blob)
-        return STORE_ETOOBIG;
+        return WACTOR_ETOOBIG;
     pthread_mutex_lock(&s->mu);
     int rc = set_locked(s, ns, ns_len, key, klen, val, vlen, quota);
     pthread_mutex_unlock(&s->mu);
@@ -520,14 +520,14 @@ int store_set(store *s, const char *ns, size_t ns_len, const void *key, size_t k
 /* The body of store_delete, with s->mu held and the arguments checked. */
 static int delete_locked(store *s, const char *ns, size_t ns_len, const void *key, size_t klen)
 {
-    if (run(s, ST_BEGIN) != STORE_OK)
-        return STORE_ESYSTEM;
+    if (run(s, ST_BEGIN) != WACTOR_OK)
+        return WACTOR_ESYSTEM;
     int64_t vlen = 0, usage = 0;
     bind_ns_key(s->st[ST_VLEN], ns, ns_len, key, klen);
     int found = query_int(s, ST_VLEN, &vlen);
     if (found == 0) {
         rollback(s);
-        return STORE_ENOTFOUND;
+        return WACTOR_ENOTFOUND;
     }
     bind_ns_key(s->st[ST_USAGE], ns, ns_len, NULL, 0);
     int have_usage = found < 0 ? found : query_int(s, ST_USAGE, &usage);
@@ -540,24 +540,24 @@ static int delete_locked(store *s, const char *ns, size_t ns_len, const void *ke
     }
     uint64_t next = (uint64_t)usage - entry;
     bind_ns_key(s->st[ST_DEL], ns, ns_len, key, klen);
-    if (run(s, ST_DEL) != STORE_OK)
+    if (run(s, ST_DEL) != WACTOR_OK)
         goto fail;
     int which = next == 0 ? ST_DEL_USAGE : ST_SET_USAGE;
     bind_ns_key(s->st[which], ns, ns_len, NULL, 0);
     if (next > 0)
         sqlite3_bind_int64(s->st[which], 2, (int64_t)next);
-    if (run(s, which) != STORE_OK || run(s, ST_COMMIT) != STORE_OK)
+    if (run(s, which) != WACTOR_OK || run(s, ST_COMMIT) != WACTOR_OK)
         goto fail;
-    return STORE_OK;
+    return WACTOR_OK;
 fail:
     rollback(s);
-    return STORE_ESYSTEM;
+    return WACTOR_ESYSTEM;
 }
 
 int store_delete(store *s, const char *ns, size_t ns_len, const void *key, size_t klen)
 {
     if (!ns_ok(s, ns, ns_len) || !key_ok(key, klen))
-        return STORE_EINVAL;
+        return WACTOR_EINVAL;
     pthread_mutex_lock(&s->mu);
     int rc = delete_locked(s, ns, ns_len, key, klen);
     pthread_mutex_unlock(&s->mu);
@@ -567,7 +567,7 @@ int store_delete(store *s, const char *ns, size_t ns_len, const void *key, size_
 int64_t store_usage(store *s, const char *ns, size_t ns_len)
 {
     if (!ns_ok(s, ns, ns_len))
-        return STORE_EINVAL;
+        return WACTOR_EINVAL;
     pthread_mutex_lock(&s->mu);
     int64_t usage = 0;
     bind_ns_key(s->st[ST_USAGE], ns, ns_len, NULL, 0);
@@ -591,26 +591,3 @@ const char *store_errmsg(store *s)
     return copy;
 }
 
-const char *store_code_name(int code)
-{
-    switch (code) {
-#define STORE_CODE_NAME(name, value, msg)                                                          \
-    case value:                                                                                    \
-        return #name;
-        STORE_CODES(STORE_CODE_NAME)
-#undef STORE_CODE_NAME
-    }
-    return "?";
-}
-
-const char *store_strerror(int code)
-{
-    switch (code) {
-#define STORE_CODE_MESSAGE(name, value, msg)                                                       \
-    case value:                                                                                    \
-        return msg;
-        STORE_CODES(STORE_CODE_MESSAGE)
-#undef STORE_CODE_MESSAGE
-    }
-    return "unknown result code";
-}

@@ -36,7 +36,7 @@
  * Result codes are the ABI's where they exist (ABI.md), checked in the ABI's
  * order: EINVAL (arguments), ETOOBIG (size), ENOTFOUND (key), EQUOTA. A
  * database failure (I/O error, full disk, corrupt file, out of memory) is
- * STORE_ESYSTEM, with the database's message in store_errmsg.
+ * WACTOR_ESYSTEM, with the database's message in store_errmsg.
  */
 #ifndef WACTOR_STORE_H
 #define WACTOR_STORE_H
@@ -44,20 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* X(name, value, message): the one table of result codes. */
-#define STORE_CODES(X)                                                                             \
-    X(STORE_OK, 0, "ok")                                                                           \
-    X(STORE_EINVAL, -1, "invalid argument")                                                        \
-    X(STORE_ENOTFOUND, -3, "no such key")                                                          \
-    X(STORE_ETOOBIG, -5, "value over the size limit")                                              \
-    X(STORE_EQUOTA, -6, "storage quota exceeded")                                                  \
-    X(STORE_ESYSTEM, -13, "database error")
-
-enum store_code {
-#define STORE_CODE_ENUM(name, value, msg) name = value,
-    STORE_CODES(STORE_CODE_ENUM)
-#undef STORE_CODE_ENUM
-};
+/* Result codes: WACTOR_* from the one table (wactor_codes.h). */
+#include "wactor_codes.h"
 
 /* Keys are 1..STORE_MAX_KEY bytes (ABI.md). */
 #define STORE_MAX_KEY 255
@@ -94,7 +82,7 @@ int64_t store_get(store *s, const char *ns, size_t ns_len, const void *key, size
  * Inserts or replaces key's value. Checks, first failure wins: EINVAL as for
  * store_get (and val NULL with vlen > 0); ETOOBIG if vlen > max_value; EQUOTA
  * if usage - old entry (its key + value bytes, if key exists) + klen + vlen >
- * quota, in which case nothing is written. Returns STORE_OK once the write is
+ * quota, in which case nothing is written. Returns WACTOR_OK once the write is
  * committed: on disk for a directory store (fsync'd), so it survives a crash
  * of the process right after. On ESYSTEM nothing is written, with one
  * exception no database can rule out: when the fsync itself fails, the
@@ -103,7 +91,7 @@ int64_t store_get(store *s, const char *ns, size_t ns_len, const void *key, size
 int store_set(store *s, const char *ns, size_t ns_len, const void *key, size_t klen,
               const void *val, size_t vlen, uint64_t quota, uint64_t max_value);
 
-/* Removes key: STORE_OK (durable as for store_set), ENOTFOUND if absent,
+/* Removes key: WACTOR_OK (durable as for store_set), ENOTFOUND if absent,
  * EINVAL as for store_get. */
 int store_delete(store *s, const char *ns, size_t ns_len, const void *key, size_t klen);
 
@@ -118,10 +106,5 @@ int64_t store_usage(store *s, const char *ns, size_t ns_len);
  * it while it is read.
  */
 const char *store_errmsg(store *s);
-
-/* The name of a result code ("STORE_EQUOTA"), "?" if unknown. */
-const char *store_code_name(int code);
-/* A result code's message ("storage quota exceeded"). */
-const char *store_strerror(int code);
 
 #endif

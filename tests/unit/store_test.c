@@ -90,37 +90,35 @@ static void roundtrip(void *arg)
     uint8_t buf[4096];
     const uint8_t key[] = {0, 1, 0, 255, 'k'};
     const uint8_t val[] = {0, 0, 'v', 0, 200, 0};
-    CHECK(get(s, NS("app"), key, sizeof key, buf) == STORE_ENOTFOUND);
-    CHECK(store_set(s, NS("app"), key, sizeof key, val, sizeof val, NOQUOTA, MAXV) == STORE_OK);
+    CHECK(get(s, NS("app"), key, sizeof key, buf) == WACTOR_ENOTFOUND);
+    CHECK(store_set(s, NS("app"), key, sizeof key, val, sizeof val, NOQUOTA, MAXV) == WACTOR_OK);
     memset(buf, 0xAA, sizeof buf);
     CHECK(get(s, NS("app"), key, sizeof key, buf) == (int64_t)sizeof val);
     CHECK(memcmp(buf, val, sizeof val) == 0);
     /* A key that differs only after a NUL is another key. */
     const uint8_t key2[] = {0, 1, 0, 255, 'j'};
-    CHECK(get(s, NS("app"), key2, sizeof key2, buf) == STORE_ENOTFOUND);
+    CHECK(get(s, NS("app"), key2, sizeof key2, buf) == WACTOR_ENOTFOUND);
     /* Replace, then an empty value: present with length 0. */
-    CHECK(store_set(s, NS("app"), key, sizeof key, LIT("second"), NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), key, sizeof key, LIT("second"), NOQUOTA, MAXV) == WACTOR_OK);
     CHECK(get(s, NS("app"), key, sizeof key, buf) == 6 && memcmp(buf, "second", 6) == 0);
-    CHECK(store_set(s, NS("app"), key, sizeof key, NULL, 0, NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), key, sizeof key, NULL, 0, NOQUOTA, MAXV) == WACTOR_OK);
     CHECK(get(s, NS("app"), key, sizeof key, buf) == 0);
     CHECK(store_usage(s, NS("app")) == (int64_t)sizeof key);
-    CHECK(store_delete(s, NS("app"), key, sizeof key) == STORE_OK);
-    CHECK(get(s, NS("app"), key, sizeof key, buf) == STORE_ENOTFOUND);
-    CHECK(store_delete(s, NS("app"), key, sizeof key) == STORE_ENOTFOUND);
+    CHECK(store_delete(s, NS("app"), key, sizeof key) == WACTOR_OK);
+    CHECK(get(s, NS("app"), key, sizeof key, buf) == WACTOR_ENOTFOUND);
+    CHECK(store_delete(s, NS("app"), key, sizeof key) == WACTOR_ENOTFOUND);
     CHECK(store_usage(s, NS("app")) == 0);
     /* A value as large as max_value, every byte value included. */
     size_t big = 300000;
     uint8_t *bv = malloc(big), *out = malloc(big);
     REQUIRE(bv != NULL && out != NULL);
     pattern(bv, big, 9);
-    CHECK(store_set(s, NS("app"), LIT("big"), bv, big, NOQUOTA, big) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("big"), bv, big, NOQUOTA, big) == WACTOR_OK);
     CHECK(store_get(s, NS("app"), LIT("big"), out, big) == (int64_t)big);
     CHECK(memcmp(bv, out, big) == 0);
     CHECK(store_usage(s, NS("app")) == (int64_t)(3 + big));
     free(bv);
     free(out);
-    CHECK(strcmp(store_code_name(STORE_EQUOTA), "STORE_EQUOTA") == 0);
-    CHECK(strcmp(store_code_name(12345), "?") == 0);
     CHECK(strcmp(store_errmsg(s), "no error") == 0);
     store_close(s);
 }
@@ -130,7 +128,7 @@ static void copy_out(void *arg)
     (void)arg;
     store *s = open_or_die(NULL);
     REQUIRE(s != NULL);
-    CHECK(store_set(s, NS("app"), LIT("k"), LIT("0123456789"), NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("k"), LIT("0123456789"), NOQUOTA, MAXV) == WACTOR_OK);
     uint8_t buf[16];
     memset(buf, '#', sizeof buf);
     /* cap < len: full length back, exactly cap bytes copied, none past. */
@@ -141,7 +139,7 @@ static void copy_out(void *arg)
     memset(buf, '#', sizeof buf);
     CHECK(store_get(s, NS("app"), LIT("k"), buf, sizeof buf) == 10);
     CHECK(memcmp(buf, "0123456789######", 16) == 0);
-    CHECK(store_get(s, NS("app"), LIT("nope"), buf, sizeof buf) == STORE_ENOTFOUND);
+    CHECK(store_get(s, NS("app"), LIT("nope"), buf, sizeof buf) == WACTOR_ENOTFOUND);
     store_close(s);
 }
 
@@ -153,33 +151,33 @@ static void einval(void *arg)
     uint8_t k256[256], buf[8];
     memset(k256, 'k', sizeof k256);
     /* Keys of 0 and 256 bytes, in every call. */
-    CHECK(store_set(s, NS("app"), "", 0, LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_set(s, NS("app"), k256, 256, LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_get(s, NS("app"), "", 0, buf, sizeof buf) == STORE_EINVAL);
-    CHECK(store_get(s, NS("app"), k256, 256, buf, sizeof buf) == STORE_EINVAL);
-    CHECK(store_delete(s, NS("app"), "", 0) == STORE_EINVAL);
-    CHECK(store_delete(s, NS("app"), k256, 256) == STORE_EINVAL);
+    CHECK(store_set(s, NS("app"), "", 0, LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_set(s, NS("app"), k256, 256, LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_get(s, NS("app"), "", 0, buf, sizeof buf) == WACTOR_EINVAL);
+    CHECK(store_get(s, NS("app"), k256, 256, buf, sizeof buf) == WACTOR_EINVAL);
+    CHECK(store_delete(s, NS("app"), "", 0) == WACTOR_EINVAL);
+    CHECK(store_delete(s, NS("app"), k256, 256) == WACTOR_EINVAL);
     CHECK(store_usage(s, NS("app")) == 0);
     /* 255 bytes is the largest key. */
-    CHECK(store_set(s, NS("app"), k256, 255, LIT("v"), NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), k256, 255, LIT("v"), NOQUOTA, MAXV) == WACTOR_OK);
     CHECK(store_get(s, NS("app"), k256, 255, buf, sizeof buf) == 1);
-    CHECK(store_delete(s, NS("app"), k256, 255) == STORE_OK);
+    CHECK(store_delete(s, NS("app"), k256, 255) == WACTOR_OK);
     /* NULL pointers, empty and oversized namespaces, no store. */
-    CHECK(store_set(s, NS("app"), NULL, 3, LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_set(s, NS("app"), LIT("k"), NULL, 1, NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_get(s, NS("app"), LIT("k"), NULL, 1) == STORE_EINVAL);
-    CHECK(store_set(s, NULL, 3, LIT("k"), LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_set(s, "", 0, LIT("k"), LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_set(s, (const char *)k256, 256, LIT("k"), LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_usage(s, NULL, 0) == STORE_EINVAL);
-    CHECK(store_set(NULL, NS("app"), LIT("k"), LIT("v"), NOQUOTA, MAXV) == STORE_EINVAL);
-    CHECK(store_get(NULL, NS("app"), LIT("k"), buf, sizeof buf) == STORE_EINVAL);
-    CHECK(store_delete(NULL, NS("app"), LIT("k")) == STORE_EINVAL);
-    CHECK(store_usage(NULL, NS("app")) == STORE_EINVAL);
+    CHECK(store_set(s, NS("app"), NULL, 3, LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_set(s, NS("app"), LIT("k"), NULL, 1, NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_get(s, NS("app"), LIT("k"), NULL, 1) == WACTOR_EINVAL);
+    CHECK(store_set(s, NULL, 3, LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_set(s, "", 0, LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_set(s, (const char *)k256, 256, LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_usage(s, NULL, 0) == WACTOR_EINVAL);
+    CHECK(store_set(NULL, NS("app"), LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_get(NULL, NS("app"), LIT("k"), buf, sizeof buf) == WACTOR_EINVAL);
+    CHECK(store_delete(NULL, NS("app"), LIT("k")) == WACTOR_EINVAL);
+    CHECK(store_usage(NULL, NS("app")) == WACTOR_EINVAL);
     CHECK(strcmp(store_errmsg(NULL), "no store") == 0);
     store_close(NULL);
     /* EINVAL wins over ETOOBIG and EQUOTA (ABI.md order). */
-    CHECK(store_set(s, NS("app"), "", 0, LIT("too big"), 0, 1) == STORE_EINVAL);
+    CHECK(store_set(s, NS("app"), "", 0, LIT("too big"), 0, 1) == WACTOR_EINVAL);
     /* Opening: an empty name, a path through a regular file, a file that is
      * not a database. Each fails with a message, no crash. */
     char err[256] = "";
@@ -212,16 +210,16 @@ static void etoobig(void *arg)
     REQUIRE(s != NULL);
     uint8_t v[101], buf[128];
     pattern(v, sizeof v, 1);
-    CHECK(store_set(s, NS("app"), LIT("k"), v, 101, NOQUOTA, 100) == STORE_ETOOBIG);
-    CHECK(get(s, NS("app"), LIT("k"), buf) == STORE_ENOTFOUND);
+    CHECK(store_set(s, NS("app"), LIT("k"), v, 101, NOQUOTA, 100) == WACTOR_ETOOBIG);
+    CHECK(get(s, NS("app"), LIT("k"), buf) == WACTOR_ENOTFOUND);
     CHECK(store_usage(s, NS("app")) == 0);
-    CHECK(store_set(s, NS("app"), LIT("k"), v, 100, NOQUOTA, 100) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("k"), v, 100, NOQUOTA, 100) == WACTOR_OK);
     /* A failed replace leaves the old value. */
-    CHECK(store_set(s, NS("app"), LIT("k"), v, 101, NOQUOTA, 100) == STORE_ETOOBIG);
+    CHECK(store_set(s, NS("app"), LIT("k"), v, 101, NOQUOTA, 100) == WACTOR_ETOOBIG);
     CHECK(get(s, NS("app"), LIT("k"), buf) == 100 && memcmp(buf, v, 100) == 0);
     /* ETOOBIG wins over EQUOTA. */
-    CHECK(store_set(s, NS("app"), LIT("j"), v, 101, 1, 100) == STORE_ETOOBIG);
-    CHECK(store_set(s, NS("app"), LIT("j"), NULL, 0, NOQUOTA, 0) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("j"), v, 101, 1, 100) == WACTOR_ETOOBIG);
+    CHECK(store_set(s, NS("app"), LIT("j"), NULL, 0, NOQUOTA, 0) == WACTOR_OK);
     store_close(s);
 }
 
@@ -234,33 +232,33 @@ static void quota(void *arg)
     uint8_t v[100], buf[128];
     pattern(v, sizeof v, 2);
     /* Fill to exactly the quota: 1+49 + 2+48 = 100. */
-    CHECK(store_set(s, NS("app"), LIT("a"), v, 49, q, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("a"), v, 49, q, MAXV) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 50);
-    CHECK(store_set(s, NS("app"), LIT("bb"), v, 48, q, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("bb"), v, 48, q, MAXV) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 100);
     /* One byte more: refused, nothing written, old entries intact. */
-    CHECK(store_set(s, NS("app"), LIT("c"), NULL, 0, q, MAXV) == STORE_EQUOTA);
-    CHECK(get(s, NS("app"), LIT("c"), buf) == STORE_ENOTFOUND);
-    CHECK(store_set(s, NS("app"), LIT("a"), v, 50, q, MAXV) == STORE_EQUOTA);
+    CHECK(store_set(s, NS("app"), LIT("c"), NULL, 0, q, MAXV) == WACTOR_EQUOTA);
+    CHECK(get(s, NS("app"), LIT("c"), buf) == WACTOR_ENOTFOUND);
+    CHECK(store_set(s, NS("app"), LIT("a"), v, 50, q, MAXV) == WACTOR_EQUOTA);
     CHECK(get(s, NS("app"), LIT("a"), buf) == 49 && memcmp(buf, v, 49) == 0);
     CHECK(store_usage(s, NS("app")) == 100);
     /* Replacing accounts the difference: shrink a by 9, then grow it back. */
-    CHECK(store_set(s, NS("app"), LIT("a"), v, 40, q, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("a"), v, 40, q, MAXV) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 91);
-    CHECK(store_set(s, NS("app"), LIT("c"), v, 8, q, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("c"), v, 8, q, MAXV) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 100);
-    CHECK(store_set(s, NS("app"), LIT("a"), v, 41, q, MAXV) == STORE_EQUOTA);
+    CHECK(store_set(s, NS("app"), LIT("a"), v, 41, q, MAXV) == WACTOR_EQUOTA);
     /* Delete frees exactly the entry's key + value bytes. */
-    CHECK(store_delete(s, NS("app"), LIT("c")) == STORE_OK);
+    CHECK(store_delete(s, NS("app"), LIT("c")) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 91);
-    CHECK(store_set(s, NS("app"), LIT("a"), v, 49, q, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("a"), v, 49, q, MAXV) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 100);
-    CHECK(store_delete(s, NS("app"), LIT("a")) == STORE_OK);
-    CHECK(store_delete(s, NS("app"), LIT("bb")) == STORE_OK);
+    CHECK(store_delete(s, NS("app"), LIT("a")) == WACTOR_OK);
+    CHECK(store_delete(s, NS("app"), LIT("bb")) == WACTOR_OK);
     CHECK(store_usage(s, NS("app")) == 0);
     /* A single entry as large as the whole quota; quota 0 stores nothing. */
-    CHECK(store_set(s, NS("app"), LIT("k"), v, 99, q, MAXV) == STORE_OK);
-    CHECK(store_set(s, NS("zero"), LIT("k"), NULL, 0, 0, MAXV) == STORE_EQUOTA);
+    CHECK(store_set(s, NS("app"), LIT("k"), v, 99, q, MAXV) == WACTOR_OK);
+    CHECK(store_set(s, NS("zero"), LIT("k"), NULL, 0, 0, MAXV) == WACTOR_EQUOTA);
     CHECK(store_usage(s, NS("zero")) == 0);
     store_close(s);
 }
@@ -271,27 +269,27 @@ static void isolation(void *arg)
     store *s = open_or_die(NULL);
     REQUIRE(s != NULL);
     uint8_t buf[64];
-    CHECK(store_set(s, NS("alpha"), LIT("k"), LIT("from alpha"), NOQUOTA, MAXV) == STORE_OK);
-    CHECK(store_set(s, NS("beta"), LIT("k"), LIT("beta"), NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(s, NS("alpha"), LIT("k"), LIT("from alpha"), NOQUOTA, MAXV) == WACTOR_OK);
+    CHECK(store_set(s, NS("beta"), LIT("k"), LIT("beta"), NOQUOTA, MAXV) == WACTOR_OK);
     CHECK(get(s, NS("alpha"), LIT("k"), buf) == 10 && memcmp(buf, "from alpha", 10) == 0);
     CHECK(get(s, NS("beta"), LIT("k"), buf) == 4 && memcmp(buf, "beta", 4) == 0);
     CHECK(store_usage(s, NS("alpha")) == 11);
     CHECK(store_usage(s, NS("beta")) == 5);
     /* Namespace and key do not run together: ("a", "bc") is not ("ab", "c"). */
-    CHECK(store_set(s, NS("a"), LIT("bc"), LIT("1"), NOQUOTA, MAXV) == STORE_OK);
-    CHECK(get(s, NS("ab"), LIT("c"), buf) == STORE_ENOTFOUND);
+    CHECK(store_set(s, NS("a"), LIT("bc"), LIT("1"), NOQUOTA, MAXV) == WACTOR_OK);
+    CHECK(get(s, NS("ab"), LIT("c"), buf) == WACTOR_ENOTFOUND);
     /* One namespace's quota is its own: beta full does not limit alpha. */
-    CHECK(store_set(s, NS("beta"), LIT("x"), LIT("y"), 5, MAXV) == STORE_EQUOTA);
-    CHECK(store_set(s, NS("alpha"), LIT("x"), LIT("y"), 13, MAXV) == STORE_OK);
-    CHECK(store_delete(s, NS("beta"), LIT("x")) == STORE_ENOTFOUND);
-    CHECK(store_delete(s, NS("beta"), LIT("k")) == STORE_OK);
+    CHECK(store_set(s, NS("beta"), LIT("x"), LIT("y"), 5, MAXV) == WACTOR_EQUOTA);
+    CHECK(store_set(s, NS("alpha"), LIT("x"), LIT("y"), 13, MAXV) == WACTOR_OK);
+    CHECK(store_delete(s, NS("beta"), LIT("x")) == WACTOR_ENOTFOUND);
+    CHECK(store_delete(s, NS("beta"), LIT("k")) == WACTOR_OK);
     CHECK(get(s, NS("alpha"), LIT("k"), buf) == 10);
     CHECK(store_usage(s, NS("alpha")) == 13);
     CHECK(store_usage(s, NS("beta")) == 0);
     /* A namespace that only differs after a NUL byte is another one. */
-    CHECK(store_set(s, "app\0x", 5, LIT("k"), LIT("1"), NOQUOTA, MAXV) == STORE_OK);
-    CHECK(store_get(s, "app\0y", 5, LIT("k"), buf, sizeof buf) == STORE_ENOTFOUND);
-    CHECK(store_get(s, "app", 3, LIT("k"), buf, sizeof buf) == STORE_ENOTFOUND);
+    CHECK(store_set(s, "app\0x", 5, LIT("k"), LIT("1"), NOQUOTA, MAXV) == WACTOR_OK);
+    CHECK(store_get(s, "app\0y", 5, LIT("k"), buf, sizeof buf) == WACTOR_ENOTFOUND);
+    CHECK(store_get(s, "app", 3, LIT("k"), buf, sizeof buf) == WACTOR_ENOTFOUND);
     store_close(s);
 }
 
@@ -306,22 +304,22 @@ static void persistence(void *arg)
     pattern(v, sizeof v, 3);
     store *s = open_or_die(dir);
     REQUIRE(s != NULL);
-    CHECK(store_set(s, NS("app"), LIT("k1"), v, sizeof v, NOQUOTA, MAXV) == STORE_OK);
-    CHECK(store_set(s, NS("app"), LIT("k2"), LIT("two"), NOQUOTA, MAXV) == STORE_OK);
-    CHECK(store_set(s, NS("other"), LIT("k1"), LIT("o"), NOQUOTA, MAXV) == STORE_OK);
-    CHECK(store_delete(s, NS("app"), LIT("k2")) == STORE_OK);
+    CHECK(store_set(s, NS("app"), LIT("k1"), v, sizeof v, NOQUOTA, MAXV) == WACTOR_OK);
+    CHECK(store_set(s, NS("app"), LIT("k2"), LIT("two"), NOQUOTA, MAXV) == WACTOR_OK);
+    CHECK(store_set(s, NS("other"), LIT("k1"), LIT("o"), NOQUOTA, MAXV) == WACTOR_OK);
+    CHECK(store_delete(s, NS("app"), LIT("k2")) == WACTOR_OK);
     store_close(s);
     /* A new handle, as after a restart of the runtime. */
     s = open_or_die(dir);
     REQUIRE(s != NULL);
     CHECK(store_get(s, NS("app"), LIT("k1"), buf, sizeof buf) == (int64_t)sizeof v);
     CHECK(memcmp(buf, v, sizeof v) == 0);
-    CHECK(store_get(s, NS("app"), LIT("k2"), buf, sizeof buf) == STORE_ENOTFOUND);
+    CHECK(store_get(s, NS("app"), LIT("k2"), buf, sizeof buf) == WACTOR_ENOTFOUND);
     CHECK(store_get(s, NS("other"), LIT("k1"), buf, sizeof buf) == 1 && buf[0] == 'o');
     CHECK(store_usage(s, NS("app")) == (int64_t)(2 + sizeof v));
     CHECK(store_usage(s, NS("other")) == 3);
     /* The quota cache survived too: this is exactly one byte too many. */
-    CHECK(store_set(s, NS("app"), LIT("x"), NULL, 0, 2 + sizeof v, MAXV) == STORE_EQUOTA);
+    CHECK(store_set(s, NS("app"), LIT("x"), NULL, 0, 2 + sizeof v, MAXV) == WACTOR_EQUOTA);
     store_close(s);
     rm_tree(root);
 }
@@ -332,14 +330,14 @@ static void memory(void *arg)
     uint8_t buf[16];
     store *a = open_or_die(NULL), *b = open_or_die(NULL);
     REQUIRE(a != NULL && b != NULL);
-    CHECK(store_set(a, NS("app"), LIT("k"), LIT("v"), NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(a, NS("app"), LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_OK);
     /* Two in-memory stores share nothing. */
-    CHECK(get(b, NS("app"), LIT("k"), buf) == STORE_ENOTFOUND);
+    CHECK(get(b, NS("app"), LIT("k"), buf) == WACTOR_ENOTFOUND);
     store_close(a);
     store_close(b);
     a = open_or_die(NULL);
     REQUIRE(a != NULL);
-    CHECK(get(a, NS("app"), LIT("k"), buf) == STORE_ENOTFOUND);
+    CHECK(get(a, NS("app"), LIT("k"), buf) == WACTOR_ENOTFOUND);
     CHECK(store_usage(a, NS("app")) == 0);
     store_close(a);
 }
@@ -363,9 +361,9 @@ static void *share(void *arg)
         char key[8];
         snprintf(key, sizeof key, "%c%02d", 'a' + w->id, i); /* 3 bytes */
         int rc = store_set(w->s, NS("shared"), key, 3, v, sizeof v, SHARED_QUOTA, MAXV);
-        if (rc == STORE_OK)
+        if (rc == WACTOR_OK)
             w->ok++;
-        else if (rc != STORE_EQUOTA)
+        else if (rc != WACTOR_EQUOTA)
             w->failures++;
         /* Let the other handle in: SQLite's busy wait polls, it does not
          * queue, so a writer that never pauses starves the other one. */
@@ -382,14 +380,14 @@ static void shared(void *arg)
     make_temp_dir(dir, sizeof dir);
     store *a = open_or_die(dir), *b = open_or_die(dir);
     REQUIRE(a != NULL && b != NULL);
-    CHECK(store_set(a, NS("app"), LIT("k"), LIT("from a"), NOQUOTA, MAXV) == STORE_OK);
+    CHECK(store_set(a, NS("app"), LIT("k"), LIT("from a"), NOQUOTA, MAXV) == WACTOR_OK);
     CHECK(get(b, NS("app"), LIT("k"), buf) == 6 && memcmp(buf, "from a", 6) == 0);
     CHECK(store_usage(b, NS("app")) == 7);
     /* b's quota check counts a's entry. */
-    CHECK(store_set(b, NS("app"), LIT("j"), LIT("12"), 9, MAXV) == STORE_EQUOTA);
-    CHECK(store_set(b, NS("app"), LIT("j"), LIT("1"), 9, MAXV) == STORE_OK);
-    CHECK(store_delete(b, NS("app"), LIT("k")) == STORE_OK);
-    CHECK(get(a, NS("app"), LIT("k"), buf) == STORE_ENOTFOUND);
+    CHECK(store_set(b, NS("app"), LIT("j"), LIT("12"), 9, MAXV) == WACTOR_EQUOTA);
+    CHECK(store_set(b, NS("app"), LIT("j"), LIT("1"), 9, MAXV) == WACTOR_OK);
+    CHECK(store_delete(b, NS("app"), LIT("k")) == WACTOR_OK);
+    CHECK(get(a, NS("app"), LIT("k"), buf) == WACTOR_ENOTFOUND);
     CHECK(store_usage(a, NS("app")) == 2);
     /* Both race to fill one namespace: exactly 25 entries of 20 bytes fit. */
     pthread_t t[2];
@@ -419,7 +417,7 @@ static void kill9_child(const char *dir, int round, int fd)
         int klen = snprintf(key, sizeof key, "r%d-%d", round, j);
         size_t vlen = 1000 + (size_t)j % 1000;
         pattern(v, vlen, (unsigned)(round * 1000 + j));
-        if (store_set(s, NS("victim"), key, (size_t)klen, v, vlen, NOQUOTA, MAXV) != STORE_OK)
+        if (store_set(s, NS("victim"), key, (size_t)klen, v, vlen, NOQUOTA, MAXV) != WACTOR_OK)
             _exit(3);
         uint8_t one = 1;
         if (write(fd, &one, 1) != 1)
@@ -469,7 +467,7 @@ static void kill9(void *arg)
             int klen = snprintf(key, sizeof key, "r%d-%d", round, j);
             size_t vlen = 1000 + (size_t)j % 1000;
             int64_t n = store_get(s, NS("victim"), key, (size_t)klen, buf, sizeof buf);
-            if (n == STORE_ENOTFOUND)
+            if (n == WACTOR_ENOTFOUND)
                 break;
             pattern(want, vlen, (unsigned)(round * 1000 + j));
             CHECK(n == (int64_t)vlen && memcmp(buf, want, vlen) == 0);
@@ -511,7 +509,7 @@ static void *work(void *arg)
         int klen = snprintf(key, sizeof key, "k%d", k);
         if (i % 5 == 4) {
             int rc = store_delete(w->s, ns, (size_t)ns_len, key, (size_t)klen);
-            int want = lens[k] < 0 ? STORE_ENOTFOUND : STORE_OK;
+            int want = lens[k] < 0 ? WACTOR_ENOTFOUND : WACTOR_OK;
             w->failures += rc != want;
             if (lens[k] >= 0)
                 usage -= klen + lens[k];
@@ -523,9 +521,9 @@ static void *work(void *arg)
         int64_t next = usage - (lens[k] < 0 ? 0 : klen + lens[k]) + klen + vlen;
         int rc =
             store_set(w->s, ns, (size_t)ns_len, key, (size_t)klen, v, (size_t)vlen, QUOTA, MAXV);
-        int want = next > QUOTA ? STORE_EQUOTA : STORE_OK;
+        int want = next > QUOTA ? WACTOR_EQUOTA : WACTOR_OK;
         w->failures += rc != want;
-        if (want == STORE_OK) {
+        if (want == WACTOR_OK) {
             usage = next;
             lens[k] = vlen;
             int64_t n = store_get(w->s, ns, (size_t)ns_len, key, (size_t)klen, buf, sizeof buf);
@@ -601,7 +599,7 @@ static void time_store(const char *label, store *s, int n, size_t vlen)
         double t0 = now_us();
         int rc = store_set(s, NS("bench"), key, (size_t)klen, v, vlen, NOQUOTA, MAXV);
         t[i] = now_us() - t0;
-        CHECK(rc == STORE_OK);
+        CHECK(rc == WACTOR_OK);
     }
     snprintf(what, sizeof what, "%s set %zu B", label, vlen);
     report(what, t, n);

@@ -1,0 +1,253 @@
+/*
+ * api.c: the embedding API (include/wactor.h) for modules, components and
+ * the host's messages. The host is the process "@host": its messages go
+ * through the same router calls as a guest's, with from == NULL. Misuse is
+ * checked here, at the boundary, and reported with a code and
+ * wactor_errmsg; the layers below assert their invariants.
+ */
+#include "host.h"
+#include "name.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- modules ------------------------------------------------------------ */
+
+wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size_t len)
+{
+    if (!bytes && len) {
+        host_fail(rt, WACTOR_EINVAL, "no bytes");
+        return NULL;
+    }
+    wa_error err;
+    wa_module *m = wa_module_load(bytes, len, &err);
+    if (!m) {
+        host_fail(rt, WACTOR_EMODULE, "%s: %s", wa_errkind_name(err.kind), err.msg);
+        return NULL;
+    }
+    wactor_module *wm = malloc(sizeof *wm);
+    if (!wm) {
+        wa_module_free(m);
+        host_fail(rt, WACTOR_ENOMEM, "out of memory");
+        return NULL;
+    }
+    wm->m = m;
+    atomic_init(&wm->refs, 1);
+    return wm;
+}
+
+wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        host_fail(rt, WACTOR_EMODULE, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                host_fail(rt, WACTOR_ENOMEM, "%s: out of memory", path);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    wactor_module *m = NULL;
+    if (failed)
+        host_fail(rt, WACTOR_EMODULE, "%s: cannot read", path);
+    else if (!(m = wactor_module_load(rt, buf, len)))
+        host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, wactor_errmsg(rt));
+    free(buf);
+    return m;
+}
+
+void wactor_module_free(wactor_module *m)
+{
+    if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+        wa_module_free(m->m);
+        free(m);
+    }
+}
+
+/* ---- components --------------------------------------------------------- */
+
+/* Calls that wait for the runtime, or run guest code on the calling
+ * thread, would deadlock or corrupt the running guest from inside a
+ * callback on a worker. */
+static int refuse_on_worker(wactor_runtime *rt, const char *what)
+{
+    if (rt_sched_current_worker(rt->sched) < 0)
+        return WACTOR_OK;
+    return host_fail(rt, WACTOR_ESTATE, "%s: not from a callback on a runtime thread", what);
+}
+
+int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts)
+{
+    if (refuse_on_worker(rt, "wactor_spawn"))
+        return WACTOR_ESTATE;
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    return host_spawn(rt, opts);
+}
+
+static host_component *find(wactor_runtime *rt, const char *name)
+{
+    if (!name)
+        return NULL;
+    return (host_component *)msg_lookup(rt->router, name, strlen(name));
+}
+
+int wactor_stop(wactor_runtime *rt, const char *name)
+{
+    if (refuse_on_worker(rt, "wactor_stop"))
+        return WACTOR_ESTATE;
+    host_component *c = find(rt, name);
+    if (!c)
+        return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
+    return host_stop(rt, c);
+}
+
+int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)
+{
+    host_component *c = NULL;
+    pthread_mutex_lock(&rt->lock);
+    /* The most recent component of that name, running or not. */
+    for (size_t i = rt->nall; name && i-- > 0;)
+        if (strcmp(rt->all[i]->proc.name, name) == 0) {
+            c = rt->all[i];
+            break;
+        }
+    pthread_mutex_unlock(&rt->lock);
+    if (!c)
+        return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
+    memset(out, 0, sizeof *out);
+    out->received = atomic_load(&c->proc.n_received);
+    out->sent = atomic_load(&c->proc.n_sent);
+    for (int i = 0; i < 4; i++)
+        out->callbacks[i] = atomic_load(&c->proc.n_callbacks[i]);
+    out->restarts = atomic_load(&c->restarts);
+    out->crashes = atomic_load(&c->crashes);
+    out->queued = atomic_load(&c->proc.queued);
+    out->pending = atomic_load(&c->proc.pending);
+    out->running = !atomic_load(&c->proc.stopped);
+    return WACTOR_OK;
+}
+
+/* ---- messages from the host --------------------------------------------- */
+
+static int host_code(wactor_runtime *rt, int64_t rc, const char *what, const char *target)
+{
+    if (rc >= 0)
+        return (int)rc;
+    return host_fail(rt, (int)rc, "%s %s: %s", what, target ? target : "(null)",
+                     wactor_result_message((int)rc));
+}
+
+int wactor_send(wactor_runtime *rt, const char *target, const void *payload, size_t len)
+{
+    if (!target || (!payload && len))
+        return host_fail(rt, WACTOR_EINVAL, "send: no target or payload");
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    return host_code(rt, msg_send(rt->router, NULL, target, strlen(target), payload, len),
+                     "send to", target);
+}
+
+int64_t wactor_request(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                       uint32_t timeout_ms, wactor_callback_fn cb, void *arg)
+{
+    if (!target || (!payload && len) || !cb)
+        return host_fail(rt, WACTOR_EINVAL, "request: no target, payload or callback");
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    int64_t rc =
+        msg_request(rt->router, NULL, target, strlen(target), payload, len, timeout_ms, cb, arg);
+    return rc > 0 ? rc : host_code(rt, rc, "request to", target);
+}
+
+int wactor_cancel(wactor_runtime *rt, int64_t correlation)
+{
+    return host_code(rt, msg_cancel(rt->router, NULL, correlation), "cancel", "request");
+}
+
+typedef struct call_wait {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+    int status;
+    void *answer;
+    size_t len;
+} call_wait;
+
+static void call_done(void *arg, int64_t corr, int status, const void *payload, size_t len)
+{
+    (void)corr;
+    call_wait *w = arg;
+    void *copy = len ? malloc(len) : NULL;
+    if (copy)
+        memcpy(copy, payload, len);
+    pthread_mutex_lock(&w->lock);
+    w->status = status;
+    w->answer = copy;
+    w->len = copy ? len : 0;
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+int wactor_call(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                uint32_t timeout_ms, int *status, void **answer, size_t *answer_len)
+{
+    if (refuse_on_worker(rt, "wactor_call"))
+        return WACTOR_ESTATE;
+    call_wait w = {.done = false};
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cond, NULL);
+    int64_t rc = wactor_request(rt, target, payload, len, timeout_ms, call_done, &w);
+    if (rc > 0) {
+        /* The request's own timeout bounds the wait: exactly one callback. */
+        pthread_mutex_lock(&w.lock);
+        while (!w.done)
+            pthread_cond_wait(&w.cond, &w.lock);
+        pthread_mutex_unlock(&w.lock);
+        *status = w.status;
+        *answer = w.answer;
+        *answer_len = w.len;
+        rc = WACTOR_OK;
+    }
+    pthread_mutex_destroy(&w.lock);
+    pthread_cond_destroy(&w.cond);
+    return (int)rc;
+}
+
+int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, size_t len)
+{
+    if (!topic || (!payload && len))
+        return host_fail(rt, WACTOR_EINVAL, "publish: no topic or payload");
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    return host_code(rt, msg_publish(rt->router, NULL, topic, strlen(topic), payload, len),
+                     "publish to", topic);
+}
+
+int wactor_wait_idle(wactor_runtime *rt, uint32_t timeout_ms)
+{
+    if (refuse_on_worker(rt, "wactor_wait_idle"))
+        return WACTOR_ESTATE;
+    return rt_wait_idle(rt->sched, timeout_ms)
+               ? WACTOR_OK
+               : host_fail(rt, WACTOR_ETIMEDOUT, "not idle after %u ms", timeout_ms);
+}
