@@ -92,7 +92,7 @@ typedef struct wactor_runtime_options {
 
 /* Starts the worker and timer threads. NULL options = defaults. Returns NULL
  * when out of memory, when threads cannot start, or when the audit file or
- * the storage cannot be opened. */
+ * the storage cannot be opened; wactor_errmsg(NULL) then says which. */
 wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts);
 
 /* Stops gracefully and frees everything: new messages are refused, running
@@ -109,13 +109,19 @@ void wactor_runtime_free(wactor_runtime *rt);
 int wactor_interrupt(wactor_runtime *rt);
 
 /* The last error of a call on this runtime made by the calling thread, one
- * line ("" if none): each thread has its own, like errno. */
+ * line ("" if none): each thread has its own, like errno. rt NULL: the last
+ * error of a call made without a runtime (module loading and checking with
+ * rt NULL) or of a wactor_runtime_new that returned NULL, which says why
+ * ("storage /x: cannot open: Permission denied"). */
 const char *wactor_errmsg(const wactor_runtime *rt);
 
 /* ---- modules and components --------------------------------------------- */
 
-/* A compiled module, shareable by any number of components (spawn takes a
- * reference; free it whenever the embedder no longer needs it). */
+/* A compiled module, shareable by any number of components and runtimes
+ * (spawn takes a reference; free it whenever the embedder no longer needs
+ * it). rt may be NULL: it only receives the error (wactor_errmsg), which
+ * names the file, and for a malformed or invalid module the section and
+ * byte offset. The bytes are copied. */
 typedef struct wactor_module wactor_module;
 
 wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size_t len);
@@ -146,6 +152,35 @@ typedef struct wactor_limits {
     uint32_t mailbox; /* queued messages before senders get EFULL; 10000 */
     uint32_t pending; /* requests awaiting their callback; 10000 */
 } wactor_limits;
+
+/* One way a module falls short of a component (docs/ABI.md). */
+typedef enum wactor_problem_kind {
+    WACTOR_PROBLEM_EXPORT = 1, /* a required export missing, or one of the wrong kind or type */
+    WACTOR_PROBLEM_IMPORT,     /* an import the runtime does not provide, or of the wrong type */
+    WACTOR_PROBLEM_START,      /* a start function (it would run outside the limits) */
+    WACTOR_PROBLEM_SEGMENT,    /* a data or element segment that never fits: it cannot start */
+    WACTOR_PROBLEM_LIMIT,      /* over the component's limits (initial memory) */
+} wactor_problem_kind;
+
+typedef struct wactor_problem {
+    int kind;         /* wactor_problem_kind */
+    const char *name; /* what it is about: "wactor_init", "wactor.send", "memory"; or NULL */
+    const char *text; /* one line for a person, naming it too */
+} wactor_problem;
+
+typedef struct wactor_problems {
+    wactor_problem *v;
+    size_t n;
+} wactor_problems;
+
+/* Checks m against the component ABI exactly as wactor_spawn does (exports
+ * and their types, imports, start function, segments, and limits: NULL or
+ * zero fields = the defaults). Fills *out, which the caller frees with
+ * wactor_problems_free (also when empty), and returns the number of
+ * problems: 0 means a spawn with these limits will not refuse the module
+ * (wactor_init may still fail). ENOMEM or EINVAL otherwise, *out empty. */
+int wactor_module_check(const wactor_module *m, const wactor_limits *limits, wactor_problems *out);
+void wactor_problems_free(wactor_problems *p);
 
 /* A list of patterns (ABI.md syntax), e.g. {"orders", "billing.*"}. */
 typedef struct wactor_patterns {

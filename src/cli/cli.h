@@ -3,10 +3,16 @@
  *
  * main.c dispatches to one function per command (exec.c, inspect.c, run.c,
  * call.c for call and send, validate.c); util.c holds file reading, error
- * reporting and the printing of names and types; component.c checks a
- * module against the component ABI (ABI.md); system.c is what run, call
- * and send share: their flags, and a manifest's components started in a
- * runtime (include/wactor.h).
+ * reporting and the printing of names and types; system.c is what run,
+ * call and send share: their flags, and a manifest's components started in
+ * a runtime.
+ *
+ * The tool is an ordinary client of the embedding API (include/wactor.h):
+ * components, their modules and the component ABI's check
+ * (wactor_module_check) come from there. exec and inspect work below the
+ * actors, on the engine's own API (wasm.h, and wasi.h for exec): running a
+ * plain WASI command, or listing a module's imports and exports, is no
+ * actor's business.
  *
  * Exit status conventions (README.md, "Exit status"): 0 success; for exec,
  * the guest's own exit code; CLI_EXIT_TRAP when the guest traps;
@@ -48,11 +54,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * file, and for a bad module the section and byte offset) and returns NULL.
  * *size, if not NULL, receives the file's size. */
 wa_module *cli_load_module(const char *path, size_t *size);
-/* The same, but on failure writes the one-line reason, without the path
- * ("cannot read: No such file or directory", "malformed: ... (code section,
- * byte offset 12)"), to err[0..errlen) instead of reporting it. */
-wa_module *cli_module_load_msg(const char *path, size_t *size, char *err, size_t errlen);
-
 /* Standard input up to its end, in a malloc'd buffer (NULL with errno set). */
 uint8_t *cli_read_stdin(size_t *len);
 
@@ -61,23 +62,13 @@ void cli_print_name(FILE *out, wa_name name);
 void cli_print_functype(FILE *out, const wa_functype *t);
 void cli_print_externtype(FILE *out, const wa_externtype *t);
 const char *cli_kind_name(wa_externkind kind);
-bool cli_functype_eq(const wa_functype *a, const wa_functype *b);
-
-/* Prints to out (if not NULL) one line "  - REASON" for every way module m
- * falls short of a wactor component, and returns how many there are. */
-int cli_component_problems(const wa_module *m, FILE *out);
-
-/* The same problems as a NULL-terminated list of malloc'd one-line texts
- * (a problem's explanation joined to it), in *list; returns how many there
- * are (*list is NULL when none), or -1 when out of memory. */
-int cli_component_problem_list(const wa_module *m, char ***list);
-void cli_problem_list_free(char **list);
 
 /* ---- system.c: what run, call and send share --------------------------- */
 
 struct mf_manifest;
 struct mf_component;
 struct wactor_runtime;
+struct wactor_limits;
 
 /* Flags of run, call and send (validate takes only --help). */
 enum { CLI_FLAG_TIMEOUT = 1 };
@@ -118,6 +109,9 @@ typedef struct cli_system {
  * distinct module once. Returns 0, or reports the problem and returns
  * CLI_EXIT_BAD (cli_system_close is still needed). */
 int cli_system_open(cli_system *s, const char *manifest, int log_level);
+
+/* A manifest component's limits as the embedding API takes them. */
+struct wactor_limits cli_limits(const struct mf_component *c);
 
 /* The manifest's component named name, or NULL. */
 const struct mf_component *cli_system_find(const cli_system *s, const char *name);

@@ -36,7 +36,7 @@ static bool cli_exec_link(const char *path, const wa_module *m, wasi_ctx *wasi, 
         wa_externtype type;
         wa_module_import(m, i, &module, &field, &type);
         const wa_functype *want = wasi_import_type(module, field);
-        if (want != NULL && type.kind == WA_EXTERN_FUNC && cli_functype_eq(want, type.u.func) &&
+        if (want != NULL && type.kind == WA_EXTERN_FUNC && wa_functype_equal(want, type.u.func) &&
             wasi_resolve(wasi, module, field, &imports[i]))
             continue;
         fprintf(stderr, "wactor: %s: ", path);

@@ -4,6 +4,7 @@
  * says whether it is a valid wactor component, and if not, why.
  */
 #include "cli.h"
+#include "wactor.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -78,12 +79,23 @@ static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, s
         cli_print_name(out, name);
         fprintf(out, "  (%" PRIu32 " bytes)\n", len);
     }
-    if (cli_component_problems(m, NULL) == 0) {
-        fputs("component: yes\n", out);
-    } else {
-        fputs("component: no\n", out);
-        cli_component_problems(m, out);
-    }
+}
+
+/* Whether the module at path is a component: the embedding API's check,
+ * with the default limits, every problem on its own line. */
+static void cli_inspect_component(FILE *out, const char *path)
+{
+    wactor_problems problems = {0};
+    wactor_module *wm = wactor_module_load_file(NULL, path);
+    int n = wm ? wactor_module_check(wm, NULL, &problems) : -1;
+    if (n < 0)
+        fprintf(out, "component: unknown (%s)\n", wactor_errmsg(NULL));
+    else
+        fputs(n == 0 ? "component: yes\n" : "component: no\n", out);
+    for (size_t i = 0; i < problems.n; i++)
+        fprintf(out, "  - %s\n", problems.v[i].text);
+    wactor_problems_free(&problems);
+    wactor_module_free(wm);
 }
 
 int cli_inspect(int argc, char **argv)
@@ -115,5 +127,6 @@ int cli_inspect(int argc, char **argv)
         return CLI_EXIT_BAD;
     cli_inspect_print(stdout, argv[i], m, size);
     wa_module_free(m);
+    cli_inspect_component(stdout, argv[i]);
     return 0;
 }

@@ -16,7 +16,6 @@
  */
 #include "cli.h"
 #include "manifest.h"
-#include "store.h"
 #include "wactor.h"
 
 #include <errno.h>
@@ -186,17 +185,6 @@ void cli_format_duration(char *buf, size_t len, uint64_t ms)
 
 /* ---- the system --------------------------------------------------------- */
 
-/* The runtime's last error without its "component NAME: " prefix. */
-static const char *cli_reason(const cli_system *s, const char *name)
-{
-    const char *msg = wactor_errmsg(s->rt);
-    size_t n = strlen(name);
-    if (strncmp(msg, "component ", 10) == 0 && strncmp(msg + 10, name, n) == 0 &&
-        strncmp(msg + 10 + n, ": ", 2) == 0)
-        return msg + 10 + n + 2;
-    return msg[0] ? msg : "unknown reason";
-}
-
 /* Reports a problem with component c: "wactor: MANIFEST:LINE:COLUMN:
  * component NAME: ...". */
 static void cli_component_error(const cli_system *s, const mf_component *c, const char *fmt, ...)
@@ -212,32 +200,6 @@ static void cli_component_error(const cli_system *s, const mf_component *c, cons
     putc_unlocked('\n', stderr);
     funlockfile(stderr);
     va_end(ap);
-}
-
-/* wactor_runtime_new failed without saying why: the audit file and the
- * storage directory are the likely causes, so find out by opening them. */
-static void cli_runtime_failed(const mf_manifest *mf)
-{
-    if (mf->audit != NULL) {
-        FILE *f = fopen(mf->audit, "a");
-        if (f == NULL) {
-            cli_error("%s: runtime.audit: cannot open %s: %s", mf->path, mf->audit,
-                      strerror(errno));
-            return;
-        }
-        fclose(f);
-    }
-    if (mf->storage != NULL) {
-        char why[512];
-        store *st = store_open(mf->storage, why, sizeof why);
-        if (st == NULL) {
-            cli_error("%s: runtime.storage: cannot open %s: %s", mf->path, mf->storage, why);
-            return;
-        }
-        store_close(st);
-    }
-    cli_error("%s: cannot start the runtime (out of memory, or threads cannot be created)",
-              mf->path);
 }
 
 int cli_system_open(cli_system *s, const char *manifest, int log_level)
@@ -267,7 +229,7 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .storage_path = mf->storage};
     s->rt = wactor_runtime_new(&ro);
     if (s->rt == NULL) {
-        cli_runtime_failed(mf);
+        cli_error("%s: cannot start the runtime: %s", mf->path, wactor_errmsg(NULL));
         return CLI_EXIT_BAD;
     }
     s->modules = calloc(mf->ncomponents, sizeof *s->modules);
@@ -286,14 +248,7 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
         s->modules[i] = wactor_module_load_file(s->rt, c->wasm);
         if (s->modules[i] != NULL)
             continue;
-        /* The engine's own words, with the section and byte offset. */
-        char why[512];
-        wa_module *m = cli_module_load_msg(c->wasm, NULL, why, sizeof why);
-        if (m != NULL) {
-            wa_module_free(m);
-            snprintf(why, sizeof why, "%s", cli_reason(s, c->name));
-        }
-        cli_component_error(s, c, "%s: %s", c->wasm, why);
+        cli_component_error(s, c, "%s", wactor_errmsg(s->rt)); /* names the file */
         return CLI_EXIT_BAD;
     }
     return 0;
@@ -305,6 +260,16 @@ const mf_component *cli_system_find(const cli_system *s, const char *name)
         if (strcmp(s->mf->components[i].name, name) == 0)
             return &s->mf->components[i];
     return NULL;
+}
+
+wactor_limits cli_limits(const mf_component *c)
+{
+    return (wactor_limits){.memory = c->memory,
+                           .fuel = c->fuel < 0 ? 0 : c->fuel,
+                           .time_ms = (uint32_t)c->time_ms,
+                           .stack = c->stack,
+                           .mailbox = c->mailbox,
+                           .pending = c->pending};
 }
 
 static int cli_restart(int restart)
@@ -323,27 +288,6 @@ static wactor_patterns cli_patterns(const mf_patterns *p)
     return (wactor_patterns){(const char *const *)p->v, p->n};
 }
 
-/* After a refused spawn: the first of the module's problems against the
- * component ABI, if it has any (the runtime's reason is terser). */
-static void cli_report_refused(const cli_system *s, const mf_component *c)
-{
-    char why[512];
-    char **problems = NULL;
-    int n = -1;
-    wa_module *m = cli_module_load_msg(c->wasm, NULL, why, sizeof why);
-    if (m != NULL) {
-        n = cli_component_problem_list(m, &problems);
-        wa_module_free(m);
-    }
-    if (n > 0)
-        cli_component_error(s, c, "%s: %s%s%s%s", c->wasm, problems[0],
-                            n > 1 ? " (and more: see wactor validate " : "",
-                            n > 1 ? s->mf->path : "", n > 1 ? ")" : "");
-    else
-        cli_component_error(s, c, "%s: %s", c->wasm, cli_reason(s, c->name));
-    cli_problem_list_free(problems);
-}
-
 int cli_system_start(cli_system *s)
 {
     const mf_manifest *mf = s->mf;
@@ -356,12 +300,7 @@ int cli_system_start(cli_system *s)
             .config_len = c->has_config ? c->config_len : 0,
             .env = (const char *const *)c->env,
             .restart = cli_restart(c->restart),
-            .limits = {.memory = c->memory,
-                       .fuel = c->fuel < 0 ? 0 : c->fuel,
-                       .time_ms = (uint32_t)c->time_ms,
-                       .stack = c->stack,
-                       .mailbox = c->mailbox,
-                       .pending = c->pending},
+            .limits = cli_limits(c),
             .send = cli_patterns(&c->send),
             .request = cli_patterns(&c->request),
             .publish = cli_patterns(&c->publish),
@@ -376,13 +315,10 @@ int cli_system_start(cli_system *s)
             /* A crash at start-up: the runtime has logged it and supervises
              * the component (restarts by policy); the rest of the system
              * runs. The reason is kept for call's and send's messages. */
-            s->start_errors[i] = strdup(cli_reason(s, c->name));
+            s->start_errors[i] = strdup(wactor_errmsg(s->rt));
             continue;
         }
-        if (rc == WACTOR_EMODULE)
-            cli_report_refused(s, c);
-        else
-            cli_component_error(s, c, "%s: %s", c->wasm, cli_reason(s, c->name));
+        cli_component_error(s, c, "%s: %s", c->wasm, wactor_errmsg(s->rt));
         return CLI_EXIT_BAD;
     }
     return 0;

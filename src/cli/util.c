@@ -85,25 +85,14 @@ uint8_t *cli_read_stdin(size_t *len)
     return cli_read_fd(STDIN_FILENO, 0, len);
 }
 
-static const char *cli_section_name(int id)
-{
-    static const char *const names[] = {"custom", "type",   "import",   "function", "table",
-                                        "memory", "global", "export",   "start",    "element",
-                                        "code",   "data",   "datacount"};
-    if (id >= 0 && id < (int)(sizeof names / sizeof names[0]))
-        return names[id];
-    return NULL;
-}
-
-/* Reads and loads the module at path; on failure writes the reason to err,
- * with the path in it if with_path. */
-static wa_module *cli_load(const char *path, size_t *size, char *err, size_t errlen, bool with_path)
+/* Reads and loads the module at path; on failure writes the reason, naming
+ * the file, to err. */
+static wa_module *cli_load(const char *path, size_t *size, char *err, size_t errlen)
 {
     size_t len = 0;
     uint8_t *bytes = cli_read_file(path, &len);
     if (bytes == NULL) {
-        snprintf(err, errlen, "cannot read%s%s: %s", with_path ? " " : "", with_path ? path : "",
-                 strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
     wa_error e;
@@ -111,16 +100,9 @@ static wa_module *cli_load(const char *path, size_t *size, char *err, size_t err
     wa_module *m = wa_module_load(bytes, len, &e);
     free(bytes);
     if (m == NULL) {
-        const char *section = cli_section_name(e.section);
-        char where[64];
-        if (section != NULL)
-            snprintf(where, sizeof where, "%s section", section);
-        else
-            snprintf(where, sizeof where, "outside any section");
-        e.msg[sizeof e.msg - 1] = '\0';
-        snprintf(err, errlen, "%s%s%s: %s (%s, byte offset %zu)", with_path ? path : "",
-                 with_path ? ": " : "", wa_errkind_name(e.kind), e.msg[0] ? e.msg : "rejected",
-                 where, e.offset);
+        char why[400];
+        wa_error_format(&e, why, sizeof why);
+        snprintf(err, errlen, "%s: %s", path, why);
         return NULL;
     }
     if (size != NULL)
@@ -131,15 +113,10 @@ static wa_module *cli_load(const char *path, size_t *size, char *err, size_t err
 wa_module *cli_load_module(const char *path, size_t *size)
 {
     char err[512];
-    wa_module *m = cli_load(path, size, err, sizeof err, true);
+    wa_module *m = cli_load(path, size, err, sizeof err);
     if (m == NULL)
         cli_error("%s", err);
     return m;
-}
-
-wa_module *cli_module_load_msg(const char *path, size_t *size, char *err, size_t errlen)
-{
-    return cli_load(path, size, err, errlen, false);
 }
 
 void cli_print_name(FILE *out, wa_name name)
@@ -151,27 +128,6 @@ void cli_print_name(FILE *out, wa_name name)
         else
             fputc(c, out);
     }
-}
-
-static const char *cli_valtype_name(uint8_t t)
-{
-    switch (t) {
-    case WA_I32:
-        return "i32";
-    case WA_I64:
-        return "i64";
-    case WA_F32:
-        return "f32";
-    case WA_F64:
-        return "f64";
-    case WA_V128:
-        return "v128";
-    case WA_FUNCREF:
-        return "funcref";
-    case WA_EXTERNREF:
-        return "externref";
-    }
-    return "?";
 }
 
 const char *cli_kind_name(wa_externkind kind)
@@ -189,23 +145,11 @@ const char *cli_kind_name(wa_externkind kind)
     return "?";
 }
 
-static void cli_print_types(FILE *out, const uint8_t *types, uint32_t n)
-{
-    fputc('(', out);
-    for (uint32_t i = 0; i < n; i++)
-        fprintf(out, "%s%s", i ? ", " : "", cli_valtype_name(types[i]));
-    fputc(')', out);
-}
-
-/* "(i32, i64) -> i32"; no results print as "()", several as "(i32, i32)". */
 void cli_print_functype(FILE *out, const wa_functype *t)
 {
-    cli_print_types(out, t->types, t->nparams);
-    fputs(" -> ", out);
-    if (t->nresults == 1)
-        fputs(cli_valtype_name(t->types[t->nparams]), out);
-    else
-        cli_print_types(out, t->types + t->nparams, t->nresults);
+    char text[256];
+    wa_functype_format(t, text, sizeof text);
+    fputs(text, out);
 }
 
 static void cli_print_limits(FILE *out, wa_limits lim, const char *unit)
@@ -223,22 +167,14 @@ void cli_print_externtype(FILE *out, const wa_externtype *t)
         cli_print_functype(out, t->u.func);
         break;
     case WA_EXTERN_TABLE:
-        fprintf(out, "%s, ", cli_valtype_name(t->u.table.elem));
+        fprintf(out, "%s, ", wa_valtype_name(t->u.table.elem));
         cli_print_limits(out, t->u.table.lim, "elements");
         break;
     case WA_EXTERN_MEMORY:
         cli_print_limits(out, t->u.memory, "pages");
         break;
     case WA_EXTERN_GLOBAL:
-        fprintf(out, "%s %s", t->u.global.mut ? "mut" : "const",
-                cli_valtype_name(t->u.global.type));
+        fprintf(out, "%s %s", t->u.global.mut ? "mut" : "const", wa_valtype_name(t->u.global.type));
         break;
     }
-}
-
-bool cli_functype_eq(const wa_functype *a, const wa_functype *b)
-{
-    size_t n = a->nparams + a->nresults;
-    return a->nparams == b->nparams && a->nresults == b->nresults &&
-           (n == 0 || memcmp(a->types, b->types, n) == 0);
 }

@@ -2,9 +2,9 @@
  * validate.c: `wactor validate MANIFEST` checks a manifest and every module
  * it names without running anything: the manifest's syntax and values
  * (mf_load), then each distinct module once: that it can be read, decoded
- * and validated, and that it is a wactor component whose imports the
- * runtime provides (cli_component_problems); then, per component, what
- * depends on the manifest (its initial memory against limits.memory).
+ * and validated (wactor_module_load_file); then, per component, the
+ * component ABI's check with the component's limits (wactor_module_check,
+ * the check wactor_spawn makes).
  *
  * Every problem is one line on standard error:
  *   wactor: MANIFEST:LINE:COLUMN: component NAME: WASM: PROBLEM
@@ -14,6 +14,7 @@
  */
 #include "cli.h"
 #include "manifest.h"
+#include "wactor.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -34,51 +35,38 @@ static const char cli_validate_usage[] =
 
 /* What is known of one distinct module. */
 typedef struct cli_checked {
-    wa_module *m;    /* NULL if it could not be loaded */
-    char why[512];   /* then: why */
-    char **problems; /* against the component ABI */
-    int nproblems;   /* -1: out of memory */
+    wactor_module *m; /* NULL if it could not be loaded */
+    char *why;        /* then: why, naming the file */
 } cli_checked;
 
-static void cli_problem(const mf_manifest *mf, const mf_component *c, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void cli_problem(const mf_manifest *mf, const mf_component *c, const char *fmt, ...)
+/* "wactor: MANIFEST:LINE:COLUMN: component NAME: " and the text. */
+static void cli_problem(const mf_manifest *mf, const mf_component *c, const char *text)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "wactor: %s:%u:%u: component %s: %s: ", mf->path, c->line, c->column, c->name,
-            c->wasm);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+    fprintf(stderr, "wactor: %s:%u:%u: component %s: %s\n", mf->path, c->line, c->column, c->name,
+            text);
 }
 
-/* Reports component c's problems; returns how many. */
+/* Reports component c's problems (the module's, with c's limits); returns
+ * how many. */
 static int cli_validate_component(const mf_manifest *mf, const mf_component *c,
                                   const cli_checked *k)
 {
     if (k->m == NULL) {
-        cli_problem(mf, c, "%s", k->why);
+        cli_problem(mf, c, k->why ? k->why : "out of memory");
         return 1;
     }
-    if (k->nproblems < 0) {
-        cli_problem(mf, c, "out of memory while checking it");
+    wactor_limits limits = cli_limits(c);
+    wactor_problems problems;
+    int n = wactor_module_check(k->m, &limits, &problems);
+    if (n < 0) {
+        fprintf(stderr, "wactor: %s:%u:%u: component %s: %s: %s\n", mf->path, c->line, c->column,
+                c->name, c->wasm, wactor_errmsg(NULL));
         return 1;
     }
-    int n = k->nproblems;
-    for (int i = 0; i < k->nproblems; i++)
-        cli_problem(mf, c, "%s", k->problems[i]);
-    if (wa_module_num_memories(k->m) > 0) {
-        uint64_t pages = wa_module_memory(k->m, 0).min;
-        if (pages * WA_PAGE_SIZE > c->memory) {
-            cli_problem(mf, c,
-                        "its initial memory of %" PRIu64 " pages (%" PRIu64
-                        " bytes) is over limits.memory (%" PRIu64 " bytes)",
-                        pages, pages * WA_PAGE_SIZE, c->memory);
-            n++;
-        }
-    }
+    for (size_t i = 0; i < problems.n; i++)
+        fprintf(stderr, "wactor: %s:%u:%u: component %s: %s: %s\n", mf->path, c->line, c->column,
+                c->name, c->wasm, problems.v[i].text);
+    wactor_problems_free(&problems);
     return n;
 }
 
@@ -122,9 +110,8 @@ int cli_validate(int argc, char **argv)
         if (j == i) { /* the first component to name this module */
             which[i] = modules++;
             cli_checked *k = &checked[which[i]];
-            k->m = cli_module_load_msg(c->wasm, NULL, k->why, sizeof k->why);
-            if (k->m != NULL)
-                k->nproblems = cli_component_problem_list(k->m, &k->problems);
+            if ((k->m = wactor_module_load_file(NULL, c->wasm)) == NULL)
+                k->why = strdup(wactor_errmsg(NULL));
         } else {
             which[i] = which[j];
         }
@@ -134,8 +121,8 @@ int cli_validate(int argc, char **argv)
         printf("%s: valid: %zu component%s, %zu module%s\n", mf->path, mf->ncomponents,
                mf->ncomponents == 1 ? "" : "s", modules, modules == 1 ? "" : "s");
     for (size_t i = 0; i < modules; i++) {
-        wa_module_free(checked[i].m);
-        cli_problem_list_free(checked[i].problems);
+        wactor_module_free(checked[i].m);
+        free(checked[i].why);
     }
     free(checked);
     free(which);

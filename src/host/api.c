@@ -21,9 +21,12 @@ wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size
         return NULL;
     }
     wa_error err;
+    memset(&err, 0, sizeof err);
     wa_module *m = wa_module_load(bytes, len, &err);
     if (!m) {
-        host_fail(rt, WACTOR_EMODULE, "%s: %s", wa_errkind_name(err.kind), err.msg);
+        char why[400];
+        wa_error_format(&err, why, sizeof why);
+        host_fail(rt, err.kind == WA_ERR_NOMEM ? WACTOR_ENOMEM : WACTOR_EMODULE, "%s", why);
         return NULL;
     }
     wactor_module *wm = malloc(sizeof *wm);
@@ -41,7 +44,7 @@ wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        host_fail(rt, WACTOR_EMODULE, "%s: %s", path, strerror(errno));
+        host_fail(rt, WACTOR_EMODULE, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
     uint8_t *buf = NULL;
@@ -67,7 +70,7 @@ wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
     fclose(f);
     wactor_module *m = NULL;
     if (failed)
-        host_fail(rt, WACTOR_EMODULE, "%s: cannot read", path);
+        host_fail(rt, WACTOR_EMODULE, "%s: cannot read: %s", path, strerror(errno));
     else if (!(m = wactor_module_load(rt, buf, len)))
         host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, wactor_errmsg(rt));
     free(buf);

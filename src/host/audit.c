@@ -106,8 +106,11 @@ bool host_audit_open(wactor_runtime *rt)
     pthread_mutex_init(&rt->audit_lock, NULL);
     if (!rt->opts.audit && rt->opts.audit_path) {
         rt->audit_file = fopen(rt->opts.audit_path, "a");
-        if (!rt->audit_file)
+        if (!rt->audit_file) {
+            host_fail(NULL, WACTOR_ESYSTEM, "audit file %s: cannot open: %s", rt->opts.audit_path,
+                      strerror(errno));
             return false;
+        }
     }
     return true;
 }

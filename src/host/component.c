@@ -14,32 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t t_on_message[] = {WA_I32, WA_I32, WA_I64, WA_I32};
-static const uint8_t t_on_callback[] = {WA_I64, WA_I32, WA_I32, WA_I32};
-static const uint8_t t_init[] = {WA_I32};
-static const wa_functype type_on_message = {3, 1, t_on_message};
-static const wa_functype type_on_callback = {3, 1, t_on_callback};
-static const wa_functype type_init = {0, 1, t_init};
-static const wa_functype type_void = {0, 0, NULL};
-
-static bool same_type(const wa_functype *a, const wa_functype *b)
+/* The export `name`, a function: abi.c checked its type before spawn. */
+static wa_func *export_func(wa_instance *inst, int which)
 {
-    size_t n = a->nparams + a->nresults;
-    return a->nparams == b->nparams && a->nresults == b->nresults &&
-           (n == 0 || memcmp(a->types, b->types, n) == 0);
-}
-
-/* The export `name` if it is a function of type t; *bad set if it exists
- * with another kind or type. */
-static wa_func *export_func(wa_instance *inst, const char *name, const wa_functype *t, bool *bad)
-{
+    const host_export *x = &host_exports[which];
     wa_extern e;
-    if (!wa_instance_export(inst, name, strlen(name), &e))
+    if (!wa_instance_export(inst, x->name, strlen(x->name), &e) || e.kind != WA_EXTERN_FUNC)
         return NULL;
-    if (e.kind != WA_EXTERN_FUNC || !same_type(wa_func_type(e.u.func), t)) {
-        *bad = true;
-        return NULL;
-    }
     return e.u.func;
 }
 
@@ -149,20 +130,7 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
             rc = WACTOR_EMODULE;
         }
     }
-    if (rc == WACTOR_OK && wa_module_has_start(m)) {
-        /* It would run inside wa_instantiate: before the instance is the
-         * component's, and outside its fuel and time limits. */
-        snprintf(why, whylen,
-                 "the module has a start function; a component starts in "
-                 "_initialize and wactor_init");
-        rc = WACTOR_EMODULE;
-    }
     uint64_t pages = c->limits.memory / WA_PAGE_SIZE;
-    if (rc == WACTOR_OK && wa_module_num_memories(m) > 0 && wa_module_memory(m, 0).min > pages) {
-        snprintf(why, whylen, "initial memory of %u pages is over the limit of %llu bytes",
-                 wa_module_memory(m, 0).min, (unsigned long long)c->limits.memory);
-        rc = WACTOR_EMODULE;
-    }
     if (rc == WACTOR_OK) {
         wa_config cfg = {.max_memory_pages = pages > WA_MAX_PAGES ? WA_MAX_PAGES : (uint32_t)pages,
                          .max_call_depth = c->limits.stack,
@@ -177,38 +145,14 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
     }
     free(ext);
 
-    bool bad = false;
     wa_func *initialize = NULL, *init = NULL;
     if (rc == WACTOR_OK) {
         wa_instance_set_userdata(c->inst, c);
-        wa_extern mem;
-        c->on_message = export_func(c->inst, "wactor_on_message", &type_on_message, &bad);
-        c->on_callback = export_func(c->inst, "wactor_on_callback", &type_on_callback, &bad);
-        c->on_shutdown = export_func(c->inst, "wactor_on_shutdown", &type_void, &bad);
-        initialize = export_func(c->inst, "_initialize", &type_void, &bad);
-        init = export_func(c->inst, "wactor_init", &type_init, &bad);
-        if (!wa_instance_export(c->inst, "memory", 6, &mem) || mem.kind != WA_EXTERN_MEMORY) {
-            snprintf(why, whylen, "no memory exported as `memory`");
-            rc = WACTOR_EMODULE;
-        } else if (bad || !c->on_message) {
-            snprintf(why, whylen,
-                     "exports do not match the component ABI "
-                     "(see `wactor inspect`)");
-            rc = WACTOR_EMODULE;
-        } else if (!c->on_callback && wa_module_find_export(m, "wactor_on_callback", 18) < 0) {
-            for (uint32_t i = 0; i < nimports && rc == WACTOR_OK; i++) {
-                wa_name module, field;
-                wa_externtype type;
-                wa_module_import(m, i, &module, &field, &type);
-                if (module.len == 6 && memcmp(module.ptr, "wactor", 6) == 0 && field.len == 7 &&
-                    memcmp(field.ptr, "request", 7) == 0) {
-                    snprintf(why, whylen,
-                             "imports wactor.request but does not export "
-                             "wactor_on_callback");
-                    rc = WACTOR_EMODULE;
-                }
-            }
-        }
+        c->on_message = export_func(c->inst, HOST_ON_MESSAGE);
+        c->on_callback = export_func(c->inst, HOST_ON_CALLBACK);
+        c->on_shutdown = export_func(c->inst, HOST_ON_SHUTDOWN);
+        initialize = export_func(c->inst, HOST_INITIALIZE);
+        init = export_func(c->inst, HOST_INIT);
     }
     wa_val result = {0};
     wa_trap t = WA_TRAP_NONE;
@@ -357,8 +301,24 @@ static wactor_module *module_of(wactor_runtime *rt, const wactor_component_optio
         return wactor_module_load_file(rt, o->path);
     if (o->bytes)
         return wactor_module_load(rt, o->bytes, o->len);
-    host_fail(rt, WACTOR_EINVAL, "no module given for component %s", o->name);
+    host_fail(rt, WACTOR_EINVAL, "no module given");
     return NULL;
+}
+
+/* The module's first problem as a component with c's limits (abi.c), if it
+ * has any: the same check as wactor_module_check, which lists them all. */
+static int refused(wactor_runtime *rt, const host_component *c)
+{
+    wactor_problems problems;
+    int n = host_abi_check(c->module->m, &c->limits, &problems);
+    if (n == 0)
+        return WACTOR_OK;
+    if (n < 0)
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    host_fail(rt, WACTOR_EMODULE, "%s%s", problems.v[0].text,
+              n > 1 ? " (and more: wactor validate or wactor_module_check lists them)" : "");
+    wactor_problems_free(&problems);
+    return WACTOR_EMODULE;
 }
 
 int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
@@ -367,16 +327,13 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return host_fail(rt, WACTOR_EINVAL, "invalid component name \"%s\"",
                          o && o->name ? o->name : "(null)");
     if ((o->module != NULL) + (o->path != NULL) + (o->bytes != NULL) != 1)
-        return host_fail(rt, WACTOR_EINVAL, "component %s: give exactly one of module, path, bytes",
-                         o->name);
+        return host_fail(rt, WACTOR_EINVAL, "give exactly one of module, path, bytes");
     if (msg_lookup(rt->router, o->name, strlen(o->name)))
         return host_fail(rt, WACTOR_EEXIST, "a component named %s is already running", o->name);
     if (o->limits.memory && o->limits.memory < WA_PAGE_SIZE)
-        return host_fail(rt, WACTOR_EINVAL, "component %s: memory limit under one page (64 KiB)",
-                         o->name);
+        return host_fail(rt, WACTOR_EINVAL, "memory limit under one page (64 KiB)");
     if (o->limits.stack > HOST_MAX_STACK)
-        return host_fail(rt, WACTOR_EINVAL, "component %s: stack limit over %u", o->name,
-                         HOST_MAX_STACK);
+        return host_fail(rt, WACTOR_EINVAL, "stack limit over %u", HOST_MAX_STACK);
 
     host_component *c = calloc(1, sizeof *c);
     if (!c)
@@ -427,7 +384,11 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     }
     if (!(c->module = module_of(rt, o))) {
         host_component_free(c);
-        return host_fail(rt, WACTOR_EMODULE, "component %s: %s", o->name, wactor_errmsg(rt));
+        return host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
+    }
+    if ((rc = refused(rt, c)) != WACTOR_OK) {
+        host_component_free(c);
+        return rc;
     }
 
     /* Held from here until the name is published: mail that start-up
@@ -449,7 +410,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     if ((started != WACTOR_OK && started != WACTOR_ESTART) ||
         (started == WACTOR_ESTART && !restarts && !exited)) {
         host_component_free(c);
-        return host_fail(rt, started, "component %s: %s", o->name, why);
+        return host_fail(rt, started, "%s", why);
     }
 
     pthread_mutex_lock(&rt->lock);
@@ -472,7 +433,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         if (started == WACTOR_OK)
             msg_proc_crashed(&c->proc, "not registered");
         host_component_free(c);
-        return host_fail(rt, rc, "component %s: %s", o->name,
+        return host_fail(rt, rc, "%s",
                          rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
     }
     host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
@@ -484,7 +445,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         rt_actor_release(&c->proc.actor);
     }
     if (started == WACTOR_ESTART && !exited)
-        return host_fail(rt, WACTOR_ESTART, "component %s: %s", o->name, why);
+        return host_fail(rt, WACTOR_ESTART, "%s", why);
     if (started == WACTOR_OK)
         host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "started");
     return WACTOR_OK;

@@ -65,8 +65,5 @@ int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
 
 const char *wactor_errmsg(const wactor_runtime *rt)
 {
-    if (!rt)
-        return "no runtime";
     return last_error.rt == rt ? last_error.msg : "";
 }
-

@@ -10,7 +10,8 @@
  *   log.c        the log
  *   component.c  spawning, delivering one message to the guest, crashes,
  *                restarts and stops
- *   imports.c    the `wactor` host functions and the component checks
+ *   abi.c        the one check of a module against the component ABI
+ *   imports.c    the `wactor` host functions
  *
  * Threads: a component's instance is only ever touched by the thread
  * running its turn (or by spawn before the name is registered). Each
@@ -116,6 +117,24 @@ void host_logf(wactor_runtime *rt, int level, const char *component, const char 
  * made without a runtime) and returns code. */
 int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* abi.c: the component ABI's exports, in the order the runtime uses them. */
+enum {
+    HOST_ON_MESSAGE,
+    HOST_INITIALIZE,
+    HOST_INIT,
+    HOST_ON_CALLBACK,
+    HOST_ON_SHUTDOWN,
+    HOST_NEXPORTS
+};
+typedef struct host_export {
+    const char *name;
+    wa_functype type;
+} host_export;
+extern const host_export host_exports[HOST_NEXPORTS];
+/* Every problem of m as a component with these limits (NULL: defaults), in
+ * *out; returns how many, or ENOMEM (then *out is empty). */
+int host_abi_check(const wa_module *m, const wactor_limits *limits, wactor_problems *out);
 
 /* component.c */
 int host_spawn(wactor_runtime *rt, const wactor_component_options *opts);

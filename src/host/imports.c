@@ -1,6 +1,6 @@
 /*
- * imports.c: the `wactor` host functions (docs/ABI.md) and the check of a
- * module against the component ABI.
+ * imports.c: the `wactor` host functions (docs/ABI.md); abi.c checks that a
+ * module imports them with the right types.
  *
  * Every guest pointer goes through guest_range, which yields a host pointer
  * only when [ptr, ptr+len) lies inside the caller's memory; nothing else

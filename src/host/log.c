@@ -45,4 +45,3 @@ void host_logf(wactor_runtime *rt, int level, const char *component, const char 
              : (size_t)n >= sizeof buf ? sizeof buf - 1
                                        : (size_t)n);
 }
-

@@ -15,8 +15,10 @@
 wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
 {
     wactor_runtime *rt = calloc(1, sizeof *rt);
-    if (!rt)
+    if (!rt) {
+        host_fail(NULL, WACTOR_ENOMEM, "out of memory");
         return NULL;
+    }
     if (opts)
         rt->opts = *opts;
     if (!rt->opts.max_message)
@@ -41,10 +43,15 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     }
 
     char why[256];
-    bool ok = host_imports_new(rt) && (rt->spawn_stack = wa_stack_new(HOST_MAX_STACK)) != NULL &&
-              (rt->store = store_open(rt->opts.storage_path, why, sizeof why)) != NULL &&
-              (rt->timers = rt_timers_new()) != NULL &&
-              (rt->mempool = wa_mempool_new(HOST_POOL_MEMORY_MAX, HOST_POOL_MEMORY_COUNT)) != NULL;
+    bool ok = host_imports_new(rt) && (rt->spawn_stack = wa_stack_new(HOST_MAX_STACK)) != NULL;
+    if (ok && !(rt->store = store_open(rt->opts.storage_path, why, sizeof why))) {
+        host_fail(NULL, WACTOR_ESYSTEM, "storage %s: cannot open: %s",
+                  rt->opts.storage_path ? rt->opts.storage_path : "(in memory)", why);
+        wactor_runtime_free(rt);
+        return NULL;
+    }
+    ok = ok && (rt->timers = rt_timers_new()) != NULL &&
+         (rt->mempool = wa_mempool_new(HOST_POOL_MEMORY_MAX, HOST_POOL_MEMORY_COUNT)) != NULL;
     if (ok) {
         rt_sched_options so = {.workers = rt->opts.workers, .timers = rt->timers};
         /* The stacks exist before the workers do: a worker never waits. */
@@ -73,6 +80,7 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
         ok = (rt->router = msg_router_new(rt->sched, &ro)) != NULL;
     }
     if (!ok) {
+        host_fail(NULL, WACTOR_ENOMEM, "out of memory, or threads cannot be created");
         wactor_runtime_free(rt);
         return NULL;
     }
@@ -130,4 +138,3 @@ void wactor_runtime_free(wactor_runtime *rt)
     pthread_mutex_destroy(&rt->lock);
     free(rt);
 }
-

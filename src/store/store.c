@@ -590,4 +590,3 @@ const char *store_errmsg(store *s)
     pthread_mutex_unlock(&s->mu);
     return copy;
 }
-

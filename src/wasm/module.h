@@ -169,8 +169,7 @@ static inline const wa_functype *wa_func_decl_type(const wa_module *m, uint32_t 
 
 static inline bool wa_types_equal(const wa_functype *a, const wa_functype *b)
 {
-    return a->nparams == b->nparams && a->nresults == b->nresults &&
-           memcmp(a->types, b->types, (size_t)a->nparams + a->nresults) == 0;
+    return wa_functype_equal(a, b);
 }
 
 static inline bool wa_is_reftype(uint8_t t)

@@ -54,6 +54,13 @@ typedef struct wa_functype {
     const uint8_t *types; /* wa_valtype values */
 } wa_functype;
 
+bool wa_functype_equal(const wa_functype *a, const wa_functype *b);
+/* Words for a person (text.c): "i32"; "(i32, i64) -> i32" (no results print
+ * as "()", several as "(i32, i32)"). wa_functype_format writes at most len
+ * bytes, NUL included, and returns the length the whole text has. */
+const char *wa_valtype_name(uint8_t t);
+size_t wa_functype_format(const wa_functype *t, char *buf, size_t len);
+
 #define WA_PAGE_SIZE 65536u
 #define WA_MAX_PAGES 65536u
 
@@ -89,6 +96,10 @@ typedef struct wa_error {
 } wa_error;
 
 const char *wa_errkind_name(wa_errkind k);
+/* The error as one line: "malformed module: unexpected end (code section,
+ * byte offset 12)"; where it was found only for load errors. Same contract
+ * as wa_functype_format. */
+size_t wa_error_format(const wa_error *e, char *buf, size_t len);
 
 /* Traps: what ends a call abnormally. Messages follow the spec's wording. */
 #define WA_TRAP_LIST(X)                                                                            \

@@ -473,6 +473,27 @@ run_bad_module)
     expect_status 4
     expect_one_error_line "expected one MANIFEST"
     ;;
+same_wording)
+    # One wording per problem: validate, call and inspect say the same words for a module spawn
+    # refuses (here an initial memory over limits.memory), from the one ABI check.
+    silent_manifest
+    printf '    limits: { memory: 64KiB }\n' >>"$tmp/wactor.yaml"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    expect_one_error_line "$tmp/wactor.yaml:2:3: component silent: $guests/silent.wasm: initial memory of "
+    validate_line=$(cat "$err")
+    run "$wactor" call "$tmp/wactor.yaml" silent hi
+    expect_status 4
+    [ "$(cat "$err")" = "$validate_line" ] || fail "call words it otherwise than validate: $validate_line"
+    # inspect lists a non-component's problems as validate does (the default limits).
+    run "$wactor" inspect "$guests/hooks.wasm"
+    expect_status 0
+    grep -qx 'component: no' "$out" || fail "hooks.wasm is not a component"
+    problem=$(grep '^  - import test.entered' "$out") || fail "inspect does not list the import"
+    printf 'components:\n  hooks:\n    wasm: %s\n' "$guests/hooks.wasm" >"$tmp/hooks.yaml"
+    run "$wactor" validate "$tmp/hooks.yaml"
+    grep -qF -- "${problem#  - }" "$err" || fail "validate words it otherwise than inspect"
+    ;;
 *)
     echo "unknown case $case_name"
     exit 2
