@@ -5,7 +5,9 @@
  * stub of exactly the imported type (host functions returning zeros, fresh
  * tables, memories and globals), instantiates it, and calls every exported
  * function with zero arguments on a fuel budget. Any crash, sanitizer report
- * or leak is a bug; traps and load errors are expected answers.
+ * or leak is a bug, and so is an instance of a module that
+ * wa_module_check_segments rejects; traps and load errors are expected
+ * answers.
  *
  * Build and run: make fuzz; make fuzz-run (seeds: fuzz/seed.sh).
  */
@@ -100,6 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The start function runs on the same fuel budget as the exports. */
         wa_config cfg = {.max_memory_pages = FUZZ_MAX_PAGES, .fuel = FUZZ_FUEL};
         wa_instance *inst = wa_instantiate(m, imports, n, &cfg, &err);
+        /* A segment the module alone shows not to fit fails every instantiation. */
+        wa_error check;
+        if (inst != NULL && !wa_module_check_segments(m, &check))
+            abort();
         if (inst != NULL) {
             fuzz_call_exports(m, inst);
             wa_instance_free(inst);

@@ -1,5 +1,6 @@
 /*
- * code.h: the interpreter's internal code, produced by code.c, run by interp.c.
+ * code.h: the interpreter's internal code, produced by the translator
+ * (code.c and the files of translate.h), run by interp.c.
  *
  * A function becomes an array of 32-bit units: an opcode followed by its
  * operands. Operands are frame slot numbers, immediates or branch targets
@@ -25,8 +26,8 @@
  *   loads           OP d addr k offset    stores           OP addr value k offset
  *   (the address is (addr + k) mod 2^32 + offset: k is an `i32.add` of a
  *   constant folded into the access, wrapping as the add would)
- *   see code.c (emitters) and interp.c (handlers) for the rest; every op's
- *   length is listed in wa_op_len so tools can walk the code.
+ *   see code.c and fuse.c (emitters) and interp.c (handlers) for the rest;
+ *   every op's length is listed in wa_op_len so tools can walk the code.
  */
 #ifndef WA_CODE_H
 #define WA_CODE_H
@@ -212,7 +213,7 @@
     WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _LOOP, 6) WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _IMM_LOOP, 6)
 
 /* Bundles: two adjacent instructions run by one handler, made after
- * translation (code.c: bundle) where the second is no branch target. A
+ * translation (bundle.c) where the second is no branch target. A
  * bundle keeps both instructions' units in place, the second's opcode unit
  * included (unused), so its length is the sum of theirs:
  *   I32_ADD_IMM2    I32_ADD_IMM d a k, then another

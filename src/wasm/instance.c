@@ -413,6 +413,93 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     return true;
 }
 
+/* ---- active segments ---------------------------------------------------- */
+
+/* Whether `n` items from `off` fit in `size`: the spec's check, in 64 bits so
+ * the sum cannot wrap. An empty segment fits at any offset up to the end. */
+static bool segment_fits(uint32_t off, uint32_t n, uint64_t size)
+{
+    return (uint64_t)off + n <= size;
+}
+
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* The error of an active segment that does not fit. One wording per problem,
+ * whether wa_module_check_segments finds it from the module alone or
+ * wa_instantiate finds it: the same segment gives the same error either way,
+ * located at the segment's offset expression. */
+static bool elem_misfit(const wa_module *m, uint32_t i, uint32_t off, uint32_t size, wa_error *err)
+{
+    const wa_elemseg *seg = &m->elems[i];
+    return wa_fail(err, WA_ERR_UNINSTANTIABLE, WA_SEC_ELEMENT, seg->offset.offset,
+                   "element segment %u does not fit table %u (offset %u + %u element%s > %u "
+                   "element%s)",
+                   i, seg->table, off, seg->count, plural(seg->count), size, plural(size));
+}
+
+static bool data_misfit(const wa_module *m, uint32_t i, uint32_t off, uint64_t size, wa_error *err)
+{
+    const wa_dataseg *seg = &m->datas[i];
+    return wa_fail(err, WA_ERR_UNINSTANTIABLE, WA_SEC_DATA, seg->offset.offset,
+                   "data segment %u does not fit memory %u (offset %u + %u byte%s > %llu byte%s)",
+                   i, seg->memory, off, seg->len, plural(seg->len), (unsigned long long)size,
+                   plural(size));
+}
+
+/* The offset an active segment will have, when the module alone decides it:
+ * an i32.const, or a global.get of an immutable global the module defines
+ * with such an initialiser. A global.get of an imported global is known only
+ * once linked. (WebAssembly 2.0, which validate.c follows, lets offsets read
+ * only imported globals; later versions also allow defined ones, followed
+ * here to their initialisers, each of which reads only earlier globals.) */
+static bool known_offset(const wa_module *m, const wa_constexpr *e, uint32_t *off)
+{
+    for (uint32_t steps = 0; e->op == 0x23 && steps < m->nglobals; steps++) {
+        const wa_globaldecl *g = &m->globals[e->index];
+        if (g->imported || g->type.mut)
+            return false;
+        e = &g->init;
+    }
+    if (e->op != 0x41)
+        return false;
+    *off = e->value.i32;
+    return true;
+}
+
+bool wa_module_check_segments(const wa_module *m, wa_error *err)
+{
+    if (err)
+        *err = (wa_error){.kind = WA_ERR_OK, .section = -1};
+    if (!m)
+        return wa_fail(err, WA_ERR_INVALID, -1, 0, "no module given");
+    uint32_t off;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wa_elemseg *seg = &m->elems[i];
+        if (seg->mode != WA_SEG_ACTIVE || seg->table < m->ntable_imports ||
+            !known_offset(m, &seg->offset, &off))
+            continue;
+        uint32_t size = m->tables[seg->table].lim.min; /* table_setup's initial size */
+        if (!segment_fits(off, seg->count, size))
+            return elem_misfit(m, i, off, size, err);
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const wa_dataseg *seg = &m->datas[i];
+        if (seg->mode != WA_SEG_ACTIVE || seg->memory < m->nmem_imports ||
+            !known_offset(m, &seg->offset, &off))
+            continue;
+        uint64_t size = (uint64_t)m->mems[seg->memory].min * WA_PAGE_SIZE; /* memory_setup's */
+        if (!segment_fits(off, seg->len, size))
+            return data_misfit(m, i, off, size, err);
+    }
+    return true;
+}
+
+/* Applies the active segments in order, elements first (WebAssembly 2.0):
+ * the first that does not fit fails the instantiation, and what the earlier
+ * ones wrote stays written. */
 static bool run_segments(wa_instance *inst, wa_error *err)
 {
     const wa_module *m = inst->m;
@@ -421,10 +508,10 @@ static bool run_segments(wa_instance *inst, wa_error *err)
         if (seg->mode != WA_SEG_ACTIVE)
             continue;
         uint32_t off = eval_const(inst, &seg->offset).i32;
-        if (wa_table_init_from(inst->tables[seg->table], inst->elem_refs[i], seg->count, off, 0,
-                               seg->count))
-            return wa_fail(err, WA_ERR_UNINSTANTIABLE, -1, 0,
-                           "out of bounds table access: element segment %u", i);
+        wa_table *t = inst->tables[seg->table];
+        if (!segment_fits(off, seg->count, t->size))
+            return elem_misfit(m, i, off, t->size, err);
+        wa_table_init_from(t, inst->elem_refs[i], seg->count, off, 0, seg->count); /* fits */
         inst->elem_len[i] = 0;
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
@@ -432,9 +519,9 @@ static bool run_segments(wa_instance *inst, wa_error *err)
         if (seg->mode != WA_SEG_ACTIVE)
             continue;
         uint32_t off = eval_const(inst, &seg->offset).i32;
-        if (!wa_memory_write(inst->mem0, off, seg->bytes, seg->len))
-            return wa_fail(err, WA_ERR_UNINSTANTIABLE, -1, 0,
-                           "out of bounds memory access: data segment %u", i);
+        if (!segment_fits(off, seg->len, inst->mem0->size))
+            return data_misfit(m, i, off, inst->mem0->size, err);
+        wa_memory_write(inst->mem0, off, seg->bytes, seg->len); /* fits */
         inst->data_dropped[i] = 1;
     }
     return true;

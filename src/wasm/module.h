@@ -6,7 +6,8 @@
  *   validate.c  module-level rules: indices, limits, constant expressions,
  *               exports, start ("invalid")
  *   code.c      each function body: validated and translated in one pass into
- *               the interpreter's internal code (see code.h)
+ *               the interpreter's internal code (see code.h; with emit.c,
+ *               fuse.c and bundle.c, the translator: translate.h)
  * After load the module is immutable and may be shared across threads.
  *
  * All arrays are owned by the module and freed by wa_module_free. Names and

@@ -84,7 +84,9 @@ typedef enum wa_errkind {
 
 /* Filled by load and instantiate. For load errors, section is the section id
  * (0..12, or -1 outside any section) and offset the byte offset in the input
- * where the problem was found. */
+ * where the problem was found; for a segment that does not fit its table or
+ * memory (wa_module_check_segments, wa_instantiate), those of the segment's
+ * offset expression. */
 typedef struct wa_instance wa_instance;
 
 typedef struct wa_error {
@@ -188,6 +190,25 @@ uint32_t wa_module_num_memories(const wa_module *m);
 wa_limits wa_module_memory(const wa_module *m, uint32_t i);
 /* Whether the module has a start function (run by wa_instantiate). */
 bool wa_module_has_start(const wa_module *m);
+
+/* Checks, without instantiating, what m alone decides of wa_instantiate's
+ * success: that each active element and data segment fits the initial size
+ * of its table or memory, for the segments whose table or memory m defines
+ * and whose offset m fixes (an i32.const, or a global.get of an immutable
+ * global m defines with one). Segments into imported tables or memories, or
+ * at offsets read from imported globals, are known only once linked:
+ * wa_instantiate checks them, this function skips them. Returns true if
+ * every segment checked fits; otherwise false, with err filled as
+ * wa_instantiate fills it for that segment (kind WA_ERR_UNINSTANTIABLE, the
+ * same message, section and offset), for the first one in instantiation's
+ * order (elements, then data), e.g.
+ *   data segment 0 does not fit memory 0 (offset 70000 + 16 bytes > 65536 bytes)
+ *   element segment 1 does not fit table 0 (offset 8 + 3 elements > 10 elements)
+ * True does not promise that instantiation succeeds: imports, the limits in
+ * wa_config and the start function decide the rest. m NULL: false with
+ * WA_ERR_INVALID. */
+bool wa_module_check_segments(const wa_module *m, wa_error *err);
+
 /* Name of function index `func` from the "name" custom section, if present. */
 bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out);
 

@@ -1,4 +1,4 @@
-;; Cases for the translator's register-style optimizations (code.c), each
+;; Cases for the translator's register-style optimizations (code.c, fuse.c), each
 ;; with its expected results in tests/unit/translator_test.c. The spec suite
 ;; does not reach these paths: they need values still read from locals, or
 ;; folded instructions, on one path of a conditional branch.
