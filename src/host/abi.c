@@ -184,6 +184,9 @@ int host_abi_check(const wa_module *m, const wactor_limits *limits, wactor_probl
     if (requests && wa_module_find_export(m, "wactor_on_callback", 18) < 0)
         add(&l, WACTOR_PROBLEM_EXPORT, "wactor_on_callback",
             "imports wactor.request but does not export wactor_on_callback");
+    wa_error err;
+    if (!wa_module_check_segments(m, &err)) /* instantiation would fail, every time */
+        add(&l, WACTOR_PROBLEM_SEGMENT, NULL, "%s", err.msg);
     check_limits(m, limits, &l);
     if (l.nomem) {
         wactor_problems_free(out);

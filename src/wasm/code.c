@@ -1126,7 +1126,7 @@ static uint32_t *canonical_types(const wa_module *m)
         for (uint32_t k = 0; k < t->nparams + t->nresults; k++)
             h = (h ^ t->types[k]) * 1099511628211ull;
         size_t j = (size_t)h & (cap - 1);
-        while (table[j] != NONE && !wa_types_equal(&m->types[table[j]], t))
+        while (table[j] != NONE && !wa_functype_equal(&m->types[table[j]], t))
             j = (j + 1) & (cap - 1);
         if (table[j] == NONE)
             table[j] = i;

@@ -278,7 +278,7 @@ static bool import_matches(const wa_module *m, const wa_import *im, const wa_ext
         return false;
     switch (im->kind) {
     case WA_EXTERN_FUNC:
-        return wa_types_equal(ex->u.func->type, wa_func_decl_type(m, im->index));
+        return wa_functype_equal(ex->u.func->type, wa_func_decl_type(m, im->index));
     case WA_EXTERN_TABLE: {
         const wa_table *t = ex->u.table;
         const wa_tabletype *want = &m->tables[im->index];

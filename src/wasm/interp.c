@@ -403,7 +403,7 @@ dispatch:
             callee = t->elems[i];
             if (!callee)
                 TRAP(UNINITIALIZED_ELEMENT);
-            if (callee->type != type && !wa_types_equal(callee->type, type))
+            if (callee->type != type && !wa_functype_equal(callee->type, type))
                 TRAP(INDIRECT_MISMATCH);
             args = fp + pc[3];
             pc += 5;

@@ -168,11 +168,6 @@ static inline const wa_functype *wa_func_decl_type(const wa_module *m, uint32_t 
     return &m->types[m->funcs[f].type];
 }
 
-static inline bool wa_types_equal(const wa_functype *a, const wa_functype *b)
-{
-    return wa_functype_equal(a, b);
-}
-
 static inline bool wa_is_reftype(uint8_t t)
 {
     return t == WA_FUNCREF || t == WA_EXTERNREF;

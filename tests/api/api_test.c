@@ -5,7 +5,7 @@
  * the reason a runtime could not be created; the names of codes and
  * statuses, from the one table.
  *
- * usage: api_test CASE|all PROBLEMS.wasm COMPONENT.wasm
+ * usage: api_test CASE|all PROBLEMS.wasm COMPONENT.wasm MISFIT.wasm
  */
 #include "../unit/harness.h"
 #include "wactor.h"
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static const char *problems_path, *component_path;
+static const char *problems_path, *component_path, *misfit_path;
 
 static bool has(const wactor_problems *p, int kind, const char *name, const char *text)
 {
@@ -99,6 +99,28 @@ static void test_check_limits(void *arg)
     wactor_module_free(m);
 }
 
+/* A module that no instantiation accepts (a data segment beyond its memory)
+ * is refused before anything runs, in the engine's words. */
+static void test_check_segments(void *arg)
+{
+    (void)arg;
+    wactor_module *m = wactor_module_load_file(NULL, misfit_path);
+    REQUIRE(m != NULL);
+    wactor_problems p;
+    CHECK(wactor_module_check(m, NULL, &p) == 1);
+    static const char want[] =
+        "data segment 0 does not fit memory 0 (offset 70000 + 16 bytes > 65536 bytes)";
+    CHECK(p.n == 1 && p.v[0].kind == WACTOR_PROBLEM_SEGMENT && strcmp(p.v[0].text, want) == 0);
+    wactor_runtime *rt = wactor_runtime_new(&(wactor_runtime_options){.workers = 1});
+    REQUIRE(rt != NULL);
+    wactor_component_options o = {.name = "misfit", .module = m};
+    CHECK(wactor_spawn(rt, &o) == WACTOR_EMODULE);
+    CHECK(strcmp(wactor_errmsg(rt), want) == 0);
+    wactor_runtime_free(rt);
+    wactor_problems_free(&p);
+    wactor_module_free(m);
+}
+
 /* Without a runtime, the reason is wactor_errmsg(NULL): it names the file
  * and, for a malformed module, the section and byte offset. */
 static void test_load_without_runtime(void *arg)
@@ -155,6 +177,7 @@ static void test_code_names(void *arg)
 static const test_case tests[] = {
     {"check_lists_every_problem", test_check_lists_every_problem},
     {"check_limits", test_check_limits},
+    {"check_segments", test_check_segments},
     {"load_without_runtime", test_load_without_runtime},
     {"runtime_reason", test_runtime_reason},
     {"code_names", test_code_names},
@@ -162,11 +185,12 @@ static const test_case tests[] = {
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s TEST|all PROBLEMS.wasm COMPONENT.wasm\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s TEST|all PROBLEMS.wasm COMPONENT.wasm MISFIT.wasm\n", argv[0]);
         return 2;
     }
     problems_path = argv[2];
     component_path = argv[3];
+    misfit_path = argv[4];
     return test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
 }

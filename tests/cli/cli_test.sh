@@ -485,6 +485,15 @@ same_wording)
     run "$wactor" call "$tmp/wactor.yaml" silent hi
     expect_status 4
     [ "$(cat "$err")" = "$validate_line" ] || fail "call words it otherwise than validate: $validate_line"
+    # A module that can never start (a data segment beyond its memory) is not valid.
+    printf 'components:\n  misfit:\n    wasm: %s\n' "$guests/misfit.wasm" >"$tmp/misfit.yaml"
+    run "$wactor" validate "$tmp/misfit.yaml"
+    expect_status 4
+    expect_one_error_line "component misfit: $guests/misfit.wasm: data segment 0 does not fit memory 0"
+    validate_line=$(cat "$err")
+    run "$wactor" call "$tmp/misfit.yaml" misfit hi
+    expect_status 4
+    [ "$(cat "$err")" = "$validate_line" ] || fail "call words it otherwise than validate"
     # inspect lists a non-component's problems as validate does (the default limits).
     run "$wactor" inspect "$guests/hooks.wasm"
     expect_status 0
