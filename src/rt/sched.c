@@ -190,11 +190,6 @@ void rt_actor_wake(rt_actor *a)
         schedule(s, a);
 }
 
-void rt_actor_fini(rt_actor *a)
-{
-    (void)a;
-}
-
 void rt_post(rt_actor *a, rt_node *msg)
 {
     atomic_fetch_add_explicit(&a->sched->busy, 1, memory_order_relaxed);
@@ -426,35 +421,4 @@ bool rt_wait_idle(rt_sched *s, uint32_t timeout_ms)
     atomic_fetch_sub(&s->idle_waiters, 1);
     pthread_mutex_unlock(&s->idle_lock);
     return idle;
-}
-
-void rt_cond_init_monotonic(pthread_cond_t *c)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(c, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
-uint64_t rt_now_coarse_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-uint64_t rt_coarse_resolution_ns(void)
-{
-    struct timespec t;
-    if (clock_getres(CLOCK_MONOTONIC_COARSE, &t) != 0)
-        return 10000000u; /* a generous guess: 10 ms */
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-uint64_t rt_now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
