@@ -22,11 +22,11 @@
  * addresses over. (This was every report ThreadSanitizer made about guest
  * memory, written by the interpreter or by a host function's copy_out.) So
  * under ThreadSanitizer a growth first maps its destination with mmap, which
- * TSan follows, and moves the pages onto it with MREMAP_FIXED: every range a
- * memory lives in has then been through mmap at that address, and the old
- * range's stale shadow is never inherited (nothing of ours grows into a range
- * it did not map just before). Release builds keep the plain mremap, which
- * can grow in place.
+ * TSan follows, and moves the pages onto it with MREMAP_FIXED (no copy):
+ * every range a memory lives in has been through mmap at that address. A
+ * range left behind keeps its stale shadow, but whatever is mapped there
+ * next, by us or by a library, is mapped with mmap, which clears it. Release
+ * builds keep the plain mremap, which can grow in place.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -89,6 +89,11 @@ void wa_vmem_free(void *p, size_t bytes)
 }
 
 /* ---- the pool ------------------------------------------------------------ */
+
+/* A memory given back on one thread (its instance crashed or stopped) is
+ * taken on another. The giver clears it, then files it under the pool's
+ * mutex; the taker finds it under the same mutex: the clearing, and the last
+ * owner's accesses before it, happen before the new owner's. */
 
 typedef struct pool_entry {
     void *p;
