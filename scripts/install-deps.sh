@@ -3,9 +3,13 @@
 # Idempotent: a machine that already has everything runs no apt-get at all.
 set -eu
 
+# clang's sanitizer runtimes (ASan, UBSan, TSan, libFuzzer) are in libclang-rt-14-dev on
+# Debian 12; llvm gives llvm-symbolizer, which turns sanitizer reports' addresses into
+# file:line.
+
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 libyaml-dev libsqlite3-dev; do
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev; do
     have_pkg "$p" || need="$need $p"
 done
 

@@ -8,6 +8,20 @@
  * Both lists are bounded (POOL_KEEP blocks each, the remote count being
  * approximate): past that a block goes back to malloc, so a burst of a
  * million queued messages does not stay cached once handled.
+ *
+ * Memory order of the remote list. A block pushed there was last used by
+ * its releaser (the receiver read the message in it); the owner will write
+ * the next message into it. The releaser's reads, and its store of the link,
+ * must happen before the owner's writes, on weakly ordered CPUs too:
+ *  - push: the successful compare-and-swap is release. A failed one wrote
+ *    nothing and publishes nothing, so its order (the reload of `head`) is
+ *    relaxed; C11 forbids release there anyway.
+ *  - take: the owner's exchange is acquire. It reads the last push, whose
+ *    CAS is an RMW: every earlier push's release sequence runs through it,
+ *    so the owner synchronises with every pusher of the list it takes, not
+ *    only the last one (this is also how ThreadSanitizer models it).
+ * The block counts (`nremote`) only bound the list and order nothing:
+ * relaxed. Nothing else is shared: `local` and `nlocal` are the owner's.
  */
 #include "envpool.h"
 
@@ -90,6 +104,8 @@ void msg_envpool_free(msg_envpool *p)
 {
     if (!p)
         return;
+    /* No thread uses the pool any more: joining the workers ordered their
+     * pushes before this. */
     for (unsigned i = 0; i < p->n; i++) {
         free_list(p->w[i].local);
         free_list(atomic_load(&p->w[i].remote));
@@ -108,7 +124,8 @@ void *msg_envpool_alloc(msg_envpool *p, size_t size, uint16_t *owner)
     worker_pool *w = &p->w[me];
     free_block *b = w->local;
     if (!b) {
-        /* The count first: a push between the two only makes it low. */
+        /* The count first: a push between the two only makes it low. The
+         * list's exchange acquires every push it takes (see the top). */
         w->nlocal = atomic_exchange_explicit(&w->nremote, 0, memory_order_relaxed);
         b = atomic_exchange_explicit(&w->remote, NULL, memory_order_acquire);
         if (!b) {
@@ -144,12 +161,15 @@ void msg_envpool_release(msg_envpool *p, void *block, uint16_t owner)
         KEPT(b);
         return;
     }
+    /* Relaxed: the count bounds the list and orders nothing. */
     if (atomic_fetch_add_explicit(&w->nremote, 1, memory_order_relaxed) >= POOL_KEEP) {
         atomic_fetch_sub_explicit(&w->nremote, 1, memory_order_relaxed);
         free(b);
         return;
     }
     KEPT(b);
+    /* Relaxed load and relaxed failure: `head` is only stored in b's link,
+     * never followed here; the successful CAS releases b (see the top). */
     free_block *head = atomic_load_explicit(&w->remote, memory_order_relaxed);
     do
         b->next = head;

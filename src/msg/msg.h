@@ -147,7 +147,6 @@ msg_router *msg_router_new(rt_sched *s, const msg_router_options *opts);
  * the router (not the processes). */
 void msg_router_shutdown(msg_router *r);
 void msg_router_free(msg_router *r);
-rt_sched *msg_router_sched(msg_router *r);
 
 /* Sets up p (zeroed by the caller) with a copy of name; caps are taken over
  * (freed by msg_proc_fini). */

@@ -199,7 +199,6 @@ void msg_proc_fini(msg_proc *p)
     msg_idset_free(&p->received);
     msg_idset_free(&p->sent);
     msg_caps_free(&p->caps);
-    rt_actor_fini(&p->actor);
 }
 
 /* Settles every request p received and has not answered. */
@@ -402,11 +401,6 @@ void msg_router_free(msg_router *r)
     free(r->names);
     msg_envpool_free(r->pool); /* after every envelope: the components are freed first */
     free(r);
-}
-
-rt_sched *msg_router_sched(msg_router *r)
-{
-    return r->sched;
 }
 
 /* ---- the message path --------------------------------------------------- */

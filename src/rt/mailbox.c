@@ -9,6 +9,13 @@
  *
  * Order: pushes by one thread are popped in that order (the exchange orders
  * them), which is the per-sender order the ABI promises.
+ *
+ * Publication: a node's contents (a whole envelope) are written by the
+ * producer before its exchange and link, both release; the consumer reaches
+ * a node only through an acquire load of the `next` that links it, so what
+ * the producer wrote happens before the handler reads it, on any CPU. The
+ * consumer's end (`tail`) is plain: one turn at a time owns it, and sched.c
+ * orders one turn before the next.
  */
 #include "rt.h"
 
@@ -23,12 +30,14 @@ void rt_mailbox_init(rt_mailbox *q)
  * schedules the actor. */
 void rt_mailbox_push(rt_mailbox *q, rt_node *n)
 {
+    /* Relaxed: n is not reachable yet; the exchange below publishes it. */
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
     /* seq_cst (on x86 the same xchg as acq_rel): release publishes n's
      * contents to the consumer, acquire orders our link after the previous
      * producer's exchange, and the total order pairs it with a worker that
      * gives the actor up and then reads head (rt_mailbox_posted). */
     rt_node *prev = atomic_exchange(&q->head, n);
+    /* Release: the consumer reaches n through this link (acquire in pop). */
     atomic_store_explicit(&prev->next, n, memory_order_release);
 }
 
@@ -48,6 +57,8 @@ rt_node *rt_mailbox_pop(rt_mailbox *q)
         q->tail = next;
         return tail;
     }
+    /* Acquire pairs with the producers' exchange; the answer only decides
+     * whether to wait for a link, which is read with acquire anyway. */
     if (tail != atomic_load_explicit(&q->head, memory_order_acquire))
         return NULL; /* a producer is between its exchange and its link */
     /* tail is the last node: put the stub behind it so tail can be handed out. */
@@ -62,6 +73,10 @@ rt_node *rt_mailbox_pop(rt_mailbox *q)
 
 bool rt_mailbox_empty(rt_mailbox *q)
 {
+    /* The owner's question at the end of a turn; the answer publishes
+     * nothing (a pop follows any "not empty"). A stale "empty" is caught by
+     * rt_mailbox_posted after `scheduled` is cleared, so any order would do;
+     * seq_cst costs nothing extra for loads on x86 and little on ARM. */
     return q->tail == &q->stub && atomic_load(&q->stub.next) == NULL &&
            atomic_load(&q->head) == &q->stub;
 }

@@ -80,11 +80,10 @@ struct rt_actor {
     rt_timer pause_timer;
 };
 
-/* Sets up an idle actor with an empty mailbox. */
+/* Sets up an idle actor with an empty mailbox. An actor holds no
+ * resources: its owner frees it once it is idle, after draining its mailbox
+ * (rt_mailbox_pop until NULL). */
 void rt_actor_init(rt_actor *a, rt_sched *s, rt_receive_fn receive);
-/* Frees nothing; the actor must be idle and its mailbox drained by the
- * caller (rt_mailbox_pop until NULL). */
-void rt_actor_fini(rt_actor *a);
 
 /* Called from the actor's own turn (from its receive or resume function):
  * the turn ends after the current message and the actor sleeps for ms
@@ -166,6 +165,8 @@ bool rt_timer_start(rt_timers *t, rt_timer *tm, uint32_t delay_ms, rt_timer_fn f
                     uint64_t key);
 /* Disarms tm; true if it was armed (it will not fire). */
 bool rt_timer_stop(rt_timers *t, rt_timer *tm);
+
+/* ---- clocks (clock.c) ---------------------------------------------------- */
 
 uint64_t rt_now_ns(void); /* CLOCK_MONOTONIC */
 /* A condition variable whose timed waits use CLOCK_MONOTONIC deadlines

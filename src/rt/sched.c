@@ -11,6 +11,31 @@
  * poster that wants help reads `sleeping` after its push: the sleeper's
  * increment precedes its final look, which takes the queue locks after the
  * poster's push or sees the pushed actor, so no wake-up is lost.
+ *
+ * Hand-over. An actor's state (its mailbox's consumer end, its pause fields,
+ * and in the layers above a component's instance and linear memory) is
+ * touched by one worker at a time, and everything a turn did must happen
+ * before the next turn, on whichever worker that runs. Each way from one
+ * turn to the next carries a release/acquire edge, made of atomics and
+ * mutexes that ThreadSanitizer follows; none relies on x86's ordering:
+ *  - back into a run queue (batch used up, mail left, a pause without
+ *    timers): the queue's mutex, unlocked by the pusher, locked by the
+ *    popper, owner or thief;
+ *  - idle, then posted to: the turn ends with a release store of
+ *    `scheduled` = false; the poster's exchange that reads false acquires
+ *    it, and the poster then queues the actor (the queue's mutex again);
+ *  - paused: the turn arms the timer under the timers' mutex; the timer
+ *    thread (or rt_actor_wake's rt_timer_stop) takes it out under the same
+ *    mutex before queuing the actor;
+ *  - held (rt_actor_hold/release, rt_actor_start_paused): as a turn, the
+ *    holder's release store of `scheduled`, or the timers' mutex.
+ * A message's contents travel with the mailbox's own edge (mailbox.c).
+ * `scheduled` and the mailbox's head are seq_cst for another reason: a
+ * poster pushes then reads `scheduled`, the owner clears `scheduled` then
+ * reads head, and one of the two must see the other (a store then a load:
+ * only seq_cst orders that). (ThreadSanitizer's reports of races on guest
+ * memory between turns came from the addresses of linear memories, which
+ * TSan lost track of across mremap, not from here: see src/wasm/vmem.c.)
  */
 #include "rt.h"
 
@@ -101,6 +126,9 @@ static bool runq_nonempty(rt_runq *q)
 
 static void wake_one(rt_sched *s)
 {
+    /* Read after our push's unlock of a queue: a sleeper that looked at that
+     * queue before the push incremented `sleeping` before its look, and the
+     * queue's mutex orders that increment before this read (see the top). */
     if (atomic_load(&s->sleeping) == 0)
         return;
     pthread_mutex_lock(&s->lock);
@@ -156,12 +184,15 @@ static void pause_over(void *ctx, uint64_t key)
 
 void rt_actor_hold(rt_actor *a)
 {
+    /* Publishes nothing: posts that read true only leave the scheduling to
+     * the holder, whose release below is the edge to the next turn. */
     atomic_store(&a->scheduled, true);
 }
 
 void rt_actor_release(rt_actor *a)
 {
-    /* As at the end of a turn: see rt_mailbox_posted. */
+    /* As at the end of a turn: release hands the holder's work to the
+     * poster whose exchange reads false; seq_cst: see rt_mailbox_posted. */
     atomic_store(&a->scheduled, false);
     if (rt_mailbox_posted(&a->mbox) && !atomic_exchange(&a->scheduled, true))
         schedule(a->sched, a);
@@ -170,7 +201,8 @@ void rt_actor_release(rt_actor *a)
 bool rt_actor_start_paused(rt_actor *a, uint32_t ms, rt_resume_fn resume)
 {
     rt_sched *s = a->sched;
-    /* Marked scheduled: posts that arrive while it sleeps do not queue it. */
+    /* Marked scheduled: posts that arrive while it sleeps do not queue it.
+     * The edge to its first turn is the timers' mutex (see the top). */
     atomic_store(&a->scheduled, true);
     a->paused = true;
     a->resume = resume;
@@ -190,20 +222,19 @@ void rt_actor_wake(rt_actor *a)
         schedule(s, a);
 }
 
-void rt_actor_fini(rt_actor *a)
-{
-    (void)a;
-}
-
 void rt_post(rt_actor *a, rt_node *msg)
 {
+    /* Relaxed: a count that orders nothing. The unit is taken back by the
+     * turn that pops msg, which the push's release and the pop's acquire
+     * order after this add, so the count never dips below what is due. */
     atomic_fetch_add_explicit(&a->sched->busy, 1, memory_order_relaxed);
     rt_mailbox_push(&a->mbox, msg);
     /* seq_cst load, then exchange, after the push: see rt_mailbox_posted.
      * The load spares a locked instruction when the actor is already
      * scheduled, the common case under load: if it reads true before the
      * owner clears the flag, the owner's look at the mailbox comes later in
-     * the total order and sees this push. */
+     * the total order and sees this push. An exchange that reads false
+     * acquires the last turn's release: the hand-over (see the top). */
     if (!atomic_load(&a->scheduled) && !atomic_exchange(&a->scheduled, true))
         schedule(a->sched, a);
 }
@@ -211,7 +242,10 @@ void rt_post(rt_actor *a, rt_node *msg)
 static void busy_done(rt_sched *s, int64_t n)
 {
     /* seq_cst, paired with rt_wait_idle's increment of idle_waiters then
-     * read of busy: either the waiter sees zero or we see the waiter. */
+     * read of busy: either the waiter sees zero or we see the waiter. It is
+     * a release too: a waiter that reads zero acquires every handler's
+     * effects (each decrement heads a release sequence that the relaxed
+     * increments after it continue). */
     int64_t before = atomic_fetch_sub(&s->busy, n);
     /* Below zero, the count would pass zero on an increment, which wakes no
      * waiter: every unit taken must have been added. */
@@ -225,6 +259,8 @@ static void busy_done(rt_sched *s, int64_t n)
 
 void rt_busy_add(rt_sched *s, int64_t n)
 {
+    /* Relaxed, as in rt_post: whoever takes the units back learned of the
+     * work through some edge that comes after this add. */
     if (n > 0)
         atomic_fetch_add_explicit(&s->busy, n, memory_order_relaxed);
     else if (n < 0)
@@ -262,10 +298,12 @@ static void run_turn(rt_worker *w, rt_actor *a)
         if (runq_push(&w->q, a) >= 2)
             wake_one(w->s); /* others wait behind it: let an idle worker take them */
     } else {
+        /* Release: the edge from this turn to the next (see the top). */
         atomic_store(&a->scheduled, false);
         /* A post between our pop and the store above saw `scheduled` set and
          * left the scheduling to us. From the store on, another worker may
-         * own the actor: only the producers' end may be read. */
+         * own the actor: only the producers' end may be read. Our exchange,
+         * if it wins, acquires whatever turn ran meanwhile. */
         if (rt_mailbox_posted(&a->mbox) && !atomic_exchange(&a->scheduled, true))
             runq_push(&w->q, a);
     }
@@ -309,6 +347,8 @@ static void *worker_main(void *arg)
             run_turn(w, a);
             continue;
         }
+        /* `sleeping` and `stopping` change under `lock`; `sleeping` is
+         * atomic for wake_one's and rt_sched_nudge's reads without it. */
         pthread_mutex_lock(&s->lock);
         atomic_fetch_add(&s->sleeping, 1);
         if (!any_work(s)) {
@@ -414,6 +454,8 @@ bool rt_wait_idle(rt_sched *s, uint32_t timeout_ms)
     }
     bool idle = true;
     pthread_mutex_lock(&s->idle_lock);
+    /* seq_cst, paired with busy_done (see there); the loads of busy acquire
+     * the handlers' effects for our caller. */
     atomic_fetch_add(&s->idle_waiters, 1);
     while (atomic_load(&s->busy) > 0) {
         int rc = timeout_ms ? pthread_cond_timedwait(&s->idle_cond, &s->idle_lock, &until)
@@ -426,35 +468,4 @@ bool rt_wait_idle(rt_sched *s, uint32_t timeout_ms)
     atomic_fetch_sub(&s->idle_waiters, 1);
     pthread_mutex_unlock(&s->idle_lock);
     return idle;
-}
-
-void rt_cond_init_monotonic(pthread_cond_t *c)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(c, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
-uint64_t rt_now_coarse_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-uint64_t rt_coarse_resolution_ns(void)
-{
-    struct timespec t;
-    if (clock_getres(CLOCK_MONOTONIC_COARSE, &t) != 0)
-        return 10000000u; /* a generous guess: 10 ms */
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-uint64_t rt_now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }

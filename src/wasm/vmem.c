@@ -10,6 +10,23 @@
  *
  * This is also where a later version reserves a whole 4 GiB region with
  * guard pages, to drop the explicit bounds checks.
+ *
+ * ThreadSanitizer keeps a shadow of every address: who last read or wrote
+ * it, and when. It follows mmap (the new range starts clean, as written by
+ * the mapping thread) and munmap (the range is forgotten), but not mremap:
+ * a memory moved away by a growth leaves its old accesses in the shadow of
+ * the range it left, and a later mremap that grows another memory (on
+ * another worker) into that range inherits them. Its first access then
+ * "races" with an access made by another thread to a mapping that no longer
+ * exists: nothing in the program is unordered, the kernel simply handed the
+ * addresses over. (This was every report ThreadSanitizer made about guest
+ * memory, written by the interpreter or by a host function's copy_out.) So
+ * under ThreadSanitizer a growth first maps its destination with mmap, which
+ * TSan follows, and moves the pages onto it with MREMAP_FIXED (no copy):
+ * every range a memory lives in has been through mmap at that address. A
+ * range left behind keeps its stale shadow, but whatever is mapped there
+ * next, by us or by a library, is mapped with mmap, which clears it. Release
+ * builds keep the plain mremap, which can grow in place.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,6 +35,15 @@
 #include <string.h>
 
 #include "instance.h"
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WA_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(WA_TSAN)
+#define WA_TSAN 1
+#endif
 
 void *wa_vmem_alloc(size_t bytes)
 {
@@ -32,7 +58,18 @@ void *wa_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
 {
     if (!p)
         return wa_vmem_alloc(new_bytes);
-#ifdef MREMAP_MAYMOVE
+#if defined(MREMAP_MAYMOVE) && defined(WA_TSAN)
+    /* Fresh shadow for the destination (see the note at the top). */
+    void *dest = wa_vmem_alloc(new_bytes);
+    if (!dest)
+        return NULL;
+    void *q = mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+    if (q == MAP_FAILED) {
+        wa_vmem_free(dest, new_bytes);
+        return NULL;
+    }
+    return q;
+#elif defined(MREMAP_MAYMOVE)
     void *q = mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
     return q == MAP_FAILED ? NULL : q;
 #else
@@ -52,6 +89,11 @@ void wa_vmem_free(void *p, size_t bytes)
 }
 
 /* ---- the pool ------------------------------------------------------------ */
+
+/* A memory given back on one thread (its instance crashed or stopped) is
+ * taken on another. The giver clears it, then files it under the pool's
+ * mutex; the taker finds it under the same mutex: the clearing, and the last
+ * owner's accesses before it, happen before the new owner's. */
 
 typedef struct pool_entry {
     void *p;
