@@ -94,6 +94,9 @@ struct host_component {
     /* Supervision, touched only on the component's turns. */
     bool healthy;      /* the instance has handled a message successfully */
     bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */
+    /* Why the last instance ended, a static string: "crashed: KIND"
+     * (host_crash_reason), "exited" or "failed to start". */
+    const char *down_reason;
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;
@@ -140,6 +143,10 @@ void host_audit(wactor_runtime *rt, const char *component, const char *action, c
 /* supervise.c: on the component's turn. */
 /* The instance trapped or exited: log it, drop it, then supervise. */
 void host_crashed(host_component *c, wa_trap trap);
+/* "crashed: KIND", KIND the ABI's word for the trap (docs/ABI.md,
+ * "Failure"): the reason of the FAILED callbacks a crash causes, and the
+ * first words of its log and audit lines. */
+const char *host_crash_reason(wa_trap trap);
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);

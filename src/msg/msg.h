@@ -87,7 +87,8 @@ typedef struct msg_caps {
 typedef enum msg_outcome {
     MSG_HANDLED,        /* the handler returned 0 */
     MSG_HANDLER_FAILED, /* it returned non-zero: an unanswered request gets ERROR */
-    MSG_CRASHED,        /* it trapped: an unanswered request gets FAILED */
+    MSG_CRASHED,        /* it trapped (the owner has called msg_proc_crashed, which failed
+                           the request with the crash's reason), or nothing could run it */
 } msg_outcome;
 
 typedef msg_outcome (*msg_deliver_fn)(msg_proc *p, msg_envelope *e);

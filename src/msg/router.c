@@ -142,12 +142,15 @@ static void proc_receive(rt_actor *a, rt_node *n)
             break;
         }
         msg_outcome out = p->deliver(p, e);
+        /* After a crash the request is settled already: the owner's
+         * msg_proc_crashed failed it with the crash's reason. Still open
+         * after MSG_CRASHED, it found nothing to run it: as if stopped. */
         if (out != MSG_HANDLED && msg_idset_remove(&p->received, corr)) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
             if (pd && out == MSG_HANDLER_FAILED)
                 settle(p->router, pd, WACTOR_STATUS_ERROR, NULL, 0);
             else if (pd)
-                settle(p->router, pd, WACTOR_STATUS_FAILED, "crashed", 7);
+                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7);
         }
         break;
     }

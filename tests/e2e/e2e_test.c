@@ -1558,7 +1558,7 @@ static void test_crash(void *arg)
     snprintf(want, sizeof want, "cb %" PRId64 " 3 T ", ida);
     CHECK(strstr(rep, want) != NULL && count_lines(rep, "cb ") == 1);
     free(rep);
-    CHECK(capture_count(&log_lines, "T: ", "crashed", NULL) == 1);
+    CHECK(capture_count(&log_lines, "T: ", "crashed: ", "backtrace") == 1);
 
     /* A second crash, by a fire-and-forget message, restarts it again. */
     CHECK(wactor_send(e.rt, "T", "!trap", 5) == WACTOR_OK);
