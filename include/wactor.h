@@ -192,6 +192,9 @@ typedef struct wactor_stats {
     uint64_t received;     /* messages delivered to wactor_on_message */
     uint64_t sent;         /* sends, requests and publications it made */
     uint64_t callbacks[4]; /* callbacks delivered to it, by wactor_status */
+    /* Publications it missed because its mailbox was full (counted on the
+     * subscriber only: the publisher's `publish` succeeded). */
+    uint64_t dropped;
     uint64_t restarts;
     uint64_t crashes;
     uint32_t queued;  /* messages in the mailbox now */

@@ -307,6 +307,15 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
     return MSG_CRASHED;
 }
 
+/* The router's word that a subscriber's mailbox was full (msg_dropped_fn). */
+void host_publication_dropped(void *arg, msg_proc *subscriber, const char *topic, size_t tlen,
+                              const char *sender, size_t slen)
+{
+    host_logf(arg, WACTOR_LOG_DEBUG, subscriber->name,
+              "publication on %.*s from %.*s dropped: mailbox full", (int)tlen, topic, (int)slen,
+              sender);
+}
+
 /* ---- spawn and stop ----------------------------------------------------- */
 
 static char **copy_strings(const char *const *v, size_t n, bool *ok)

@@ -131,6 +131,10 @@ void host_drop_instance(host_component *c);
 wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val *results);
 int host_stop(wactor_runtime *rt, host_component *c);
 void host_component_free(host_component *c);
+/* Logs a publication a subscriber missed (the router's msg_dropped_fn; arg
+ * is the runtime). */
+void host_publication_dropped(void *arg, msg_proc *subscriber, const char *topic, size_t tlen,
+                              const char *sender, size_t slen);
 
 /* audit.c */
 bool host_audit_open(wactor_runtime *rt);

@@ -69,7 +69,9 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     if (ok) {
         msg_router_options ro = {.timers = rt->timers,
                                  .max_message = rt->opts.max_message,
-                                 .request_timeout_ms = rt->opts.request_timeout_ms};
+                                 .request_timeout_ms = rt->opts.request_timeout_ms,
+                                 .dropped = host_publication_dropped,
+                                 .dropped_arg = rt};
         ok = (rt->router = msg_router_new(rt->sched, &ro)) != NULL;
     }
     if (!ok) {
@@ -130,4 +132,3 @@ void wactor_runtime_free(wactor_runtime *rt)
     pthread_mutex_destroy(&rt->lock);
     free(rt);
 }
-

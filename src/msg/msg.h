@@ -131,14 +131,23 @@ struct msg_proc {
     msg_idset sent;               /* own requests whose callback has not arrived */
     msg_route routes[MSG_ROUTES]; /* touched only by p's own turns */
     uint32_t nsubs;               /* its subscriptions; under the router's lock */
-    /* Statistics. */
-    atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
+    /* Statistics (relaxed: each is a count on its own). n_dropped: the
+     * publications it missed because its mailbox was full. */
+    atomic_uint_least64_t n_received, n_sent, n_callbacks[4], n_dropped;
 };
+
+/* Told of a publication that `subscriber` missed because its mailbox was
+ * full, once msg_publish holds no lock any more (the owner logs it). The
+ * topic and sender are only valid during the call. */
+typedef void (*msg_dropped_fn)(void *arg, msg_proc *subscriber, const char *topic, size_t tlen,
+                               const char *sender, size_t slen);
 
 typedef struct msg_router_options {
     rt_timers *timers;           /* for request timeouts; owned by the caller */
     uint32_t max_message;        /* payload bytes */
     uint32_t request_timeout_ms; /* for timeout <= 0 */
+    msg_dropped_fn dropped;      /* NULL: drops are only counted */
+    void *dropped_arg;
 } msg_router_options;
 
 msg_router *msg_router_new(rt_sched *s, const msg_router_options *opts);

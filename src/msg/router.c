@@ -606,6 +606,20 @@ int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
 
 /* ---- publish/subscribe -------------------------------------------------- */
 
+/* Doubles a list of subscribers that missed a publication (cap 0: none is
+ * kept). Out of memory it stays as it is: the rest are only counted. */
+static msg_proc **missed_grow(msg_proc **v, msg_proc **local, size_t *cap)
+{
+    msg_proc **more = *cap ? malloc(2 * *cap * sizeof *more) : NULL;
+    if (!more)
+        return v;
+    memcpy(more, v, *cap * sizeof *more);
+    if (v != local)
+        free(v);
+    *cap *= 2;
+    return more;
+}
+
 int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
                 size_t plen)
 {
@@ -618,6 +632,11 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
     size_t slen;
     const char *sender = sender_name(from, &slen);
     int rc = WACTOR_OK;
+    /* Subscribers that missed it, told to the owner once the lock is
+     * released: a full mailbox is a sign of overload, so the list lives on
+     * the stack unless it is long. */
+    msg_proc *missed_few[16], **missed = missed_few;
+    size_t nmissed = 0, missed_cap = r->opts.dropped ? 16 : 0;
     pthread_rwlock_rdlock(&r->subs_lock);
     for (size_t i = 0; i < r->nsubs; i++) {
         msg_proc *to = r->subs[i].proc;
@@ -636,10 +655,20 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
             break;
         }
         /* A full subscriber misses this publication; the others still get it. */
-        if (post_counted(to, e) != WACTOR_OK)
+        if (post_counted(to, e) != WACTOR_OK) {
             msg_envelope_free(r, e);
+            atomic_fetch_add_explicit(&to->n_dropped, 1, memory_order_relaxed);
+            if (nmissed == missed_cap)
+                missed = missed_grow(missed, missed_few, &missed_cap);
+            if (nmissed < missed_cap)
+                missed[nmissed++] = to;
+        }
     }
     pthread_rwlock_unlock(&r->subs_lock);
+    for (size_t i = 0; i < nmissed; i++)
+        r->opts.dropped(r->opts.dropped_arg, missed[i], topic, tlen, sender, slen);
+    if (missed != missed_few)
+        free(missed);
     if (rc == WACTOR_OK && from)
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
     return rc;
