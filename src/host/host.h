@@ -13,7 +13,7 @@
  *   imports.c    the `wactor` host functions and the component checks
  *
  * Threads: a component's instance is only ever touched by the thread
- * running its turn (or by spawn before the name is registered). Each
+ * running its turn (or by spawn, which holds its actor meanwhile). Each
  * worker lends its own wa_stack to whatever instance it runs, so idle
  * instances hold no execution stack.
  */
@@ -65,10 +65,13 @@ struct wactor_runtime {
      * thread, on this stack. */
     pthread_mutex_t spawn_lock;
     wa_stack *spawn_stack;
-    /* Every component ever spawned; freed with the runtime. */
+    /* Every component ever spawned; freed with the runtime. Those whose
+     * start-up left no component (withdrawn) are listed apart, since
+     * nothing may find them by name. */
     pthread_mutex_t lock;
     host_component **all;
     size_t nall, capall;
+    host_component *withdrawn;
     atomic_bool closing;
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
@@ -100,6 +103,10 @@ struct host_component {
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;
+    /* Spawn: the thread running the start-up, while `starting`. */
+    pthread_t spawner;
+    atomic_bool starting;
+    host_component *next_withdrawn; /* in wactor_runtime.withdrawn */
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
     size_t outlen[2];

@@ -117,6 +117,10 @@ void wactor_runtime_free(wactor_runtime *rt)
     for (size_t i = 0; i < rt->nall; i++)
         host_component_free(rt->all[i]);
     free(rt->all);
+    for (host_component *c = rt->withdrawn, *next; c; c = next) {
+        next = c->next_withdrawn;
+        host_component_free(c);
+    }
     msg_router_free(rt->router);
     if (rt->stacks) {
         for (unsigned i = 0; i < rt->nstacks; i++)

@@ -1419,9 +1419,9 @@ static void test_pending_after_crash(void *arg)
 }
 
 /* The start window: a component whose first start fails is supervised from the start and
- * registered while it waits for its restart. A request that reaches it as soon as the name
- * is published (here made from the audit callback of its "spawn" line, which runs on the
- * spawning thread right after registration) must wait in the mailbox for the restarted
+ * registered while it waits for its restart. A request that reaches it right after the failed
+ * start-up (here made from the audit callback of its "spawn" line, which runs on the spawning
+ * thread before the supervisor takes over) must wait in the mailbox for the restarted
  * instance, like any message in the mailbox of a crashed component (ABI.md "Failure": a
  * crash loses no other message). The component's
  * wactor_init fails until 2.5 s after the spawn, then succeeds; the request sent
