@@ -107,7 +107,7 @@ static host_component *find(wactor_runtime *rt, const char *name)
 {
     if (!name)
         return NULL;
-    return (host_component *)msg_lookup(rt->router, name, strlen(name));
+    return (host_component *)msg_dest_proc(msg_lookup(rt->router, name, strlen(name)));
 }
 
 int wactor_stop(wactor_runtime *rt, const char *name)

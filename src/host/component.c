@@ -427,7 +427,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
                          o->name);
     /* A first look, so that a taken name costs no compilation; registering
      * decides. */
-    if (msg_lookup(rt->router, o->name, strlen(o->name)))
+    if (msg_lookup(rt->router, o->name, strlen(o->name)).kind != MSG_DEST_NONE)
         return host_fail(rt, WACTOR_EEXIST, "a component named %s is already running", o->name);
     if (o->limits.memory && o->limits.memory < WA_PAGE_SIZE)
         return host_fail(rt, WACTOR_EINVAL, "component %s: memory limit under one page (64 KiB)",
