@@ -206,15 +206,21 @@ typedef struct wactor_component_options {
     unsigned wasi;    /* WACTOR_WASI_* bits */
 } wactor_component_options;
 
-/* Instantiates the module, runs _initialize and wactor_init, then registers
- * the name: messages can reach the component once this returns OK. Fails
- * with EINVAL (options), EEXIST (name taken), EMODULE (the module cannot be
- * read, is invalid or is not a component: errmsg names the reason) or
- * ENOMEM, and nothing is left behind. ESTART says that wactor_init returned
- * non-zero or trapped: that is a crash like any other, so unless its policy
- * is temporary the component stays registered and is restarted with
- * back-off (messages wait in its mailbox) until the restart intensity stops
- * it for good. */
+/* Registers the name, then instantiates the module and runs _initialize and
+ * wactor_init on the calling thread. Mail sent to the name during the
+ * start-up (by wactor_init to the component itself, or by anyone) waits in
+ * its mailbox and is handled once the start-up is over. Fails with EINVAL
+ * (options), EEXIST (name taken; found before anything is instantiated),
+ * EMODULE (the module cannot be read, is invalid or is not a component:
+ * errmsg names the reason) or ENOMEM: then the name is withdrawn, mail that
+ * reached it is settled as a stopped component's (requests get FAILED), and
+ * nothing is left behind. ESTART says that wactor_init returned non-zero or
+ * trapped: that is a crash like any other, so unless its policy is
+ * temporary the component stays registered and is restarted with back-off
+ * (messages wait in its mailbox) until the restart intensity stops it for
+ * good; a temporary one is withdrawn as above. From a callback running on
+ * this thread during the start-up (a log line of wactor_init, the spawn's
+ * audit line), wactor_stop of this component returns ESTATE. */
 int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts);
 
 /* Stops the component gracefully: from this call on its name is free and
@@ -227,6 +233,9 @@ typedef struct wactor_stats {
     uint64_t received;     /* messages delivered to wactor_on_message */
     uint64_t sent;         /* sends, requests and publications it made */
     uint64_t callbacks[4]; /* callbacks delivered to it, by wactor_status */
+    /* Publications it missed because its mailbox was full (counted on the
+     * subscriber only: the publisher's `publish` succeeded). */
+    uint64_t dropped;
     uint64_t restarts;
     uint64_t crashes;
     uint32_t queued;  /* messages in the mailbox now */

@@ -1032,9 +1032,13 @@ static double router_check_ns(const char *const *list, size_t n, bool cached, ui
     msg_proc_init(to, r, "rr.server", 9, NULL, 16, 16, (msg_caps){0});
     if (msg_register(r, to) != WACTOR_OK || msg_register(r, from) != WACTOR_OK)
         die("msg_register failed");
-    if (cached)
+    if (cached) /* generation 0: a new router, no name unregistered yet */
         for (int i = 0; i < MSG_ROUTES; i++)
-            from->routes[i] = (msg_route){to, {-1, -1}};
+            from->routes[i] = (msg_route){.to = msg_dest_local(to),
+                                          .name = to->name,
+                                          .name_len = to->name_len,
+                                          .gen = 0,
+                                          .allow = {-1, -1}};
     uint32_t toobig = 0;
     double t0 = now();
     for (uint32_t i = 0; i < iters; i++)
@@ -1158,7 +1162,7 @@ static size_t rss_bytes(void)
  * Reaches into the runtime's internals (host.h): the embedding API does not expose instances. */
 static size_t linear_resident(wactor_runtime *rt, const char *name, uint32_t *pages)
 {
-    host_component *c = (host_component *)msg_lookup(rt->router, name, strlen(name));
+    host_component *c = (host_component *)msg_dest_proc(msg_lookup(rt->router, name, strlen(name)));
     wa_memory *mem = c && c->inst ? wa_instance_memory(c->inst) : NULL;
     *pages = mem ? wa_memory_pages(mem) : 0;
     if (!mem || wa_memory_size(mem) == 0)

@@ -110,7 +110,7 @@ static host_component *find(wactor_runtime *rt, const char *name)
 {
     if (!name)
         return NULL;
-    return (host_component *)msg_lookup(rt->router, name, strlen(name));
+    return (host_component *)msg_dest_proc(msg_lookup(rt->router, name, strlen(name)));
 }
 
 int wactor_stop(wactor_runtime *rt, const char *name)
@@ -141,6 +141,7 @@ int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *o
     out->sent = atomic_load(&c->proc.n_sent);
     for (int i = 0; i < 4; i++)
         out->callbacks[i] = atomic_load(&c->proc.n_callbacks[i]);
+    out->dropped = atomic_load(&c->proc.n_dropped);
     out->restarts = atomic_load(&c->restarts);
     out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);

@@ -1,6 +1,8 @@
 /*
- * component.c: a component's life. Spawn instantiates the module and runs
- * its start-up exports on the caller's thread, then registers the name.
+ * component.c: a component's life. Spawn registers the name, then
+ * instantiates the module and runs its start-up exports on the caller's
+ * thread while the actor is held: mail to the name waits until the
+ * start-up is over (a failed one withdraws the name and settles that mail).
  * From then on the component lives in its turns: deliver() runs one
  * message through the guest, a trap crashes the instance (the message is
  * dropped, the rest of the mailbox stays) and the supervisor's policy
@@ -251,6 +253,15 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
     return MSG_CRASHED;
 }
 
+/* The router's word that a subscriber's mailbox was full (msg_dropped_fn). */
+void host_publication_dropped(void *arg, msg_proc *subscriber, const char *topic, size_t tlen,
+                              const char *sender, size_t slen)
+{
+    host_logf(arg, WACTOR_LOG_DEBUG, subscriber->name,
+              "publication on %.*s from %.*s dropped: mailbox full", (int)tlen, topic, (int)slen,
+              sender);
+}
+
 /* ---- spawn and stop ----------------------------------------------------- */
 
 static char **copy_strings(const char *const *v, size_t n, bool *ok)
@@ -321,6 +332,51 @@ static int refused(wactor_runtime *rt, const host_component *c)
     return WACTOR_EMODULE;
 }
 
+/* Registers c's name and lists it among the runtime's components. */
+static int publish(wactor_runtime *rt, host_component *c)
+{
+    pthread_mutex_lock(&rt->lock);
+    if (rt->nall == rt->capall) {
+        size_t cap = rt->capall ? rt->capall * 2 : 16;
+        host_component **all = realloc(rt->all, cap * sizeof *all);
+        if (all) {
+            rt->all = all;
+            rt->capall = cap;
+        }
+    }
+    int rc = rt->nall < rt->capall ? msg_register(rt->router, &c->proc) : WACTOR_ENOMEM;
+    if (rc == WACTOR_OK)
+        rt->all[rt->nall++] = c;
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+/* A start-up that leaves no component: the name goes back, and the mail
+ * that reached it meanwhile is settled as a stopped component's is
+ * (requests get FAILED "stopped") by the turn that follows the release.
+ * The component is no longer listed, but it is freed only with the
+ * runtime: a sender that has just looked the name up may still post to
+ * it. */
+static void withdraw(wactor_runtime *rt, host_component *c)
+{
+    msg_proc_stopped(&c->proc, "stopped");
+    pthread_mutex_lock(&rt->lock);
+    for (size_t i = rt->nall; i-- > 0;) {
+        if (rt->all[i] == c) {
+            memmove(&rt->all[i], &rt->all[i + 1], (rt->nall - i - 1) * sizeof *rt->all);
+            rt->nall--;
+            break;
+        }
+    }
+    c->next_withdrawn = rt->withdrawn;
+    rt->withdrawn = c;
+    pthread_mutex_unlock(&rt->lock);
+    wactor_module_free(c->module); /* nothing will instantiate it again */
+    c->module = NULL;
+    rt_actor_release(&c->proc.actor);
+    atomic_store(&c->starting, false);
+}
+
 int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
 {
     if (!o || !o->name || !msg_name_valid(o->name, strlen(o->name)))
@@ -328,7 +384,9 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
                          o && o->name ? o->name : "(null)");
     if ((o->module != NULL) + (o->path != NULL) + (o->bytes != NULL) != 1)
         return host_fail(rt, WACTOR_EINVAL, "give exactly one of module, path, bytes");
-    if (msg_lookup(rt->router, o->name, strlen(o->name)))
+    /* A first look, so that a taken name costs no compilation; registering
+     * decides. */
+    if (msg_lookup(rt->router, o->name, strlen(o->name)).kind != MSG_DEST_NONE)
         return host_fail(rt, WACTOR_EEXIST, "a component named %s is already running", o->name);
     if (o->limits.memory && o->limits.memory < WA_PAGE_SIZE)
         return host_fail(rt, WACTOR_EINVAL, "memory limit under one page (64 KiB)");
@@ -391,10 +449,20 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return rc;
     }
 
-    /* Held from here until the name is published: mail that start-up
-     * causes (callbacks, publications) waits in the mailbox, and no worker
-     * runs the actor while this thread runs its instance. */
+    /* The name is the component's from here on, before anything runs: a
+     * taken name is refused at once, and wactor_init may message itself.
+     * The actor is held until the start-up is over: mail sent to the name
+     * meanwhile (by wactor_init or anyone else) waits in the mailbox, and
+     * no worker runs the actor while this thread runs its instance. */
     rt_actor_hold(&c->proc.actor);
+    c->spawner = pthread_self();
+    atomic_store(&c->starting, true);
+    rc = publish(rt, c);
+    if (rc != WACTOR_OK) {
+        host_component_free(c);
+        return host_fail(rt, rc, "%s",
+                         rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
+    }
     char why[256];
     pthread_mutex_lock(&rt->spawn_lock);
     int started = host_start_instance(c, why, sizeof why);
@@ -402,39 +470,14 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     if (started != WACTOR_OK) /* what the failed start asked for is withdrawn */
         msg_proc_crashed(&c->proc, c->start_exited ? "exited" : "failed to start");
     /* A module that cannot make a component is the caller's error; a
-     * component that fails to start is a crash like any other: it is
-     * registered and its supervisor takes over (unless it would not
-     * restart anyway). */
+     * component that fails to start is a crash like any other: its
+     * supervisor takes over (unless it would not restart anyway). */
     bool exited = started == WACTOR_ESTART && c->start_exited; /* proc_exit(0): no failure */
     bool restarts = c->restart != WACTOR_RESTART_TEMPORARY && rt->opts.max_restarts > 0;
     if ((started != WACTOR_OK && started != WACTOR_ESTART) ||
         (started == WACTOR_ESTART && !restarts && !exited)) {
-        host_component_free(c);
+        withdraw(rt, c);
         return host_fail(rt, started, "%s", why);
-    }
-
-    pthread_mutex_lock(&rt->lock);
-    if (rt->nall == rt->capall) {
-        size_t cap = rt->capall ? rt->capall * 2 : 16;
-        host_component **all = realloc(rt->all, cap * sizeof *all);
-        if (all) {
-            rt->all = all;
-            rt->capall = cap;
-        }
-    }
-    rc = rt->nall < rt->capall ? WACTOR_OK : WACTOR_ENOMEM;
-    if (rc == WACTOR_OK) {
-        rc = msg_register(rt->router, &c->proc);
-        if (rc == WACTOR_OK)
-            rt->all[rt->nall++] = c;
-    }
-    pthread_mutex_unlock(&rt->lock);
-    if (rc != WACTOR_OK) {
-        if (started == WACTOR_OK)
-            msg_proc_crashed(&c->proc, "not registered");
-        host_component_free(c);
-        return host_fail(rt, rc, "%s",
-                         rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
     }
     host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
     if (started == WACTOR_ESTART) {
@@ -444,6 +487,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     } else {
         rt_actor_release(&c->proc.actor);
     }
+    atomic_store(&c->starting, false);
     if (started == WACTOR_ESTART && !exited)
         return host_fail(rt, WACTOR_ESTART, "%s", why);
     if (started == WACTOR_OK)
@@ -453,7 +497,12 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
 
 int host_stop(wactor_runtime *rt, host_component *c)
 {
-    (void)rt;
+    /* A callback on the spawning thread during c's start-up (a log line of
+     * its wactor_init, its spawn's audit line): the stop would wait for the
+     * start-up, which waits for the callback. */
+    if (atomic_load(&c->starting) && pthread_equal(c->spawner, pthread_self()))
+        return host_fail(rt, WACTOR_ESTATE, "component %s: still starting on this thread",
+                         c->proc.name);
     host_control st = {.kind = CTL_STOP, .done = false};
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.cond, NULL);

@@ -14,7 +14,7 @@
  *   imports.c    the `wactor` host functions
  *
  * Threads: a component's instance is only ever touched by the thread
- * running its turn (or by spawn before the name is registered). Each
+ * running its turn (or by spawn, which holds its actor meanwhile). Each
  * worker lends its own wa_stack to whatever instance it runs, so idle
  * instances hold no execution stack.
  */
@@ -66,10 +66,13 @@ struct wactor_runtime {
      * thread, on this stack. */
     pthread_mutex_t spawn_lock;
     wa_stack *spawn_stack;
-    /* Every component ever spawned; freed with the runtime. */
+    /* Every component ever spawned; freed with the runtime. Those whose
+     * start-up left no component (withdrawn) are listed apart, since
+     * nothing may find them by name. */
     pthread_mutex_t lock;
     host_component **all;
     size_t nall, capall;
+    host_component *withdrawn;
     atomic_bool closing;
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
@@ -95,9 +98,16 @@ struct host_component {
     /* Supervision, touched only on the component's turns. */
     bool healthy;      /* the instance has handled a message successfully */
     bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */
+    /* Why the last instance ended, a static string: "crashed: KIND"
+     * (host_crash_reason), "exited" or "failed to start". */
+    const char *down_reason;
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;
+    /* Spawn: the thread running the start-up, while `starting`. */
+    pthread_t spawner;
+    atomic_bool starting;
+    host_component *next_withdrawn; /* in wactor_runtime.withdrawn */
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
     size_t outlen[2];
@@ -147,6 +157,10 @@ void host_drop_instance(host_component *c);
 wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val *results);
 int host_stop(wactor_runtime *rt, host_component *c);
 void host_component_free(host_component *c);
+/* Logs a publication a subscriber missed (the router's msg_dropped_fn; arg
+ * is the runtime). */
+void host_publication_dropped(void *arg, msg_proc *subscriber, const char *topic, size_t tlen,
+                              const char *sender, size_t slen);
 
 /* audit.c */
 bool host_audit_open(wactor_runtime *rt);
@@ -159,6 +173,10 @@ void host_audit(wactor_runtime *rt, const char *component, const char *action, c
 /* supervise.c: on the component's turn. */
 /* The instance trapped or exited: log it, drop it, then supervise. */
 void host_crashed(host_component *c, wa_trap trap);
+/* "crashed: KIND", KIND the ABI's word for the trap (docs/ABI.md,
+ * "Failure"): the reason of the FAILED callbacks a crash causes, and the
+ * first words of its log and audit lines. */
+const char *host_crash_reason(wa_trap trap);
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);

@@ -76,7 +76,9 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     if (ok) {
         msg_router_options ro = {.timers = rt->timers,
                                  .max_message = rt->opts.max_message,
-                                 .request_timeout_ms = rt->opts.request_timeout_ms};
+                                 .request_timeout_ms = rt->opts.request_timeout_ms,
+                                 .dropped = host_publication_dropped,
+                                 .dropped_arg = rt};
         ok = (rt->router = msg_router_new(rt->sched, &ro)) != NULL;
     }
     if (!ok) {
@@ -123,6 +125,10 @@ void wactor_runtime_free(wactor_runtime *rt)
     for (size_t i = 0; i < rt->nall; i++)
         host_component_free(rt->all[i]);
     free(rt->all);
+    for (host_component *c = rt->withdrawn, *next; c; c = next) {
+        next = c->next_withdrawn;
+        host_component_free(c);
+    }
     msg_router_free(rt->router);
     if (rt->stacks) {
         for (unsigned i = 0; i < rt->nstacks; i++)

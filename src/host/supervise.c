@@ -47,32 +47,73 @@ static void format_backtrace(const wa_instance *inst, char *buf, size_t cap)
         snprintf(buf + used, cap - used, ", ... %u frames in all", depth);
 }
 
+const char *host_crash_reason(wa_trap trap)
+{
+    /* No default: a trap added to the engine is a compile error here until
+     * it has its word. */
+    switch (trap) {
+    case WA_TRAP_UNREACHABLE:
+        return "crashed: unreachable";
+    case WA_TRAP_MEM_OOB:
+        return "crashed: memory";
+    case WA_TRAP_TABLE_OOB:
+        return "crashed: table";
+    case WA_TRAP_UNDEFINED_ELEMENT:
+        return "crashed: undefined-element";
+    case WA_TRAP_UNINITIALIZED_ELEMENT:
+        return "crashed: uninitialized-element";
+    case WA_TRAP_INDIRECT_MISMATCH:
+        return "crashed: indirect-call";
+    case WA_TRAP_DIV_ZERO:
+        return "crashed: divide-by-zero";
+    case WA_TRAP_INT_OVERFLOW:
+        return "crashed: overflow";
+    case WA_TRAP_INVALID_CONVERSION:
+        return "crashed: conversion";
+    case WA_TRAP_STACK_EXHAUSTED:
+        return "crashed: stack";
+    case WA_TRAP_FUEL:
+        return "crashed: fuel";
+    case WA_TRAP_INTERRUPTED: /* the time limit, or wactor_interrupt acting as it */
+        return "crashed: time";
+    case WA_TRAP_EXIT: /* proc_exit with a non-zero code */
+        return "crashed: exit";
+    case WA_TRAP_NONE: /* not a trap: never asked */
+    case WA_TRAP_HOST:
+    case WA_TRAP_BAD_CALL:
+        break;
+    }
+    return "crashed: host";
+}
+
 void host_crashed(host_component *c, wa_trap trap)
 {
     wactor_runtime *rt = c->rt;
     uint32_t code = 1;
     bool exited = trap == WA_TRAP_EXIT && wasi_exited(c->wasi, &code);
     bool clean = exited && code == 0;
-    char why[200];
+    /* The reason every report of this crash begins with: the FAILED
+     * callbacks, the log line, the audit line, the restart's line. */
+    c->down_reason = clean ? "exited" : host_crash_reason(trap);
+    char why[240];
     if (clean) {
         snprintf(why, sizeof why, "exit code 0");
         host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "exited");
     } else {
         atomic_fetch_add(&c->crashes, 1);
         if (exited) {
-            snprintf(why, sizeof why, "exit code %u", code);
-            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "crashed: exit code %u", code);
+            snprintf(why, sizeof why, "%s (exit code %u)", c->down_reason, code);
+            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "%s", why);
         } else {
             char bt[400];
             format_backtrace(c->inst, bt, sizeof bt);
-            snprintf(why, sizeof why, "trap %s: %s", wa_trap_name(trap),
-                     wa_instance_trap_message(c->inst));
-            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "crashed: %s; backtrace: %s", why, bt);
+            snprintf(why, sizeof why, "%s (%s)", c->down_reason, wa_instance_trap_message(c->inst));
+            host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "%s; backtrace: %s", why, bt);
         }
     }
     host_audit(rt, c->proc.name, clean ? "exit" : "crash", NULL, 0, "ok", why);
     host_drop_instance(c);
-    msg_proc_crashed(&c->proc, clean ? "exited" : "crashed");
+    msg_proc_crashed(&c->proc, c->down_reason);
     host_supervise(c, clean);
 }
 
@@ -105,6 +146,7 @@ static void stop_for_good(host_component *c, const char *why)
 bool host_start_failed(host_component *c, const char *what, const char *why)
 {
     bool clean = c->start_exited;
+    c->down_reason = clean ? "exited" : "failed to start";
     if (clean) {
         host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
     } else {
@@ -121,12 +163,12 @@ static void restart(host_component *c)
     char why[256];
     if (host_start_instance(c, why, sizeof why) == WACTOR_OK) {
         atomic_fetch_add(&c->restarts, 1);
-        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "restarted");
+        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "restarted (%s)", c->down_reason);
         host_audit(c->rt, c->proc.name, "restart", NULL, 0, "ok", "restarted");
         return;
     }
     bool clean = host_start_failed(c, "restart failed", why);
-    msg_proc_crashed(&c->proc, clean ? "exited" : "failed to start"); /* what the start asked for */
+    msg_proc_crashed(&c->proc, c->down_reason); /* what the start asked for */
     host_supervise(c, clean);
 }
 
@@ -149,7 +191,7 @@ static void supervise(host_component *c, bool clean, bool held)
         const char *why = atomic_load(&rt->closing)                ? "the runtime is closing"
                           : c->restart == WACTOR_RESTART_TEMPORARY ? "restart policy temporary"
                                                                    : "restart policy transient";
-        msg_proc_stopped(&c->proc, clean ? "exited" : "crashed");
+        msg_proc_stopped(&c->proc, c->down_reason);
         host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "stopped: %s", why);
         host_audit(rt, c->proc.name, "stop", NULL, 0, "ok", why);
         if (held)

@@ -5,10 +5,15 @@
  * that its owner (src/host for components) provides.
  *
  * One message's path: msg_send (router.c) checks the arguments and the
- * sender's capabilities, finds the target in the registry, copies the bytes
- * into one envelope and rt_post's it into the target's mailbox. A worker
- * later runs the target's turn, and proc_receive (router.c) hands the
- * envelope to the owner's deliver function, which runs the handler.
+ * sender's capabilities and resolves the target name to a destination
+ * (msg_dest: a tagged kind, today a process of this runtime) through the
+ * sender's remembered routes or the registry (check_target), copies the
+ * bytes into one envelope and hands it to dest_post, the one function that
+ * knows the kinds of destination: for a process, it takes a slot in its
+ * mailbox bound and rt_post's the envelope there. A worker later runs the
+ * target's turn, and proc_receive (router.c) hands the envelope to the
+ * owner's deliver function, which runs the handler. Requests, publications
+ * and the callbacks that carry outcomes back go through dest_post too.
  *
  * Requests end in exactly one outcome. A pending record, keyed by the
  * correlation id in the tracker (tracker.c), exists from msg_request until
@@ -87,7 +92,8 @@ typedef struct msg_caps {
 typedef enum msg_outcome {
     MSG_HANDLED,        /* the handler returned 0 */
     MSG_HANDLER_FAILED, /* it returned non-zero: an unanswered request gets ERROR */
-    MSG_CRASHED,        /* it trapped: an unanswered request gets FAILED */
+    MSG_CRASHED,        /* it trapped (the owner has called msg_proc_crashed, which failed
+                           the request with the crash's reason), or nothing could run it */
 } msg_outcome;
 
 typedef msg_outcome (*msg_deliver_fn)(msg_proc *p, msg_envelope *e);
@@ -99,10 +105,42 @@ typedef struct msg_idset {
     uint32_t cap, len, used;
 } msg_idset;
 
-/* A remembered target of one sender: the process a name led to and the
- * sender's capability decisions for it (-1: not decided yet). */
+/* Where a name leads: a small tagged value, so that a name can lead
+ * elsewhere than to a process of this runtime (a component on another
+ * host, a client awaiting an answer) without touching the senders: such a
+ * kind is one more case in the router's dest_post plus its registration. */
+typedef enum msg_dest_kind {
+    MSG_DEST_NONE,  /* nowhere: the name is not registered */
+    MSG_DEST_LOCAL, /* a process of this runtime */
+} msg_dest_kind;
+
+typedef struct msg_dest {
+    msg_dest_kind kind;
+    union {
+        msg_proc *proc; /* MSG_DEST_LOCAL */
+    } u;
+} msg_dest;
+
+static inline msg_dest msg_dest_local(msg_proc *p)
+{
+    return (msg_dest){.kind = MSG_DEST_LOCAL, .u.proc = p};
+}
+
+/* The process of this runtime that d leads to, or NULL. */
+static inline msg_proc *msg_dest_proc(msg_dest d)
+{
+    return d.kind == MSG_DEST_LOCAL ? d.u.proc : NULL;
+}
+
+/* A remembered target of one sender: the name (its bytes are the
+ * registered destination's), the sender's capability decisions for it
+ * (-1: not decided yet), where it led and the registry's generation then:
+ * where it leads is trusted until some name is unregistered. */
 typedef struct msg_route {
-    msg_proc *to;
+    msg_dest to;
+    const char *name;
+    uint64_t gen;
+    uint8_t name_len;
     int8_t allow[2]; /* send, request */
 } msg_route;
 
@@ -116,11 +154,10 @@ struct msg_proc {
     msg_deliver_fn deliver;
     char name[256];
     uint8_t name_len;
-    /* Set by stop or crash with no restart: no more mail is handled. */
+    /* Set by stop or crash with no restart: no more mail is handled. (New
+     * mail is refused, ENOTFOUND, from msg_proc_close on: the name is
+     * unregistered; what is queued is still handled until `stopped`.) */
     atomic_bool stopped;
-    /* No new mail is accepted (senders get ENOTFOUND); what is queued is
-     * still handled until `stopped`. */
-    atomic_bool closed;
     uint32_t incarnation; /* bumped by msg_proc_crashed */
     uint32_t mailbox_bound, pending_bound;
     atomic_uint queued;  /* counted envelopes in the mailbox */
@@ -130,14 +167,23 @@ struct msg_proc {
     msg_idset sent;               /* own requests whose callback has not arrived */
     msg_route routes[MSG_ROUTES]; /* touched only by p's own turns */
     uint32_t nsubs;               /* its subscriptions; under the router's lock */
-    /* Statistics. */
-    atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
+    /* Statistics (relaxed: each is a count on its own). n_dropped: the
+     * publications it missed because its mailbox was full. */
+    atomic_uint_least64_t n_received, n_sent, n_callbacks[4], n_dropped;
 };
+
+/* Told of a publication that `subscriber` missed because its mailbox was
+ * full, once msg_publish holds no lock any more (the owner logs it). The
+ * topic and sender are only valid during the call. */
+typedef void (*msg_dropped_fn)(void *arg, msg_proc *subscriber, const char *topic, size_t tlen,
+                               const char *sender, size_t slen);
 
 typedef struct msg_router_options {
     rt_timers *timers;           /* for request timeouts; owned by the caller */
     uint32_t max_message;        /* payload bytes */
     uint32_t request_timeout_ms; /* for timeout <= 0 */
+    msg_dropped_fn dropped;      /* NULL: drops are only counted */
+    void *dropped_arg;
 } msg_router_options;
 
 msg_router *msg_router_new(rt_sched *s, const msg_router_options *opts);
@@ -156,12 +202,15 @@ void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg
  * Only once no thread can post to p any more. */
 void msg_proc_fini(msg_proc *p);
 
-/* The registry: names -> processes. EEXIST if the name is taken. */
+/* The registry: names -> destinations. msg_register gives p's name to p
+ * (a local destination); EEXIST if the name is taken. msg_unregister takes
+ * it back if p still has it. */
 int msg_register(msg_router *r, msg_proc *p);
 void msg_unregister(msg_router *r, msg_proc *p);
-/* The registered process of that name, or NULL. Processes live until the
- * runtime frees them, so the pointer stays valid. */
-msg_proc *msg_lookup(msg_router *r, const char *name, size_t len);
+/* Where the name leads (kind MSG_DEST_NONE: nowhere). Destinations live
+ * as long as the router (processes until the runtime frees them), so what
+ * it holds stays valid after the name has gone. */
+msg_dest msg_lookup(msg_router *r, const char *name, size_t len);
 
 /* Messaging. from == NULL is the host. Codes per ABI.md, in its order. */
 typedef void (*msg_host_callback)(void *arg, int64_t corr, int status, const void *payload,
@@ -190,7 +239,8 @@ int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len);
  * (no callback follows); every request p received and has not answered
  * gets FAILED. */
 void msg_proc_crashed(msg_proc *p, const char *reason);
-/* From now on p accepts no new mail (its name is released); any thread. */
+/* From now on p accepts no new mail (its name is unregistered, senders
+ * get ENOTFOUND); any thread. */
 void msg_proc_close(msg_proc *p);
 /* p stops for good: unregistered, unsubscribed, its unanswered requests
  * and every request still reaching it get FAILED. */

@@ -1,12 +1,21 @@
 /*
  * router.c: the registry of names, the message path (send, request,
  * respond, cancel, publish) and the settling of requests. See msg.h for the
- * design; the path of one message is msg_send -> rt_post -> (a worker's
- * turn) -> proc_receive -> the owner's deliver.
+ * design; the path of one message is msg_send -> check_target (the name
+ * becomes a msg_dest) -> dest_post -> rt_post -> (a worker's turn) ->
+ * proc_receive -> the owner's deliver.
+ *
+ * Destinations. The registry maps a name to a msg_dest, a tagged kind;
+ * dest_post is the only code that looks at the kind. A sender remembers
+ * where its recent targets led (msg_route), stamped with the registry's
+ * generation, which every unregistration bumps: a remembered route is used
+ * only while no name has gone since, so a name that now leads elsewhere is
+ * looked up again, whatever the kind of destination.
  *
  * Locks: the registry and the subscriptions are read-mostly (rwlocks);
- * pending requests live in the sharded tracker. No lock is held while a
- * message is posted or a host callback runs.
+ * pending requests live in the sharded tracker. Publications are posted
+ * under the subscriptions' read lock; no lock is held while a host
+ * callback runs.
  */
 #include "envpool.h"
 #include "msg.h"
@@ -22,15 +31,29 @@ typedef struct msg_sub {
     msg_proc *proc;
 } msg_sub;
 
+/* A registered name and where it leads. The name's bytes belong to the
+ * destination (a process's name), which lives as long as the router. */
+typedef struct reg_entry {
+    const char *name; /* NULL: a free slot; TOMBSTONE: a removed one */
+    uint8_t len;
+    msg_dest dest;
+} reg_entry;
+
 struct msg_router {
     rt_sched *sched;
     rt_timers *timers;
     msg_router_options opts;
     atomic_int_least64_t next_id; /* correlation ids: never reused */
     msg_tracker tracker;
-    /* Registry: open addressing over name hashes; NULL = free slot. */
+    /* The registry's generation, bumped by every unregistration and read
+     * by every message with a remembered route: alone on its cache line,
+     * away from next_id and the tracker, which requests write. */
+    char pad_before[64];
+    atomic_uint_least64_t names_gen;
+    char pad_after[64];
+    /* Registry: open addressing over name hashes. */
     pthread_rwlock_t names_lock;
-    msg_proc **names;
+    reg_entry *names;
     uint32_t names_cap, names_len, names_tomb;
     /* Subscriptions, in subscription order. */
     pthread_rwlock_t subs_lock;
@@ -41,7 +64,7 @@ struct msg_router {
 
 /* Marks a removed registry slot; only its address is used. */
 static const char tombstone_mark;
-#define TOMBSTONE ((msg_proc *)&tombstone_mark)
+#define TOMBSTONE (&tombstone_mark)
 
 static void request_timed_out(void *ctx, uint64_t key);
 static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len);
@@ -89,7 +112,7 @@ static const char *sender_name(const msg_proc *from, size_t *len)
     return from->name;
 }
 
-/* Takes a slot in p's mailbox (EFULL at the bound) and posts e there. */
+/* Takes a slot in p's mailbox bound; false when it is full. */
 static bool reserve_slot(msg_proc *p)
 {
     if (atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed) >= p->mailbox_bound) {
@@ -104,19 +127,43 @@ static void release_slot(msg_proc *p)
     atomic_fetch_sub_explicit(&p->queued, 1, memory_order_relaxed);
 }
 
-/* Posts e into a slot taken with reserve_slot. */
-static void post_reserved(msg_proc *p, msg_envelope *e)
+/* Makes a request's record known (tracker, timeout timer, busy count),
+ * right before its envelope leaves; false when out of memory. */
+static bool arm_request(msg_router *r, msg_pending *pd)
 {
-    e->counted = 1;
-    rt_post(&p->actor, &e->node);
+    if (!msg_tracker_put(&r->tracker, pd))
+        return false;
+    rt_busy_add(r->sched, 1); /* a pending request keeps the runtime busy */
+    rt_timer_start(r->timers, &pd->timer, pd->timeout_ms, request_timed_out, r, (uint64_t)pd->id);
+    return true;
 }
 
-static int post_counted(msg_proc *p, msg_envelope *e)
+/* Delivers e to d: the one place where the kind of destination matters.
+ * Sends, requests and publications count against the destination's bound
+ * (EFULL); callbacks always get in. A request's record pd is armed once
+ * the destination has room and before the envelope leaves: an answer
+ * always finds its record, and a refused request never existed. On error
+ * e and pd stay the caller's. */
+static inline int dest_post(msg_router *r, const msg_dest *d, msg_envelope *e, msg_pending *pd)
 {
-    if (!reserve_slot(p))
-        return WACTOR_EFULL;
-    post_reserved(p, e);
-    return WACTOR_OK;
+    switch (d->kind) {
+    case MSG_DEST_LOCAL: {
+        msg_proc *p = d->u.proc;
+        bool bounded = e->kind != MSG_CALLBACK;
+        if (bounded && !reserve_slot(p))
+            return WACTOR_EFULL;
+        if (pd && !arm_request(r, pd)) {
+            release_slot(p);
+            return WACTOR_ENOMEM;
+        }
+        e->counted = bounded;
+        rt_post(&p->actor, &e->node);
+        return WACTOR_OK;
+    }
+    case MSG_DEST_NONE:
+        break;
+    }
+    return WACTOR_ENOTFOUND;
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -142,12 +189,15 @@ static void proc_receive(rt_actor *a, rt_node *n)
             break;
         }
         msg_outcome out = p->deliver(p, e);
+        /* After a crash the request is settled already: the owner's
+         * msg_proc_crashed failed it with the crash's reason. Still open
+         * after MSG_CRASHED, it found nothing to run it: as if stopped. */
         if (out != MSG_HANDLED && msg_idset_remove(&p->received, corr)) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
             if (pd && out == MSG_HANDLER_FAILED)
                 settle(p->router, pd, WACTOR_STATUS_ERROR, NULL, 0);
             else if (pd)
-                settle(p->router, pd, WACTOR_STATUS_FAILED, "crashed", 7);
+                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7);
         }
         break;
     }
@@ -179,7 +229,6 @@ void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg
     p->name[len] = 0;
     p->name_len = (uint8_t)len;
     atomic_init(&p->stopped, false);
-    atomic_init(&p->closed, false);
     p->incarnation = 0;
     p->mailbox_bound = mailbox_bound;
     p->pending_bound = pending_bound;
@@ -241,7 +290,6 @@ void msg_proc_crashed(msg_proc *p, const char *reason)
 
 void msg_proc_close(msg_proc *p)
 {
-    atomic_store(&p->closed, true);
     msg_unregister(p->router, p);
 }
 
@@ -275,37 +323,32 @@ static uint32_t hash_name(const char *s, size_t len)
     return h;
 }
 
-static bool same_name(const msg_proc *p, const char *s, size_t len)
-{
-    return p->name_len == len && memcmp(p->name, s, len) == 0;
-}
-
 /* The slot holding name, or -1 (names_lock held). */
 static int64_t find_slot(msg_router *r, const char *s, size_t len)
 {
     if (!r->names_cap)
         return -1;
     for (uint32_t k = hash_name(s, len) & (r->names_cap - 1);; k = (k + 1) & (r->names_cap - 1)) {
-        msg_proc *p = r->names[k];
-        if (!p)
+        const reg_entry *e = &r->names[k];
+        if (!e->name)
             return -1;
-        if (p != TOMBSTONE && same_name(p, s, len))
+        if (e->name != TOMBSTONE && e->len == len && memcmp(e->name, s, len) == 0)
             return k;
     }
 }
 
 static bool names_rehash(msg_router *r, uint32_t cap)
 {
-    msg_proc **t = calloc(cap, sizeof *t);
+    reg_entry *t = calloc(cap, sizeof *t);
     if (!t)
         return false;
     for (uint32_t i = 0; i < r->names_cap; i++) {
-        msg_proc *p = r->names[i];
-        if (p && p != TOMBSTONE) {
-            uint32_t k = hash_name(p->name, p->name_len) & (cap - 1);
-            while (t[k])
+        const reg_entry *e = &r->names[i];
+        if (e->name && e->name != TOMBSTONE) {
+            uint32_t k = hash_name(e->name, e->len) & (cap - 1);
+            while (t[k].name)
                 k = (k + 1) & (cap - 1);
-            t[k] = p;
+            t[k] = *e;
         }
     }
     free(r->names);
@@ -315,47 +358,74 @@ static bool names_rehash(msg_router *r, uint32_t cap)
     return true;
 }
 
-int msg_register(msg_router *r, msg_proc *p)
+/* Gives name to dest: a local process (msg_register), or, later, another
+ * kind of destination. */
+static int registry_add(msg_router *r, const char *name, uint8_t len, msg_dest dest)
 {
     int rc = WACTOR_OK;
     pthread_rwlock_wrlock(&r->names_lock);
-    if (find_slot(r, p->name, p->name_len) >= 0) {
+    if (find_slot(r, name, len) >= 0) {
         rc = WACTOR_EEXIST;
     } else if ((r->names_len + r->names_tomb + 1) * 2 > r->names_cap &&
                !names_rehash(r, r->names_cap ? r->names_cap * 2 : 64)) {
         rc = WACTOR_ENOMEM;
     } else {
-        uint32_t k = hash_name(p->name, p->name_len) & (r->names_cap - 1);
-        while (r->names[k] && r->names[k] != TOMBSTONE)
+        uint32_t k = hash_name(name, len) & (r->names_cap - 1);
+        while (r->names[k].name && r->names[k].name != TOMBSTONE)
             k = (k + 1) & (r->names_cap - 1);
-        if (r->names[k] == TOMBSTONE)
+        if (r->names[k].name == TOMBSTONE)
             r->names_tomb--;
-        r->names[k] = p;
+        r->names[k] = (reg_entry){name, len, dest};
         r->names_len++;
     }
     pthread_rwlock_unlock(&r->names_lock);
     return rc;
 }
 
+int msg_register(msg_router *r, msg_proc *p)
+{
+    return registry_add(r, p->name, p->name_len, msg_dest_local(p));
+}
+
 void msg_unregister(msg_router *r, msg_proc *p)
 {
     pthread_rwlock_wrlock(&r->names_lock);
     int64_t k = find_slot(r, p->name, p->name_len);
-    if (k >= 0 && r->names[k] == p) {
-        r->names[k] = TOMBSTONE;
+    if (k >= 0 && msg_dest_proc(r->names[k].dest) == p) {
+        r->names[k].name = TOMBSTONE;
         r->names_len--;
         r->names_tomb++;
+        /* Relaxed: a sender that reads the old value posts as if it had
+         * come just before; one that comes after this call (ordered by
+         * whatever told it so) reads the new one, by coherence. */
+        atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_relaxed);
     }
     pthread_rwlock_unlock(&r->names_lock);
 }
 
-msg_proc *msg_lookup(msg_router *r, const char *name, size_t len)
+/* Where name leads, into a route stamped with the generation it was valid
+ * in (read under the lock: no unregistration can come in between); false,
+ * and the route left as it was, if the name is not registered. The route's
+ * capability decisions are the caller's business. */
+static bool lookup_route(msg_router *r, const char *name, size_t len, msg_route *out)
 {
     pthread_rwlock_rdlock(&r->names_lock);
     int64_t k = find_slot(r, name, len);
-    msg_proc *p = k >= 0 ? r->names[k] : NULL;
+    if (k >= 0) {
+        const reg_entry *e = &r->names[k];
+        out->to = e->dest;
+        out->name = e->name;
+        out->name_len = e->len;
+        out->gen = atomic_load_explicit(&r->names_gen, memory_order_relaxed);
+    }
     pthread_rwlock_unlock(&r->names_lock);
-    return p;
+    return k >= 0;
+}
+
+msg_dest msg_lookup(msg_router *r, const char *name, size_t len)
+{
+    msg_route route;
+    return lookup_route(r, name, len, &route) ? route.to : (msg_dest){.kind = MSG_DEST_NONE};
 }
 
 /* ---- router ------------------------------------------------------------- */
@@ -406,14 +476,17 @@ void msg_router_free(msg_router *r)
 /* ---- the message path --------------------------------------------------- */
 
 /* The checks every message to a named target goes through, in the ABI's
- * order of codes. A sender remembers its recent targets (msg_route): a name
- * it used before skips the registry's lock and the pattern scan. A route is
- * trusted only while its process runs; a stopped one is looked up again,
- * since a new process may have taken the name. */
+ * order of codes, ending in the route to the target. A sender remembers
+ * its recent targets (msg_route): a name it used before is known valid and
+ * its capability decisions hold (they depend on the name alone), and where
+ * it leads holds too as long as no name has been unregistered since (the
+ * registry's generation): then the message needs neither the registry's
+ * lock nor a pattern scan. After an unregistration, the name is looked up
+ * again, since it may have gone, or come back leading elsewhere. */
 enum { ROUTE_SEND, ROUTE_REQUEST };
 
 static int check_target(msg_router *r, msg_proc *from, int kind, const char *target, size_t tlen,
-                        size_t plen, msg_proc **to)
+                        size_t plen, msg_route *scratch, const msg_route **to)
 {
     const msg_patterns *caps = !from                ? NULL
                                : kind == ROUTE_SEND ? &from->caps.send
@@ -421,16 +494,17 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
     msg_route *route = NULL;
     if (from && tlen > 0 && tlen <= 255) {
         route = &from->routes[hash_name(target, tlen) & (MSG_ROUTES - 1)];
-        msg_proc *p = route->to;
-        if (p && same_name(p, target, tlen) &&
-            !atomic_load_explicit(&p->closed, memory_order_relaxed)) {
+        if (route->name_len == tlen && memcmp(route->name, target, tlen) == 0) {
             if (route->allow[kind] < 0)
                 route->allow[kind] = (int8_t)msg_caps_allow(caps, target, tlen);
             if (!route->allow[kind])
                 return WACTOR_EDENIED;
             if (plen > r->opts.max_message)
                 return WACTOR_ETOOBIG;
-            *to = p;
+            if (route->gen != atomic_load_explicit(&r->names_gen, memory_order_relaxed) &&
+                !lookup_route(r, target, tlen, route))
+                return WACTOR_ENOTFOUND;
+            *to = route;
             return WACTOR_OK;
         }
     }
@@ -440,22 +514,22 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
         return WACTOR_EDENIED;
     if (plen > r->opts.max_message)
         return WACTOR_ETOOBIG;
-    *to = msg_lookup(r, target, tlen);
-    if (!*to || atomic_load_explicit(&(*to)->closed, memory_order_relaxed))
+    /* Remembered in the sender's route, or, for the host, in scratch. */
+    msg_route *found = route ? route : scratch;
+    if (!lookup_route(r, target, tlen, found))
         return WACTOR_ENOTFOUND;
-    if (route) {
-        route->to = *to;
-        route->allow[kind] = 1;
-        route->allow[!kind] = -1;
-    }
+    found->allow[kind] = 1;
+    found->allow[!kind] = -1;
+    *to = found;
     return WACTOR_OK;
 }
 
 int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, const void *payload,
              size_t plen)
 {
-    msg_proc *to;
-    int rc = check_target(r, from, ROUTE_SEND, target, tlen, plen, &to);
+    msg_route scratch;
+    const msg_route *to;
+    int rc = check_target(r, from, ROUTE_SEND, target, tlen, plen, &scratch, &to);
     if (rc != WACTOR_OK)
         return rc;
     size_t slen;
@@ -463,7 +537,7 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
     msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen);
     if (!e)
         return WACTOR_ENOMEM;
-    rc = post_counted(to, e);
+    rc = dest_post(r, &to->to, e, NULL);
     if (rc != WACTOR_OK)
         msg_envelope_free(r, e);
     else if (from)
@@ -475,8 +549,9 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
                     const void *payload, size_t plen, int64_t timeout_ms, msg_host_callback cb,
                     void *cb_arg)
 {
-    msg_proc *to;
-    int rc = check_target(r, from, ROUTE_REQUEST, target, tlen, plen, &to);
+    msg_route scratch;
+    const msg_route *to;
+    int rc = check_target(r, from, ROUTE_REQUEST, target, tlen, plen, &scratch, &to);
     if (rc != WACTOR_OK)
         return rc;
     if (from &&
@@ -484,40 +559,32 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
         return WACTOR_EFULL;
     }
-    /* Every way to fail comes before the record exists: once its timer
-     * runs, the request can only end in a callback. */
-    if (!reserve_slot(to)) {
-        rc = WACTOR_EFULL;
-        goto undo_pending;
-    }
     size_t slen;
     const char *sender = sender_name(from, &slen);
     msg_envelope *e = envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
     msg_pending *pd = calloc(1, sizeof *pd);
     int64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
-    if (e && pd) {
-        pd->id = id;
+    rc = e && pd ? WACTOR_OK : WACTOR_ENOMEM;
+    if (rc == WACTOR_OK) {
+        pd->id = e->corr = id;
         pd->requester = from;
         pd->incarnation = from ? from->incarnation : 0;
-        pd->target = to;
+        pd->timeout_ms = timeout_ms > 0
+                             ? (timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms)
+                             : r->opts.request_timeout_ms;
+        pd->target = to->name;
+        pd->target_len = to->name_len;
         pd->cb = cb;
         pd->cb_arg = cb_arg;
+        rc = dest_post(r, &to->to, e, pd); /* from here e and pd may be gone */
     }
-    /* The record exists before the message does: an answer can never
-     * arrive for a request the tracker does not know. */
-    if (!e || !pd || !msg_tracker_put(&r->tracker, pd)) {
+    if (rc != WACTOR_OK) {
         msg_envelope_free(r, e);
         free(pd);
-        release_slot(to);
-        rc = WACTOR_ENOMEM;
-        goto undo_pending;
+        if (from)
+            atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return rc;
     }
-    e->corr = id;
-    rt_busy_add(r->sched, 1); /* a pending request keeps the runtime busy */
-    uint32_t ms = timeout_ms > 0 ? (timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms)
-                                 : r->opts.request_timeout_ms;
-    rt_timer_start(r->timers, &pd->timer, ms, request_timed_out, r, (uint64_t)id);
-    post_reserved(to, e);
     if (from) {
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
         /* Out of memory here only means a crash cannot withdraw this one:
@@ -525,10 +592,6 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
         msg_idset_add(&from->sent, id);
     }
     return id;
-undo_pending:
-    if (from)
-        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
-    return rc;
 }
 
 /* Delivers a request's one outcome and frees its record, which the caller
@@ -539,13 +602,14 @@ static void settle(msg_router *r, msg_pending *pd, int status, const void *paylo
         rt_timer_stop(r->timers, &pd->timer);
     msg_proc *req = pd->requester;
     if (req) {
-        msg_envelope *e = envelope_new(r, MSG_CALLBACK, pd->target->name, pd->target->name_len,
-                                       NULL, 0, payload, len);
+        msg_envelope *e =
+            envelope_new(r, MSG_CALLBACK, pd->target, pd->target_len, NULL, 0, payload, len);
         if (e) { /* out of memory: the callback is lost; nothing better to do */
             e->corr = pd->id;
             e->status = status;
             e->incarnation = pd->incarnation;
-            rt_post(&req->actor, &e->node); /* callbacks never count against the bound */
+            msg_dest d = msg_dest_local(req);
+            dest_post(r, &d, e, NULL); /* callbacks never count against the bound */
         }
         atomic_fetch_sub_explicit(&req->pending, 1, memory_order_relaxed);
     } else if (pd->cb) {
@@ -597,6 +661,20 @@ int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
 
 /* ---- publish/subscribe -------------------------------------------------- */
 
+/* Doubles a list of subscribers that missed a publication (cap 0: none is
+ * kept). Out of memory it stays as it is: the rest are only counted. */
+static msg_proc **missed_grow(msg_proc **v, msg_proc **local, size_t *cap)
+{
+    msg_proc **more = *cap ? malloc(2 * *cap * sizeof *more) : NULL;
+    if (!more)
+        return v;
+    memcpy(more, v, *cap * sizeof *more);
+    if (v != local)
+        free(v);
+    *cap *= 2;
+    return more;
+}
+
 int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
                 size_t plen)
 {
@@ -609,6 +687,11 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
     size_t slen;
     const char *sender = sender_name(from, &slen);
     int rc = WACTOR_OK;
+    /* Subscribers that missed it, told to the owner once the lock is
+     * released: a full mailbox is a sign of overload, so the list lives on
+     * the stack unless it is long. */
+    msg_proc *missed_few[16], **missed = missed_few;
+    size_t nmissed = 0, missed_cap = r->opts.dropped ? 16 : 0;
     pthread_rwlock_rdlock(&r->subs_lock);
     for (size_t i = 0; i < r->nsubs; i++) {
         msg_proc *to = r->subs[i].proc;
@@ -627,10 +710,21 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
             break;
         }
         /* A full subscriber misses this publication; the others still get it. */
-        if (post_counted(to, e) != WACTOR_OK)
+        msg_dest d = msg_dest_local(to);
+        if (dest_post(r, &d, e, NULL) != WACTOR_OK) {
             msg_envelope_free(r, e);
+            atomic_fetch_add_explicit(&to->n_dropped, 1, memory_order_relaxed);
+            if (nmissed == missed_cap)
+                missed = missed_grow(missed, missed_few, &missed_cap);
+            if (nmissed < missed_cap)
+                missed[nmissed++] = to;
+        }
     }
     pthread_rwlock_unlock(&r->subs_lock);
+    for (size_t i = 0; i < nmissed; i++)
+        r->opts.dropped(r->opts.dropped_arg, missed[i], topic, tlen, sender, slen);
+    if (missed != missed_few)
+        free(missed);
     if (rc == WACTOR_OK && from)
         atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
     return rc;

@@ -15,7 +15,9 @@ typedef struct msg_pending {
     int64_t id;
     msg_proc *requester; /* NULL = the host */
     uint32_t incarnation;
-    msg_proc *target;
+    uint32_t timeout_ms;
+    const char *target; /* the registered name asked (the callbacks' sender) */
+    uint8_t target_len;
     msg_host_callback cb; /* host requests */
     void *cb_arg;
     rt_timer timer;

@@ -2,9 +2,10 @@
  * edge_test.c: corners of the runtime found in review, each a regression
  * test: mail that reaches a component while its wactor_init still runs,
  * an audit line for a key made of control bytes, a module with a start
- * function, and the calls refused from a callback on a runtime thread.
+ * function, the calls refused from a callback on a runtime thread, and a
+ * component messaging itself from wactor_init.
  *
- * usage: edge_test CASE|all EDGE_AGENT.wasm START.wasm
+ * usage: edge_test CASE|all EDGE_AGENT.wasm START.wasm EDGE_SELF.wasm
  */
 #include "../unit/harness.h"
 #include "wactor.h"
@@ -12,7 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-static const char *agent_path, *start_path;
+static const char *agent_path, *start_path, *self_path;
 
 static wactor_runtime *runtime(wactor_audit_fn audit, void *arg)
 {
@@ -175,20 +176,155 @@ static void test_callback_refusals(void *arg)
     pthread_cond_destroy(&p.cond);
 }
 
+/* Reacts to the "starting" line that edge_self logs in wactor_init, on the spawning thread
+ * while the start-up runs: requests "ask" from the starting component, and tries to stop
+ * it. */
+typedef struct start_probe {
+    wactor_runtime *rt;
+    const char *name;
+    pthread_mutex_t lock;
+    int64_t id;
+    int stop_rc, calls, status;
+    char payload[64];
+} start_probe;
+
+static void probe_done(void *arg, int64_t corr, int status, const void *payload, size_t len)
+{
+    (void)corr;
+    start_probe *p = arg;
+    pthread_mutex_lock(&p->lock);
+    p->calls++;
+    p->status = status;
+    snprintf(p->payload, sizeof p->payload, "%.*s", (int)len, (const char *)payload);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void probe_log(void *arg, int level, const char *component, const char *text, size_t len)
+{
+    (void)level;
+    start_probe *p = arg;
+    if (!component || strcmp(component, p->name) != 0 || len != 8 || memcmp(text, "starting", 8))
+        return;
+    int64_t id = wactor_request(p->rt, p->name, "ask", 3, 0, probe_done, p);
+    int stop_rc = wactor_stop(p->rt, p->name);
+    pthread_mutex_lock(&p->lock);
+    p->id = id;
+    p->stop_rc = stop_rc;
+    pthread_mutex_unlock(&p->lock);
+}
+
+static wactor_runtime *probed_runtime(start_probe *p, const char *name)
+{
+    memset(p, 0, sizeof *p);
+    pthread_mutex_init(&p->lock, NULL);
+    p->name = name;
+    p->status = -1;
+    wactor_runtime_options o = {
+        .workers = 2, .log_level = WACTOR_LOG_INFO, .log = probe_log, .log_arg = p};
+    p->rt = wactor_runtime_new(&o);
+    return p->rt;
+}
+
+/* ABI v2: a component may send to itself from wactor_init. On its first start, a send and a
+ * request to itself succeed; their mail, like a request the host makes during the start-up,
+ * waits until wactor_init has returned, then arrives in order, and the request's callback
+ * after it. Stopping the component from a callback on the spawning thread during start-up is
+ * refused (ESTATE): it would wait for a start-up that waits for the callback. */
+static void test_self_from_init(void *arg)
+{
+    (void)arg;
+    start_probe p;
+    wactor_runtime *rt = probed_runtime(&p, "me");
+    REQUIRE(rt != NULL);
+    static const char *const me[] = {"me"};
+    wactor_component_options o = {.name = "me",
+                                  .path = self_path,
+                                  .config = "log",
+                                  .config_len = 3,
+                                  .send = {me, 1},
+                                  .request = {me, 1}};
+    int rc = wactor_spawn(rt, &o);
+    if (rc != WACTOR_OK)
+        fprintf(stderr, "spawn me: %s\n", wactor_errmsg(rt));
+    CHECK(rc == WACTOR_OK);
+    CHECK(wactor_wait_idle(rt, 60000) == WACTOR_OK);
+    const char *report = ask(rt, "me", "report");
+    fprintf(stderr, "report:\n%s", report);
+    CHECK(strcmp(report, "send 0 request OK\n"
+                         "msg @host ask late\n"
+                         "msg me hello late\n"
+                         "msg me ask late\n"
+                         "cb 0 me answer late\n") == 0);
+    pthread_mutex_lock(&p.lock);
+    CHECK(p.id > 0 && p.stop_rc == WACTOR_ESTATE);
+    CHECK(p.calls == 1 && p.status == WACTOR_STATUS_OK && strcmp(p.payload, "answer") == 0);
+    pthread_mutex_unlock(&p.lock);
+    wactor_stats s;
+    CHECK(wactor_component_stats(rt, "me", &s) == WACTOR_OK && s.running && s.crashes == 0);
+    CHECK(s.callbacks[WACTOR_STATUS_OK] == 1);
+    wactor_runtime_free(rt);
+    pthread_mutex_destroy(&p.lock);
+}
+
+/* A start that leaves no component (wactor_init fails, restart policy temporary): the name it
+ * held during the start-up is withdrawn, and the mail that reached it meanwhile is settled as
+ * a stopped component's: the host's request gets FAILED "stopped"; the component's own send
+ * and request went with it (no callback to anyone). Nothing is left: no stats, the name is
+ * free for the next spawn. */
+static void test_failed_start_withdraws(void *arg)
+{
+    (void)arg;
+    start_probe p;
+    wactor_runtime *rt = probed_runtime(&p, "gone");
+    REQUIRE(rt != NULL);
+    static const char *const gone[] = {"gone"};
+    wactor_component_options o = {.name = "gone",
+                                  .path = self_path,
+                                  .config = "log fail",
+                                  .config_len = 8,
+                                  .restart = WACTOR_RESTART_TEMPORARY,
+                                  .send = {gone, 1},
+                                  .request = {gone, 1}};
+    CHECK(wactor_spawn(rt, &o) == WACTOR_ESTART);
+    CHECK(wactor_send(rt, "gone", "x", 1) == WACTOR_ENOTFOUND);
+    CHECK(wactor_wait_idle(rt, 60000) == WACTOR_OK);
+    pthread_mutex_lock(&p.lock);
+    fprintf(stderr, "request during the start-up: id %lld, %d callbacks, status %d \"%s\"\n",
+            (long long)p.id, p.calls, p.status, p.payload);
+    CHECK(p.id > 0 && p.stop_rc == WACTOR_ESTATE);
+    CHECK(p.calls == 1 && p.status == WACTOR_STATUS_FAILED && strcmp(p.payload, "stopped") == 0);
+    pthread_mutex_unlock(&p.lock);
+    wactor_stats s;
+    CHECK(wactor_component_stats(rt, "gone", &s) == WACTOR_ENOTFOUND);
+
+    o.config = NULL;
+    o.config_len = 0;
+    CHECK(wactor_spawn(rt, &o) == WACTOR_OK);
+    CHECK(wactor_wait_idle(rt, 60000) == WACTOR_OK);
+    CHECK(strcmp(ask(rt, "gone", "report"),
+                 "send 0 request OK\nmsg gone hello late\nmsg gone ask late\ncb 0 gone answer "
+                 "late\n") == 0);
+    wactor_runtime_free(rt);
+    pthread_mutex_destroy(&p.lock);
+}
+
 static const test_case tests[] = {
     {"mail_during_start", test_mail_during_start},
     {"audit_long_key", test_audit_long_key},
     {"start_function", test_start_function},
     {"callback_refusals", test_callback_refusals},
+    {"self_from_init", test_self_from_init},
+    {"failed_start_withdraws", test_failed_start_withdraws},
 };
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s TEST|all EDGE_AGENT.wasm START.wasm\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s TEST|all EDGE_AGENT.wasm START.wasm EDGE_SELF.wasm\n", argv[0]);
         return 2;
     }
     agent_path = argv[2];
     start_path = argv[3];
+    self_path = argv[4];
     return test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
 }

@@ -572,8 +572,7 @@ static void test_chaos(void *arg)
     CHECK(s.queued == 0 && s.pending == 0);
     CHECK(audit_count("chaos", "crash", "ok") == crashing);
     CHECK(audit_count("chaos", "restart", "ok") == crashing);
-    CHECK(LOG_COUNT("chaos", WACTOR_LOG_ERROR, "crashed: trap UNREACHABLE", "backtrace:") ==
-          crashing);
+    CHECK(LOG_COUNT("chaos", WACTOR_LOG_ERROR, "crashed: unreachable", "backtrace:") == crashing);
     for (int i = 0; i < CHAOS_SENDERS; i++) {
         s = stats(rt, names[i]);
         CHECK(s.crashes == 0 && s.pending == 0);
@@ -586,9 +585,9 @@ static void test_chaos(void *arg)
 /* ---- 2. infinite loops: time and fuel limits ----------------------------- */
 
 /* Sends "loop" to looper and checks: the requester gets FAILED within seconds, the crash is
- * logged with `trap`, while the loop runs the component "other" keeps answering, and the
- * restarted looper answers the next request. */
-static void loop_case(wactor_runtime *rt, const char *looper, const char *trap)
+ * logged with `reason` (its first words), while the loop runs the component "other" keeps
+ * answering, and the restarted looper answers the next request. */
+static void loop_case(wactor_runtime *rt, const char *looper, const char *reason)
 {
     async_req loop;
     async_init(&loop);
@@ -606,12 +605,12 @@ static void loop_case(wactor_runtime *rt, const char *looper, const char *trap)
     fprintf(stderr, "%s: FAILED after %.3f s; %d of 10 pings to other answered during the loop\n",
             looper, took, answered_during_loop);
     CHECK(loop.calls == 1);
-    CHECK(loop.status == WACTOR_STATUS_FAILED);
+    CHECK(loop.status == WACTOR_STATUS_FAILED && strcmp(loop.payload, reason) == 0);
     CHECK(took < 5.0); /* only an upper bound: catches a limit that is not enforced */
-    CHECK(LOG_COUNT(looper, WACTOR_LOG_ERROR, "crashed: trap", trap, "backtrace:") == 1);
-    char line[1024], reason[256];
+    CHECK(LOG_COUNT(looper, WACTOR_LOG_ERROR, reason, "backtrace:") == 1);
+    char line[1024], why[256];
     audit_last(looper, "crash", line, sizeof line);
-    CHECK(strstr(json_get(line, "reason", reason, sizeof reason), trap) != NULL);
+    CHECK(strstr(json_get(line, "reason", why, sizeof why), reason) == why);
     CHECK(call_expect(rt, looper, "ping", "pong"));
     wactor_stats s = stats(rt, looper);
     CHECK(s.crashes == 1 && s.restarts == 1 && s.running);
@@ -649,7 +648,7 @@ static void test_loop_time(void *arg)
     CHECK(loop.status == WACTOR_STATUS_FAILED);
     async_fini(&loop);
 
-    loop_case(rt, "looper", "INTERRUPTED");
+    loop_case(rt, "looper", "crashed: time");
     wactor_runtime_free(rt);
 }
 
@@ -671,14 +670,14 @@ static void test_loop_fuel(void *arg)
     CHECK(spawn(rt, &o) == WACTOR_OK);
 
     CHECK(call_expect(rt, "fueled", "ping", "pong"));
-    loop_case(rt, "fueled", "FUEL");
+    loop_case(rt, "fueled", "crashed: fuel");
 
     for (int i = 0; i < 300; i++)
         CHECK(call_expect(rt, "frugal", "ping", "pong"));
     CHECK(stats(rt, "frugal").crashes == 0);
     char why[64];
     CHECK(call_status(rt, "frugal", "recurse 100000", why, sizeof why) == WACTOR_STATUS_FAILED);
-    CHECK(LOG_COUNT("frugal", WACTOR_LOG_ERROR, "crashed: trap FUEL") == 1);
+    CHECK(LOG_COUNT("frugal", WACTOR_LOG_ERROR, "crashed: fuel") == 1);
     CHECK(call_expect(rt, "frugal", "ping", "pong"));
     wactor_stats s = stats(rt, "frugal");
     CHECK(s.crashes == 1 && s.restarts == 1 && s.running);
@@ -787,13 +786,13 @@ static void test_stack(void *arg)
     CHECK(call_expect(rt, "deep", "recurse 200", "deep"));
     char why[64];
     CHECK(call_status(rt, "deep", "recurse 1000000", why, sizeof why) == WACTOR_STATUS_FAILED);
-    CHECK(LOG_COUNT("deep", WACTOR_LOG_ERROR, "STACK_EXHAUSTED", "call stack exhausted",
+    CHECK(LOG_COUNT("deep", WACTOR_LOG_ERROR, "crashed: stack", "call stack exhausted",
                     "backtrace:", "#0 func", "<deep>") == 1);
     char line[1024], reason[256];
     audit_last("deep", "crash", line, sizeof line);
     fprintf(stderr, "audit: %s\n", line);
     json_get(line, "reason", reason, sizeof reason);
-    CHECK(strstr(reason, "STACK_EXHAUSTED") != NULL);
+    CHECK(strncmp(reason, "crashed: stack", 14) == 0);
     CHECK(strstr(reason, "call stack exhausted") != NULL);
     CHECK(call_expect(rt, "deep", "ping", "pong"));
     CHECK(call_expect(rt, "deep", "recurse 200", "deep"));
@@ -808,14 +807,63 @@ static void test_stack(void *arg)
     CHECK(call_expect(rt, "deepdefault", "recurse 19000", "deep"));
     CHECK(call_status(rt, "deepdefault", "recurse 1000000", why, sizeof why) ==
           WACTOR_STATUS_FAILED);
-    CHECK(LOG_COUNT("deepdefault", WACTOR_LOG_ERROR, "STACK_EXHAUSTED") == 1);
+    CHECK(LOG_COUNT("deepdefault", WACTOR_LOG_ERROR, "crashed: stack") == 1);
     o = component("deep100k", "fail_worker");
     o.limits.stack = 100000;
     CHECK(spawn(rt, &o) == WACTOR_OK);
     CHECK(call_expect(rt, "deep100k", "recurse 99000", "deep"));
     CHECK(call_status(rt, "deep100k", "recurse 1000000", why, sizeof why) == WACTOR_STATUS_FAILED);
-    CHECK(LOG_COUNT("deep100k", WACTOR_LOG_ERROR, "STACK_EXHAUSTED") == 1);
+    CHECK(LOG_COUNT("deep100k", WACTOR_LOG_ERROR, "crashed: stack") == 1);
     CHECK(call_expect(rt, "deep100k", "ping", "pong"));
+    wactor_runtime_free(rt);
+}
+
+/* ABI v2: the FAILED callback of a request whose target crashed while handling it says
+ * "crashed: KIND", KIND the trap's word (docs/ABI.md, "Failure"); a request the instance held
+ * unanswered gets the same reason. The crash's log line and its audit reason begin with the
+ * same words, and so does the line of the restart that follows. */
+static void test_crash_reasons(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = runtime(2, 0, 0);
+    REQUIRE(rt);
+    static const struct {
+        const char *name, *command, *reason;
+        wactor_limits limits;
+    } cases[] = {
+        {"r.fuel", "loop", "crashed: fuel", {.fuel = 1000000}},
+        {"r.time", "loop", "crashed: time", {.time_ms = 100}},
+        {"r.stack", "recurse 1000000", "crashed: stack", {.stack = 1000}},
+        {"r.unreachable", "trap", "crashed: unreachable", {0}},
+        {"r.memory", "oob", "crashed: memory", {0}},
+        {"r.div", "div0", "crashed: divide-by-zero", {0}},
+        {"r.exit", "exit3", "crashed: exit", {0}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wactor_component_options o = component(cases[i].name, "fail_worker");
+        o.limits = cases[i].limits;
+        CHECK(spawn(rt, &o) == WACTOR_OK);
+        CHECK(call_expect(rt, cases[i].name, "ping", "pong"));
+        async_req held;
+        async_init(&held);
+        CHECK(wactor_request(rt, cases[i].name, "hold", 4, 0, async_done, &held) > 0);
+        char why[64];
+        int status = call_status(rt, cases[i].name, cases[i].command, why, sizeof why);
+        fprintf(stderr, "%s <- %s: %s \"%s\"\n", cases[i].name, cases[i].command,
+                status >= 0 ? wactor_status_name(status) : wactor_result_name(status), why);
+        CHECK(status == WACTOR_STATUS_FAILED);
+        CHECK(strcmp(why, cases[i].reason) == 0);
+        CHECK(async_wait(&held));
+        CHECK(held.status == WACTOR_STATUS_FAILED && strcmp(held.payload, cases[i].reason) == 0);
+        async_fini(&held);
+        CHECK(LOG_COUNT(cases[i].name, WACTOR_LOG_ERROR, cases[i].reason) == 1);
+        char line[1024], reason[256];
+        audit_last(cases[i].name, "crash", line, sizeof line);
+        json_get(line, "reason", reason, sizeof reason);
+        CHECK(strncmp(reason, cases[i].reason, strlen(cases[i].reason)) == 0);
+        CHECK(call_expect(rt, cases[i].name, "ping", "pong"));
+        CHECK(LOG_COUNT(cases[i].name, WACTOR_LOG_INFO, "restarted", cases[i].reason) == 1);
+    }
     wactor_runtime_free(rt);
 }
 
@@ -824,7 +872,7 @@ static void test_stack(void *arg)
 /* fail_client's report. */
 typedef struct client_record {
     int32_t id, status, callbacks;
-    char payload[20];
+    char payload[32];
 } client_record;
 
 typedef struct client_report {
@@ -879,7 +927,7 @@ static void test_intensity(void *arg)
     for (int i = 0; i < r.nrec && i < 10; i++) {
         const client_record *c = &r.rec[i];
         int want = i == 0 ? WACTOR_STATUS_OK : WACTOR_STATUS_FAILED;
-        const char *why = i == 0 ? "pong" : i <= 4 ? "crashed" : "stopped";
+        const char *why = i == 0 ? "pong" : i <= 4 ? "crashed: unreachable" : "stopped";
         if (c->callbacks != 1 || c->status != want || strcmp(c->payload, why) != 0) {
             fprintf(stderr, "request %d: %d callbacks, status %d \"%s\"; want 1, %d \"%s\"\n", i,
                     c->callbacks, c->status, c->payload, want, why);
@@ -999,7 +1047,7 @@ static void test_policy_temporary(void *arg)
 
     CHECK(call_expect(rt, "temp", "ping", "pong"));
     CHECK(call_status(rt, "temp", "trap", why, sizeof why) == WACTOR_STATUS_FAILED);
-    CHECK(strcmp(why, "crashed") == 0);
+    CHECK(strcmp(why, "crashed: unreachable") == 0);
     CHECK(wait_audit("temp", "stop", 1));
     CHECK(wactor_wait_idle(rt, HANG_MS) == WACTOR_OK); /* the turn that stopped it is over */
     CHECK(wactor_send(rt, "temp", "ping", 4) == WACTOR_ENOTFOUND);
@@ -1034,7 +1082,7 @@ static void test_policy_transient(void *arg)
     CHECK(call_expect(rt, "trans", "ping", "pong"));
     CHECK(call_status(rt, "trans", "exit3", why, sizeof why) == WACTOR_STATUS_FAILED);
     CHECK(call_expect(rt, "trans", "ping", "pong"));
-    CHECK(LOG_COUNT("trans", WACTOR_LOG_ERROR, "crashed: exit code 3") == 1);
+    CHECK(LOG_COUNT("trans", WACTOR_LOG_ERROR, "crashed: exit (exit code 3)") == 1);
     wactor_stats s = stats(rt, "trans");
     CHECK(s.crashes == 2 && s.restarts == 2 && s.running);
 
@@ -1373,9 +1421,9 @@ static void test_pending_after_crash(void *arg)
 }
 
 /* The start window: a component whose first start fails is supervised from the start and
- * registered while it waits for its restart. A request that reaches it as soon as the name
- * is published (here made from the audit callback of its "spawn" line, which runs on the
- * spawning thread right after registration) must wait in the mailbox for the restarted
+ * registered while it waits for its restart. A request that reaches it right after the failed
+ * start-up (here made from the audit callback of its "spawn" line, which runs on the spawning
+ * thread before the supervisor takes over) must wait in the mailbox for the restarted
  * instance, like any message in the mailbox of a crashed component (ABI.md "Failure": a
  * crash loses no other message). The component's
  * wactor_init fails until 2.5 s after the spawn, then succeeds; the request sent
@@ -1443,6 +1491,7 @@ static const test_case tests[] = {
     {"memory_bomb", test_memory_bomb},
     {"memory_initial", test_memory_initial},
     {"stack", test_stack},
+    {"crash_reasons", test_crash_reasons},
     {"intensity", test_intensity},
     {"init_fails", test_init_fails},
     {"policy_temporary", test_policy_temporary},

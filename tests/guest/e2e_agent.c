@@ -19,7 +19,8 @@
  * line: "x:HEX" (bytes), "gen:N" (N bytes, byte i = i * 7 + 3), or literal text.
  *
  *   !send T P             !sendn T K P          !request T MS P       !requestn T K MS P
- *   !publish TOPIC P      !subscribe PAT        !unsubscribe PAT      !cancel ID|last
+ *   !publish TOPIC P      !publishn TOPIC K P   !subscribe PAT        !unsubscribe PAT
+ *   !cancel ID|last
  *   !respond ID ST P      !answer ST P          (every held request, in order)
  *   !mode M               echo|hold|error|fail|cbtrap (how data requests are handled)
  *   !relay T P            as a request: asks T with P, answers "relayed:" + T's answer later
@@ -528,6 +529,11 @@ static int command(char *line, size_t payload_len, int64_t corr)
         char *t = token(&rest);
         p = payload_arg(rest, &plen, &owned);
         result("publish", wactor_publish(t ? t : "", p, plen));
+    } else if (strcmp(op, "publishn") == 0) {
+        char *t = token(&rest), *k = token(&rest);
+        p = payload_arg(rest, &plen, &owned);
+        for (int i = 0, n = k ? atoi(k) : 0; i < n; i++)
+            result("publish", wactor_publish(t ? t : "", p, plen));
     } else if (strcmp(op, "subscribe") == 0) {
         result("subscribe", wactor_subscribe(rest));
     } else if (strcmp(op, "unsubscribe") == 0) {

@@ -25,7 +25,7 @@
 
 typedef struct record {
     int32_t id, status, callbacks;
-    char payload[20];
+    char payload[32];
 } record;
 
 static struct {

@@ -10,6 +10,8 @@
  *   malloc         malloc(64 KiB) until NULL; answers int32[2]: blocks, pages at end
  *   recurse N      recursion N calls deep (not optimised away); answers "deep"
  *   trap           traps (unreachable)
+ *   oob            reads past the end of linear memory (out-of-bounds trap)
+ *   div0           divides an integer by zero (trap)
  *   exit0, exit3   WASI proc_exit(0) / proc_exit(3)
  *   hold           keeps the request unanswered (a later "release" answers it)
  *   release        answers the held request "released"; answers int32 respond's code
@@ -26,6 +28,7 @@
 #include <wasi/api.h>
 
 static volatile uint32_t spin;
+static volatile int32_t divisor; /* 0: the compiler cannot fold the division away */
 static int64_t held;
 
 static int32_t answer(int64_t corr, const void *p, size_t n)
@@ -136,6 +139,10 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
     }
     if (strcmp(cmd, "trap") == 0)
         __builtin_trap();
+    if (strcmp(cmd, "oob") == 0)
+        return *(volatile int32_t *)(uintptr_t)0xfffffff0u;
+    if (strcmp(cmd, "div0") == 0)
+        return answer(corr, "quotient", (size_t)(8 / divisor));
     if (strcmp(cmd, "exit0") == 0)
         __wasi_proc_exit(0);
     if (strcmp(cmd, "exit3") == 0)
