@@ -88,6 +88,11 @@ typedef struct wactor_runtime_options {
     /* Directory of the components' key-value storage (created if missing;
      * it survives the runtime); NULL = in memory, gone with the runtime. */
     const char *storage_path;
+    /* The largest module file wactor_module_load_file (and a spawn's path)
+     * reads, in bytes; 0 = 256 MiB. The path must name a regular file: a
+     * directory, FIFO, device, or a file over this size is refused with
+     * WACTOR_EMODULE before anything past the limit is read. */
+    uint64_t max_module;
 } wactor_runtime_options;
 
 /* Starts the worker and timer threads. NULL options = defaults. Returns NULL
@@ -119,6 +124,10 @@ const char *wactor_errmsg(const wactor_runtime *rt);
 typedef struct wactor_module wactor_module;
 
 wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size_t len);
+/* Reads and loads the module file at path: a regular file of at most the
+ * runtime's max_module bytes (256 MiB by default). NULL with WACTOR_EMODULE
+ * (ENOMEM when out of memory) and the reason in wactor_errmsg, e.g. "PATH:
+ * is a FIFO, not a regular file". */
 wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path);
 void wactor_module_free(wactor_module *m);
 

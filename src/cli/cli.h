@@ -11,8 +11,8 @@
  * Exit status conventions (README.md, "Exit status"): 0 success; for exec,
  * the guest's own exit code; CLI_EXIT_TRAP when the guest traps;
  * CLI_EXIT_BAD for usage errors, bad manifests and modules that cannot be
- * read, decoded, validated or linked; call's and send's statuses 1..3 per
- * CLI.md. Every error is one line on standard error, starting with
+ * read, decoded, validated or linked; call's and send's statuses 1..3 (the
+ * same table). Every error is one line on standard error, starting with
  * "wactor: ".
  */
 #ifndef WACTOR_CLI_H
@@ -44,14 +44,25 @@ int cli_validate(int argc, char **argv);
 /* Prints "wactor: " and the formatted message as one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Reads and loads the module at path. On failure reports it (naming the
- * file, and for a bad module the section and byte offset) and returns NULL.
- * *size, if not NULL, receives the file's size. */
-wa_module *cli_load_module(const char *path, size_t *size);
-/* The same, but on failure writes the one-line reason, without the path
- * ("cannot read: No such file or directory", "malformed: ... (code section,
- * byte offset 12)"), to err[0..errlen) instead of reporting it. */
-wa_module *cli_module_load_msg(const char *path, size_t *size, char *err, size_t errlen);
+/* Reads and loads the module at path, which must name a regular file of at
+ * most max_module bytes (`--max-module`; 0 = 256 MiB; wa_file_read). On
+ * failure reports it (naming the file, and for a bad module the section and
+ * byte offset) and returns NULL. *size, if not NULL, receives the file's
+ * size. */
+wa_module *cli_load_module(const char *path, uint64_t max_module, size_t *size);
+/* `--max-module SIZE` (or `--max-module=SIZE`) at argv[*i], for exec and
+ * inspect (command cmd): CLI_COMMON_TAKEN with the size in *max (*i on the
+ * flag's last word), CLI_COMMON_NONE if argv[*i] is another flag,
+ * CLI_EXIT_BAD after reporting a bad size. */
+int cli_max_module_flag(int argc, char **argv, int *i, const char *cmd, uint64_t *max);
+/* The same for a manifest's module, of at most max_module bytes (the
+ * manifest's runtime.max_module; 0 = 256 MiB), but on failure writes the
+ * one-line reason, without the path ("cannot read: No such file or
+ * directory", "is a FIFO, not a regular file", "is 300 MiB, over the 256
+ * MiB limit for a module (runtime.max_module)", "malformed: ... (code
+ * section, byte offset 12)"), to err[0..errlen) instead of reporting it. */
+wa_module *cli_module_load_msg(const char *path, size_t *size, uint64_t max_module, char *err,
+                               size_t errlen);
 
 /* Standard input up to its end, in a malloc'd buffer (NULL with errno set). */
 uint8_t *cli_read_stdin(size_t *len);

@@ -3,8 +3,8 @@
  * lines, and a manifest's components started in a runtime.
  *
  * The manifest (mf_load) maps onto the embedding API (include/wactor.h)
- * field by field: runtime: workers, max_message, request_timeout, storage
- * and audit, and supervisor: max_restarts and within, become
+ * field by field: runtime: workers, max_message, max_module, request_timeout,
+ * storage and audit, and supervisor: max_restarts and within, become
  * wactor_runtime_options; each component's wasm, config, env, restart,
  * limits and capabilities become wactor_component_options. Each distinct
  * wasm path is loaded once and shared by the components naming it.
@@ -264,7 +264,8 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .log = cli_log,
                                  .log_arg = s,
                                  .audit_path = mf->audit,
-                                 .storage_path = mf->storage};
+                                 .storage_path = mf->storage,
+                                 .max_module = mf->max_module};
     s->rt = wactor_runtime_new(&ro);
     if (s->rt == NULL) {
         cli_runtime_failed(mf);
@@ -288,7 +289,7 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
             continue;
         /* The engine's own words, with the section and byte offset. */
         char why[512];
-        wa_module *m = cli_module_load_msg(c->wasm, NULL, why, sizeof why);
+        wa_module *m = cli_module_load_msg(c->wasm, NULL, mf->max_module, why, sizeof why);
         if (m != NULL) {
             wa_module_free(m);
             snprintf(why, sizeof why, "%s", cli_reason(s, c->name));
@@ -330,7 +331,7 @@ static void cli_report_refused(const cli_system *s, const mf_component *c)
     char why[512];
     char **problems = NULL;
     int n = -1;
-    wa_module *m = cli_module_load_msg(c->wasm, NULL, why, sizeof why);
+    wa_module *m = cli_module_load_msg(c->wasm, NULL, s->mf->max_module, why, sizeof why);
     if (m != NULL) {
         n = cli_component_problem_list(m, &problems);
         wa_module_free(m);

@@ -3,14 +3,13 @@
  * the command-line tool.
  */
 #include "cli.h"
+#include "manifest.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -24,11 +23,11 @@ void cli_error(const char *fmt, ...)
 }
 
 /* Everything fd yields until end of file, in a malloc'd buffer, or NULL with
- * errno set. hint is the expected size (0: unknown). */
-static uint8_t *cli_read_fd(int fd, size_t hint, size_t *len)
+ * errno set. Only for standard input: module files are read by wa_file_read,
+ * bounded. */
+static uint8_t *cli_read_fd(int fd, size_t *len)
 {
-    /* hint is only a hint: the file may change while it is read. */
-    size_t cap = hint > 0 && hint < SIZE_MAX ? hint + 1 : 4096, n = 0;
+    size_t cap = 4096, n = 0;
     uint8_t *buf = malloc(cap);
     int e = ENOMEM;
     while (buf != NULL) {
@@ -60,29 +59,9 @@ static uint8_t *cli_read_fd(int fd, size_t hint, size_t *len)
     return buf;
 }
 
-/* The whole file in a malloc'd buffer, or NULL with errno set. */
-static uint8_t *cli_read_file(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        close(fd);
-        errno = bad;
-        return NULL;
-    }
-    uint8_t *buf = cli_read_fd(fd, st.st_size > 0 ? (size_t)st.st_size : 0, len);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return buf;
-}
-
 uint8_t *cli_read_stdin(size_t *len)
 {
-    return cli_read_fd(STDIN_FILENO, 0, len);
+    return cli_read_fd(STDIN_FILENO, len);
 }
 
 static const char *cli_section_name(int id)
@@ -95,18 +74,22 @@ static const char *cli_section_name(int id)
     return NULL;
 }
 
-/* Reads and loads the module at path; on failure writes the reason to err,
- * with the path in it if with_path. */
-static wa_module *cli_load(const char *path, size_t *size, char *err, size_t errlen, bool with_path)
+/* Reads (wa_file_read: a regular file of at most max_module bytes, 0 = 256
+ * MiB) and loads the module at path; on failure writes the reason to err,
+ * with the path in it if with_path, and for a file over the limit the
+ * manifest key that raises it if limit_key is not NULL. */
+static wa_module *cli_load(const char *path, size_t *size, uint64_t max_module,
+                           const char *limit_key, char *err, size_t errlen, bool with_path)
 {
     size_t len = 0;
-    uint8_t *bytes = cli_read_file(path, &len);
+    wa_error e;
+    uint8_t *bytes = wa_file_read(path, max_module, &len, &e);
     if (bytes == NULL) {
-        snprintf(err, errlen, "cannot read%s%s: %s", with_path ? " " : "", with_path ? path : "",
-                 strerror(errno));
+        bool limit = e.kind == WA_ERR_LIMIT && limit_key != NULL;
+        snprintf(err, errlen, "%s%s%s%s%s%s", with_path ? path : "", with_path ? ": " : "", e.msg,
+                 limit ? " (" : "", limit ? limit_key : "", limit ? ")" : "");
         return NULL;
     }
-    wa_error e;
     memset(&e, 0, sizeof e);
     wa_module *m = wa_module_load(bytes, len, &e);
     free(bytes);
@@ -128,18 +111,41 @@ static wa_module *cli_load(const char *path, size_t *size, char *err, size_t err
     return m;
 }
 
-wa_module *cli_load_module(const char *path, size_t *size)
+wa_module *cli_load_module(const char *path, uint64_t max_module, size_t *size)
 {
     char err[512];
-    wa_module *m = cli_load(path, size, err, sizeof err, true);
+    wa_module *m = cli_load(path, size, max_module, "--max-module", err, sizeof err, true);
     if (m == NULL)
         cli_error("%s", err);
     return m;
 }
 
-wa_module *cli_module_load_msg(const char *path, size_t *size, char *err, size_t errlen)
+int cli_max_module_flag(int argc, char **argv, int *i, const char *cmd, uint64_t *max)
 {
-    return cli_load(path, size, err, errlen, false);
+    static const char flag[] = "--max-module";
+    const char *a = argv[*i], *v = NULL;
+    if (strncmp(a, flag, sizeof flag - 1) != 0)
+        return CLI_COMMON_NONE;
+    if (a[sizeof flag - 1] == '=')
+        v = a + sizeof flag;
+    else if (a[sizeof flag - 1] != '\0')
+        return CLI_COMMON_NONE;
+    else if (*i + 1 < argc)
+        v = argv[++*i];
+    uint64_t x = 0;
+    if (v == NULL || !mf_parse_size(v, &x) || x < MF_MAX_MODULE_MIN || x > MF_MAX_MODULE_MAX) {
+        cli_error("%s: --max-module needs a size from 1KiB to 4GiB, like 512MiB%s%s", cmd,
+                  v ? ", not " : "", v ? v : "");
+        return CLI_EXIT_BAD;
+    }
+    *max = x;
+    return CLI_COMMON_TAKEN;
+}
+
+wa_module *cli_module_load_msg(const char *path, size_t *size, uint64_t max_module, char *err,
+                               size_t errlen)
+{
+    return cli_load(path, size, max_module, "runtime.max_module", err, errlen, false);
 }
 
 void cli_print_name(FILE *out, wa_name name)

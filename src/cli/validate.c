@@ -122,7 +122,7 @@ int cli_validate(int argc, char **argv)
         if (j == i) { /* the first component to name this module */
             which[i] = modules++;
             cli_checked *k = &checked[which[i]];
-            k->m = cli_module_load_msg(c->wasm, NULL, k->why, sizeof k->why);
+            k->m = cli_module_load_msg(c->wasm, NULL, mf->max_module, k->why, sizeof k->why);
             if (k->m != NULL)
                 k->nproblems = cli_component_problem_list(k->m, &k->problems);
         } else {

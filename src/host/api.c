@@ -37,38 +37,24 @@ wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size
     return wm;
 }
 
+/* The file is read by wa_file_read: a regular file of at most max_module
+ * bytes, refused before anything past that is read. */
 wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        host_fail(rt, WACTOR_EMODULE, "%s: %s", path, strerror(errno));
+    if (!path) {
+        host_fail(rt, WACTOR_EINVAL, "no path");
         return NULL;
     }
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                host_fail(rt, WACTOR_ENOMEM, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
+    wa_error err;
+    size_t len = 0;
+    uint8_t *buf = wa_file_read(path, rt ? rt->opts.max_module : 0, &len, &err);
+    if (!buf) {
+        host_fail(rt, err.kind == WA_ERR_NOMEM ? WACTOR_ENOMEM : WACTOR_EMODULE, "%s: %s%s", path,
+                  err.msg, err.kind == WA_ERR_LIMIT ? " (max_module)" : "");
+        return NULL;
     }
-    bool failed = ferror(f);
-    fclose(f);
-    wactor_module *m = NULL;
-    if (failed)
-        host_fail(rt, WACTOR_EMODULE, "%s: cannot read", path);
-    else if (!(m = wactor_module_load(rt, buf, len)))
+    wactor_module *m = wactor_module_load(rt, buf, len);
+    if (!m)
         host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, wactor_errmsg(rt));
     free(buf);
     return m;
