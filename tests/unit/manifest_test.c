@@ -15,8 +15,10 @@
  *   alias bombs, huge lists, NUL bytes): never a crash or a leak (run it
  *   under ASan), always a result or one error line.
  * - `units`, `load`: the duration and size helpers; reading from a file.
+ * - `documented`: docs/MANIFEST.md names every key the schema accepts (and
+ *   no other), and its full example parses.
  *
- * Usage: manifest_test [TEST|all]
+ * Usage: manifest_test [TEST|all] [MANIFEST.md]
  */
 #include "harness.h"
 #include "manifest.h"
@@ -955,6 +957,90 @@ static void test_load(void *arg)
     rmdir(dir);
 }
 
+/* ---- docs/MANIFEST.md ---- */
+
+typedef struct doc {
+    char *text;
+    int missing;
+} doc;
+
+static void key_documented(void *arg, const char *key)
+{
+    doc *d = arg;
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "`%s`", key);
+    if (strstr(d->text, quoted) == NULL) {
+        fprintf(stderr, "  docs/MANIFEST.md does not document %s\n", quoted);
+        d->missing++;
+    }
+}
+
+typedef struct key_search {
+    const char *key;
+    size_t len;
+    bool found;
+} key_search;
+
+static void key_is(void *arg, const char *key)
+{
+    key_search *k = arg;
+    k->found |= strlen(key) == k->len && memcmp(key, k->key, k->len) == 0;
+}
+
+/* docs/MANIFEST.md (the path in arg) names every key the schema accepts
+ * as `runtime.workers`, `components.<name>.limits.memory`..., names no
+ * other dotted path of that form (a key removed or misspelt), and its full
+ * example (the ```yaml block after "## Full example") parses. */
+static void test_documented(void *arg)
+{
+    const char *path = arg;
+    REQUIRE(path != NULL); /* usage: manifest_test documented docs/MANIFEST.md */
+    FILE *f = fopen(path, "rb");
+    REQUIRE(f != NULL);
+    static char text[256 << 10];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    REQUIRE(len < sizeof text - 1);
+    text[len] = '\0';
+
+    doc d = {text, 0};
+    mf_schema_keys(key_documented, &d);
+    CHECK(d.missing == 0);
+
+    /* Every `section.key` the page names is a key. */
+    static const char *const sections[] = {"`runtime.", "`supervisor.", "`components.<name>"};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        for (const char *p = text; (p = strstr(p, sections[i])) != NULL; p++) {
+            const char *end = strchr(p + 1, '`');
+            REQUIRE(end != NULL);
+            key_search k = {p + 1, (size_t)(end - p - 1), false};
+            if (strspn(k.key, "abcdefghijklmnopqrstuvwxyz0123456789_.<>") < k.len)
+                continue; /* not a key's dotted path: an example, a message... */
+            mf_schema_keys(key_is, &k);
+            if (!k.found) {
+                fprintf(stderr, "  docs/MANIFEST.md names %.*s, which is not a key\n", (int)k.len,
+                        k.key);
+                test_failures++;
+            }
+        }
+    }
+
+    /* The full example parses (its paths resolved against docs/). */
+    const char *start = strstr(text, "\n## Full example");
+    REQUIRE(start != NULL);
+    start = strstr(start, "```yaml\n");
+    REQUIRE(start != NULL);
+    start += strlen("```yaml\n");
+    const char *end = strstr(start, "\n```");
+    REQUIRE(end != NULL);
+    err[0] = '\0';
+    mf_manifest *m = mf_parse(start, (size_t)(end - start) + 1, path, err, sizeof err);
+    if (m == NULL)
+        fprintf(stderr, "  the full example: %s\n", err);
+    CHECK(m != NULL && m->ncomponents >= 2);
+    mf_free(m);
+}
+
 int main(int argc, char **argv)
 {
     (void)test_read_file; /* harness.h's, unused here */
@@ -971,6 +1057,7 @@ int main(int argc, char **argv)
         {"units", test_units},
         {"load", test_load},
         {"storage_audit", test_storage_audit},
+        {"documented", test_documented},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all",
                     argc > 2 ? argv[2] : NULL);
