@@ -67,6 +67,13 @@ static int look(const char *path, struct stat *st)
     return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 }
 
+/* What something that is not a folder is, for "PATH is a file, not a
+ * folder". */
+static const char *not_a_folder(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) ? "a file, not a folder" : "not a folder";
+}
+
 /* Cuts path (absolute, normalised, not "/") at its last component: "/a/b"
  * becomes "/a", "/a" becomes "/". */
 static void cut_last(char *path)
@@ -85,8 +92,7 @@ bool mf_path_check_storage(const char *path, char *why, size_t whylen)
     if (found > 0) {
         if (S_ISDIR(st.st_mode))
             return true;
-        snprintf(why, whylen, "%s is %s, not a folder", path,
-                 S_ISREG(st.st_mode) ? "a file" : "not a file nor a folder");
+        snprintf(why, whylen, "%s is %s", path, not_a_folder(&st));
         return false;
     }
     if (found < 0)
@@ -103,8 +109,7 @@ bool mf_path_check_storage(const char *path, char *why, size_t whylen)
         if (found == 0)
             continue;
         if (found > 0 && !S_ISDIR(st.st_mode)) {
-            snprintf(why, whylen, "%s cannot be created: %s is %s, not a folder", path, up,
-                     S_ISREG(st.st_mode) ? "a file" : "not a file nor a folder");
+            snprintf(why, whylen, "%s cannot be created: %s is %s", path, up, not_a_folder(&st));
             ok = false;
         }
         break;
@@ -138,8 +143,7 @@ bool mf_path_check_audit(const char *path, char *why, size_t whylen)
                  dir);
         ok = false;
     } else if (found > 0 && !S_ISDIR(st.st_mode)) {
-        snprintf(why, whylen, "%s cannot be created: %s is %s, not a folder", path, dir,
-                 S_ISREG(st.st_mode) ? "a file" : "not a file nor a folder");
+        snprintf(why, whylen, "%s cannot be created: %s is %s", path, dir, not_a_folder(&st));
         ok = false;
     }
     free(dir);

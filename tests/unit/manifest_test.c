@@ -293,7 +293,7 @@ static void test_storage_audit(void *arg)
         {"audit", "/a/../../b.jsonl", "\"/a/../../b.jsonl\" climbs above /"},
         {"storage", "file", "D/m/file is a file, not a folder"},
         {"storage", "file/sub", "D/m/file/sub cannot be created: D/m/file is a file, not a folder"},
-        {"storage", "/dev/null", "/dev/null is not a file nor a folder, not a folder"},
+        {"storage", "/dev/null", "/dev/null is not a folder"},
         {"audit", "nowhere/audit.jsonl",
          "the folder D/m/nowhere does not exist (the audit file is created, its folder is not)"},
         {"audit", "nowhere/deeper/audit.jsonl",
