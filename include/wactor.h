@@ -88,6 +88,11 @@ typedef struct wactor_runtime_options {
     /* Directory of the components' key-value storage (created if missing;
      * it survives the runtime); NULL = in memory, gone with the runtime. */
     const char *storage_path;
+    /* The largest module file wactor_module_load_file (and a spawn's path)
+     * reads, in bytes; 0 = 256 MiB. The path must name a regular file: a
+     * directory, FIFO, device, or a file over this size is refused with
+     * WACTOR_EMODULE before anything past the limit is read. */
+    uint64_t max_module;
 } wactor_runtime_options;
 
 /* Starts the worker and timer threads. NULL options = defaults. Returns NULL
@@ -114,6 +119,9 @@ int wactor_interrupt(wactor_runtime *rt);
  * rt NULL) or of a wactor_runtime_new that returned NULL, which says why
  * ("storage /x: cannot open: Permission denied"). */
 const char *wactor_errmsg(const wactor_runtime *rt);
+/* The code of the error wactor_errmsg describes (WACTOR_OK if none), for
+ * the calls that return a pointer. */
+int wactor_errcode(const wactor_runtime *rt);
 
 /* ---- modules and components --------------------------------------------- */
 
@@ -125,7 +133,16 @@ const char *wactor_errmsg(const wactor_runtime *rt);
 typedef struct wactor_module wactor_module;
 
 wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size_t len);
+/* Reads and loads the module file at path: a regular file of at most the
+ * runtime's max_module bytes (256 MiB by default, and without a runtime);
+ * anything else (a directory, a FIFO, a device, a larger file) is refused
+ * before it is read. NULL with the reason in wactor_errmsg ("PATH: is a
+ * FIFO, not a regular file") and its code in wactor_errcode: EMODULE,
+ * ETOOBIG for the size, ENOMEM. _limit takes the limit itself (0 = 256 MiB),
+ * for a caller without a runtime. */
 wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path);
+wactor_module *wactor_module_load_file_limit(wactor_runtime *rt, const char *path,
+                                             uint64_t max_bytes);
 void wactor_module_free(wactor_module *m);
 
 typedef enum wactor_restart {

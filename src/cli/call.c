@@ -3,7 +3,7 @@
  * give one of them PAYLOAD from "@host" (as a request whose answer is
  * printed, or as a fire-and-forget message), and stop gracefully.
  *
- * Decisions where CLI.md is silent:
+ * Decisions where the command-line contract is silent (README.md):
  * - COMPONENT must be one of the manifest's components; any other name
  *   (valid or not) is "no such component" (exit 3), found before anything
  *   starts. A payload over the manifest's max_message is a usage error

@@ -17,8 +17,8 @@
  * Exit status conventions (README.md, "Exit status"): 0 success; for exec,
  * the guest's own exit code; CLI_EXIT_TRAP when the guest traps;
  * CLI_EXIT_BAD for usage errors, bad manifests and modules that cannot be
- * read, decoded, validated or linked; call's and send's statuses 1..3 per
- * CLI.md. Every error is one line on standard error, starting with
+ * read, decoded, validated or linked; call's and send's statuses 1..3 (the
+ * same table). Every error is one line on standard error, starting with
  * "wactor: ".
  */
 #ifndef WACTOR_CLI_H
@@ -50,10 +50,17 @@ int cli_validate(int argc, char **argv);
 /* Prints "wactor: " and the formatted message as one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Reads and loads the module at path. On failure reports it (naming the
- * file, and for a bad module the section and byte offset) and returns NULL.
- * *size, if not NULL, receives the file's size. */
-wa_module *cli_load_module(const char *path, size_t *size);
+/* Reads and loads the module at path, which must name a regular file of at
+ * most max_module bytes (`--max-module`; 0 = 256 MiB; wa_file_read). On
+ * failure reports it (naming the file, and for a bad module the section and
+ * byte offset) and returns NULL. *size, if not NULL, receives the file's
+ * size. */
+wa_module *cli_load_module(const char *path, uint64_t max_module, size_t *size);
+/* `--max-module SIZE` (or `--max-module=SIZE`) at argv[*i], for exec and
+ * inspect (command cmd): CLI_COMMON_TAKEN with the size in *max (*i on the
+ * flag's last word), CLI_COMMON_NONE if argv[*i] is another flag,
+ * CLI_EXIT_BAD after reporting a bad size. */
+int cli_max_module_flag(int argc, char **argv, int *i, const char *cmd, uint64_t *max);
 /* Standard input up to its end, in a malloc'd buffer (NULL with errno set). */
 uint8_t *cli_read_stdin(size_t *len);
 
@@ -109,6 +116,11 @@ typedef struct cli_system {
  * distinct module once. Returns 0, or reports the problem and returns
  * CLI_EXIT_BAD (cli_system_close is still needed). */
 int cli_system_open(cli_system *s, const char *manifest, int log_level);
+
+/* A module load's failure as wactor_errmsg(rt) says it, with the manifest
+ * key that raises the limit for a file over it; malloc'd (NULL when out of
+ * memory). */
+char *cli_load_error(const struct wactor_runtime *rt);
 
 /* A manifest component's limits as the embedding API takes them. */
 struct wactor_limits cli_limits(const struct mf_component *c);

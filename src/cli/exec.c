@@ -13,14 +13,16 @@
 #include <string.h>
 
 static const char cli_exec_usage[] =
-    "usage: wactor exec [--env NAME=VALUE]... FILE.wasm [ARGS...]\n"
+    "usage: wactor exec [--env NAME=VALUE]... [--max-module SIZE] FILE.wasm [ARGS...]\n"
     "\n"
     "Runs the _start function of a WASI command module (e.g. a C program built\n"
     "with clang --target=wasm32-wasi) with ARGS; FILE.wasm is its argv[0].\n"
     "\n"
-    "  --env NAME=VALUE  add a variable to the guest's environment (repeatable);\n"
-    "                    the host's environment is not passed through\n"
-    "  --help            show this help\n"
+    "  --env NAME=VALUE   add a variable to the guest's environment (repeatable);\n"
+    "                     the host's environment is not passed through\n"
+    "  --max-module SIZE  the largest module file read, 1KiB to 4GiB (default\n"
+    "                     256MiB); a module must be a regular file\n"
+    "  --help             show this help\n"
     "\n"
     "Exit status: the guest's exit code (0 if _start returns); 134 if the guest\n"
     "traps; 1 if it exits with a code above 255; 4 if the module cannot be\n"
@@ -98,9 +100,10 @@ static int cli_exec_start(const char *path, wa_instance *inst, const wasi_ctx *w
     return cli_exec_status(path, inst, wasi, wa_call(inst, start.u.func, NULL, NULL));
 }
 
-static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp)
+static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp,
+                        uint64_t max_module)
 {
-    wa_module *m = cli_load_module(path, NULL);
+    wa_module *m = cli_load_module(path, max_module, NULL);
     if (m == NULL)
         return CLI_EXIT_BAD;
     wasi_options opts = {
@@ -146,7 +149,8 @@ int cli_exec(int argc, char **argv)
 {
     const char **envp = calloc((size_t)argc + 1, sizeof *envp);
     size_t nenv = 0;
-    int i = 1, status = CLI_EXIT_BAD;
+    int i = 1, status = CLI_EXIT_BAD, flag;
+    uint64_t max_module = 0;
     if (envp == NULL) {
         cli_error("exec: out of memory");
         return CLI_EXIT_BAD;
@@ -167,6 +171,10 @@ int cli_exec(int argc, char **argv)
                 goto out;
             }
             envp[nenv++] = v;
+        } else if ((flag = cli_max_module_flag(argc, argv, &i, "exec", &max_module)) !=
+                   CLI_COMMON_NONE) {
+            if (flag == CLI_EXIT_BAD)
+                goto out;
         } else {
             int common = cli_common_flag(argc, argv, &i, "exec");
             if (common == CLI_COMMON_TAKEN)
@@ -183,7 +191,7 @@ int cli_exec(int argc, char **argv)
         cli_error("exec: missing FILE.wasm (try wactor exec --help)");
         goto out;
     }
-    status = cli_exec_run(argv[i], argc - i, argv + i, envp);
+    status = cli_exec_run(argv[i], argc - i, argv + i, envp, max_module);
 out:
     free(envp);
     return status;

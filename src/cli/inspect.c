@@ -10,13 +10,15 @@
 #include <string.h>
 
 static const char cli_inspect_usage[] =
-    "usage: wactor inspect FILE.wasm\n"
+    "usage: wactor inspect [--max-module SIZE] FILE.wasm\n"
     "\n"
     "Decodes and validates a module, prints its imports, exports (with types,\n"
     "memory and table limits) and custom sections, and whether it is a valid\n"
     "wactor component (and if not, why).\n"
     "\n"
-    "  --help  show this help\n"
+    "  --max-module SIZE  the largest module file read, 1KiB to 4GiB (default\n"
+    "                     256MiB); a module must be a regular file\n"
+    "  --help             show this help\n"
     "\n"
     "Exit status: 0 for a valid module (component or not); 4 if the file cannot\n"
     "be read or the module is malformed or invalid, or on a usage error.\n";
@@ -83,10 +85,10 @@ static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, s
 
 /* Whether the module at path is a component: the embedding API's check,
  * with the default limits, every problem on its own line. */
-static void cli_inspect_component(FILE *out, const char *path)
+static void cli_inspect_component(FILE *out, const char *path, uint64_t max_module)
 {
     wactor_problems problems = {0};
-    wactor_module *wm = wactor_module_load_file(NULL, path);
+    wactor_module *wm = wactor_module_load_file_limit(NULL, path, max_module);
     int n = wm ? wactor_module_check(wm, NULL, &problems) : -1;
     if (n < 0)
         fprintf(out, "component: unknown (%s)\n", wactor_errmsg(NULL));
@@ -100,7 +102,8 @@ static void cli_inspect_component(FILE *out, const char *path)
 
 int cli_inspect(int argc, char **argv)
 {
-    int i = 1;
+    int i = 1, flag;
+    uint64_t max_module = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--") == 0) {
             i++;
@@ -108,6 +111,12 @@ int cli_inspect(int argc, char **argv)
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(cli_inspect_usage, stdout);
             return 0;
+        }
+        if ((flag = cli_max_module_flag(argc, argv, &i, "inspect", &max_module)) !=
+            CLI_COMMON_NONE) {
+            if (flag == CLI_EXIT_BAD)
+                return CLI_EXIT_BAD;
+            continue;
         }
         int common = cli_common_flag(argc, argv, &i, "inspect");
         if (common == CLI_COMMON_TAKEN)
@@ -122,11 +131,11 @@ int cli_inspect(int argc, char **argv)
         return CLI_EXIT_BAD;
     }
     size_t size = 0;
-    wa_module *m = cli_load_module(argv[i], &size);
+    wa_module *m = cli_load_module(argv[i], max_module, &size);
     if (m == NULL)
         return CLI_EXIT_BAD;
     cli_inspect_print(stdout, argv[i], m, size);
     wa_module_free(m);
-    cli_inspect_component(stdout, argv[i]);
+    cli_inspect_component(stdout, argv[i], max_module);
     return 0;
 }

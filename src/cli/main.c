@@ -1,7 +1,7 @@
 /*
  * main.c: the `wactor` command: global flags and dispatch to a command.
- * The command-line contract is CLI.md. Flags come right after the command
- * name.
+ * README.md ("Command line") describes the commands, docs/MANIFEST.md the
+ * manifest. Flags come right after the command name.
  */
 #include "cli.h"
 #include "wactor.h"

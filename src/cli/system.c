@@ -3,8 +3,8 @@
  * lines, and a manifest's components started in a runtime.
  *
  * The manifest (mf_load) maps onto the embedding API (include/wactor.h)
- * field by field: runtime: workers, max_message, request_timeout, storage
- * and audit, and supervisor: max_restarts and within, become
+ * field by field: runtime: workers, max_message, max_module, request_timeout,
+ * storage and audit, and supervisor: max_restarts and within, become
  * wactor_runtime_options; each component's wasm, config, env, restart,
  * limits and capabilities become wactor_component_options. Each distinct
  * wasm path is loaded once and shared by the components naming it.
@@ -226,7 +226,8 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .log = cli_log,
                                  .log_arg = s,
                                  .audit_path = mf->audit,
-                                 .storage_path = mf->storage};
+                                 .storage_path = mf->storage,
+                                 .max_module = mf->max_module};
     s->rt = wactor_runtime_new(&ro);
     if (s->rt == NULL) {
         cli_error("%s: cannot start the runtime: %s", mf->path, wactor_errmsg(NULL));
@@ -248,7 +249,9 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
         s->modules[i] = wactor_module_load_file(s->rt, c->wasm);
         if (s->modules[i] != NULL)
             continue;
-        cli_component_error(s, c, "%s", wactor_errmsg(s->rt)); /* names the file */
+        char *why = cli_load_error(s->rt); /* names the file */
+        cli_component_error(s, c, "%s", why ? why : "out of memory");
+        free(why);
         return CLI_EXIT_BAD;
     }
     return 0;
@@ -260,6 +263,16 @@ const mf_component *cli_system_find(const cli_system *s, const char *name)
         if (strcmp(s->mf->components[i].name, name) == 0)
             return &s->mf->components[i];
     return NULL;
+}
+
+char *cli_load_error(const wactor_runtime *rt)
+{
+    const char *msg = wactor_errmsg(rt);
+    bool size = wactor_errcode(rt) == WACTOR_ETOOBIG;
+    char *why = malloc(strlen(msg) + sizeof " (runtime.max_module)");
+    if (why)
+        sprintf(why, "%s%s", msg, size ? " (runtime.max_module)" : "");
+    return why;
 }
 
 wactor_limits cli_limits(const mf_component *c)

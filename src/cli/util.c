@@ -3,14 +3,13 @@
  * the command-line tool.
  */
 #include "cli.h"
+#include "manifest.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -24,11 +23,11 @@ void cli_error(const char *fmt, ...)
 }
 
 /* Everything fd yields until end of file, in a malloc'd buffer, or NULL with
- * errno set. hint is the expected size (0: unknown). */
-static uint8_t *cli_read_fd(int fd, size_t hint, size_t *len)
+ * errno set. Only for standard input: module files are read by wa_file_read,
+ * bounded. */
+static uint8_t *cli_read_fd(int fd, size_t *len)
 {
-    /* hint is only a hint: the file may change while it is read. */
-    size_t cap = hint > 0 && hint < SIZE_MAX ? hint + 1 : 4096, n = 0;
+    size_t cap = 4096, n = 0;
     uint8_t *buf = malloc(cap);
     int e = ENOMEM;
     while (buf != NULL) {
@@ -60,42 +59,25 @@ static uint8_t *cli_read_fd(int fd, size_t hint, size_t *len)
     return buf;
 }
 
-/* The whole file in a malloc'd buffer, or NULL with errno set. */
-static uint8_t *cli_read_file(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        close(fd);
-        errno = bad;
-        return NULL;
-    }
-    uint8_t *buf = cli_read_fd(fd, st.st_size > 0 ? (size_t)st.st_size : 0, len);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return buf;
-}
-
 uint8_t *cli_read_stdin(size_t *len)
 {
-    return cli_read_fd(STDIN_FILENO, 0, len);
+    return cli_read_fd(STDIN_FILENO, len);
 }
 
-/* Reads and loads the module at path; on failure writes the reason, naming
- * the file, to err. */
-static wa_module *cli_load(const char *path, size_t *size, char *err, size_t errlen)
+/* Reads (wa_file_read: a regular file of at most max_module bytes, 0 = 256
+ * MiB) and loads the module at path; on failure writes the reason, naming
+ * the file, to err, and for a file over the limit the flag that raises it. */
+static wa_module *cli_load(const char *path, size_t *size, uint64_t max_module, char *err,
+                           size_t errlen)
 {
     size_t len = 0;
-    uint8_t *bytes = cli_read_file(path, &len);
+    wa_error e;
+    uint8_t *bytes = wa_file_read(path, max_module, &len, &e);
     if (bytes == NULL) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s%s", path, e.msg,
+                 e.kind == WA_ERR_LIMIT ? " (--max-module)" : "");
         return NULL;
     }
-    wa_error e;
     memset(&e, 0, sizeof e);
     wa_module *m = wa_module_load(bytes, len, &e);
     free(bytes);
@@ -110,13 +92,35 @@ static wa_module *cli_load(const char *path, size_t *size, char *err, size_t err
     return m;
 }
 
-wa_module *cli_load_module(const char *path, size_t *size)
+wa_module *cli_load_module(const char *path, uint64_t max_module, size_t *size)
 {
     char err[512];
-    wa_module *m = cli_load(path, size, err, sizeof err);
+    wa_module *m = cli_load(path, size, max_module, err, sizeof err);
     if (m == NULL)
         cli_error("%s", err);
     return m;
+}
+
+int cli_max_module_flag(int argc, char **argv, int *i, const char *cmd, uint64_t *max)
+{
+    static const char flag[] = "--max-module";
+    const char *a = argv[*i], *v = NULL;
+    if (strncmp(a, flag, sizeof flag - 1) != 0)
+        return CLI_COMMON_NONE;
+    if (a[sizeof flag - 1] == '=')
+        v = a + sizeof flag;
+    else if (a[sizeof flag - 1] != '\0')
+        return CLI_COMMON_NONE;
+    else if (*i + 1 < argc)
+        v = argv[++*i];
+    uint64_t x = 0;
+    if (v == NULL || !mf_parse_size(v, &x) || x < MF_MAX_MODULE_MIN || x > MF_MAX_MODULE_MAX) {
+        cli_error("%s: --max-module needs a size from 1KiB to 4GiB, like 512MiB%s%s", cmd,
+                  v ? ", not " : "", v ? v : "");
+        return CLI_EXIT_BAD;
+    }
+    *max = x;
+    return CLI_COMMON_TAKEN;
 }
 
 void cli_print_name(FILE *out, wa_name name)

@@ -110,8 +110,8 @@ int cli_validate(int argc, char **argv)
         if (j == i) { /* the first component to name this module */
             which[i] = modules++;
             cli_checked *k = &checked[which[i]];
-            if ((k->m = wactor_module_load_file(NULL, c->wasm)) == NULL)
-                k->why = strdup(wactor_errmsg(NULL));
+            if ((k->m = wactor_module_load_file_limit(NULL, c->wasm, mf->max_module)) == NULL)
+                k->why = cli_load_error(NULL);
         } else {
             which[i] = which[j];
         }

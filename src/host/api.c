@@ -40,41 +40,35 @@ wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size
     return wm;
 }
 
-wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
+/* The file is read by wa_file_read: a regular file of at most max_module
+ * bytes, refused before anything past that is read. */
+wactor_module *wactor_module_load_file_limit(wactor_runtime *rt, const char *path,
+                                             uint64_t max_bytes)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        host_fail(rt, WACTOR_EMODULE, "%s: cannot read: %s", path, strerror(errno));
+    if (!path) {
+        host_fail(rt, WACTOR_EINVAL, "no path");
         return NULL;
     }
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                host_fail(rt, WACTOR_ENOMEM, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
+    wa_error err;
+    size_t len = 0;
+    uint8_t *buf = wa_file_read(path, max_bytes, &len, &err);
+    if (!buf) {
+        int code = err.kind == WA_ERR_NOMEM   ? WACTOR_ENOMEM
+                   : err.kind == WA_ERR_LIMIT ? WACTOR_ETOOBIG
+                                              : WACTOR_EMODULE;
+        host_fail(rt, code, "%s: %s", path, err.msg);
+        return NULL;
     }
-    bool failed = ferror(f);
-    fclose(f);
-    wactor_module *m = NULL;
-    if (failed)
-        host_fail(rt, WACTOR_EMODULE, "%s: cannot read: %s", path, strerror(errno));
-    else if (!(m = wactor_module_load(rt, buf, len)))
+    wactor_module *m = wactor_module_load(rt, buf, len);
+    if (!m)
         host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, wactor_errmsg(rt));
     free(buf);
     return m;
+}
+
+wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
+{
+    return wactor_module_load_file_limit(rt, path, rt ? rt->opts.max_module : 0);
 }
 
 void wactor_module_free(wactor_module *m)

@@ -48,6 +48,7 @@ const char *wactor_status_name(int status)
  * same time never mix their messages; it names the runtime it belongs to. */
 static _Thread_local struct {
     const wactor_runtime *rt;
+    int code;
     char msg[256];
 } last_error;
 
@@ -60,10 +61,16 @@ int host_fail(wactor_runtime *rt, int code, const char *fmt, ...)
     va_end(ap);
     memcpy(last_error.msg, buf, sizeof buf);
     last_error.rt = rt;
+    last_error.code = code;
     return code;
 }
 
 const char *wactor_errmsg(const wactor_runtime *rt)
 {
     return last_error.rt == rt ? last_error.msg : "";
+}
+
+int wactor_errcode(const wactor_runtime *rt)
+{
+    return last_error.rt == rt ? last_error.code : WACTOR_OK;
 }

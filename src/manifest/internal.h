@@ -3,10 +3,10 @@
  * schema.c (the walk over the document) share.
  *
  * manifest.c hands schema.c a loaded libyaml document and an empty
- * manifest; schema.c checks the document against CLI.md's keys and fills
- * the manifest in, or writes the first problem (with w->all, every
- * problem, a line each) to err and returns false (the manifest may then be
- * partly filled: mf_free frees it).
+ * manifest; schema.c checks the document against the manifest's keys
+ * (docs/MANIFEST.md) and fills the manifest in, or writes the first
+ * problem (with w->all, every problem, a line each) to err and returns
+ * false (the manifest may then be partly filled: mf_free frees it).
  */
 #ifndef WACTOR_MANIFEST_INTERNAL_H
 #define WACTOR_MANIFEST_INTERNAL_H

@@ -1,14 +1,16 @@
 /*
- * manifest.h: the manifest (wactor.yaml, CLI.md) as checked data.
+ * manifest.h: the manifest (wactor.yaml) as checked data. docs/MANIFEST.md
+ * is its reference: every key, default, unit and bound.
  *
  * mf_load/mf_parse turn YAML text into an mf_manifest in which every value
  * has been checked and every default filled in, or into one error line
  * "FILE:LINE:COLUMN: what was expected" (line and column 1-based, columns
  * counted in characters). Nothing else reports errors later: a manifest
- * that loads is complete. Parsing touches no file except the manifest
- * itself (mf_load); paths are only joined, not looked at.
+ * that loads is complete. Parsing reads no file but the manifest itself
+ * (mf_load), and changes none: the storage and audit paths are only looked
+ * at (stat), and module paths not at all.
  *
- * Decisions where CLI.md is silent:
+ * Decisions (docs/MANIFEST.md documents each of them):
  * - Durations are a decimal integer with `ms`, `s` or `m`; a plain number
  *   is milliseconds. Sizes are a decimal integer with `KiB`, `MiB` or
  *   `GiB`; a plain number is bytes. No fractions, signs or spaces.
@@ -16,12 +18,20 @@
  * - An optional key whose value is null (`~`, `null`, or nothing) is the
  *   same as the key being absent (its default, or no grant). `components`
  *   and `wasm` are required and may not be null.
- * - Paths (wasm, storage, audit) are joined to the manifest's folder unless
- *   absolute; a manifest given as `wactor.yaml` has folder "." and its paths
- *   stay as written.
+ * - Module paths (wasm) are joined to the manifest's folder unless
+ *   absolute; a manifest given as `wactor.yaml` has folder "." and its
+ *   module paths stay as written.
+ * - storage and audit are resolved at load into absolute, normalised paths:
+ *   joined to the manifest's folder (made absolute with the current
+ *   folder), "." dropped and ".." resolved lexically (symbolic links are
+ *   not followed). Refused: one that climbs above /; a storage path that
+ *   names, or must be created under, something other than a folder; an
+ *   audit path that names a folder or whose folder does not exist. These
+ *   paths are the operator's, trusted: they are not confined to the
+ *   manifest's folder (the components are the sandbox, not the manifest).
  * - `env` values are taken as text, exactly as YAML reads them.
  * - Bounds: request_timeout, within and time are 1ms..2147483647ms;
- *   max_message 1..1GiB; memory 64KiB..4GiB (the runtime uses whole 64 KiB
+ *   max_message 1..1GiB; max_module 1KiB..4GiB; memory 64KiB..4GiB (the runtime uses whole 64 KiB
  *   pages); workers 0..1024; stack 1..1000000; mailbox and pending
  *   1..2^32-1; fuel 1..2^63-1; max_restarts 0..2^32-1; storage quota
  *   1..2^63-1 bytes. So no value is 0 where the embedding API (wactor.h)
@@ -49,7 +59,7 @@ enum {
     MF_WASI_ENV = 16
 };
 
-/* Defaults (CLI.md). */
+/* Defaults (docs/MANIFEST.md). */
 #define MF_DEFAULT_MEMORY (UINT64_C(64) << 20)
 #define MF_DEFAULT_TIME_MS UINT64_C(30000)
 #define MF_DEFAULT_STACK 20000u
@@ -57,6 +67,10 @@ enum {
 #define MF_DEFAULT_PENDING 10000u
 #define MF_DEFAULT_REQUEST_TIMEOUT_MS UINT64_C(30000)
 #define MF_DEFAULT_MAX_MESSAGE (UINT64_C(1) << 20)
+#define MF_DEFAULT_MAX_MODULE (UINT64_C(256) << 20)
+/* runtime.max_module's bounds; also `--max-module`'s (exec, inspect). */
+#define MF_MAX_MODULE_MIN (UINT64_C(1) << 10)
+#define MF_MAX_MODULE_MAX (UINT64_C(4) << 30)
 #define MF_DEFAULT_MAX_RESTARTS 5u
 #define MF_DEFAULT_WITHIN_MS UINT64_C(10000)
 
@@ -93,10 +107,11 @@ typedef struct mf_component {
 typedef struct mf_manifest {
     char *path, *dir;            /* as given (for messages), and its folder */
     unsigned workers;            /* 0 = number of cores */
-    char *storage;               /* joined directory, or NULL: in memory */
-    char *audit;                 /* joined file, or NULL: standard error */
+    char *storage;               /* absolute, normalised folder, or NULL: in memory */
+    char *audit;                 /* absolute, normalised file, or NULL: standard error */
     uint64_t request_timeout_ms; /* default 30000 */
     uint64_t max_message;        /* bytes; default 1 MiB */
+    uint64_t max_module;         /* bytes; default 256 MiB */
     uint32_t max_restarts;       /* default 5 */
     uint64_t within_ms;          /* default 10000 */
     mf_component *components;    /* in file order */
@@ -132,5 +147,12 @@ bool mf_parse_size(const char *s, uint64_t *bytes);
 
 /* The manifest's name for a restart policy ("permanent"...), or "?". */
 const char *mf_restart_name(int restart);
+
+/* Calls fn with every key the manifest accepts, as a dotted path: the
+ * sections ("runtime", "components.<name>", "components.<name>.limits")
+ * and the keys in them ("runtime.workers",
+ * "components.<name>.limits.memory"), in the schema's order. The test
+ * that keeps docs/MANIFEST.md complete reads them from here. */
+void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * schema.c: the walk over a loaded YAML document that checks it against
- * CLI.md's manifest keys and fills an mf_manifest in.
+ * the manifest's keys (docs/MANIFEST.md) and fills an mf_manifest in.
  *
  * One function per mapping (top level, runtime, supervisor, a component,
  * its limits, its capabilities), each a loop over the mapping's pairs in
@@ -20,16 +20,24 @@
  *
  * Messages name the key as a dotted path (`components.echo.limits.memory`),
  * say what was expected and show what was found, quoted and cut short.
+ *
+ * Each section's keys are a table at the top of this file, which both the
+ * walk and mf_schema_keys read: the test that keeps docs/MANIFEST.md
+ * complete lists the keys from here, so a key cannot be added without
+ * documenting it.
  */
 #include "internal.h"
 #include "name.h"
+#include "paths.h"
 #include "units.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_VALUES 1000000u
 #define MAX_STRING_BYTES ((size_t)64 << 20)
@@ -46,6 +54,41 @@
 #define SHOW_CAP 200
 
 typedef yaml_node_t node;
+
+/* ---- The keys of each section, in the order the walk's enums name them ---- */
+
+static const char *const top_keys[] = {"runtime", "supervisor", "components"};
+static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
+                                           "request_timeout", "max_message", "max_module"};
+static const char *const supervisor_keys[] = {"max_restarts", "within"};
+static const char *const component_keys[] = {"wasm",    "config", "env",
+                                             "restart", "limits", "capabilities"};
+static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
+static const char *const capabilities_keys[] = {"send",      "request", "publish",
+                                                "subscribe", "storage", "wasi"};
+#define NKEYS(keys) (sizeof keys / sizeof keys[0])
+
+static void each_key(void (*fn)(void *, const char *), void *arg, const char *prefix,
+                     const char *const *keys, size_t n)
+{
+    char path[64];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s%s", prefix, keys[i]);
+        fn(arg, path);
+    }
+}
+
+void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg)
+{
+    each_key(fn, arg, "", top_keys, NKEYS(top_keys));
+    each_key(fn, arg, "runtime.", runtime_keys, NKEYS(runtime_keys));
+    each_key(fn, arg, "supervisor.", supervisor_keys, NKEYS(supervisor_keys));
+    fn(arg, "components.<name>");
+    each_key(fn, arg, "components.<name>.", component_keys, NKEYS(component_keys));
+    each_key(fn, arg, "components.<name>.limits.", limits_keys, NKEYS(limits_keys));
+    each_key(fn, arg, "components.<name>.capabilities.", capabilities_keys,
+             NKEYS(capabilities_keys));
+}
 
 /* ---- Nodes ---- */
 
@@ -287,15 +330,23 @@ static bool get_size(mf_walk *w, const node *v, const char *what, uint64_t min, 
     return true;
 }
 
-/* A non-empty path, joined to the manifest's folder unless absolute (or the
- * folder is "."). */
-static bool get_path(mf_walk *w, const node *v, const char *what, char **out)
+/* A path's text: a non-empty scalar without NUL bytes. */
+static bool path_text(mf_walk *w, const node *v, const char *what)
 {
     char b[SHOW_CAP];
     if (!need(w, v, YAML_SCALAR_NODE, what))
         return false;
     if (is_null(v) || slen(v) == 0 || has_nul(v))
         return fail(w, v, "%s: expected a path, got %s", what, show(v, b));
+    return true;
+}
+
+/* A module path, joined to the manifest's folder unless absolute (or the
+ * folder is "."). The file itself is checked when it is read. */
+static bool get_module_path(mf_walk *w, const node *v, const char *what, char **out)
+{
+    if (!path_text(w, v, what))
+        return false;
     const char *dir = w->dir;
     size_t dlen = strlen(dir);
     if (sval(v)[0] == '/' || strcmp(dir, ".") == 0)
@@ -304,6 +355,66 @@ static bool get_path(mf_walk *w, const node *v, const char *what, char **out)
     free(*out); /* unreachable twice (keys are unique), but cheap to be safe */
     *out = concat(w, v, dir, dlen, "/", slash, sval(v), slen(v));
     return *out != NULL;
+}
+
+enum { PATH_STORAGE, PATH_AUDIT };
+
+/* "[cwd/]dir" in buf[0..len), normalised, or as is if that climbs above /
+ * too: the folder a path was resolved against, for messages. */
+static void folder_text(char *buf, size_t len, const char *cwd, const char *dir)
+{
+    snprintf(buf, len, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", dir);
+    if (!mf_path_normalise(buf))
+        snprintf(buf, len, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", dir);
+}
+
+/* The storage folder or the audit file: resolved (paths.c) against the
+ * manifest's folder, itself made absolute with the current folder, into
+ * an absolute, normalised path; refused if it climbs above /, or if what
+ * exists on disk already rules it out (checked with stat only). */
+static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int kind, char **out)
+{
+    char b[SHOW_CAP], why[1024];
+    if (!path_text(w, v, what))
+        return false;
+    const char *text = sval(v), *dir = w->dir, *last = strrchr(text, '/');
+    last = last != NULL ? last + 1 : text;
+    if (kind == PATH_AUDIT &&
+        (last[0] == '\0' || strcmp(last, ".") == 0 || strcmp(last, "..") == 0))
+        return fail(w, v, "%s: %s names a folder: expected a file", what, show(v, b));
+    char *cwd = NULL;
+    if (text[0] != '/' && dir[0] != '/' && (cwd = getcwd(NULL, 0)) == NULL)
+        return fail(w, v, "%s: cannot resolve %s: the current folder is unknown (%s)", what,
+                    show(v, b), strerror(errno));
+    /* [cwd/][dir/]text: the folder is not needed for an absolute text. */
+    const char *parts[3] = {cwd, text[0] != '/' ? dir : NULL, text};
+    size_t need = 1;
+    for (int i = 0; i < 3; i++)
+        need += parts[i] != NULL ? strlen(parts[i]) + 1 : 0;
+    char *path = alloc(w, v, need, 1), *base = NULL;
+    if (path == NULL) {
+        free(cwd);
+        return false;
+    }
+    snprintf(path, need, "%s%s%s%s%s", cwd ? cwd : "", cwd ? "/" : "", parts[1] ? parts[1] : "",
+             parts[1] ? "/" : "", text);
+    bool ok = mf_path_normalise(path);
+    if (!ok) {
+        if (parts[1] != NULL && (base = malloc(need)) != NULL)
+            folder_text(base, need, cwd, parts[1]);
+        fail(w, v, "%s: %s climbs above /%s%s", what, show(v, b), base ? " from " : "",
+             base ? base : "");
+    } else if (!(kind == PATH_STORAGE ? mf_path_check_storage(path, why, sizeof why)
+                                      : mf_path_check_audit(path, why, sizeof why))) {
+        ok = fail(w, v, "%s: %s", what, why);
+    }
+    free(cwd);
+    free(base);
+    free(*out); /* unreachable twice (keys are unique), but cheap to be safe */
+    *out = ok ? path : NULL;
+    if (!ok)
+        free(path);
+    return ok;
 }
 
 static bool get_patterns(mf_walk *w, const node *v, const char *what, mf_patterns *out)
@@ -510,14 +621,14 @@ fail:
 
 static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
-    static const char *const keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
+    const char *const *keys = limits_keys;
     enum { MEMORY, FUEL, TIME, STACK, MAILBOX, PENDING };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.limits", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
         return false;
     snprintf(where, sizeof where, "in %s.limits", sect);
-    section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    section s = {where, keys, NKEYS(limits_keys), 0};
     unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
@@ -565,15 +676,14 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
 
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
-    static const char *const keys[] = {"send",      "request", "publish",
-                                       "subscribe", "storage", "wasi"};
+    const char *const *keys = capabilities_keys;
     enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.capabilities", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
         return false;
     snprintf(where, sizeof where, "in %s.capabilities", sect);
-    section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    section s = {where, keys, NKEYS(capabilities_keys), 0};
     unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
@@ -618,8 +728,7 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
 
 static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
 {
-    static const char *const keys[] = {"wasm",    "config", "env",
-                                       "restart", "limits", "capabilities"};
+    const char *const *keys = component_keys;
     enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES };
     /* "components." + a name of at most 255 bytes: shorter than PATH_CAP by
      * more than any suffix. */
@@ -640,7 +749,7 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
         return fail(w, v, "%s: expected a mapping with at least the key \"wasm\", got %s", sect,
                     show(v, b));
     snprintf(where, sizeof where, "in %s", sect);
-    section s = {where, keys, sizeof keys / sizeof keys[0], 0};
+    section s = {where, keys, NKEYS(component_keys), 0};
     unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
@@ -657,7 +766,7 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
         bool ok = false;
         switch (i) {
         case WASM:
-            ok = get_path(w, val, what, &c->wasm);
+            ok = get_module_path(w, val, what, &c->wasm);
             break;
         case CONFIG:
             ok = need(w, val, YAML_SCALAR_NODE, what) && (c->config = copy(w, val)) != NULL;
@@ -750,14 +859,13 @@ fail:
 
 static bool get_runtime(mf_walk *w, const node *v)
 {
-    static const char *const keys[] = {"workers", "storage", "audit", "request_timeout",
-                                       "max_message"};
-    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY };
+    const char *const *keys = runtime_keys;
+    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY, MAX_MODULE_KEY };
     mf_manifest *m = w->m;
     char what[PATH_CAP];
     if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
         return false;
-    section s = {"in runtime", keys, sizeof keys / sizeof keys[0], 0};
+    section s = {"in runtime", keys, NKEYS(runtime_keys), 0};
     unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
@@ -779,16 +887,20 @@ static bool get_runtime(mf_walk *w, const node *v)
             m->workers = (unsigned)x;
             break;
         case STORAGE:
-            ok = get_path(w, val, what, &m->storage);
+            ok = get_resolved_path(w, val, what, PATH_STORAGE, &m->storage);
             break;
         case AUDIT:
-            ok = get_path(w, val, what, &m->audit);
+            ok = get_resolved_path(w, val, what, PATH_AUDIT, &m->audit);
             break;
         case REQUEST_TIMEOUT:
             ok = get_duration(w, val, what, &m->request_timeout_ms);
             break;
         case MAX_MESSAGE_KEY:
             ok = get_size(w, val, what, 1, MAX_MESSAGE, "1 byte to 1GiB", &m->max_message);
+            break;
+        case MAX_MODULE_KEY:
+            ok = get_size(w, val, what, MF_MAX_MODULE_MIN, MF_MAX_MODULE_MAX, "1KiB to 4GiB",
+                          &m->max_module);
             break;
         }
         if (!ok && !GO_ON(w))
@@ -799,13 +911,13 @@ static bool get_runtime(mf_walk *w, const node *v)
 
 static bool get_supervisor(mf_walk *w, const node *v)
 {
-    static const char *const keys[] = {"max_restarts", "within"};
+    const char *const *keys = supervisor_keys;
     enum { MAX_RESTARTS, WITHIN };
     mf_manifest *m = w->m;
     char what[PATH_CAP];
     if (!need(w, v, YAML_MAPPING_NODE, "supervisor"))
         return false;
-    section s = {"in supervisor", keys, sizeof keys / sizeof keys[0], 0};
+    section s = {"in supervisor", keys, NKEYS(supervisor_keys), 0};
     unsigned before = w->nerrors;
     FOR_PAIRS(p, v)
     {
@@ -835,12 +947,13 @@ static bool get_supervisor(mf_walk *w, const node *v)
 
 bool mf_walk_document(mf_walk *w)
 {
-    static const char *const keys[] = {"runtime", "supervisor", "components"};
+    const char *const *keys = top_keys;
     enum { RUNTIME, SUPERVISOR, COMPONENTS };
     char b[SHOW_CAP];
     mf_manifest *m = w->m;
     m->request_timeout_ms = MF_DEFAULT_REQUEST_TIMEOUT_MS;
     m->max_message = MF_DEFAULT_MAX_MESSAGE;
+    m->max_module = MF_DEFAULT_MAX_MODULE;
     m->max_restarts = MF_DEFAULT_MAX_RESTARTS;
     m->within_ms = MF_DEFAULT_WITHIN_MS;
 
@@ -852,7 +965,7 @@ bool mf_walk_document(mf_walk *w)
         return fail(w, root,
                     "expected a mapping with a \"components\" key at the top level, got %s",
                     show(root, b));
-    section s = {"at the top level", keys, sizeof keys / sizeof keys[0], 0};
+    section s = {"at the top level", keys, NKEYS(top_keys), 0};
     FOR_PAIRS(p, root)
     {
         node *val;

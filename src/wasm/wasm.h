@@ -74,7 +74,8 @@ size_t wa_functype_format(const wa_functype *t, char *buf, size_t len);
     X(UNLINKABLE, "unlinkable")                                                                    \
     X(UNINSTANTIABLE, "instantiation trapped")                                                     \
     X(LIMIT, "implementation limit exceeded")                                                      \
-    X(NOMEM, "out of memory")
+    X(NOMEM, "out of memory")                                                                      \
+    X(FILE, "unreadable module file") /* wa_file_read: not a regular file, or unreadable */
 
 typedef enum wa_errkind {
 #define WA_X(name, msg) WA_ERR_##name,
@@ -139,6 +140,30 @@ typedef struct wa_module wa_module;
  * ownership of its buffer. Returns NULL and fills err on failure. */
 wa_module *wa_module_load(const uint8_t *bytes, size_t len, wa_error *err);
 void wa_module_free(wa_module *m);
+
+/* ---- module files ------------------------------------------------------- */
+
+/* The largest module file wa_file_read reads when given 0: 256 MiB. */
+#define WA_DEFAULT_MAX_FILE (UINT64_C(256) << 20)
+
+/* Reads the module file at path whole: the one way wactor reads a module
+ * from a file (the embedding API and every command). path must name a
+ * regular file of at most max_bytes (0 = WA_DEFAULT_MAX_FILE); anything
+ * else is refused before a byte beyond that bound is read: a directory,
+ * FIFO, device or socket (without blocking: the file is opened with
+ * O_NONBLOCK) or a larger file. The size is that of the opened file
+ * (fstat), and no more than it is read even if the file grows meanwhile.
+ *
+ * Returns a malloc'd buffer (the caller frees it; never NULL on success,
+ * even for an empty file) and its length in *len. On failure returns NULL
+ * and fills err (if not NULL) with section -1, offset 0 and a kind:
+ * WA_ERR_FILE, the file cannot be opened or read or is not a regular file;
+ * WA_ERR_LIMIT, it is larger than max_bytes; WA_ERR_NOMEM. err->msg is a
+ * phrase to follow the path, "PATH: MSG":
+ *   cannot read: No such file or directory
+ *   is a directory, not a regular file    (FIFO, character device, ...)
+ *   is 300 MiB, over the 256 MiB limit for a module */
+uint8_t *wa_file_read(const char *path, uint64_t max_bytes, size_t *len, wa_error *err);
 
 /* Describing a module (for linking, `wactor inspect`, and tests). Names are
  * (pointer, length) pairs into the module: they may contain NUL bytes. */

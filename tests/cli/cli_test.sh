@@ -503,6 +503,125 @@ same_wording)
     run "$wactor" validate "$tmp/hooks.yaml"
     grep -qF -- "${problem#  - }" "$err" || fail "validate words it otherwise than inspect"
     ;;
+module_files)
+    # A module path must name a regular file of at most 256 MiB: /dev/zero, a FIFO, a directory
+    # and a sparse file over the limit are refused at once, with one line, by every command that
+    # reads modules. `timeout` turns a reader that blocks or reads on into a failure.
+    mkfifo "$tmp/fifo.wasm" || fail "mkfifo"
+    mkdir "$tmp/dir.wasm" || fail "mkdir"
+    truncate -s 300M "$tmp/big.wasm" || fail "truncate" # sparse: no disk used
+    for file in /dev/zero "$tmp/fifo.wasm" "$tmp/dir.wasm" "$tmp/big.wasm"; do
+        case $file in
+        /dev/zero) why='is a character device, not a regular file' ;;
+        *fifo.wasm) why='is a FIFO, not a regular file' ;;
+        *dir.wasm) why='is a directory, not a regular file' ;;
+        *) why='is 300 MiB, over the 256 MiB limit for a module (runtime.max_module)' ;;
+        esac
+        printf 'components:\n  m:\n    wasm: %s\n' "$file" >"$tmp/wactor.yaml"
+        run timeout 10 "$wactor" validate "$tmp/wactor.yaml"
+        expect_status 4
+        expect_no_stdout
+        expect_one_error_line "wactor: $tmp/wactor.yaml:2:3: component m: $file: $why"
+        run timeout 10 "$wactor" call "$tmp/wactor.yaml" m hi
+        expect_status 4
+        expect_no_stdout
+        expect_one_error_line "wactor: $tmp/wactor.yaml:2:3: component m: $file: $why"
+        why=${why% (runtime.max_module)}
+        [ "$file" != "$tmp/big.wasm" ] || why="$why (--max-module)" # no manifest: a flag
+        run timeout 10 "$wactor" inspect "$file"
+        expect_status 4
+        expect_no_stdout
+        expect_one_error_line "wactor: $file: $why"
+        run timeout 10 "$wactor" exec "$file"
+        expect_status 4
+        expect_no_stdout
+        expect_one_error_line "wactor: $file: $why"
+    done
+    ;;
+module_max_module)
+    # runtime.max_module lowers the limit below a real module's size: refused before it is read.
+    size=$(wc -c <"$guests/silent.wasm")
+    [ "$size" -gt 1024 ] || fail "silent.wasm is too small for this test"
+    silent_manifest
+    { printf 'runtime:\n  max_module: 1KiB\n'; cat "$tmp/wactor.yaml"; } >"$tmp/small.yaml"
+    why="component silent: $guests/silent.wasm: is $size bytes, over the 1 KiB limit for a module (runtime.max_module)"
+    run timeout 10 "$wactor" validate "$tmp/small.yaml"
+    expect_status 4
+    expect_one_error_line "$why"
+    run timeout 10 "$wactor" call "$tmp/small.yaml" silent print
+    expect_status 4
+    expect_no_stdout
+    expect_one_error_line "$why"
+    # At exactly its size it is read.
+    { printf 'runtime:\n  max_module: %s\n' "$size"; cat "$tmp/wactor.yaml"; } >"$tmp/exact.yaml"
+    run timeout 10 "$wactor" call "$tmp/exact.yaml" silent print
+    expect_status 0
+    expect_stdout 'printed'
+    # Its bounds.
+    { printf 'runtime:\n  max_module: 1023\n'; cat "$tmp/wactor.yaml"; } >"$tmp/tiny.yaml"
+    run "$wactor" validate "$tmp/tiny.yaml"
+    expect_status 4
+    expect_one_error_line "$tmp/tiny.yaml:2:15: runtime.max_module: expected a size from 1KiB to 4GiB"
+    # exec and inspect take it as a flag.
+    size=$(wc -c <"$hello")
+    for cmd in exec inspect; do
+        run "$wactor" "$cmd" --max-module 1KiB "$hello"
+        expect_status 4
+        expect_one_error_line "wactor: $hello: is $size bytes, over the 1 KiB limit for a module (--max-module)"
+        run "$wactor" "$cmd" --max-module="$size" "$hello"
+        expect_status 0
+        run "$wactor" "$cmd" --max-module 5GiB "$hello"
+        expect_status 4
+        expect_one_error_line "$cmd: --max-module needs a size from 1KiB to 4GiB, like 512MiB, not 5GiB"
+    done
+    ;;
+storage_audit_paths)
+    # runtime.storage and runtime.audit are resolved against the manifest's folder at load
+    # (absolute, `..` resolved lexically) and checked without creating anything: a path that
+    # climbs above /, a storage path naming a file, an audit file whose folder does not exist.
+    mkdir "$tmp/m" && touch "$tmp/m/file" || fail "setup"
+    up=../../../../../../../../../../../../../../../../../../../../../../../../../..
+    {
+        printf 'runtime:\n  storage: %s%s/m/climbed\n' "$up" "$tmp"
+        printf '  audit: nowhere/audit.jsonl\n'
+        printf 'components:\n  silent:\n    wasm: %s\n' "$guests/silent.wasm"
+    } >"$tmp/m/wactor.yaml"
+    run "$wactor" validate "$tmp/m/wactor.yaml"
+    expect_status 4
+    expect_no_stdout
+    [ "$(wc -l <"$err")" -eq 2 ] || fail "expected 2 problems"
+    grep -q "^wactor: $tmp/m/wactor.yaml:2:12: runtime.storage: \"\.\./\.\./.*\" climbs above / from $tmp/m$" \
+        "$err" || fail "the storage path climbing above / is not reported"
+    grep -qx "wactor: $tmp/m/wactor.yaml:3:10: runtime.audit: the folder $tmp/m/nowhere does not exist (the audit file is created, its folder is not)" \
+        "$err" || fail "the audit file's missing folder is not reported"
+    for cmd in call send; do
+        run "$wactor" "$cmd" "$tmp/m/wactor.yaml" silent print
+        expect_status 4
+        expect_no_stdout
+        expect_one_error_line "$tmp/m/wactor.yaml:2:12: runtime.storage: "
+    done
+    [ "$(ls "$tmp/m")" = "$(printf 'file\nwactor.yaml')" ] || fail "something was created"
+    # A storage path naming a file; an audit path naming a folder.
+    printf 'runtime:\n  storage: file\n  audit: ../m\ncomponents:\n  silent:\n    wasm: %s\n' \
+        "$guests/silent.wasm" >"$tmp/m/wactor.yaml"
+    run "$wactor" validate "$tmp/m/wactor.yaml"
+    expect_status 4
+    grep -qx "wactor: $tmp/m/wactor.yaml:2:12: runtime.storage: $tmp/m/file is a file, not a folder" \
+        "$err" || fail "the storage file is not reported"
+    grep -qx "wactor: $tmp/m/wactor.yaml:3:10: runtime.audit: $tmp/m is a folder, not a file" \
+        "$err" || fail "the audit folder is not reported"
+    # Good relative paths, from another folder and a relative manifest path: the storage folder
+    # is created and the audit file written where the manifest's folder says.
+    printf 'runtime:\n  storage: ./x/../data\n  audit: ../m/audit.jsonl\ncomponents:\n  silent:\n    wasm: %s\n' \
+        "$guests/silent.wasm" >"$tmp/m/wactor.yaml"
+    (cd "$tmp" && "$wactor" call m/wactor.yaml silent print) </dev/null >"$out" 2>"$err"
+    status=$?
+    expect_status 0
+    expect_stdout 'printed'
+    [ -d "$tmp/m/data" ] || fail "no storage folder $tmp/m/data"
+    [ ! -e "$tmp/m/x" ] || fail "$tmp/m/x was created"
+    grep -q '"action":"spawn"' "$tmp/m/audit.jsonl" || fail "no audit line in $tmp/m/audit.jsonl"
+    ;;
 *)
     echo "unknown case $case_name"
     exit 2

@@ -2,8 +2,9 @@
  * edge_test.c: corners of the runtime found in review, each a regression
  * test: mail that reaches a component while its wactor_init still runs,
  * an audit line for a key made of control bytes, a module with a start
- * function, the calls refused from a callback on a runtime thread, and a
- * component messaging itself from wactor_init.
+ * function, the calls refused from a callback on a runtime thread, a
+ * component messaging itself from wactor_init, and module files that are
+ * not regular files or are over max_module.
  *
  * usage: edge_test CASE|all EDGE_AGENT.wasm START.wasm EDGE_SELF.wasm
  */
@@ -12,6 +13,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *agent_path, *start_path, *self_path;
 
@@ -308,6 +311,47 @@ static void test_failed_start_withdraws(void *arg)
     pthread_mutex_destroy(&p.lock);
 }
 
+/* wactor_module_load_file (and a spawn's path) reads a regular file of at
+ * most max_module bytes: /dev/zero, a FIFO and a folder are refused at
+ * once (they used to be read forever, or to block), and max_module lowers
+ * the limit below a real module's size. */
+static void test_module_file(void *arg)
+{
+    (void)arg;
+    wactor_runtime_options o = {.workers = 1, .log_level = WACTOR_LOG_ERROR, .max_module = 1024};
+    wactor_runtime *rt = wactor_runtime_new(&o);
+    REQUIRE(rt != NULL);
+    CHECK(wactor_module_load_file(rt, agent_path) == NULL);
+    CHECK(strstr(wactor_errmsg(rt), "over the 1 KiB limit for a module") != NULL);
+    CHECK(wactor_errcode(rt) == WACTOR_ETOOBIG);
+    wactor_component_options c = {.name = "big", .path = agent_path};
+    CHECK(wactor_spawn(rt, &c) == WACTOR_EMODULE);
+    CHECK(strstr(wactor_errmsg(rt), agent_path) == wactor_errmsg(rt)); /* names the file */
+    CHECK(strstr(wactor_errmsg(rt), "over the 1 KiB limit") != NULL);
+    wactor_runtime_free(rt);
+
+    rt = runtime(NULL, NULL); /* 256 MiB */
+    REQUIRE(rt != NULL);
+    wactor_module *m = wactor_module_load_file(rt, agent_path);
+    CHECK(m != NULL);
+    wactor_module_free(m);
+    char dir[] = "/tmp/edge_module_file.XXXXXX", fifo[64], want[128];
+    REQUIRE(mkdtemp(dir) != NULL);
+    snprintf(fifo, sizeof fifo, "%s/fifo.wasm", dir);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    const char *const paths[] = {"/dev/zero", fifo, dir};
+    const char *const whys[] = {"is a character device", "is a FIFO", "is a directory"};
+    for (int i = 0; i < 3; i++) {
+        CHECK(wactor_module_load_file(rt, paths[i]) == NULL);
+        snprintf(want, sizeof want, "%s: %s, not a regular file", paths[i], whys[i]);
+        CHECK(strcmp(wactor_errmsg(rt), want) == 0);
+    }
+    CHECK(wactor_module_load_file(rt, NULL) == NULL);
+    wactor_runtime_free(rt);
+    unlink(fifo);
+    CHECK(rmdir(dir) == 0);
+}
+
 static const test_case tests[] = {
     {"mail_during_start", test_mail_during_start},
     {"audit_long_key", test_audit_long_key},
@@ -315,6 +359,7 @@ static const test_case tests[] = {
     {"callback_refusals", test_callback_refusals},
     {"self_from_init", test_self_from_init},
     {"failed_start_withdraws", test_failed_start_withdraws},
+    {"module_file", test_module_file},
 };
 
 int main(int argc, char **argv)

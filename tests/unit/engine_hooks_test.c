@@ -1,7 +1,8 @@
 /*
  * engine_hooks_test.c: the engine's limits and controls, seen through wasm.h
  * only: memory cap, call-depth limit, fuel, interrupt from another thread,
- * bounds-checked memory accessors, and private state per instance.
+ * bounds-checked memory accessors, private state per instance, and the
+ * bounded reading of module files (wa_file_read).
  *
  * Usage: engine_hooks_test TEST|all HOOKS.wasm
  * HOOKS.wasm is tests/guest/hooks.c built as a reactor. Each test prints
@@ -13,15 +14,19 @@
 #include "wasm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- fixture: the hooks module and its one import ------------------------ */
 
 typedef struct fixture {
+    const char *path; /* of the hooks module */
     wa_module *module;
     wa_func *entered; /* host function test.entered: posts entered_sem */
     sem_t entered_sem;
@@ -37,6 +42,7 @@ static wa_trap host_entered(wa_instance *caller, void *env, wa_val *io)
 
 static bool fixture_init(fixture *fx, const char *path)
 {
+    fx->path = path;
     size_t len;
     const uint8_t *buf = test_read_file(path, &len);
     if (buf == NULL)
@@ -388,6 +394,77 @@ static void test_instances(void *arg)
         wa_instance_free(inst[i]);
 }
 
+/* wa_file_read refuses path with kind and message msg (exactly). */
+static bool file_refused(const char *path, uint64_t max, wa_errkind kind, const char *msg)
+{
+    wa_error err;
+    size_t len = 12345;
+    uint8_t *bytes = wa_file_read(path, max, &len, &err);
+    bool ok = bytes == NULL && err.kind == kind && strcmp(err.msg, msg) == 0;
+    if (!ok)
+        fprintf(stderr, "  %s: got %s, \"%s\"; expected \"%s\"\n", path,
+                bytes ? "the bytes" : wa_errkind_name(err.kind), bytes ? "" : err.msg, msg);
+    free(bytes);
+    return ok;
+}
+
+/* A sparse file of size bytes at path (no disk used). */
+static bool sparse_file(const char *path, off_t size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    bool ok = fd >= 0 && ftruncate(fd, size) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* wa_file_read, the one way wactor reads a module file: a regular file
+ * whole, of at most max_bytes; a directory, a FIFO (without blocking: a
+ * regression would hang here until ctest's timeout), a device or a larger
+ * file refused at once, whatever it holds. */
+static void test_file_read(void *arg)
+{
+    const fixture *fx = arg;
+    size_t want = 0, len = 0;
+    const uint8_t *expected = test_read_file(fx->path, &want);
+    REQUIRE(expected != NULL && want > 1024);
+    wa_error err;
+    uint8_t *bytes = wa_file_read(fx->path, 0, &len, &err);
+    REQUIRE(bytes != NULL);
+    CHECK(len == want && memcmp(bytes, expected, len) == 0);
+    free(bytes);
+    bytes = wa_file_read(fx->path, want, &len, &err); /* exactly at the limit */
+    CHECK(bytes != NULL && len == want);
+    free(bytes);
+    char msg[128];
+    snprintf(msg, sizeof msg, "is %zu bytes, over the 1 KiB limit for a module", want);
+    CHECK(file_refused(fx->path, 1024, WA_ERR_LIMIT, msg));
+
+    char dir[] = "/tmp/engine_file_read.XXXXXX", path[96];
+    REQUIRE(mkdtemp(dir) != NULL);
+    CHECK(file_refused(dir, 0, WA_ERR_FILE, "is a directory, not a regular file"));
+    CHECK(file_refused("/dev/zero", 0, WA_ERR_FILE, "is a character device, not a regular file"));
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    CHECK(mkfifo(path, 0600) == 0);
+    CHECK(file_refused(path, 0, WA_ERR_FILE, "is a FIFO, not a regular file"));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/big", dir);
+    CHECK(sparse_file(path, (off_t)300 << 20));
+    CHECK(file_refused(path, 0, WA_ERR_LIMIT, "is 300 MiB, over the 256 MiB limit for a module"));
+    CHECK(sparse_file(path, ((off_t)256 << 20) + 1));
+    CHECK(file_refused(path, 0, WA_ERR_LIMIT,
+                       "is 268435457 bytes, over the 256 MiB limit for a module"));
+    /* An empty file is read (and then is no module). */
+    CHECK(sparse_file(path, 0));
+    bytes = wa_file_read(path, 0, &len, &err);
+    CHECK(bytes != NULL && len == 0);
+    free(bytes);
+    unlink(path);
+    CHECK(file_refused(path, 0, WA_ERR_FILE, "cannot read: No such file or directory"));
+    CHECK(file_refused(NULL, 0, WA_ERR_FILE, "cannot read: Invalid argument"));
+    CHECK(rmdir(dir) == 0);
+}
+
 static const test_case tests[] = {
     {"memory_cap", test_memory_cap},
     {"call_depth", test_call_depth},
@@ -398,6 +475,7 @@ static const test_case tests[] = {
     {"interrupt", test_interrupt},
     {"bounds", test_bounds},
     {"instances", test_instances},
+    {"file_read", test_file_read},
 };
 
 int main(int argc, char **argv)

@@ -5,6 +5,8 @@
  * - `example`: CLI.md's full example parses to exactly its values.
  * - `defaults`, `paths`, `nulls`, `env_config`: what is filled in when
  *   keys are absent, how paths are joined, null as absent.
+ * - `storage_audit`: the storage and audit paths resolved (absolute,
+ *   normalised) and checked against what exists, in a folder of its own.
  * - `errors`: a table of bad manifests, each with the exact position
  *   ("FILE:LINE:COLUMN: ") and a piece of the message that must appear
  *   (usually the key's dotted path).
@@ -13,8 +15,10 @@
  *   alias bombs, huge lists, NUL bytes): never a crash or a leak (run it
  *   under ASan), always a result or one error line.
  * - `units`, `load`: the duration and size helpers; reading from a file.
+ * - `documented`: docs/MANIFEST.md names every key the schema accepts (and
+ *   no other), and its full example parses.
  *
- * Usage: manifest_test [TEST|all]
+ * Usage: manifest_test [TEST|all] [MANIFEST.md]
  */
 #include "harness.h"
 #include "manifest.h"
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FILE_NAME "proj/app.yaml"
@@ -109,6 +114,7 @@ static void test_example(void *arg)
     CHECK(m->audit == NULL);
     CHECK(m->request_timeout_ms == 30000);
     CHECK(m->max_message == 1u << 20);
+    CHECK(m->max_module == UINT64_C(256) << 20);
     CHECK(m->max_restarts == 5);
     CHECK(m->within_ms == 10000);
     REQUIRE(m->ncomponents == 1);
@@ -150,6 +156,7 @@ static void test_defaults(void *arg)
     CHECK(m->workers == 0 && m->storage == NULL && m->audit == NULL);
     CHECK(m->request_timeout_ms == MF_DEFAULT_REQUEST_TIMEOUT_MS);
     CHECK(m->max_message == MF_DEFAULT_MAX_MESSAGE && m->max_message == 1u << 20);
+    CHECK(m->max_module == MF_DEFAULT_MAX_MODULE && m->max_module == UINT64_C(256) << 20);
     CHECK(m->max_restarts == 5 && m->within_ms == 10000);
     REQUIRE(m->ncomponents == 3);
     const mf_component *c = &m->components[0];
@@ -173,24 +180,46 @@ static void test_defaults(void *arg)
     CHECK(m->components[1].line == 4);
     CHECK(m->components[2].restart == MF_RESTART_TEMPORARY);
     mf_free(m);
+    /* runtime.max_module's bounds, both taken. */
+    m = parse("runtime: {max_module: 1KiB}\ncomponents: {a: {wasm: a}}\n");
+    CHECK(m != NULL && m->max_module == 1024);
+    mf_free(m);
+    m = parse("runtime: {max_module: 4GiB}\ncomponents: {a: {wasm: a}}\n");
+    CHECK(m != NULL && m->max_module == UINT64_C(4) << 30);
+    mf_free(m);
 }
 
-/* Paths: joined to the manifest's folder, absolute ones kept. */
+/* "A/B" in a static buffer, for expected paths. */
+static const char *joined(const char *a, const char *b)
+{
+    static char buf[2][4096];
+    static int which;
+    which ^= 1;
+    snprintf(buf[which], sizeof buf[which], "%s/%s", a, b);
+    return buf[which];
+}
+
+/* Paths: module paths joined to the manifest's folder, absolute ones kept;
+ * storage and audit absolute and normalised. */
 static void test_paths(void *arg)
 {
     (void)arg;
+    char cwd[2048];
+    REQUIRE(getcwd(cwd, sizeof cwd) != NULL);
     static const struct {
-        const char *manifest, *dir, *wasm, *storage, *audit;
+        const char *manifest, *dir, *wasm, *storage;
+        bool relative; /* storage is under the current folder */
     } cases[] = {
-        {"app.yaml", ".", "w/e.wasm", "data", "log/audit.jsonl"},
-        {"./app.yaml", ".", "w/e.wasm", "data", "log/audit.jsonl"},
-        {"/etc/wactor/app.yaml", "/etc/wactor", "/etc/wactor/w/e.wasm", "/etc/wactor/data",
-         "/etc/wactor/log/audit.jsonl"},
-        {"/app.yaml", "/", "/w/e.wasm", "/data", "/log/audit.jsonl"},
-        {"a//b//app.yaml", "a//b", "a//b/w/e.wasm", "a//b/data", "a//b/log/audit.jsonl"},
-        {NULL, ".", "w/e.wasm", "data", "log/audit.jsonl"},
+        {"app.yaml", ".", "w/e.wasm", "data", true},
+        {"./app.yaml", ".", "w/e.wasm", "data", true},
+        {"/etc/wactor/app.yaml", "/etc/wactor", "/etc/wactor/w/e.wasm", "/etc/wactor/data", false},
+        {"/app.yaml", "/", "/w/e.wasm", "/data", false},
+        {"a//b//app.yaml", "a//b", "a//b/w/e.wasm", "a/b/data", true},
+        {"a/./b/../c/app.yaml", "a/./b/../c", "a/./b/../c/w/e.wasm", "a/c/data", true},
+        {NULL, ".", "w/e.wasm", "data", true},
     };
-    const char *text = "runtime:\n  storage: data\n  audit: log/audit.jsonl\n"
+    /* The audit file's folder must exist: / does. */
+    const char *text = "runtime:\n  storage: data\n  audit: /tmp/x/../../tmp/./audit.jsonl\n"
                        "components:\n  e: {wasm: w/e.wasm}\n  f: {wasm: /abs/f.wasm}\n";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mf_manifest *m = parse_as(text, cases[i].manifest);
@@ -201,10 +230,115 @@ static void test_paths(void *arg)
         CHECK(str_is(m->dir, cases[i].dir));
         CHECK(str_is(m->components[0].wasm, cases[i].wasm));
         CHECK(str_is(m->components[1].wasm, "/abs/f.wasm"));
-        CHECK(str_is(m->storage, cases[i].storage));
-        CHECK(str_is(m->audit, cases[i].audit));
+        CHECK(str_is(m->storage,
+                     cases[i].relative ? joined(cwd, cases[i].storage) : cases[i].storage));
+        CHECK(str_is(m->audit, "/tmp/audit.jsonl"));
         mf_free(m);
     }
+}
+
+/* The storage and audit paths against a real folder D: the manifest is
+ * D/m/app.yaml, D/m/file a file. Resolved, or refused with a clear line;
+ * nothing is created. */
+static void test_storage_audit(void *arg)
+{
+    (void)arg;
+    char d[] = "/tmp/manifest_test.XXXXXX";
+    REQUIRE(mkdtemp(d) != NULL);
+    char m_dir[64], manifest[128], file[128];
+    snprintf(m_dir, sizeof m_dir, "%s/m", d);
+    snprintf(manifest, sizeof manifest, "%s/app.yaml", m_dir);
+    snprintf(file, sizeof file, "%s/file", m_dir);
+    REQUIRE(mkdir(m_dir, 0700) == 0);
+    FILE *f = fopen(file, "w");
+    REQUIRE(f != NULL);
+    fclose(f);
+
+    static const struct {
+        const char *storage, *audit;           /* NULL: absent */
+        const char *want_storage, *want_audit; /* "D" stands for the folder */
+    } good[] = {
+        {"./x/../data//", "../audit.jsonl", "D/m/data", "D/audit.jsonl"},
+        {".", "audit.jsonl", "D/m", "D/m/audit.jsonl"},
+        {"deep/er/still", "file", "D/m/deep/er/still", "D/m/file"},
+        {"/abs/../y", "/dev/null", "/y", "/dev/null"},
+        {"..", "/tmp/./x/../a.jsonl", "D", "/tmp/a.jsonl"},
+    };
+    const char *one = "components:\n  a:\n    wasm: a.wasm\n";
+    char text[1024], want[512];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        snprintf(text, sizeof text, "runtime:\n  storage: %s\n  audit: %s\n%s", good[i].storage,
+                 good[i].audit, one);
+        mf_manifest *m = parse_as(text, manifest);
+        if (m == NULL)
+            fprintf(stderr, "  %s\n", err);
+        CHECK(m != NULL);
+        if (m != NULL) {
+            const char *ws = good[i].want_storage, *wa = good[i].want_audit;
+            snprintf(want, sizeof want, "%s%s", ws[0] == 'D' ? d : "", ws + (ws[0] == 'D'));
+            CHECK(str_is(m->storage, want));
+            snprintf(want, sizeof want, "%s%s", wa[0] == 'D' ? d : "", wa + (wa[0] == 'D'));
+            CHECK(str_is(m->audit, want));
+        }
+        mf_free(m);
+    }
+
+    static const struct {
+        const char *key, *value;
+        const char *says; /* after "FILE:LINE:COLUMN: runtime.KEY: "; "D" is the folder */
+    } bads[] = {
+        {"storage", "../../../../../../../../../../../../../../../../../../../../../x",
+         "\"../../../../../../../../../../../../../....\" climbs above / from D/m"},
+        {"storage", "/..", "\"/..\" climbs above /"},
+        {"audit", "/a/../../b.jsonl", "\"/a/../../b.jsonl\" climbs above /"},
+        {"storage", "file", "D/m/file is a file, not a folder"},
+        {"storage", "file/sub", "D/m/file/sub cannot be created: D/m/file is a file, not a folder"},
+        {"storage", "/dev/null", "/dev/null is not a folder"},
+        {"audit", "nowhere/audit.jsonl",
+         "the folder D/m/nowhere does not exist (the audit file is created, its folder is not)"},
+        {"audit", "nowhere/deeper/audit.jsonl",
+         "the folder D/m/nowhere/deeper does not exist (the audit file is created, its folder is "
+         "not)"},
+        {"audit", "file/audit.jsonl",
+         "D/m/file/audit.jsonl cannot be created: D/m/file is a file, not a folder"},
+        {"audit", "../m", "D/m is a folder, not a file"},
+        {"audit", "/", "\"/\" names a folder: expected a file"},
+        {"audit", ".", "\".\" names a folder: expected a file"},
+        {"audit", "logs/", "\"logs/\" names a folder: expected a file"},
+        {"audit", "x/..", "\"x/..\" names a folder: expected a file"},
+    };
+    for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+        snprintf(text, sizeof text, "runtime:\n  %s: \"%s\"\n%s", bads[i].key, bads[i].value, one);
+        int o = snprintf(want, sizeof want, "%s:2:%zu: runtime.%s: ", manifest,
+                         strlen(bads[i].key) + 5, bads[i].key);
+        for (const char *p = bads[i].says; *p && (size_t)o + 256 < sizeof want; p++)
+            o += *p == 'D' ? snprintf(want + o, sizeof want - (size_t)o, "%s", d)
+                           : snprintf(want + o, sizeof want - (size_t)o, "%c", *p);
+        mf_manifest *m = parse_as(text, manifest);
+        bool refused = m == NULL && str_is(err, want);
+        CHECK(refused);
+        if (!refused)
+            fprintf(stderr, "  case %zu: %s\n", i, text);
+        mf_free(m);
+    }
+
+    /* validate's mode lists both. */
+    snprintf(text, sizeof text, "runtime:\n  storage: file\n  audit: nowhere/a\n%s", one);
+    err[0] = '\0';
+    CHECK(mf_parse_all(text, strlen(text), manifest, err, sizeof err) == NULL);
+    snprintf(want, sizeof want, "%s:2:12: runtime.storage: %s/m/file is a file", manifest, d);
+    CHECK(strstr(err, want) == err);
+    snprintf(want, sizeof want, "\n%s:3:10: runtime.audit: the folder %s/m/nowhere does not",
+             manifest, d);
+    CHECK(strstr(err, want) != NULL);
+
+    /* Nothing was created: D/m holds only its file. */
+    struct stat st;
+    CHECK(stat(joined(m_dir, "data"), &st) != 0 && stat(joined(m_dir, "deep"), &st) != 0);
+    CHECK(stat(joined(m_dir, "nowhere"), &st) != 0 && stat(joined(d, "audit.jsonl"), &st) != 0);
+    unlink(file);
+    rmdir(m_dir);
+    CHECK(rmdir(d) == 0);
 }
 
 /* An optional key set to null is the same as absent; quoted "null" is text. */
@@ -300,7 +434,7 @@ static const bad bads[] = {
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
-     "storage, audit, request_timeout or max_message)"},
+     "storage, audit, request_timeout, max_message or max_module)"},
     {"supervisor: {max_restart: 1}\n" C0, "1:14", "unknown key \"max_restart\" in supervisor"},
     {C1 "wasi: [stdout]\n", "4:5",
      "unknown key \"wasi\" in components.a (expected wasm, config, "
@@ -351,6 +485,11 @@ static const bad bads[] = {
     {"components:\n  a:\n    wasm: [a]\n", "3:11", "components.a.wasm: expected a scalar"},
     {"runtime: {storage: \"\"}\n" C0, "1:20", "runtime.storage: expected a path"},
     {"runtime: {audit: {}}\n" C0, "1:18", "runtime.audit: expected a scalar"},
+    {"runtime: {storage: \"a\\0b\"}\n" C0, "1:20",
+     "runtime.storage: expected a path, got \"a\\x00b\""},
+    {"runtime: {audit: ~}\n" C0 "x: 1\n", "5:1", "unknown key \"x\""}, /* null is absent */
+    {"runtime: {storage: /../x}\n" C0, "1:20", "runtime.storage: \"/../x\" climbs above /"},
+    {"runtime: {audit: a/}\n" C0, "1:18", "runtime.audit: \"a/\" names a folder: expected a file"},
     /* Names and patterns. */
     {"components:\n  a b:\n    wasm: a.wasm\n", "2:3", "\"a b\" is not a valid component name"},
     {"components:\n  a..b: {wasm: x}\n", "2:3", "\"a..b\" is not a valid component name"},
@@ -433,6 +572,11 @@ static const bad bads[] = {
      "runtime.max_message: expected a size from 1 byte to 1GiB, got \"0\""},
     {"runtime: {max_message: 2GiB}\n" C0, "1:24", "runtime.max_message: expected a size from"},
     {"runtime: {max_message: 1mib}\n" C0, "1:24", "runtime.max_message: expected a size such"},
+    {"runtime: {max_module: 1023}\n" C0, "1:23",
+     "runtime.max_module: expected a size from 1KiB to 4GiB, got \"1023\""},
+    {"runtime: {max_module: 0}\n" C0, "1:23", "runtime.max_module: expected a size from 1KiB"},
+    {"runtime: {max_module: 4097MiB}\n" C0, "1:23", "runtime.max_module: expected a size from"},
+    {"runtime: {max_module: 1MB}\n" C0, "1:23", "runtime.max_module: expected a size such"},
     {L1 "memory: 16MiB \"x\"\n", "5:15", "got \"16MiB \\\"x\\\"\""},
     {L1 "memory: 1KiB\n", "5:15", "components.a.limits.memory: expected a size from 64KiB to 4GiB"},
     {L1 "memory: 5GiB\n", "5:15", "components.a.limits.memory: expected a size from"},
@@ -813,6 +957,90 @@ static void test_load(void *arg)
     rmdir(dir);
 }
 
+/* ---- docs/MANIFEST.md ---- */
+
+typedef struct doc {
+    char *text;
+    int missing;
+} doc;
+
+static void key_documented(void *arg, const char *key)
+{
+    doc *d = arg;
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "`%s`", key);
+    if (strstr(d->text, quoted) == NULL) {
+        fprintf(stderr, "  docs/MANIFEST.md does not document %s\n", quoted);
+        d->missing++;
+    }
+}
+
+typedef struct key_search {
+    const char *key;
+    size_t len;
+    bool found;
+} key_search;
+
+static void key_is(void *arg, const char *key)
+{
+    key_search *k = arg;
+    k->found |= strlen(key) == k->len && memcmp(key, k->key, k->len) == 0;
+}
+
+/* docs/MANIFEST.md (the path in arg) names every key the schema accepts
+ * as `runtime.workers`, `components.<name>.limits.memory`..., names no
+ * other dotted path of that form (a key removed or misspelt), and its full
+ * example (the ```yaml block after "## Full example") parses. */
+static void test_documented(void *arg)
+{
+    const char *path = arg;
+    REQUIRE(path != NULL); /* usage: manifest_test documented docs/MANIFEST.md */
+    FILE *f = fopen(path, "rb");
+    REQUIRE(f != NULL);
+    static char text[256 << 10];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    REQUIRE(len < sizeof text - 1);
+    text[len] = '\0';
+
+    doc d = {text, 0};
+    mf_schema_keys(key_documented, &d);
+    CHECK(d.missing == 0);
+
+    /* Every `section.key` the page names is a key. */
+    static const char *const sections[] = {"`runtime.", "`supervisor.", "`components.<name>"};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        for (const char *p = text; (p = strstr(p, sections[i])) != NULL; p++) {
+            const char *end = strchr(p + 1, '`');
+            REQUIRE(end != NULL);
+            key_search k = {p + 1, (size_t)(end - p - 1), false};
+            if (strspn(k.key, "abcdefghijklmnopqrstuvwxyz0123456789_.<>") < k.len)
+                continue; /* not a key's dotted path: an example, a message... */
+            mf_schema_keys(key_is, &k);
+            if (!k.found) {
+                fprintf(stderr, "  docs/MANIFEST.md names %.*s, which is not a key\n", (int)k.len,
+                        k.key);
+                test_failures++;
+            }
+        }
+    }
+
+    /* The full example parses (its paths resolved against docs/). */
+    const char *start = strstr(text, "\n## Full example");
+    REQUIRE(start != NULL);
+    start = strstr(start, "```yaml\n");
+    REQUIRE(start != NULL);
+    start += strlen("```yaml\n");
+    const char *end = strstr(start, "\n```");
+    REQUIRE(end != NULL);
+    err[0] = '\0';
+    mf_manifest *m = mf_parse(start, (size_t)(end - start) + 1, path, err, sizeof err);
+    if (m == NULL)
+        fprintf(stderr, "  the full example: %s\n", err);
+    CHECK(m != NULL && m->ncomponents >= 2);
+    mf_free(m);
+}
+
 int main(int argc, char **argv)
 {
     (void)test_read_file; /* harness.h's, unused here */
@@ -828,6 +1056,9 @@ int main(int argc, char **argv)
         {"hostile", test_hostile},
         {"units", test_units},
         {"load", test_load},
+        {"storage_audit", test_storage_audit},
+        {"documented", test_documented},
     };
-    return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all", NULL);
+    return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all",
+                    argc > 2 ? argv[2] : NULL);
 }
