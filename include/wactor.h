@@ -246,7 +246,26 @@ int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts);
  * Returns once it has stopped, or ENOTFOUND. Not from a callback. */
 int wactor_stop(wactor_runtime *rt, const char *name);
 
+/* Where a component is in its life (`wactor status`). */
+#define WACTOR_STATE_LIST(X)                                                                       \
+    X(STARTING, 0, "starting")       /* _initialize / wactor_init running */                       \
+    X(RUNNING, 1, "running")         /* handling or waiting for mail */                            \
+    X(RESTARTING, 2, "restarting")   /* crashed; a fresh instance is being made */                 \
+    X(BACKING_OFF, 3, "backing-off") /* crashed in a loop; waits before the next start */          \
+    X(STOPPED, 4, "stopped")         /* stopped gracefully, or exited cleanly, for good */         \
+    X(FAILED, 5, "failed")           /* stopped for good by its restart policy or intensity */
+
+typedef enum wactor_state {
+#define WACTOR_X(name, value, word) WACTOR_STATE_##name = value,
+    WACTOR_STATE_LIST(WACTOR_X)
+#undef WACTOR_X
+} wactor_state;
+
+const char *wactor_state_name(int state); /* "backing-off" */
+
 typedef struct wactor_stats {
+    char name[256];        /* NUL-terminated */
+    int state;             /* wactor_state */
     uint64_t received;     /* messages delivered to wactor_on_message */
     uint64_t sent;         /* sends, requests and publications it made */
     uint64_t callbacks[4]; /* callbacks delivered to it, by wactor_status */
@@ -256,11 +275,21 @@ typedef struct wactor_stats {
     uint64_t restarts;
     uint64_t crashes;
     uint32_t queued;  /* messages in the mailbox now */
+    uint32_t mailbox; /* the mailbox's bound (limits.mailbox) */
     uint32_t pending; /* its requests awaiting a callback now */
-    bool running;
+    uint64_t memory;  /* linear memory bytes of its instance now (0 without one) */
+    uint64_t storage; /* bytes in its key-value storage (keys + values) */
+    bool running;     /* not stopped for good */
 } wactor_stats;
 
+/* The statistics of the most recent component of that name, running or not. */
 int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out);
+
+/* Every component's statistics, one entry per name (the most recent
+ * component of each), in spawn order: *out is malloc'd (free it; NULL when
+ * *n is 0). Counters are read without stopping anything: each is exact, the
+ * set is not one instant. Any thread, callbacks included. */
+int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n);
 
 /* ---- messages from the host (sender "@host") ----------------------------- */
 

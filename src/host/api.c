@@ -117,20 +117,12 @@ int wactor_stop(wactor_runtime *rt, const char *name)
     return host_stop(rt, c);
 }
 
-int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)
+/* One component's statistics, read from its counters (each one exact, the
+ * set not one instant). */
+static void fill_stats(host_component *c, wactor_stats *out)
 {
-    host_component *c = NULL;
-    pthread_mutex_lock(&rt->lock);
-    /* The most recent component of that name, running or not. */
-    for (size_t i = rt->nall; name && i-- > 0;)
-        if (strcmp(rt->all[i]->proc.name, name) == 0) {
-            c = rt->all[i];
-            break;
-        }
-    pthread_mutex_unlock(&rt->lock);
-    if (!c)
-        return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
     memset(out, 0, sizeof *out);
+    memcpy(out->name, c->proc.name, c->proc.name_len);
     out->received = atomic_load(&c->proc.n_received);
     out->sent = atomic_load(&c->proc.n_sent);
     for (int i = 0; i < 4; i++)
@@ -139,8 +131,55 @@ int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *o
     out->restarts = atomic_load(&c->restarts);
     out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);
+    out->mailbox = c->limits.mailbox;
     out->pending = atomic_load(&c->proc.pending);
     out->running = !atomic_load(&c->proc.stopped);
+    out->state = out->running ? WACTOR_STATE_RUNNING : WACTOR_STATE_STOPPED;
+}
+
+int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)
+{
+    if (!rt || !out)
+        return WACTOR_EINVAL;
+    host_component *c = NULL;
+    pthread_mutex_lock(&rt->lock);
+    /* The most recent component of that name, running or not. */
+    for (size_t i = rt->nall; name && i-- > 0;)
+        if (strcmp(rt->all[i]->proc.name, name) == 0) {
+            c = rt->all[i];
+            break;
+        }
+    if (c)
+        fill_stats(c, out);
+    pthread_mutex_unlock(&rt->lock);
+    if (!c)
+        return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
+    return WACTOR_OK;
+}
+
+int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n)
+{
+    if (!rt || !out || !n)
+        return WACTOR_EINVAL;
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&rt->lock);
+    wactor_stats *v = rt->nall ? malloc(rt->nall * sizeof *v) : NULL;
+    size_t k = 0;
+    for (size_t i = 0; v && i < rt->nall; i++) {
+        /* One entry per name: a later component of the same name wins. */
+        bool later = false;
+        for (size_t j = i + 1; j < rt->nall && !later; j++)
+            later = strcmp(rt->all[j]->proc.name, rt->all[i]->proc.name) == 0;
+        if (!later)
+            fill_stats(rt->all[i], &v[k++]);
+    }
+    bool nomem = rt->nall && !v;
+    pthread_mutex_unlock(&rt->lock);
+    if (nomem)
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    *out = v;
+    *n = k;
     return WACTOR_OK;
 }
 

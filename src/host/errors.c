@@ -74,3 +74,15 @@ int wactor_errcode(const wactor_runtime *rt)
 {
     return last_error.rt == rt ? last_error.code : WACTOR_OK;
 }
+
+const char *wactor_state_name(int state)
+{
+    switch (state) {
+#define WACTOR_X(name, value, word)                                                                \
+    case value:                                                                                    \
+        return word;
+        WACTOR_STATE_LIST(WACTOR_X)
+#undef WACTOR_X
+    }
+    return "unknown";
+}

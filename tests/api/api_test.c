@@ -162,6 +162,34 @@ static void test_runtime_reason(void *arg)
     rmdir(dir);
 }
 
+/* Every component's statistics in one call, with its name, state and
+ * mailbox bound; a stopped component stays listed as stopped. */
+static void test_stats_all(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = wactor_runtime_new(&(wactor_runtime_options){.workers = 1});
+    REQUIRE(rt != NULL);
+    wactor_component_options a = {.name = "a", .path = component_path};
+    wactor_component_options b = {.name = "b", .path = component_path, .limits.mailbox = 7};
+    CHECK(wactor_spawn(rt, &a) == WACTOR_OK && wactor_spawn(rt, &b) == WACTOR_OK);
+    CHECK(wactor_stop(rt, "a") == WACTOR_OK);
+    wactor_stats *v = NULL;
+    size_t n = 0;
+    CHECK(wactor_stats_all(rt, &v, &n) == WACTOR_OK && n == 2);
+    CHECK(n == 2 && strcmp(v[0].name, "a") == 0 && v[0].state == WACTOR_STATE_STOPPED &&
+          !v[0].running && v[0].mailbox == 10000);
+    CHECK(n == 2 && strcmp(v[1].name, "b") == 0 && v[1].state == WACTOR_STATE_RUNNING &&
+          v[1].running && v[1].mailbox == 7);
+    free(v);
+    CHECK(wactor_spawn(rt, &a) == WACTOR_OK); /* the name again: one entry, the new one */
+    CHECK(wactor_stats_all(rt, &v, &n) == WACTOR_OK && n == 2);
+    CHECK(n == 2 && strcmp(v[1].name, "a") == 0 && v[1].state == WACTOR_STATE_RUNNING);
+    free(v);
+    CHECK(strcmp(wactor_state_name(WACTOR_STATE_BACKING_OFF), "backing-off") == 0);
+    CHECK(wactor_stats_all(rt, NULL, &n) == WACTOR_EINVAL);
+    wactor_runtime_free(rt);
+}
+
 /* Names and messages come from the one table. */
 static void test_code_names(void *arg)
 {
@@ -180,6 +208,7 @@ static const test_case tests[] = {
     {"check_segments", test_check_segments},
     {"load_without_runtime", test_load_without_runtime},
     {"runtime_reason", test_runtime_reason},
+    {"stats_all", test_stats_all},
     {"code_names", test_code_names},
 };
 
