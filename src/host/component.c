@@ -506,6 +506,7 @@ int host_stop(wactor_runtime *rt, host_component *c)
     host_control st = {.kind = CTL_STOP, .done = false};
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.cond, NULL);
+    atomic_store(&c->stop_requested, true);
     int rc = msg_post_control(&c->proc, &st);
     if (rc == WACTOR_OK) {
         msg_proc_close(&c->proc);      /* mail already queued is handled first */

@@ -104,6 +104,10 @@ struct host_component {
     uint32_t backoff_ms;
     uint64_t *restart_times; /* ring of the last max_restarts restarts (ns) */
     uint32_t restart_next;
+    /* Set by a stop: a back-off that ends now does not restart, so the stop
+     * waiting in the mailbox is reached (a crash loop would otherwise
+     * restart and pause again before every look at the mailbox). */
+    atomic_bool stop_requested;
     /* Spawn: the thread running the start-up, while `starting`. */
     pthread_t spawner;
     atomic_bool starting;

@@ -176,7 +176,9 @@ static void restart(host_component *c)
 static void backoff_over(rt_actor *a)
 {
     host_component *c = (host_component *)a;
-    if (!atomic_load(&c->proc.stopped))
+    /* A stop is waiting: no instance for it to shut down; the mail before
+     * it is settled as a missing instance's (requests FAILED). */
+    if (!atomic_load(&c->proc.stopped) && !atomic_load(&c->stop_requested))
         restart(c);
 }
 

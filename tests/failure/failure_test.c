@@ -1026,6 +1026,32 @@ static void test_init_fails(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* A component whose every start fails, with room for many restarts, is always about to
+ * restart: a stop must still reach it (it used to wait forever, each back-off ending in a
+ * failed restart and a new back-off before the mailbox was looked at). */
+static void test_stop_in_backoff(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = runtime(2, 1000000, 600000);
+    REQUIRE(rt);
+    wactor_component_options o = component("looping", "fail_worker");
+    o.config = "fail-init";
+    o.config_len = strlen("fail-init");
+    CHECK(wactor_spawn(rt, &o) == WACTOR_ESTART);
+    async_req req;
+    async_init(&req);
+    CHECK(wactor_request(rt, "looping", "ping", 4, 0, async_done, &req) > 0);
+    CHECK(wait_log("looping", "restarting in 4 ms")); /* in its loop */
+    CHECK(wactor_stop(rt, "looping") == WACTOR_OK);
+    CHECK(async_wait(&req));
+    CHECK(req.status == WACTOR_STATUS_FAILED);
+    wactor_stats s = stats(rt, "looping");
+    CHECK(!s.running);
+    CHECK(wactor_send(rt, "looping", "ping", 4) == WACTOR_ENOTFOUND);
+    async_fini(&req);
+    wactor_runtime_free(rt);
+}
+
 static wactor_component_options with_policy(const char *name, int policy)
 {
     wactor_component_options o = component(name, "fail_worker");
@@ -1494,6 +1520,7 @@ static const test_case tests[] = {
     {"crash_reasons", test_crash_reasons},
     {"intensity", test_intensity},
     {"init_fails", test_init_fails},
+    {"stop_in_backoff", test_stop_in_backoff},
     {"policy_temporary", test_policy_temporary},
     {"policy_transient", test_policy_transient},
     {"policy_permanent", test_policy_permanent},
