@@ -2,10 +2,11 @@
  * paths.c: the storage and audit paths of a manifest, resolved and checked
  * at load (paths.h).
  *
- * Resolution is lexical, like `realpath -s` or Go's filepath.Clean: the
- * path is joined to the manifest's folder (and that to the current folder
- * when it is relative), then "." and empty components are dropped and
- * ".." removes the component before it, without following symbolic links.
+ * The path is joined to the manifest's folder as the kernel resolves it
+ * (realpath: symbolic links followed, as for module paths), then the text's
+ * own components are resolved lexically, like `realpath -s` or Go's
+ * filepath.Clean: "." and empty components are dropped and ".." removes
+ * the component before it, without following symbolic links.
  * So the runtime gets one absolute path that means the same from any
  * folder, and a path that climbs above / is refused rather than silently
  * read as / (which is what the kernel does with "/..").

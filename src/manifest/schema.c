@@ -382,10 +382,18 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
     if (kind == PATH_AUDIT &&
         (last[0] == '\0' || strcmp(last, ".") == 0 || strcmp(last, "..") == 0))
         return fail(w, v, "%s: %s names a folder: expected a file", what, show(v, b));
+    /* The manifest's folder as the kernel sees it (symbolic links followed,
+     * as they are for the module paths), so that only the text's own ".."
+     * is read lexically; cwd/dir when it cannot be resolved. */
+    char *real = text[0] != '/' ? realpath(dir, NULL) : NULL;
+    if (real != NULL)
+        dir = real;
     char *cwd = NULL;
-    if (text[0] != '/' && dir[0] != '/' && (cwd = getcwd(NULL, 0)) == NULL)
+    if (text[0] != '/' && dir[0] != '/' && (cwd = getcwd(NULL, 0)) == NULL) {
+        free(real);
         return fail(w, v, "%s: cannot resolve %s: the current folder is unknown (%s)", what,
                     show(v, b), strerror(errno));
+    }
     /* [cwd/][dir/]text: the folder is not needed for an absolute text. */
     const char *parts[3] = {cwd, text[0] != '/' ? dir : NULL, text};
     size_t need = 1;
@@ -394,6 +402,7 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
     char *path = alloc(w, v, need, 1), *base = NULL;
     if (path == NULL) {
         free(cwd);
+        free(real);
         return false;
     }
     snprintf(path, need, "%s%s%s%s%s", cwd ? cwd : "", cwd ? "/" : "", parts[1] ? parts[1] : "",
@@ -409,6 +418,7 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
         ok = fail(w, v, "%s: %s", what, why);
     }
     free(cwd);
+    free(real);
     free(base);
     free(*out); /* unreachable twice (keys are unique), but cheap to be safe */
     *out = ok ? path : NULL;

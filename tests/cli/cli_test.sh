@@ -624,6 +624,20 @@ storage_audit_paths)
     [ -d "$tmp/m/data" ] || fail "no storage folder $tmp/m/data"
     [ ! -e "$tmp/m/x" ] || fail "$tmp/m/x was created"
     grep -q '"action":"spawn"' "$tmp/m/audit.jsonl" || fail "no audit line in $tmp/m/audit.jsonl"
+    # A manifest reached through a symbolic link to its folder: `..` starts from the folder the
+    # kernel resolves, as it does for the module paths (the store is not silently elsewhere).
+    mkdir -p "$tmp/real/app" && ln -s "$tmp/real/app" "$tmp/link"
+    printf 'runtime:
+  storage: ../data
+components:
+  silent:
+    wasm: %s
+' \
+        "$guests/silent.wasm" >"$tmp/real/app/wactor.yaml"
+    run "$wactor" call "$tmp/link/wactor.yaml" silent print
+    expect_status 0
+    [ -d "$tmp/real/data" ] || fail "the storage is not beside the real folder"
+    [ ! -e "$tmp/data" ] || fail "the storage went beside the link"
     ;;
 *)
     echo "unknown case $case_name"
