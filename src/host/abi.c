@@ -186,7 +186,8 @@ int host_abi_check(const wa_module *m, const wactor_limits *limits, wactor_probl
             "imports wactor.request but does not export wactor_on_callback");
     wa_error err;
     if (!wa_module_check_segments(m, &err)) /* instantiation would fail, every time */
-        add(&l, WACTOR_PROBLEM_SEGMENT, NULL, "%s", err.msg);
+        add(&l, err.kind == WA_ERR_LIMIT ? WACTOR_PROBLEM_LIMIT : WACTOR_PROBLEM_SEGMENT, NULL,
+            "%s", err.msg);
     check_limits(m, limits, &l);
     if (l.nomem) {
         wactor_problems_free(out);

@@ -49,6 +49,15 @@ const wa_functype *wa_func_type(const wa_func *f)
     return f->type;
 }
 
+/* One wording for a table whose initial size is over the engine's limit,
+ * found by wa_module_check_segments or at instantiation. */
+static bool table_too_big(const wa_module *m, uint32_t i, wa_error *err)
+{
+    return wa_fail(err, WA_ERR_LIMIT, -1, 0,
+                   "table %u: an initial size of %u elements is over the limit of %u", i,
+                   m->tables[i].lim.min, WA_MAX_TABLE_SIZE);
+}
+
 static bool table_setup(wa_table *t, wa_tabletype type)
 {
     if (type.lim.min > WA_MAX_TABLE_SIZE)
@@ -378,8 +387,10 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         wa_table *t = &inst->own_tables[i - m->ntable_imports];
+        if (m->tables[i].lim.min > WA_MAX_TABLE_SIZE)
+            return table_too_big(m, i, err);
         if (!table_setup(t, m->tables[i]))
-            return wa_fail(err, WA_ERR_LIMIT, -1, 0, "table %u: cannot allocate %u elements", i,
+            return wa_fail(err, WA_ERR_NOMEM, -1, 0, "table %u: cannot allocate %u elements", i,
                            m->tables[i].lim.min);
         inst->tables[i] = t;
     }
@@ -475,6 +486,9 @@ bool wa_module_check_segments(const wa_module *m, wa_error *err)
         *err = (wa_error){.kind = WA_ERR_OK, .section = -1};
     if (!m)
         return wa_fail(err, WA_ERR_INVALID, -1, 0, "no module given");
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+        if (m->tables[i].lim.min > WA_MAX_TABLE_SIZE) /* create_objects would refuse it */
+            return table_too_big(m, i, err);
     uint32_t off;
     for (uint32_t i = 0; i < m->nelems; i++) {
         const wa_elemseg *seg = &m->elems[i];

@@ -217,7 +217,10 @@ wa_limits wa_module_memory(const wa_module *m, uint32_t i);
 bool wa_module_has_start(const wa_module *m);
 
 /* Checks, without instantiating, what m alone decides of wa_instantiate's
- * success: that each active element and data segment fits the initial size
+ * success: that each table m defines is within the engine's size limit
+ * (else WA_ERR_LIMIT, "table 0: an initial size of N elements is over the
+ * limit of 10000000", as wa_instantiate says it), and that each active
+ * element and data segment fits the initial size
  * of its table or memory, for the segments whose table or memory m defines
  * and whose offset m fixes (an i32.const, or a global.get of an immutable
  * global m defines with one). Segments into imported tables or memories, or

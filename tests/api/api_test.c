@@ -119,6 +119,18 @@ static void test_check_segments(void *arg)
     wactor_runtime_free(rt);
     wactor_problems_free(&p);
     wactor_module_free(m);
+
+    /* A table over the engine's size limit: the same, as a limit. */
+    char bigtable[1024];
+    snprintf(bigtable, sizeof bigtable, "%.*s/bigtable.wasm",
+             (int)(strrchr(misfit_path, '/') - misfit_path), misfit_path);
+    REQUIRE((m = wactor_module_load_file(NULL, bigtable)) != NULL);
+    CHECK(wactor_module_check(m, NULL, &p) == 1);
+    CHECK(p.n == 1 && p.v[0].kind == WACTOR_PROBLEM_LIMIT &&
+          strcmp(p.v[0].text, "table 0: an initial size of 20000000 elements is over the limit "
+                              "of 10000000") == 0);
+    wactor_problems_free(&p);
+    wactor_module_free(m);
 }
 
 /* Without a runtime, the reason is wactor_errmsg(NULL): it names the file
