@@ -28,9 +28,9 @@
 #include <stdint.h>
 
 #define WACTOR_VERSION_MAJOR 0
-#define WACTOR_VERSION_MINOR 2
+#define WACTOR_VERSION_MINOR 3
 #define WACTOR_VERSION_PATCH 0
-#define WACTOR_VERSION "0.2.0"
+#define WACTOR_VERSION "0.3.0"
 
 /* Result codes and callback statuses: one table, in wactor_codes.h. The
  * ABI's codes (docs/ABI.md) come first; the rest only reach the embedder. */

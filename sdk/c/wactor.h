@@ -340,6 +340,8 @@ static inline const char *wactor_strerror(int64_t code)
         return "ETOOBIG";
     case WACTOR_EQUOTA:
         return "EQUOTA";
+    case WACTOR_EEXIST:
+        return "EEXIST";
     case WACTOR_ESTATE:
         return "ESTATE";
     default:

@@ -60,8 +60,8 @@ wactor_module *wactor_module_load_file_limit(wactor_runtime *rt, const char *pat
         return NULL;
     }
     wactor_module *m = wactor_module_load(rt, buf, len);
-    if (!m)
-        host_fail(rt, WACTOR_EMODULE, "%s: %.200s", path, wactor_errmsg(rt));
+    if (!m) /* the load's code (EMODULE, or ENOMEM) and reason, with the file's name */
+        host_fail(rt, wactor_errcode(rt), "%s: %.200s", path, wactor_errmsg(rt));
     free(buf);
     return m;
 }
@@ -86,6 +86,8 @@ void wactor_module_free(wactor_module *m)
  * callback on a worker. */
 static int refuse_on_worker(wactor_runtime *rt, const char *what)
 {
+    if (host_starting_here(rt))
+        return host_fail(rt, WACTOR_ESTATE, "%s: not from a callback during a start-up", what);
     if (rt_sched_current_worker(rt->sched) < 0)
         return WACTOR_OK;
     return host_fail(rt, WACTOR_ESTATE, "%s: not from a callback on a runtime thread", what);

@@ -377,6 +377,15 @@ static void withdraw(wactor_runtime *rt, host_component *c)
     atomic_store(&c->starting, false);
 }
 
+/* The runtime whose component this thread is starting (its guest code runs
+ * here, and the log and audit callbacks it causes too), else NULL. */
+static _Thread_local const wactor_runtime *starting_here;
+
+bool host_starting_here(const wactor_runtime *rt)
+{
+    return starting_here == rt;
+}
+
 int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
 {
     if (!o || !o->name || !msg_name_valid(o->name, strlen(o->name)))
@@ -465,7 +474,9 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     }
     char why[256];
     pthread_mutex_lock(&rt->spawn_lock);
+    starting_here = rt;
     int started = host_start_instance(c, why, sizeof why);
+    starting_here = NULL;
     pthread_mutex_unlock(&rt->spawn_lock);
     if (started != WACTOR_OK) /* what the failed start asked for is withdrawn */
         msg_proc_crashed(&c->proc, c->start_exited ? "exited" : "failed to start");

@@ -152,6 +152,10 @@ int host_abi_check(const wa_module *m, const wactor_limits *limits, wactor_probl
 
 /* component.c */
 int host_spawn(wactor_runtime *rt, const wactor_component_options *opts);
+/* Whether the calling thread is running a start-up of one of rt's
+ * components (a callback from its wactor_init): then the calls that wait
+ * for the runtime or start components would wait for themselves. */
+bool host_starting_here(const wactor_runtime *rt);
 /* Makes a fresh instance and runs _initialize and wactor_init. Returns OK,
  * or EMODULE / ESTART / ENOMEM with the reason in why. */
 int host_start_instance(host_component *c, char *why, size_t whylen);

@@ -72,6 +72,14 @@ uint8_t *wa_file_read(const char *path, uint64_t max_bytes, size_t *len, wa_erro
     *len = 0;
     if (max_bytes == 0)
         max_bytes = WA_DEFAULT_MAX_FILE;
+    /* A look before the open: opening some devices acts (a tape rewinds),
+     * so anything but a regular file is refused unopened. The fstat after
+     * the open decides (the path may change in between). */
+    struct stat pre;
+    if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode)) {
+        wa_fail(err, WA_ERR_FILE, -1, 0, "is %s, not a regular file", file_kind(pre.st_mode));
+        return NULL;
+    }
     int fd;
     do
         fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);

@@ -65,7 +65,9 @@ void *wa_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
         return NULL;
     void *q = mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
     if (q == MAP_FAILED) {
-        wa_vmem_free(dest, new_bytes);
+        /* The kernel may have unmapped dest before failing, and another
+         * thread may have been given that range since: unmapping it could
+         * take someone else's memory. This build (TSan only) leaks it. */
         return NULL;
     }
     return q;

@@ -78,13 +78,13 @@ case $case_name in
 version)
     run "$wactor" --version
     expect_status 0
-    [ "$(cat "$out")" = "wactor 0.2.0" ] || fail "unexpected version line"
+    [ "$(cat "$out")" = "wactor 0.3.0" ] || fail "unexpected version line"
     # The common flags after any command's name: --version, and --log-level, which the
     # commands that log nothing check and ignore.
     for cmd in run call send validate inspect exec; do
         run "$wactor" "$cmd" --version
         expect_status 0
-        [ "$(cat "$out")" = "wactor 0.2.0" ] || fail "$cmd --version: unexpected version line"
+        [ "$(cat "$out")" = "wactor 0.3.0" ] || fail "$cmd --version: unexpected version line"
     done
     run "$wactor" validate --log-level debug "$pingpong"
     expect_status 0

@@ -187,7 +187,7 @@ typedef struct start_probe {
     const char *name;
     pthread_mutex_t lock;
     int64_t id;
-    int stop_rc, calls, status;
+    int stop_rc, call_rc, idle_rc, spawn_rc, calls, status;
     char payload[64];
 } start_probe;
 
@@ -210,9 +210,21 @@ static void probe_log(void *arg, int level, const char *component, const char *t
         return;
     int64_t id = wactor_request(p->rt, p->name, "ask", 3, 0, probe_done, p);
     int stop_rc = wactor_stop(p->rt, p->name);
+    /* These would wait for the start-up that waits for this callback. */
+    int st;
+    void *answer = NULL;
+    size_t alen;
+    int call_rc = wactor_call(p->rt, p->name, "ask", 3, 0, &st, &answer, &alen);
+    free(answer);
+    int idle_rc = wactor_wait_idle(p->rt, 0);
+    wactor_component_options other = {.name = "other", .path = agent_path};
+    int spawn_rc = wactor_spawn(p->rt, &other);
     pthread_mutex_lock(&p->lock);
     p->id = id;
     p->stop_rc = stop_rc;
+    p->call_rc = call_rc;
+    p->idle_rc = idle_rc;
+    p->spawn_rc = spawn_rc;
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -260,6 +272,7 @@ static void test_self_from_init(void *arg)
                          "cb 0 me answer late\n") == 0);
     pthread_mutex_lock(&p.lock);
     CHECK(p.id > 0 && p.stop_rc == WACTOR_ESTATE);
+    CHECK(p.call_rc == WACTOR_ESTATE && p.idle_rc == WACTOR_ESTATE && p.spawn_rc == WACTOR_ESTATE);
     CHECK(p.calls == 1 && p.status == WACTOR_STATUS_OK && strcmp(p.payload, "answer") == 0);
     pthread_mutex_unlock(&p.lock);
     wactor_stats s;
@@ -295,6 +308,7 @@ static void test_failed_start_withdraws(void *arg)
     fprintf(stderr, "request during the start-up: id %lld, %d callbacks, status %d \"%s\"\n",
             (long long)p.id, p.calls, p.status, p.payload);
     CHECK(p.id > 0 && p.stop_rc == WACTOR_ESTATE);
+    CHECK(p.call_rc == WACTOR_ESTATE && p.idle_rc == WACTOR_ESTATE && p.spawn_rc == WACTOR_ESTATE);
     CHECK(p.calls == 1 && p.status == WACTOR_STATUS_FAILED && strcmp(p.payload, "stopped") == 0);
     pthread_mutex_unlock(&p.lock);
     wactor_stats s;
