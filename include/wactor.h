@@ -229,15 +229,19 @@ typedef struct wactor_component_options {
  * its mailbox and is handled once the start-up is over. Fails with EINVAL
  * (options), EEXIST (name taken; found before anything is instantiated),
  * EMODULE (the module cannot be read, is invalid or is not a component:
- * errmsg names the reason) or ENOMEM: then the name is withdrawn, mail that
- * reached it is settled as a stopped component's (requests get FAILED), and
- * nothing is left behind. ESTART says that wactor_init returned non-zero or
+ * errmsg names the reason) or ENOMEM. A module that wactor_module_check
+ * refuses is refused before the name is taken. Otherwise the name is
+ * withdrawn, mail that reached it is settled as a stopped component's
+ * (requests get FAILED), and only a small record of the component stays
+ * until the runtime is freed (a sender may still hold its address). ESTART
+ * says that wactor_init returned non-zero or
  * trapped: that is a crash like any other, so unless its policy is
  * temporary the component stays registered and is restarted with back-off
  * (messages wait in its mailbox) until the restart intensity stops it for
  * good; a temporary one is withdrawn as above. From a callback running on
  * this thread during the start-up (a log line of wactor_init, the spawn's
- * audit line), wactor_stop of this component returns ESTATE. */
+ * audit line), the calls that would wait for it (wactor_spawn, wactor_stop,
+ * wactor_call, wactor_wait_idle) return ESTATE. */
 int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts);
 
 /* Stops the component gracefully: from this call on its name is free and
