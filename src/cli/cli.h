@@ -54,8 +54,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * most max_module bytes (`--max-module`; 0 = 256 MiB; wa_file_read). On
  * failure reports it (naming the file, and for a bad module the section and
  * byte offset) and returns NULL. *size, if not NULL, receives the file's
- * size. */
-wa_module *cli_load_module(const char *path, uint64_t max_module, size_t *size);
+ * size, and *bytes, if not NULL, its bytes (malloc'd, the caller frees
+ * them) when the module loaded. */
+wa_module *cli_load_module(const char *path, uint64_t max_module, uint8_t **bytes, size_t *size);
 /* `--max-module SIZE` (or `--max-module=SIZE`) at argv[*i], for exec and
  * inspect (command cmd): CLI_COMMON_TAKEN with the size in *max (*i on the
  * flag's last word), CLI_COMMON_NONE if argv[*i] is another flag,

@@ -103,7 +103,7 @@ static int cli_exec_start(const char *path, wa_instance *inst, const wasi_ctx *w
 static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp,
                         uint64_t max_module)
 {
-    wa_module *m = cli_load_module(path, max_module, NULL);
+    wa_module *m = cli_load_module(path, max_module, NULL, NULL);
     if (m == NULL)
         return CLI_EXIT_BAD;
     wasi_options opts = {

@@ -7,6 +7,7 @@
 #include "wactor.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char cli_inspect_usage[] =
@@ -83,12 +84,12 @@ static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, s
     }
 }
 
-/* Whether the module at path is a component: the embedding API's check,
- * with the default limits, every problem on its own line. */
-static void cli_inspect_component(FILE *out, const char *path, uint64_t max_module)
+/* Whether the module is a component: the embedding API's check, with the
+ * default limits, every problem on its own line. */
+static void cli_inspect_component(FILE *out, const uint8_t *bytes, size_t len)
 {
     wactor_problems problems = {0};
-    wactor_module *wm = wactor_module_load_file_limit(NULL, path, max_module);
+    wactor_module *wm = wactor_module_load(NULL, bytes, len);
     int n = wm ? wactor_module_check(wm, NULL, &problems) : -1;
     if (n < 0)
         fprintf(out, "component: unknown (%s)\n", wactor_errmsg(NULL));
@@ -131,11 +132,13 @@ int cli_inspect(int argc, char **argv)
         return CLI_EXIT_BAD;
     }
     size_t size = 0;
-    wa_module *m = cli_load_module(argv[i], max_module, &size);
+    uint8_t *bytes = NULL;
+    wa_module *m = cli_load_module(argv[i], max_module, &bytes, &size);
     if (m == NULL)
         return CLI_EXIT_BAD;
     cli_inspect_print(stdout, argv[i], m, size);
     wa_module_free(m);
-    cli_inspect_component(stdout, argv[i], max_module);
+    cli_inspect_component(stdout, bytes, size); /* the bytes printed: read once */
+    free(bytes);
     return 0;
 }

@@ -64,40 +64,28 @@ uint8_t *cli_read_stdin(size_t *len)
     return cli_read_fd(STDIN_FILENO, len);
 }
 
-/* Reads (wa_file_read: a regular file of at most max_module bytes, 0 = 256
- * MiB) and loads the module at path; on failure writes the reason, naming
- * the file, to err, and for a file over the limit the flag that raises it. */
-static wa_module *cli_load(const char *path, size_t *size, uint64_t max_module, char *err,
-                           size_t errlen)
+wa_module *cli_load_module(const char *path, uint64_t max_module, uint8_t **bytes, size_t *size)
 {
     size_t len = 0;
     wa_error e;
-    uint8_t *bytes = wa_file_read(path, max_module, &len, &e);
-    if (bytes == NULL) {
-        snprintf(err, errlen, "%s: %s%s", path, e.msg,
-                 e.kind == WA_ERR_LIMIT ? " (--max-module)" : "");
+    uint8_t *b = wa_file_read(path, max_module, &len, &e);
+    if (b == NULL) {
+        cli_error("%s: %s%s", path, e.msg, e.kind == WA_ERR_LIMIT ? " (--max-module)" : "");
         return NULL;
     }
     memset(&e, 0, sizeof e);
-    wa_module *m = wa_module_load(bytes, len, &e);
-    free(bytes);
+    wa_module *m = wa_module_load(b, len, &e);
     if (m == NULL) {
         char why[400];
         wa_error_format(&e, why, sizeof why);
-        snprintf(err, errlen, "%s: %s", path, why);
-        return NULL;
+        cli_error("%s: %s", path, why);
     }
+    if (m != NULL && bytes != NULL)
+        *bytes = b;
+    else
+        free(b);
     if (size != NULL)
         *size = len;
-    return m;
-}
-
-wa_module *cli_load_module(const char *path, uint64_t max_module, size_t *size)
-{
-    char err[512];
-    wa_module *m = cli_load(path, size, max_module, err, sizeof err);
-    if (m == NULL)
-        cli_error("%s", err);
     return m;
 }
 
