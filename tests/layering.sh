@@ -1,0 +1,33 @@
+#!/bin/sh
+# The parts include only what docs/ARCHITECTURE.md ("Who may include whom") allows: each
+# folder's quoted includes against its list. Include directories already keep most edges out;
+# this catches what they cannot (a layer that sees include/ for wactor_codes.h must not take
+# wactor.h from there).
+# Usage: layering.sh SOURCE_DIR
+set -u
+src=$1/src
+status=0
+check() { # folder allowed-headers...
+    dir=$1
+    shift
+    for h in $(grep -rh '^#include "' "$src/$dir" | sed 's/^#include "\([^"]*\)".*/\1/' | sort -u); do
+        ok=no
+        for a in "$@"; do [ "$h" = "$a" ] && ok=yes; done
+        # A folder's own headers.
+        [ -e "$src/$dir/$h" ] && ok=yes
+        if [ $ok = no ]; then
+            echo "src/$dir includes \"$h\", which it may not"
+            status=1
+        fi
+    done
+}
+check rt
+check wasm
+check wasi wasm.h
+check msg rt.h wactor_codes.h
+check store wactor_codes.h
+check manifest name.h
+check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
+check cli wactor.h manifest.h wasm.h wasi.h
+[ $status -eq 0 ] && echo "ok: every part includes only what it may"
+exit $status
