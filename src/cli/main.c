@@ -21,6 +21,9 @@ static const cli_command cli_commands[] = {
     {"call", cli_call, "send a request to a component and print the answer"},
     {"send", cli_send, "send a message to a component and run until quiescent"},
     {"validate", cli_validate, "check a manifest and its modules without running them"},
+    {"status", cli_status, "list the components of a running system"},
+    {"top", cli_top, "watch a running system's components live"},
+    {"stop", cli_stop, "stop a running system, or one of its components"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 
