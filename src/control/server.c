@@ -92,6 +92,7 @@ struct ctl_server {
     ctl_op *all;          /* server thread only */
     ctl_conn conns[CTL_MAX_CONNECTIONS];
     uint64_t next_id;
+    bool full_logged; /* "refusing" said once until a slot frees */
 };
 
 static void srv_log(ctl_server *s, int level, const char *fmt, ...)
@@ -343,6 +344,7 @@ static void conn_close(ctl_server *s, ctl_conn *c)
         op_free(s, c->op);
     }
     /* Otherwise its completion comes later and finds no connection. */
+    s->full_logged = false;
     close(c->fd);
     free(c->in);
     ctl_buf_free(&c->out);
@@ -434,10 +436,8 @@ static void do_call(ctl_server *s, ctl_conn *c, ctl_reader *r)
     ctl_op *op = op_new(s, c, CTL_CALL);
     if (op == NULL) {
         answer_result(c, WACTOR_ENOMEM, "out of memory");
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
     snprintf(op->target, sizeof op->target, "%s", target);
     int64_t corr = wactor_request(s->o.rt, target, payload, len,
@@ -449,10 +449,8 @@ static void do_call(ctl_server *s, ctl_conn *c, ctl_reader *r)
         ctl_put_u32(&c->out, (uint32_t)corr);
         ctl_put_u8(&c->out, WACTOR_STATUS_FAILED);
         ctl_put_blob(&c->out, m, strlen(m));
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
     op->corr = corr; /* the callback may have run already: it does not read corr */
     c->op = op;
@@ -476,10 +474,8 @@ static void do_stop(ctl_server *s, ctl_conn *c, ctl_reader *r)
     ctl_op *op = op_new(s, c, CTL_STOP);
     if (op == NULL) {
         answer_result(c, WACTOR_ENOMEM, "out of memory");
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
     snprintf(op->target, sizeof op->target, "%s", target);
     int e = pthread_create(&op->thread, NULL, stop_thread, op);
@@ -487,10 +483,8 @@ static void do_stop(ctl_server *s, ctl_conn *c, ctl_reader *r)
         op->kind = 0; /* nothing to join */
         op_abandon(s, op);
         answer_result(c, WACTOR_ESYSTEM, "cannot start a thread for the stop");
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
     c->op = op;
 }
@@ -506,10 +500,8 @@ static void do_status(ctl_server *s, ctl_conn *c, ctl_reader *r)
     int rc = wactor_stats_all(s->o.rt, &st, &n);
     if (rc < 0) {
         answer_result(c, rc, wactor_errmsg(s->o.rt));
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
     ctl_frame_begin(&c->out, CTL_A_STATUS);
     ctl_put_u32(&c->out, (uint32_t)n);
@@ -539,15 +531,12 @@ static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t
         ctl_put_u32(&c->out, (uint32_t)getpid());
         ctl_put_str(&c->out, WACTOR_VERSION, strlen(WACTOR_VERSION));
         ctl_put_u32(&c->out, s->o.max_message);
-        ctl_put_str(&c->out, s->o.manifest, strlen(s->o.manifest) & 0xffff);
-        {
-            answer_ready(c);
-            return;
-        }
-    case CTL_CALL: {
+        ctl_put_str(&c->out, s->o.manifest, strnlen(s->o.manifest, 0xffff));
+        answer_ready(c);
+        return;
+    case CTL_CALL:
         do_call(s, c, &r);
         return;
-    }
     case CTL_SEND: {
         char target[256];
         bool named = get_name(&r, target, false);
@@ -559,25 +548,19 @@ static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t
         }
         int rc = wactor_send(s->o.rt, target, payload, plen);
         answer_result(c, rc, rc < 0 ? wactor_errmsg(s->o.rt) : "");
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
-    case CTL_STOP: {
+    case CTL_STOP:
         do_stop(s, c, &r);
         return;
-    }
-    case CTL_STATUS: {
+    case CTL_STATUS:
         do_status(s, c, &r);
         return;
-    }
     case CTL_RELOAD:
         answer_result(c, WACTOR_ESTATE, "reload is not supported by this wactor yet");
-        {
-            answer_ready(c);
-            return;
-        }
+        answer_ready(c);
+        return;
     }
     refuse(c, "unknown request type 0x%02x", body[1]);
 }
@@ -591,10 +574,8 @@ static void conn_read(ctl_server *s, ctl_conn *c, uint64_t now)
             uint32_t n = ctl_be32(c->in);
             if (n < 2 || n > s->max_frame) {
                 srv_log(s, WACTOR_LOG_WARN, "control: closing a connection: frame of %u bytes", n);
-                {
-                    refuse(c, "a frame of %u bytes: expected 2 to %zu", n, s->max_frame);
-                    return;
-                }
+                refuse(c, "a frame of %u bytes: expected 2 to %zu", n, s->max_frame);
+                return;
             }
             want = 4 + (size_t)n;
         }
@@ -621,10 +602,10 @@ static void conn_read(ctl_server *s, ctl_conn *c, uint64_t now)
         ssize_t got = recv(c->fd, c->in + c->in_len, room, 0);
         if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
             conn_close(s, c); /* gone, mid-message or not */
-            if (got < 0)
-                return;
             return;
         }
+        if (got < 0)
+            return; /* all there is for now */
         if (c->in_len == 0)
             c->frame_start = now;
         c->in_len += (size_t)got;
@@ -700,8 +681,10 @@ static void accept_all(ctl_server *s, uint64_t now)
             if (s->conns[i].fd < 0)
                 c = &s->conns[i];
         if (c == NULL) {
-            srv_log(s, WACTOR_LOG_WARN, "control: %d connections open: refusing one more",
-                    CTL_MAX_CONNECTIONS);
+            if (!s->full_logged)
+                srv_log(s, WACTOR_LOG_WARN, "control: %d connections open: refusing more",
+                        CTL_MAX_CONNECTIONS);
+            s->full_logged = true;
             close(fd);
             continue;
         }
@@ -765,7 +748,8 @@ static void *server_main(void *arg)
                      now - c->last_active > CTL_IDLE_MS)
                 why = "idle";
             if (why != NULL) {
-                srv_log(s, WACTOR_LOG_DEBUG, "control: closing a connection: %s", why);
+                srv_log(s, strcmp(why, "idle") == 0 ? WACTOR_LOG_DEBUG : WACTOR_LOG_INFO,
+                        "control: closing a connection: %s", why);
                 conn_close(s, c);
             }
         }
