@@ -1,10 +1,19 @@
 /*
- * call.c: `wactor call` and `wactor send`: start a manifest's components,
- * give one of them PAYLOAD from "@host" (as a request whose answer is
- * printed, or as a fire-and-forget message), and stop gracefully.
+ * call.c: `wactor call` and `wactor send`: give a component PAYLOAD from
+ * "@host" (as a request whose answer is printed, or as a fire-and-forget
+ * message), either through the control socket of a running system of the
+ * manifest (docs/CONTROL.md) or by starting the manifest's components,
+ * sending, and stopping gracefully.
+ *
+ * Attached (a system answers on runtime.control, or --attach): the running
+ * system decides everything about the target (ENOTFOUND is exit 3), send
+ * exits once the message is enqueued (EFULL is exit 5), and a call that
+ * times out leaves the handler alone: it belongs to the running system.
+ * Nothing answering means the one-shot behaviour below (with --attach,
+ * exit 3); a socket that answers wrongly is exit 3, never a second copy.
  *
  * Decisions where the command-line contract is silent (README.md):
- * - COMPONENT must be one of the manifest's components; any other name
+ * - Standalone, COMPONENT must be one of the manifest's components; any other name
  *   (valid or not) is "no such component" (exit 3), found before anything
  *   starts. A payload over the manifest's max_message is a usage error
  *   (exit 4), also found before anything starts.

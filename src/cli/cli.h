@@ -2,7 +2,8 @@
  * cli.h: what the parts of the `wactor` command-line tool share.
  *
  * main.c dispatches to one function per command (exec.c, inspect.c, run.c,
- * call.c for call and send, validate.c); util.c holds file reading, error
+ * call.c for call and send, validate.c, status.c for status, top and stop,
+ * which reach a running system through src/control); util.c holds file reading, error
  * reporting and the printing of names and types; system.c is what run,
  * call and send share: their flags, and a manifest's components started in
  * a runtime.

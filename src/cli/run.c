@@ -100,7 +100,10 @@ int cli_run(int argc, char **argv)
         int other = 0;
         l = ctl_listen(s.mf->control, err, sizeof err, &other);
         if (l == NULL) {
-            cli_error("run: %s: %s", s.mf->path, err);
+            cli_error("run: %s: %s%s", s.mf->path, err,
+                      other != 0 ? ""
+                                 : " (runtime.control sets another path; null runs without a "
+                                   "control socket)");
             rc = CLI_EXIT_BAD;
         }
     }
