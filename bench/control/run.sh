@@ -19,6 +19,8 @@ until grep -q 'running 1 components' "$tmp/log"; do sleep 0.02; done
 ns() { date +%s%N; }
 per() { echo "scale=3; ($2 - $1) / $3 / 1000000" | bc; } # ms per iteration
 
+tv=$(ns)
+i=0; while [ $i -lt "$n" ]; do "$wactor" --version >/dev/null; i=$((i + 1)); done
 t0=$(ns)
 i=0; while [ $i -lt "$n" ]; do "$wactor" call "$tmp/app.yaml" agent x >/dev/null; i=$((i + 1)); done
 t1=$(ns)
@@ -27,6 +29,7 @@ i=0; while [ $i -lt "$m" ]; do "$wactor" call --standalone "$tmp/app.yaml" agent
 t2=$(ns)
 i=0; while [ $i -lt "$n" ]; do "$wactor" send "$tmp/app.yaml" agent x; i=$((i + 1)); done
 t3=$(ns)
+echo "wactor --version: $(per "$tv" "$t0" "$n") ms per process (the floor: process start)"
 echo "attached call:   $(per "$t0" "$t1" "$n") ms per call ($n calls, process start included)"
 echo "standalone call: $(per "$t1" "$t2" "$m") ms per call ($m calls, system started each time)"
 echo "attached send:   $(echo "scale=0; $n * 1000000000 / ($t3 - $t2)" | bc) messages/s ($n send processes)"
