@@ -332,6 +332,28 @@ efull)
     grep -q 'EFULL' "$err" || fail "EFULL not named"
     stop_run
     ;;
+call_statuses)
+    # Attached, call keeps its exit statuses: 1 ERROR, 2 TIMEOUT, 3 FAILED.
+    write_manifest 'limits: { time: 1s }'
+    start_run
+    run "$wactor" call "$app" agent err
+    expect_status 1
+    expect_stdout "echo:err"
+    grep -q 'answered ERROR: echo:err' "$err" || fail "ERROR not reported"
+    # spin: no answer within 100ms (TIMEOUT); the handler goes on in the running system...
+    run "$wactor" call --timeout 100ms "$app" agent spin
+    expect_status 2
+    [ ! -s "$out" ] || fail "stdout not empty on TIMEOUT"
+    # ... until its time limit of 1s: a crash, so a request waiting for it ends FAILED.
+    run "$wactor" call --timeout 20s "$app" agent spin
+    expect_status 3
+    grep -q 'FAILED' "$err" || fail "FAILED not reported"
+    # The system goes on: the component was restarted.
+    run "$wactor" call "$app" agent back
+    expect_status 0
+    expect_stdout "echo:back"
+    stop_run
+    ;;
 control_null)
     runtime_lines='  control: null'
     write_manifest
