@@ -94,15 +94,22 @@ static int read_exact(ctl_client *c, uint8_t *p, size_t len, uint64_t deadline)
     return 0;
 }
 
+/* The largest STATUS_LIST taken: 10000 components (the manifest's limit)
+ * of at most 255 + 81 bytes each fit. */
+#define CTL_CLIENT_MAX_STATUS (UINT32_C(8) << 20)
+
 /* Reads one answer frame into c->frame; a RESULT answer's message is kept
- * in c->message. Returns its type, or -1. */
-static int read_frame(ctl_client *c, uint64_t deadline, ctl_reader *r)
+ * in c->message. Returns its type, or -1. A frame over max_message +
+ * CTL_FRAME_OVERHEAD (or `larger`, when given) is refused. */
+static int read_frame_max(ctl_client *c, uint64_t deadline, ctl_reader *r, size_t larger)
 {
     uint8_t h[4];
     if (read_exact(c, h, 4, deadline) != 0)
         return -1;
     uint32_t n = ctl_be32(h);
     size_t max = (size_t)(c->max_message ? c->max_message : 1u << 20) + CTL_FRAME_OVERHEAD;
+    if (larger > max)
+        max = larger;
     if (n < 2 || n > max)
         return fail(c, "the running system at %s sent a frame of %u bytes", c->path, n);
     free(c->frame);
@@ -131,6 +138,11 @@ static int read_frame(ctl_client *c, uint64_t deadline, ctl_reader *r)
         }
     }
     return c->frame[1];
+}
+
+static int read_frame(ctl_client *c, uint64_t deadline, ctl_reader *r)
+{
+    return read_frame_max(c, deadline, r, 0);
 }
 
 static int malformed(ctl_client *c)
@@ -315,7 +327,7 @@ int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n)
     int rc = send_frame(c, &b, deadline);
     ctl_buf_free(&b);
     ctl_reader r;
-    int type = rc == 0 ? read_frame(c, deadline, &r) : -1;
+    int type = rc == 0 ? read_frame_max(c, deadline, &r, CTL_CLIENT_MAX_STATUS) : -1;
     if (type < 0)
         return -1;
     if (type == CTL_A_RESULT)
