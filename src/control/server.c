@@ -695,6 +695,12 @@ static void accept_all(ctl_server *s, uint64_t now)
     }
 }
 
+/* Milliseconds from t to now; 0 if t is later (a stamp taken after now). */
+static uint64_t since(uint64_t now, uint64_t t)
+{
+    return now > t ? now - t : 0;
+}
+
 static void *server_main(void *arg)
 {
     ctl_server *s = arg;
@@ -735,17 +741,20 @@ static void *server_main(void *arg)
             if (c->fd >= 0 && c->out.len > 0 && c->out_off == 0 && !(pf[k].revents & POLLOUT))
                 conn_write(s, c, now); /* an answer made just now: try at once */
         }
+        /* Read again: the answers made above are stamped later than the
+         * poll's return. */
+        now = ctl_now_ms();
         for (int i = 0; i < CTL_MAX_CONNECTIONS; i++) {
             ctl_conn *c = &s->conns[i];
             if (c->fd < 0)
                 continue;
             const char *why = NULL;
-            if (c->in_len > 0 && now - c->frame_start > CTL_FRAME_DEADLINE_MS)
+            if (c->in_len > 0 && since(now, c->frame_start) > CTL_FRAME_DEADLINE_MS)
                 why = "a frame did not arrive whole in time";
-            else if (c->out.len > 0 && now - c->write_start > CTL_WRITE_DEADLINE_MS)
+            else if (c->out.len > 0 && since(now, c->write_start) > CTL_WRITE_DEADLINE_MS)
                 why = "the client did not take its answer in time";
             else if (c->in_len == 0 && c->out.len == 0 && c->op == NULL &&
-                     now - c->last_active > CTL_IDLE_MS)
+                     since(now, c->last_active) > CTL_IDLE_MS)
                 why = "idle";
             if (why != NULL) {
                 srv_log(s, strcmp(why, "idle") == 0 ? WACTOR_LOG_DEBUG : WACTOR_LOG_INFO,

@@ -354,6 +354,31 @@ call_statuses)
     expect_stdout "echo:back"
     stop_run
     ;;
+status_large)
+    # An answer larger than the socket's buffer (2000 components with long names: about
+    # 600 KB) leaves in several writes.
+    long=$(printf 'x%.0s' $(seq 200))
+    {
+        printf 'components:\n'
+        i=0
+        while [ $i -lt 2000 ]; do
+            printf '  c%04d_%s: {wasm: %s}\n' $i "$long" "$guests/ctl_agent.wasm"
+            i=$((i + 1))
+        done
+    } >"$app"
+    : >"$log"
+    "$wactor" run "$app" </dev/null >/dev/null 2>"$log" &
+    run_pid=$!
+    until_true grep -q '^wactor: running 2000 components$' "$log"
+    run "$wactor" status "$app"
+    expect_status 0
+    [ "$(wc -l <"$out")" -eq 2001 ] || fail "expected a header and 2000 lines"
+    run "$wactor" status --json "$app"
+    expect_status 0
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["components"]) == 2000' \
+        "$out" || fail "status --json is not 2000 components"
+    stop_run
+    ;;
 control_null)
     runtime_lines='  control: null'
     write_manifest
