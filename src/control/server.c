@@ -749,7 +749,9 @@ static void *server_main(void *arg)
             if (c->fd < 0)
                 continue;
             const char *why = NULL;
-            if (c->in_len > 0 && since(now, c->frame_start) > CTL_FRAME_DEADLINE_MS)
+            if (c->closing && c->out.len == 0)
+                why = "refused, and no answer could be made";
+            else if (c->in_len > 0 && since(now, c->frame_start) > CTL_FRAME_DEADLINE_MS)
                 why = "a frame did not arrive whole in time";
             else if (c->out.len > 0 && since(now, c->write_start) > CTL_WRITE_DEADLINE_MS)
                 why = "the client did not take its answer in time";
