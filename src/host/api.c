@@ -117,6 +117,18 @@ int wactor_stop(wactor_runtime *rt, const char *name)
     return host_stop(rt, c);
 }
 
+int wactor_upgrade(wactor_runtime *rt, const char *name, const wactor_component_options *opts)
+{
+    if (refuse_on_worker(rt, "wactor_upgrade"))
+        return WACTOR_ESTATE;
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    host_component *c = find(rt, name);
+    if (!c)
+        return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
+    return host_upgrade(rt, c, opts);
+}
+
 /* One component's statistics, read from its counters (each one exact, the
  * set not one instant). */
 static void fill_stats(host_component *c, wactor_stats *out)
@@ -134,7 +146,11 @@ static void fill_stats(host_component *c, wactor_stats *out)
     out->mailbox = c->limits.mailbox;
     out->pending = atomic_load(&c->proc.pending);
     out->running = !atomic_load(&c->proc.stopped);
-    out->state = out->running ? WACTOR_STATE_RUNNING : WACTOR_STATE_STOPPED;
+    out->state = atomic_load_explicit(&c->state, memory_order_relaxed);
+    out->memory = atomic_load_explicit(&c->memory, memory_order_relaxed);
+    /* The store keeps each namespace's usage cached: no scan. */
+    int64_t used = c->storage ? store_usage(c->rt->store, c->proc.name, c->proc.name_len) : 0;
+    out->storage = used > 0 ? (uint64_t)used : 0;
 }
 
 int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)
