@@ -11,6 +11,7 @@
 #                   make fuzz-run-manifest run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
+#   make bench-counters  the same round trip and fire-and-forget with and without the counters
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -20,7 +21,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest bench-engine \
-	bench-messaging format clean
+	bench-messaging bench-counters format clean
 
 all: build
 
@@ -115,6 +116,12 @@ bench-messaging:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging
 	bench/messaging/run.sh
+
+# The statistics' counters on the message path: with and without, interleaved (run.sh --counters).
+bench-counters:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target bench_messaging bench_messaging_nocount
+	bench/messaging/run.sh --counters
 
 format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
