@@ -143,14 +143,20 @@ static void fill_stats(host_component *c, wactor_stats *out)
     out->restarts = atomic_load(&c->restarts);
     out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);
-    out->mailbox = c->limits.mailbox;
+    /* Not c->limits or c->storage: an upgrade changes them on the component's turn. */
+    out->mailbox = atomic_load_explicit(&c->proc.mailbox_bound, memory_order_relaxed);
     out->pending = atomic_load(&c->proc.pending);
     out->running = !atomic_load(&c->proc.stopped);
     out->state = atomic_load_explicit(&c->state, memory_order_relaxed);
     out->memory = atomic_load_explicit(&c->memory, memory_order_relaxed);
-    /* The store keeps each namespace's usage cached: no scan. */
-    int64_t used = c->storage ? store_usage(c->rt->store, c->proc.name, c->proc.name_len) : 0;
-    out->storage = used > 0 ? (uint64_t)used : 0;
+    if (!atomic_exchange(&c->storage_clean, true)) {
+        int64_t used = store_usage(c->rt->store, c->proc.name, c->proc.name_len);
+        if (used >= 0)
+            atomic_store(&c->storage_used, (uint64_t)used);
+        else
+            atomic_store(&c->storage_clean, false); /* ask again next time */
+    }
+    out->storage = atomic_load(&c->storage_used);
 }
 
 int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)

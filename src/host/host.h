@@ -117,6 +117,12 @@ struct host_component {
      * memory in bytes after the last call into it (0 without one). */
     _Atomic int state;
     atomic_uint_least64_t memory;
+    /* Storage bytes for wactor_stats: asked of the store only when a
+     * kv_set/kv_delete has happened since the last time (storage_clean
+     * false: cleared by the write, set by the reader), so that reading statistics
+     * costs the store nothing most of the time and the writes nothing. */
+    atomic_uint_least64_t storage_used;
+    atomic_bool storage_clean;
     /* Upgrade (component.c): the old version's state_save bytes, from its
      * wactor_on_upgrade to the end of the new version's wactor_init.
      * `phase` says which of state_save (saving) or state_load (loading) is

@@ -281,6 +281,8 @@ static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
         return RET_I32(rc);
     rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
                    c->storage, c->rt->opts.max_message);
+    if (rc == WACTOR_OK)
+        atomic_store_explicit(&c->storage_clean, false, memory_order_release);
     return RET_I32(storage_result(c, rc, WACTOR_EQUOTA));
 }
 
@@ -293,6 +295,8 @@ static wa_trap h_kv_delete(wa_instance *caller, void *env, wa_val *io)
     if (rc != WACTOR_OK)
         return RET_I32(rc);
     rc = store_delete(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32);
+    if (rc == WACTOR_OK)
+        atomic_store_explicit(&c->storage_clean, false, memory_order_release);
     return RET_I32(storage_result(c, rc, WACTOR_ENOTFOUND));
 }
 
