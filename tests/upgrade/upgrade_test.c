@@ -167,8 +167,8 @@ static void test_states_running(void *arg)
     wactor_runtime_free(rt);
 }
 
-/* A wactor_init that fails, restart permanent: backing-off between the starts, failed
- * once past the intensity (3 restarts). */
+/* A wactor_init that fails, restart permanent: restarting while it starts again,
+ * backing-off between the starts, failed once past the intensity (3 restarts). */
 static void test_states_backoff_failed(void *arg)
 {
     (void)arg;
@@ -182,6 +182,8 @@ static void test_states_backoff_failed(void *arg)
     pthread_mutex_unlock(&w.lock);
     CHECK(w.backoffs == 3);
     CHECK(w.backoff_state == WACTOR_STATE_BACKING_OFF);
+    /* The last wactor_init that logged "starting" ran in a restart. */
+    CHECK(w.starting_state == WACTOR_STATE_RESTARTING);
     CHECK(w.failed_state == WACTOR_STATE_FAILED);
     wactor_stats s = stats(rt, "loop");
     CHECK(s.state == WACTOR_STATE_FAILED && !s.running);
