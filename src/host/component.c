@@ -382,8 +382,12 @@ static void upgrade_now(host_component *c, host_control *ctl)
         host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "upgraded");
         host_audit(c->rt, c->proc.name, "upgrade", NULL, 0, "ok", "upgraded");
     } else {
-        host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "upgrade rolled back: %s", ctl->why);
-        host_audit(c->rt, c->proc.name, "upgrade", NULL, 0, "ok", ctl->why);
+        /* Refused by the old version (ESTATE), or the new one failed to start. */
+        const char *what = ctl->result == WACTOR_ESTATE ? "aborted" : "rolled back";
+        char why[300];
+        snprintf(why, sizeof why, "%s: %s", what, ctl->why);
+        host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "upgrade %s", why);
+        host_audit(c->rt, c->proc.name, "upgrade", NULL, 0, "ok", why);
     }
     control_done(ctl);
 }
@@ -765,8 +769,10 @@ int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_o
     if (rc == WACTOR_OK)
         rc = refused(rt, v.module, &v.limits);
     if (rc == WACTOR_EMODULE) { /* the old version was never touched, but say so */
-        host_logf(rt, WACTOR_LOG_WARN, c->proc.name, "upgrade refused: %s", wactor_errmsg(rt));
-        host_audit(rt, c->proc.name, "upgrade", NULL, 0, "ok", wactor_errmsg(rt));
+        char why[300];
+        snprintf(why, sizeof why, "refused: %s", wactor_errmsg(rt));
+        host_logf(rt, WACTOR_LOG_WARN, c->proc.name, "upgrade %s", why);
+        host_audit(rt, c->proc.name, "upgrade", NULL, 0, "ok", why);
     }
     if (rc != WACTOR_OK) {
         version_free(&v);

@@ -35,7 +35,7 @@ typedef struct watch {
     int starting_state; /* the state seen from wactor_init's log line */
     int backoff_state;  /* ... from the "backing off" line */
     int failed_state;   /* ... from the "stopped for good" line */
-    int backoffs, stops, rollbacks;
+    int backoffs, stops, rollbacks, aborts;
 } watch;
 
 static watch w;
@@ -66,6 +66,8 @@ static void on_log(void *arg, int level, const char *component, const char *text
     }
     if (strstr(line, "upgrade rolled back") && level == WACTOR_LOG_WARN)
         x->rollbacks++;
+    if (strstr(line, "upgrade aborted") && level == WACTOR_LOG_WARN)
+        x->aborts++;
     pthread_cond_broadcast(&x->cond);
     pthread_mutex_unlock(&x->lock);
 }
@@ -421,6 +423,7 @@ static void test_abort(void *arg)
     o = version("stubborn", "v2");
     CHECK(wactor_upgrade(rt, "stubborn", &o) == WACTOR_ESTATE);
     CHECK(strstr(wactor_errmsg(rt), "wactor_on_upgrade returned 1") != NULL);
+    CHECK(w.aborts == 1 && w.rollbacks == 0 && audit_upgrades == 1);
     int32_t v[4];
     CHECK(call_ints(rt, "stubborn", "count", v, 4) && v[0] == 1 && v[1] == 1);
     wactor_runtime_free(rt);
