@@ -412,6 +412,37 @@ static void test_rollback(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* The new version's settings apply from its first call on: capabilities (a route the old
+ * version was allowed is decided again) and the mailbox bound. */
+static void test_settings(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = runtime(0);
+    REQUIRE(rt);
+    wactor_component_options b = version("backend", "backend");
+    REQUIRE(wactor_spawn(rt, &b) == WACTOR_OK);
+    wactor_component_options o = version("relay", "v1");
+    REQUIRE(wactor_spawn(rt, &o) == WACTOR_OK);
+    uint8_t msg[5] = {'R', 7, 0, 0, 0};
+    int status = -1;
+    void *answer = NULL;
+    size_t len = 0;
+    CHECK(wactor_call(rt, "relay", msg, 5, 0, &status, &answer, &len) == WACTOR_OK);
+    CHECK(status == WACTOR_STATUS_OK && len == 8);
+    free(answer);
+    CHECK(stats(rt, "relay").mailbox == 100000);
+    o = version("relay", "v2");
+    o.request = (wactor_patterns){NULL, 0}; /* no request capability any more */
+    o.limits.mailbox = 50;
+    CHECK(wactor_upgrade(rt, "relay", &o) == WACTOR_OK);
+    answer = NULL;
+    CHECK(wactor_call(rt, "relay", msg, 5, 0, &status, &answer, &len) == WACTOR_OK);
+    CHECK(status == WACTOR_STATUS_ERROR); /* its request was refused: EDENIED */
+    free(answer);
+    CHECK(stats(rt, "relay").mailbox == 50);
+    wactor_runtime_free(rt);
+}
+
 /* wactor_on_upgrade returning non-zero aborts: the old version goes on. */
 static void test_abort(void *arg)
 {
@@ -498,6 +529,7 @@ static const test_case tests[] = {
     {"under_load", test_under_load},
     {"state_handover", test_state_handover},
     {"rollback", test_rollback},
+    {"settings", test_settings},
     {"abort", test_abort},
 };
 
