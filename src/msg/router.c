@@ -304,6 +304,11 @@ void msg_proc_stopped(msg_proc *p, const char *reason)
     fail_received(p, reason);
 }
 
+/* The layout msg.h promises: a sender's writes (queued, pending, n_dropped)
+ * never share a cache line with the own turn's counters. */
+_Static_assert(offsetof(msg_proc, n_received) >= offsetof(msg_proc, n_dropped) + MSG_CACHE_LINE,
+               "shared and single-writer counters on one cache line");
+
 void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
                           uint32_t pending_bound)
 {
