@@ -28,6 +28,7 @@ check msg rt.h wactor_codes.h
 check store wactor_codes.h
 check manifest name.h
 check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
-check cli wactor.h manifest.h wasm.h wasi.h
+check control wactor.h
+check cli wactor.h manifest.h control.h wasm.h wasi.h
 [ $status -eq 0 ] && echo "ok: every part includes only what it may"
 exit $status
