@@ -145,7 +145,7 @@ static void fill_stats(host_component *c, wactor_stats *out)
     out->restarts = atomic_load(&c->restarts);
     out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);
-    /* Not c->limits or c->storage: an upgrade changes them on the component's turn. */
+    /* Not c->ver.limits or c->ver.storage: an upgrade changes them on the component's turn. */
     out->mailbox = atomic_load_explicit(&c->proc.mailbox_bound, memory_order_relaxed);
     out->pending = atomic_load(&c->proc.pending);
     out->running = !atomic_load(&c->proc.stopped);

@@ -96,9 +96,9 @@ wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val
     int w = rt_sched_current_worker(rt->sched);
     unsigned slot = w >= 0 ? (unsigned)w : rt->nstacks;
     wa_instance_use_stack(c->inst, w >= 0 ? rt->stacks[w] : rt->spawn_stack);
-    if (c->limits.fuel > 0)
-        wa_instance_set_fuel(c->inst, c->limits.fuel);
-    host_watch_begin(rt->watchdog, slot, c->inst, c->limits.time_ms);
+    if (c->ver.limits.fuel > 0)
+        wa_instance_set_fuel(c->inst, c->ver.limits.fuel);
+    host_watch_begin(rt->watchdog, slot, c->inst, c->ver.limits.time_ms);
     wa_trap t = wa_call(c->inst, f, args, results);
     host_watch_end(rt->watchdog, slot);
     note_memory(c);
@@ -112,7 +112,7 @@ wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val
 int host_start_instance(host_component *c, char *why, size_t whylen)
 {
     wactor_runtime *rt = c->rt;
-    const wa_module *m = c->module->m;
+    const wa_module *m = c->ver.module->m;
     uint32_t nimports = wa_module_num_imports(m);
     wa_extern *ext = calloc(nimports ? nimports : 1, sizeof *ext);
     if (!ext)
@@ -121,8 +121,8 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
     const char *argv[] = {c->proc.name};
     wasi_options wo = {.argc = 1,
                        .argv = argv,
-                       .envp = (const char *const *)c->env,
-                       .caps = c->wasi_caps,
+                       .envp = (const char *const *)c->ver.env,
+                       .caps = c->ver.wasi_caps,
                        .output = guest_output,
                        .output_arg = c,
                        .denied = wasi_refused,
@@ -146,11 +146,11 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
             rc = WACTOR_EMODULE;
         }
     }
-    uint64_t pages = c->limits.memory / WA_PAGE_SIZE;
+    uint64_t pages = c->ver.limits.memory / WA_PAGE_SIZE;
     if (rc == WACTOR_OK) {
         wa_config cfg = {.max_memory_pages = pages > WA_MAX_PAGES ? WA_MAX_PAGES : (uint32_t)pages,
-                         .max_call_depth = c->limits.stack,
-                         .fuel = c->limits.fuel > 0 ? c->limits.fuel : 0,
+                         .max_call_depth = c->ver.limits.stack,
+                         .fuel = c->ver.limits.fuel > 0 ? c->ver.limits.fuel : 0,
                          .mempool = rt->mempool};
         wa_error err;
         c->inst = wa_instantiate(m, ext, nimports, &cfg, &err);
@@ -203,20 +203,13 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
  * component's turn, in order with its mail. */
 enum { CTL_STOP, CTL_UPGRADE };
 
-/* What an upgrade brings: the new version's module and settings, made and
+/* What an upgrade brings: the new version and capabilities, made and
  * checked by wactor_upgrade's thread; whatever the turn does not take over
- * is freed by that thread afterwards. */
-typedef struct host_version {
-    wactor_module *module;
-    uint8_t *config;
-    size_t config_len;
-    char **env;
-    int restart;
-    wactor_limits limits;
-    uint64_t storage;
-    unsigned wasi_caps;
+ * (the old version, on success) is freed by that thread afterwards. */
+typedef struct host_next {
+    host_version ver;
     msg_caps caps;
-} host_version;
+} host_next;
 
 typedef struct host_control {
     int kind;
@@ -225,7 +218,7 @@ typedef struct host_control {
     pthread_cond_t cond;
     bool done;
     /* CTL_UPGRADE: the new version in, the result and its reason out. */
-    host_version *version;
+    host_next *version;
     int result;
     char why[256];
 } host_control;
@@ -269,43 +262,29 @@ static void stop_now(host_component *c, host_control *st)
  * whichever version runs when they come up. */
 
 /* The fields of c that belong to one version. */
+/* What one version runs with: the version and its instance. */
 typedef struct host_running {
-    wactor_module *module;
+    host_version ver;
     wa_instance *inst;
     wasi_ctx *wasi;
     wa_func *on_message, *on_callback, *on_shutdown;
-    uint8_t *config;
-    size_t config_len;
-    char **env;
-    int restart;
-    wactor_limits limits;
-    uint64_t storage;
-    unsigned wasi_caps;
     bool healthy;
 } host_running;
 
 static host_running running_of(const host_component *c)
 {
-    return (host_running){c->module,      c->inst,    c->wasi,       c->on_message, c->on_callback,
-                          c->on_shutdown, c->config,  c->config_len, c->env,        c->restart,
-                          c->limits,      c->storage, c->wasi_caps,  c->healthy};
+    return (host_running){c->ver,         c->inst,        c->wasi,   c->on_message,
+                          c->on_callback, c->on_shutdown, c->healthy};
 }
 
 static void set_running(host_component *c, const host_running *r)
 {
-    c->module = r->module;
+    c->ver = r->ver;
     c->inst = r->inst;
     c->wasi = r->wasi;
     c->on_message = r->on_message;
     c->on_callback = r->on_callback;
     c->on_shutdown = r->on_shutdown;
-    c->config = r->config;
-    c->config_len = r->config_len;
-    c->env = r->env;
-    c->restart = r->restart;
-    c->limits = r->limits;
-    c->storage = r->storage;
-    c->wasi_caps = r->wasi_caps;
     c->healthy = r->healthy;
 }
 
@@ -313,7 +292,7 @@ static void free_strings(char **v);
 
 static void upgrade_now(host_component *c, host_control *ctl)
 {
-    host_version *v = ctl->version;
+    host_next *v = ctl->version;
     ctl->result = WACTOR_OK;
     if (atomic_load(&c->proc.stopped) || !c->inst) {
         /* Stopped meanwhile, or its restart failed: nothing to replace. */
@@ -345,14 +324,7 @@ static void upgrade_now(host_component *c, host_control *ctl)
     }
     if (ctl->result == WACTOR_OK) {
         host_running old = running_of(c);
-        host_running next = {.module = v->module,
-                             .config = v->config,
-                             .config_len = v->config_len,
-                             .env = v->env,
-                             .restart = v->restart,
-                             .limits = v->limits,
-                             .storage = v->storage,
-                             .wasi_caps = v->wasi_caps};
+        host_running next = {.ver = v->ver};
         set_running(c, &next);
         c->phase = HOST_PHASE_LOADING;
         ctl->result = host_start_instance(c, ctl->why, sizeof ctl->why);
@@ -362,10 +334,8 @@ static void upgrade_now(host_component *c, host_control *ctl)
              * the caller, which frees them (outside the turn). */
             wa_instance_free(old.inst);
             wasi_ctx_free(old.wasi);
-            v->module = old.module;
-            v->config = old.config;
-            v->env = old.env;
-            msg_proc_reconfigure(&c->proc, v->caps, c->limits.mailbox, c->limits.pending);
+            v->ver = old.ver; /* the caller frees it */
+            msg_proc_reconfigure(&c->proc, v->caps, c->ver.limits.mailbox, c->ver.limits.pending);
             v->caps = (msg_caps){0};
             c->healthy = false; /* as any fresh instance: no message handled yet */
         } else {
@@ -553,8 +523,8 @@ static void withdraw(wactor_runtime *rt, host_component *c)
     c->next_withdrawn = rt->withdrawn;
     rt->withdrawn = c;
     pthread_mutex_unlock(&rt->lock);
-    wactor_module_free(c->module); /* nothing will instantiate it again */
-    c->module = NULL;
+    wactor_module_free(c->ver.module); /* nothing will instantiate it again */
+    c->ver.module = NULL;
     rt_actor_release(&c->proc.actor);
     atomic_store(&c->starting, false);
 }
@@ -608,6 +578,43 @@ static int copy_caps(wactor_runtime *rt, const wactor_component_options *o, msg_
     return rc;
 }
 
+static void version_free(host_next *v)
+{
+    wactor_module_free(v->ver.module);
+    free(v->ver.config);
+    free_strings(v->ver.env);
+    msg_caps_free(&v->caps);
+}
+/* A version and capabilities from the options (spawn's and upgrade's): the
+ * settings copied, the module loaded and checked against the ABI with the
+ * new limits. On failure *v holds what was made so far, for version_free
+ * (or, for spawn, the component's own free). */
+static int version_make(wactor_runtime *rt, const wactor_component_options *o, host_next *v)
+{
+    v->ver.restart = o->restart;
+    v->ver.limits = limits_of(o);
+    v->ver.storage = o->storage;
+    v->ver.wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
+    int rc = copy_caps(rt, o, &v->caps);
+    if (rc != WACTOR_OK)
+        return rc;
+    size_t nenv = 0;
+    while (o->env && o->env[nenv])
+        nenv++;
+    bool ok = true;
+    v->ver.env = copy_strings(o->env, nenv, &ok);
+    if (o->config_len && (v->ver.config = malloc(o->config_len)) != NULL)
+        memcpy(v->ver.config, o->config, o->config_len);
+    else if (o->config_len)
+        ok = false;
+    v->ver.config_len = o->config_len;
+    if (!ok)
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    if (!(v->ver.module = module_of(rt, o)))
+        return host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
+    return refused(rt, v->ver.module, &v->ver.limits);
+}
+
 int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
 {
     if (!o || !o->name || !msg_name_valid(o->name, strlen(o->name)))
@@ -625,38 +632,13 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     if (!c)
         return host_fail(rt, WACTOR_ENOMEM, "out of memory");
     c->rt = rt;
-    c->restart = o->restart;
-    c->limits = limits_of(o);
-    c->storage = o->storage;
-    c->wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
-
-    msg_caps caps = {0};
-    rc = copy_caps(rt, o, &caps);
-    msg_proc_init(&c->proc, rt->router, o->name, strlen(o->name), deliver, c->limits.mailbox,
-                  c->limits.pending, caps);
+    host_next next;
+    memset(&next, 0, sizeof next);
+    rc = version_make(rt, o, &next);
+    c->ver = next.ver;
+    msg_proc_init(&c->proc, rt->router, o->name, strlen(o->name), deliver, c->ver.limits.mailbox,
+                  c->ver.limits.pending, next.caps);
     if (rc != WACTOR_OK) {
-        host_component_free(c);
-        return rc;
-    }
-    size_t nenv = 0;
-    while (o->env && o->env[nenv])
-        nenv++;
-    bool ok = true;
-    c->env = copy_strings(o->env, nenv, &ok);
-    if (o->config_len && (c->config = malloc(o->config_len)) != NULL)
-        memcpy(c->config, o->config, o->config_len);
-    else if (o->config_len)
-        ok = false;
-    c->config_len = o->config_len;
-    if (!ok) {
-        host_component_free(c);
-        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
-    }
-    if (!(c->module = module_of(rt, o))) {
-        host_component_free(c);
-        return host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
-    }
-    if ((rc = refused(rt, c->module, &c->limits)) != WACTOR_OK) {
         host_component_free(c);
         return rc;
     }
@@ -687,7 +669,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
      * component that fails to start is a crash like any other: its
      * supervisor takes over (unless it would not restart anyway). */
     bool exited = started == WACTOR_ESTART && c->start_exited; /* proc_exit(0): no failure */
-    bool restarts = c->restart != WACTOR_RESTART_TEMPORARY && rt->opts.max_restarts > 0;
+    bool restarts = c->ver.restart != WACTOR_RESTART_TEMPORARY && rt->opts.max_restarts > 0;
     if ((started != WACTOR_OK && started != WACTOR_ESTART) ||
         (started == WACTOR_ESTART && !restarts && !exited)) {
         withdraw(rt, c);
@@ -736,14 +718,6 @@ int host_stop(wactor_runtime *rt, host_component *c)
     return rc == WACTOR_OK ? WACTOR_OK : WACTOR_ENOMEM;
 }
 
-static void version_free(host_version *v)
-{
-    wactor_module_free(v->module);
-    free(v->config);
-    free_strings(v->env);
-    msg_caps_free(&v->caps);
-}
-
 int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_options *o)
 {
     if (!o)
@@ -757,29 +731,9 @@ int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_o
     if (atomic_load(&c->starting) && pthread_equal(c->spawner, pthread_self()))
         return host_fail(rt, WACTOR_ESTATE, "component %s: still starting on this thread",
                          c->proc.name);
-    host_version v = {.restart = o->restart,
-                      .limits = limits_of(o),
-                      .storage = o->storage,
-                      .wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN};
-    rc = copy_caps(rt, o, &v.caps);
-    size_t nenv = 0;
-    while (o->env && o->env[nenv])
-        nenv++;
-    bool ok = true;
-    if (rc == WACTOR_OK) {
-        v.env = copy_strings(o->env, nenv, &ok);
-        if (o->config_len && (v.config = malloc(o->config_len)) != NULL)
-            memcpy(v.config, o->config, o->config_len);
-        else if (o->config_len)
-            ok = false;
-        v.config_len = o->config_len;
-        if (!ok)
-            rc = host_fail(rt, WACTOR_ENOMEM, "out of memory");
-    }
-    if (rc == WACTOR_OK && !(v.module = module_of(rt, o)))
-        rc = host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
-    if (rc == WACTOR_OK)
-        rc = refused(rt, v.module, &v.limits);
+    host_next v;
+    memset(&v, 0, sizeof v);
+    rc = version_make(rt, o, &v);
     if (rc == WACTOR_EMODULE) { /* the old version was never touched, but say so */
         char why[300];
         snprintf(why, sizeof why, "refused: %s", wactor_errmsg(rt));
@@ -818,9 +772,9 @@ void host_component_free(host_component *c)
         return;
     host_drop_instance(c);
     msg_proc_fini(&c->proc);
-    wactor_module_free(c->module);
-    free(c->config);
-    free_strings(c->env);
+    wactor_module_free(c->ver.module);
+    free(c->ver.config);
+    free_strings(c->ver.env);
     free(c->restart_times);
     free(c->saved);
     free(c);

@@ -79,22 +79,28 @@ struct wactor_runtime {
     store *store;     /* the components' key-value storage */
 };
 
-struct host_component {
-    msg_proc proc; /* first */
-    wactor_runtime *rt;
+/* One version of a component: its module and what its options set (the
+ * capabilities live in the msg_proc). Spawn makes the first; an upgrade
+ * replaces it whole, and puts the old one back if the new one fails. */
+typedef struct host_version {
     wactor_module *module;
-    wa_instance *inst; /* NULL once stopped */
-    wasi_ctx *wasi;
-    wa_func *on_message, *on_callback, *on_shutdown;
-    msg_envelope *current; /* the message being handled, for msg_* */
-    /* From the spawn options. */
     uint8_t *config;
     size_t config_len;
     char **env;
     int restart;
     wactor_limits limits;
-    uint64_t storage;
+    uint64_t storage; /* key-value quota */
     unsigned wasi_caps;
+} host_version;
+
+struct host_component {
+    msg_proc proc; /* first */
+    wactor_runtime *rt;
+    host_version ver;
+    wa_instance *inst; /* NULL once stopped */
+    wasi_ctx *wasi;
+    wa_func *on_message, *on_callback, *on_shutdown;
+    msg_envelope *current; /* the message being handled, for msg_* */
     /* Supervision, touched only on the component's turns. */
     bool healthy;      /* the instance has handled a message successfully */
     bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */

@@ -200,7 +200,7 @@ static wa_trap h_config(wa_instance *caller, void *env, wa_val *io)
 {
     (void)env;
     const host_component *c = self(caller);
-    return RET_I32(copy_out(caller, io[0], io[1], c->config, c->config_len));
+    return RET_I32(copy_out(caller, io[0], io[1], c->ver.config, c->ver.config_len));
 }
 
 static wa_trap h_log(wa_instance *caller, void *env, wa_val *io)
@@ -240,7 +240,7 @@ static int32_t kv_check(wa_instance *caller, const uint8_t *key, wa_val klen, bo
     host_component *c = self(caller);
     if (!key || !ranges_ok || klen.i32 == 0)
         return WACTOR_EINVAL;
-    if (!c->storage)
+    if (!c->ver.storage)
         return (int32_t)audited(c, WACTOR_EDENIED, "storage", key, klen.i32 > 255 ? 255 : klen.i32);
     if (klen.i32 > STORE_MAX_KEY)
         return WACTOR_ETOOBIG;
@@ -280,7 +280,7 @@ static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
     if (rc != WACTOR_OK)
         return RET_I32(rc);
     rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
-                   c->storage, c->rt->opts.max_message);
+                   c->ver.storage, c->rt->opts.max_message);
     if (rc == WACTOR_OK)
         atomic_store_explicit(&c->storage_clean, false, memory_order_release);
     return RET_I32(storage_result(c, rc, WACTOR_EQUOTA));

@@ -190,12 +190,12 @@ static void backoff_over(rt_actor *a)
 static void supervise(host_component *c, bool clean, bool held)
 {
     wactor_runtime *rt = c->rt;
-    bool wanted = c->restart == WACTOR_RESTART_PERMANENT ||
-                  (c->restart == WACTOR_RESTART_TRANSIENT && !clean);
+    bool wanted = c->ver.restart == WACTOR_RESTART_PERMANENT ||
+                  (c->ver.restart == WACTOR_RESTART_TRANSIENT && !clean);
     if (!wanted || atomic_load(&rt->closing)) {
-        const char *why = atomic_load(&rt->closing)                ? "the runtime is closing"
-                          : c->restart == WACTOR_RESTART_TEMPORARY ? "restart policy temporary"
-                                                                   : "restart policy transient";
+        const char *why = atomic_load(&rt->closing)                    ? "the runtime is closing"
+                          : c->ver.restart == WACTOR_RESTART_TEMPORARY ? "restart policy temporary"
+                                                                       : "restart policy transient";
         /* Stopped for good: a clean exit (or the runtime's end) is a stop,
          * a crash that the policy does not restart a failure. */
         bool failed = !clean && !atomic_load(&rt->closing);
