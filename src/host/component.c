@@ -294,13 +294,19 @@ static void upgrade_now(host_component *c, host_control *ctl)
 {
     host_next *v = ctl->version;
     ctl->result = WACTOR_OK;
+    atomic_fetch_sub(&c->upgrades_waiting, 1);
     if (atomic_load(&c->proc.stopped) || !c->inst) {
-        /* Stopped meanwhile, or its restart failed: nothing to replace. */
-        ctl->result = atomic_load(&c->proc.stopped) ? WACTOR_ENOTFOUND : WACTOR_ESTATE;
+        /* Stopped meanwhile, or it crashed into a back-off after the upgrade
+         * was asked for: nothing to replace. */
+        bool stopped = atomic_load(&c->proc.stopped);
+        ctl->result = stopped ? WACTOR_ENOTFOUND : WACTOR_ESTATE;
         snprintf(ctl->why, sizeof ctl->why, "%s",
-                 ctl->result == WACTOR_ENOTFOUND ? "the component has stopped"
-                                                 : "the component has no running instance");
+                 stopped ? "the component has stopped"
+                         : "the component crashed before the upgrade's turn; upgrade it once it "
+                           "runs again");
         control_done(ctl);
+        if (!stopped && !atomic_load(&c->stop_requested) && atomic_load(&c->upgrades_waiting) == 0)
+            host_restart(c); /* the back-off that ended skipped it for this turn */
         return;
     }
     wa_func *on_upgrade = export_func(c->inst, HOST_ON_UPGRADE);
@@ -748,7 +754,22 @@ int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_o
     host_control ctl = {.kind = CTL_UPGRADE, .done = false, .version = &v};
     pthread_mutex_init(&ctl.lock, NULL);
     pthread_cond_init(&ctl.cond, NULL);
+    /* A component in a crash loop has no instance to replace, and its
+     * back-off would keep the upgrade from its turn: refused at once. */
+    int state = atomic_load(&c->state);
+    if (state == WACTOR_STATE_BACKING_OFF || state == WACTOR_STATE_RESTARTING) {
+        version_free(&v);
+        return host_fail(rt, WACTOR_ESTATE,
+                         "component %s is %s after crashes: upgrade it once it runs, or stop it "
+                         "and spawn it again",
+                         c->proc.name, wactor_state_name(state));
+    }
+    atomic_fetch_add(&c->upgrades_waiting, 1);
     rc = msg_post_control(&c->proc, &ctl);
+    if (rc != WACTOR_OK)
+        atomic_fetch_sub(&c->upgrades_waiting, 1);
+    else
+        rt_actor_wake(&c->proc.actor); /* a back-off that began meanwhile ends now */
     if (rc == WACTOR_OK) {
         pthread_mutex_lock(&ctl.lock);
         while (!ctl.done)

@@ -114,6 +114,10 @@ struct host_component {
      * waiting in the mailbox is reached (a crash loop would otherwise
      * restart and pause again before every look at the mailbox). */
     atomic_bool stop_requested;
+    /* Upgrades posted and not yet handled: a back-off ending meanwhile does
+     * not restart the old version, the upgrade's turn decides (and restarts
+     * it if the upgrade cannot go on without an instance). */
+    atomic_uint upgrades_waiting;
     /* Spawn: the thread running the start-up, while `starting`. */
     pthread_t spawner;
     atomic_bool starting;
@@ -221,6 +225,9 @@ const char *host_crash_reason(wa_trap trap);
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);
+/* Starts a fresh instance of the current version now, on the component's
+ * turn; a failed start is one more crash (supervised as any). */
+void host_restart(host_component *c);
 /* The same for a component whose first start failed (clean: it called
  * proc_exit(0)), on the spawning thread, which holds its actor
  * (rt_actor_hold) and lets go through this. */

@@ -158,8 +158,9 @@ bool host_start_failed(host_component *c, const char *what, const char *why)
     return clean;
 }
 
-/* Starts a fresh instance; a failed start is one more crash. */
-static void restart(host_component *c)
+/* Starts a fresh instance of the current version; a failed start is one more
+ * crash. */
+void host_restart(host_component *c)
 {
     char why[256];
     host_set_state(c, WACTOR_STATE_RESTARTING);
@@ -180,9 +181,11 @@ static void backoff_over(rt_actor *a)
 {
     host_component *c = (host_component *)a;
     /* A stop is waiting: no instance for it to shut down; the mail before
-     * it is settled as a missing instance's (requests FAILED). */
-    if (!atomic_load(&c->proc.stopped) && !atomic_load(&c->stop_requested))
-        restart(c);
+     * it is settled as a missing instance's (requests FAILED). An upgrade is
+     * waiting: its turn restarts the component if it cannot go on. */
+    if (!atomic_load(&c->proc.stopped) && !atomic_load(&c->stop_requested) &&
+        atomic_load(&c->upgrades_waiting) == 0)
+        host_restart(c);
 }
 
 /* held: called by spawn on an actor it holds (rt_actor_hold), not from a
@@ -220,7 +223,7 @@ static void supervise(host_component *c, bool clean, bool held)
     if (c->healthy && !held) {
         c->backoff_ms = 0;
         host_set_state(c, WACTOR_STATE_RESTARTING);
-        restart(c);
+        host_restart(c);
         return;
     }
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;

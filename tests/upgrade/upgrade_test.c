@@ -193,6 +193,30 @@ static void test_states_backoff_failed(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* A component in a crash loop has no instance to replace: an upgrade is refused at once
+ * (it used to wait forever, the back-off keeping the upgrade from its turn), and a stop
+ * still reaches it. */
+static void test_upgrade_in_backoff(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = runtime(1000000);
+    REQUIRE(rt);
+    wactor_component_options o = version("loop", "v1 fail-init");
+    CHECK(wactor_spawn(rt, &o) == WACTOR_ESTART);
+    pthread_mutex_lock(&w.lock);
+    while (w.backoffs < 4) /* well into its loop: the back-off doubles */
+        pthread_cond_wait(&w.cond, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+    wactor_component_options fixed = version("loop", "v2");
+    int rc = wactor_upgrade(rt, "loop", &fixed);
+    fprintf(stderr, "upgrade in back-off: %s: %s\n", wactor_result_name(rc), wactor_errmsg(rt));
+    CHECK(rc == WACTOR_ESTATE);
+    CHECK(strstr(wactor_errmsg(rt), "after crashes") != NULL);
+    CHECK(wactor_stop(rt, "loop") == WACTOR_OK);
+    CHECK(stats(rt, "loop").state == WACTOR_STATE_STOPPED);
+    wactor_runtime_free(rt);
+}
+
 /* ---- change: upgrade ---------------------------------------------------- */
 
 #define STREAM 100000u
@@ -526,6 +550,7 @@ static void bench(void)
 static const test_case tests[] = {
     {"states_running", test_states_running},
     {"states_backoff_failed", test_states_backoff_failed},
+    {"upgrade_in_backoff", test_upgrade_in_backoff},
     {"under_load", test_under_load},
     {"state_handover", test_state_handover},
     {"rollback", test_rollback},
