@@ -1,5 +1,6 @@
 #!/bin/sh
 # Installs what wactor needs to build and test on Debian 12, only when missing.
+# (tmux: the control tests run `wactor top` in a real terminal.)
 # Idempotent: a machine that already has everything runs no apt-get at all.
 set -eu
 
@@ -9,7 +10,7 @@ set -eu
 
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev; do
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux; do
     have_pkg "$p" || need="$need $p"
 done
 

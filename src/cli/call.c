@@ -1,10 +1,19 @@
 /*
- * call.c: `wactor call` and `wactor send`: start a manifest's components,
- * give one of them PAYLOAD from "@host" (as a request whose answer is
- * printed, or as a fire-and-forget message), and stop gracefully.
+ * call.c: `wactor call` and `wactor send`: give a component PAYLOAD from
+ * "@host" (as a request whose answer is printed, or as a fire-and-forget
+ * message), either through the control socket of a running system of the
+ * manifest (docs/CONTROL.md) or by starting the manifest's components,
+ * sending, and stopping gracefully.
+ *
+ * Attached (a system answers on runtime.control, or --attach): the running
+ * system decides everything about the target (ENOTFOUND is exit 3), send
+ * exits once the message is enqueued (EFULL is exit 5), and a call that
+ * times out leaves the handler alone: it belongs to the running system.
+ * Nothing answering means the one-shot behaviour below (with --attach,
+ * exit 3); a socket that answers wrongly is exit 3, never a second copy.
  *
  * Decisions where the command-line contract is silent (README.md):
- * - COMPONENT must be one of the manifest's components; any other name
+ * - Standalone, COMPONENT must be one of the manifest's components; any other name
  *   (valid or not) is "no such component" (exit 3), found before anything
  *   starts. A payload over the manifest's max_message is a usage error
  *   (exit 4), also found before anything starts.
@@ -19,6 +28,7 @@
  *   bounds the wait for quiescence.
  */
 #include "cli.h"
+#include "control.h"
 #include "manifest.h"
 #include "wactor.h"
 
@@ -28,13 +38,19 @@
 #include <string.h>
 
 static const char cli_call_usage[] =
-    "usage: wactor call [--timeout DURATION] [--log-level LEVEL] MANIFEST COMPONENT [PAYLOAD]\n"
+    "usage: wactor call [--timeout DURATION] [--attach | --standalone] [--log-level LEVEL]\n"
+    "                   MANIFEST COMPONENT [PAYLOAD]\n"
     "\n"
-    "Starts every component of MANIFEST (a wactor.yaml), sends PAYLOAD as a request\n"
-    "from @host to COMPONENT, waits for the answer, prints the answer's bytes exactly\n"
-    "to standard output, and stops the components gracefully. PAYLOAD is a string;\n"
-    "`-` reads standard input; absent means empty.\n"
+    "Sends PAYLOAD as a request from @host to COMPONENT, waits for the answer and\n"
+    "prints the answer's bytes exactly to standard output. PAYLOAD is a string; `-`\n"
+    "reads standard input; absent means empty.\n"
     "\n"
+    "When a `wactor run` of MANIFEST answers on its control socket, the request goes\n"
+    "to that running system. Otherwise call starts every component of MANIFEST (a\n"
+    "wactor.yaml), sends the request, and stops the components gracefully.\n"
+    "\n"
+    "  --attach            only the running system: exit 3 if there is none\n"
+    "  --standalone        always start a private copy of the system\n"
     "  --timeout DURATION  how long to wait for the answer, like 500ms, 2s or 1m\n"
     "                      (default: the manifest's runtime.request_timeout, 30s)\n"
     "  --log-level LEVEL   trace, debug, info, warn or error (default warn); the log\n"
@@ -44,25 +60,34 @@ static const char cli_call_usage[] =
     "Exit status: 0 answered OK; 1 answered ERROR (the answer goes to standard\n"
     "output and standard error); 2 no answer in time (TIMEOUT); 3 the component\n"
     "crashed, stopped or kept failing to start (FAILED), or does not exist; 4 bad\n"
-    "manifest, module or usage.\n";
+    "manifest, module or usage. Attached, a call that reaches no running system with\n"
+    "--attach exits 3.\n";
 
 static const char cli_send_usage[] =
-    "usage: wactor send [--timeout DURATION] [--log-level LEVEL] MANIFEST COMPONENT [PAYLOAD]\n"
+    "usage: wactor send [--timeout DURATION] [--attach | --standalone] [--log-level LEVEL]\n"
+    "                   MANIFEST COMPONENT [PAYLOAD]\n"
     "\n"
-    "Starts every component of MANIFEST (a wactor.yaml), sends PAYLOAD from @host to\n"
-    "COMPONENT as a fire-and-forget message, runs until the system is quiescent (no\n"
-    "queued message, no pending request, no running handler), and stops the\n"
-    "components gracefully. PAYLOAD is a string; `-` reads standard input; absent\n"
-    "means empty.\n"
+    "Sends PAYLOAD from @host to COMPONENT as a fire-and-forget message. PAYLOAD is a\n"
+    "string; `-` reads standard input; absent means empty.\n"
     "\n"
+    "When a `wactor run` of MANIFEST answers on its control socket, the message goes\n"
+    "to that running system, and send exits as soon as it is enqueued. Otherwise\n"
+    "send starts every component of MANIFEST (a wactor.yaml), sends the message,\n"
+    "runs until the system is quiescent (no queued message, no pending request, no\n"
+    "running handler), and stops the components gracefully.\n"
+    "\n"
+    "  --attach            only the running system: exit 3 if there is none\n"
+    "  --standalone        always start a private copy of the system\n"
     "  --timeout DURATION  how long to wait for quiescence, like 500ms, 2s or 1m\n"
     "                      (default: the manifest's runtime.request_timeout, 30s)\n"
     "  --log-level LEVEL   trace, debug, info, warn or error (default warn); the log\n"
     "                      goes to standard error\n"
     "  --help              show this help\n"
     "\n"
-    "Exit status: 0 delivered and quiescent; 2 not quiescent in time; 3 no such\n"
-    "component, or it has stopped for good; 4 bad manifest, module or usage.\n";
+    "Exit status: 0 delivered and quiescent (attached: enqueued); 2 not quiescent in\n"
+    "time; 3 no such component, or it has stopped for good, or (--attach) no running\n"
+    "system; 4 bad manifest, module or usage; 5 attached, the component's mailbox is\n"
+    "full (EFULL).\n";
 
 typedef struct cli_message {
     const char *cmd; /* "call" or "send" */
@@ -79,7 +104,7 @@ static int cli_message_args(int argc, char **argv, const char *usage, cli_flags 
 {
     int first = 0;
     f->log_level = WACTOR_LOG_WARN;
-    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT, f, &first);
+    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT | CLI_FLAG_ATTACH, f, &first);
     if (rc >= 0)
         return rc;
     int n = argc - first;
@@ -146,11 +171,11 @@ static int cli_message_refused(const cli_system *s, const cli_message *msg, int 
     return rc == WACTOR_EINVAL || rc == WACTOR_ETOOBIG ? CLI_EXIT_BAD : CLI_EXIT_FAILED;
 }
 
-/* The answer of status st; returns the exit status. */
-static int cli_call_answer(const cli_system *s, const cli_message *msg, uint32_t timeout_ms, int st,
-                           const void *answer, size_t len)
+/* The answer of status st; returns the exit status. start_error: why the
+ * target's start-up failed, or NULL. */
+static int cli_call_answer(const char *start_error, const cli_message *msg, uint32_t timeout_ms,
+                           int st, const void *answer, size_t len)
 {
-    const char *start_error = cli_system_start_error(s, msg->target);
     switch (st) {
     case WACTOR_STATUS_OK:
     case WACTOR_STATUS_ERROR:
@@ -190,6 +215,73 @@ static int cli_call_answer(const cli_system *s, const cli_message *msg, uint32_t
     }
 }
 
+/* A refusal by the running system (result < 0, its message in why) as
+ * an exit status. */
+static int cli_attached_refused(const cli_message *msg, const ctl_client *c, int result,
+                                const char *why)
+{
+    if (result == WACTOR_ENOTFOUND) {
+        cli_error("%s %s: no component of that name runs in the system of pid %d", msg->cmd,
+                  msg->target, ctl_client_pid(c));
+        return CLI_EXIT_FAILED;
+    }
+    if (result == WACTOR_EFULL && strcmp(msg->cmd, "send") == 0) {
+        cli_error("send %s: its mailbox is full (EFULL)", msg->target);
+        return CLI_EXIT_FULL;
+    }
+    cli_error("%s %s: %s", msg->cmd, msg->target, why[0] ? why : wactor_result_message(result));
+    return result == WACTOR_EINVAL || result == WACTOR_ETOOBIG ? CLI_EXIT_BAD : CLI_EXIT_FAILED;
+}
+
+/* call or send through the running system of manifest, if there is one
+ * (or must be: --attach). Returns -1 to go on standalone, or the exit
+ * status. */
+static int cli_message_attached(const char *manifest, const cli_flags *f, const cli_message *msg)
+{
+    if (f->mode == CLI_MODE_STANDALONE)
+        return -1;
+    ctl_client *c = NULL;
+    mf_manifest *mf = NULL;
+    int rc = cli_attach(msg->cmd, manifest, f->mode == CLI_MODE_ATTACH, &c, &mf);
+    if (rc != 0) {
+        mf_free(mf);
+        return rc;
+    }
+    uint64_t max = ctl_client_max_message(c);
+    if (msg->len > max) {
+        cli_error("%s: the payload of %zu bytes is over the running system's limit of %" PRIu64
+                  " bytes (runtime.max_message)",
+                  msg->cmd, msg->len, max);
+        rc = CLI_EXIT_BAD;
+    } else if (strcmp(msg->cmd, "call") == 0) {
+        uint32_t timeout = f->has_timeout ? f->timeout_ms : (uint32_t)mf->request_timeout_ms;
+        int result = 0, st = WACTOR_STATUS_FAILED;
+        void *answer = NULL;
+        size_t len = 0;
+        if (ctl_client_call(c, msg->target, msg->payload, msg->len, timeout, &result, &st, &answer,
+                            &len) != 0) {
+            cli_error("call %s: %s", msg->target, ctl_client_error(c));
+            rc = CLI_EXIT_FAILED;
+        } else if (result < 0) {
+            rc = cli_attached_refused(msg, c, result, ctl_client_message(c));
+        } else {
+            rc = cli_call_answer(NULL, msg, timeout, st, answer, len);
+        }
+        free(answer);
+    } else {
+        int result = 0;
+        if (ctl_client_send(c, msg->target, msg->payload, msg->len, &result) != 0) {
+            cli_error("send %s: %s", msg->target, ctl_client_error(c));
+            rc = CLI_EXIT_FAILED;
+        } else if (result < 0) {
+            rc = cli_attached_refused(msg, c, result, ctl_client_message(c));
+        }
+    }
+    ctl_client_free(c);
+    mf_free(mf);
+    return rc;
+}
+
 int cli_call(int argc, char **argv)
 {
     cli_flags f = {0};
@@ -197,6 +289,8 @@ int cli_call(int argc, char **argv)
     cli_system s = {0};
     const char *manifest = NULL;
     int rc = cli_message_args(argc, argv, cli_call_usage, &f, &manifest, &msg);
+    if (rc < 0)
+        rc = cli_message_attached(manifest, &f, &msg);
     if (rc < 0)
         rc = cli_message_start(&s, manifest, &f, &msg);
     if (rc < 0) {
@@ -208,7 +302,8 @@ int cli_call(int argc, char **argv)
         if (r < 0)
             rc = cli_message_refused(&s, &msg, r);
         else
-            rc = cli_call_answer(&s, &msg, timeout, st, answer, len);
+            rc = cli_call_answer(cli_system_start_error(&s, msg.target), &msg, timeout, st, answer,
+                                 len);
         if (r >= 0 && st == WACTOR_STATUS_TIMEOUT)
             wactor_interrupt(s.rt); /* --timeout bounds the exit too: no wait for the handler */
         free(answer);
@@ -226,6 +321,8 @@ int cli_send(int argc, char **argv)
     cli_system s = {0};
     const char *manifest = NULL;
     int rc = cli_message_args(argc, argv, cli_send_usage, &f, &manifest, &msg);
+    if (rc < 0)
+        rc = cli_message_attached(manifest, &f, &msg);
     if (rc < 0)
         rc = cli_message_start(&s, manifest, &f, &msg);
     if (rc < 0) {

@@ -2,7 +2,8 @@
  * cli.h: what the parts of the `wactor` command-line tool share.
  *
  * main.c dispatches to one function per command (exec.c, inspect.c, run.c,
- * call.c for call and send, validate.c); util.c holds file reading, error
+ * call.c for call and send, validate.c, status.c for status, top and stop,
+ * which reach a running system through src/control); util.c holds file reading, error
  * reporting and the printing of names and types; system.c is what run,
  * call and send share: their flags, and a manifest's components started in
  * a runtime.
@@ -34,9 +35,12 @@
 #define CLI_EXIT_BAD 4     /* bad usage or manifest, or a module unreadable, invalid, unlinkable */
 #define CLI_EXIT_ERROR 1   /* call: the component answered ERROR */
 #define CLI_EXIT_TIMEOUT 2 /* call: no answer in time; send: not quiescent in time */
-#define CLI_EXIT_FAILED 3  /* call: FAILED, or no such component; send: no such component */
-#define CLI_EXIT_TRAP 134  /* the guest trapped: 128 + SIGABRT, as wasmtime does */
-#define CLI_EXIT_RANGE 1   /* proc_exit with a code a process cannot return (> 255) */
+#define CLI_EXIT_FAILED                                                                            \
+    3                     /* call: FAILED, or no such component; send: no such component;          \
+                             attached commands: no running system */
+#define CLI_EXIT_FULL 5   /* attached send: the mailbox is full (EFULL) */
+#define CLI_EXIT_TRAP 134 /* the guest trapped: 128 + SIGABRT, as wasmtime does */
+#define CLI_EXIT_RANGE 1  /* proc_exit with a code a process cannot return (> 255) */
 
 /* Commands: argv[0] is the command's name, flags follow it. They return the
  * process's exit status. */
@@ -46,6 +50,9 @@ int cli_run(int argc, char **argv);
 int cli_call(int argc, char **argv);
 int cli_send(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_stop(int argc, char **argv);   /* status.c */
+int cli_status(int argc, char **argv); /* status.c */
+int cli_top(int argc, char **argv);    /* status.c */
 
 /* Prints "wactor: " and the formatted message as one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,13 +84,20 @@ struct mf_component;
 struct wactor_runtime;
 struct wactor_limits;
 
-/* Flags of run, call and send (validate takes only --help). */
-enum { CLI_FLAG_TIMEOUT = 1 };
+/* Flags of run, call, send, stop, status and top (validate takes only
+ * --help): --timeout; --attach and --standalone; --json. */
+enum { CLI_FLAG_TIMEOUT = 1, CLI_FLAG_ATTACH = 2, CLI_FLAG_JSON = 4 };
+
+/* Where call and send go: the running system if one answers (auto), only
+ * there (--attach), or a private copy of the system (--standalone). */
+enum { CLI_MODE_AUTO = 0, CLI_MODE_ATTACH = 1, CLI_MODE_STANDALONE = 2 };
 
 typedef struct cli_flags {
     int log_level;       /* WACTOR_LOG_*; the command's default unless given */
     bool has_timeout;    /* --timeout given */
     uint32_t timeout_ms; /* 1..2^31-1 */
+    int mode;            /* CLI_MODE_* */
+    bool json;           /* --json */
 } cli_flags;
 
 /* The flags every command takes, at argv[*i] (the command is cmd), for the
@@ -145,6 +159,18 @@ void cli_system_log(const cli_system *s, int level, const char *component, const
 
 /* Stops the runtime gracefully and frees everything; s may be partly open. */
 void cli_system_close(cli_system *s);
+
+/* ---- status.c: reaching a running system ------------------------------ */
+
+struct ctl_client;
+
+/* Loads the manifest (reporting a problem: CLI_EXIT_BAD) and connects to
+ * the system running it. Returns 0 with *c and *mf set (free both);
+ * CLI_EXIT_FAILED after reporting that no system runs it when `required`,
+ * else -1 silently (nothing answers: *mf is still set, *c NULL);
+ * CLI_EXIT_FAILED after reporting a socket that answers wrongly. */
+int cli_attach(const char *cmd, const char *manifest, bool required, struct ctl_client **c,
+               struct mf_manifest **mf);
 
 /* Writes bytes as part of a one-line message: control bytes (tab aside),
  * DEL and backslashes become \xNN; other bytes (UTF-8 text) stay. */

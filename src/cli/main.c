@@ -17,10 +17,15 @@ typedef struct cli_command {
 static const cli_command cli_commands[] = {
     {"exec", cli_exec, "run a WASI command module's _start (like wasmtime run)"},
     {"inspect", cli_inspect, "describe a module; check it against the component ABI"},
-    {"run", cli_run, "start the components of a manifest and run until SIGINT/SIGTERM"},
-    {"call", cli_call, "send a request to a component and print the answer"},
-    {"send", cli_send, "send a message to a component and run until quiescent"},
+    {"run", cli_run,
+     "start the components of a manifest and serve its control socket until stopped"},
+    {"call", cli_call,
+     "send a request to a component (of the running system, if any) and print the answer"},
+    {"send", cli_send, "send a message to a component (of the running system, if any)"},
     {"validate", cli_validate, "check a manifest and its modules without running them"},
+    {"status", cli_status, "list the components of a running system"},
+    {"top", cli_top, "watch a running system's components live"},
+    {"stop", cli_stop, "stop a running system, or one of its components"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

@@ -12,29 +12,62 @@
  * N counts every component of the manifest, those whose start-up failed
  * (logged as errors before the line) included: they are part of the system
  * as crashed components.
+ *
+ * The control socket (runtime.control, docs/CONTROL.md) is claimed after
+ * the runtime exists and before any component starts: a second run of the
+ * same manifest is refused (exit 4, naming the first one's pid) before it
+ * has started anything twice. The server answers once every component has
+ * started (clients connecting earlier wait in the listen queue), and stops
+ * before the runtime does. A client's `wactor stop MANIFEST` is a SIGTERM
+ * to this process, taken by the same sigwait.
  */
 #include "cli.h"
+#include "control.h"
 #include "manifest.h"
 #include "wactor.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char cli_run_usage[] =
     "usage: wactor run [--log-level LEVEL] MANIFEST\n"
     "\n"
     "Starts every component of MANIFEST (a wactor.yaml); once all have started,\n"
     "prints `wactor: running N components` to standard error, and runs until it\n"
-    "receives SIGINT (Ctrl-C) or SIGTERM. Then it stops gracefully: each\n"
-    "component's wactor_on_shutdown runs. A second signal during the stop ends\n"
-    "the process at once.\n"
+    "receives SIGINT (Ctrl-C) or SIGTERM, or `wactor stop MANIFEST`. Then it stops\n"
+    "gracefully: each component's wactor_on_shutdown runs. A second signal during\n"
+    "the stop ends the process at once.\n"
+    "\n"
+    "While it runs, it listens on the control socket runtime.control (default\n"
+    ".wactor/FILE.sock beside the manifest, mode 0600), where `wactor call`, `send`,\n"
+    "`status`, `top` and `stop` reach it. A second run of the same manifest is\n"
+    "refused (exit 4) naming the running one's pid.\n"
     "\n"
     "  --log-level LEVEL  trace, debug, info, warn or error (default info); the log\n"
     "                     goes to standard error\n"
     "  --help             show this help\n"
     "\n"
-    "Exit status: 0 after a graceful stop; 4 bad manifest, module or usage.\n";
+    "Exit status: 0 after a graceful stop; 4 bad manifest, module or usage, or the\n"
+    "manifest already running.\n";
+
+/* A client asked the whole system to stop (server thread). */
+static atomic_bool cli_run_stop_asked;
+
+static void cli_run_stop_all(void *arg)
+{
+    (void)arg;
+    /* Once: a second SIGTERM during the graceful stop would end the process. */
+    if (!atomic_exchange(&cli_run_stop_asked, true))
+        kill(getpid(), SIGTERM); /* blocked in every thread: sigwait takes it */
+}
+
+static void cli_run_control_log(void *arg, int level, const char *text)
+{
+    cli_system_log(arg, level, NULL, "%s", text);
+}
 
 int cli_run(int argc, char **argv)
 {
@@ -59,20 +92,54 @@ int cli_run(int argc, char **argv)
     }
 
     cli_system s;
+    ctl_listener *l = NULL;
+    ctl_server *srv = NULL;
+    char err[1024];
     rc = cli_system_open(&s, argv[first], f.log_level);
+    if (rc == 0 && s.mf->control != NULL) {
+        int other = 0;
+        l = ctl_listen(s.mf->control, err, sizeof err, &other);
+        if (l == NULL) {
+            cli_error("run: %s: %s%s", s.mf->path, err,
+                      other != 0 ? ""
+                                 : " (runtime.control sets another path; null runs without a "
+                                   "control socket)");
+            rc = CLI_EXIT_BAD;
+        }
+    }
     if (rc == 0)
         rc = cli_system_start(&s);
+    if (rc == 0 && l != NULL) {
+        ctl_server_options o = {.rt = s.rt,
+                                .manifest = s.mf->path,
+                                .max_message = (uint32_t)s.mf->max_message,
+                                .timeout_ms = (uint32_t)s.mf->request_timeout_ms,
+                                .stop_all = cli_run_stop_all,
+                                .log = cli_run_control_log,
+                                .log_arg = &s};
+        srv = ctl_server_start(l, &o, err, sizeof err); /* takes l */
+        l = NULL;
+        if (srv == NULL) {
+            cli_error("run: %s: %s", s.mf->path, err);
+            rc = CLI_EXIT_BAD;
+        } else {
+            cli_system_log(&s, WACTOR_LOG_INFO, NULL, "control socket %s", s.mf->control);
+        }
+    }
     if (rc == 0) {
         fprintf(stderr, "wactor: running %zu components\n", s.mf->ncomponents);
         fflush(stderr);
         int sig = 0;
         e = sigwait(&stop, &sig);
         cli_system_log(&s, WACTOR_LOG_INFO, NULL, "%s: stopping gracefully",
-                       e != 0          ? "sigwait failed"
-                       : sig == SIGINT ? "SIGINT"
-                                       : "SIGTERM");
+                       e != 0                             ? "sigwait failed"
+                       : atomic_load(&cli_run_stop_asked) ? "wactor stop"
+                       : sig == SIGINT                    ? "SIGINT"
+                                                          : "SIGTERM");
         pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
     }
+    ctl_server_stop(srv); /* before the runtime: no callback outlives it */
+    ctl_listener_free(l); /* claimed, but the start failed */
     cli_system_close(&s);
     return rc;
 }

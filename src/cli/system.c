@@ -111,6 +111,20 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             continue;
         if (common >= 0)
             return common;
+        if ((allowed & CLI_FLAG_ATTACH) &&
+            (strcmp(a, "--attach") == 0 || strcmp(a, "--standalone") == 0)) {
+            int mode = a[2] == 'a' ? CLI_MODE_ATTACH : CLI_MODE_STANDALONE;
+            if (f->mode != CLI_MODE_AUTO && f->mode != mode) {
+                cli_error("%s: --attach and --standalone exclude each other", cmd);
+                return CLI_EXIT_BAD;
+            }
+            f->mode = mode;
+            continue;
+        }
+        if ((allowed & CLI_FLAG_JSON) && strcmp(a, "--json") == 0) {
+            f->json = true;
+            continue;
+        }
         if ((allowed & CLI_FLAG_TIMEOUT) &&
             ((v = cli_flag_value(argc, argv, &i, "--timeout", &missing)) != NULL || missing)) {
             uint64_t ms = 0;

@@ -28,6 +28,8 @@ typedef struct mf_walk {
      * line each in err; fatal: a problem after which nothing more is
      * looked at (budgets, memory, a broken document). */
     bool all, fatal;
+    bool named;         /* read from a file (a path was given): runtime.control has a default */
+    bool control_given; /* runtime.control was in the manifest (null included) */
     unsigned nerrors;
     size_t errused;
 } mf_walk;

@@ -198,6 +198,7 @@ static mf_manifest *parse(const char *text, size_t len, const char *path, char *
         mf_walk w = {.doc = &doc,
                      .file = file,
                      .dir = m->dir,
+                     .named = path != NULL,
                      .err = err,
                      .errlen = errlen,
                      .m = m,
@@ -316,6 +317,7 @@ void mf_free(mf_manifest *m)
     free(m->audit);
     free(m->path);
     free(m->dir);
+    free(m->control);
     free(m);
 }
 

@@ -73,6 +73,8 @@ enum {
 #define MF_MAX_MODULE_MAX (UINT64_C(4) << 30)
 #define MF_DEFAULT_MAX_RESTARTS 5u
 #define MF_DEFAULT_WITHIN_MS UINT64_C(10000)
+/* A Unix socket's path: sizeof(sockaddr_un.sun_path), NUL included. */
+#define MF_MAX_CONTROL_PATH 108
 
 /* Limits on the input (see the note above). */
 #define MF_MAX_BYTES ((size_t)4 << 20)
@@ -114,8 +116,12 @@ typedef struct mf_manifest {
     uint64_t max_module;         /* bytes; default 256 MiB */
     uint32_t max_restarts;       /* default 5 */
     uint64_t within_ms;          /* default 10000 */
-    mf_component *components;    /* in file order */
-    size_t ncomponents;          /* at least 1 */
+    /* The control socket (docs/CONTROL.md): absolute, normalised; NULL when
+     * runtime.control is null (or for mf_parse without a path). Default
+     * DIR/.wactor/FILE.sock, FILE the manifest's file name. */
+    char *control;
+    mf_component *components; /* in file order */
+    size_t ncomponents;       /* at least 1 */
 } mf_manifest;
 
 /* Reads and checks the manifest at path. On failure returns NULL and writes

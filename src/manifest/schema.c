@@ -58,8 +58,8 @@ typedef yaml_node_t node;
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
 static const char *const top_keys[] = {"runtime", "supervisor", "components"};
-static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
-                                           "request_timeout", "max_message", "max_module"};
+static const char *const runtime_keys[] = {"workers",     "storage",    "audit",  "request_timeout",
+                                           "max_message", "max_module", "control"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
 static const char *const component_keys[] = {"wasm",    "config", "env",
                                              "restart", "limits", "capabilities"};
@@ -357,7 +357,7 @@ static bool get_module_path(mf_walk *w, const node *v, const char *what, char **
     return *out != NULL;
 }
 
-enum { PATH_STORAGE, PATH_AUDIT };
+enum { PATH_STORAGE, PATH_AUDIT, PATH_CONTROL };
 
 /* "[cwd/]dir" in buf[0..len), normalised, or as is if that climbs above /
  * too: the folder a path was resolved against, for messages. */
@@ -379,7 +379,7 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
         return false;
     const char *text = sval(v), *dir = w->dir, *last = strrchr(text, '/');
     last = last != NULL ? last + 1 : text;
-    if (kind == PATH_AUDIT &&
+    if (kind != PATH_STORAGE &&
         (last[0] == '\0' || strcmp(last, ".") == 0 || strcmp(last, "..") == 0))
         return fail(w, v, "%s: %s names a folder: expected a file", what, show(v, b));
     char *cwd = NULL;
@@ -404,7 +404,13 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
             folder_text(base, need, cwd, parts[1]);
         fail(w, v, "%s: %s climbs above /%s%s", what, show(v, b), base ? " from " : "",
              base ? base : "");
-    } else if (!(kind == PATH_STORAGE ? mf_path_check_storage(path, why, sizeof why)
+    } else if (kind == PATH_CONTROL && strlen(path) >= MF_MAX_CONTROL_PATH) {
+        ok = fail(w, v,
+                  "%s: %s resolves to %s, %zu bytes: a Unix socket's path holds at most %d "
+                  "(choose a shorter path)",
+                  what, show(v, b), path, strlen(path), MF_MAX_CONTROL_PATH - 1);
+    } else if (kind != PATH_CONTROL &&
+               !(kind == PATH_STORAGE ? mf_path_check_storage(path, why, sizeof why)
                                       : mf_path_check_audit(path, why, sizeof why))) {
         ok = fail(w, v, "%s: %s", what, why);
     }
@@ -860,7 +866,7 @@ fail:
 static bool get_runtime(mf_walk *w, const node *v)
 {
     const char *const *keys = runtime_keys;
-    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY, MAX_MODULE_KEY };
+    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY, MAX_MODULE_KEY, CONTROL };
     mf_manifest *m = w->m;
     char what[PATH_CAP];
     if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
@@ -876,6 +882,8 @@ static bool get_runtime(mf_walk *w, const node *v)
                 return false;
             continue;
         }
+        if (k == CONTROL)
+            w->control_given = true; /* null included: no control socket */
         if (is_null(val))
             continue;
         snprintf(what, sizeof what, "runtime.%s", keys[k]);
@@ -901,6 +909,9 @@ static bool get_runtime(mf_walk *w, const node *v)
         case MAX_MODULE_KEY:
             ok = get_size(w, val, what, MF_MAX_MODULE_MIN, MF_MAX_MODULE_MAX, "1KiB to 4GiB",
                           &m->max_module);
+            break;
+        case CONTROL:
+            ok = get_resolved_path(w, val, what, PATH_CONTROL, &m->control);
             break;
         }
         if (!ok && !GO_ON(w))
@@ -945,6 +956,34 @@ static bool get_supervisor(mf_walk *w, const node *v)
     return CLEAN_SINCE(w, before);
 }
 
+/* runtime.control's default: .wactor/FILE.sock in the manifest's folder,
+ * FILE the manifest's file name, absolute and normalised like the other
+ * paths. Only for a manifest read from a file (w->named); a path too long
+ * for a socket is kept: `run` reports it, clients find no system there. */
+static bool default_control(mf_walk *w)
+{
+    if (!w->named)
+        return true;
+    const char *base = strrchr(w->file, '/');
+    base = base != NULL ? base + 1 : w->file;
+    char *cwd = NULL;
+    if (w->dir[0] != '/' && (cwd = getcwd(NULL, 0)) == NULL)
+        return true; /* no default then: clients and run see no socket */
+    size_t need = (cwd ? strlen(cwd) : 0) + strlen(w->dir) + strlen(base) + 16;
+    char *path = malloc(need);
+    if (path != NULL) {
+        snprintf(path, need, "%s%s%s/.wactor/%s.sock", cwd ? cwd : "", cwd ? "/" : "", w->dir,
+                 base);
+        if (!mf_path_normalise(path)) {
+            free(path);
+            path = NULL;
+        }
+    }
+    free(cwd);
+    w->m->control = path;
+    return true;
+}
+
 bool mf_walk_document(mf_walk *w)
 {
     const char *const *keys = top_keys;
@@ -987,5 +1026,7 @@ bool mf_walk_document(mf_walk *w)
         return fail(w, root,
                     "missing key \"components\" at the top level (at least one component is "
                     "needed)");
+    if (!w->control_given && w->nerrors == 0 && !default_control(w))
+        return false;
     return w->nerrors == 0;
 }

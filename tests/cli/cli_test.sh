@@ -100,11 +100,11 @@ help)
     run "$wactor" --help
     expect_status 0
     grep -q 'exec' "$out" || fail "--help does not list exec"
-    for cmd in exec inspect run call send validate; do
+    for cmd in exec inspect run call send validate status top stop; do
         grep -q "^  $cmd " "$out" || fail "--help does not list $cmd"
     done
     grep -q 'not available' "$out" && fail "--help lists a command as not available"
-    for cmd in exec inspect run call send validate; do
+    for cmd in exec inspect run call send validate status top stop; do
         run "$wactor" "$cmd" --help
         expect_status 0
         grep -q "usage: wactor $cmd" "$out" || fail "$cmd --help shows no usage"

@@ -237,6 +237,50 @@ static void test_paths(void *arg)
     }
 }
 
+/* runtime.control: default .wactor/FILE.sock beside the manifest, null for
+ * none, an explicit path resolved like storage, too long for a socket
+ * refused with its line and column. */
+static void test_control(void *arg)
+{
+    (void)arg;
+    char cwd[2048];
+    REQUIRE(getcwd(cwd, sizeof cwd) != NULL);
+    const char *c0 = "components:\n  e: {wasm: e.wasm}\n";
+    mf_manifest *m = parse_as(c0, "/srv/app/prod.yaml");
+    REQUIRE(m != NULL);
+    CHECK(str_is(m->control, "/srv/app/.wactor/prod.yaml.sock"));
+    mf_free(m);
+    m = parse_as(c0, "dev.yaml");
+    REQUIRE(m != NULL);
+    CHECK(str_is(m->control, joined(cwd, ".wactor/dev.yaml.sock")));
+    mf_free(m);
+    m = parse_as(c0, NULL); /* no file: no default */
+    REQUIRE(m != NULL);
+    CHECK(m->control == NULL);
+    mf_free(m);
+    m = parse_as("runtime: {control: null}\ncomponents:\n  e: {wasm: e.wasm}\n", "/a/app.yaml");
+    REQUIRE(m != NULL);
+    CHECK(m->control == NULL);
+    mf_free(m);
+    m = parse_as("runtime: {control: ../run/x.sock}\ncomponents:\n  e: {wasm: e.wasm}\n",
+                 "/a/b/app.yaml");
+    REQUIRE(m != NULL);
+    CHECK(str_is(m->control, "/a/run/x.sock"));
+    mf_free(m);
+    char text[512];
+    snprintf(text, sizeof text,
+             "runtime:\n  control: /%0120d.sock\ncomponents:\n  e: {wasm: e.wasm}\n", 0);
+    m = parse_as(text, "/a/app.yaml");
+    CHECK(m == NULL);
+    CHECK(strstr(err, "/a/app.yaml:2:12: runtime.control:") != NULL);
+    CHECK(strstr(err, "holds at most 107") != NULL);
+    mf_free(m);
+    m = parse_as("runtime: {control: sock/}\ncomponents:\n  e: {wasm: e.wasm}\n", "/a/app.yaml");
+    CHECK(m == NULL);
+    CHECK(strstr(err, "names a folder") != NULL);
+    mf_free(m);
+}
+
 /* The storage and audit paths against a real folder D: the manifest is
  * D/m/app.yaml, D/m/file a file. Resolved, or refused with a clear line;
  * nothing is created. */
@@ -434,7 +478,7 @@ static const bad bads[] = {
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
-     "storage, audit, request_timeout, max_message or max_module)"},
+     "storage, audit, request_timeout, max_message, max_module or control)"},
     {"supervisor: {max_restart: 1}\n" C0, "1:14", "unknown key \"max_restart\" in supervisor"},
     {C1 "wasi: [stdout]\n", "4:5",
      "unknown key \"wasi\" in components.a (expected wasm, config, "
@@ -1057,6 +1101,7 @@ int main(int argc, char **argv)
         {"units", test_units},
         {"load", test_load},
         {"storage_audit", test_storage_audit},
+        {"control", test_control},
         {"documented", test_documented},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all",

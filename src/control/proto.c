@@ -1,0 +1,199 @@
+/*
+ * proto.c: the control protocol's wire format (docs/CONTROL.md): a frame
+ * is a 4-byte big-endian length L, then L bytes: the version, the type,
+ * and the type's fields. Integers are big-endian; a str is a 2-byte
+ * length and its bytes, a blob a 4-byte length and its bytes.
+ *
+ * Readers never trust a length: every get checks the bytes left, and a
+ * reader that went past the end stays failed, so a decoder checks once,
+ * at the end (ctl_reader_done).
+ */
+#include "control.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void put(ctl_buf *b, const void *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (q == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    if (n > 0)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+void ctl_put_u8(ctl_buf *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
+
+void ctl_put_u32(ctl_buf *b, uint32_t v)
+{
+    uint8_t q[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    put(b, q, 4);
+}
+
+void ctl_put_u64(ctl_buf *b, uint64_t v)
+{
+    ctl_put_u32(b, (uint32_t)(v >> 32));
+    ctl_put_u32(b, (uint32_t)v);
+}
+
+void ctl_put_str(ctl_buf *b, const char *s, size_t len)
+{
+    if (len > 0xffff)
+        len = 0xffff; /* callers check; a name never comes near */
+    uint8_t q[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+    put(b, q, 2);
+    put(b, s, len);
+}
+
+void ctl_put_blob(ctl_buf *b, const void *p, size_t len)
+{
+    ctl_put_u32(b, (uint32_t)len);
+    put(b, p, len);
+}
+
+void ctl_frame_begin(ctl_buf *b, uint8_t type)
+{
+    b->len = 0;
+    b->failed = false;
+    ctl_put_u32(b, 0);
+    ctl_put_u8(b, CTL_VERSION);
+    ctl_put_u8(b, type);
+}
+
+bool ctl_frame_end(ctl_buf *b)
+{
+    if (b->failed || b->len < 6 || b->len - 4 > UINT32_MAX)
+        return false;
+    uint32_t n = (uint32_t)(b->len - 4);
+    b->p[0] = (uint8_t)(n >> 24);
+    b->p[1] = (uint8_t)(n >> 16);
+    b->p[2] = (uint8_t)(n >> 8);
+    b->p[3] = (uint8_t)n;
+    return true;
+}
+
+void ctl_buf_free(ctl_buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+uint32_t ctl_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static const uint8_t *take(ctl_reader *r, size_t n)
+{
+    if (r->bad || r->len - r->off < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const uint8_t *p = r->p + r->off;
+    r->off += n;
+    return p;
+}
+
+uint8_t ctl_get_u8(ctl_reader *r)
+{
+    const uint8_t *p = take(r, 1);
+    return p ? p[0] : 0;
+}
+
+uint32_t ctl_get_u32(ctl_reader *r)
+{
+    const uint8_t *p = take(r, 4);
+    return p ? ctl_be32(p) : 0;
+}
+
+uint64_t ctl_get_u64(ctl_reader *r)
+{
+    uint64_t hi = ctl_get_u32(r);
+    return hi << 32 | ctl_get_u32(r);
+}
+
+const uint8_t *ctl_get_str(ctl_reader *r, size_t *len)
+{
+    const uint8_t *p = take(r, 2);
+    *len = p ? (size_t)p[0] << 8 | p[1] : 0;
+    const uint8_t *s = take(r, *len);
+    if (s == NULL)
+        *len = 0;
+    return s;
+}
+
+const uint8_t *ctl_get_blob(ctl_reader *r, size_t *len)
+{
+    *len = ctl_get_u32(r);
+    const uint8_t *s = take(r, *len);
+    if (s == NULL)
+        *len = 0;
+    return s;
+}
+
+bool ctl_reader_done(const ctl_reader *r)
+{
+    return !r->bad && r->off == r->len;
+}
+
+void ctl_put_stats(ctl_buf *b, const wactor_stats *st)
+{
+    ctl_put_str(b, st->name, strnlen(st->name, sizeof st->name - 1));
+    ctl_put_u8(b, (uint8_t)st->state);
+    ctl_put_u64(b, st->restarts);
+    ctl_put_u32(b, st->queued);
+    ctl_put_u32(b, st->mailbox);
+    ctl_put_u64(b, st->received);
+    ctl_put_u64(b, st->sent);
+    ctl_put_u64(b, st->crashes);
+    ctl_put_u64(b, st->dropped);
+    ctl_put_u32(b, st->pending);
+    ctl_put_u64(b, st->memory);
+    ctl_put_u64(b, st->storage);
+}
+
+bool ctl_get_stats(ctl_reader *r, wactor_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    size_t n = 0;
+    const uint8_t *name = ctl_get_str(r, &n);
+    if (name == NULL || n >= sizeof st->name)
+        return false;
+    memcpy(st->name, name, n);
+    st->state = ctl_get_u8(r);
+    st->restarts = ctl_get_u64(r);
+    st->queued = ctl_get_u32(r);
+    st->mailbox = ctl_get_u32(r);
+    st->received = ctl_get_u64(r);
+    st->sent = ctl_get_u64(r);
+    st->crashes = ctl_get_u64(r);
+    st->dropped = ctl_get_u64(r);
+    st->pending = ctl_get_u32(r);
+    st->memory = ctl_get_u64(r);
+    st->storage = ctl_get_u64(r);
+    st->running = st->state != WACTOR_STATE_STOPPED && st->state != WACTOR_STATE_FAILED;
+    return !r->bad;
+}
+
+uint64_t ctl_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
