@@ -11,6 +11,8 @@
 #                   make fuzz-run-manifest run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
+#   make bench-counters  the same round trip and fire-and-forget with and without the counters
+#   make bench-upgrade  the time a component is unavailable during a hot upgrade
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -20,7 +22,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest bench-engine \
-	bench-messaging format clean
+	bench-messaging bench-counters bench-upgrade format clean
 
 all: build
 
@@ -84,7 +86,7 @@ test-tsan: deps
 	@test -f build-tsan/CMakeCache.txt || CC=clang cmake -S . -B build-tsan -DWACTOR_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS="$(TSAN_OPTIONS_CI) $${TSAN_OPTIONS:-}" E2E_BLAST_N=3000 \
-		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api)\.'
+		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade)\.'
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
@@ -115,6 +117,18 @@ bench-messaging:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging
 	bench/messaging/run.sh
+
+# How long a component is unavailable during a hot upgrade (median of 100; tests/upgrade).
+bench-upgrade:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target upgrade_test
+	build/tests/upgrade_test bench build/tests/upgrade_agent.wasm 2>/dev/null
+
+# The statistics' counters on the message path: with and without, interleaved (run.sh --counters).
+bench-counters:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target bench_messaging bench_messaging_nocount
+	bench/messaging/run.sh --counters
 
 format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')

@@ -246,6 +246,26 @@ int wactor_spawn(wactor_runtime *rt, const wactor_component_options *opts);
  * Returns once it has stopped, or ENOTFOUND. Not from a callback. */
 int wactor_stop(wactor_runtime *rt, const char *name);
 
+/* Replaces the running component `name`'s module, and its settings, by
+ * opts (ABI.md, "Upgrade"): the module (exactly one of module, path,
+ * bytes; a module is shared as by spawn), config, env, restart policy,
+ * limits, capabilities, storage quota and WASI facets. opts->name must be
+ * NULL or `name`. It happens on the component's turn, between two messages
+ * (in order with its mail: what was queued before the call is handled by
+ * the old version), and the call waits for it. The name, mailbox, storage,
+ * subscriptions and the requests the old version sent (their callbacks go
+ * to the new one) are kept. The old version's wactor_on_upgrade runs first
+ * and may state_save; the new one's wactor_init may state_load.
+ * Returns OK once the new version runs. Otherwise the old version goes on
+ * untouched (the failure is logged and audited) and the result says why,
+ * with the reason in wactor_errmsg: EINVAL (options), ENOTFOUND (no such
+ * running component), EMODULE (the module cannot be read, is not a
+ * component, or cannot be linked), ESTART (the new wactor_init returned
+ * non-zero or trapped), ESTATE (the old wactor_on_upgrade refused or
+ * trapped, the component has no instance, or the call came from a
+ * callback), ENOMEM. opts is read during the call only. */
+int wactor_upgrade(wactor_runtime *rt, const char *name, const wactor_component_options *opts);
+
 /* Where a component is in its life (`wactor status`). */
 #define WACTOR_STATE_LIST(X)                                                                       \
     X(STARTING, 0, "starting")       /* _initialize / wactor_init running */                       \

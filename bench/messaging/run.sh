@@ -11,6 +11,21 @@ if [ ! -x "$bin" ]; then
     echo "run.sh: $bin is missing: run make bench-messaging" >&2
     exit 2
 fi
+# --counters: the cost of the statistics' counters. Runs this program and the same one built
+# without them (bench_messaging_nocount, MSG_NO_COUNTERS) in turn, ROUNDS times (default 3),
+# on round trips and fire-and-forget only, and prints each one's rows.
+if [ "${1:-}" = "--counters" ]; then
+    shift
+    nocount="$root/build/bench/messaging/bench_messaging_nocount"
+    [ -x "$nocount" ] || { echo "run.sh: $nocount is missing: make bench-counters" >&2; exit 2; }
+    for round in $(seq "${ROUNDS:-3}"); do
+        for b in "$bin" "$nocount"; do
+            echo "== round $round: $(basename "$b")"
+            "$b" --only rr,ff "$@" | grep -E 'round trip|throughput|latency'
+        done
+    done
+    exit 0
+fi
 args=()
 [ -n "${BENCH_RUNS:-}" ] && args+=(--runs "$BENCH_RUNS")
 [ -n "${BENCH_SCALE:-}" ] && args+=(--scale "$BENCH_SCALE")

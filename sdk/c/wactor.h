@@ -120,6 +120,8 @@ WACTOR_IMPORT_(kv_set)
 int32_t wactor_import_kv_set(const void *key, int32_t key_len, const void *value,
                              int32_t value_len);
 WACTOR_IMPORT_(kv_delete) int32_t wactor_import_kv_delete(const void *key, int32_t key_len);
+WACTOR_IMPORT_(state_save) int32_t wactor_import_state_save(const void *data, int32_t len);
+WACTOR_IMPORT_(state_load) int32_t wactor_import_state_load(void *buf, int32_t cap);
 
 #define WACTOR_LEN_(n) ((int32_t)(n))
 #define WACTOR_STRLEN_(s) ((int32_t)strlen(s))
@@ -323,6 +325,20 @@ static inline int32_t wactor_kv_delete(const char *key)
     return wactor_import_kv_delete(key, WACTOR_STRLEN_(key));
 }
 
+/* Upgrade (ABI version 2): the old version hands its state to the new one. state_save is
+ * valid only during WACTOR_ON_UPGRADE (else ESTATE; ETOOBIG over the message size limit);
+ * state_load only during the new version's WACTOR_INIT: the saved length (copying as
+ * usual), or ENOTFOUND on an ordinary start or when nothing was saved. */
+static inline int32_t wactor_state_save(const void *data, size_t len)
+{
+    return wactor_import_state_save(data, WACTOR_LEN_(len));
+}
+
+static inline int32_t wactor_state_load(void *buf, size_t cap)
+{
+    return wactor_import_state_load(buf, WACTOR_LEN_(cap));
+}
+
 /* Names for log lines. */
 
 static inline const char *wactor_strerror(int64_t code)
@@ -373,11 +389,14 @@ static inline const char *wactor_status_name(int32_t status)
  *                              non-zero for an unanswered request answers it with ERROR
  *   WACTOR_ON_CALLBACK(...)    the outcome of one of this component's requests
  *   WACTOR_ON_SHUTDOWN()       graceful stop
+ *   WACTOR_ON_UPGRADE()        just before a hot upgrade replaces this version; may call
+ *                              wactor_state_save; non-zero aborts the upgrade
  */
 int32_t wactor_init(void);
 int32_t wactor_on_message(int32_t sender_len, int32_t payload_len, int64_t correlation);
 int32_t wactor_on_callback(int64_t correlation, int32_t status, int32_t payload_len);
 void wactor_on_shutdown(void);
+int32_t wactor_on_upgrade(void);
 
 #define WACTOR_INIT() __attribute__((export_name("wactor_init"))) int32_t wactor_init(void)
 #define WACTOR_ON_MESSAGE(...)                                                                     \
@@ -386,6 +405,8 @@ void wactor_on_shutdown(void);
     __attribute__((export_name("wactor_on_callback"))) int32_t wactor_on_callback(__VA_ARGS__)
 #define WACTOR_ON_SHUTDOWN()                                                                       \
     __attribute__((export_name("wactor_on_shutdown"))) void wactor_on_shutdown(void)
+#define WACTOR_ON_UPGRADE()                                                                        \
+    __attribute__((export_name("wactor_on_upgrade"))) int32_t wactor_on_upgrade(void)
 
 #ifdef __cplusplus
 }

@@ -117,6 +117,18 @@ int wactor_stop(wactor_runtime *rt, const char *name)
     return host_stop(rt, c);
 }
 
+int wactor_upgrade(wactor_runtime *rt, const char *name, const wactor_component_options *opts)
+{
+    if (refuse_on_worker(rt, "wactor_upgrade"))
+        return WACTOR_ESTATE;
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    host_component *c = find(rt, name);
+    if (!c)
+        return host_fail(rt, WACTOR_ENOTFOUND, "no component named %s", name ? name : "(null)");
+    return host_upgrade(rt, c, opts);
+}
+
 /* One component's statistics, read from its counters (each one exact, the
  * set not one instant). */
 static void fill_stats(host_component *c, wactor_stats *out)
@@ -131,10 +143,20 @@ static void fill_stats(host_component *c, wactor_stats *out)
     out->restarts = atomic_load(&c->restarts);
     out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);
-    out->mailbox = c->limits.mailbox;
+    /* Not c->limits or c->storage: an upgrade changes them on the component's turn. */
+    out->mailbox = atomic_load_explicit(&c->proc.mailbox_bound, memory_order_relaxed);
     out->pending = atomic_load(&c->proc.pending);
     out->running = !atomic_load(&c->proc.stopped);
-    out->state = out->running ? WACTOR_STATE_RUNNING : WACTOR_STATE_STOPPED;
+    out->state = atomic_load_explicit(&c->state, memory_order_relaxed);
+    out->memory = atomic_load_explicit(&c->memory, memory_order_relaxed);
+    if (!atomic_exchange(&c->storage_clean, true)) {
+        int64_t used = store_usage(c->rt->store, c->proc.name, c->proc.name_len);
+        if (used >= 0)
+            atomic_store(&c->storage_used, (uint64_t)used);
+        else
+            atomic_store(&c->storage_clean, false); /* ask again next time */
+    }
+    out->storage = atomic_load(&c->storage_used);
 }
 
 int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)

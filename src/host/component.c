@@ -75,6 +75,19 @@ void host_drop_instance(host_component *c)
     wasi_ctx_free(c->wasi);
     c->wasi = NULL;
     c->on_message = c->on_callback = c->on_shutdown = NULL;
+    atomic_store_explicit(&c->memory, 0, memory_order_relaxed);
+}
+
+/* The instance's memory for wactor_stats, after each call into it (only a
+ * call can grow it). */
+static void note_memory(host_component *c)
+{
+#ifndef MSG_NO_COUNTERS
+    wa_memory *mem = wa_instance_memory(c->inst);
+    atomic_store_explicit(&c->memory, mem ? wa_memory_size(mem) : 0, memory_order_relaxed);
+#else
+    (void)c;
+#endif
 }
 
 wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val *results)
@@ -88,6 +101,7 @@ wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val
     host_watch_begin(rt->watchdog, slot, c->inst, c->limits.time_ms);
     wa_trap t = wa_call(c->inst, f, args, results);
     host_watch_end(rt->watchdog, slot);
+    note_memory(c);
     if (c->outlen[0] | c->outlen[1]) {
         flush_output(c, 0);
         flush_output(c, 1);
@@ -158,10 +172,14 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
     }
     wa_val result = {0};
     wa_trap t = WA_TRAP_NONE;
+    c->starting_up = true;
+    if (rc == WACTOR_OK)
+        note_memory(c);
     if (rc == WACTOR_OK && initialize)
         t = host_run_guest(c, initialize, NULL, NULL);
     if (rc == WACTOR_OK && t == WA_TRAP_NONE && init)
         t = host_run_guest(c, init, NULL, &result);
+    c->starting_up = false;
     uint32_t code = 1;
     c->start_exited = t == WA_TRAP_EXIT && wasi_exited(c->wasi, &code) && code == 0;
     if (rc == WACTOR_OK && (t != WA_TRAP_NONE || result.i32 != 0)) {
@@ -183,15 +201,42 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
 
 /* Control messages: the owner's requests that must run on the
  * component's turn, in order with its mail. */
-enum { CTL_STOP };
+enum { CTL_STOP, CTL_UPGRADE };
+
+/* What an upgrade brings: the new version's module and settings, made and
+ * checked by wactor_upgrade's thread; whatever the turn does not take over
+ * is freed by that thread afterwards. */
+typedef struct host_version {
+    wactor_module *module;
+    uint8_t *config;
+    size_t config_len;
+    char **env;
+    int restart;
+    wactor_limits limits;
+    uint64_t storage;
+    unsigned wasi_caps;
+    msg_caps caps;
+} host_version;
 
 typedef struct host_control {
     int kind;
-    /* CTL_STOP: the stopper waits for done. */
+    /* The caller waits for done. */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool done;
+    /* CTL_UPGRADE: the new version in, the result and its reason out. */
+    host_version *version;
+    int result;
+    char why[256];
 } host_control;
+
+static void control_done(host_control *ctl)
+{
+    pthread_mutex_lock(&ctl->lock);
+    ctl->done = true;
+    pthread_cond_signal(&ctl->cond);
+    pthread_mutex_unlock(&ctl->lock);
+}
 
 static void stop_now(host_component *c, host_control *st)
 {
@@ -205,14 +250,146 @@ static void stop_now(host_component *c, host_control *st)
     }
     host_drop_instance(c);
     if (!atomic_load(&c->proc.stopped)) {
+        host_set_state(c, WACTOR_STATE_STOPPED);
         msg_proc_stopped(&c->proc, "stopped");
         host_logf(c->rt, WACTOR_LOG_DEBUG, c->proc.name, "stopped");
         host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", "stopped");
     }
-    pthread_mutex_lock(&st->lock);
-    st->done = true;
-    pthread_cond_signal(&st->cond);
-    pthread_mutex_unlock(&st->lock);
+    control_done(st);
+}
+
+/* ---- upgrade ------------------------------------------------------------
+ * On the component's turn, between two messages: the old version may save
+ * its state (wactor_on_upgrade), then the new instance is made and started
+ * beside the old one, and only once its wactor_init has succeeded is the
+ * old one dropped. Anything failing before that leaves the old instance
+ * exactly as it was: the upgrade is rolled back. The proc (name, mailbox,
+ * pending requests with their incarnation, received requests,
+ * subscriptions) is not touched, so queued mail and callbacks go to
+ * whichever version runs when they come up. */
+
+/* The fields of c that belong to one version. */
+typedef struct host_running {
+    wactor_module *module;
+    wa_instance *inst;
+    wasi_ctx *wasi;
+    wa_func *on_message, *on_callback, *on_shutdown;
+    uint8_t *config;
+    size_t config_len;
+    char **env;
+    int restart;
+    wactor_limits limits;
+    uint64_t storage;
+    unsigned wasi_caps;
+    bool healthy;
+} host_running;
+
+static host_running running_of(const host_component *c)
+{
+    return (host_running){c->module,      c->inst,    c->wasi,       c->on_message, c->on_callback,
+                          c->on_shutdown, c->config,  c->config_len, c->env,        c->restart,
+                          c->limits,      c->storage, c->wasi_caps,  c->healthy};
+}
+
+static void set_running(host_component *c, const host_running *r)
+{
+    c->module = r->module;
+    c->inst = r->inst;
+    c->wasi = r->wasi;
+    c->on_message = r->on_message;
+    c->on_callback = r->on_callback;
+    c->on_shutdown = r->on_shutdown;
+    c->config = r->config;
+    c->config_len = r->config_len;
+    c->env = r->env;
+    c->restart = r->restart;
+    c->limits = r->limits;
+    c->storage = r->storage;
+    c->wasi_caps = r->wasi_caps;
+    c->healthy = r->healthy;
+}
+
+static void free_strings(char **v);
+
+static void upgrade_now(host_component *c, host_control *ctl)
+{
+    host_version *v = ctl->version;
+    ctl->result = WACTOR_OK;
+    if (atomic_load(&c->proc.stopped) || !c->inst) {
+        /* Stopped meanwhile, or its restart failed: nothing to replace. */
+        ctl->result = atomic_load(&c->proc.stopped) ? WACTOR_ENOTFOUND : WACTOR_ESTATE;
+        snprintf(ctl->why, sizeof ctl->why, "%s",
+                 ctl->result == WACTOR_ENOTFOUND ? "the component has stopped"
+                                                 : "the component has no running instance");
+        control_done(ctl);
+        return;
+    }
+    wa_func *on_upgrade = export_func(c->inst, HOST_ON_UPGRADE);
+    if (on_upgrade) {
+        wa_val result = {0};
+        c->phase = HOST_PHASE_SAVING;
+        wa_trap t = host_run_guest(c, on_upgrade, NULL, &result);
+        c->phase = HOST_PHASE_NONE;
+        if (t != WA_TRAP_NONE || result.i32 != 0) {
+            /* The old version refused (or could not say yes): it goes on. A
+             * trap here is not a crash: nothing was being handled, and the
+             * export's answer is only "not now". */
+            if (t != WA_TRAP_NONE)
+                snprintf(ctl->why, sizeof ctl->why, "wactor_on_upgrade trapped: %s",
+                         wa_instance_trap_message(c->inst));
+            else
+                snprintf(ctl->why, sizeof ctl->why, "wactor_on_upgrade returned %d",
+                         (int)result.i32);
+            ctl->result = WACTOR_ESTATE;
+        }
+    }
+    if (ctl->result == WACTOR_OK) {
+        host_running old = running_of(c);
+        host_running next = {.module = v->module,
+                             .config = v->config,
+                             .config_len = v->config_len,
+                             .env = v->env,
+                             .restart = v->restart,
+                             .limits = v->limits,
+                             .storage = v->storage,
+                             .wasi_caps = v->wasi_caps};
+        set_running(c, &next);
+        c->phase = HOST_PHASE_LOADING;
+        ctl->result = host_start_instance(c, ctl->why, sizeof ctl->why);
+        c->phase = HOST_PHASE_NONE;
+        if (ctl->result == WACTOR_OK) {
+            /* The new version runs: the old one's belongings go back to
+             * the caller, which frees them (outside the turn). */
+            wa_instance_free(old.inst);
+            wasi_ctx_free(old.wasi);
+            v->module = old.module;
+            v->config = old.config;
+            v->env = old.env;
+            msg_proc_reconfigure(&c->proc, v->caps, c->limits.mailbox, c->limits.pending);
+            v->caps = (msg_caps){0};
+            c->healthy = false; /* as any fresh instance: no message handled yet */
+        } else {
+            /* host_start_instance dropped the new instance: back to the old. */
+            set_running(c, &old);
+            c->start_exited = false;
+            note_memory(c);
+        }
+    }
+    free(c->saved);
+    c->saved = NULL;
+    c->saved_len = 0;
+    if (ctl->result == WACTOR_OK) {
+        host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "upgraded");
+        host_audit(c->rt, c->proc.name, "upgrade", NULL, 0, "ok", "upgraded");
+    } else {
+        /* Refused by the old version (ESTATE), or the new one failed to start. */
+        const char *what = ctl->result == WACTOR_ESTATE ? "aborted" : "rolled back";
+        char why[300];
+        snprintf(why, sizeof why, "%s: %s", what, ctl->why);
+        host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "upgrade %s", why);
+        host_audit(c->rt, c->proc.name, "upgrade", NULL, 0, "ok", why);
+    }
+    control_done(ctl);
 }
 
 /* One message through the guest: the envelope is `current` while the
@@ -221,7 +398,11 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
 {
     host_component *c = (host_component *)p;
     if (e->kind == MSG_CONTROL) {
-        stop_now(c, e->control);
+        host_control *ctl = e->control;
+        if (ctl->kind == CTL_UPGRADE)
+            upgrade_now(c, ctl);
+        else
+            stop_now(c, ctl);
         return MSG_HANDLED;
     }
     if (!c->inst)
@@ -234,7 +415,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
         args[1].i32 = (uint32_t)e->status;
         args[2].i32 = e->payload_len;
     } else {
-        atomic_fetch_add_explicit(&p->n_received, 1, memory_order_relaxed);
+        MSG_COUNT_OWN(p->n_received);
         f = c->on_message;
         args[0].i32 = e->sender_len;
         args[1].i32 = e->payload_len;
@@ -318,10 +499,10 @@ static wactor_module *module_of(wactor_runtime *rt, const wactor_component_optio
 
 /* The module's first problem as a component with c's limits (abi.c), if it
  * has any: the same check as wactor_module_check, which lists them all. */
-static int refused(wactor_runtime *rt, const host_component *c)
+static int refused(wactor_runtime *rt, const wactor_module *m, const wactor_limits *limits)
 {
     wactor_problems problems;
-    int n = host_abi_check(c->module->m, &c->limits, &problems);
+    int n = host_abi_check(m->m, limits, &problems);
     if (n == 0)
         return WACTOR_OK;
     if (n < 0)
@@ -359,6 +540,7 @@ static int publish(wactor_runtime *rt, host_component *c)
  * it. */
 static void withdraw(wactor_runtime *rt, host_component *c)
 {
+    host_set_state(c, WACTOR_STATE_FAILED);
     msg_proc_stopped(&c->proc, "stopped");
     pthread_mutex_lock(&rt->lock);
     for (size_t i = rt->nall; i-- > 0;) {
@@ -377,49 +559,70 @@ static void withdraw(wactor_runtime *rt, host_component *c)
     atomic_store(&c->starting, false);
 }
 
+static wactor_limits limits_of(const wactor_component_options *o)
+{
+    wactor_limits l = o->limits;
+    if (!l.memory)
+        l.memory = HOST_DEFAULT_MEMORY;
+    if (!l.time_ms)
+        l.time_ms = HOST_DEFAULT_TIME_MS;
+    if (!l.stack)
+        l.stack = HOST_DEFAULT_STACK;
+    if (!l.mailbox)
+        l.mailbox = HOST_DEFAULT_MAILBOX;
+    if (!l.pending)
+        l.pending = HOST_DEFAULT_PENDING;
+    return l;
+}
+
+/* The checks of options that need nothing made yet (spawn and upgrade). */
+static int check_options(wactor_runtime *rt, const wactor_component_options *o)
+{
+    if ((o->module != NULL) + (o->path != NULL) + (o->bytes != NULL) != 1)
+        return host_fail(rt, WACTOR_EINVAL, "give exactly one of module, path, bytes");
+    if (o->limits.memory && o->limits.memory < WA_PAGE_SIZE)
+        return host_fail(rt, WACTOR_EINVAL, "memory limit under one page (64 KiB)");
+    if (o->limits.stack > HOST_MAX_STACK)
+        return host_fail(rt, WACTOR_EINVAL, "stack limit over %u", HOST_MAX_STACK);
+    return WACTOR_OK;
+}
+
+static int copy_caps(wactor_runtime *rt, const wactor_component_options *o, msg_caps *caps)
+{
+    int rc = copy_patterns(rt, "send", &o->send, &caps->send);
+    if (rc == WACTOR_OK)
+        rc = copy_patterns(rt, "request", &o->request, &caps->request);
+    if (rc == WACTOR_OK)
+        rc = copy_patterns(rt, "publish", &o->publish, &caps->publish);
+    if (rc == WACTOR_OK)
+        rc = copy_patterns(rt, "subscribe", &o->subscribe, &caps->subscribe);
+    return rc;
+}
+
 int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
 {
     if (!o || !o->name || !msg_name_valid(o->name, strlen(o->name)))
         return host_fail(rt, WACTOR_EINVAL, "invalid component name \"%s\"",
                          o && o->name ? o->name : "(null)");
-    if ((o->module != NULL) + (o->path != NULL) + (o->bytes != NULL) != 1)
-        return host_fail(rt, WACTOR_EINVAL, "give exactly one of module, path, bytes");
+    int rc = check_options(rt, o);
+    if (rc != WACTOR_OK)
+        return rc;
     /* A first look, so that a taken name costs no compilation; registering
      * decides. */
     if (msg_lookup(rt->router, o->name, strlen(o->name)).kind != MSG_DEST_NONE)
         return host_fail(rt, WACTOR_EEXIST, "a component named %s is already running", o->name);
-    if (o->limits.memory && o->limits.memory < WA_PAGE_SIZE)
-        return host_fail(rt, WACTOR_EINVAL, "memory limit under one page (64 KiB)");
-    if (o->limits.stack > HOST_MAX_STACK)
-        return host_fail(rt, WACTOR_EINVAL, "stack limit over %u", HOST_MAX_STACK);
 
     host_component *c = calloc(1, sizeof *c);
     if (!c)
         return host_fail(rt, WACTOR_ENOMEM, "out of memory");
     c->rt = rt;
     c->restart = o->restart;
-    c->limits = o->limits;
-    if (!c->limits.memory)
-        c->limits.memory = HOST_DEFAULT_MEMORY;
-    if (!c->limits.time_ms)
-        c->limits.time_ms = HOST_DEFAULT_TIME_MS;
-    if (!c->limits.stack)
-        c->limits.stack = HOST_DEFAULT_STACK;
-    if (!c->limits.mailbox)
-        c->limits.mailbox = HOST_DEFAULT_MAILBOX;
-    if (!c->limits.pending)
-        c->limits.pending = HOST_DEFAULT_PENDING;
+    c->limits = limits_of(o);
     c->storage = o->storage;
     c->wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
 
     msg_caps caps = {0};
-    int rc = copy_patterns(rt, "send", &o->send, &caps.send);
-    if (rc == WACTOR_OK)
-        rc = copy_patterns(rt, "request", &o->request, &caps.request);
-    if (rc == WACTOR_OK)
-        rc = copy_patterns(rt, "publish", &o->publish, &caps.publish);
-    if (rc == WACTOR_OK)
-        rc = copy_patterns(rt, "subscribe", &o->subscribe, &caps.subscribe);
+    rc = copy_caps(rt, o, &caps);
     msg_proc_init(&c->proc, rt->router, o->name, strlen(o->name), deliver, c->limits.mailbox,
                   c->limits.pending, caps);
     if (rc != WACTOR_OK) {
@@ -444,7 +647,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         host_component_free(c);
         return host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
     }
-    if ((rc = refused(rt, c)) != WACTOR_OK) {
+    if ((rc = refused(rt, c->module, &c->limits)) != WACTOR_OK) {
         host_component_free(c);
         return rc;
     }
@@ -485,6 +688,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
          * go (the back-off timer, or the stop, takes it from there). */
         host_supervise_held(c, host_start_failed(c, "failed to start", why));
     } else {
+        host_set_state(c, WACTOR_STATE_RUNNING);
         rt_actor_release(&c->proc.actor);
     }
     atomic_store(&c->starting, false);
@@ -520,6 +724,82 @@ int host_stop(wactor_runtime *rt, host_component *c)
     return rc == WACTOR_OK ? WACTOR_OK : WACTOR_ENOMEM;
 }
 
+static void version_free(host_version *v)
+{
+    wactor_module_free(v->module);
+    free(v->config);
+    free_strings(v->env);
+    msg_caps_free(&v->caps);
+}
+
+int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_options *o)
+{
+    if (!o)
+        return host_fail(rt, WACTOR_EINVAL, "no options");
+    if (o->name && strcmp(o->name, c->proc.name) != 0)
+        return host_fail(rt, WACTOR_EINVAL, "options name %s, not the component's (%s)", o->name,
+                         c->proc.name);
+    int rc = check_options(rt, o);
+    if (rc != WACTOR_OK)
+        return rc;
+    if (atomic_load(&c->starting) && pthread_equal(c->spawner, pthread_self()))
+        return host_fail(rt, WACTOR_ESTATE, "component %s: still starting on this thread",
+                         c->proc.name);
+    host_version v = {.restart = o->restart,
+                      .limits = limits_of(o),
+                      .storage = o->storage,
+                      .wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN};
+    rc = copy_caps(rt, o, &v.caps);
+    size_t nenv = 0;
+    while (o->env && o->env[nenv])
+        nenv++;
+    bool ok = true;
+    if (rc == WACTOR_OK) {
+        v.env = copy_strings(o->env, nenv, &ok);
+        if (o->config_len && (v.config = malloc(o->config_len)) != NULL)
+            memcpy(v.config, o->config, o->config_len);
+        else if (o->config_len)
+            ok = false;
+        v.config_len = o->config_len;
+        if (!ok)
+            rc = host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
+    if (rc == WACTOR_OK && !(v.module = module_of(rt, o)))
+        rc = host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
+    if (rc == WACTOR_OK)
+        rc = refused(rt, v.module, &v.limits);
+    if (rc == WACTOR_EMODULE) { /* the old version was never touched, but say so */
+        char why[300];
+        snprintf(why, sizeof why, "refused: %s", wactor_errmsg(rt));
+        host_logf(rt, WACTOR_LOG_WARN, c->proc.name, "upgrade %s", why);
+        host_audit(rt, c->proc.name, "upgrade", NULL, 0, "ok", why);
+    }
+    if (rc != WACTOR_OK) {
+        version_free(&v);
+        return rc;
+    }
+
+    host_control ctl = {.kind = CTL_UPGRADE, .done = false, .version = &v};
+    pthread_mutex_init(&ctl.lock, NULL);
+    pthread_cond_init(&ctl.cond, NULL);
+    rc = msg_post_control(&c->proc, &ctl);
+    if (rc == WACTOR_OK) {
+        pthread_mutex_lock(&ctl.lock);
+        while (!ctl.done)
+            pthread_cond_wait(&ctl.cond, &ctl.lock);
+        pthread_mutex_unlock(&ctl.lock);
+        rc = ctl.result;
+    } else {
+        snprintf(ctl.why, sizeof ctl.why, "out of memory");
+    }
+    pthread_mutex_destroy(&ctl.lock);
+    pthread_cond_destroy(&ctl.cond);
+    version_free(&v); /* the old version's belongings, or the refused new one's */
+    if (rc != WACTOR_OK)
+        return host_fail(rt, rc, "%s", ctl.why);
+    return WACTOR_OK;
+}
+
 void host_component_free(host_component *c)
 {
     if (!c)
@@ -530,5 +810,6 @@ void host_component_free(host_component *c)
     free(c->config);
     free_strings(c->env);
     free(c->restart_times);
+    free(c->saved);
     free(c);
 }

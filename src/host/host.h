@@ -47,7 +47,7 @@ struct wactor_module {
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
-#define HOST_NIMPORTS 17
+#define HOST_NIMPORTS 19
 
 typedef struct host_component host_component;
 typedef struct host_watchdog host_watchdog;
@@ -112,6 +112,25 @@ struct host_component {
     char out[2][512];
     size_t outlen[2];
     atomic_uint_least64_t restarts, crashes;
+    /* For wactor_stats, written by the component's turns (or its spawn),
+     * read by any thread: its wactor_state, and its instance's linear
+     * memory in bytes after the last call into it (0 without one). */
+    _Atomic int state;
+    atomic_uint_least64_t memory;
+    /* Storage bytes for wactor_stats: asked of the store only when a
+     * kv_set/kv_delete has happened since the last time (storage_clean
+     * false: cleared by the write, set by the reader), so that reading statistics
+     * costs the store nothing most of the time and the writes nothing. */
+    atomic_uint_least64_t storage_used;
+    atomic_bool storage_clean;
+    /* Upgrade (component.c): the old version's state_save bytes, from its
+     * wactor_on_upgrade to the end of the new version's wactor_init.
+     * `phase` says which of state_save (saving) or state_load (loading) is
+     * valid now; touched only on the component's turn. */
+    uint8_t *saved;
+    size_t saved_len;
+    bool starting_up; /* _initialize or wactor_init runs (host_start_instance) */
+    enum { HOST_PHASE_NONE, HOST_PHASE_SAVING, HOST_PHASE_LOADING } phase;
 };
 
 /* log.c */
@@ -135,6 +154,7 @@ enum {
     HOST_INIT,
     HOST_ON_CALLBACK,
     HOST_ON_SHUTDOWN,
+    HOST_ON_UPGRADE,
     HOST_NEXPORTS
 };
 typedef struct host_export {
@@ -156,6 +176,13 @@ void host_drop_instance(host_component *c);
  * fuel and time limits. */
 wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val *results);
 int host_stop(wactor_runtime *rt, host_component *c);
+/* Replaces c's module and settings by those of o on c's turn, and waits
+ * for the outcome (wactor_upgrade). */
+int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_options *o);
+static inline void host_set_state(host_component *c, int state)
+{
+    atomic_store_explicit(&c->state, state, memory_order_relaxed);
+}
 void host_component_free(host_component *c);
 /* Logs a publication a subscriber missed (the router's msg_dropped_fn; arg
  * is the runtime). */

@@ -11,6 +11,7 @@
 #include "host.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -280,6 +281,8 @@ static wa_trap h_kv_set(wa_instance *caller, void *env, wa_val *io)
         return RET_I32(rc);
     rc = store_set(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32, val, io[3].i32,
                    c->storage, c->rt->opts.max_message);
+    if (rc == WACTOR_OK)
+        atomic_store_explicit(&c->storage_clean, false, memory_order_release);
     return RET_I32(storage_result(c, rc, WACTOR_EQUOTA));
 }
 
@@ -292,7 +295,52 @@ static wa_trap h_kv_delete(wa_instance *caller, void *env, wa_val *io)
     if (rc != WACTOR_OK)
         return RET_I32(rc);
     rc = store_delete(c->rt->store, c->proc.name, c->proc.name_len, key, io[1].i32);
+    if (rc == WACTOR_OK)
+        atomic_store_explicit(&c->storage_clean, false, memory_order_release);
     return RET_I32(storage_result(c, rc, WACTOR_ENOTFOUND));
+}
+
+/* ---- upgrade: the state handed over ------------------------------------
+ * state_save keeps a copy of the old version's bytes during its
+ * wactor_on_upgrade (a second call replaces the first); state_load gives
+ * them to the new version during its wactor_init. Both refuse (ESTATE)
+ * outside those calls; state_load finds nothing (ENOTFOUND) on an ordinary
+ * start, or when the old version saved nothing. */
+
+static wa_trap h_state_save(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *data = guest_range(caller, io[0], io[1]);
+    if (!data)
+        return RET_I32(WACTOR_EINVAL);
+    if (c->phase != HOST_PHASE_SAVING || c->inst != caller)
+        return RET_I32(WACTOR_ESTATE);
+    if (io[1].i32 > c->rt->opts.max_message)
+        return RET_I32(WACTOR_ETOOBIG);
+    uint8_t *copy = malloc(io[1].i32 ? io[1].i32 : 1);
+    if (!copy)
+        return RET_I32(WACTOR_ENOMEM); /* EFULL for the guest: nothing kept, try later */
+    memcpy(copy, data, io[1].i32);
+    free(c->saved);
+    c->saved = copy;
+    c->saved_len = io[1].i32;
+    return RET_I32(WACTOR_OK);
+}
+
+static wa_trap h_state_load(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    if (!guest_range(caller, io[0], io[1]))
+        return RET_I32(WACTOR_EINVAL);
+    if (c->phase != HOST_PHASE_LOADING && c->phase != HOST_PHASE_NONE)
+        return RET_I32(WACTOR_ESTATE);
+    if (c->phase == HOST_PHASE_NONE) /* wactor_init of an ordinary start, or any other time */
+        return RET_I32(c->starting_up ? WACTOR_ENOTFOUND : WACTOR_ESTATE);
+    if (!c->saved)
+        return RET_I32(WACTOR_ENOTFOUND);
+    return RET_I32(copy_out(caller, io[0], io[1], c->saved, c->saved_len));
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -321,6 +369,8 @@ static const host_import imports[HOST_NIMPORTS] = {
     {"kv_get", {4, 1, t_i32x5}, h_kv_get},
     {"kv_set", {4, 1, t_i32x5}, h_kv_set},
     {"kv_delete", {2, 1, t_i32x5}, h_kv_delete},
+    {"state_save", {2, 1, t_i32x5}, h_state_save},
+    {"state_load", {2, 1, t_i32x5}, h_state_load},
 };
 
 static bool name_is(wa_name n, const char *s)

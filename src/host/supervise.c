@@ -138,8 +138,9 @@ static bool intensity_allows(host_component *c)
 
 static void stop_for_good(host_component *c, const char *why)
 {
+    host_set_state(c, WACTOR_STATE_FAILED);
     msg_proc_stopped(&c->proc, "stopped after crashing");
-    host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "stopped for good: %s", why);
+    host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "stopped for good: %s", why);
     host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", why);
 }
 
@@ -161,7 +162,9 @@ bool host_start_failed(host_component *c, const char *what, const char *why)
 static void restart(host_component *c)
 {
     char why[256];
+    host_set_state(c, WACTOR_STATE_RESTARTING);
     if (host_start_instance(c, why, sizeof why) == WACTOR_OK) {
+        host_set_state(c, WACTOR_STATE_RUNNING);
         atomic_fetch_add(&c->restarts, 1);
         host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "restarted (%s)", c->down_reason);
         host_audit(c->rt, c->proc.name, "restart", NULL, 0, "ok", "restarted");
@@ -191,8 +194,13 @@ static void supervise(host_component *c, bool clean, bool held)
         const char *why = atomic_load(&rt->closing)                ? "the runtime is closing"
                           : c->restart == WACTOR_RESTART_TEMPORARY ? "restart policy temporary"
                                                                    : "restart policy transient";
+        /* Stopped for good: a clean exit (or the runtime's end) is a stop,
+         * a crash that the policy does not restart a failure. */
+        bool failed = !clean && !atomic_load(&rt->closing);
+        host_set_state(c, failed ? WACTOR_STATE_FAILED : WACTOR_STATE_STOPPED);
         msg_proc_stopped(&c->proc, c->down_reason);
-        host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "stopped: %s", why);
+        host_logf(rt, atomic_load(&rt->closing) ? WACTOR_LOG_INFO : WACTOR_LOG_WARN, c->proc.name,
+                  "stopped for good: %s (%s)", c->down_reason, why);
         host_audit(rt, c->proc.name, "stop", NULL, 0, "ok", why);
         if (held)
             rt_actor_release(&c->proc.actor);
@@ -209,13 +217,16 @@ static void supervise(host_component *c, bool clean, bool held)
     }
     if (c->healthy && !held) {
         c->backoff_ms = 0;
+        host_set_state(c, WACTOR_STATE_RESTARTING);
         restart(c);
         return;
     }
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;
     if (c->backoff_ms > BACKOFF_MAX_MS)
         c->backoff_ms = BACKOFF_MAX_MS;
-    host_logf(rt, WACTOR_LOG_DEBUG, c->proc.name, "restarting in %u ms", c->backoff_ms);
+    host_set_state(c, WACTOR_STATE_BACKING_OFF);
+    host_logf(rt, WACTOR_LOG_WARN, c->proc.name, "backing off %u ms after %s", c->backoff_ms,
+              c->down_reason);
     if (!held)
         rt_actor_pause(&c->proc.actor, c->backoff_ms, backoff_over);
     else if (!rt_actor_start_paused(&c->proc.actor, c->backoff_ms, backoff_over))

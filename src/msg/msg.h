@@ -148,6 +148,29 @@ typedef struct msg_route {
 /* Subscriptions one process may hold; `subscribe` then returns EFULL. */
 #define MSG_MAX_SUBSCRIPTIONS 1000u
 
+/* The statistics (wactor_stats) are counted here, on the message path,
+ * without a lock. Two kinds, kept on separate cache lines so that a busy
+ * sender never invalidates the line its receiver's turn writes:
+ * - single-writer counters (n_received, n_sent, n_callbacks), written only
+ *   by the process's own turn: a relaxed load and store (MSG_COUNT_OWN), no
+ *   locked instruction; turns of one process never overlap, and the
+ *   scheduler's hand-over orders one turn's writes before the next;
+ * - shared counters (queued, pending, n_dropped), written by other workers
+ *   too (senders, settlers, publishers): atomic read-modify-write.
+ * Readers (wactor_stats) load each one relaxed: each is exact, the set is
+ * not one instant. MSG_NO_COUNTERS (the benchmark's second build only)
+ * compiles the statistics-only counters out, to measure what they cost. */
+#ifdef MSG_NO_COUNTERS
+#define MSG_COUNT_OWN(counter) ((void)0)
+#define MSG_COUNT_SHARED(counter) ((void)0)
+#else
+#define MSG_COUNT_OWN(counter)                                                                     \
+    atomic_store_explicit(&(counter), atomic_load_explicit(&(counter), memory_order_relaxed) + 1,  \
+                          memory_order_relaxed)
+#define MSG_COUNT_SHARED(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
+#endif
+#define MSG_CACHE_LINE 64
+
 struct msg_proc {
     rt_actor actor; /* first: the rt layer hands us back this pointer */
     msg_router *router;
@@ -159,17 +182,22 @@ struct msg_proc {
      * unregistered; what is queued is still handled until `stopped`.) */
     atomic_bool stopped;
     uint32_t incarnation; /* bumped by msg_proc_crashed */
-    uint32_t mailbox_bound, pending_bound;
+    /* Read by senders; changed only by msg_proc_reconfigure (an upgrade). */
+    _Atomic uint32_t mailbox_bound, pending_bound;
+    /* Shared counters, written by other workers too (see above). */
     atomic_uint queued;  /* counted envelopes in the mailbox */
     atomic_uint pending; /* own requests not settled */
+    /* The publications it missed because its mailbox was full. */
+    atomic_uint_least64_t n_dropped;
+    /* Padding: what follows is touched only by p's own turns. */
+    char pad_shared[MSG_CACHE_LINE];
     msg_caps caps;
     msg_idset received;           /* requests received and not answered */
     msg_idset sent;               /* own requests whose callback has not arrived */
     msg_route routes[MSG_ROUTES]; /* touched only by p's own turns */
     uint32_t nsubs;               /* its subscriptions; under the router's lock */
-    /* Statistics (relaxed: each is a count on its own). n_dropped: the
-     * publications it missed because its mailbox was full. */
-    atomic_uint_least64_t n_received, n_sent, n_callbacks[4], n_dropped;
+    /* Single-writer counters, on the own turn's lines (see above). */
+    atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
 };
 
 /* Told of a publication that `subscriber` missed because its mailbox was
@@ -245,6 +273,13 @@ void msg_proc_close(msg_proc *p);
 /* p stops for good: unregistered, unsubscribed, its unanswered requests
  * and every request still reaching it get FAILED. */
 void msg_proc_stopped(msg_proc *p, const char *reason);
+
+/* An upgrade (on p's own turn): p's capabilities become caps (taken
+ * over; the old ones are freed), the decisions remembered in its routes
+ * are forgotten, and its bounds change. Its subscriptions, pending
+ * requests, received requests and mailbox stay. */
+void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
+                          uint32_t pending_bound);
 
 /* Posts a control envelope (kind MSG_CONTROL, data = ctl) to p. */
 int msg_post_control(msg_proc *p, void *ctl);

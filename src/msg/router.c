@@ -115,7 +115,8 @@ static const char *sender_name(const msg_proc *from, size_t *len)
 /* Takes a slot in p's mailbox bound; false when it is full. */
 static bool reserve_slot(msg_proc *p)
 {
-    if (atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed) >= p->mailbox_bound) {
+    if (atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed) >=
+        atomic_load_explicit(&p->mailbox_bound, memory_order_relaxed)) {
         atomic_fetch_sub_explicit(&p->queued, 1, memory_order_relaxed);
         return false;
     }
@@ -205,7 +206,7 @@ static void proc_receive(rt_actor *a, rt_node *n)
         /* A callback for an earlier incarnation (before a crash) is dropped. */
         if (!stopped && e->incarnation == p->incarnation) {
             msg_idset_remove(&p->sent, e->corr);
-            atomic_fetch_add_explicit(&p->n_callbacks[e->status & 3], 1, memory_order_relaxed);
+            MSG_COUNT_OWN(p->n_callbacks[e->status & 3]);
             p->deliver(p, e);
         }
         break;
@@ -230,8 +231,8 @@ void msg_proc_init(msg_proc *p, msg_router *r, const char *name, size_t len, msg
     p->name_len = (uint8_t)len;
     atomic_init(&p->stopped, false);
     p->incarnation = 0;
-    p->mailbox_bound = mailbox_bound;
-    p->pending_bound = pending_bound;
+    atomic_init(&p->mailbox_bound, mailbox_bound);
+    atomic_init(&p->pending_bound, pending_bound);
     atomic_init(&p->queued, 0);
     atomic_init(&p->pending, 0);
     p->caps = caps;
@@ -301,6 +302,17 @@ void msg_proc_stopped(msg_proc *p, const char *reason)
     withdraw_sent(p);
     p->incarnation++;
     fail_received(p, reason);
+}
+
+void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
+                          uint32_t pending_bound)
+{
+    msg_caps_free(&p->caps);
+    p->caps = caps;
+    for (unsigned i = 0; i < MSG_ROUTES; i++)
+        p->routes[i].allow[0] = p->routes[i].allow[1] = -1;
+    atomic_store_explicit(&p->mailbox_bound, mailbox_bound, memory_order_relaxed);
+    atomic_store_explicit(&p->pending_bound, pending_bound, memory_order_relaxed);
 }
 
 int msg_post_control(msg_proc *p, void *ctl)
@@ -541,7 +553,7 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
     if (rc != WACTOR_OK)
         msg_envelope_free(r, e);
     else if (from)
-        atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+        MSG_COUNT_OWN(from->n_sent);
     return rc;
 }
 
@@ -554,8 +566,8 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
     int rc = check_target(r, from, ROUTE_REQUEST, target, tlen, plen, &scratch, &to);
     if (rc != WACTOR_OK)
         return rc;
-    if (from &&
-        atomic_fetch_add_explicit(&from->pending, 1, memory_order_relaxed) >= from->pending_bound) {
+    if (from && atomic_fetch_add_explicit(&from->pending, 1, memory_order_relaxed) >=
+                    atomic_load_explicit(&from->pending_bound, memory_order_relaxed)) {
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
         return WACTOR_EFULL;
     }
@@ -586,7 +598,7 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
         return rc;
     }
     if (from) {
-        atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+        MSG_COUNT_OWN(from->n_sent);
         /* Out of memory here only means a crash cannot withdraw this one:
          * its callback is still dropped, its timer still ends it. */
         msg_idset_add(&from->sent, id);
@@ -713,7 +725,7 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
         msg_dest d = msg_dest_local(to);
         if (dest_post(r, &d, e, NULL) != WACTOR_OK) {
             msg_envelope_free(r, e);
-            atomic_fetch_add_explicit(&to->n_dropped, 1, memory_order_relaxed);
+            MSG_COUNT_SHARED(to->n_dropped);
             if (nmissed == missed_cap)
                 missed = missed_grow(missed, missed_few, &missed_cap);
             if (nmissed < missed_cap)
@@ -726,7 +738,7 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
     if (missed != missed_few)
         free(missed);
     if (rc == WACTOR_OK && from)
-        atomic_fetch_add_explicit(&from->n_sent, 1, memory_order_relaxed);
+        MSG_COUNT_OWN(from->n_sent);
     return rc;
 }
 

@@ -466,6 +466,28 @@ run_sigterm)
     expect_status 0
     [ "$(wc -l <"$err")" -eq 1 ] || fail "expected only the 'running' line"
     ;;
+run_stops_for_good)
+    # A component whose wactor_init fails: `run` says that it backs off, then that it has
+    # stopped for good, at warn, while the other component goes on.
+    {
+        printf 'supervisor:\n  max_restarts: 2\n  within: 10m\n'
+        printf 'components:\n  silent:\n    wasm: %s\n    config: fail\n' "$guests/silent.wasm"
+        printf '  ping:\n    wasm: %s\n' "$examples/pingpong/ping.wasm"
+    } >"$tmp/wactor.yaml"
+    "$wactor" run --log-level warn "$tmp/wactor.yaml" </dev/null >"$out" 2>"$err" &
+    pid=$!
+    wait_for_line "$err" '^wactor: warn silent: stopped for good: '
+    kill -TERM "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 0
+    grep -qx 'wactor: warn silent: backing off 1 ms after failed to start' "$err" ||
+        fail "the first back-off is not said"
+    grep -qx 'wactor: warn silent: backing off 2 ms after failed to start' "$err" ||
+        fail "the second back-off is not said"
+    grep -qx 'wactor: warn silent: stopped for good: more than 2 restarts within 600000 ms' "$err" ||
+        fail "the stop for good is not said"
+    ;;
 run_bad_module)
     silent_manifest
     sed -i "s|wasm: .*|wasm: $tmp/no-such.wasm|" "$tmp/wactor.yaml"

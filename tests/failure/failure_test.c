@@ -945,7 +945,7 @@ static void test_intensity(void *arg)
     audit_last("crashy", "stop", line, sizeof line);
     fprintf(stderr, "audit: %s\n", line);
     CHECK(strstr(json_get(line, "reason", reason, sizeof reason), "more than 3 restarts") != NULL);
-    CHECK(LOG_COUNT("crashy", WACTOR_LOG_ERROR, "stopped for good") == 1);
+    CHECK(LOG_COUNT("crashy", WACTOR_LOG_WARN, "stopped for good") == 1);
 
     CHECK(wactor_send(rt, "crashy", "ping", 4) == WACTOR_ENOTFOUND);
     async_req late;
@@ -994,10 +994,10 @@ static void init_fails_case(wactor_runtime *rt, const char *name, const char *co
     CHECK(!s.running);
     CHECK(audit_count(name, "spawn", "ok") == 1);
     CHECK(audit_count(name, "crash", "ok") == 4);
-    CHECK(LOG_COUNT(name, WACTOR_LOG_DEBUG, "restarting in 1 ms") == 1);
-    CHECK(LOG_COUNT(name, WACTOR_LOG_DEBUG, "restarting in 2 ms") == 1);
-    CHECK(LOG_COUNT(name, WACTOR_LOG_DEBUG, "restarting in 4 ms") == 1);
-    CHECK(LOG_COUNT(name, WACTOR_LOG_ERROR, "stopped for good") == 1);
+    CHECK(LOG_COUNT(name, WACTOR_LOG_WARN, "backing off 1 ms after") == 1);
+    CHECK(LOG_COUNT(name, WACTOR_LOG_WARN, "backing off 2 ms after") == 1);
+    CHECK(LOG_COUNT(name, WACTOR_LOG_WARN, "backing off 4 ms after") == 1);
+    CHECK(LOG_COUNT(name, WACTOR_LOG_WARN, "stopped for good") == 1);
     CHECK(wactor_send(rt, name, "ping", 4) == WACTOR_ENOTFOUND);
     CHECK(wactor_request(rt, name, "ping", 4, 0, async_done, &req) == WACTOR_ENOTFOUND);
     CHECK(wactor_wait_idle(rt, HANG_MS) == WACTOR_OK);
