@@ -2,8 +2,10 @@
  * cli.h: what the parts of the `wactor` command-line tool share.
  *
  * main.c dispatches to one function per command (exec.c, inspect.c, run.c,
- * call.c for call and send, validate.c, status.c for status, top and stop,
- * which reach a running system through src/control); util.c holds file reading, error
+ * call.c for call and send, validate.c, status.c for status, top, stop and
+ * reload, which reach a running system through src/control); reload.c
+ * applies a manifest's difference to the system run runs (for reload,
+ * SIGHUP and run --watch, whose watch is watch.c); util.c holds file reading, error
  * reporting and the printing of names and types; system.c is what run,
  * call and send share: their flags, and a manifest's components started in
  * a runtime.

@@ -1,7 +1,8 @@
 /*
  * status.c: the commands that reach a running system through its control
  * socket (docs/CONTROL.md): `wactor status`, `wactor top` and `wactor
- * stop`, and cli_attach, which `call` and `send` use too.
+ * stop`, `wactor reload` (the client side: reload.c does the work in run),
+ * and cli_attach, which `call` and `send` use too.
  *
  * Decisions where the command-line contract is silent (README.md):
  * - The running system is the one answering on the manifest's

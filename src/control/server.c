@@ -8,8 +8,9 @@
  *   never wait, a CALL is a wactor_request whose callback (on a runtime
  *   worker) copies the answer into the operation and posts it back through
  *   a mutex-protected list and a pipe that wakes poll(). A component's STOP
- *   (wactor_stop waits for its mailbox to drain) runs on a helper thread
- *   that posts the same way. So no runtime worker ever waits for the
+ *   (wactor_stop waits for its mailbox to drain) and a RELOAD (the
+ *   embedder's reload function stops, upgrades and spawns) run on a helper
+ *   thread that posts the same way. So no runtime worker ever waits for the
  *   server, and the server never waits for a worker.
  * - A connection carries one request at a time: it is not read while its
  *   request is in flight or its answer is being written, which bounds what

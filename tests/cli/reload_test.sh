@@ -284,6 +284,24 @@ YAML
     grep -qx 'upgraded mod (module)' "$out" || fail "mod not upgraded by the next reload"
     run "$wactor" call "$app" mod version
     expect_stdout "v2 config="
+    # A changed component that is not running (stopped by hand) is started with its new
+    # settings; an unchanged stopped one is left stopped.
+    run "$wactor" stop "$app" other
+    expect_status 0
+    sed -i 's/"y"/"z"/' "$app"
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -qx 'started other again (it was not running; config)' "$out" ||
+        fail "the stopped component was not started again"
+    run "$wactor" call "$app" other version
+    expect_stdout "v1 config=z"
+    run "$wactor" stop "$app" other
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -qx '0 started, 0 stopped, 0 upgraded, 2 unchanged, 0 failed' "$out" ||
+        fail "an unchanged stopped component was touched"
+    run "$wactor" call "$app" other version
+    expect_status 3
     stop_run
     ;;
 sighup)
