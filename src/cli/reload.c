@@ -119,7 +119,7 @@ static unsigned cli_diff(const cli_live *old, const mf_component *c, uint64_t ha
     if (old->hash == 0 || hash == 0 || old->hash != hash)
         d |= CLI_DIFF_MODULE;
     if (o->has_config != c->has_config || o->config_len != c->config_len ||
-        memcmp(o->config, c->config, c->config_len) != 0)
+        (c->config_len > 0 && memcmp(o->config, c->config, c->config_len) != 0))
         d |= CLI_DIFF_CONFIG;
     if (!cli_same_env(o->env, c->env))
         d |= CLI_DIFF_ENV;
@@ -386,6 +386,18 @@ static int cli_reload_apply(cli_reloader *r, cli_report *rp, const mf_manifest *
         char what[128];
         cli_diff_text(what, sizeof what, d);
         wactor_component_options o = cli_component_options(c, mods[i]);
+        /* A component crashing at start-up has no turn on which to be
+         * upgraded (nor stopped) until its restarts end: not waited for. */
+        wactor_stats st;
+        if (wactor_component_stats(rt, c->name, &st) == WACTOR_OK &&
+            (st.state == WACTOR_STATE_BACKING_OFF || st.state == WACTOR_STATE_RESTARTING)) {
+            cli_say(rp,
+                    "cannot upgrade %s (%s) now: it is %s (crashing at start-up); reload again "
+                    "once it runs or has failed for good",
+                    c->name, what, wactor_state_name(st.state));
+            failed++;
+            continue;
+        }
         int rc = wactor_upgrade(rt, c->name, &o);
         if (rc == WACTOR_OK) {
             cli_say(rp, "upgraded %s (%s)", c->name, what);

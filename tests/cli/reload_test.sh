@@ -304,6 +304,34 @@ YAML
     expect_status 3
     stop_run
     ;;
+backoff)
+    # A component crashing at start-up (backing off between restarts) has no turn on which
+    # to be upgraded: reload says so and exits 1 instead of waiting; once it has failed for
+    # good, the next reload starts the fixed build.
+    cp "$broken" "$tmp/b.wasm"
+    cat >"$app" <<YAML
+supervisor: { max_restarts: 13, within: 1m }
+components:
+  a:
+    wasm: $v1
+  b:
+    wasm: b.wasm
+YAML
+    start_run
+    until_true sh -c "'$wactor' status --json '$app' | grep -q '\"name\":\"b\",\"state\":\"backing-off\"'"
+    cp "$v2" "$tmp/b.wasm"
+    run "$wactor" reload "$app"
+    expect_status 1
+    grep -q '^cannot upgrade b (module) now: it is backing-off' "$out" ||
+        fail "the backing-off component is not reported"
+    until_true sh -c "'$wactor' status --json '$app' | grep -q '\"name\":\"b\",\"state\":\"failed\"'"
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -qx 'started b again (it was not running; module)' "$out" || fail "b not started again"
+    run "$wactor" call "$app" b version
+    expect_stdout "v2 config="
+    stop_run
+    ;;
 sighup)
     cat >"$app" <<YAML
 components:
