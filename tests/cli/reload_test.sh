@@ -332,6 +332,47 @@ YAML
     expect_stdout "v2 config="
     stop_run
     ;;
+protocol)
+    # RELOAD on the wire (docs/CONTROL.md): its answer; a malformed one refused; a client
+    # that leaves mid-reload costs nothing (the reload completes, run goes on).
+    cat >"$app" <<YAML
+components:
+  a:
+    wasm: $v1
+YAML
+    start_run
+    sed -i 's/^    wasm:.*/&\n    config: "wire"/' "$app"
+    python3 - "$tmp/.wactor/app.yaml.sock" <<'PY' >"$out" 2>"$err" || fail "the wire client failed"
+import socket, struct, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1]); return s
+def frame(s):
+    data = b""
+    while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
+        b = s.recv(65536)
+        if not b:
+            raise SystemExit("connection closed early")
+        data += b
+    return data[4:]
+s = conn(); s.sendall(struct.pack(">IBB", 2, 1, 6))
+f = frame(s)
+assert f[0] == 1 and f[1] == 0x86, f
+outcome = f[2]; n = struct.unpack(">I", f[3:7])[0]; text = f[7:7 + n].decode()
+assert outcome == 0 and len(f) == 7 + n, f
+assert "upgraded a (config)" in text, text
+s.close()
+s = conn(); s.sendall(struct.pack(">IBBB", 3, 1, 6, 0))
+f = frame(s)
+assert f[1] == 0x80 and b"malformed RELOAD" in f, f
+s.close()
+s = conn(); s.sendall(struct.pack(">IBB", 2, 1, 6)); s.close()
+print("ok")
+PY
+    until_true grep -q '^wactor: reload: 0 started, 0 stopped, 0 upgraded, 1 unchanged, 0 failed$' "$log"
+    run "$wactor" call "$app" a version
+    expect_stdout "v1 config=wire"
+    stop_run
+    ;;
 sighup)
     cat >"$app" <<YAML
 components:
