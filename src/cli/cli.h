@@ -2,8 +2,10 @@
  * cli.h: what the parts of the `wactor` command-line tool share.
  *
  * main.c dispatches to one function per command (exec.c, inspect.c, run.c,
- * call.c for call and send, validate.c, status.c for status, top and stop,
- * which reach a running system through src/control); util.c holds file reading, error
+ * call.c for call and send, validate.c, status.c for status, top, stop and
+ * reload, which reach a running system through src/control); reload.c
+ * applies a manifest's difference to the system run runs (for reload,
+ * SIGHUP and run --watch, whose watch is watch.c); util.c holds file reading, error
  * reporting and the printing of names and types; system.c is what run,
  * call and send share: their flags, and a manifest's components started in
  * a runtime.
@@ -50,9 +52,10 @@ int cli_run(int argc, char **argv);
 int cli_call(int argc, char **argv);
 int cli_send(int argc, char **argv);
 int cli_validate(int argc, char **argv);
-int cli_stop(int argc, char **argv);   /* status.c */
-int cli_status(int argc, char **argv); /* status.c */
-int cli_top(int argc, char **argv);    /* status.c */
+int cli_stop(int argc, char **argv);       /* status.c */
+int cli_reload_cmd(int argc, char **argv); /* status.c */
+int cli_status(int argc, char **argv);     /* status.c */
+int cli_top(int argc, char **argv);        /* status.c */
 
 /* Prints "wactor: " and the formatted message as one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -84,10 +87,12 @@ struct mf_manifest;
 struct mf_component;
 struct wactor_runtime;
 struct wactor_limits;
+struct wactor_component_options;
+struct wactor_module;
 
 /* Flags of run, call, send, stop, status and top (validate takes only
- * --help): --timeout; --attach and --standalone; --json. */
-enum { CLI_FLAG_TIMEOUT = 1, CLI_FLAG_ATTACH = 2, CLI_FLAG_JSON = 4 };
+ * --help): --timeout; --attach and --standalone; --json; --watch. */
+enum { CLI_FLAG_TIMEOUT = 1, CLI_FLAG_ATTACH = 2, CLI_FLAG_JSON = 4, CLI_FLAG_WATCH = 8 };
 
 /* Where call and send go: the running system if one answers (auto), only
  * there (--attach), or a private copy of the system (--standalone). */
@@ -99,6 +104,7 @@ typedef struct cli_flags {
     uint32_t timeout_ms; /* 1..2^31-1 */
     int mode;            /* CLI_MODE_* */
     bool json;           /* --json */
+    bool watch;          /* --watch (run) */
 } cli_flags;
 
 /* The flags every command takes, at argv[*i] (the command is cmd), for the
@@ -140,6 +146,11 @@ char *cli_load_error(const struct wactor_runtime *rt);
 /* A manifest component's limits as the embedding API takes them. */
 struct wactor_limits cli_limits(const struct mf_component *c);
 
+/* A manifest component's options for wactor_spawn and wactor_upgrade, with
+ * module m; they point into c. */
+struct wactor_component_options cli_component_options(const struct mf_component *c,
+                                                      struct wactor_module *m);
+
 /* The manifest's component named name, or NULL. */
 const struct mf_component *cli_system_find(const cli_system *s, const char *name);
 
@@ -160,6 +171,39 @@ void cli_system_log(const cli_system *s, int level, const char *component, const
 
 /* Stops the runtime gracefully and frees everything; s may be partly open. */
 void cli_system_close(cli_system *s);
+
+/* ---- reload.c: applying a manifest's difference to a running system ---- */
+
+typedef struct cli_reloader cli_reloader;
+
+/* Records the running set of s (started by cli_system_start): each
+ * component's settings and a hash of its module file. NULL when out of
+ * memory. s must outlive it. */
+cli_reloader *cli_reloader_new(cli_system *s);
+void cli_reloader_free(cli_reloader *r); /* NULL allowed */
+
+/* Reads the system's manifest again and applies the difference (reload.c
+ * describes how); trigger names the cause for the log ("SIGHUP"). Any
+ * thread but a runtime callback; reloads are serialised. Returns a
+ * CTL_RELOAD_* outcome (0 applied, 1 a change failed, 4 the manifest is
+ * invalid and nothing changed) and *report, malloc'd lines (NULL when out
+ * of memory); each line went to standard error too. */
+int cli_reload(cli_reloader *r, const char *trigger, char **report);
+
+/* The files a watch looks at: the manifest, then each running component's
+ * module (malloc'd strings, NULL-terminated, malloc'd array; NULL when out
+ * of memory). */
+char **cli_reloader_files(cli_reloader *r);
+
+/* ---- watch.c: `run --watch` -------------------------------------------- */
+
+typedef struct cli_watch cli_watch;
+
+/* Starts a thread that reloads r whenever the manifest or a module file
+ * changes (inotify on their folders, debounced). NULL with the reason
+ * reported. */
+cli_watch *cli_watch_start(cli_reloader *r);
+void cli_watch_stop(cli_watch *w); /* joins the thread; NULL allowed */
 
 /* ---- status.c: reaching a running system ------------------------------ */
 

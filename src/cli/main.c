@@ -26,6 +26,7 @@ static const cli_command cli_commands[] = {
     {"status", cli_status, "list the components of a running system"},
     {"top", cli_top, "watch a running system's components live"},
     {"stop", cli_stop, "stop a running system, or one of its components"},
+    {"reload", cli_reload_cmd, "apply a changed manifest to the running system"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

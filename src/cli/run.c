@@ -20,6 +20,12 @@
  * started (clients connecting earlier wait in the listen queue), and stops
  * before the runtime does. A client's `wactor stop MANIFEST` is a SIGTERM
  * to this process, taken by the same sigwait.
+ *
+ * SIGHUP is taken by the same sigwait too: a reload (reload.c) on the main
+ * thread, then run goes on. `wactor reload` reloads on a helper thread of
+ * the control server, and --watch on its own thread (watch.c); the three
+ * go through one cli_reloader, which serialises them. The watch and the
+ * server stop before the runtime, each waiting for a reload in progress.
  */
 #include "cli.h"
 #include "control.h"
@@ -29,11 +35,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char cli_run_usage[] =
-    "usage: wactor run [--log-level LEVEL] MANIFEST\n"
+    "usage: wactor run [--watch] [--log-level LEVEL] MANIFEST\n"
     "\n"
     "Starts every component of MANIFEST (a wactor.yaml); once all have started,\n"
     "prints `wactor: running N components` to standard error, and runs until it\n"
@@ -46,6 +53,15 @@ static const char cli_run_usage[] =
     "`status`, `top` and `stop` reach it. A second run of the same manifest is\n"
     "refused (exit 4) naming the running one's pid.\n"
     "\n"
+    "SIGHUP, or `wactor reload MANIFEST`, makes it read MANIFEST again and apply\n"
+    "the difference: new components start, removed ones stop gracefully, changed\n"
+    "ones (module bytes, config, env, limits, capabilities, restart) are upgraded\n"
+    "in place, the others are not touched. One line per change on standard error\n"
+    "(`wactor: reload: upgraded echo (module)`). An invalid manifest changes\n"
+    "nothing; runtime.* and supervisor.* keys apply at the next start only.\n"
+    "\n"
+    "  --watch            reload by itself when MANIFEST or a module file changes\n"
+    "                     (watched with inotify; files replaced by rename count)\n"
     "  --log-level LEVEL  trace, debug, info, warn or error (default info); the log\n"
     "                     goes to standard error\n"
     "  --help             show this help\n"
@@ -64,6 +80,11 @@ static void cli_run_stop_all(void *arg)
         kill(getpid(), SIGTERM); /* blocked in every thread: sigwait takes it */
 }
 
+static int cli_run_reload(void *arg, char **report)
+{
+    return cli_reload(arg, "wactor reload", report);
+}
+
 static void cli_run_control_log(void *arg, int level, const char *text)
 {
     cli_system_log(arg, level, NULL, "%s", text);
@@ -73,7 +94,7 @@ int cli_run(int argc, char **argv)
 {
     cli_flags f = {.log_level = WACTOR_LOG_INFO};
     int first = 0;
-    int rc = cli_parse_flags(argc, argv, cli_run_usage, 0, &f, &first);
+    int rc = cli_parse_flags(argc, argv, cli_run_usage, CLI_FLAG_WATCH, &f, &first);
     if (rc >= 0)
         return rc;
     if (argc - first != 1) {
@@ -85,15 +106,18 @@ int cli_run(int argc, char **argv)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
     int e = pthread_sigmask(SIG_BLOCK, &stop, NULL);
     if (e != 0) {
-        cli_error("run: cannot block SIGINT and SIGTERM: %s", strerror(e));
+        cli_error("run: cannot block SIGINT, SIGTERM and SIGHUP: %s", strerror(e));
         return CLI_EXIT_BAD;
     }
 
     cli_system s;
     ctl_listener *l = NULL;
     ctl_server *srv = NULL;
+    cli_reloader *reloader = NULL;
+    cli_watch *watch = NULL;
     char err[1024];
     rc = cli_system_open(&s, argv[first], f.log_level);
     if (rc == 0 && s.mf->control != NULL) {
@@ -109,12 +133,20 @@ int cli_run(int argc, char **argv)
     }
     if (rc == 0)
         rc = cli_system_start(&s);
+    if (rc == 0 && (reloader = cli_reloader_new(&s)) == NULL) {
+        cli_error("run: out of memory");
+        rc = CLI_EXIT_BAD;
+    }
+    if (rc == 0 && f.watch && (watch = cli_watch_start(reloader)) == NULL)
+        rc = CLI_EXIT_BAD;
     if (rc == 0 && l != NULL) {
         ctl_server_options o = {.rt = s.rt,
                                 .manifest = s.mf->path,
                                 .max_message = (uint32_t)s.mf->max_message,
                                 .timeout_ms = (uint32_t)s.mf->request_timeout_ms,
                                 .stop_all = cli_run_stop_all,
+                                .reload = cli_run_reload,
+                                .reload_arg = reloader,
                                 .log = cli_run_control_log,
                                 .log_arg = &s};
         srv = ctl_server_start(l, &o, err, sizeof err); /* takes l */
@@ -130,7 +162,11 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "wactor: running %zu components\n", s.mf->ncomponents);
         fflush(stderr);
         int sig = 0;
-        e = sigwait(&stop, &sig);
+        while ((e = sigwait(&stop, &sig)) == 0 && sig == SIGHUP) {
+            char *report = NULL;
+            cli_reload(reloader, "SIGHUP", &report);
+            free(report);
+        }
         cli_system_log(&s, WACTOR_LOG_INFO, NULL, "%s: stopping gracefully",
                        e != 0                             ? "sigwait failed"
                        : atomic_load(&cli_run_stop_asked) ? "wactor stop"
@@ -139,6 +175,8 @@ int cli_run(int argc, char **argv)
         pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
     }
     ctl_server_stop(srv); /* before the runtime: no callback outlives it */
+    cli_watch_stop(watch);
+    cli_reloader_free(reloader);
     ctl_listener_free(l); /* claimed, but the start failed */
     cli_system_close(&s);
     return rc;

@@ -1,7 +1,8 @@
 /*
  * status.c: the commands that reach a running system through its control
  * socket (docs/CONTROL.md): `wactor status`, `wactor top` and `wactor
- * stop`, and cli_attach, which `call` and `send` use too.
+ * stop`, `wactor reload` (the client side: reload.c does the work in run),
+ * and cli_attach, which `call` and `send` use too.
  *
  * Decisions where the command-line contract is silent (README.md):
  * - The running system is the one answering on the manifest's
@@ -287,6 +288,84 @@ int cli_stop(int argc, char **argv)
                 rc = CLI_EXIT_FAILED;
             }
         }
+    }
+    ctl_client_free(c);
+    mf_free(mf);
+    return rc;
+}
+
+/* ---- reload ------------------------------------------------------------- */
+
+static const char cli_reload_usage[] =
+    "usage: wactor reload MANIFEST\n"
+    "\n"
+    "Makes the system that `wactor run MANIFEST` is running read MANIFEST again\n"
+    "and apply the difference (the same as SIGHUP to run): new components start,\n"
+    "removed ones stop gracefully, changed ones (module bytes, config, env,\n"
+    "limits, capabilities, restart) are upgraded in place, keeping their mailbox,\n"
+    "storage and pending requests; the others are not touched. Prints one line\n"
+    "per change, and a count, to standard output. An invalid manifest (or a module\n"
+    "that cannot be loaded or checked) changes nothing: every problem is listed on\n"
+    "standard error. A failed upgrade is rolled back (the old version goes on) and\n"
+    "the other changes are still made. runtime.* and supervisor.* keys apply at the\n"
+    "next start of run only.\n"
+    "\n"
+    "  --help  show this help\n"
+    "\n"
+    "Exit status: 0 applied; 1 a change failed (rolled back); 3 no system is running\n"
+    "MANIFEST; 4 invalid manifest or module (nothing changed), or bad usage.\n";
+
+/* Writes report's lines to out, each after prefix. */
+static void cli_print_lines(FILE *out, const char *prefix, const char *report)
+{
+    for (const char *p = report; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        fprintf(out, "%s%.*s\n", prefix, (int)n, p);
+        p = end ? end + 1 : NULL;
+    }
+}
+
+int cli_reload_cmd(int argc, char **argv)
+{
+    cli_flags f = {0};
+    int first = 0;
+    int rc = cli_operands(argc, argv, cli_reload_usage, 0, &f, 1, 1, "MANIFEST", &first);
+    if (rc >= 0)
+        return rc;
+    /* A manifest that does not load: every problem, and nothing asked of
+     * the running system (it would find the same). */
+    static char err[64 << 10];
+    mf_manifest *mf = mf_load_all(argv[first], err, sizeof err);
+    if (mf == NULL) {
+        for (char *line = err, *end; line != NULL; line = end ? end + 1 : NULL) {
+            if ((end = strchr(line, '\n')) != NULL)
+                *end = '\0';
+            cli_error("%s", line);
+        }
+        cli_error("reload: %s is not valid: nothing changed", argv[first]);
+        return CLI_EXIT_BAD;
+    }
+    mf_free(mf);
+    mf = NULL;
+    ctl_client *c = NULL;
+    rc = cli_attach("reload", argv[first], true, &c, &mf);
+    if (rc == 0) {
+        int outcome = 0;
+        char *report = NULL;
+        if (ctl_client_reload(c, &outcome, &report) != 0) {
+            cli_error("reload: %s", ctl_client_error(c));
+            rc = CLI_EXIT_FAILED;
+        } else if (outcome == CTL_RELOAD_INVALID) {
+            cli_print_lines(stderr, "wactor: ", report);
+            rc = CLI_EXIT_BAD;
+        } else {
+            cli_print_lines(stdout, "", report);
+            if (outcome != CTL_RELOAD_APPLIED)
+                cli_error("reload: a change failed and was rolled back (see above)");
+            rc = outcome == CTL_RELOAD_APPLIED ? 0 : CLI_EXIT_ERROR;
+        }
+        free(report);
     }
     ctl_client_free(c);
     mf_free(mf);

@@ -121,6 +121,10 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             f->mode = mode;
             continue;
         }
+        if ((allowed & CLI_FLAG_WATCH) && strcmp(a, "--watch") == 0) {
+            f->watch = true;
+            continue;
+        }
         if ((allowed & CLI_FLAG_JSON) && strcmp(a, "--json") == 0) {
             f->json = true;
             continue;
@@ -315,26 +319,31 @@ static wactor_patterns cli_patterns(const mf_patterns *p)
     return (wactor_patterns){(const char *const *)p->v, p->n};
 }
 
+wactor_component_options cli_component_options(const mf_component *c, wactor_module *m)
+{
+    return (wactor_component_options){
+        .name = c->name,
+        .module = m,
+        .config = c->has_config ? c->config : NULL,
+        .config_len = c->has_config ? c->config_len : 0,
+        .env = (const char *const *)c->env,
+        .restart = cli_restart(c->restart),
+        .limits = cli_limits(c),
+        .send = cli_patterns(&c->send),
+        .request = cli_patterns(&c->request),
+        .publish = cli_patterns(&c->publish),
+        .subscribe = cli_patterns(&c->subscribe),
+        .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
+        .wasi = c->wasi,
+    };
+}
+
 int cli_system_start(cli_system *s)
 {
     const mf_manifest *mf = s->mf;
     for (size_t i = 0; i < mf->ncomponents; i++) {
         const mf_component *c = &mf->components[i];
-        wactor_component_options o = {
-            .name = c->name,
-            .module = s->modules[i],
-            .config = c->has_config ? c->config : NULL,
-            .config_len = c->has_config ? c->config_len : 0,
-            .env = (const char *const *)c->env,
-            .restart = cli_restart(c->restart),
-            .limits = cli_limits(c),
-            .send = cli_patterns(&c->send),
-            .request = cli_patterns(&c->request),
-            .publish = cli_patterns(&c->publish),
-            .subscribe = cli_patterns(&c->subscribe),
-            .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
-            .wasi = c->wasi,
-        };
+        wactor_component_options o = cli_component_options(c, s->modules[i]);
         int rc = wactor_spawn(s->rt, &o);
         if (rc == WACTOR_OK)
             continue;

@@ -317,6 +317,37 @@ int ctl_client_stop(ctl_client *c, const char *target, int *result)
     return simple(c, &b, 10 * 60 * 1000, result);
 }
 
+int ctl_client_reload(ctl_client *c, int *outcome, char **report)
+{
+    *report = NULL;
+    ctl_buf b = {0};
+    ctl_frame_begin(&b, CTL_RELOAD);
+    /* A reload stops and upgrades components, each waiting for its turn
+     * (within the handlers' time limits): wait as long as a STOP. */
+    uint64_t deadline = ctl_now_ms() + 10 * 60 * 1000;
+    int rc = send_frame(c, &b, deadline);
+    ctl_buf_free(&b);
+    ctl_reader r;
+    int type = rc == 0 ? read_frame(c, deadline, &r) : -1;
+    if (type < 0)
+        return -1;
+    if (type == CTL_A_RESULT)
+        return fail(c, "reload refused: %s", c->message);
+    if (type != CTL_A_RELOAD)
+        return malformed(c);
+    *outcome = ctl_get_u8(&r);
+    size_t len = 0;
+    const uint8_t *p = ctl_get_blob(&r, &len);
+    if (r.bad || !ctl_reader_done(&r))
+        return malformed(c);
+    if ((*report = malloc(len + 1)) == NULL)
+        return fail(c, "out of memory");
+    if (len > 0)
+        memcpy(*report, p, len);
+    (*report)[len] = '\0';
+    return 0;
+}
+
 int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n)
 {
     *out = NULL;

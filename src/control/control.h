@@ -32,13 +32,17 @@ enum {
     CTL_SEND = 0x03,
     CTL_STOP = 0x04,
     CTL_STATUS = 0x05,
-    CTL_RELOAD = 0x06, /* reserved: answered ESTATE ("not supported yet") for now */
+    CTL_RELOAD = 0x06,
 
     CTL_A_RESULT = 0x80, /* i32 code, str16 message */
     CTL_A_HELLO = 0x81,
     CTL_A_CALL = 0x82,
     CTL_A_STATUS = 0x85,
+    CTL_A_RELOAD = 0x86, /* u8 outcome (CTL_RELOAD_*), blob report (lines) */
 };
+
+/* A reload's outcome (RELOAD_RESULT): the exit status `wactor reload` takes. */
+enum { CTL_RELOAD_APPLIED = 0, CTL_RELOAD_FAILED = 1, CTL_RELOAD_INVALID = 4 };
 
 /* Limits (docs/CONTROL.md, "Limits"). */
 #define CTL_MAX_CONNECTIONS 16
@@ -74,6 +78,12 @@ typedef struct ctl_server_options {
      * stop; the server goes on answering until ctl_server_stop. */
     void (*stop_all)(void *arg);
     void *stop_arg;
+    /* Called on a helper thread for RELOAD (NULL: RELOAD is answered
+     * ESTATE): applies the manifest again and returns a CTL_RELOAD_*
+     * outcome with its report (malloc'd text, one line per change or
+     * problem, each ending in '\n'; NULL when out of memory). */
+    int (*reload)(void *arg, char **report);
+    void *reload_arg;
     /* Log lines about connections (refused, closed for a fault); NULL: none. */
     void (*log)(void *arg, int level, const char *text);
     void *log_arg;
@@ -117,6 +127,10 @@ int ctl_client_call(ctl_client *c, const char *target, const void *payload, size
 int ctl_client_send(ctl_client *c, const char *target, const void *payload, size_t len,
                     int *result);
 int ctl_client_stop(ctl_client *c, const char *target, int *result);
+/* Asks the running system to apply its manifest again: *outcome a
+ * CTL_RELOAD_* value and *report its lines (malloc'd, NUL-terminated, free
+ * it). A server that refuses (RESULT) gives -1 with its message. */
+int ctl_client_reload(ctl_client *c, int *outcome, char **report);
 /* *out malloc'd (free it), *n entries; only the fields docs/CONTROL.md lists
  * are filled in. */
 int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n);

@@ -8,8 +8,9 @@
  *   never wait, a CALL is a wactor_request whose callback (on a runtime
  *   worker) copies the answer into the operation and posts it back through
  *   a mutex-protected list and a pipe that wakes poll(). A component's STOP
- *   (wactor_stop waits for its mailbox to drain) runs on a helper thread
- *   that posts the same way. So no runtime worker ever waits for the
+ *   (wactor_stop waits for its mailbox to drain) and a RELOAD (the
+ *   embedder's reload function stops, upgrades and spawns) run on a helper
+ *   thread that posts the same way. So no runtime worker ever waits for the
  *   server, and the server never waits for a worker.
  * - A connection carries one request at a time: it is not read while its
  *   request is in flight or its answer is being written, which bounds what
@@ -55,7 +56,7 @@ typedef struct ctl_op {
     struct ctl_op *all_next; /* in the server's list of ops not yet freed */
     struct ctl_server *srv;
     uint64_t conn_id;
-    uint8_t kind; /* CTL_CALL or CTL_STOP */
+    uint8_t kind; /* CTL_CALL, CTL_STOP or CTL_RELOAD */
     int64_t corr;
     int result;
     int status;
@@ -63,7 +64,7 @@ typedef struct ctl_op {
     size_t len;
     bool nomem;
     char target[256];
-    pthread_t thread; /* CTL_STOP */
+    pthread_t thread; /* CTL_STOP, CTL_RELOAD */
 } ctl_op;
 
 typedef struct ctl_conn {
@@ -318,6 +319,17 @@ static void *stop_thread(void *arg)
     return NULL;
 }
 
+static void *reload_thread(void *arg)
+{
+    ctl_op *op = arg;
+    char *report = NULL;
+    op->result = op->srv->o.reload(op->srv->o.reload_arg, &report);
+    op->payload = (uint8_t *)report;
+    op->len = report ? strlen(report) : 0;
+    post(op);
+    return NULL;
+}
+
 static void op_free(ctl_server *s, ctl_op *op)
 {
     for (ctl_op **p = &s->all; *p != NULL; p = &(*p)->all_next)
@@ -325,7 +337,7 @@ static void op_free(ctl_server *s, ctl_op *op)
             *p = op->all_next;
             break;
         }
-    if (op->kind == CTL_STOP)
+    if (op->kind == CTL_STOP || op->kind == CTL_RELOAD)
         pthread_join(op->thread, NULL);
     free(op->payload);
     free(op);
@@ -489,6 +501,36 @@ static void do_stop(ctl_server *s, ctl_conn *c, ctl_reader *r)
     c->op = op;
 }
 
+static void do_reload(ctl_server *s, ctl_conn *c, ctl_reader *r)
+{
+    if (!ctl_reader_done(r)) {
+        refuse(c, "malformed RELOAD");
+        return;
+    }
+    if (s->o.reload == NULL) {
+        answer_result(c, WACTOR_ESTATE, "this server does not reload");
+        answer_ready(c);
+        return;
+    }
+    ctl_op *op = op_new(s, c, CTL_RELOAD);
+    if (op == NULL) {
+        answer_result(c, WACTOR_ENOMEM, "out of memory");
+        answer_ready(c);
+        return;
+    }
+    /* A reload stops, upgrades and spawns components, each of which waits
+     * for a component's turn: a thread of its own, as STOP. */
+    int e = pthread_create(&op->thread, NULL, reload_thread, op);
+    if (e != 0) {
+        op->kind = 0; /* nothing to join */
+        op_abandon(s, op);
+        answer_result(c, WACTOR_ESYSTEM, "cannot start a thread for the reload");
+        answer_ready(c);
+        return;
+    }
+    c->op = op;
+}
+
 static void do_status(ctl_server *s, ctl_conn *c, ctl_reader *r)
 {
     if (!ctl_reader_done(r)) {
@@ -558,8 +600,7 @@ static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t
         do_status(s, c, &r);
         return;
     case CTL_RELOAD:
-        answer_result(c, WACTOR_ESTATE, "reload is not supported by this wactor yet");
-        answer_ready(c);
+        do_reload(s, c, &r);
         return;
     }
     refuse(c, "unknown request type 0x%02x", body[1]);
@@ -659,6 +700,24 @@ static void take_completions(ctl_server *s)
                     ctl_put_blob(&c->out, nomem, sizeof nomem - 1);
                 else
                     ctl_put_blob(&c->out, op->payload, op->len);
+            } else if (op->kind == CTL_RELOAD) {
+                static const char nomem[] = "the reload's report ran out of memory\n";
+                ctl_frame_begin(&c->out, CTL_A_RELOAD);
+                ctl_put_u8(&c->out, (uint8_t)op->result);
+                static const char cut[] = "(the rest of the report is in run's log)\n";
+                if (op->payload == NULL) {
+                    ctl_put_blob(&c->out, nomem, sizeof nomem - 1);
+                } else if (op->len + 64 > s->max_frame) {
+                    /* A report over a frame (thousands of components):
+                     * its head, whole lines, then a note. */
+                    size_t n = s->max_frame - 64 - sizeof cut;
+                    while (n > 0 && op->payload[n - 1] != '\n')
+                        n--;
+                    memcpy(op->payload + n, cut, sizeof cut - 1);
+                    ctl_put_blob(&c->out, op->payload, n + sizeof cut - 1);
+                } else {
+                    ctl_put_blob(&c->out, op->payload, op->len);
+                }
             } else {
                 ctl_frame_begin(&c->out, CTL_A_RESULT);
                 ctl_put_u32(&c->out, (uint32_t)op->result);

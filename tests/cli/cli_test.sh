@@ -100,15 +100,20 @@ help)
     run "$wactor" --help
     expect_status 0
     grep -q 'exec' "$out" || fail "--help does not list exec"
-    for cmd in exec inspect run call send validate status top stop; do
+    for cmd in exec inspect run call send validate status top stop reload; do
         grep -q "^  $cmd " "$out" || fail "--help does not list $cmd"
     done
     grep -q 'not available' "$out" && fail "--help lists a command as not available"
-    for cmd in exec inspect run call send validate status top stop; do
+    for cmd in exec inspect run call send validate status top stop reload; do
         run "$wactor" "$cmd" --help
         expect_status 0
         grep -q "usage: wactor $cmd" "$out" || fail "$cmd --help shows no usage"
     done
+    run "$wactor" run --help
+    grep -q -- '--watch' "$out" || fail "run --help does not describe --watch"
+    grep -q 'SIGHUP' "$out" || fail "run --help does not describe SIGHUP"
+    run "$wactor" reload "a.yaml" extra
+    expect_status 4
     ;;
 usage)
     run "$wactor"
