@@ -333,7 +333,9 @@ static void upgrade_now(host_component *c, host_control *ctl)
         host_running next = {.ver = v->ver};
         set_running(c, &next);
         c->phase = HOST_PHASE_LOADING;
+        msg_subs_renew_begin(&c->proc);
         ctl->result = host_start_instance(c, ctl->why, sizeof ctl->why);
+        msg_subs_renew_end(&c->proc, ctl->result == WACTOR_OK);
         c->phase = HOST_PHASE_NONE;
         if (ctl->result == WACTOR_OK) {
             /* The new version runs: the old one's belongings go back to

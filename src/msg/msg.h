@@ -196,6 +196,11 @@ struct msg_proc {
     msg_idset sent;               /* own requests whose callback has not arrived */
     msg_route routes[MSG_ROUTES]; /* touched only by p's own turns */
     uint32_t nsubs;               /* its subscriptions; under the router's lock */
+    /* An upgrade's renewal of the subscriptions (msg_subs_renew_*): the
+     * generation subscriptions made or repeated now carry; under the
+     * router's lock. */
+    uint32_t sub_gen;
+    bool renewing;
     /* Single-writer counters, on the own turn's lines (see above). */
     atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
 };
@@ -261,6 +266,13 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
                 size_t plen);
 int msg_subscribe(msg_proc *p, const char *pattern, size_t len);
 int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len);
+/* An upgrade (ABI.md): the old version's subscriptions stay in force while
+ * the new version starts; what the new one subscribes to meanwhile is
+ * marked. Then, on p's turn: kept = true (the new version runs) drops the
+ * old subscriptions the new version did not make again; kept = false (it
+ * was rolled back) drops only what the new version added. */
+void msg_subs_renew_begin(msg_proc *p);
+void msg_subs_renew_end(msg_proc *p, bool kept);
 
 /* Lifecycle, called by the owner from p's own turn. */
 /* The instance that sent p's pending requests is gone: they are withdrawn

@@ -29,6 +29,8 @@ typedef struct msg_sub {
     char *pattern;
     size_t len;
     msg_proc *proc;
+    uint32_t gen; /* the proc's sub_gen when made or last repeated */
+    bool fresh;   /* made during an upgrade's renewal */
 } msg_sub;
 
 /* A registered name and where it leads. The name's bytes belong to the
@@ -765,9 +767,12 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
         return WACTOR_EDENIED;
     int rc = WACTOR_OK;
     pthread_rwlock_wrlock(&r->subs_lock);
-    if (find_sub(r, p, pattern, len) < 0 && p->nsubs >= MSG_MAX_SUBSCRIPTIONS) {
+    int64_t found = find_sub(r, p, pattern, len);
+    if (found >= 0) {
+        r->subs[found].gen = p->sub_gen; /* repeated: an upgrade's new version keeps it */
+    } else if (p->nsubs >= MSG_MAX_SUBSCRIPTIONS) {
         rc = WACTOR_EFULL; /* every publish scans them all: a guest may not grow that cost */
-    } else if (find_sub(r, p, pattern, len) < 0) {
+    } else {
         if (r->nsubs == r->subs_cap) {
             size_t cap = r->subs_cap ? r->subs_cap * 2 : 16;
             msg_sub *subs = realloc(r->subs, cap * sizeof *subs);
@@ -782,7 +787,7 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
         if (copy) {
             memcpy(copy, pattern, len);
             copy[len] = 0;
-            r->subs[r->nsubs++] = (msg_sub){copy, len, p};
+            r->subs[r->nsubs++] = (msg_sub){copy, len, p, p->sub_gen, p->renewing};
             p->nsubs++;
         } else {
             rc = WACTOR_ENOMEM;
@@ -811,6 +816,32 @@ int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len)
         remove_sub(r, (size_t)i);
     pthread_rwlock_unlock(&r->subs_lock);
     return i >= 0 ? WACTOR_OK : WACTOR_ENOTFOUND;
+}
+
+void msg_subs_renew_begin(msg_proc *p)
+{
+    msg_router *r = p->router;
+    pthread_rwlock_wrlock(&r->subs_lock);
+    p->sub_gen++;
+    p->renewing = true;
+    pthread_rwlock_unlock(&r->subs_lock);
+}
+
+void msg_subs_renew_end(msg_proc *p, bool kept)
+{
+    msg_router *r = p->router;
+    pthread_rwlock_wrlock(&r->subs_lock);
+    for (size_t i = r->nsubs; i-- > 0;) {
+        msg_sub *sub = &r->subs[i];
+        if (sub->proc != p)
+            continue;
+        if (kept ? sub->gen != p->sub_gen : sub->fresh)
+            remove_sub(r, i);
+        else
+            sub->fresh = false;
+    }
+    p->renewing = false;
+    pthread_rwlock_unlock(&r->subs_lock);
 }
 
 static void unsubscribe_all(msg_router *r, msg_proc *p)

@@ -38,6 +38,10 @@ WACTOR_INIT()
     wactor_logf(WACTOR_LOG_INFO, "v%d starting", (int)version);
     if (has("grow"))
         __builtin_wasm_memory_grow(0, 1);
+    if (has("sub-a"))
+        wactor_subscribe("up.a");
+    if (has("sub-b"))
+        wactor_subscribe("up.b");
     return has("fail-init") ? 1 : 0;
 }
 

@@ -217,6 +217,43 @@ static void test_upgrade_in_backoff(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* The publications a component has handled (counted in `received`). */
+static uint64_t got(wactor_runtime *rt, const char *topic)
+{
+    uint64_t before = stats(rt, "sub").received;
+    CHECK(wactor_publish(rt, topic, "x", 1) == WACTOR_OK);
+    CHECK(wactor_wait_idle(rt, 60000) == WACTOR_OK);
+    return stats(rt, "sub").received - before;
+}
+
+/* ABI.md, Upgrade: the old version's subscriptions stay in force until the new version's
+ * wactor_init has returned; then what the new version did not subscribe to again ends. A
+ * rolled-back version's subscriptions go with it. */
+static void test_subscriptions(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = runtime(3);
+    REQUIRE(rt);
+    static const char *const up[] = {"up.*"};
+    wactor_component_options o = version("sub", "v1 sub-a");
+    o.subscribe = (wactor_patterns){up, 1};
+    CHECK(wactor_spawn(rt, &o) == WACTOR_OK);
+    CHECK(got(rt, "up.a") == 1 && got(rt, "up.b") == 0);
+    o = version("sub", "v2 sub-a sub-b"); /* a again, and b */
+    o.subscribe = (wactor_patterns){up, 1};
+    CHECK(wactor_upgrade(rt, "sub", &o) == WACTOR_OK);
+    CHECK(got(rt, "up.a") == 1 && got(rt, "up.b") == 1);
+    o = version("sub", "v3 sub-b"); /* a is not made again: it ends */
+    o.subscribe = (wactor_patterns){up, 1};
+    CHECK(wactor_upgrade(rt, "sub", &o) == WACTOR_OK);
+    CHECK(got(rt, "up.a") == 0 && got(rt, "up.b") == 1);
+    o = version("sub", "v4 sub-a fail-init"); /* rolled back: its a goes, b stays */
+    o.subscribe = (wactor_patterns){up, 1};
+    CHECK(wactor_upgrade(rt, "sub", &o) == WACTOR_ESTART);
+    CHECK(got(rt, "up.a") == 0 && got(rt, "up.b") == 1);
+    wactor_runtime_free(rt);
+}
+
 /* ---- change: upgrade ---------------------------------------------------- */
 
 #define STREAM 100000u
@@ -551,6 +588,7 @@ static const test_case tests[] = {
     {"states_running", test_states_running},
     {"states_backoff_failed", test_states_backoff_failed},
     {"upgrade_in_backoff", test_upgrade_in_backoff},
+    {"subscriptions", test_subscriptions},
     {"under_load", test_under_load},
     {"state_handover", test_state_handover},
     {"rollback", test_rollback},
