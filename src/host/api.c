@@ -181,6 +181,34 @@ int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *o
     return WACTOR_OK;
 }
 
+/* Marks in keep[] the most recent component of each name among all[0..n):
+ * one pass from the end with a hash set of the names met, so a status of
+ * many components costs O(n) under the runtime's lock, not O(n^2). */
+static bool latest_of_each_name(host_component *const *all, size_t n, bool *keep)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    const msg_proc **seen = calloc(cap, sizeof *seen);
+    if (!seen)
+        return false;
+    for (size_t i = n; i-- > 0;) {
+        const msg_proc *p = &all[i]->proc;
+        uint64_t h = 1469598103934665603u; /* FNV-1a */
+        for (size_t j = 0; j < p->name_len; j++)
+            h = (h ^ (uint8_t)p->name[j]) * 1099511628211u;
+        size_t k = (size_t)h & (cap - 1);
+        while (seen[k] && !(seen[k]->name_len == p->name_len &&
+                            memcmp(seen[k]->name, p->name, p->name_len) == 0))
+            k = (k + 1) & (cap - 1);
+        keep[i] = seen[k] == NULL;
+        if (keep[i])
+            seen[k] = p;
+    }
+    free(seen);
+    return true;
+}
+
 int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n)
 {
     if (!rt || !out || !n)
@@ -188,20 +216,19 @@ int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n)
     *out = NULL;
     *n = 0;
     pthread_mutex_lock(&rt->lock);
-    wactor_stats *v = rt->nall ? malloc(rt->nall * sizeof *v) : NULL;
-    size_t k = 0;
-    for (size_t i = 0; v && i < rt->nall; i++) {
-        /* One entry per name: a later component of the same name wins. */
-        bool later = false;
-        for (size_t j = i + 1; j < rt->nall && !later; j++)
-            later = strcmp(rt->all[j]->proc.name, rt->all[i]->proc.name) == 0;
-        if (!later)
+    size_t all = rt->nall, k = 0;
+    wactor_stats *v = all ? malloc(all * sizeof *v) : NULL;
+    bool *keep = all ? malloc(all) : NULL;
+    bool ok = !all || (v && keep && latest_of_each_name(rt->all, all, keep));
+    for (size_t i = 0; ok && i < all; i++)
+        if (keep[i]) /* one entry per name, in spawn order */
             fill_stats(rt->all[i], &v[k++]);
-    }
-    bool nomem = rt->nall && !v;
     pthread_mutex_unlock(&rt->lock);
-    if (nomem)
+    free(keep);
+    if (!ok) {
+        free(v);
         return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
     *out = v;
     *n = k;
     return WACTOR_OK;
