@@ -168,7 +168,8 @@ static void einval(void *arg)
     CHECK(store_get(s, NS("app"), LIT("k"), NULL, 1) == WACTOR_EINVAL);
     CHECK(store_set(s, NULL, 3, LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
     CHECK(store_set(s, "", 0, LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
-    CHECK(store_set(s, (const char *)k256, 256, LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
+    CHECK(store_set(s, (const char *)k256, 256, LIT("k"), LIT("v"), NOQUOTA, MAXV) ==
+          WACTOR_EINVAL);
     CHECK(store_usage(s, NULL, 0) == WACTOR_EINVAL);
     CHECK(store_set(NULL, NS("app"), LIT("k"), LIT("v"), NOQUOTA, MAXV) == WACTOR_EINVAL);
     CHECK(store_get(NULL, NS("app"), LIT("k"), buf, sizeof buf) == WACTOR_EINVAL);
