@@ -18,41 +18,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/stdout
 err=$tmp/stderr
-
-fail() {
-    echo "FAIL $case_name: $*"
-    echo "--- stdout"; cat "$out"
-    echo "--- stderr"; cat "$err"
-    exit 1
-}
-
-# run CMD...: runs it with stdin from /dev/null, sets $status.
-run() {
-    "$@" </dev/null >"$out" 2>"$err"
-    status=$?
-}
-
-expect_status() {
-    [ "$status" -eq "$1" ] || fail "exit status $status, expected $1"
-}
-
-# The error output is exactly one line starting with "wactor: " and
-# containing $1.
-expect_one_error_line() {
-    [ "$(wc -l <"$err")" -eq 1 ] || fail "expected one line on stderr"
-    grep -q '^wactor: ' "$err" || fail "stderr does not start with 'wactor: '"
-    grep -qF -- "$1" "$err" || fail "stderr does not mention '$1'"
-}
-
-# Standard output is exactly $1 (no newline added).
-expect_stdout() {
-    printf '%s' "$1" >"$tmp/expected"
-    cmp -s "$out" "$tmp/expected" || fail "expected exactly '$1' on stdout"
-}
-
-expect_no_stdout() {
-    [ ! -s "$out" ] || fail "expected nothing on stdout"
-}
+. "$(dirname "$0")/lib.sh"
 
 # A manifest with one component `silent` (tests/guest/silent.c) and the extra YAML lines given.
 silent_manifest() {
@@ -62,16 +28,6 @@ silent_manifest() {
             printf '    %s\n' "$line"
         done
     } >"$tmp/wactor.yaml"
-}
-
-# wait_for_line FILE PATTERN: polls FILE until a line matches PATTERN (10 s at most).
-wait_for_line() {
-    tries=0
-    until grep -q -- "$2" "$1"; do
-        tries=$((tries + 1))
-        [ "$tries" -le 500 ] || fail "no line '$2' after 10 s"
-        sleep 0.02
-    done
 }
 
 case $case_name in

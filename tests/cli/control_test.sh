@@ -12,12 +12,8 @@ wactor=$2
 guests=$3
 
 tmp=$(mktemp -d) || exit 1
-run_pid=
 cleanup() {
-    if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
-        kill -TERM "$run_pid" 2>/dev/null
-        wait "$run_pid" 2>/dev/null
-    fi
+    stop_background
     if [ -n "${tmux_socket:-}" ]; then
         tmux -S "$tmux_socket" kill-server 2>/dev/null
     fi
@@ -26,41 +22,10 @@ cleanup() {
 trap cleanup EXIT
 out=$tmp/stdout
 err=$tmp/stderr
+. "$(dirname "$0")/lib.sh"
 log=$tmp/run.log
 app=$tmp/app.yaml
 sock=$tmp/.wactor/app.yaml.sock
-
-fail() {
-    echo "FAIL $case_name: $*"
-    echo "--- stdout"; cat "$out" 2>/dev/null
-    echo "--- stderr"; cat "$err" 2>/dev/null
-    echo "--- run's log"; cat "$log" 2>/dev/null
-    exit 1
-}
-
-run() {
-    "$@" </dev/null >"$out" 2>"$err"
-    status=$?
-}
-
-expect_status() {
-    [ "$status" -eq "$1" ] || fail "exit status $status, expected $1"
-}
-
-expect_stdout() {
-    printf '%s' "$1" >"$tmp/expected"
-    cmp -s "$out" "$tmp/expected" || fail "expected exactly '$1' on stdout"
-}
-
-# until_true CMD...: polls CMD until it succeeds (10 s at most).
-until_true() {
-    tries=0
-    until "$@"; do
-        tries=$((tries + 1))
-        [ "$tries" -le 500 ] || fail "still false after 10 s: $*"
-        sleep 0.02
-    done
-}
 
 # The manifest: one component `agent` (tests/guest/ctl_agent.c) with the extra lines given
 # under it, and runtime lines from $runtime_lines.
@@ -73,23 +38,6 @@ write_manifest() {
             printf '    %s\n' "$line"
         done
     } >"$app"
-}
-
-# Starts `wactor run` on $app in the background; returns once it says it is running.
-start_run() {
-    : >"$log"
-    "$wactor" run "$app" </dev/null >/dev/null 2>"$log" &
-    run_pid=$!
-    until_true grep -q '^wactor: running 1 components$' "$log"
-}
-
-# Stops it with SIGTERM and expects exit 0.
-stop_run() {
-    kill -TERM "$run_pid"
-    wait "$run_pid"
-    status=$?
-    run_pid=
-    expect_status 0
 }
 
 starts() {

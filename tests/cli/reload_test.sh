@@ -13,71 +13,20 @@ wactor=$2
 guests=$3
 
 tmp=$(mktemp -d) || exit 1
-run_pid=
 cleanup() {
-    if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
-        kill -TERM "$run_pid" 2>/dev/null
-        wait "$run_pid" 2>/dev/null
-    fi
+    stop_background
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 out=$tmp/stdout
 err=$tmp/stderr
+. "$(dirname "$0")/lib.sh"
 log=$tmp/run.log
 app=$tmp/app.yaml
-
-fail() {
-    echo "FAIL $case_name: $*"
-    echo "--- stdout"; cat "$out" 2>/dev/null
-    echo "--- stderr"; cat "$err" 2>/dev/null
-    echo "--- run's log"; cat "$log" 2>/dev/null
-    exit 1
-}
-
-run() {
-    "$@" </dev/null >"$out" 2>"$err"
-    status=$?
-}
-
-expect_status() {
-    [ "$status" -eq "$1" ] || fail "exit status $status, expected $1"
-}
-
-expect_stdout() {
-    printf '%s' "$1" >"$tmp/expected"
-    cmp -s "$out" "$tmp/expected" || fail "expected exactly '$1' on stdout"
-}
-
-# until_true CMD...: polls CMD until it succeeds (10 s at most).
-until_true() {
-    tries=0
-    until "$@"; do
-        tries=$((tries + 1))
-        [ "$tries" -le 500 ] || fail "still false after 10 s: $*"
-        sleep 0.02
-    done
-}
 
 # answers COMPONENT PAYLOAD EXPECTED: true once a call answers exactly EXPECTED.
 answers() {
     [ "$("$wactor" call --attach "$app" "$1" "$2" 2>/dev/null)" = "$3" ]
-}
-
-# Starts `wactor run [FLAGS] $app` in the background; returns once it says it is running.
-start_run() {
-    : >"$log"
-    "$wactor" run "$@" "$app" </dev/null >/dev/null 2>"$log" &
-    run_pid=$!
-    until_true grep -q '^wactor: running [0-9]* components$' "$log"
-}
-
-stop_run() {
-    kill -TERM "$run_pid"
-    wait "$run_pid"
-    status=$?
-    run_pid=
-    expect_status 0
 }
 
 # component NAME: that component's object in `status --json`.
