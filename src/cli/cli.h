@@ -143,6 +143,11 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level);
  * memory). */
 char *cli_load_error(const struct wactor_runtime *rt);
 
+/* Loads the manifest at path checking everything (mf_load_all); on failure
+ * reports every problem, one line each on stderr, and returns NULL. Main
+ * thread only. */
+struct mf_manifest *cli_manifest_check(const char *path);
+
 /* A manifest component's limits as the embedding API takes them. */
 struct wactor_limits cli_limits(const struct mf_component *c);
 

@@ -335,14 +335,8 @@ int cli_reload_cmd(int argc, char **argv)
         return rc;
     /* A manifest that does not load: every problem, and nothing asked of
      * the running system (it would find the same). */
-    static char err[64 << 10];
-    mf_manifest *mf = mf_load_all(argv[first], err, sizeof err);
+    mf_manifest *mf = cli_manifest_check(argv[first]);
     if (mf == NULL) {
-        for (char *line = err, *end; line != NULL; line = end ? end + 1 : NULL) {
-            if ((end = strchr(line, '\n')) != NULL)
-                *end = '\0';
-            cli_error("%s", line);
-        }
         cli_error("reload: %s is not valid: nothing changed", argv[first]);
         return CLI_EXIT_BAD;
     }

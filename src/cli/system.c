@@ -220,6 +220,18 @@ static void cli_component_error(const cli_system *s, const mf_component *c, cons
     va_end(ap);
 }
 
+mf_manifest *cli_manifest_check(const char *path)
+{
+    static char err[64 << 10]; /* the CLI's main thread only */
+    mf_manifest *mf = mf_load_all(path, err, sizeof err);
+    for (char *line = err, *end; mf == NULL && line != NULL; line = end ? end + 1 : NULL) {
+        if ((end = strchr(line, '\n')) != NULL)
+            *end = '\0';
+        cli_error("%s", line);
+    }
+    return mf;
+}
+
 int cli_system_open(cli_system *s, const char *manifest, int log_level)
 {
     memset(s, 0, sizeof *s);

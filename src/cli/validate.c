@@ -81,14 +81,8 @@ int cli_validate(int argc, char **argv)
         cli_error("validate: expected one MANIFEST (try wactor validate --help)");
         return CLI_EXIT_BAD;
     }
-    static char err[64 << 10];
-    mf_manifest *mf = mf_load_all(argv[first], err, sizeof err);
+    mf_manifest *mf = cli_manifest_check(argv[first]);
     if (mf == NULL) {
-        for (char *line = err, *end; line != NULL; line = end ? end + 1 : NULL) {
-            if ((end = strchr(line, '\n')) != NULL)
-                *end = '\0';
-            cli_error("%s", line);
-        }
         return CLI_EXIT_BAD;
     }
     cli_checked *checked = calloc(mf->ncomponents, sizeof *checked);
