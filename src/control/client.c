@@ -140,9 +140,16 @@ static int read_frame_max(ctl_client *c, uint64_t deadline, ctl_reader *r, size_
     return c->frame[1];
 }
 
-static int read_frame(ctl_client *c, uint64_t deadline, ctl_reader *r)
+/* One request and its answer: sends b (and frees it), then reads the answer
+ * frame (up to `larger` bytes if that is more than the usual cap). Returns
+ * the answer's type, or -1 (the reason in c's message). */
+static int exchange(ctl_client *c, ctl_buf *b, uint64_t deadline, size_t larger, ctl_reader *r)
 {
-    return read_frame_max(c, deadline, r, 0);
+    int rc = send_frame(c, b, deadline);
+    ctl_buf_free(b);
+    if (rc != 0)
+        return -1;
+    return read_frame_max(c, deadline, r, larger);
 }
 
 static int malformed(ctl_client *c)
@@ -182,9 +189,7 @@ int ctl_connect(const char *path, ctl_client **out, char *err, size_t errlen)
     ctl_frame_begin(&b, CTL_HELLO);
     uint64_t deadline = ctl_now_ms() + CTL_CLIENT_GRACE_MS;
     ctl_reader r;
-    int rc = send_frame(c, &b, deadline);
-    ctl_buf_free(&b);
-    int type = rc == 0 ? read_frame(c, deadline, &r) : -1;
+    int type = exchange(c, &b, deadline, 0, &r);
     if (type == CTL_A_HELLO) {
         ctl_get_u8(&r);
         c->pid = (int)ctl_get_u32(&r);
@@ -247,10 +252,8 @@ int ctl_client_call(ctl_client *c, const char *target, const void *payload, size
     ctl_put_str(&b, target, strlen(target));
     ctl_put_blob(&b, payload, len);
     uint64_t deadline = ctl_now_ms() + timeout_ms + CTL_CLIENT_GRACE_MS;
-    int rc = send_frame(c, &b, deadline);
-    ctl_buf_free(&b);
     ctl_reader r;
-    int type = rc == 0 ? read_frame(c, deadline, &r) : -1;
+    int type = exchange(c, &b, deadline, 0, &r);
     if (type < 0)
         return -1;
     if (type == CTL_A_RESULT) { /* refused before it became a request */
@@ -286,10 +289,8 @@ int ctl_client_call(ctl_client *c, const char *target, const void *payload, size
 static int simple(ctl_client *c, ctl_buf *b, uint64_t wait_ms, int *result)
 {
     uint64_t deadline = ctl_now_ms() + wait_ms;
-    int rc = send_frame(c, b, deadline);
-    ctl_buf_free(b);
     ctl_reader r;
-    int type = rc == 0 ? read_frame(c, deadline, &r) : -1;
+    int type = exchange(c, b, deadline, 0, &r);
     if (type < 0)
         return -1;
     if (type != CTL_A_RESULT)
@@ -325,10 +326,8 @@ int ctl_client_reload(ctl_client *c, int *outcome, char **report)
     /* A reload stops and upgrades components, each waiting for its turn
      * (within the handlers' time limits): wait as long as a STOP. */
     uint64_t deadline = ctl_now_ms() + 10 * 60 * 1000;
-    int rc = send_frame(c, &b, deadline);
-    ctl_buf_free(&b);
     ctl_reader r;
-    int type = rc == 0 ? read_frame(c, deadline, &r) : -1;
+    int type = exchange(c, &b, deadline, 0, &r);
     if (type < 0)
         return -1;
     if (type == CTL_A_RESULT)
@@ -355,10 +354,8 @@ int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n)
     ctl_buf b = {0};
     ctl_frame_begin(&b, CTL_STATUS);
     uint64_t deadline = ctl_now_ms() + CTL_CLIENT_GRACE_MS;
-    int rc = send_frame(c, &b, deadline);
-    ctl_buf_free(&b);
     ctl_reader r;
-    int type = rc == 0 ? read_frame_max(c, deadline, &r, CTL_CLIENT_MAX_STATUS) : -1;
+    int type = exchange(c, &b, deadline, CTL_CLIENT_MAX_STATUS, &r);
     if (type < 0)
         return -1;
     if (type == CTL_A_RESULT)
