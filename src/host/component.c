@@ -534,7 +534,6 @@ static void withdraw(wactor_runtime *rt, host_component *c)
     wactor_module_free(c->ver.module); /* nothing will instantiate it again */
     c->ver.module = NULL;
     rt_actor_release(&c->proc.actor);
-    atomic_store(&c->starting, false);
 }
 
 /* The runtime whose component this thread is starting (its guest code runs
@@ -657,19 +656,18 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
      * meanwhile (by wactor_init or anyone else) waits in the mailbox, and
      * no worker runs the actor while this thread runs its instance. */
     rt_actor_hold(&c->proc.actor);
-    c->spawner = pthread_self();
-    atomic_store(&c->starting, true);
     rc = publish(rt, c);
     if (rc != WACTOR_OK) {
         host_component_free(c);
         return host_fail(rt, rc, "%s",
                          rc == WACTOR_EEXIST ? "the name is already in use" : "out of memory");
     }
+    /* From here to the end of the spawn, callbacks on this thread (the log
+     * lines of wactor_init, the spawn's audit line) must not wait for it. */
+    starting_here = rt;
     char why[256];
     pthread_mutex_lock(&rt->spawn_lock);
-    starting_here = rt;
     int started = host_start_instance(c, why, sizeof why);
-    starting_here = NULL;
     pthread_mutex_unlock(&rt->spawn_lock);
     if (started != WACTOR_OK) /* what the failed start asked for is withdrawn */
         msg_proc_crashed(&c->proc, c->start_exited ? "exited" : "failed to start");
@@ -681,6 +679,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     if ((started != WACTOR_OK && started != WACTOR_ESTART) ||
         (started == WACTOR_ESTART && !restarts && !exited)) {
         withdraw(rt, c);
+        starting_here = NULL;
         return host_fail(rt, started, "%s", why);
     }
     host_audit(rt, c->proc.name, "spawn", NULL, 0, "ok", started == WACTOR_OK ? "started" : why);
@@ -692,7 +691,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         host_set_state(c, WACTOR_STATE_RUNNING);
         rt_actor_release(&c->proc.actor);
     }
-    atomic_store(&c->starting, false);
+    starting_here = NULL;
     if (started == WACTOR_ESTART && !exited)
         return host_fail(rt, WACTOR_ESTART, "%s", why);
     if (started == WACTOR_OK)
@@ -702,12 +701,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
 
 int host_stop(wactor_runtime *rt, host_component *c)
 {
-    /* A callback on the spawning thread during c's start-up (a log line of
-     * its wactor_init, its spawn's audit line): the stop would wait for the
-     * start-up, which waits for the callback. */
-    if (atomic_load(&c->starting) && pthread_equal(c->spawner, pthread_self()))
-        return host_fail(rt, WACTOR_ESTATE, "component %s: still starting on this thread",
-                         c->proc.name);
+    (void)rt; /* from a callback during a start-up here, the API refuses (host_starting_here) */
     host_control st = {.kind = CTL_STOP, .done = false};
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.cond, NULL);
@@ -736,9 +730,6 @@ int host_upgrade(wactor_runtime *rt, host_component *c, const wactor_component_o
     int rc = check_options(rt, o);
     if (rc != WACTOR_OK)
         return rc;
-    if (atomic_load(&c->starting) && pthread_equal(c->spawner, pthread_self()))
-        return host_fail(rt, WACTOR_ESTATE, "component %s: still starting on this thread",
-                         c->proc.name);
     host_next v;
     memset(&v, 0, sizeof v);
     rc = version_make(rt, o, &v);

@@ -118,9 +118,6 @@ struct host_component {
      * not restart the old version, the upgrade's turn decides (and restarts
      * it if the upgrade cannot go on without an instance). */
     atomic_uint upgrades_waiting;
-    /* Spawn: the thread running the start-up, while `starting`. */
-    pthread_t spawner;
-    atomic_bool starting;
     host_component *next_withdrawn; /* in wactor_runtime.withdrawn */
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
