@@ -148,6 +148,11 @@ char *cli_load_error(const struct wactor_runtime *rt);
  * thread only. */
 struct mf_manifest *cli_manifest_check(const char *path);
 
+/* The first of the manifest's components 0..i that names the same module
+ * file as component i (i itself if none before it): each file is loaded
+ * once and shared. */
+size_t cli_first_with_module(const struct mf_manifest *mf, size_t i);
+
 /* A manifest component's limits as the embedding API takes them. */
 struct wactor_limits cli_limits(const struct mf_component *c);
 

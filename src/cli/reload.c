@@ -292,9 +292,7 @@ static int cli_reload_check(cli_reloader *r, cli_report *rp, const mf_manifest *
     int problems = 0;
     for (size_t i = 0; i < mf->ncomponents; i++) {
         const mf_component *c = &mf->components[i];
-        size_t j = 0;
-        while (j < i && strcmp(mf->components[j].wasm, c->wasm) != 0)
-            j++;
+        size_t j = cli_first_with_module(mf, i);
         if (j < i) {
             mods[i] = mods[j];
             hashes[i] = hashes[j];

@@ -220,6 +220,14 @@ static void cli_component_error(const cli_system *s, const mf_component *c, cons
     va_end(ap);
 }
 
+size_t cli_first_with_module(const mf_manifest *mf, size_t i)
+{
+    size_t j = 0;
+    while (j < i && strcmp(mf->components[j].wasm, mf->components[i].wasm) != 0)
+        j++;
+    return j;
+}
+
 mf_manifest *cli_manifest_check(const char *path)
 {
     static char err[64 << 10]; /* the CLI's main thread only */
@@ -271,11 +279,11 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
     }
     for (size_t i = 0; i < mf->ncomponents; i++) {
         const mf_component *c = &mf->components[i];
-        for (size_t j = 0; j < i && s->modules[i] == NULL; j++)
-            if (strcmp(mf->components[j].wasm, c->wasm) == 0)
-                s->modules[i] = s->modules[j];
-        if (s->modules[i] != NULL)
+        size_t first = cli_first_with_module(mf, i);
+        if (first < i) {
+            s->modules[i] = s->modules[first]; /* loaded once, shared */
             continue;
+        }
         s->modules[i] = wactor_module_load_file(s->rt, c->wasm);
         if (s->modules[i] != NULL)
             continue;

@@ -98,9 +98,7 @@ int cli_validate(int argc, char **argv)
     int problems = 0;
     for (size_t i = 0; i < mf->ncomponents; i++) {
         const mf_component *c = &mf->components[i];
-        size_t j = 0;
-        while (j < i && strcmp(mf->components[j].wasm, c->wasm) != 0)
-            j++;
+        size_t j = cli_first_with_module(mf, i);
         if (j == i) { /* the first component to name this module */
             which[i] = modules++;
             cli_checked *k = &checked[which[i]];
