@@ -346,4 +346,59 @@ int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, s
  * (0 = wait forever). */
 int wactor_wait_idle(wactor_runtime *rt, uint32_t timeout_ms);
 
+/* ---- the lattice: many hosts over NATS (docs/LATTICE.md) ------------------
+ * A runtime that joins a lattice reaches the components of every other
+ * runtime of that lattice by name, with the same guarantees as here; its
+ * own components are reached from them. Local delivery never goes through
+ * NATS. Implemented by the wactor_lattice library (link it and libnats). */
+typedef struct wactor_lattice wactor_lattice;
+
+typedef struct wactor_lattice_options {
+    const char *url;         /* NATS server URL(s), comma-separated; NULL: nats://127.0.0.1:4222 */
+    const char *name;        /* the lattice (a name token); NULL: "default" */
+    const char *host;        /* this host's name (a name); NULL: HOSTNAME-PID */
+    uint32_t heartbeat_ms;   /* 0: 1000; a host that misses 3 heartbeats is lost */
+    const char *credentials; /* a NATS credentials (.creds) file, or NULL */
+    /* false: wactor_lattice_join fails (ESYSTEM, wactor_errmsg(NULL) says
+     * why) if no server answers within connect_timeout_ms (0: 5000). true:
+     * it returns at once and connects in the background, retrying. */
+    bool connect_in_background;
+    uint32_t connect_timeout_ms;
+    /* Called once, on a lattice thread, when the first connection is made
+     * (wactor run prints "wactor: lattice NAME joined as HOST"). */
+    void (*joined)(void *arg, const char *lattice, const char *host);
+    void *joined_arg;
+} wactor_lattice_options;
+
+/* Joins rt to a lattice (one per runtime: EEXIST). NULL on failure:
+ * wactor_errmsg(NULL) and wactor_errcode(NULL) say why. Join before
+ * spawning components that talk to other hosts. */
+wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_options *opts);
+/* Leaves the lattice: tells the other hosts, waits (a bounded time) until
+ * what this host sent has been received, then disconnects. Call it after
+ * stopping the components, or let wactor_runtime_free do it. */
+void wactor_lattice_leave(wactor_lattice *l);
+/* Waits until name is reachable (a component here or on a host of the
+ * lattice): OK, or ETIMEDOUT after timeout_ms. A client that has just
+ * joined uses it before its first message. */
+int wactor_lattice_wait(wactor_lattice *l, const char *name, uint32_t timeout_ms);
+const char *wactor_lattice_host_name(const wactor_lattice *l);
+
+/* One host of the lattice as this host sees it. */
+typedef struct wactor_host_info {
+    char name[256];         /* NUL-terminated */
+    bool self;              /* this host */
+    uint64_t last_seen_ms;  /* since its last heartbeat (0 for self) */
+    uint64_t sent, received; /* messages this host sent it, received from it */
+    uint64_t bytes_sent, bytes_received;
+    uint64_t lost;          /* messages it took with it when it was last lost */
+    size_t ncomponents;
+    char **components;      /* NUL-terminated names, sorted */
+} wactor_host_info;
+
+/* The live hosts, this one first, then by name: *out is malloc'd, freed
+ * with wactor_lattice_hosts_free. */
+int wactor_lattice_hosts(wactor_lattice *l, wactor_host_info **out, size_t *n);
+void wactor_lattice_hosts_free(wactor_host_info *v, size_t n);
+
 #endif

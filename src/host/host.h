@@ -74,6 +74,10 @@ struct wactor_runtime {
     size_t nall, capall;
     host_component *withdrawn;
     atomic_bool closing;
+    /* The part built on top (extend.h: the lattice), detached first by
+     * wactor_runtime_free; under `lock`. */
+    void (*ext_detach)(void *arg);
+    void *ext_arg;
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
     store *store;     /* the components' key-value storage */

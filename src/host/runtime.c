@@ -4,6 +4,7 @@
  * watchdog, the scheduler and the router) and wactor_runtime_free stops
  * every component gracefully and takes them down in reverse order.
  */
+#include "extend.h"
 #include "host.h"
 
 #include <stdlib.h>
@@ -98,6 +99,32 @@ int wactor_interrupt(wactor_runtime *rt)
     return WACTOR_OK;
 }
 
+/* ---- extensions (extend.h) ----------------------------------------------- */
+
+msg_router *host_router(wactor_runtime *rt)
+{
+    return rt->router;
+}
+
+void host_extension_log(wactor_runtime *rt, int level, const char *text)
+{
+    host_log(rt, level, NULL, text, strlen(text));
+}
+
+int host_extension_set(wactor_runtime *rt, void (*detach)(void *arg), void *arg)
+{
+    int rc = WACTOR_OK;
+    pthread_mutex_lock(&rt->lock);
+    if (detach && rt->ext_detach)
+        rc = WACTOR_EEXIST;
+    else {
+        rt->ext_detach = detach;
+        rt->ext_arg = arg;
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
 void wactor_runtime_free(wactor_runtime *rt)
 {
     if (!rt)
@@ -115,6 +142,8 @@ void wactor_runtime_free(wactor_runtime *rt)
                 host_stop(rt, rt->all[i]);
         rt_wait_idle(rt->sched, 5000);
     }
+    if (rt->ext_detach)
+        rt->ext_detach(rt->ext_arg); /* e.g. leaves the lattice: no more remote mail */
     rt_timers_free(rt->timers); /* joins the timer thread: no timeout fires from now on */
     if (rt->router)
         msg_router_shutdown(rt->router);

@@ -59,6 +59,10 @@ typedef struct msg_envelope {
     uint32_t incarnation; /* callbacks: the requester's incarnation that asked */
     int64_t corr;
     void *control; /* MSG_CONTROL: the owner's data */
+    /* Sends and requests from another host: the lattice's tag for the
+     * (origin, target) pair whose credit comes back once the envelope is
+     * handled (msg_lattice_ops.consumed); 0 for everything else. */
+    uint32_t origin;
     char data[];
 } msg_envelope;
 
@@ -110,14 +114,20 @@ typedef struct msg_idset {
  * host, a client awaiting an answer) without touching the senders: such a
  * kind is one more case in the router's dest_post plus its registration. */
 typedef enum msg_dest_kind {
-    MSG_DEST_NONE,  /* nowhere: the name is not registered */
-    MSG_DEST_LOCAL, /* a process of this runtime */
+    MSG_DEST_NONE,   /* nowhere: the name is not registered */
+    MSG_DEST_LOCAL,  /* a process of this runtime */
+    MSG_DEST_REMOTE, /* a name on another host of the lattice */
 } msg_dest_kind;
+
+/* A name on another host, as the lattice (src/lattice) knows it: opaque
+ * here, it lives as long as the router. */
+typedef struct msg_remote msg_remote;
 
 typedef struct msg_dest {
     msg_dest_kind kind;
     union {
-        msg_proc *proc; /* MSG_DEST_LOCAL */
+        msg_proc *proc;     /* MSG_DEST_LOCAL */
+        msg_remote *remote; /* MSG_DEST_REMOTE */
     } u;
 } msg_dest;
 
@@ -297,6 +307,92 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
 int msg_post_control(msg_proc *p, void *ctl);
 
 void msg_envelope_free(msg_router *r, msg_envelope *e);
+
+/* ---- the lattice's side (src/lattice; docs/LATTICE.md) --------------------
+ * A router may be given one lattice: a name that no process of this runtime
+ * has is then resolved through it to a remote destination, and dest_post
+ * hands messages for it to the lattice, which carries them to the other
+ * host. The router knows nothing of NATS: these hooks and the msg_remote_*
+ * entry points below are the whole of the connection.
+ *
+ * Hooks may be called on any thread, from within msg_remote_* calls too
+ * (e.g. msg_remote_settle -> forget): the lattice must not call into the
+ * router while holding a lock its hooks take. No router lock is held while
+ * a hook runs. */
+typedef struct msg_lattice_ops {
+    /* Where a name no process here has leads: one replica, chosen for this
+     * sender (the same one while the lattice does not change), or NULL.
+     * *name_out gets the name's bytes as the lattice keeps them: they must
+     * stay valid as long as the router. */
+    msg_remote *(*resolve)(void *arg, const char *sender, size_t slen, const char *name, size_t len,
+                           const char **name_out);
+    /* Takes one credit toward `to` before a send or request leaves: OK,
+     * EFULL (the remote mailbox has no room for more from this host), or
+     * ENOTFOUND (its host has gone). */
+    int (*reserve)(void *arg, msg_remote *to);
+    /* Gives back a credit that reserve took, the message not leaving after
+     * all (out of memory). */
+    void (*unreserve)(void *arg, msg_remote *to);
+    /* Carries e (MSG_SEND or MSG_REQUEST; a credit taken; e->corr is the
+     * request's id, its record armed) to `to`. e stays the caller's: the
+     * lattice copies what it needs. It cannot fail: a request whose frame
+     * cannot reach its host ends through msg_remote_settle (FAILED). */
+    void (*post)(void *arg, msg_remote *to, const msg_envelope *e, uint32_t timeout_ms);
+    /* The request corr that went to `to` was settled or withdrawn here (an
+     * answer, timeout, cancel, crash): the lattice forgets it. */
+    void (*forget)(void *arg, msg_remote *to, int64_t corr);
+    /* A publication, after its delivery here: the lattice delivers it to
+     * every subscribed name of other hosts that is not among the `nlocal`
+     * processes that got it here, one replica per name. */
+    void (*publish)(void *arg, const char *sender, size_t slen, const char *topic, size_t tlen,
+                    const void *payload, size_t plen, msg_proc *const *local, size_t nlocal);
+    /* An envelope from another host (origin != 0) has left its mailbox
+     * (handled or dropped): its credit may go back. On the receiver's turn. */
+    void (*consumed)(void *arg, uint32_t origin);
+    /* Names or subscriptions of this runtime changed: a process registered
+     * or went, subscribed or unsubscribed. Called after the change. */
+    void (*changed)(void *arg);
+} msg_lattice_ops;
+
+/* Gives r its lattice (ops must outlive it), or takes it back (ops NULL;
+ * only once no thread can be in a hook or a msg_remote_* call). Remembered
+ * routes are looked up again. */
+void msg_router_attach(msg_router *r, const msg_lattice_ops *ops, void *arg);
+
+/* Messages from other hosts, to processes of this runtime. The sender's
+ * host checked its capabilities; sizes are checked again here. The target
+ * must be a process of this runtime (never another remote: no message is
+ * forwarded twice). A send or request from another host is counted in the
+ * target's mailbox but never refused for its bound: the lattice's credits
+ * bound what other hosts may have queued here. `origin` (non-zero) comes
+ * back through consumed() once the envelope has left the mailbox. */
+int msg_remote_send(msg_router *r, uint32_t origin, const char *sender, size_t slen,
+                    const char *target, size_t tlen, const void *payload, size_t plen);
+/* Returns a local correlation id, or a code (then cb is never called).
+ * The outcome reaches cb(cb_arg, ...) exactly once, on the settling thread,
+ * like a host request's. timeout_ms 0: the runtime's default. */
+int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, size_t slen,
+                           const char *target, size_t tlen, const void *payload, size_t plen,
+                           uint32_t timeout_ms, msg_host_callback cb, void *cb_arg);
+/* A publication from another host, for those of the `n` names (names[i],
+ * lens[i]) whose process here subscribes to a pattern matching topic (a
+ * full mailbox misses it, as for a local publication). */
+int msg_remote_publish(msg_router *r, const char *sender, size_t slen, const char *topic,
+                       size_t tlen, const void *payload, size_t plen, const char *const *names,
+                       const uint8_t *lens, size_t n);
+/* The outcome of request corr that post carried to another host (status
+ * WACTOR_STATUS_*): settles it if it is still pending, else nothing. */
+void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len);
+/* Where names lead has changed in the lattice (a host came or went): every
+ * remembered route is looked up again. */
+void msg_routes_changed(msg_router *r);
+/* This runtime's processes that have a name (fn gets each one), and its
+ * subscriptions (each pattern with its process), under the router's read
+ * locks: fn must not call into the router. */
+void msg_names_each(msg_router *r, void (*fn)(void *ctx, msg_proc *p), void *ctx);
+void msg_subs_each(msg_router *r,
+                   void (*fn)(void *ctx, msg_proc *p, const char *pattern, size_t len), void *ctx);
+uint32_t msg_router_max_message(const msg_router *r);
 
 /* Capability checks (caps.c): true if some pattern of the list matches
  * name, or for subscribe covers the pattern. */

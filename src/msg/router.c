@@ -90,6 +90,7 @@ static msg_envelope *envelope_new(msg_router *r, msg_kind kind, const char *send
     e->incarnation = 0;
     e->corr = 0;
     e->control = NULL;
+    e->origin = 0;
     memcpy(e->data, sender, slen);
     if (tlen)
         memcpy(e->data + slen, topic, tlen);
@@ -163,6 +164,7 @@ static inline int dest_post(msg_router *r, const msg_dest *d, msg_envelope *e, m
         rt_post(&p->actor, &e->node);
         return WACTOR_OK;
     }
+    case MSG_DEST_REMOTE: /* not wired yet */
     case MSG_DEST_NONE:
         break;
     }
