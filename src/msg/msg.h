@@ -326,10 +326,12 @@ typedef struct msg_lattice_ops {
      * stay valid as long as the router. */
     msg_remote *(*resolve)(void *arg, const char *sender, size_t slen, const char *name, size_t len,
                            const char **name_out);
-    /* Takes one credit toward `to` before a send or request leaves: OK,
-     * EFULL (the remote mailbox has no room for more from this host), or
-     * ENOTFOUND (its host has gone). */
-    int (*reserve)(void *arg, msg_remote *to);
+    /* Takes one credit toward `to` before a send or request of plen
+     * payload bytes leaves: OK, ETOOBIG (its frame is over what the NATS
+     * server carries), ENOTFOUND (its host has gone), or EFULL (the remote
+     * mailbox has no room for more from this host, or too much sent to
+     * that host is not yet acknowledged). */
+    int (*reserve)(void *arg, msg_remote *to, size_t plen);
     /* Gives back a credit that reserve took, the message not leaving after
      * all (out of memory). */
     void (*unreserve)(void *arg, msg_remote *to);
