@@ -386,14 +386,14 @@ const char *wactor_lattice_host_name(const wactor_lattice *l);
 
 /* One host of the lattice as this host sees it. */
 typedef struct wactor_host_info {
-    char name[256];         /* NUL-terminated */
-    bool self;              /* this host */
-    uint64_t last_seen_ms;  /* since its last heartbeat (0 for self) */
+    char name[256];          /* NUL-terminated */
+    bool self;               /* this host */
+    uint64_t last_seen_ms;   /* since its last heartbeat (0 for self) */
     uint64_t sent, received; /* messages this host sent it, received from it */
     uint64_t bytes_sent, bytes_received;
-    uint64_t lost;          /* messages it took with it when it was last lost */
+    uint64_t lost; /* messages it took with it when it was last lost */
     size_t ncomponents;
-    char **components;      /* NUL-terminated names, sorted */
+    char **components; /* NUL-terminated names, sorted */
 } wactor_host_info;
 
 /* The live hosts, this one first, then by name: *out is malloc'd, freed

@@ -144,7 +144,7 @@ void wactor_runtime_free(wactor_runtime *rt)
     }
     if (rt->ext_detach)
         rt->ext_detach(rt->ext_arg); /* e.g. leaves the lattice: no more remote mail */
-    rt_timers_free(rt->timers); /* joins the timer thread: no timeout fires from now on */
+    rt_timers_free(rt->timers);      /* joins the timer thread: no timeout fires from now on */
     if (rt->router)
         msg_router_shutdown(rt->router);
     if (rt->watchdog)

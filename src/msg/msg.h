@@ -250,7 +250,8 @@ void msg_proc_fini(msg_proc *p);
  * it back if p still has it. */
 int msg_register(msg_router *r, msg_proc *p);
 void msg_unregister(msg_router *r, msg_proc *p);
-/* Where the name leads (kind MSG_DEST_NONE: nowhere). Destinations live
+/* Where the name leads among this runtime's processes (kind
+ * MSG_DEST_NONE: no process here has it; the lattice is not asked). Destinations live
  * as long as the router (processes until the runtime frees them), so what
  * it holds stays valid after the name has gone. */
 msg_dest msg_lookup(msg_router *r, const char *name, size_t len);

@@ -62,6 +62,9 @@ struct msg_router {
     msg_sub *subs;
     size_t nsubs, subs_cap;
     msg_envpool *pool; /* small envelopes */
+    /* The lattice (msg_router_attach): NULL when the runtime is alone. */
+    _Atomic(const msg_lattice_ops *) lattice;
+    void *lattice_arg;
 };
 
 /* Marks a removed registry slot; only its address is used. */
@@ -69,6 +72,13 @@ static const char tombstone_mark;
 #define TOMBSTONE (&tombstone_mark)
 
 static void request_timed_out(void *ctx, uint64_t key);
+
+/* The lattice's hooks, or NULL. Acquire: the hooks' argument, set before
+ * them, is seen with them. */
+static inline const msg_lattice_ops *lattice_of(msg_router *r)
+{
+    return atomic_load_explicit(&r->lattice, memory_order_acquire);
+}
 static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len);
 
 /* ---- envelopes ---------------------------------------------------------- */
@@ -164,7 +174,27 @@ static inline int dest_post(msg_router *r, const msg_dest *d, msg_envelope *e, m
         rt_post(&p->actor, &e->node);
         return WACTOR_OK;
     }
-    case MSG_DEST_REMOTE: /* not wired yet */
+    case MSG_DEST_REMOTE: {
+        /* A name on another host: the lattice takes a credit (its EFULL is
+         * the remote mailbox's), the record is armed before the frame
+         * leaves, and the lattice copies the envelope, which is freed here. */
+        const msg_lattice_ops *lat = lattice_of(r);
+        if (!lat)
+            return WACTOR_ENOTFOUND;
+        int rc = lat->reserve(r->lattice_arg, d->u.remote, e->payload_len);
+        if (rc != WACTOR_OK)
+            return rc;
+        if (pd) {
+            pd->remote = d->u.remote;
+            if (!arm_request(r, pd)) {
+                lat->unreserve(r->lattice_arg, d->u.remote);
+                return WACTOR_ENOMEM;
+            }
+        }
+        lat->post(r->lattice_arg, d->u.remote, e, pd ? pd->timeout_ms : 0);
+        msg_envelope_free(r, e);
+        return WACTOR_OK;
+    }
     case MSG_DEST_NONE:
         break;
     }
@@ -220,6 +250,11 @@ static void proc_receive(rt_actor *a, rt_node *n)
         if (!stopped || e->kind == MSG_CONTROL)
             p->deliver(p, e);
         break;
+    }
+    if (e->origin) { /* from another host: its credit goes back */
+        const msg_lattice_ops *lat = lattice_of(p->router);
+        if (lat)
+            lat->consumed(p->router->lattice_arg, e->origin);
     }
     msg_envelope_free(p->router, e);
 }
@@ -398,37 +433,56 @@ static int registry_add(msg_router *r, const char *name, uint8_t len, msg_dest d
             r->names_tomb--;
         r->names[k] = (reg_entry){name, len, dest};
         r->names_len++;
+        /* A remembered route to a replica on another host gives way to
+         * this one: this host's own is always preferred. */
+        atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_release);
     }
     pthread_rwlock_unlock(&r->names_lock);
     return rc;
 }
 
+/* Tells the lattice that this runtime's names or subscriptions changed
+ * (no router lock held). */
+static void tell_changed(msg_router *r)
+{
+    const msg_lattice_ops *lat = lattice_of(r);
+    if (lat)
+        lat->changed(r->lattice_arg);
+}
+
 int msg_register(msg_router *r, msg_proc *p)
 {
-    return registry_add(r, p->name, p->name_len, msg_dest_local(p));
+    int rc = registry_add(r, p->name, p->name_len, msg_dest_local(p));
+    if (rc == WACTOR_OK)
+        tell_changed(r);
+    return rc;
 }
 
 void msg_unregister(msg_router *r, msg_proc *p)
 {
     pthread_rwlock_wrlock(&r->names_lock);
     int64_t k = find_slot(r, p->name, p->name_len);
-    if (k >= 0 && msg_dest_proc(r->names[k].dest) == p) {
+    bool gone = k >= 0 && msg_dest_proc(r->names[k].dest) == p;
+    if (gone) {
         r->names[k].name = TOMBSTONE;
         r->names_len--;
         r->names_tomb++;
         /* Relaxed: a sender that reads the old value posts as if it had
          * come just before; one that comes after this call (ordered by
          * whatever told it so) reads the new one, by coherence. */
-        atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_release);
     }
     pthread_rwlock_unlock(&r->names_lock);
+    if (gone)
+        tell_changed(r);
 }
 
-/* Where name leads, into a route stamped with the generation it was valid
- * in (read under the lock: no unregistration can come in between); false,
- * and the route left as it was, if the name is not registered. The route's
- * capability decisions are the caller's business. */
-static bool lookup_route(msg_router *r, const char *name, size_t len, msg_route *out)
+/* Where name leads among this runtime's processes, into a route stamped
+ * with the generation it was valid in (read under the lock: no
+ * unregistration can come in between); false, and the route left as it
+ * was, if no process here has the name. The route's capability decisions
+ * are the caller's business. */
+static bool lookup_local(msg_router *r, const char *name, size_t len, msg_route *out)
 {
     pthread_rwlock_rdlock(&r->names_lock);
     int64_t k = find_slot(r, name, len);
@@ -443,10 +497,36 @@ static bool lookup_route(msg_router *r, const char *name, size_t len, msg_route 
     return k >= 0;
 }
 
+/* Where name leads for sender: this runtime's process, else a replica on
+ * another host of the lattice. The generation is read before the lattice
+ * is asked, so a change of the lattice after it (msg_routes_changed bumps
+ * it) makes the route stale. */
+static bool lookup_route(msg_router *r, const msg_proc *from, const char *name, size_t len,
+                         msg_route *out)
+{
+    if (lookup_local(r, name, len, out))
+        return true;
+    const msg_lattice_ops *lat = lattice_of(r);
+    if (!lat)
+        return false;
+    uint64_t gen = atomic_load_explicit(&r->names_gen, memory_order_acquire);
+    size_t slen;
+    const char *sender = sender_name(from, &slen);
+    const char *kept;
+    msg_remote *remote = lat->resolve(r->lattice_arg, sender, slen, name, len, &kept);
+    if (!remote)
+        return false;
+    out->to = (msg_dest){.kind = MSG_DEST_REMOTE, .u.remote = remote};
+    out->name = kept;
+    out->name_len = (uint8_t)len;
+    out->gen = gen;
+    return true;
+}
+
 msg_dest msg_lookup(msg_router *r, const char *name, size_t len)
 {
     msg_route route;
-    return lookup_route(r, name, len, &route) ? route.to : (msg_dest){.kind = MSG_DEST_NONE};
+    return lookup_local(r, name, len, &route) ? route.to : (msg_dest){.kind = MSG_DEST_NONE};
 }
 
 /* ---- router ------------------------------------------------------------- */
@@ -523,7 +603,7 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
             if (plen > r->opts.max_message)
                 return WACTOR_ETOOBIG;
             if (route->gen != atomic_load_explicit(&r->names_gen, memory_order_relaxed) &&
-                !lookup_route(r, target, tlen, route))
+                !lookup_route(r, from, target, tlen, route))
                 return WACTOR_ENOTFOUND;
             *to = route;
             return WACTOR_OK;
@@ -537,7 +617,7 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
         return WACTOR_ETOOBIG;
     /* Remembered in the sender's route, or, for the host, in scratch. */
     msg_route *found = route ? route : scratch;
-    if (!lookup_route(r, target, tlen, found))
+    if (!lookup_route(r, from, target, tlen, found))
         return WACTOR_ENOTFOUND;
     found->allow[kind] = 1;
     found->allow[!kind] = -1;
@@ -617,10 +697,20 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
 
 /* Delivers a request's one outcome and frees its record, which the caller
  * has just taken from the tracker. */
+/* A request that went to another host has ended here: the lattice forgets
+ * it (its answer, if one comes, finds nothing). */
+static void forget_remote(msg_router *r, const msg_pending *pd)
+{
+    const msg_lattice_ops *lat = pd->remote ? lattice_of(r) : NULL;
+    if (lat)
+        lat->forget(r->lattice_arg, pd->remote, pd->id);
+}
+
 static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len)
 {
     if (r->timers)
         rt_timer_stop(r->timers, &pd->timer);
+    forget_remote(r, pd);
     msg_proc *req = pd->requester;
     if (req) {
         msg_envelope *e =
@@ -671,6 +761,7 @@ int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
         return WACTOR_ENOTFOUND;
     if (r->timers)
         rt_timer_stop(r->timers, &pd->timer);
+    forget_remote(r, pd);
     if (from) {
         atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
         msg_idset_remove(&from->sent, corr);
@@ -682,41 +773,72 @@ int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
 
 /* ---- publish/subscribe -------------------------------------------------- */
 
-/* Doubles a list of subscribers that missed a publication (cap 0: none is
- * kept). Out of memory it stays as it is: the rest are only counted. */
-static msg_proc **missed_grow(msg_proc **v, msg_proc **local, size_t *cap)
+/* A list of processes that lives on the stack unless it grows long (out
+ * of memory it stops growing: what does not fit is left out). */
+typedef struct proc_list {
+    msg_proc **v;
+    msg_proc *few[16];
+    size_t n, cap;
+} proc_list;
+
+static void proc_list_init(proc_list *l, bool used)
 {
-    msg_proc **more = *cap ? malloc(2 * *cap * sizeof *more) : NULL;
-    if (!more)
-        return v;
-    memcpy(more, v, *cap * sizeof *more);
-    if (v != local)
-        free(v);
-    *cap *= 2;
-    return more;
+    l->v = l->few;
+    l->n = 0;
+    l->cap = used ? 16 : 0; /* cap 0: nothing is kept */
 }
 
-int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
-                size_t plen)
+static void proc_list_push(proc_list *l, msg_proc *p)
 {
-    if (!msg_name_valid(topic, tlen))
-        return WACTOR_EINVAL;
-    if (from && !msg_caps_allow(&from->caps.publish, topic, tlen))
-        return WACTOR_EDENIED;
-    if (plen > r->opts.max_message)
-        return WACTOR_ETOOBIG;
-    size_t slen;
-    const char *sender = sender_name(from, &slen);
+    if (l->n == l->cap && l->cap) {
+        msg_proc **more = malloc(2 * l->cap * sizeof *more);
+        if (more) {
+            memcpy(more, l->v, l->n * sizeof *more);
+            if (l->v != l->few)
+                free(l->v);
+            l->v = more;
+            l->cap *= 2;
+        }
+    }
+    if (l->n < l->cap)
+        l->v[l->n++] = p;
+}
+
+static void proc_list_free(proc_list *l)
+{
+    if (l->v != l->few)
+        free(l->v);
+}
+
+/* Whether p's name is one of the n names (names[i], lens[i]). */
+static bool name_listed(const msg_proc *p, const char *const *names, const uint8_t *lens, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] == p->name_len && memcmp(names[i], p->name, lens[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Posts a publication to every process here with a matching subscription,
+ * once each; with `names`, only to processes of those names (a publication
+ * from another host, meant for them). The processes it went to are added
+ * to `got` (a full mailbox counts: that name has had its chance); those
+ * whose mailbox was full are told to the owner once the lock is released. */
+static int publish_here(msg_router *r, const char *sender, size_t slen, const char *topic,
+                        size_t tlen, const void *payload, size_t plen, const char *const *names,
+                        const uint8_t *lens, size_t nnames, proc_list *got)
+{
     int rc = WACTOR_OK;
-    /* Subscribers that missed it, told to the owner once the lock is
-     * released: a full mailbox is a sign of overload, so the list lives on
-     * the stack unless it is long. */
-    msg_proc *missed_few[16], **missed = missed_few;
-    size_t nmissed = 0, missed_cap = r->opts.dropped ? 16 : 0;
+    /* A full mailbox is a sign of overload: the list of those that missed
+     * it lives on the stack unless it is long. */
+    proc_list missed;
+    proc_list_init(&missed, r->opts.dropped != NULL);
     pthread_rwlock_rdlock(&r->subs_lock);
     for (size_t i = 0; i < r->nsubs; i++) {
         msg_proc *to = r->subs[i].proc;
         if (!msg_pattern_match(r->subs[i].pattern, r->subs[i].len, topic, tlen))
+            continue;
+        if (names && !name_listed(to, names, lens, nnames))
             continue;
         /* Once per subscriber: skip it if an earlier pattern matched. */
         bool seen = false;
@@ -730,22 +852,41 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
             rc = WACTOR_ENOMEM;
             break;
         }
+        proc_list_push(got, to);
         /* A full subscriber misses this publication; the others still get it. */
         msg_dest d = msg_dest_local(to);
         if (dest_post(r, &d, e, NULL) != WACTOR_OK) {
             msg_envelope_free(r, e);
             MSG_COUNT_SHARED(to->n_dropped);
-            if (nmissed == missed_cap)
-                missed = missed_grow(missed, missed_few, &missed_cap);
-            if (nmissed < missed_cap)
-                missed[nmissed++] = to;
+            proc_list_push(&missed, to);
         }
     }
     pthread_rwlock_unlock(&r->subs_lock);
-    for (size_t i = 0; i < nmissed; i++)
-        r->opts.dropped(r->opts.dropped_arg, missed[i], topic, tlen, sender, slen);
-    if (missed != missed_few)
-        free(missed);
+    for (size_t i = 0; i < missed.n; i++)
+        r->opts.dropped(r->opts.dropped_arg, missed.v[i], topic, tlen, sender, slen);
+    proc_list_free(&missed);
+    return rc;
+}
+
+int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
+                size_t plen)
+{
+    if (!msg_name_valid(topic, tlen))
+        return WACTOR_EINVAL;
+    if (from && !msg_caps_allow(&from->caps.publish, topic, tlen))
+        return WACTOR_EDENIED;
+    if (plen > r->opts.max_message)
+        return WACTOR_ETOOBIG;
+    size_t slen;
+    const char *sender = sender_name(from, &slen);
+    /* In a lattice, the names that got it here are not sent it again. */
+    const msg_lattice_ops *lat = lattice_of(r);
+    proc_list got;
+    proc_list_init(&got, lat != NULL);
+    int rc = publish_here(r, sender, slen, topic, tlen, payload, plen, NULL, NULL, 0, &got);
+    if (rc == WACTOR_OK && lat)
+        lat->publish(r->lattice_arg, sender, slen, topic, tlen, payload, plen, got.v, got.n);
+    proc_list_free(&got);
     if (rc == WACTOR_OK && from)
         MSG_COUNT_OWN(from->n_sent);
     return rc;
@@ -796,6 +937,8 @@ int msg_subscribe(msg_proc *p, const char *pattern, size_t len)
         }
     }
     pthread_rwlock_unlock(&r->subs_lock);
+    if (rc == WACTOR_OK && found < 0)
+        tell_changed(r);
     return rc;
 }
 
@@ -817,7 +960,10 @@ int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len)
     if (i >= 0)
         remove_sub(r, (size_t)i);
     pthread_rwlock_unlock(&r->subs_lock);
-    return i >= 0 ? WACTOR_OK : WACTOR_ENOTFOUND;
+    if (i < 0)
+        return WACTOR_ENOTFOUND;
+    tell_changed(r);
+    return WACTOR_OK;
 }
 
 void msg_subs_renew_begin(msg_proc *p)
@@ -844,13 +990,153 @@ void msg_subs_renew_end(msg_proc *p, bool kept)
     }
     p->renewing = false;
     pthread_rwlock_unlock(&r->subs_lock);
+    tell_changed(r);
 }
 
 static void unsubscribe_all(msg_router *r, msg_proc *p)
 {
     pthread_rwlock_wrlock(&r->subs_lock);
+    bool any = p->nsubs > 0;
     for (size_t i = r->nsubs; i-- > 0;)
         if (r->subs[i].proc == p)
             remove_sub(r, i);
+    pthread_rwlock_unlock(&r->subs_lock);
+    if (any)
+        tell_changed(r);
+}
+
+/* ---- the lattice's side ------------------------------------------------- */
+
+void msg_router_attach(msg_router *r, const msg_lattice_ops *ops, void *arg)
+{
+    if (ops)
+        r->lattice_arg = arg;
+    atomic_store_explicit(&r->lattice, ops, memory_order_release);
+    msg_routes_changed(r);
+}
+
+void msg_routes_changed(msg_router *r)
+{
+    atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_release);
+}
+
+uint32_t msg_router_max_message(const msg_router *r)
+{
+    return r->opts.max_message;
+}
+
+/* The checks a message from another host goes through: the names are
+ * well-formed (the sender "@host" too: a remote host's own messages), the
+ * payload fits, and the target is a process of this runtime that still
+ * takes mail. */
+static int check_remote(msg_router *r, const char *sender, size_t slen, const char *target,
+                        size_t tlen, size_t plen, msg_proc **to)
+{
+    bool host = slen == sizeof MSG_HOST_NAME - 1 && memcmp(sender, MSG_HOST_NAME, slen) == 0;
+    if ((!host && !msg_name_valid(sender, slen)) || !msg_name_valid(target, tlen))
+        return WACTOR_EINVAL;
+    if (plen > r->opts.max_message)
+        return WACTOR_ETOOBIG;
+    msg_route route;
+    *to = lookup_local(r, target, tlen, &route) ? msg_dest_proc(route.to) : NULL;
+    return *to ? WACTOR_OK : WACTOR_ENOTFOUND;
+}
+
+/* Posts a send or request from another host: counted in the mailbox, never
+ * refused for its bound (the lattice's credits bound it). */
+static void post_remote(msg_proc *p, msg_envelope *e, uint32_t origin)
+{
+    atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed);
+    e->counted = 1;
+    e->origin = origin;
+    rt_post(&p->actor, &e->node);
+}
+
+int msg_remote_send(msg_router *r, uint32_t origin, const char *sender, size_t slen,
+                    const char *target, size_t tlen, const void *payload, size_t plen)
+{
+    msg_proc *to;
+    int rc = check_remote(r, sender, slen, target, tlen, plen, &to);
+    if (rc != WACTOR_OK)
+        return rc;
+    msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen);
+    if (!e)
+        return WACTOR_ENOMEM;
+    post_remote(to, e, origin);
+    return WACTOR_OK;
+}
+
+int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, size_t slen,
+                           const char *target, size_t tlen, const void *payload, size_t plen,
+                           uint32_t timeout_ms, msg_host_callback cb, void *cb_arg)
+{
+    msg_proc *to;
+    int rc = check_remote(r, sender, slen, target, tlen, plen, &to);
+    if (rc != WACTOR_OK)
+        return rc;
+    msg_envelope *e = envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
+    msg_pending *pd = calloc(1, sizeof *pd);
+    if (!e || !pd) {
+        msg_envelope_free(r, e);
+        free(pd);
+        return WACTOR_ENOMEM;
+    }
+    int64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
+    pd->id = e->corr = id;
+    pd->timeout_ms = timeout_ms ? timeout_ms : r->opts.request_timeout_ms;
+    pd->target = to->name;
+    pd->target_len = to->name_len;
+    pd->cb = cb;
+    pd->cb_arg = cb_arg;
+    if (!arm_request(r, pd)) {
+        msg_envelope_free(r, e);
+        free(pd);
+        return WACTOR_ENOMEM;
+    }
+    post_remote(to, e, origin); /* from here pd may be settled */
+    return id;
+}
+
+int msg_remote_publish(msg_router *r, const char *sender, size_t slen, const char *topic,
+                       size_t tlen, const void *payload, size_t plen, const char *const *names,
+                       const uint8_t *lens, size_t n)
+{
+    bool host = slen == sizeof MSG_HOST_NAME - 1 && memcmp(sender, MSG_HOST_NAME, slen) == 0;
+    if ((!host && !msg_name_valid(sender, slen)) || !msg_name_valid(topic, tlen))
+        return WACTOR_EINVAL;
+    if (plen > r->opts.max_message)
+        return WACTOR_ETOOBIG;
+    proc_list got;
+    proc_list_init(&got, false);
+    return publish_here(r, sender, slen, topic, tlen, payload, plen, names, lens, n, &got);
+}
+
+void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len)
+{
+    if (corr <= 0 || status < WACTOR_STATUS_OK || status > WACTOR_STATUS_FAILED)
+        return;
+    /* Only a request that went to another host: no frame settles another. */
+    msg_pending *pd = msg_tracker_take_remote(&r->tracker, corr);
+    if (pd)
+        settle(r, pd, status, payload, len);
+}
+
+void msg_names_each(msg_router *r, void (*fn)(void *ctx, msg_proc *p), void *ctx)
+{
+    pthread_rwlock_rdlock(&r->names_lock);
+    for (uint32_t i = 0; i < r->names_cap; i++) {
+        const reg_entry *e = &r->names[i];
+        if (e->name && e->name != TOMBSTONE && msg_dest_proc(e->dest))
+            fn(ctx, msg_dest_proc(e->dest));
+    }
+    pthread_rwlock_unlock(&r->names_lock);
+}
+
+void msg_subs_each(msg_router *r,
+                   void (*fn)(void *ctx, msg_proc *p, const char *pattern, size_t len), void *ctx)
+{
+    pthread_rwlock_rdlock(&r->subs_lock);
+    for (size_t i = 0; i < r->nsubs; i++)
+        fn(ctx, r->subs[i].proc, r->subs[i].pattern, r->subs[i].len);
     pthread_rwlock_unlock(&r->subs_lock);
 }

@@ -73,7 +73,11 @@ bool msg_tracker_put(msg_tracker *t, msg_pending *p)
     return true;
 }
 
-static msg_pending *take(msg_tracker *t, int64_t id, bool owned, const msg_proc *requester,
+/* Which record take may remove: any, one of (requester, incarnation), or
+ * one that went to another host. */
+enum take_if { TAKE_ANY, TAKE_OWNED, TAKE_REMOTE };
+
+static msg_pending *take(msg_tracker *t, int64_t id, enum take_if cond, const msg_proc *requester,
                          uint32_t incarnation)
 {
     msg_tracker_shard *s = shard_of(t, id);
@@ -82,8 +86,10 @@ static msg_pending *take(msg_tracker *t, int64_t id, bool owned, const msg_proc 
     if (s->nbuckets) {
         for (msg_pending **link = &s->buckets[bucket_of(s, id)]; *link; link = &(*link)->next) {
             if ((*link)->id == id) {
-                if (owned && ((*link)->requester != requester ||
-                              (requester && (*link)->incarnation != incarnation)))
+                if (cond == TAKE_OWNED && ((*link)->requester != requester ||
+                                           (requester && (*link)->incarnation != incarnation)))
+                    break;
+                if (cond == TAKE_REMOTE && !(*link)->remote)
                     break;
                 p = *link;
                 *link = p->next;
@@ -98,13 +104,18 @@ static msg_pending *take(msg_tracker *t, int64_t id, bool owned, const msg_proc 
 
 msg_pending *msg_tracker_take(msg_tracker *t, int64_t id)
 {
-    return take(t, id, false, NULL, 0);
+    return take(t, id, TAKE_ANY, NULL, 0);
+}
+
+msg_pending *msg_tracker_take_remote(msg_tracker *t, int64_t id)
+{
+    return take(t, id, TAKE_REMOTE, NULL, 0);
 }
 
 msg_pending *msg_tracker_take_owned(msg_tracker *t, int64_t id, const msg_proc *requester,
                                     uint32_t incarnation)
 {
-    return take(t, id, true, requester, incarnation);
+    return take(t, id, TAKE_OWNED, requester, incarnation);
 }
 
 msg_pending *msg_tracker_take_any(msg_tracker *t)

@@ -20,6 +20,7 @@ typedef struct msg_pending {
     uint8_t target_len;
     msg_host_callback cb; /* host requests */
     void *cb_arg;
+    msg_remote *remote; /* the lattice carried it to another host: told when it ends */
     rt_timer timer;
     struct msg_pending *next; /* hash chain */
 } msg_pending;
@@ -44,6 +45,8 @@ msg_pending *msg_tracker_take(msg_tracker *t, int64_t id);
 /* The same, only if the record is a request of (requester, incarnation). */
 msg_pending *msg_tracker_take_owned(msg_tracker *t, int64_t id, const msg_proc *requester,
                                     uint32_t incarnation);
+/* The same, only if the record is of a request that went to another host. */
+msg_pending *msg_tracker_take_remote(msg_tracker *t, int64_t id);
 /* Removes and returns any one record, or NULL when empty (shutdown). */
 msg_pending *msg_tracker_take_any(msg_tracker *t);
 
