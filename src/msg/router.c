@@ -433,9 +433,10 @@ static int registry_add(msg_router *r, const char *name, uint8_t len, msg_dest d
             r->names_tomb--;
         r->names[k] = (reg_entry){name, len, dest};
         r->names_len++;
-        /* A remembered route to a replica on another host gives way to
-         * this one: this host's own is always preferred. */
-        atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_release);
+        /* In a lattice, a remembered route to a replica on another host
+         * gives way to this one: this host's own is always preferred. */
+        if (lattice_of(r))
+            atomic_fetch_add_explicit(&r->names_gen, 1, memory_order_release);
     }
     pthread_rwlock_unlock(&r->names_lock);
     return rc;
