@@ -383,6 +383,11 @@ int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, s
 int msg_remote_publish(msg_router *r, const char *sender, size_t slen, const char *topic,
                        size_t tlen, const void *payload, size_t plen, const char *const *names,
                        const uint8_t *lens, size_t n);
+/* Settles FAILED (reason) every request from another host still pending
+ * here: their callbacks run now, on this thread. A lattice that leaves
+ * calls it once no frame can come in any more, so that none of its
+ * callbacks runs after it has gone. */
+void msg_remote_fail_incoming(msg_router *r, const char *reason);
 /* The outcome of request corr that post carried to another host (status
  * WACTOR_STATUS_*): settles it if it is still pending, else nothing. */
 void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len);

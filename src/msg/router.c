@@ -1089,6 +1089,7 @@ int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, s
     pd->target_len = to->name_len;
     pd->cb = cb;
     pd->cb_arg = cb_arg;
+    pd->from_remote = true;
     if (!arm_request(r, pd)) {
         msg_envelope_free(r, e);
         free(pd);
@@ -1120,6 +1121,13 @@ void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payl
     msg_pending *pd = msg_tracker_take_remote(&r->tracker, corr);
     if (pd)
         settle(r, pd, status, payload, len);
+}
+
+void msg_remote_fail_incoming(msg_router *r, const char *reason)
+{
+    msg_pending *pd;
+    while ((pd = msg_tracker_take_any_from_remote(&r->tracker)) != NULL)
+        settle(r, pd, WACTOR_STATUS_FAILED, reason, strlen(reason));
 }
 
 void msg_names_each(msg_router *r, void (*fn)(void *ctx, msg_proc *p), void *ctx)

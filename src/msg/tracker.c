@@ -118,15 +118,17 @@ msg_pending *msg_tracker_take_owned(msg_tracker *t, int64_t id, const msg_proc *
     return take(t, id, TAKE_OWNED, requester, incarnation);
 }
 
-msg_pending *msg_tracker_take_any(msg_tracker *t)
+static msg_pending *take_first(msg_tracker *t, bool from_remote)
 {
     for (int i = 0; i < MSG_TRACKER_SHARDS; i++) {
         msg_tracker_shard *s = &t->shards[i];
         pthread_mutex_lock(&s->lock);
         for (uint32_t k = 0; s->len && k < s->nbuckets; k++) {
-            msg_pending *p = s->buckets[k];
-            if (p) {
-                s->buckets[k] = p->next;
+            for (msg_pending **link = &s->buckets[k]; *link; link = &(*link)->next) {
+                msg_pending *p = *link;
+                if (from_remote && !p->from_remote)
+                    continue;
+                *link = p->next;
                 s->len--;
                 pthread_mutex_unlock(&s->lock);
                 return p;
@@ -135,4 +137,14 @@ msg_pending *msg_tracker_take_any(msg_tracker *t)
         pthread_mutex_unlock(&s->lock);
     }
     return NULL;
+}
+
+msg_pending *msg_tracker_take_any(msg_tracker *t)
+{
+    return take_first(t, false);
+}
+
+msg_pending *msg_tracker_take_any_from_remote(msg_tracker *t)
+{
+    return take_first(t, true);
 }

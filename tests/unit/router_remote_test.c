@@ -412,6 +412,18 @@ int main(void)
     CHECK(rt_wait_idle(sched, 5000));
     CHECK(atomic_load(&s_b->publications) == 0);
 
+    /* A lattice that leaves fails the requests it brought in: their
+     * callbacks run then, not after it has gone. */
+    EVENTUALLY(atomic_load(&loop_a.credit) == 2);
+    int forgets = atomic_load(&loop_a.forgets);
+    id = as(p, J_REQUEST, "x", "ping", 0);
+    CHECK(id > 0);
+    EVENTUALLY(atomic_load(&x->requests) == 4);
+    msg_remote_fail_incoming(b, "host left");
+    EVENTUALLY(atomic_load(&p->callbacks[WACTOR_STATUS_FAILED]) == 1);
+    CHECK(strcmp(p->last_callback, "host left") == 0);
+    CHECK(atomic_load(&loop_a.forgets) == forgets + 1);
+
     /* A process here with the name is preferred to the remote one. */
     tproc *x_a = tproc_new(a, "x");
     CHECK(as(p, J_SEND, "x", "0", 0) == WACTOR_OK);
