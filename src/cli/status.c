@@ -184,7 +184,7 @@ static void cli_print_table(FILE *out, const wactor_stats *st, size_t n, const d
     free(cell);
 }
 
-static void cli_json_string(FILE *out, const char *s)
+void cli_json_string(FILE *out, const char *s)
 {
     putc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
