@@ -184,6 +184,10 @@ const char *cli_system_start_error(const cli_system *s, const char *name);
 void cli_system_log(const cli_system *s, int level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The runtime's log function (wactor_runtime_options.log) that run, call and
+ * send use: one line "wactor: LEVEL [COMPONENT:] text" on stderr. */
+void cli_log(void *arg, int level, const char *component, const char *text, size_t len);
+
 /* Stops the runtime gracefully and frees everything; s may be partly open. */
 void cli_system_close(cli_system *s);
 

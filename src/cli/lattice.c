@@ -198,6 +198,8 @@ void cli_print_hosts(FILE *out, const wactor_host_info *v, size_t n, bool skip_s
         return;
     for (size_t i = 0; i < n; i++) {
         const wactor_host_info *h = &v[i];
+        if (skip_self && h->self)
+            continue;
         snprintf(cell[i][NAME], 300, "%.255s%s", h->name, h->self ? " (this host)" : "");
         cli_ago(cell[i][SEEN], 300, h);
         snprintf(cell[i][SENT], 300, "%" PRIu64, h->sent);
@@ -327,6 +329,7 @@ int cli_hosts(int argc, char **argv)
         uint32_t timeout = f.has_timeout ? f.timeout_ms : CLI_LATTICE_WAIT_MS;
         wactor_runtime_options ro = {.max_message = (uint32_t)mf->max_message,
                                      .log_level = f.log_level,
+                                     .log = cli_log,
                                      .max_module = mf->max_module};
         wactor_runtime *rt = wactor_runtime_new(&ro);
         wactor_lattice *l = NULL;

@@ -163,7 +163,7 @@ void cli_write_escaped(FILE *out, const void *bytes, size_t len)
     }
 }
 
-static void cli_log(void *arg, int level, const char *component, const char *text, size_t len)
+void cli_log(void *arg, int level, const char *component, const char *text, size_t len)
 {
     (void)arg;
     const char *name = level >= 0 && level < 5 ? cli_level_names[level] : "?";
