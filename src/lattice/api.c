@@ -30,6 +30,34 @@ static bool token_valid(const char *s)
     return true;
 }
 
+/* The URL(s) with every password replaced: "nats://user:***@host:port". */
+static void shown_url(char *out, size_t n, const char *url)
+{
+    size_t k = 0;
+    for (const char *p = url; *p && k + 4 < n;) {
+        const char *scheme = strstr(p, "://");
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        const char *auth = scheme && scheme < end ? scheme + 3 : p;
+        const char *at = memchr(auth, '@', (size_t)(end - auth));
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        const char *copy_to = colon ? colon + 1 : end;
+        while (p < copy_to && k + 4 < n)
+            out[k++] = *p++;
+        if (colon) {
+            memcpy(out + k, "***", 3);
+            k += 3;
+            p = at;
+            while (p < end && k + 1 < n)
+                out[k++] = *p++;
+        }
+        if (*p == ',' && k + 1 < n)
+            out[k++] = *p++;
+    }
+    out[k] = 0;
+}
+
 static void lat_release(void *arg)
 {
     wactor_lattice *l = arg;
@@ -53,15 +81,29 @@ static void detach(void *arg)
     wactor_lattice_leave(arg);
 }
 
+/* After this, no libnats thread is in (or will enter) our callbacks. */
 static void close_nats(wactor_lattice *l)
 {
-    if (l->sub_hb)
-        natsSubscription_Unsubscribe(l->sub_hb);
-    if (l->sub_inbox)
-        natsSubscription_Unsubscribe(l->sub_inbox);
+    int subs = 0;
+    if (l->sub_hb && natsSubscription_Unsubscribe(l->sub_hb) == NATS_OK)
+        subs++;
+    if (l->sub_inbox && natsSubscription_Unsubscribe(l->sub_inbox) == NATS_OK)
+        subs++;
+    /* Each handler's last call has returned once its completion ran. */
+    pthread_mutex_lock(&l->lock);
+    for (uint64_t end = lat_now_ms() + 2000; l->subs_complete < subs && lat_now_ms() < end;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 10000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&l->changed, &l->lock, &ts);
+    }
+    pthread_mutex_unlock(&l->lock);
     if (l->nc)
         natsConnection_Close(l->nc);
-    /* Destroying a subscription waits for its callback to return. */
     natsSubscription_Destroy(l->sub_hb);
     natsSubscription_Destroy(l->sub_inbox);
     natsConnection_Destroy(l->nc);
@@ -119,6 +161,7 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
     snprintf(l->name, sizeof l->name, "%s", name);
     snprintf(l->host, sizeof l->host, "%s", host);
     snprintf(l->url, sizeof l->url, "%s", url);
+    shown_url(l->url_shown, sizeof l->url_shown, url);
     l->heartbeat_ms = o->heartbeat_ms ? o->heartbeat_ms : 1000;
     l->joined_cb = o->joined;
     l->joined_arg = o->joined_arg;
@@ -148,13 +191,13 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
         lat_release(l);
         return NULL;
     }
-    lat_log(l, WACTOR_LOG_INFO, "joining lattice %s at %s as %s", l->name, l->url, l->host);
+    lat_log(l, WACTOR_LOG_INFO, "joining lattice %s at %s as %s", l->name, l->url_shown, l->host);
     lat_state_rebuild(l);
     l->joined_ms = lat_now_ms();
     int rc = lat_connect(l, o, o->connect_in_background);
     if (rc == WACTOR_OK && pthread_create(&l->sender, NULL, lat_sender_main, l) != 0) {
         host_extension_fail(WACTOR_ESYSTEM, "cannot join lattice %s at %s: no thread", l->name,
-                            l->url);
+                            l->url_shown);
         rc = WACTOR_ESYSTEM;
     }
     if (rc != WACTOR_OK) {
@@ -169,7 +212,8 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
     }
     l->sender_started = true;
     msg_router_attach(l->router, &lat_ops, l);
-    lat_publish_broadcast(l, LAT_HELLO);
+    if (!o->connect_in_background)
+        lat_publish_broadcast(l, LAT_HELLO);
     return l;
 }
 

@@ -597,12 +597,10 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
     lat_after_run(l, &a);
 }
 
-/* libnats's callback for both subscriptions: every frame of the message. */
-static void on_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+/* Every frame of a NATS message, on libnats's delivery thread of the
+ * subscription (one per subscription: a link's frames come in order). */
+static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
 {
-    wactor_lattice *l = closure;
-    (void)nc;
-    bool on_hb = sub == l->sub_hb;
     const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
     size_t len = (size_t)natsMsg_GetDataLength(msg), off = 0, flen;
     const uint8_t *frame;
@@ -617,6 +615,30 @@ static void on_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, 
     if (bad)
         dropped_frame(l, "truncated message");
     natsMsg_Destroy(msg);
+}
+
+static void on_hb_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    on_message(closure, msg, true);
+}
+
+static void on_inbox_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    on_message(closure, msg, false);
+}
+
+/* A subscription's handler has returned for the last time. */
+static void on_sub_complete(void *closure)
+{
+    wactor_lattice *l = closure;
+    pthread_mutex_lock(&l->lock);
+    l->subs_complete++;
+    pthread_cond_broadcast(&l->changed);
+    pthread_mutex_unlock(&l->lock);
 }
 
 /* ---- the sender thread ------------------------------------------------------ */
@@ -704,6 +726,11 @@ void *lat_sender_main(void *arg)
     wactor_lattice *l = arg;
     outgoing *out = NULL;
     size_t nout = 0, capout = 0;
+    if (!atomic_load(&l->connected)) {
+        if (!lat_connect_background(l))
+            return NULL;
+        lat_publish_broadcast(l, LAT_HELLO);
+    }
     pthread_mutex_lock(&l->lock);
     while (!l->stopping) {
         uint64_t now = lat_now_ms();
@@ -824,6 +851,7 @@ static void on_connected(natsConnection *nc, void *closure)
     atomic_store(&l->connected, true);
     pthread_mutex_lock(&l->lock);
     l->auth_logged = false;
+    l->joined_ms = lat_now_ms(); /* wactor_lattice_wait(NULL) counts a heartbeat from here */
     pthread_mutex_unlock(&l->lock);
     if (!atomic_exchange(&l->ever_connected, true)) {
         lat_log(l, WACTOR_LOG_INFO, "lattice %s joined as %s", l->name, l->host);
@@ -860,7 +888,8 @@ static void report_auth(wactor_lattice *l, const char *text)
     l->auth_logged = true;
     pthread_mutex_unlock(&l->lock);
     if (first)
-        lat_log(l, WACTOR_LOG_ERROR, "lattice %s at %s: %s (retrying)", l->name, l->url, text);
+        lat_log(l, WACTOR_LOG_ERROR, "lattice %s at %s: %s (retrying)", l->name, l->url_shown,
+                text);
 }
 
 static void on_disconnected(natsConnection *nc, void *closure)
@@ -881,6 +910,87 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
     const char *text = NULL;
     natsConnection_GetLastError(nc, &text);
     report_auth(l, text && *text ? text : natsStatus_GetText(err));
+}
+
+/* libnats's text for the last failure, without its "(file.c:123): " prefix. */
+static void failure_text(natsStatus s, char *out, size_t n)
+{
+    const char *text = nats_GetLastError(NULL);
+    if (!text || !*text)
+        text = natsStatus_GetText(s);
+    if (text[0] == '(') {
+        const char *end = strstr(text, "): ");
+        if (end)
+            text = end + 3;
+    }
+    snprintf(out, n, "%s", text);
+}
+
+/* One attempt: connected and subscribed, or nothing (*why says why). */
+static natsStatus connect_once(wactor_lattice *l, char *why, size_t n)
+{
+    natsConnection *nc = NULL;
+    natsSubscription *hb = NULL, *inbox = NULL;
+    natsStatus s = natsConnection_Connect(&nc, l->nopts);
+    if (s == NATS_OK)
+        s = natsConnection_Subscribe(&hb, nc, l->hb_subject, on_hb_message, l);
+    if (s == NATS_OK)
+        s = natsSubscription_SetOnCompleteCB(hb, on_sub_complete, l);
+    if (s == NATS_OK)
+        s = natsConnection_Subscribe(&inbox, nc, l->inbox_subject, on_inbox_message, l);
+    if (s == NATS_OK)
+        s = natsSubscription_SetOnCompleteCB(inbox, on_sub_complete, l);
+    /* Never drop what the server sent us: the links would resend it anyway. */
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(inbox, -1, -1);
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(hb, -1, -1);
+    if (s != NATS_OK) {
+        failure_text(s, why, n);
+        natsSubscription_Destroy(hb);
+        natsSubscription_Destroy(inbox);
+        natsConnection_Destroy(nc);
+        return s;
+    }
+    pthread_mutex_lock(&l->lock);
+    l->nc = nc;
+    l->sub_hb = hb;
+    l->sub_inbox = inbox;
+    pthread_mutex_unlock(&l->lock);
+    on_connected(nc, l);
+    return NATS_OK;
+}
+
+/* The sender thread's first job in a background join: connect, retrying
+ * every 100 ms; each distinct failure is logged once. */
+bool lat_connect_background(wactor_lattice *l)
+{
+    char why[256], last[256] = "";
+    for (;;) {
+        if (connect_once(l, why, sizeof why) == NATS_OK)
+            return true;
+        if (strcmp(why, last) != 0) {
+            bool auth = strstr(why, "uthorization") || strstr(why, "uthentication");
+            lat_log(l, auth ? WACTOR_LOG_ERROR : WACTOR_LOG_WARN, "lattice %s at %s: %s (retrying)",
+                    l->name, l->url_shown, why);
+            snprintf(last, sizeof last, "%s", why);
+        }
+        pthread_mutex_lock(&l->lock);
+        if (!l->stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_nsec += 100000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&l->wake, &l->lock, &ts);
+        }
+        bool stop = l->stopping;
+        pthread_mutex_unlock(&l->lock);
+        if (stop)
+            return false;
+    }
 }
 
 int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool background)
@@ -907,39 +1017,18 @@ int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool backgro
         s = natsOptions_SetReconnectedCB(opts, on_reconnected, l);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(opts, on_error, l);
-    if (s == NATS_OK && background)
-        s = natsOptions_SetRetryOnFailedConnect(opts, true, on_connected, l);
     if (s == NATS_OK)
         s = natsOptions_SetName(opts, l->host);
-    if (s == NATS_OK) {
-        s = natsConnection_Connect(&l->nc, opts);
-        if (s == NATS_NOT_YET_CONNECTED && background)
-            s = NATS_OK;
-    }
-    if (s == NATS_OK)
-        s = natsConnection_Subscribe(&l->sub_hb, l->nc, l->hb_subject, on_message, l);
-    if (s == NATS_OK)
-        s = natsConnection_Subscribe(&l->sub_inbox, l->nc, l->inbox_subject, on_message, l);
-    /* Never drop what the server sent us: the links would resend it anyway. */
-    if (s == NATS_OK)
-        s = natsSubscription_SetPendingLimits(l->sub_inbox, -1, -1);
-    if (s == NATS_OK)
-        s = natsSubscription_SetPendingLimits(l->sub_hb, -1, -1);
     l->nopts = opts;
+    char why[256];
+    if (s != NATS_OK)
+        failure_text(s, why, sizeof why);
+    else if (!background)
+        s = connect_once(l, why, sizeof why);
     if (s != NATS_OK) {
-        const char *text = NULL;
-        if (l->nc)
-            natsConnection_GetLastError(l->nc, &text);
-        char err[256];
-        nats_GetLastErrorStack(err, sizeof err);
-        const char *last = nats_GetLastError(NULL);
-        host_extension_fail(WACTOR_ESYSTEM, "cannot join lattice %s at %s: %s", l->name, l->url,
-                            text && *text   ? text
-                            : last && *last ? last
-                                            : natsStatus_GetText(s));
+        host_extension_fail(WACTOR_ESYSTEM, "cannot join lattice %s at %s: %s", l->name,
+                            l->url_shown, why);
         return WACTOR_ESYSTEM;
     }
-    if (!background)
-        on_connected(l->nc, l);
     return WACTOR_OK;
 }

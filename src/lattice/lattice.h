@@ -101,6 +101,7 @@ struct wactor_lattice {
     msg_router *router;
     char name[65]; /* a token of at most 64 bytes */
     char host[256], url[1024];
+    char url_shown[1024]; /* url without passwords, for messages */
     char hb_subject[96], inbox_subject[96];
     uint64_t instance;
     uint32_t heartbeat_ms;
@@ -121,6 +122,7 @@ struct wactor_lattice {
     atomic_bool connected, ever_connected;
     atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
     bool auth_logged;
+    int subs_complete;   /* subscriptions whose handler is done for good */
     bool retransmit_all; /* reconnected: resend every unacknowledged frame */
 
     lat_peer *peers; /* lost ones stay (the router may hold their names) */
@@ -172,7 +174,10 @@ void lat_peer_free(lat_peer *p);
 
 /* ---- lattice.c ----------------------------------------------------------------- */
 extern const msg_lattice_ops lat_ops;
+/* Options, and in the foreground the connection (else lat_connect_background
+ * on the sender thread): OK or ESYSTEM with wactor_errmsg(NULL) set. */
 int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool background);
+bool lat_connect_background(wactor_lattice *l);
 void lat_after_run(wactor_lattice *l, lat_after *a);
 void lat_state_rebuild(wactor_lattice *l);
 void *lat_sender_main(void *arg);
