@@ -244,7 +244,8 @@ __attribute__((format(printf, 3, 4))) static char *cmd(host *h, const char *targ
         snprintf(s, len + 64, "ERR %s %d %.*s", wactor_result_name(rc), status, (int)len,
                  answer ? (char *)answer : "");
     else {
-        memcpy(s, answer, len);
+        if (len)
+            memcpy(s, answer, len);
         s[len] = 0;
     }
     free(answer);
