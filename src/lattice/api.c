@@ -102,6 +102,7 @@ static void close_nats(wactor_lattice *l)
         pthread_cond_timedwait(&l->changed, &l->lock, &ts);
     }
     pthread_mutex_unlock(&l->lock);
+    atomic_store(&l->closing, true);
     if (l->nc)
         natsConnection_Close(l->nc);
     natsSubscription_Destroy(l->sub_hb);
@@ -184,6 +185,7 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
     pthread_condattr_destroy(&ca);
     atomic_init(&l->connected, false);
     atomic_init(&l->ever_connected, false);
+    atomic_init(&l->closing, false);
     atomic_init(&l->max_frame, 0);
 
     if (host_extension_set(rt, detach, l) != WACTOR_OK) {

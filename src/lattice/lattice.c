@@ -896,6 +896,8 @@ static void on_disconnected(natsConnection *nc, void *closure)
 {
     wactor_lattice *l = closure;
     bool was = atomic_exchange(&l->connected, false);
+    if (atomic_load(&l->closing))
+        return; /* our own wactor_lattice_leave */
     const char *text = NULL;
     natsConnection_GetLastError(nc, &text);
     report_auth(l, text);

@@ -120,6 +120,7 @@ struct wactor_lattice {
     pthread_t sender;
     bool sender_started, stopping, left;
     atomic_bool connected, ever_connected;
+    atomic_bool closing;            /* leaving: a disconnection is ours */
     atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
     bool auth_logged;
     int subs_complete;   /* subscriptions whose handler is done for good */

@@ -15,8 +15,10 @@
 #include <nats/nats.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -711,6 +713,109 @@ static void test_join_errors(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* ---- perf (not a ctest case): the figures bench/ will hold us to ------------------ */
+
+static void raw_echo(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
+{
+    (void)sub;
+    (void)closure;
+    natsConnection_Publish(nc, natsMsg_GetReply(m), natsMsg_GetData(m), natsMsg_GetDataLength(m));
+    natsMsg_Destroy(m);
+}
+
+static void raw_count(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    atomic_fetch_add((atomic_int *)closure, 1);
+    natsMsg_Destroy(m);
+}
+
+static void test_perf(void *arg)
+{
+    (void)arg;
+    int n_rtt = 2000, n_tp = 200000;
+    char u[64];
+    url(u, sizeof u);
+    natsConnection *c1, *c2;
+    REQUIRE(natsConnection_ConnectTo(&c1, u) == NATS_OK);
+    REQUIRE(natsConnection_ConnectTo(&c2, u) == NATS_OK);
+    natsSubscription *echo, *count;
+    atomic_int got = 0;
+    natsConnection_Subscribe(&echo, c2, "raw.echo", raw_echo, NULL);
+    natsConnection_Subscribe(&count, c2, "raw.count", raw_count, &got);
+    natsSubscription_SetPendingLimits(count, -1, -1);
+    natsConnection_Flush(c2);
+    uint64_t t0 = now_ms();
+    for (int i = 0; i < n_rtt; i++) {
+        natsMsg *reply = NULL;
+        natsConnection_Request(&reply, c1, "raw.echo", "ping", 4, 5000);
+        natsMsg_Destroy(reply);
+    }
+    double raw_rtt = (double)(now_ms() - t0) * 1000.0 / n_rtt;
+    t0 = now_ms();
+    for (int i = 0; i < n_tp; i++)
+        natsConnection_Publish(c1, "raw.count", "x", 1);
+    natsConnection_Flush(c1);
+    while (atomic_load(&got) < n_tp && now_ms() - t0 < 30000)
+        pause_ms(1);
+    double raw_tp = n_tp / ((double)(now_ms() - t0) / 1000.0);
+    natsSubscription_Destroy(echo);
+    natsSubscription_Destroy(count);
+    natsConnection_Destroy(c1);
+    natsConnection_Destroy(c2);
+
+    host a, b;
+    REQUIRE(pair_up(&a, &b, "perf"));
+    REQUIRE(spawn(&b, "echo", "quiet", 1000000) == WACTOR_OK);
+    REQUIRE(wactor_lattice_wait(a.lat, "echo", 5000) == WACTOR_OK);
+    t0 = now_ms();
+    for (int i = 0; i < n_rtt; i++) {
+        int status;
+        void *ans = NULL;
+        size_t len;
+        wactor_call(a.rt, "echo", "ping", 4, 5000, &status, &ans, &len);
+        free(ans);
+    }
+    double lat_rtt = (double)(now_ms() - t0) * 1000.0 / n_rtt;
+    wactor_stats st;
+    wactor_component_stats(b.rt, "echo", &st);
+    uint64_t base = st.received;
+    t0 = now_ms();
+    int full = 0;
+    for (int i = 0; i < n_tp;) {
+        int rc = wactor_send(a.rt, "echo", "x", 1);
+        if (rc == WACTOR_OK)
+            i++;
+        else
+            full++, sched_yield();
+    }
+    uint64_t sent_ms = now_ms() - t0;
+    for (; now_ms() - t0 < 30000; pause_ms(1)) {
+        wactor_component_stats(b.rt, "echo", &st);
+        if (st.received - base >= (uint64_t)n_tp)
+            break;
+    }
+    double lat_tp = n_tp / ((double)(now_ms() - t0) / 1000.0);
+    printf("rtt: raw %.1f us, lattice %.1f us (%.2fx)\n", raw_rtt, lat_rtt, lat_rtt / raw_rtt);
+    printf("throughput: raw %.0f/s, lattice %.0f/s (%.0f%%), %d EFULL retries, sent in %llu ms\n",
+           raw_tp, lat_tp, 100 * lat_tp / raw_tp, full, (unsigned long long)sent_ms);
+    /* The same into a component of this runtime: what the receiver can take. */
+    REQUIRE(spawn(&a, "local", "quiet", 1000000) == WACTOR_OK);
+    t0 = now_ms();
+    for (int i = 0; i < n_tp;)
+        if (wactor_send(a.rt, "local", "x", 1) == WACTOR_OK)
+            i++;
+    for (; now_ms() - t0 < 30000; pause_ms(1)) {
+        wactor_component_stats(a.rt, "local", &st);
+        if (st.received >= (uint64_t)n_tp)
+            break;
+    }
+    printf("local: %.0f/s\n", n_tp / ((double)(now_ms() - t0) / 1000.0));
+    host_down(&b);
+    host_down(&a);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
@@ -733,7 +838,11 @@ int main(int argc, char **argv)
     server_port = free_port();
     server_start(NULL);
     atexit(server_stop);
-    int rc = test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
+    /* "perf" prints figures; never part of "all" nor of ctest. */
+    static const test_case perf[] = {{"perf", test_perf}};
+    int rc = strcmp(argv[1], "perf") == 0
+                 ? test_run(perf, 1, argv[1], NULL)
+                 : test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
     server_stop();
     return rc;
 }
