@@ -66,8 +66,9 @@ static void lat_release(void *arg)
         lat_peer_free(p);
     }
     for (size_t i = 0; i < l->nslots; i++)
-        free(l->slots[i]);
-    free(l->slots);
+        free(lat_slot_at(l, i));
+    for (size_t c = 0; c < LAT_SLOT_CHUNKS; c++)
+        free(l->slot_chunks[c]);
     lat_buf_free(&l->state_body);
     pthread_cond_destroy(&l->wake);
     pthread_cond_destroy(&l->changed);
