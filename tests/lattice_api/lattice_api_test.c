@@ -738,8 +738,14 @@ static void test_perf(void *arg)
     char u[64];
     url(u, sizeof u);
     natsConnection *c1, *c2;
-    REQUIRE(natsConnection_ConnectTo(&c1, u) == NATS_OK);
-    REQUIRE(natsConnection_ConnectTo(&c2, u) == NATS_OK);
+    natsOptions *no;
+    natsOptions_Create(&no);
+    natsOptions_SetURL(no, u);
+    if (getenv("PERF_ASAP"))
+        natsOptions_SetSendAsap(no, true);
+    REQUIRE(natsConnection_Connect(&c1, no) == NATS_OK);
+    REQUIRE(natsConnection_Connect(&c2, no) == NATS_OK);
+    natsOptions_Destroy(no);
     natsSubscription *echo, *count;
     atomic_int got = 0;
     natsConnection_Subscribe(&echo, c2, "raw.echo", raw_echo, NULL);
