@@ -235,6 +235,12 @@ void wactor_lattice_leave(wactor_lattice *l)
 {
     if (!l)
         return;
+    pthread_mutex_lock(&l->lock);
+    bool again = l->leaving;
+    l->leaving = true;
+    pthread_mutex_unlock(&l->lock);
+    if (again)
+        return;
     /* What we sent is acknowledged (bounded: 2 s), then BYE. */
     for (uint64_t end = lat_now_ms() + 2000;
          atomic_load(&l->connected) && !links_acknowledged(l) && lat_now_ms() < end;)

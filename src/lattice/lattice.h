@@ -126,6 +126,7 @@ struct wactor_lattice {
     pthread_mutex_t state_lock; /* serializes building STATE (before lock) */
     pthread_t sender;
     bool sender_started, stopping, left;
+    bool leaving; /* wactor_lattice_leave has begun (a second call does nothing) */
     atomic_bool connected, ever_connected;
     atomic_bool closing;            /* leaving: a disconnection is ours */
     atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
