@@ -86,6 +86,12 @@ lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, s
     snprintf(p->inbox, sizeof p->inbox, "wactor.%s.h.%016llx", l->name,
              (unsigned long long)instance);
     p->last_seen_ms = lat_now_ms();
+    /* A host that comes back shows what it took with it when it was lost. */
+    for (lat_peer *q = l->peers; q; q = q->next)
+        if (q->lost && strcmp(q->name, p->name) == 0) {
+            p->lost_messages = q->lost_messages;
+            break;
+        }
     p->next = l->peers;
     l->peers = p;
     lat_link_open(l, p);
