@@ -742,6 +742,101 @@ static void test_too_big(void *arg)
     small_pid = 0;
 }
 
+/* Publishes one frame (in a NATS message of its own). */
+static void put_frame(natsConnection *nc, const char *subject, lat_buf *f)
+{
+    lat_buf m = {0};
+    lat_put_u32(&m, (uint32_t)f->len);
+    lat_put_bytes(&m, f->p, f->len);
+    natsConnection_Publish(nc, subject, m.p, (int)m.len);
+    natsConnection_Flush(nc);
+    lat_buf_free(&m);
+    lat_buf_free(f);
+}
+
+/* The next frame of kind on sub (the first of each message), or false. */
+static bool next_frame(natsSubscription *sub, uint8_t kind, lat_frame *f, natsMsg **keep)
+{
+    for (uint64_t end = now_ms() + 5000; now_ms() < end;) {
+        natsMsg *m = NULL;
+        if (natsSubscription_NextMsg(&m, sub, 100) != NATS_OK)
+            continue;
+        const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+        size_t len = (size_t)natsMsg_GetDataLength(m), off = 0, flen;
+        const uint8_t *frame;
+        bool bad;
+        while (lat_batch_next(d, len, &off, &frame, &flen, &bad))
+            if (lat_decode(frame, flen, 1 << 20, f) && f->kind == kind) {
+                *keep = m;
+                return true;
+            }
+        natsMsg_Destroy(m);
+    }
+    return false;
+}
+
+/* A host that falls silent (no BYE: a raw NATS client playing "ghost") is
+ * lost after 3 heartbeats: the request pending toward it fails "host
+ * lost"; a frame of its old link then gets RESET back. */
+static void test_silent_host(void *arg)
+{
+    (void)arg;
+    host a;
+    REQUIRE(host_up(&a, "t11", "host-a"));
+    natsConnection *nc = NULL;
+    char u[64];
+    REQUIRE(natsConnection_ConnectTo(&nc, url(u, sizeof u)) == NATS_OK);
+    const uint64_t ghost = 0x6705770000000001ull;
+    natsSubscription *inbox = NULL;
+    REQUIRE(natsConnection_SubscribeSync(&inbox, nc, "wactor.t11.h.6705770000000001") == NATS_OK);
+    natsConnection_Flush(nc);
+    lat_buf f = {0};
+    lat_put_header(&f, LAT_HELLO, 0, ghost, 0, 0, 0);
+    lat_put_str(&f, "ghost", 5);
+    put_frame(nc, "wactor.t11.hb", &f);
+    /* host-a opens its link with its STATE; the ghost answers with its own. */
+    lat_frame st;
+    natsMsg *m = NULL;
+    REQUIRE(next_frame(inbox, LAT_STATE, &st, &m));
+    uint64_t a_id = st.from;
+    natsMsg_Destroy(m);
+    char a_inbox[64];
+    snprintf(a_inbox, sizeof a_inbox, "wactor.t11.h.%016llx", (unsigned long long)a_id);
+    lat_put_header(&f, LAT_STATE, 0, ghost, a_id, 4242, 1);
+    lat_put_str(&f, "ghost", 5);
+    lat_put_u32(&f, 1);
+    lat_put_u16(&f, 1);
+    lat_put_str(&f, "phantom", 7);
+    lat_put_u32(&f, 10);
+    lat_put_u16(&f, 0);
+    put_frame(nc, a_inbox, &f);
+    REQUIRE(wactor_lattice_wait(a.lat, "phantom", 5000) == WACTOR_OK);
+    outcome o = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    uint64_t t0 = now_ms();
+    CHECK(wactor_request(a.rt, "phantom", "q", 1, 20000, on_outcome, &o) > 0);
+    lat_frame rq;
+    CHECK(next_frame(inbox, LAT_REQUEST, &rq, &m));
+    natsMsg_Destroy(m);
+    /* Silence: lost within 3 heartbeats (and a tick). */
+    CHECK(outcome_wait(&o, 1, 3000));
+    CHECK(o.status == WACTOR_STATUS_FAILED && strcmp(o.text, "host lost") == 0);
+    CHECK(now_ms() - t0 < 2000);
+    CHECK(logged(&a.log, "host ghost lost (no heartbeat)"));
+    CHECK(wactor_send(a.rt, "phantom", "x", 1) == WACTOR_ENOTFOUND);
+    /* The ghost's old link goes on: RESET. */
+    lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4242, 2);
+    lat_put_str(&f, "phantom", 7);
+    lat_put_str(&f, "nobody", 6);
+    lat_put_payload(&f, "x", 1);
+    put_frame(nc, a_inbox, &f);
+    lat_frame rs;
+    CHECK(next_frame(inbox, LAT_RESET, &rs, &m) && rs.ack_epoch == 4242 && rs.from == a_id);
+    natsMsg_Destroy(m);
+    natsSubscription_Destroy(inbox);
+    natsConnection_Destroy(nc);
+    host_down(&a);
+}
+
 /* Joining fails cleanly: nobody at the URL, a bad name, twice. */
 static void test_join_errors(void *arg)
 {
@@ -877,11 +972,17 @@ static void test_perf(void *arg)
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
-        {"send_request", test_send_request}, {"pubsub", test_pubsub},
-        {"replicas", test_replicas},         {"efull", test_efull},
-        {"host_lost", test_host_lost},       {"hostile", test_hostile},
-        {"join_errors", test_join_errors},   {"auth", test_auth},
-        {"too_big", test_too_big},           {"server_restart", test_server_restart},
+        {"send_request", test_send_request},
+        {"pubsub", test_pubsub},
+        {"replicas", test_replicas},
+        {"efull", test_efull},
+        {"host_lost", test_host_lost},
+        {"hostile", test_hostile},
+        {"join_errors", test_join_errors},
+        {"auth", test_auth},
+        {"too_big", test_too_big},
+        {"silent_host", test_silent_host},
+        {"server_restart", test_server_restart},
     };
     if (argc < 3) {
         fprintf(stderr, "usage: %s CASE|all AGENT.wasm\n", argv[0]);
