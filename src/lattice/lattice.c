@@ -926,6 +926,17 @@ static void on_disconnected(natsConnection *nc, void *closure)
         lat_log(l, WACTOR_LOG_WARN, "lattice %s: disconnected from NATS, reconnecting", l->name);
 }
 
+/* libnats's last callback of a connection: from here none can come. */
+static void on_closed(natsConnection *nc, void *closure)
+{
+    wactor_lattice *l = closure;
+    (void)nc;
+    pthread_mutex_lock(&l->lock);
+    l->nats_closed = true;
+    pthread_cond_broadcast(&l->changed);
+    pthread_mutex_unlock(&l->lock);
+}
+
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
     wactor_lattice *l = closure;
@@ -1040,6 +1051,8 @@ int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool backgro
         s = natsOptions_SetReconnectedCB(opts, on_reconnected, l);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(opts, on_error, l);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(opts, on_closed, l);
     if (s == NATS_OK)
         s = natsOptions_SetName(opts, l->host);
     l->nopts = opts;
