@@ -728,6 +728,9 @@ static uint64_t next_deadline(wactor_lattice *l)
             continue;
         if (p->ack_due_ms && p->ack_due_ms < next)
             next = p->ack_due_ms;
+        uint64_t lost_at = p->last_seen_ms + 3ull * l->heartbeat_ms + 1;
+        if (atomic_load(&l->connected) && lost_at < next) /* when it would be lost */
+            next = lost_at;
         if (p->head && p->head->sent_ms && p->head->sent_ms + rto < next)
             next = p->head->sent_ms + rto;
     }
@@ -771,7 +774,7 @@ void *lat_sender_main(void *arg)
         for (lat_peer *p = l->peers; p; p = p->next) {
             if (p->lost)
                 continue;
-            if (connected && hb && now - p->last_seen_ms > 3ull * l->heartbeat_ms) {
+            if (connected && now > p->last_seen_ms + 3ull * l->heartbeat_ms) {
                 lat_peer_lose(l, p, "no heartbeat", &a);
                 continue;
             }
@@ -835,7 +838,7 @@ void *lat_sender_main(void *arg)
         l->next_wake_ms = next;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t wait = next > now ? next - now : 0;
+        uint64_t wait = next > now ? next - now : 1; /* never a busy loop */
         ts.tv_sec += (time_t)(wait / 1000);
         ts.tv_nsec += (long)(wait % 1000) * 1000000L;
         if (ts.tv_nsec >= 1000000000L) {
