@@ -527,9 +527,11 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
             break;
         }
         p->last_seen_ms = now;
-        if (p->in_epoch == 0 && f->seq != 1) {
-            /* A host we had lost (and heard again) goes on with its old
-             * link, which we no longer know: RESET it. */
+        if (f->epoch != p->in_epoch && f->seq != 1) {
+            /* A link we do not know: a host we had lost (and heard again)
+             * going on with its old link, or our link from it replaced by
+             * another: RESET it, so that its host starts a new one (a
+             * RESET of an epoch that is no longer its link's is ignored). */
             if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
                 l->loose[l->nloose++] = (struct lat_loose){f->from, f->epoch};
             pthread_cond_signal(&l->wake);
