@@ -732,11 +732,11 @@ static void test_too_big(void *arg)
     size_t len;
     CHECK(wactor_call(a.rt, "sink", big, 8000, 1000, &status, &ans, &len) == WACTOR_ETOOBIG);
     CHECK(record_has(&b, "sink", "msg @host 0 - #7626:", 1));
-    host_down(&b);
-    host_down(&a);
     pthread_mutex_lock(&a.log.lock);
     CHECK(count_in(a.log.text, "bytes a message") == 1);
     pthread_mutex_unlock(&a.log.lock);
+    host_down(&b);
+    host_down(&a);
     kill(small_pid, SIGKILL);
     waitpid(small_pid, NULL, 0);
     small_pid = 0;
