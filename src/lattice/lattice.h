@@ -191,6 +191,15 @@ void lat_peer_free(lat_peer *p);
 
 /* ---- lattice.c ----------------------------------------------------------------- */
 extern const msg_lattice_ops lat_ops;
+/* A message from another host left its mailbox (or never reached one). */
+void lat_credit_consumed(void *arg, uint32_t origin);
+
+/* ---- inbound.c ------------------------------------------------------------------ */
+void lat_on_hb_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void lat_on_inbox_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void lat_on_sub_complete(void *closure);
+
+/* ---- nats.c --------------------------------------------------------------------- */
 /* Options, and in the foreground the connection (else lat_connect_background
  * on the sender thread): OK or ESYSTEM with wactor_errmsg(NULL) set. */
 int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool background);
