@@ -259,11 +259,35 @@ static void on_reconnected(natsConnection *nc, void *closure)
         lat_log(l, WACTOR_LOG_INFO, "lattice %s: reconnected to NATS", l->name);
 }
 
+/* Whether libnats's text says the server refused our credentials. */
+static bool is_auth_failure(const char *text)
+{
+    return text && (strcasestr(text, "authorization") || strcasestr(text, "authentication"));
+}
+
+/* libnats's reason as we word it: without its "(file.c:123): " prefix, and
+ * a refusal of the credentials said plainly. */
+static void reason_text(const char *text, char *out, size_t n)
+{
+    if (text[0] == '(') {
+        const char *end = strstr(text, "): ");
+        if (end)
+            text = end + 3;
+    }
+    if (is_auth_failure(text))
+        snprintf(out, n, "authorization refused (%s): check the credentials", text);
+    else
+        snprintf(out, n, "%s", text);
+}
+
 /* Logs a refusal of our credentials once per connection attempt streak. */
 static void report_auth(wactor_lattice *l, const char *text)
 {
-    if (!text || (!strstr(text, "uthorization") && !strstr(text, "uthentication")))
+    if (!is_auth_failure(text))
         return;
+    char why[256];
+    reason_text(text, why, sizeof why);
+    text = why;
     pthread_mutex_lock(&l->lock);
     bool first = !l->auth_logged;
     l->auth_logged = true;
@@ -306,18 +330,13 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
     report_auth(l, text && *text ? text : natsStatus_GetText(err));
 }
 
-/* libnats's text for the last failure, without its "(file.c:123): " prefix. */
+/* libnats's text for the last failure, as we word it. */
 static void failure_text(natsStatus s, char *out, size_t n)
 {
     const char *text = nats_GetLastError(NULL);
     if (!text || !*text)
         text = natsStatus_GetText(s);
-    if (text[0] == '(') {
-        const char *end = strstr(text, "): ");
-        if (end)
-            text = end + 3;
-    }
-    snprintf(out, n, "%s", text);
+    reason_text(text, out, n);
 }
 
 /* One attempt: connected and subscribed, or nothing (*why says why). */
@@ -364,7 +383,7 @@ bool lat_connect_background(wactor_lattice *l)
         if (connect_once(l, why, sizeof why) == NATS_OK)
             return true;
         if (strcmp(why, last) != 0) {
-            bool auth = strstr(why, "uthorization") || strstr(why, "uthentication");
+            bool auth = is_auth_failure(why);
             lat_log(l, auth ? WACTOR_LOG_ERROR : WACTOR_LOG_WARN, "lattice %s at %s: %s (retrying)",
                     l->name, l->url_shown, why);
             snprintf(last, sizeof last, "%s", why);

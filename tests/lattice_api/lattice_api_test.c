@@ -678,19 +678,21 @@ static void test_auth(void *arg)
     snprintf(u, sizeof u, "nats://wactor:wrong@127.0.0.1:%d", port);
     wactor_lattice *l = wactor_lattice_join(rt, &(wactor_lattice_options){.url = u, .name = "t9"});
     CHECK(l == NULL && wactor_errcode(NULL) == WACTOR_ESYSTEM);
-    CHECK(strstr(wactor_errmsg(NULL), "uthorization") != NULL);
+    CHECK(strstr(wactor_errmsg(NULL), "authorization") != NULL);
     fprintf(stderr, "(expected) %s\n", wactor_errmsg(NULL));
     l = wactor_lattice_join(
         rt, &(wactor_lattice_options){.url = u, .name = "t9", .connect_in_background = true});
     REQUIRE(l != NULL);
     CHECK(logged(&log, "joining lattice t9"));
-    for (uint64_t end = now_ms() + 5000; !logged(&log, "uthorization") && now_ms() < end;)
+    for (uint64_t end = now_ms() + 5000; !logged(&log, "authorization") && now_ms() < end;)
         pause_ms(20);
-    CHECK(logged(&log, "uthorization"));
+    CHECK(logged(&log, "authorization"));
+    CHECK(logged(&log, "4 wactor: lattice t9 at nats://wactor:***@127.0.0.1:")); /* ERROR */
+    CHECK(!logged(&log, ":wrong@"));                                             /* no password */
     pause_ms(500);
     CHECK(!logged(&log, "joined"));
     pthread_mutex_lock(&log.lock);
-    int lines = count_in(log.text, "uthorization");
+    int lines = count_in(log.text, "authorization");
     pthread_mutex_unlock(&log.lock);
     CHECK(lines == 1);
     wactor_lattice_leave(l);
