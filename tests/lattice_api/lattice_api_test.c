@@ -397,6 +397,22 @@ static void test_replicas(void *arg)
     CHECK((fa == 6 && fb == 0) || (fa == 0 && fb == 6));
     free(ra);
     free(rb);
+    /* A publication reaches each subscribed name once: one replica from
+     * host-c; from host-a, host-a's own (it got it here). */
+    free(cmd(&a, "svc", "!subscribe ev.*"));
+    free(cmd(&b, "svc", "!subscribe ev.*"));
+    pause_ms(3 * HB_MS); /* both subscriptions known to host-c */
+    for (int i = 0; i < 5; i++)
+        CHECK(wactor_publish(c.rt, "ev.x", "e", 1) == WACTOR_OK);
+    CHECK(wactor_publish(a.rt, "ev.y", "e", 1) == WACTOR_OK);
+    pause_ms(3 * HB_MS);
+    ra = cmd(&a, "svc", "!report");
+    rb = cmd(&b, "svc", "!report");
+    int xa = count_in(ra, " ev.x "), xb = count_in(rb, " ev.x ");
+    CHECK((xa == 5 && xb == 0) || (xa == 0 && xb == 5));
+    CHECK(count_in(ra, " ev.y ") == 1 && count_in(rb, " ev.y ") == 0);
+    free(ra);
+    free(rb);
     wactor_host_info *v;
     size_t n;
     REQUIRE(wactor_lattice_hosts(c.lat, &v, &n) == WACTOR_OK);
