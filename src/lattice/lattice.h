@@ -131,9 +131,10 @@ struct wactor_lattice {
     atomic_bool closing;            /* leaving: a disconnection is ours */
     atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
     bool auth_logged;
-    int subs_complete;   /* subscriptions whose handler is done for good */
-    bool nats_closed;    /* the connection's closed callback ran (its last) */
-    bool retransmit_all; /* reconnected: resend every unacknowledged frame */
+    int subs_complete;    /* subscriptions whose handler is done for good */
+    bool announce_joined; /* the sender thread calls joined_cb */
+    bool nats_closed;     /* the connection's closed callback ran (its last) */
+    bool retransmit_all;  /* reconnected: resend every unacknowledged frame */
 
     lat_peer *peers; /* lost ones stay (the router may hold their names) */
     /* Slots by origin tag, in chunks that never move (consumed() reads

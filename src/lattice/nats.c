@@ -175,7 +175,12 @@ void *lat_sender_main(void *arg)
         lat_buf beat = {0};
         if (hb)
             heartbeat_frame(l, &beat, LAT_HEARTBEAT);
+        bool announce = l->announce_joined;
+        l->announce_joined = false;
         pthread_mutex_unlock(&l->lock);
+
+        if (announce)
+            l->joined_cb(l->joined_arg, l->name, l->host);
 
         if (beat.len)
             natsConnection_Publish(l->nc, l->hb_subject, beat.p, (int)beat.len);
@@ -230,15 +235,17 @@ static void on_connected(natsConnection *nc, void *closure)
     wactor_lattice *l = closure;
     note_max_payload(l, nc);
     atomic_store(&l->connected, true);
+    bool first = !atomic_exchange(&l->ever_connected, true);
     pthread_mutex_lock(&l->lock);
     l->auth_logged = false;
     l->joined_ms = lat_now_ms(); /* wactor_lattice_wait(NULL) counts a heartbeat from here */
+    /* The embedder's callback runs on the sender thread, never inside
+     * wactor_lattice_join (whose caller may hold a lock it takes). */
+    l->announce_joined |= first && l->joined_cb;
+    pthread_cond_signal(&l->wake);
     pthread_mutex_unlock(&l->lock);
-    if (!atomic_exchange(&l->ever_connected, true)) {
+    if (first)
         lat_log(l, WACTOR_LOG_INFO, "lattice %s joined as %s", l->name, l->host);
-        if (l->joined_cb)
-            l->joined_cb(l->joined_arg, l->name, l->host);
-    }
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
@@ -251,12 +258,7 @@ static void on_reconnected(natsConnection *nc, void *closure)
     l->auth_logged = false;
     pthread_cond_signal(&l->wake);
     pthread_mutex_unlock(&l->lock);
-    if (!atomic_exchange(&l->ever_connected, true)) {
-        lat_log(l, WACTOR_LOG_INFO, "lattice %s joined as %s", l->name, l->host);
-        if (l->joined_cb)
-            l->joined_cb(l->joined_arg, l->name, l->host);
-    } else
-        lat_log(l, WACTOR_LOG_INFO, "lattice %s: reconnected to NATS", l->name);
+    lat_log(l, WACTOR_LOG_INFO, "lattice %s: reconnected to NATS", l->name);
 }
 
 /* Whether libnats's text says the server refused our credentials. */

@@ -855,6 +855,57 @@ static void test_silent_host(void *arg)
     host_down(&a);
 }
 
+typedef struct joined_seen {
+    pthread_mutex_t lock;
+    int calls;
+    bool other_thread;
+    pthread_t joiner;
+    char text[300];
+} joined_seen;
+
+static void on_joined(void *arg, const char *lattice, const char *host)
+{
+    joined_seen *j = arg;
+    pthread_mutex_lock(&j->lock);
+    j->calls++;
+    j->other_thread = !pthread_equal(pthread_self(), j->joiner);
+    snprintf(j->text, sizeof j->text, "%s %s", lattice, host);
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* The joined callback: once, on a lattice thread, once connected; in the
+ * background too (the server is there). */
+static void test_joined_callback(void *arg)
+{
+    (void)arg;
+    for (int bg = 0; bg < 2; bg++) {
+        joined_seen j = {.lock = PTHREAD_MUTEX_INITIALIZER, .joiner = pthread_self()};
+        wactor_runtime *rt = wactor_runtime_new(&(wactor_runtime_options){.workers = 1});
+        REQUIRE(rt != NULL);
+        char u[64];
+        wactor_lattice *l =
+            wactor_lattice_join(rt, &(wactor_lattice_options){.url = url(u, sizeof u),
+                                                              .name = "t12",
+                                                              .host = "cb-host",
+                                                              .connect_in_background = bg,
+                                                              .joined = on_joined,
+                                                              .joined_arg = &j});
+        CHECK(l != NULL);
+        for (uint64_t end = now_ms() + 5000; now_ms() < end; pause_ms(5)) {
+            pthread_mutex_lock(&j.lock);
+            int calls = j.calls;
+            pthread_mutex_unlock(&j.lock);
+            if (calls)
+                break;
+        }
+        CHECK(wactor_lattice_wait(l, NULL, 5000) == WACTOR_OK);
+        pthread_mutex_lock(&j.lock);
+        CHECK(j.calls == 1 && j.other_thread && strcmp(j.text, "t12 cb-host") == 0);
+        pthread_mutex_unlock(&j.lock);
+        wactor_runtime_free(rt);
+    }
+}
+
 /* Joining fails cleanly: nobody at the URL, a bad name, twice. */
 static void test_join_errors(void *arg)
 {
@@ -1000,6 +1051,7 @@ int main(int argc, char **argv)
         {"auth", test_auth},
         {"too_big", test_too_big},
         {"silent_host", test_silent_host},
+        {"joined_callback", test_joined_callback},
         {"server_restart", test_server_restart},
     };
     if (argc < 3) {
