@@ -68,7 +68,11 @@ void lat_publish_broadcast(wactor_lattice *l, uint8_t kind)
 
 static bool work_due(wactor_lattice *l, uint64_t now)
 {
-    if (l->nloose || l->retransmit_all || now >= l->next_hb_ms)
+    if (l->retransmit_all || now >= l->next_hb_ms || l->announce_joined)
+        return true;
+    if (!atomic_load(&l->connected))
+        return false;
+    if (l->nloose)
         return true;
     for (lat_peer *p = l->peers; p; p = p->next)
         if (!p->lost && (p->unsent || (p->ack_due_ms && p->ack_due_ms <= now)))
@@ -80,7 +84,8 @@ static uint64_t next_deadline(wactor_lattice *l)
 {
     uint64_t next = l->next_hb_ms;
     uint64_t rto = l->heartbeat_ms / 2 > 200 ? l->heartbeat_ms / 2 : 200;
-    for (lat_peer *p = l->peers; p; p = p->next) {
+    bool connected = atomic_load(&l->connected);
+    for (lat_peer *p = l->peers; p && connected; p = p->next) {
         if (p->lost)
             continue;
         if (p->ack_due_ms && p->ack_due_ms < next)
@@ -135,6 +140,11 @@ void *lat_sender_main(void *arg)
                 lat_peer_lose(l, p, "no heartbeat", &a);
                 continue;
             }
+            /* Cut off, nothing is written: the links keep every frame and
+             * send them all again once reconnected (libnats's own buffer
+             * would otherwise fill with retransmissions). */
+            if (!connected)
+                continue;
             if (nout == capout) {
                 size_t cap = capout ? 2 * capout : 8;
                 outgoing *v = realloc(out, cap * sizeof *v);
@@ -151,7 +161,7 @@ void *lat_sender_main(void *arg)
             } else
                 lat_buf_free(&out[nout].data);
         }
-        for (int i = 0; i < l->nloose; i++) {
+        for (int i = 0; connected && i < l->nloose; i++) {
             if (nout == capout) {
                 size_t cap = capout ? 2 * capout : 8;
                 outgoing *v = realloc(out, cap * sizeof *v);
@@ -173,7 +183,7 @@ void *lat_sender_main(void *arg)
         }
         l->nloose = 0;
         lat_buf beat = {0};
-        if (hb)
+        if (hb && connected)
             heartbeat_frame(l, &beat, LAT_HEARTBEAT);
         bool announce = l->announce_joined;
         l->announce_joined = false;
