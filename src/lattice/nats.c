@@ -235,9 +235,9 @@ static void note_max_payload(wactor_lattice *l, natsConnection *nc)
     uint32_t before = (uint32_t)atomic_exchange(&l->max_frame, (uint_fast32_t)max);
     if (before != (uint32_t)max && (uint64_t)l->max_message + LAT_MESSAGE_OVERHEAD > (uint64_t)max)
         lat_log(l, WACTOR_LOG_INFO,
-                "lattice %s: the NATS server carries at most %lld bytes a message: payloads "
-                "over %lld bytes cannot cross hosts",
-                l->name, (long long)max, (long long)max - LAT_MESSAGE_OVERHEAD);
+                "lattice %s: the largest message that can cross hosts is %lld bytes (the NATS "
+                "server's max_payload is %lld)",
+                l->name, (long long)max - LAT_MESSAGE_OVERHEAD, (long long)max);
 }
 
 static void on_connected(natsConnection *nc, void *closure)
