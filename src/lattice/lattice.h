@@ -22,6 +22,7 @@
 
 typedef struct lat_peer lat_peer;
 
+#define LAT_MAX_PEERS 1024u /* live hosts one host keeps links with */
 #define LAT_SLOT_CHUNK 1024u
 #define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
 

@@ -77,6 +77,13 @@ lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance)
 
 lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len)
 {
+    /* A bound on live hosts: a flood of made-up instances (from inside the
+     * trust boundary) cannot grow the peer list without end. */
+    size_t live = 0;
+    for (lat_peer *q = l->peers; q; q = q->next)
+        live += !q->lost;
+    if (live >= LAT_MAX_PEERS)
+        return NULL;
     lat_peer *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
