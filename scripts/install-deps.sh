@@ -10,7 +10,7 @@ set -eu
 
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux; do
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev; do
     have_pkg "$p" || need="$need $p"
 done
 
