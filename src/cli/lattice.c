@@ -83,18 +83,12 @@ static void cli_lattice_joined(void *arg, const char *lattice, const char *host)
  * lattice L at URL: why") as it is, else one in that form. */
 static void cli_lattice_join_error(const mf_lattice *lat)
 {
-#ifdef WACTOR_LATTICE_STUB
-    cli_error("cannot join lattice %s at %s: lattice support not built (this wactor was built "
-              "without src/lattice)",
-              lat->name, lat->url);
-#else
     const char *why = wactor_errmsg(NULL);
     if (why != NULL && strstr(why, "lattice") != NULL)
         cli_error("%s", why);
     else
         cli_error("cannot join lattice %s at %s: %s", lat->name, lat->url,
                   why != NULL && why[0] ? why : wactor_result_message(wactor_errcode(NULL)));
-#endif
 }
 
 wactor_lattice *cli_lattice_join(wactor_runtime *rt, const mf_lattice *lat, bool background,

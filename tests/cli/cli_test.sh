@@ -679,12 +679,8 @@ lattice_unreachable)
     { printf 'lattice: {url: "nats://127.0.0.1:1", name: shop}\n'
       sed -e 's|wasm: |wasm: '"$examples"'/pingpong/|' "$pingpong"; } >"$tmp/local.yaml"
     run "$wactor" call --timeout 10s "$tmp/local.yaml" ping 2
-    if grep -q 'lattice support not built' "$err"; then
-        echo "SKIP (local call in a lattice): this wactor is built without src/lattice"
-    else
-        expect_status 0
-        expect_stdout 'ping: 2 pongs'
-    fi
+    expect_status 0
+    expect_stdout 'ping: 2 pongs'
     ;;
 *)
     echo "unknown case $case_name"
