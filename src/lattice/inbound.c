@@ -89,7 +89,9 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
     uint32_t origin = 0;
     uint64_t instance = f->from;
     pthread_mutex_lock(&l->lock);
-    if (l->left) {
+    if (l->left || lat_gone_is(l, f->from)) {
+        /* Left; or a host that said BYE: anything of it still in flight
+         * (e.g. on the other subscription's thread) must not bring it back. */
         pthread_mutex_unlock(&l->lock);
         return;
     }
@@ -112,6 +114,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
     case LAT_BYE:
         if (p)
             lat_peer_lose(l, p, "it left", &a);
+        lat_gone_add(l, f->from);
         break;
     case LAT_ACK:
         if (p) {
@@ -120,7 +123,15 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         }
         break;
     case LAT_RESET:
-        if (p && f->ack_epoch == p->out_epoch) {
+        if (p && f->ack_epoch == p->out_epoch && (f->flags & LAT_RESET_UNKNOWN) && !p->out_acked) {
+            /* It never accepted a frame of this link (its seq 1 was lost
+             * and a later one came first): send it all again, nothing is
+             * lost. */
+            for (lat_out *o = p->head; o; o = o->next)
+                o->sent_ms = 0;
+            p->unsent = p->head != NULL;
+            pthread_cond_signal(&l->wake);
+        } else if (p && f->ack_epoch == p->out_epoch) {
             lat_link_drop(l, p, &a);
             lat_link_open(l, p);
             lat_after_log(&a, WACTOR_LOG_WARN, "lattice %s: host %s reset its link from here",
@@ -128,27 +139,32 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         }
         break;
     default: /* a link frame */
+        if (lat_dead_is(l, f->from, f->epoch)) {
+            /* The link of a host we lost, from seq 1 or not: what it
+             * carries may have been delivered already. RESET it. */
+            if (p)
+                p->last_seen_ms = now;
+            lat_reset_owed(l, f->from, f->epoch, 0);
+            break;
+        }
         if (!p && f->kind == LAT_STATE && f->seq == 1) {
             p = lat_peer_new(l, f->from, f->host.p, f->host.len);
             if (p)
                 lat_after_log(&a, WACTOR_LOG_INFO, "lattice %s: host %s is here", l->name, p->name);
         }
         if (!p) {
-            /* An old link of a host we lost (or a stranger): RESET it. */
-            if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
-                l->loose[l->nloose++] = (struct lat_loose){f->from, f->epoch};
-            pthread_cond_signal(&l->wake);
+            /* A link we know nothing of (a stranger's, or a new host's
+             * whose seq 1 we missed): RESET it. */
+            lat_reset_owed(l, f->from, f->epoch, LAT_RESET_UNKNOWN);
             break;
         }
         p->last_seen_ms = now;
         if (f->epoch != p->in_epoch && f->seq != 1) {
-            /* A link we do not know: a host we had lost (and heard again)
-             * going on with its old link, or our link from it replaced by
-             * another: RESET it, so that its host starts a new one (a
-             * RESET of an epoch that is no longer its link's is ignored). */
-            if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
-                l->loose[l->nloose++] = (struct lat_loose){f->from, f->epoch};
-            pthread_cond_signal(&l->wake);
+            /* A link we do not know: a new one whose seq 1 we missed (its
+             * host sends it all again), or our link from it replaced by
+             * another (a RESET of an epoch that is no longer its link's is
+             * ignored). */
+            lat_reset_owed(l, f->from, f->epoch, LAT_RESET_UNKNOWN);
             break;
         }
         if (!lat_link_accept(l, p, f, now))

@@ -25,6 +25,7 @@ typedef struct lat_peer lat_peer;
 #define LAT_MAX_PEERS 1024u /* live hosts one host keeps links with */
 #define LAT_SLOT_CHUNK 1024u
 #define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
+#define LAT_DEAD_MAX 64u      /* dead links and departed instances remembered */
 
 /* A link frame kept until the peer acknowledges it. */
 typedef struct lat_out {
@@ -58,6 +59,9 @@ typedef struct lat_slot {
      * hot path of every remote message takes no lock there. */
     _Atomic uint64_t consumed;
     uint64_t reported; /* under the lock */
+    /* consumed when the peer's current link toward us began (under the
+     * lock): ACKs report consumed - base, the credits of that link only. */
+    uint64_t base;
     uint8_t len;
     char name[256];
 } lat_slot;
@@ -76,7 +80,8 @@ struct lat_peer {
     uint64_t out_next_seq;
     lat_out *head, *tail; /* unacknowledged, in seq order */
     size_t out_frames, out_bytes;
-    bool unsent; /* some frame waits to be (re)sent */
+    bool unsent;   /* some frame waits to be (re)sent */
+    bool out_acked; /* an ACK of this epoch came (the peer knows the link) */
     /* The link from it. */
     uint32_t in_epoch;
     uint64_t in_seq;
@@ -146,12 +151,23 @@ struct wactor_lattice {
     lat_buf state_body; /* our STATE's body, for new links */
     uint32_t state_version;
     uint64_t joined_ms, next_hb_ms, last_tick_ms, next_wake_ms;
-    /* RESETs owed to instances that are not peers. */
+    /* RESETs owed (to peers and strangers alike). */
     struct lat_loose {
         uint64_t to;
         uint32_t epoch;
+        uint16_t flags;
     } loose[16];
     int nloose;
+    /* Links from hosts we lost: a frame of one (seq 1 included) gets RESET
+     * back, never accepted again (bounded: the oldest are forgotten). */
+    struct lat_dead {
+        uint64_t instance;
+        uint32_t epoch;
+    } dead[LAT_DEAD_MAX];
+    unsigned ndead; /* entries written so far (a ring) */
+    /* Instances that said BYE: whatever still comes from them is ignored. */
+    uint64_t gone[LAT_DEAD_MAX];
+    unsigned ngone;
     uint64_t dropped, dropped_logged, dropped_log_ms;
     uint64_t rng;
 };
@@ -190,6 +206,13 @@ bool lat_pending_remove(lat_peer *p, int64_t corr);
 /* Applies a STATE frame to p's directory. */
 void lat_state_apply(lat_peer *p, const lat_frame *f);
 void lat_peer_free(lat_peer *p);
+/* Dead links (of lost hosts) and departed instances (BYE). */
+void lat_dead_add(wactor_lattice *l, uint64_t instance, uint32_t epoch);
+bool lat_dead_is(const wactor_lattice *l, uint64_t instance, uint32_t epoch);
+void lat_gone_add(wactor_lattice *l, uint64_t instance);
+bool lat_gone_is(const wactor_lattice *l, uint64_t instance);
+/* Queues a RESET of epoch to instance (sent by the sender thread). */
+void lat_reset_owed(wactor_lattice *l, uint64_t instance, uint32_t epoch, uint16_t flags);
 
 /* ---- lattice.c ----------------------------------------------------------------- */
 extern const msg_lattice_ops lat_ops;

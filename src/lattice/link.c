@@ -102,6 +102,17 @@ lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, s
     p->next = l->peers;
     l->peers = p;
     lat_link_open(l, p);
+    /* We lost it before: its link toward us is dead here. It may not know
+     * (an idle host sends no link frame that would be RESET): tell it now,
+     * so that it opens a new one and we get its STATE. */
+    unsigned n = l->ndead < LAT_DEAD_MAX ? l->ndead : LAT_DEAD_MAX;
+    for (unsigned i = 1; i <= n; i++) {
+        const struct lat_dead *d = &l->dead[(l->ndead - i) % LAT_DEAD_MAX];
+        if (d->instance == instance) {
+            lat_reset_owed(l, instance, d->epoch, 0);
+            break;
+        }
+    }
     return p;
 }
 
@@ -146,6 +157,11 @@ void lat_link_open(wactor_lattice *l, lat_peer *p)
         p->out_epoch = (uint32_t)lat_random(l);
     while (p->out_epoch == 0);
     p->out_next_seq = 1;
+    p->out_acked = false;
+    /* Credits belong to a link: the receiver counts what left its
+     * mailboxes from the first frame of this epoch, and so do we. */
+    for (struct msg_remote *r = p->remotes; r; r = r->next)
+        r->sent = r->consumed = 0;
     /* STATE first: the peer learns our names before any message. */
     lat_buf b = {0};
     lat_put_header(&b, LAT_STATE, 0, l->instance, p->instance, 1, 1);
@@ -176,7 +192,10 @@ void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a)
 
 void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
 {
-    (void)l;
+    /* An ACK of another epoch is dropped whole: its credits count what
+     * left the mailboxes under another link. */
+    if (f->ack_epoch != p->out_epoch)
+        return;
     size_t off = 0;
     for (uint16_t i = 0; i < f->credits.n; i++) {
         lat_str name;
@@ -186,8 +205,8 @@ void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
         if (r && consumed > r->consumed)
             r->consumed = consumed;
     }
-    if (f->ack_epoch != p->out_epoch)
-        return;
+    if (f->ack_seq)
+        p->out_acked = true;
     while (p->head && p->head->seq <= f->ack_seq) {
         lat_out *o = p->head;
         p->head = o->next;
@@ -212,6 +231,11 @@ bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_
     if (f->epoch != p->in_epoch && f->seq == 1) { /* a new link replaces the old */
         p->in_epoch = f->epoch;
         p->in_seq = 0;
+        /* Its credits start from 0 (the sender's did when it opened it). */
+        for (size_t i = 0; i < p->nslots; i++) {
+            lat_slot *s = lat_slot_at(l, p->slots[i]);
+            s->base = s->reported = atomic_load(&s->consumed);
+        }
     }
     if (f->epoch != p->in_epoch || f->seq != p->in_seq + 1) {
         /* A duplicate, or past a loss: acknowledge at once so the sender
@@ -257,7 +281,7 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
         if (!all && consumed == s->reported)
             continue;
         lat_put_str(&b, s->name, s->len);
-        lat_put_u64(&b, consumed);
+        lat_put_u64(&b, consumed - s->base);
         s->reported = consumed;
         n++;
     }
@@ -298,6 +322,10 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a)
 {
     lat_link_drop(l, p, a);
+    /* Its link toward us is dead: if the host is still there and goes on
+     * with it (from seq 1 too), it gets RESET, never a second delivery. */
+    if (p->in_epoch)
+        lat_dead_add(l, p->instance, p->in_epoch);
     p->lost = true;
     for (struct msg_remote *r = p->remotes; r; r = r->next)
         r->listed = false;
@@ -437,4 +465,47 @@ void lat_peer_free(lat_peer *p)
     free(p->slots);
     free(p->pending);
     free(p);
+}
+
+void lat_dead_add(wactor_lattice *l, uint64_t instance, uint32_t epoch)
+{
+    if (lat_dead_is(l, instance, epoch))
+        return;
+    l->dead[l->ndead++ % LAT_DEAD_MAX] = (struct lat_dead){instance, epoch};
+}
+
+bool lat_dead_is(const wactor_lattice *l, uint64_t instance, uint32_t epoch)
+{
+    unsigned n = l->ndead < LAT_DEAD_MAX ? l->ndead : LAT_DEAD_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (l->dead[i].instance == instance && l->dead[i].epoch == epoch)
+            return true;
+    return false;
+}
+
+void lat_gone_add(wactor_lattice *l, uint64_t instance)
+{
+    if (!lat_gone_is(l, instance))
+        l->gone[l->ngone++ % LAT_DEAD_MAX] = instance;
+}
+
+bool lat_gone_is(const wactor_lattice *l, uint64_t instance)
+{
+    unsigned n = l->ngone < LAT_DEAD_MAX ? l->ngone : LAT_DEAD_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (l->gone[i] == instance)
+            return true;
+    return false;
+}
+
+void lat_reset_owed(wactor_lattice *l, uint64_t instance, uint32_t epoch, uint16_t flags)
+{
+    for (int i = 0; i < l->nloose; i++)
+        if (l->loose[i].to == instance && l->loose[i].epoch == epoch) {
+            l->loose[i].flags &= flags; /* "dead" wins over "unknown" */
+            return;
+        }
+    if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
+        l->loose[l->nloose++] = (struct lat_loose){instance, epoch, flags};
+    pthread_cond_signal(&l->wake);
 }

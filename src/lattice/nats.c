@@ -172,7 +172,7 @@ void *lat_sender_main(void *arg)
             }
             lat_buf f = {0}, *b = &out[nout].data;
             *b = (lat_buf){0};
-            lat_put_header(&f, LAT_RESET, 0, l->instance, l->loose[i].to, 0, 0);
+            lat_put_header(&f, LAT_RESET, l->loose[i].flags, l->instance, l->loose[i].to, 0, 0);
             lat_put_u32(&f, l->loose[i].epoch);
             lat_put_u32(b, (uint32_t)f.len);
             lat_put_bytes(b, f.p, f.len);

@@ -39,6 +39,10 @@ enum lat_kind {
 
 /* ACK flags: the receiver saw a frame past the one it expected (resend). */
 #define LAT_ACK_GAP 1u
+/* RESET flags: the receiver has no record of the epoch at all (it never
+ * accepted a frame of it): a sender none of whose frames of that epoch was
+ * acknowledged resends from the first one instead of dropping the link. */
+#define LAT_RESET_UNKNOWN 1u
 
 static inline bool lat_kind_is_link(int kind)
 {

@@ -7,6 +7,7 @@
  * usage: lattice_api_test CASE|all AGENT.wasm
  */
 #include "../unit/harness.h"
+#include "lattice.h" /* the internals: a test freezes a host by holding its lock */
 #include "wactor.h"
 #include "wire.h"
 
@@ -858,6 +859,199 @@ static void test_silent_host(void *arg)
     host_down(&a);
 }
 
+/* Received by a component of h (its statistics). */
+static uint64_t received(host *h, const char *name)
+{
+    wactor_stats st;
+    if (wactor_component_stats(h->rt, name, &st) != WACTOR_OK)
+        return 0;
+    return st.received;
+}
+
+/* Polls until name on h has received want (10 s at most). */
+static bool received_wait(host *h, const char *name, uint64_t want)
+{
+    for (uint64_t end = now_ms() + 10000;; pause_ms(5)) {
+        uint64_t n = received(h, name);
+        if (n >= want || now_ms() > end)
+            return n == want;
+    }
+}
+
+/* Sends n messages from h's host to target, retrying EFULL (the credits
+ * come back as the target consumes) for 10 s at most: how many went. */
+static int send_n(host *h, const char *target, int n)
+{
+    int ok = 0;
+    for (uint64_t end = now_ms() + 10000; ok < n && now_ms() < end;) {
+        int rc = wactor_send(h->rt, target, "m", 1);
+        if (rc == WACTOR_OK)
+            ok++;
+        else
+            pause_ms(1);
+    }
+    return ok;
+}
+
+/* A one-sided loss: host-b is frozen (its lock held, as a paused process
+ * would be) until host-a has lost it; host-b, back, finds its own clock
+ * jumped and keeps host-a. After that, more than a window of messages in
+ * both directions: no lasting EFULL, no duplicate, the window still holds. */
+static void test_one_sided_loss(void *arg)
+{
+    (void)arg;
+    host a, b;
+    REQUIRE(pair_up(&a, &b, "t13"));
+    REQUIRE(spawn(&a, "sinka", "quiet", 8) == WACTOR_OK);
+    REQUIRE(spawn(&b, "sinkb", "quiet", 8) == WACTOR_OK);
+    REQUIRE(wactor_lattice_wait(a.lat, "sinkb", 5000) == WACTOR_OK);
+    REQUIRE(wactor_lattice_wait(b.lat, "sinka", 5000) == WACTOR_OK);
+    /* More than a window each way: the credit counters are past it. */
+    CHECK(send_n(&a, "sinkb", 30) == 30);
+    CHECK(send_n(&b, "sinka", 30) == 30);
+    CHECK(received_wait(&b, "sinkb", 30));
+    CHECK(received_wait(&a, "sinka", 30));
+    pause_ms(3 * 20); /* the last ACKs */
+
+    pthread_mutex_lock(&b.lat->lock);
+    for (uint64_t end = now_ms() + 5000; now_ms() < end && !logged(&a.log, "host host-b lost");)
+        pause_ms(5);
+    pthread_mutex_unlock(&b.lat->lock);
+    CHECK(logged(&a.log, "host host-b lost (no heartbeat)"));
+    CHECK(!logged(&b.log, "host host-a lost"));
+
+    /* Back: host-a hears host-b again; both links start again. */
+    REQUIRE(wactor_lattice_wait(a.lat, "sinkb", 5000) == WACTOR_OK);
+    int ab = send_n(&a, "sinkb", 30), ba = send_n(&b, "sinka", 30);
+    CHECK(ab == 30 && ba == 30);
+    CHECK(received_wait(&b, "sinkb", 30 + (uint64_t)ab));
+    CHECK(received_wait(&a, "sinka", 30 + (uint64_t)ba));
+    CHECK(!logged(&b.log, "host host-a lost"));
+
+    /* The window still holds toward host-b: a busy target takes at most its
+     * window (plus the message it is busy with) before EFULL. */
+    const char spin[] = "!spin 2000000000";
+    CHECK(send_n(&a, "sinkb", 1) == 1);
+    CHECK(wactor_send(a.rt, "sinkb", spin, sizeof spin - 1) == WACTOR_OK);
+    int ok = 0, full = 0;
+    for (int i = 0; i < 40; i++) {
+        int rc = wactor_send(a.rt, "sinkb", "x", 1);
+        ok += rc == WACTOR_OK;
+        full += rc == WACTOR_EFULL;
+    }
+    CHECK(full > 0 && ok <= 8 + 1);
+    fprintf(stderr, "after the loss: %d sent, %d EFULL toward a busy target\n", ok, full);
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; pause_ms(20)) {
+        wactor_interrupt(b.rt);
+        if (wactor_send(a.rt, "sinkb", "y", 1) == WACTOR_OK)
+            break;
+    }
+    /* Nothing twice, even later. */
+    pause_ms(300);
+    CHECK(received(&a, "sinka") == 60);
+    host_down(&b);
+    host_down(&a);
+}
+
+/* The protocol's corners, with a raw NATS client playing host "ghost":
+ * the old link of a host we lost is never accepted again, not even from
+ * seq 1 (its messages may have been delivered); a link whose seq 1 we
+ * missed gets RESET "unknown"; a host that said BYE does not come back
+ * through a late link frame. */
+static void test_dead_link(void *arg)
+{
+    (void)arg;
+    host a;
+    REQUIRE(host_up(&a, "t14", "host-a"));
+    REQUIRE(spawn(&a, "sink", "quiet", 0) == WACTOR_OK);
+    natsConnection *nc = NULL;
+    char u[64];
+    REQUIRE(natsConnection_ConnectTo(&nc, url(u, sizeof u)) == NATS_OK);
+    const uint64_t ghost = 0x6705770000000002ull;
+    natsSubscription *inbox = NULL;
+    REQUIRE(natsConnection_SubscribeSync(&inbox, nc, "wactor.t14.h.6705770000000002") == NATS_OK);
+    natsConnection_Flush(nc);
+    lat_buf f = {0};
+    lat_put_header(&f, LAT_HELLO, 0, ghost, 0, 0, 0);
+    lat_put_str(&f, "ghost", 5);
+    put_frame(nc, "wactor.t14.hb", &f);
+    lat_frame st;
+    natsMsg *m = NULL;
+    REQUIRE(next_frame(inbox, LAT_STATE, &st, &m));
+    uint64_t a_id = st.from;
+    natsMsg_Destroy(m);
+    char a_inbox[64];
+    snprintf(a_inbox, sizeof a_inbox, "wactor.t14.h.%016llx", (unsigned long long)a_id);
+    /* Link 4243: STATE, then three sends to sink. */
+    for (int round = 0; round < 2; round++) {
+        lat_put_header(&f, LAT_STATE, 0, ghost, a_id, 4243, 1);
+        lat_put_str(&f, "ghost", 5);
+        lat_put_u32(&f, 1);
+        lat_put_u16(&f, 0);
+        put_frame(nc, a_inbox, &f);
+        for (uint64_t seq = 2; seq <= 4; seq++) {
+            lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4243, seq);
+            lat_put_str(&f, "ghost-c", 7);
+            lat_put_str(&f, "sink", 4);
+            lat_put_payload(&f, "x", 1);
+            put_frame(nc, a_inbox, &f);
+        }
+        if (round == 0) {
+            CHECK(received_wait(&a, "sink", 3));
+            /* Silence until host-a loses the ghost, then it is heard again. */
+            for (uint64_t end = now_ms() + 5000;
+                 now_ms() < end && !logged(&a.log, "host ghost lost");)
+                pause_ms(5);
+            CHECK(logged(&a.log, "host ghost lost (no heartbeat)"));
+            lat_put_header(&f, LAT_HELLO, 0, ghost, 0, 0, 0);
+            lat_put_str(&f, "ghost", 5);
+            put_frame(nc, "wactor.t14.hb", &f);
+        }
+    }
+    /* The same link again, from seq 1: RESET (not "unknown"), nothing twice. */
+    lat_frame rs;
+    CHECK(next_frame(inbox, LAT_RESET, &rs, &m) && rs.ack_epoch == 4243 && rs.flags == 0);
+    natsMsg_Destroy(m);
+    pause_ms(100);
+    CHECK(received(&a, "sink") == 3);
+    /* A new link whose seq 1 went missing: RESET "unknown". */
+    lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4244, 2);
+    lat_put_str(&f, "ghost-c", 7);
+    lat_put_str(&f, "sink", 4);
+    lat_put_payload(&f, "x", 1);
+    put_frame(nc, a_inbox, &f);
+    bool got = false;
+    while (!got && next_frame(inbox, LAT_RESET, &rs, &m)) { /* past those of 4243 */
+        got = rs.ack_epoch == 4244;
+        CHECK(!got || rs.flags == LAT_RESET_UNKNOWN);
+        natsMsg_Destroy(m);
+    }
+    CHECK(got);
+    /* BYE, then a late first frame of a new link: the ghost stays gone. */
+    lat_put_header(&f, LAT_BYE, 0, ghost, 0, 0, 0);
+    put_frame(nc, "wactor.t14.hb", &f);
+    for (uint64_t end = now_ms() + 5000; now_ms() < end && !logged(&a.log, "host ghost lost (it left)");)
+        pause_ms(5);
+    CHECK(logged(&a.log, "host ghost lost (it left)"));
+    lat_put_header(&f, LAT_STATE, 0, ghost, a_id, 4245, 1);
+    lat_put_str(&f, "ghost", 5);
+    lat_put_u32(&f, 2);
+    lat_put_u16(&f, 0);
+    put_frame(nc, a_inbox, &f);
+    lat_put_header(&f, LAT_HELLO, 0, ghost, 0, 0, 0);
+    lat_put_str(&f, "ghost", 5);
+    put_frame(nc, "wactor.t14.hb", &f);
+    pause_ms(200);
+    wactor_host_info *v;
+    size_t n;
+    REQUIRE(wactor_lattice_hosts(a.lat, &v, &n) == WACTOR_OK);
+    CHECK(n == 1);
+    wactor_lattice_hosts_free(v, n);
+    natsSubscription_Destroy(inbox);
+    natsConnection_Destroy(nc);
+    host_down(&a);
+}
+
 typedef struct joined_seen {
     pthread_mutex_t lock;
     int calls;
@@ -1056,6 +1250,8 @@ int main(int argc, char **argv)
         {"silent_host", test_silent_host},
         {"joined_callback", test_joined_callback},
         {"server_restart", test_server_restart},
+        {"one_sided_loss", test_one_sided_loss},
+        {"dead_link", test_dead_link},
     };
     if (argc < 3) {
         fprintf(stderr, "usage: %s CASE|all AGENT.wasm\n", argv[0]);
