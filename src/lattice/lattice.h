@@ -93,6 +93,7 @@ struct lat_peer {
     atomic_bool credits_dirty; /* a slot's consumed moved since its last ACK */
     uint32_t *slots;           /* indices of l's slots */
     size_t nslots, capslots;
+    size_t ack_next; /* the slot the next ACK starts from (an ACK holds ~60 kB) */
     /* Requests that went to it and are pending here. */
     int64_t *pending;
     size_t npending, cappending;

@@ -275,8 +275,12 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
     /* Cleared before the counts are read: a message consumed after this
      * marks the peer again and gets its own ACK. */
     atomic_store(&p->credits_dirty, false);
-    for (size_t i = 0; i < p->nslots && n < UINT16_MAX && b.len < 60000; i++) {
-        lat_slot *s = lat_slot_at(l, p->slots[i]);
+    /* At most ~60 kB of credits: when cut short, the next ACK goes on from
+     * where this one stopped (soon: the peer stays dirty), so that every
+     * name is reported in turn. */
+    size_t i = 0, start = p->nslots ? p->ack_next % p->nslots : 0;
+    for (; i < p->nslots && n < UINT16_MAX && b.len < 60000; i++) {
+        lat_slot *s = lat_slot_at(l, p->slots[(start + i) % p->nslots]);
         uint64_t consumed = atomic_load(&s->consumed);
         if (!all && consumed == s->reported)
             continue;
@@ -285,6 +289,8 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
         s->reported = consumed;
         n++;
     }
+    bool cut = i < p->nslots;
+    p->ack_next = cut ? (start + i) % p->nslots : 0;
     if (!b.failed) {
         b.p[at] = (uint8_t)n;
         b.p[at + 1] = (uint8_t)(n >> 8);
@@ -294,6 +300,10 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
     p->ack_pending = 0;
     p->ack_due_ms = 0;
     p->ack_gap = false;
+    if (cut) {
+        atomic_store(&p->credits_dirty, true);
+        p->ack_due_ms = lat_now_ms() + ACK_DELAY_MS;
+    }
 }
 
 void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch)
