@@ -139,18 +139,30 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
         lat_put_u32(&b, timeout_ms);
     }
     lat_put_payload(&b, msg_env_payload(e), e->payload_len);
-    bool ok = false;
+    bool ok = false, gone = false;
     pthread_mutex_lock(&l->lock);
     lat_peer *p = to->peer;
-    if (!b.failed && !l->left && !p->lost && (!request || lat_pending_add(p, e->corr))) {
+    if (l->left || p->lost)
+        gone = true;
+    else if (!b.failed && (!request || lat_pending_add(p, e->corr))) {
         ok = lat_link_append(l, p, b.p, b.len, true);
         if (ok)
             p->sent++;
         else if (request)
             lat_pending_remove(p, e->corr);
     }
+    if (!ok) {
+        /* It does not leave: its credit goes back, and it is counted. */
+        if (to->sent > to->consumed)
+            to->sent--;
+        p->lost_messages++;
+    }
     pthread_mutex_unlock(&l->lock);
     lat_buf_free(&b);
+    if (!ok)
+        lat_log(l, WACTOR_LOG_WARN, "lattice %s: a %s to %.*s on host %s was lost (%s)", l->name,
+                request ? "request" : "message", (int)to->len, to->name, p->name,
+                gone ? "host lost" : "out of memory");
     /* It cannot fail: a request whose frame cannot leave ends here. */
     if (!ok && request)
         msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9);
@@ -218,7 +230,9 @@ static void hook_publish(void *arg, const char *sender, size_t slen, const char 
             lat_put_str(&b, r->name, r->len);
             n++;
         }
-        if (n) {
+        if (n && b.failed)
+            dropped++;
+        else if (n) {
             b.p[count_at] = (uint8_t)n;
             b.p[count_at + 1] = (uint8_t)(n >> 8);
             lat_put_payload(&b, payload, (uint32_t)plen);
