@@ -353,7 +353,8 @@ typedef struct msg_lattice_ops {
      * (handled or dropped): its credit may go back. On the receiver's turn. */
     void (*consumed)(void *arg, uint32_t origin);
     /* Names or subscriptions of this runtime changed: a process registered
-     * or went, subscribed or unsubscribed. Called after the change. */
+     * or went, subscribed or unsubscribed, or its mailbox bound changed (an
+     * upgrade). Called after the change. */
     void (*changed)(void *arg);
 } msg_lattice_ops;
 

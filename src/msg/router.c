@@ -348,6 +348,8 @@ void msg_proc_stopped(msg_proc *p, const char *reason)
 _Static_assert(offsetof(msg_proc, n_received) >= offsetof(msg_proc, n_dropped) + MSG_CACHE_LINE,
                "shared and single-writer counters on one cache line");
 
+static void tell_changed(msg_router *r);
+
 void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
                           uint32_t pending_bound)
 {
@@ -355,8 +357,12 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
     p->caps = caps;
     for (unsigned i = 0; i < MSG_ROUTES; i++)
         p->routes[i].allow[0] = p->routes[i].allow[1] = -1;
-    atomic_store_explicit(&p->mailbox_bound, mailbox_bound, memory_order_relaxed);
+    uint32_t was =
+        atomic_exchange_explicit(&p->mailbox_bound, mailbox_bound, memory_order_relaxed);
     atomic_store_explicit(&p->pending_bound, pending_bound, memory_order_relaxed);
+    /* Other hosts of a lattice hold the bound as this name's window. */
+    if (was != mailbox_bound)
+        tell_changed(p->router);
 }
 
 int msg_post_control(msg_proc *p, void *ctl)
