@@ -198,6 +198,9 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
     atomic_init(&l->ever_connected, false);
     atomic_init(&l->closing, false);
     atomic_init(&l->max_frame, 0);
+    atomic_init(&l->slots_published, 0);
+    static atomic_uint generations;
+    l->generation = atomic_fetch_add(&generations, 1) % ((1u << (32 - LAT_ORIGIN_BITS)) - 1) + 1;
 
     if (host_extension_set(rt, detach, l) != WACTOR_OK) {
         host_extension_fail(WACTOR_EEXIST, "this runtime is in a lattice already");

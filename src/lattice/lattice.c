@@ -106,7 +106,7 @@ static int hook_reserve(void *arg, msg_remote *to, size_t plen)
         return WACTOR_ETOOBIG;
     int rc = WACTOR_OK;
     pthread_mutex_lock(&l->lock);
-    if (l->left || to->peer->lost || !to->listed)
+    if (l->left || to->peer->owner != l || to->peer->lost || !to->listed)
         rc = WACTOR_ENOTFOUND;
     else if (link_full(to->peer, plen) ||
              (to->sent >= to->consumed && to->sent - to->consumed >= to->window))
@@ -120,6 +120,8 @@ static int hook_reserve(void *arg, msg_remote *to, size_t plen)
 static void hook_unreserve(void *arg, msg_remote *to)
 {
     wactor_lattice *l = arg;
+    if (to->peer->owner != l)
+        return;
     pthread_mutex_lock(&l->lock);
     if (to->sent > to->consumed)
         to->sent--;
@@ -142,6 +144,13 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
     bool ok = false, gone = false;
     pthread_mutex_lock(&l->lock);
     lat_peer *p = to->peer;
+    if (p->owner != l) { /* a record of a lattice that left */
+        pthread_mutex_unlock(&l->lock);
+        lat_buf_free(&b);
+        if (request)
+            msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9);
+        return;
+    }
     if (l->left || p->lost)
         gone = true;
     else if (!b.failed && (!request || lat_pending_add(p, e->corr))) {
@@ -171,6 +180,8 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
 static void hook_forget(void *arg, msg_remote *to, int64_t corr)
 {
     wactor_lattice *l = arg;
+    if (to->peer->owner != l)
+        return;
     pthread_mutex_lock(&l->lock);
     lat_pending_remove(to->peer, corr);
     pthread_mutex_unlock(&l->lock);
@@ -256,12 +267,16 @@ static void hook_publish(void *arg, const char *sender, size_t slen, const char 
 void lat_credit_consumed(void *arg, uint32_t origin)
 {
     wactor_lattice *l = arg;
-    if (!origin)
+    /* Not ours: an envelope queued under a lattice that left (this runtime
+     * joined again since) says another generation. */
+    size_t i = origin & ((1u << LAT_ORIGIN_BITS) - 1);
+    if (!origin || origin >> LAT_ORIGIN_BITS != l->generation ||
+        i >= atomic_load_explicit(&l->slots_published, memory_order_acquire))
         return;
     /* The origin tag came from lat_slot_get, whose slot was stored before
      * the envelope was posted: no lock to read it. Only the first message
      * consumed since the peer's last ACK takes the lock, to schedule one. */
-    lat_slot *s = lat_slot_at(l, origin - 1);
+    lat_slot *s = lat_slot_at(l, i);
     atomic_fetch_add(&s->consumed, 1);
     lat_peer *p = s->peer;
     if (atomic_exchange(&p->credits_dirty, true))

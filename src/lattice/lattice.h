@@ -68,6 +68,7 @@ typedef struct lat_slot {
 
 struct lat_peer {
     lat_peer *next;
+    wactor_lattice *owner; /* a record of a lattice that left is not ours */
     uint64_t instance;
     char name[256];
     char inbox[96];
@@ -149,6 +150,11 @@ struct wactor_lattice {
      * it is stored here, through the mailbox's own synchronization). */
     lat_slot **slot_chunks[LAT_SLOT_CHUNKS];
     size_t nslots;
+    atomic_size_t slots_published; /* nslots, for consumed() (no lock) */
+    /* The origin tags handed to the router are generation << 20 | slot:
+     * an envelope queued under a lattice that left (the runtime joined
+     * again since) is not credited to this one. 1..4095. */
+    uint32_t generation;
     lat_buf state_body; /* our STATE's body, for new links */
     uint32_t state_version;
     uint64_t joined_ms, next_hb_ms, last_tick_ms, next_wake_ms;
@@ -198,6 +204,7 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a);
 struct msg_remote *lat_remote_get(lat_peer *p, const char *name, size_t len);
 uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len);
+#define LAT_ORIGIN_BITS 20 /* LAT_SLOT_CHUNK * LAT_SLOT_CHUNKS == 1 << 20 */
 static inline lat_slot *lat_slot_at(wactor_lattice *l, size_t i)
 {
     return l->slot_chunks[i / LAT_SLOT_CHUNK][i % LAT_SLOT_CHUNK];

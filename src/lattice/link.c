@@ -88,6 +88,7 @@ lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, s
     if (!p)
         return NULL;
     p->instance = instance;
+    p->owner = l;
     atomic_init(&p->credits_dirty, false);
     memcpy(p->name, name, len);
     snprintf(p->inbox, sizeof p->inbox, "wactor.%s.h.%016llx", l->name,
@@ -410,7 +411,7 @@ uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t l
     for (size_t i = 0; i < p->nslots; i++) {
         lat_slot *s = lat_slot_at(l, p->slots[i]);
         if (s->len == len && memcmp(s->name, name, len) == 0)
-            return p->slots[i] + 1;
+            return l->generation << LAT_ORIGIN_BITS | p->slots[i];
     }
     size_t chunk = l->nslots / LAT_SLOT_CHUNK;
     if (chunk >= LAT_SLOT_CHUNKS)
@@ -435,7 +436,9 @@ uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t l
     atomic_init(&s->consumed, 0);
     l->slot_chunks[chunk][l->nslots % LAT_SLOT_CHUNK] = s;
     p->slots[p->nslots++] = (uint32_t)l->nslots;
-    return (uint32_t)++l->nslots;
+    uint32_t origin = l->generation << LAT_ORIGIN_BITS | (uint32_t)l->nslots;
+    atomic_store_explicit(&l->slots_published, ++l->nslots, memory_order_release);
+    return origin;
 }
 
 bool lat_pending_add(lat_peer *p, int64_t corr)

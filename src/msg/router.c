@@ -64,7 +64,7 @@ struct msg_router {
     msg_envpool *pool; /* small envelopes */
     /* The lattice (msg_router_attach): NULL when the runtime is alone. */
     _Atomic(const msg_lattice_ops *) lattice;
-    void *lattice_arg;
+    _Atomic(void *) lattice_arg; /* atomic: a lattice may leave and another join */
 };
 
 /* Marks a removed registry slot; only its address is used. */
@@ -78,6 +78,11 @@ static void request_timed_out(void *ctx, uint64_t key);
 static inline const msg_lattice_ops *lattice_of(msg_router *r)
 {
     return atomic_load_explicit(&r->lattice, memory_order_acquire);
+}
+/* The hooks' argument (after lattice_of). */
+static inline void *lattice_arg_of(msg_router *r)
+{
+    return atomic_load_explicit(&r->lattice_arg, memory_order_acquire);
 }
 static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len);
 
@@ -181,17 +186,17 @@ static inline int dest_post(msg_router *r, const msg_dest *d, msg_envelope *e, m
         const msg_lattice_ops *lat = lattice_of(r);
         if (!lat)
             return WACTOR_ENOTFOUND;
-        int rc = lat->reserve(r->lattice_arg, d->u.remote, e->payload_len);
+        int rc = lat->reserve(lattice_arg_of(r), d->u.remote, e->payload_len);
         if (rc != WACTOR_OK)
             return rc;
         if (pd) {
             pd->remote = d->u.remote;
             if (!arm_request(r, pd)) {
-                lat->unreserve(r->lattice_arg, d->u.remote);
+                lat->unreserve(lattice_arg_of(r), d->u.remote);
                 return WACTOR_ENOMEM;
             }
         }
-        lat->post(r->lattice_arg, d->u.remote, e, pd ? pd->timeout_ms : 0);
+        lat->post(lattice_arg_of(r), d->u.remote, e, pd ? pd->timeout_ms : 0);
         msg_envelope_free(r, e);
         return WACTOR_OK;
     }
@@ -254,7 +259,7 @@ static void proc_receive(rt_actor *a, rt_node *n)
     if (e->origin) { /* from another host: its credit goes back */
         const msg_lattice_ops *lat = lattice_of(p->router);
         if (lat)
-            lat->consumed(p->router->lattice_arg, e->origin);
+            lat->consumed(lattice_arg_of(p->router), e->origin);
     }
     msg_envelope_free(p->router, e);
 }
@@ -454,7 +459,7 @@ static void tell_changed(msg_router *r)
 {
     const msg_lattice_ops *lat = lattice_of(r);
     if (lat)
-        lat->changed(r->lattice_arg);
+        lat->changed(lattice_arg_of(r));
 }
 
 int msg_register(msg_router *r, msg_proc *p)
@@ -520,7 +525,7 @@ static bool lookup_route(msg_router *r, const msg_proc *from, const char *name, 
     size_t slen;
     const char *sender = sender_name(from, &slen);
     const char *kept;
-    msg_remote *remote = lat->resolve(r->lattice_arg, sender, slen, name, len, &kept);
+    msg_remote *remote = lat->resolve(lattice_arg_of(r), sender, slen, name, len, &kept);
     if (!remote)
         return false;
     out->to = (msg_dest){.kind = MSG_DEST_REMOTE, .u.remote = remote};
@@ -710,7 +715,7 @@ static void forget_remote(msg_router *r, const msg_pending *pd)
 {
     const msg_lattice_ops *lat = pd->remote ? lattice_of(r) : NULL;
     if (lat)
-        lat->forget(r->lattice_arg, pd->remote, pd->id);
+        lat->forget(lattice_arg_of(r), pd->remote, pd->id);
 }
 
 static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len)
@@ -892,7 +897,7 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
     proc_list_init(&got, lat != NULL);
     int rc = publish_here(r, sender, slen, topic, tlen, payload, plen, NULL, NULL, 0, &got);
     if (rc == WACTOR_OK && lat)
-        lat->publish(r->lattice_arg, sender, slen, topic, tlen, payload, plen, got.v, got.n);
+        lat->publish(lattice_arg_of(r), sender, slen, topic, tlen, payload, plen, got.v, got.n);
     proc_list_free(&got);
     if (rc == WACTOR_OK && from)
         MSG_COUNT_OWN(from->n_sent);
@@ -1017,7 +1022,7 @@ static void unsubscribe_all(msg_router *r, msg_proc *p)
 void msg_router_attach(msg_router *r, const msg_lattice_ops *ops, void *arg)
 {
     if (ops)
-        r->lattice_arg = arg;
+        atomic_store_explicit(&r->lattice_arg, arg, memory_order_release);
     atomic_store_explicit(&r->lattice, ops, memory_order_release);
     msg_routes_changed(r);
 }

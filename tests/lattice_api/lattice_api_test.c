@@ -1052,6 +1052,45 @@ static void test_dead_link(void *arg)
     host_down(&a);
 }
 
+/* A runtime leaves and joins again while messages from another host wait
+ * in a mailbox: once handled, they are not credited to the new lattice
+ * (their origin tags are the old one's), and the new links' credits work. */
+static void test_rejoin(void *arg)
+{
+    (void)arg;
+    host a, b;
+    REQUIRE(pair_up(&a, &b, "t15"));
+    REQUIRE(spawn(&b, "slow", "quiet", 4) == WACTOR_OK);
+    REQUIRE(wactor_lattice_wait(a.lat, "slow", 5000) == WACTOR_OK);
+    const char spin[] = "!spin 2000000000";
+    CHECK(wactor_send(a.rt, "slow", spin, sizeof spin - 1) == WACTOR_OK);
+    for (int i = 0; i < 3; i++)
+        CHECK(wactor_send(a.rt, "slow", "x", 1) == WACTOR_OK);
+    wactor_stats st = {0};
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; pause_ms(5))
+        if (wactor_component_stats(b.rt, "slow", &st) == WACTOR_OK && st.queued >= 3)
+            break;
+    CHECK(st.queued >= 3);
+    wactor_lattice_leave(b.lat);
+    char u[64];
+    b.lat = wactor_lattice_join(b.rt, &(wactor_lattice_options){.url = url(u, sizeof u),
+                                                                .name = "t15",
+                                                                .host = "host-b",
+                                                                .heartbeat_ms = HB_MS});
+    REQUIRE(b.lat != NULL);
+    REQUIRE(wactor_lattice_wait(a.lat, "slow", 5000) == WACTOR_OK);
+    wactor_interrupt(b.rt); /* the old messages leave the mailbox now */
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; pause_ms(5))
+        if (wactor_component_stats(b.rt, "slow", &st) == WACTOR_OK && st.queued == 0)
+            break;
+    CHECK(st.queued == 0);
+    uint64_t before = received(&b, "slow");
+    CHECK(send_n(&a, "slow", 12) == 12);
+    CHECK(received_wait(&b, "slow", before + 12));
+    host_down(&b);
+    host_down(&a);
+}
+
 typedef struct joined_seen {
     pthread_mutex_t lock;
     int calls;
@@ -1252,6 +1291,7 @@ int main(int argc, char **argv)
         {"server_restart", test_server_restart},
         {"one_sided_loss", test_one_sided_loss},
         {"dead_link", test_dead_link},
+        {"rejoin", test_rejoin},
     };
     if (argc < 3) {
         fprintf(stderr, "usage: %s CASE|all AGENT.wasm\n", argv[0]);
