@@ -88,6 +88,11 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
     bool deliver = false;
     uint32_t origin = 0;
     uint64_t instance = f->from;
+    /* A credit slot is made only for a name that is a process here: names
+     * sprayed by a broken peer make none (the router's lookup, before our
+     * lock: the router is never called under it). */
+    bool here = (f->kind == LAT_SEND || f->kind == LAT_REQUEST) &&
+                msg_lookup(l->router, f->target.p, f->target.len).kind == MSG_DEST_LOCAL;
     pthread_mutex_lock(&l->lock);
     if (l->left || lat_gone_is(l, f->from)) {
         /* Left; or a host that said BYE: anything of it still in flight
@@ -182,7 +187,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         }
         p->received++;
         if (f->kind == LAT_SEND || f->kind == LAT_REQUEST)
-            origin = lat_slot_get(l, p, f->target.p, f->target.len);
+            origin = lat_slot_get(l, p, f->target.p, f->target.len, here);
         deliver = true;
         break;
     }

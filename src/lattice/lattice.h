@@ -25,6 +25,7 @@ typedef struct lat_peer lat_peer;
 #define LAT_MAX_PEERS 1024u /* live hosts one host keeps links with */
 #define LAT_SLOT_CHUNK 1024u
 #define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
+#define LAT_PEER_SLOTS 65536u /* (name) slots of one peer */
 #define LAT_DEAD_MAX 64u      /* dead links and departed instances remembered */
 
 /* A link frame kept until the peer acknowledges it. */
@@ -93,7 +94,9 @@ struct lat_peer {
     struct msg_remote *remotes;
     atomic_bool credits_dirty; /* a slot's consumed moved since its last ACK */
     uint32_t *slots;           /* indices of l's slots */
-    size_t nslots, capslots;
+    size_t nslots, capslots;   /* at most LAT_PEER_SLOTS */
+    uint32_t *slot_hash;       /* by name: slot index + 1, 0 empty (open addressing) */
+    size_t hash_cap;           /* a power of two, at least twice nslots */
     size_t ack_next; /* the slot the next ACK starts from (an ACK holds ~60 kB) */
     /* Requests that went to it and are pending here. */
     int64_t *pending;
@@ -203,7 +206,9 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
 /* The peer is gone: requests fail, names leave. */
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a);
 struct msg_remote *lat_remote_get(lat_peer *p, const char *name, size_t len);
-uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len);
+/* The origin tag of (p, name): made only when create (the name is a
+ * process here), else 0 when there is none yet. */
+uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len, bool create);
 #define LAT_ORIGIN_BITS 20 /* LAT_SLOT_CHUNK * LAT_SLOT_CHUNKS == 1 << 20 */
 static inline lat_slot *lat_slot_at(wactor_lattice *l, size_t i)
 {

@@ -406,16 +406,37 @@ void lat_state_apply(lat_peer *p, const lat_frame *f)
     p->has_state = true;
 }
 
-uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len)
+static size_t slot_hash_of(const char *name, size_t len)
 {
-    for (size_t i = 0; i < p->nslots; i++) {
-        lat_slot *s = lat_slot_at(l, p->slots[i]);
-        if (s->len == len && memcmp(s->name, name, len) == 0)
-            return l->generation << LAT_ORIGIN_BITS | p->slots[i];
-    }
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+    return (size_t)(h ^ h >> 32);
+}
+
+static void slot_hash_put(wactor_lattice *l, uint32_t *hash, size_t cap, uint32_t index)
+{
+    lat_slot *s = lat_slot_at(l, index);
+    size_t k = slot_hash_of(s->name, s->len) & (cap - 1);
+    while (hash[k])
+        k = (k + 1) & (cap - 1);
+    hash[k] = index + 1;
+}
+
+uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len, bool create)
+{
+    if (p->hash_cap)
+        for (size_t k = slot_hash_of(name, len) & (p->hash_cap - 1); p->slot_hash[k];
+             k = (k + 1) & (p->hash_cap - 1)) {
+            lat_slot *s = lat_slot_at(l, p->slot_hash[k] - 1);
+            if (s->len == len && memcmp(s->name, name, len) == 0)
+                return l->generation << LAT_ORIGIN_BITS | (p->slot_hash[k] - 1);
+        }
+    if (!create || p->nslots >= LAT_PEER_SLOTS)
+        return 0; /* no credit tag: the message's credit never comes back */
     size_t chunk = l->nslots / LAT_SLOT_CHUNK;
     if (chunk >= LAT_SLOT_CHUNKS)
-        return 0; /* no credit tag: the message's credit never comes back */
+        return 0;
     if (!l->slot_chunks[chunk] &&
         !(l->slot_chunks[chunk] = calloc(LAT_SLOT_CHUNK, sizeof *l->slot_chunks[chunk])))
         return 0;
@@ -427,6 +448,17 @@ uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t l
         p->slots = v;
         p->capslots = cap;
     }
+    if (2 * (p->nslots + 1) > p->hash_cap) {
+        size_t cap = p->hash_cap ? 2 * p->hash_cap : 16;
+        uint32_t *h = calloc(cap, sizeof *h);
+        if (!h)
+            return 0;
+        for (size_t i = 0; i < p->nslots; i++)
+            slot_hash_put(l, h, cap, p->slots[i]);
+        free(p->slot_hash);
+        p->slot_hash = h;
+        p->hash_cap = cap;
+    }
     lat_slot *s = calloc(1, sizeof *s);
     if (!s)
         return 0;
@@ -436,6 +468,7 @@ uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t l
     atomic_init(&s->consumed, 0);
     l->slot_chunks[chunk][l->nslots % LAT_SLOT_CHUNK] = s;
     p->slots[p->nslots++] = (uint32_t)l->nslots;
+    slot_hash_put(l, p->slot_hash, p->hash_cap, (uint32_t)l->nslots);
     uint32_t origin = l->generation << LAT_ORIGIN_BITS | (uint32_t)l->nslots;
     atomic_store_explicit(&l->slots_published, ++l->nslots, memory_order_release);
     return origin;
@@ -476,6 +509,7 @@ void lat_peer_free(lat_peer *p)
         free(r);
     }
     free(p->slots);
+    free(p->slot_hash);
     free(p->pending);
     free(p);
 }

@@ -997,7 +997,23 @@ static void test_dead_link(void *arg)
             put_frame(nc, a_inbox, &f);
         }
         if (round == 0) {
-            CHECK(received_wait(&a, "sink", 3));
+            /* Names that are nothing here make no credit slot. */
+            for (uint64_t seq = 5; seq <= 15; seq++) {
+                char name[32];
+                int len = snprintf(name, sizeof name, "nobody-%d", (int)seq);
+                lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4243, seq);
+                lat_put_str(&f, "ghost-c", 7);
+                if (seq < 15)
+                    lat_put_str(&f, name, (size_t)len);
+                else
+                    lat_put_str(&f, "sink", 4);
+                lat_put_payload(&f, "x", 1);
+                put_frame(nc, a_inbox, &f);
+            }
+            CHECK(received_wait(&a, "sink", 4));
+            pthread_mutex_lock(&a.lat->lock);
+            CHECK(a.lat->nslots == 1);
+            pthread_mutex_unlock(&a.lat->lock);
             /* Silence until host-a loses the ghost, then it is heard again. */
             for (uint64_t end = now_ms() + 5000;
                  now_ms() < end && !logged(&a.log, "host ghost lost");)
@@ -1013,7 +1029,7 @@ static void test_dead_link(void *arg)
     CHECK(next_frame(inbox, LAT_RESET, &rs, &m) && rs.ack_epoch == 4243 && rs.flags == 0);
     natsMsg_Destroy(m);
     pause_ms(100);
-    CHECK(received(&a, "sink") == 3);
+    CHECK(received(&a, "sink") == 4);
     /* A new link whose seq 1 went missing: RESET "unknown". */
     lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4244, 2);
     lat_put_str(&f, "ghost-c", 7);
