@@ -208,6 +208,10 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
         return NULL;
     }
     lat_log(l, WACTOR_LOG_INFO, "joining lattice %s at %s as %s", l->name, l->url_shown, l->host);
+    /* Attached before any frame can come in (a message's credit comes back
+     * through consumed()), and STATE built after: a component registered
+     * meanwhile is in it, or makes its own rebuild through changed(). */
+    msg_router_attach(l->router, &lat_ops, l);
     lat_state_rebuild(l);
     l->joined_ms = lat_now_ms();
     int rc = lat_connect(l, o, o->connect_in_background);
@@ -221,13 +225,21 @@ wactor_lattice *wactor_lattice_join(wactor_runtime *rt, const wactor_lattice_opt
         char why[256];
         snprintf(why, sizeof why, "%s", wactor_errmsg(NULL));
         close_nats(l);
+        /* As a leave: the router may have called our hooks (and holds
+         * records or callbacks of frames that came in), so the memory
+         * stays with the runtime. */
+        pthread_mutex_lock(&l->lock);
+        l->left = true;
+        pthread_mutex_unlock(&l->lock);
+        msg_remote_fail_incoming(l->router, "host lost");
+        msg_router_attach(l->router, NULL, NULL);
         host_extension_set(rt, NULL, NULL);
-        lat_release(l);
+        if (!host_extension_retain(rt, lat_release, l))
+            lat_log(l, WACTOR_LOG_WARN, "lattice %s: out of memory: its records stay", l->name);
         host_extension_fail(rc, "%s", why);
         return NULL;
     }
     l->sender_started = true;
-    msg_router_attach(l->router, &lat_ops, l);
     if (!o->connect_in_background)
         lat_publish_broadcast(l, LAT_HELLO);
     return l;
