@@ -84,6 +84,7 @@ struct lat_peer {
     size_t out_frames, out_bytes;
     bool unsent;   /* some frame waits to be (re)sent */
     bool out_acked; /* an ACK of this epoch came (the peer knows the link) */
+    uint32_t rto_ms; /* the resend timeout now (doubles while nothing is acked); 0: the base */
     /* The link from it. */
     uint32_t in_epoch;
     uint64_t in_seq;
@@ -201,6 +202,9 @@ void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a);
 void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f);
 /* Whether a link frame from p is the next one; schedules the ACK. */
 bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_t now);
+/* The base resend timeout, and p's now. */
+uint32_t lat_rto_base(const wactor_lattice *l);
+uint32_t lat_rto(const wactor_lattice *l, const lat_peer *p);
 /* Appends to batch what is due toward p: the ACK, then unsent frames. */
 void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch);
 /* The peer is gone: requests fail, names leave. */

@@ -24,6 +24,38 @@
 /* ACK after this many frames, or this long after the first unacked one. */
 #define ACK_FRAMES 64
 #define ACK_DELAY_MS 20
+/* One resend (a timeout, a GAP) marks at most this much again; the rest
+ * follows on the next ACK or timeout. */
+#define RESEND_BURST_BYTES (1u << 20)
+#define RTO_MAX_FACTOR 16
+
+uint32_t lat_rto_base(const wactor_lattice *l)
+{
+    return l->heartbeat_ms / 2 > 200 ? l->heartbeat_ms / 2 : 200;
+}
+
+uint32_t lat_rto(const wactor_lattice *l, const lat_peer *p)
+{
+    return p->rto_ms ? p->rto_ms : lat_rto_base(l);
+}
+
+/* Marks unacknowledged frames sendable again, from the first, at most a
+ * burst, and only those sent before `before` (0: any). */
+static void resend_from_head(wactor_lattice *l, lat_peer *p, uint64_t before)
+{
+    size_t bytes = 0;
+    for (lat_out *o = p->head; o && bytes < RESEND_BURST_BYTES; o = o->next) {
+        if (!o->sent_ms)
+            continue;
+        if (before && o->sent_ms >= before)
+            break;
+        o->sent_ms = 0;
+        bytes += o->len;
+        p->unsent = true;
+    }
+    if (p->unsent)
+        pthread_cond_signal(&l->wake);
+}
 
 uint64_t lat_now_ms(void)
 {
@@ -159,6 +191,7 @@ void lat_link_open(wactor_lattice *l, lat_peer *p)
     while (p->out_epoch == 0);
     p->out_next_seq = 1;
     p->out_acked = false;
+    p->rto_ms = 0;
     /* Credits belong to a link: the receiver counts what left its
      * mailboxes from the first frame of this epoch, and so do we. */
     for (struct msg_remote *r = p->remotes; r; r = r->next)
@@ -208,6 +241,8 @@ void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
     }
     if (f->ack_seq)
         p->out_acked = true;
+    if (p->head && p->head->seq <= f->ack_seq)
+        p->rto_ms = 0; /* progress: the timeout is the base again */
     while (p->head && p->head->seq <= f->ack_seq) {
         lat_out *o = p->head;
         p->head = o->next;
@@ -217,13 +252,13 @@ void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
     }
     if (!p->head)
         p->tail = NULL;
-    /* A gap: everything from the first unacknowledged frame again. */
-    if ((f->flags & LAT_ACK_GAP) && p->head) {
-        for (lat_out *o = p->head; o; o = o->next)
-            o->sent_ms = 0;
-        p->unsent = true;
-        pthread_cond_signal(&l->wake);
-    }
+    /* A gap: from the first unacknowledged frame again, a burst at most;
+     * not when the head left again just now (every frame past a gap makes
+     * its own GAP ACK: one resend answers them all). */
+    uint64_t now = lat_now_ms();
+    if ((f->flags & LAT_ACK_GAP) && p->head && p->head->sent_ms &&
+        p->head->sent_ms + ACK_DELAY_MS <= now)
+        resend_from_head(l, p, now);
 }
 
 bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_t now)
@@ -311,12 +346,14 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
 {
     if (heartbeat || (p->ack_due_ms && p->ack_due_ms <= now))
         put_ack(l, p, heartbeat, batch);
-    /* The oldest frame has waited too long: resend from it. */
-    uint64_t rto = l->heartbeat_ms / 2 > 200 ? l->heartbeat_ms / 2 : 200;
+    /* The oldest frame has waited too long: resend what has waited as
+     * long (a burst at most), and wait twice as long next time while
+     * nothing is acknowledged. */
+    uint32_t rto = lat_rto(l, p);
     if (p->head && p->head->sent_ms && p->head->sent_ms + rto <= now) {
-        for (lat_out *o = p->head; o; o = o->next)
-            o->sent_ms = 0;
-        p->unsent = true;
+        resend_from_head(l, p, now - rto + 1);
+        if (rto < RTO_MAX_FACTOR * lat_rto_base(l))
+            p->rto_ms = 2 * rto;
     }
     if (!p->unsent)
         return;

@@ -83,7 +83,6 @@ static bool work_due(wactor_lattice *l, uint64_t now)
 static uint64_t next_deadline(wactor_lattice *l)
 {
     uint64_t next = l->next_hb_ms;
-    uint64_t rto = l->heartbeat_ms / 2 > 200 ? l->heartbeat_ms / 2 : 200;
     bool connected = atomic_load(&l->connected);
     for (lat_peer *p = l->peers; p && connected; p = p->next) {
         if (p->lost)
@@ -93,8 +92,8 @@ static uint64_t next_deadline(wactor_lattice *l)
         uint64_t lost_at = p->last_seen_ms + 3ull * l->heartbeat_ms + 1;
         if (atomic_load(&l->connected) && lost_at < next) /* when it would be lost */
             next = lost_at;
-        if (p->head && p->head->sent_ms && p->head->sent_ms + rto < next)
-            next = p->head->sent_ms + rto;
+        if (p->head && p->head->sent_ms && p->head->sent_ms + lat_rto(l, p) < next)
+            next = p->head->sent_ms + lat_rto(l, p);
     }
     return next;
 }
