@@ -371,6 +371,11 @@ void lat_state_rebuild(wactor_lattice *l)
     lat_put_u16(&body, 0);
     uint16_t n = 0;
     bool cut = false;
+    /* At most 1 MiB, and what the server carries in one message. */
+    size_t limit = LAT_STATE_MAX;
+    uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
+    if (max_frame && (size_t)max_frame - LAT_PREFIX_SIZE < limit)
+        limit = (size_t)max_frame - LAT_PREFIX_SIZE;
     for (size_t i = 0; i < g.nprocs && !body.failed; i++) {
         msg_proc *p = g.procs[i];
         size_t before = body.len;
@@ -386,7 +391,7 @@ void lat_state_rebuild(wactor_lattice *l)
             }
         if (body.failed)
             break;
-        if (body.len + LAT_HEADER_SIZE > LAT_STATE_MAX || n == UINT16_MAX) {
+        if (body.len + LAT_HEADER_SIZE > limit || n == UINT16_MAX) {
             body.len = before;
             cut = true;
             break;
@@ -422,5 +427,6 @@ void lat_state_rebuild(wactor_lattice *l)
     pthread_mutex_unlock(&l->state_lock);
     if (cut)
         lat_log(l, WACTOR_LOG_WARN,
-                "lattice %s: STATE holds only the first %u names (1 MiB at most)", l->name, n);
+                "lattice %s: STATE holds only the first %u names (%zu bytes at most)", l->name, n,
+                limit);
 }

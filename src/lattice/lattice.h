@@ -147,6 +147,7 @@ struct wactor_lattice {
     bool announce_joined; /* the sender thread calls joined_cb */
     bool nats_closed;     /* the connection's closed callback ran (its last) */
     bool retransmit_all;  /* reconnected: resend every unacknowledged frame */
+    int publish_failure;  /* the last natsStatus a publish failed with (logged once) */
 
     lat_peer *peers; /* lost ones stay (the router may hold their names) */
     /* Slots by origin tag, in chunks that never move (consumed() reads

@@ -161,6 +161,11 @@ static void out_free_all(lat_peer *p)
 
 bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len, bool message)
 {
+    /* A frame the server would refuse would wedge the link (resent and
+     * refused forever): it never enters one. */
+    uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
+    if (max_frame && len + LAT_PREFIX_SIZE > max_frame)
+        return false;
     lat_out *o = malloc(sizeof *o + len);
     if (!o)
         return false;

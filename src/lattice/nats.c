@@ -18,6 +18,21 @@ typedef struct outgoing {
     lat_buf data;
 } outgoing;
 
+/* libnats refused a message: logged (each distinct refusal once in a row);
+ * the links resend what it held. */
+static void publish_failed(wactor_lattice *l, natsStatus s)
+{
+    if (s == NATS_OK)
+        return;
+    pthread_mutex_lock(&l->lock);
+    bool first = l->publish_failure != (int)s;
+    l->publish_failure = (int)s;
+    pthread_mutex_unlock(&l->lock);
+    if (first)
+        lat_log(l, WACTOR_LOG_WARN, "lattice %s: NATS refused a message: %s", l->name,
+                natsStatus_GetText(s));
+}
+
 /* Publishes a batch of length-prefixed frames in NATS messages of at most
  * max_frame bytes each. */
 static void publish_batch(wactor_lattice *l, const char *subject, const lat_buf *b)
@@ -31,13 +46,14 @@ static void publish_batch(wactor_lattice *l, const char *subject, const lat_buf 
                      (uint32_t)b->p[off + 2] << 16 | (uint32_t)b->p[off + 3] << 24;
         size_t next = off + LAT_PREFIX_SIZE + n;
         if (next - start > max && off > start) {
-            natsConnection_Publish(l->nc, subject, b->p + start, (int)(off - start));
+            publish_failed(l, natsConnection_Publish(l->nc, subject, b->p + start,
+                                                     (int)(off - start)));
             start = off;
         }
         off = next;
     }
     if (off > start)
-        natsConnection_Publish(l->nc, subject, b->p + start, (int)(off - start));
+        publish_failed(l, natsConnection_Publish(l->nc, subject, b->p + start, (int)(off - start)));
 }
 
 static void heartbeat_frame(wactor_lattice *l, lat_buf *b, uint8_t kind)
@@ -232,6 +248,9 @@ static void note_max_payload(wactor_lattice *l, natsConnection *nc)
     if (max <= 0 || max > UINT32_MAX)
         max = UINT32_MAX;
     uint32_t before = (uint32_t)atomic_exchange(&l->max_frame, (uint_fast32_t)max);
+    /* STATE must fit one message of this server. */
+    if (before != (uint32_t)max)
+        lat_state_rebuild(l);
     if (before != (uint32_t)max && (uint64_t)l->max_message + LAT_MESSAGE_OVERHEAD > (uint64_t)max)
         lat_log(l, WACTOR_LOG_INFO,
                 "lattice %s: the largest message that can cross hosts is %lld bytes (the NATS "
