@@ -111,6 +111,8 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         }
         if (p) {
             p->last_seen_ms = now;
+            if (f->kind == LAT_HEARTBEAT)
+                lat_peer_heard(l, p);
             if (f->kind == LAT_HEARTBEAT && p->has_state)
                 p->heartbeat_after_state = true;
             pthread_cond_broadcast(&l->changed);
@@ -177,6 +179,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         p->bytes_received += flen;
         if (f->kind == LAT_STATE) {
             lat_state_apply(p, f);
+            lat_peer_heard(l, p);
             a.routes_changed = true;
             pthread_cond_broadcast(&l->changed);
             break;

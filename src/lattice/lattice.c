@@ -420,7 +420,7 @@ void lat_state_rebuild(wactor_lattice *l)
     lat_put_header(&frame, LAT_STATE, 0, l->instance, 0, 1, 1);
     lat_put_bytes(&frame, body.p, body.len);
     for (lat_peer *p = l->peers; p && !frame.failed && !l->left; p = p->next)
-        if (!p->lost)
+        if (!p->lost && !p->state_deferred) /* a deferred one gets the latest when heard */
             lat_link_append(l, p, frame.p, frame.len, false);
     lat_buf_free(&frame);
     pthread_mutex_unlock(&l->lock);

@@ -26,7 +26,8 @@ typedef struct lat_peer lat_peer;
 #define LAT_SLOT_CHUNK 1024u
 #define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
 #define LAT_PEER_SLOTS 65536u /* (name) slots of one peer */
-#define LAT_DEAD_MAX 64u      /* dead links and departed instances remembered */
+#define LAT_DEAD_MAX 64u
+#define LAT_UNHEARD_STATE_BYTES (64u << 20) /* STATE queued toward hosts not heard twice */      /* dead links and departed instances remembered */
 
 /* A link frame kept until the peer acknowledges it. */
 typedef struct lat_out {
@@ -76,6 +77,9 @@ struct lat_peer {
     bool lost;
     bool has_state;
     bool heartbeat_after_state; /* a heartbeat came after its first STATE */
+    /* Our STATE waits until it is heard from again (too much STATE queued
+     * toward hosts that have said nothing but HELLO). */
+    bool state_deferred;
     uint64_t last_seen_ms;
     /* The link toward it. */
     uint32_t out_epoch;
@@ -194,6 +198,8 @@ lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance);
 lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len);
 /* Opens (or reopens) the link toward p: new epoch, STATE first. */
 void lat_link_open(wactor_lattice *l, lat_peer *p);
+/* Opens the link a deferred STATE was waiting for (p heard again). */
+void lat_peer_heard(wactor_lattice *l, lat_peer *p);
 /* Appends a frame (its header's link fields are set here). */
 bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len,
                      bool message);

@@ -107,6 +107,8 @@ lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance)
     return NULL;
 }
 
+static void out_free_all(lat_peer *p);
+
 lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len)
 {
     /* A bound on live hosts: a flood of made-up instances (from inside the
@@ -132,9 +134,20 @@ lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, s
             p->lost_messages = q->lost_messages;
             break;
         }
+    /* A bound on what a flood of HELLOs makes us queue: STATE (up to 1 MiB)
+     * toward hosts that have said nothing else waits past this. */
+    size_t unheard = 0;
+    for (lat_peer *q = l->peers; q; q = q->next)
+        if (!q->lost && !q->has_state)
+            unheard += q->out_bytes;
     p->next = l->peers;
     l->peers = p;
     lat_link_open(l, p);
+    if (unheard + p->out_bytes > LAT_UNHEARD_STATE_BYTES) {
+        out_free_all(p);
+        p->out_next_seq = 1;
+        p->state_deferred = true;
+    }
     /* We lost it before: its link toward us is dead here. It may not know
      * (an idle host sends no link frame that would be RESET): tell it now,
      * so that it opens a new one and we get its STATE. */
@@ -208,6 +221,14 @@ void lat_link_open(wactor_lattice *l, lat_peer *p)
     if (!b.failed)
         lat_link_append(l, p, b.p, b.len, false);
     lat_buf_free(&b);
+}
+
+void lat_peer_heard(wactor_lattice *l, lat_peer *p)
+{
+    if (p->state_deferred) {
+        p->state_deferred = false;
+        lat_link_open(l, p);
+    }
 }
 
 void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a)
