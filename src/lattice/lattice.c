@@ -111,8 +111,10 @@ static int hook_reserve(void *arg, msg_remote *to, size_t plen)
     else if (link_full(to->peer, plen) ||
              (to->sent >= to->consumed && to->sent - to->consumed >= to->window))
         rc = WACTOR_EFULL;
-    else
+    else {
         to->sent++;
+        to->reserving++;
+    }
     pthread_mutex_unlock(&l->lock);
     return rc;
 }
@@ -123,6 +125,8 @@ static void hook_unreserve(void *arg, msg_remote *to)
     if (to->peer->owner != l)
         return;
     pthread_mutex_lock(&l->lock);
+    if (to->reserving)
+        to->reserving--;
     if (to->sent > to->consumed)
         to->sent--;
     pthread_mutex_unlock(&l->lock);
@@ -151,6 +155,8 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
             msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9);
         return;
     }
+    if (to->reserving)
+        to->reserving--;
     if (l->left || p->lost)
         gone = true;
     else if (!b.failed && (!request || lat_pending_add(p, e->corr))) {

@@ -47,6 +47,7 @@ struct msg_remote {
     uint32_t window; /* its mailbox bound */
     uint64_t sent;   /* credits: messages reserved toward it */
     uint64_t consumed;
+    uint64_t reserving; /* reserved and not yet posted (they go on the link open then) */
     uint16_t nsubs;
     char **subs; /* its subscription patterns */
     uint8_t len;

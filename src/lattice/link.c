@@ -212,8 +212,10 @@ void lat_link_open(wactor_lattice *l, lat_peer *p)
     p->rto_ms = 0;
     /* Credits belong to a link: the receiver counts what left its
      * mailboxes from the first frame of this epoch, and so do we. */
-    for (struct msg_remote *r = p->remotes; r; r = r->next)
-        r->sent = r->consumed = 0;
+    for (struct msg_remote *r = p->remotes; r; r = r->next) {
+        r->sent = r->reserving; /* those will be posted on this link */
+        r->consumed = 0;
+    }
     /* STATE first: the peer learns our names before any message. */
     lat_buf b = {0};
     lat_put_header(&b, LAT_STATE, 0, l->instance, p->instance, 1, 1);
