@@ -1,0 +1,641 @@
+#!/bin/sh
+# The lattice (docs/LATTICE.md, CLI.md "Lattice: many hosts over NATS") end to end: a real
+# nats-server on a loopback port, two or three `wactor run` hosts as separate processes, each
+# running tests/lattice/guest/lat_agent.c components that the script drives with `wactor call`
+# and asserts on through their `report`. One case per ctest test (lattice.CASE).
+# Usage: lattice_test.sh CASE WACTOR GUEST_DIR NATSPUB
+#   GUEST_DIR holds lat_agent.wasm; NATSPUB is tests/lattice/natspub.c built.
+# Environment: LATTICE_TEST_HEARTBEAT_MS (default 200) for the hosts' heartbeat, longer for
+# sanitizer builds; LATTICE_TEST_POLL_SECONDS (default 60) bounds every wait.
+# No sleep is a synchronisation and nothing is timed: every wait polls a condition with a
+# deadline. The EXIT trap stops every nats-server and wactor the case started.
+set -u
+
+case_name=$1
+wactor=$2
+guests=$3
+natspub=$4
+agent=$guests/lat_agent.wasm
+
+tmp=$(mktemp -d) || exit 1
+fail() {
+    echo "FAIL lattice.$case_name: $*" >&2
+    echo "--- last answer: ${ans:-}" >&2
+    for f in "$tmp"/*.log "$tmp"/nats/server.log; do
+        [ -f "$f" ] || continue
+        echo "--- $f (last 40 lines)" >&2
+        tail -n 40 "$f" >&2
+    done
+    exit 1
+}
+. "$(dirname "$0")/nats.sh"
+cleanup() {
+    nats_cleanup
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+hb_ms=${LATTICE_TEST_HEARTBEAT_MS:-200}
+all_caps='{send: [">"], request: [">"], publish: [">"], subscribe: [">"]}'
+runtime_lines=
+url=
+
+# agent NAME CONFIG [CAPABILITIES] [LIMITS]: a component's lines for a manifest.
+agent() {
+    printf '  %s:\n    wasm: %s\n    config: "%s"\n    capabilities: %s\n' \
+        "$1" "$agent" "$2" "${3:-$all_caps}"
+    [ -z "${4:-}" ] || printf '    limits: %s\n' "$4"
+}
+
+# manifest ID HOST [COMPONENT LINES...]: $tmp/ID.yaml, in lattice `test` as HOST; no
+# components makes a client. $url overrides the server's URL, $runtime_lines adds runtime keys.
+manifest() {
+    m_id=$1
+    m_host=$2
+    shift 2
+    {
+        [ -z "$runtime_lines" ] || printf 'runtime:\n%s\n' "$runtime_lines"
+        printf 'lattice:\n  url: %s\n  name: test\n  host: %s\n  heartbeat: %sms\n' \
+            "${url:-$nats_url}" "$m_host" "$hb_ms"
+        [ $# -eq 0 ] || printf 'components:\n'
+        for lines in "$@"; do
+            printf '%s\n' "$lines"
+        done
+    } >"$tmp/$m_id.yaml"
+}
+
+# acall ID COMPONENT COMMAND: `wactor call` through manifest ID; the answer in $ans.
+acall() {
+    "$wactor" call "$tmp/$1.yaml" "$2" "$3" </dev/null >"$tmp/answer" 2>"$tmp/call.err" ||
+        fail "wactor call $1.yaml $2 '$3' exited $?: $(cat "$tmp/call.err")"
+    ans=$(cat "$tmp/answer")
+}
+
+# field NAME: the value of NAME=VALUE in $ans.
+field() {
+    printf ' %s ' "$ans" | sed -n "s/.* $1=\([^ ]*\) .*/\1/p"
+}
+
+expect_field() {
+    [ "$(field "$1")" = "$2" ] || fail "expected $1=$2 in: $ans"
+}
+
+expect_answer() {
+    [ "$ans" = "$1" ] || fail "expected the answer '$1', got '$ans'"
+}
+
+# report_is ID COMPONENT NAME VALUE: the component's report has NAME=VALUE (for poll).
+report_is() {
+    acall "$1" "$2" report
+    [ "$(field "$3")" = "$4" ]
+}
+
+# reaches ID COMPONENT TARGET: COMPONENT's request to TARGET is answered OK (for poll).
+reaches() {
+    acall "$1" "$2" "call $3 5000 echo:x"
+    case $ans in "OK x@"*) return 0 ;; esac
+    return 1
+}
+
+wait_reach() {
+    poll "$2 on $1 reaches $3" reaches "$1" "$2" "$3"
+}
+
+wait_report() {
+    poll "$2 on $1 reports $3=$4" report_is "$1" "$2" "$3" "$4"
+}
+
+# lists_host ID HOST: `wactor hosts` of manifest ID lists HOST.
+lists_host() {
+    "$wactor" hosts "$tmp/$1.yaml" </dev/null 2>/dev/null | grep -qw -- "$2"
+}
+
+# Two hosts: A runs a1, B runs b1 (and more when given).
+two_hosts() {
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)" "$@"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach A a1 b1
+    wait_reach B b1 a1
+}
+
+case $case_name in
+send)
+    two_hosts
+    acall A a1 "send b1 100"
+    expect_answer "ok=100 efull=0 denied=0 notfound=0 other=0"
+    wait_report B b1 recv 100
+    expect_field order_err 0
+    expect_field senders a1:100
+    # And back the other way; a name nobody runs is ENOTFOUND.
+    acall B b1 "send a1 7"
+    expect_field ok 7
+    wait_report A a1 recv 7
+    expect_field order_err 0
+    acall A a1 "send nobody 1"
+    expect_field notfound 1
+    ;;
+request)
+    two_hosts
+    acall A a1 "call b1 0 echo:hello"
+    expect_answer "OK hello@B"
+    acall A a1 "call b1 0 err"
+    expect_answer "ERROR err@B"
+    acall A a1 "req b1 50 0 echo:y"
+    expect_field ok 50
+    acall A a1 "req b1 5 0 err"
+    acall A a1 "req b1 3 300 hang"
+    wait_report A a1 pending 0
+    expect_field cb_ok 50
+    expect_field cb_error 5
+    expect_field cb_timeout 3
+    expect_field cb_failed 0
+    expect_field cb_unknown 0
+    acall A a1 "call nobody 0 echo:x"
+    expect_answer ENOTFOUND
+    ;;
+deferred)
+    two_hosts
+    acall A a1 "req b1 5 0 defer"
+    wait_report B b1 deferred 5
+    acall A a1 report
+    expect_field pending 5
+    expect_field cb_ok 0
+    acall B b1 answer
+    expect_answer answered=5
+    wait_report A a1 cb_ok 5
+    expect_field pending 0
+    expect_field cb_unknown 0
+    ;;
+cancel)
+    two_hosts
+    acall A a1 "req b1 5 0 defer"
+    wait_report B b1 deferred 5
+    acall A a1 cancel
+    expect_answer "cancelled=5 notfound=0"
+    acall B b1 answer
+    expect_answer answered=5
+    # The answers went before this one on B's link to A: if any came as a callback, it is in.
+    acall A a1 "call b1 0 echo:after"
+    expect_answer "OK after@B"
+    acall A a1 report
+    expect_field cb_ok 0
+    expect_field cb_unknown 0
+    expect_field pending 0
+    ;;
+pubsub)
+    # a1 subscribes ev.a (here), b1 ev.* and c1 ev.> (elsewhere); wildcards as in ABI.md.
+    nats_start
+    manifest A hostA "$(agent a1 "tag=A sub=ev.a")"
+    manifest B hostB "$(agent b1 "tag=B sub=ev.*")"
+    manifest C hostC "$(agent c1 "tag=C sub=ev.>")"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
+    # A request from b1 and c1 to a1 follows their STATE on their links to A.
+    wait_reach B b1 a1
+    wait_reach C c1 a1
+    acall A a1 "pub ev.a 3"
+    expect_field ok 3
+    acall A a1 "pub ev.a.b 2"
+    acall A a1 "pub other 4"
+    wait_report C c1 pubs 5
+    wait_report B b1 pubs 3
+    wait_report A a1 pubs 3
+    # Publications went before these requests on A's links: the counts are final.
+    wait_reach A a1 b1
+    wait_reach A a1 c1
+    acall B b1 report
+    expect_field pubs 3
+    expect_field topics ev.a:3
+    acall C c1 report
+    expect_field pubs 5
+    expect_field topics ev.a:3,ev.a.b:2
+    # Subscriptions made and ended while running.
+    acall B b1 "sub x.>"
+    expect_answer rc=0
+    wait_reach B b1 a1
+    acall A a1 "pub x.y 2"
+    wait_report B b1 pubs 5
+    acall B b1 "unsub x.>"
+    expect_answer rc=0
+    wait_reach B b1 a1
+    acall A a1 "pub x.y 2"
+    wait_reach A a1 b1
+    acall B b1 report
+    expect_field pubs 5
+    expect_field topics ev.a:3,x.y:2
+    ;;
+replicas)
+    # r runs on B and C; b1 on B. A send or request goes to one replica, this host's first; a
+    # publication reaches the name r once.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)" "$(agent r "tag=rB sub=rv.>")"
+    manifest C hostC "$(agent r "tag=rC sub=rv.>")"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
+    poll "hostA lists hostB" lists_host A hostB
+    poll "hostA lists hostC" lists_host A hostC
+    wait_reach A a1 r
+    wait_reach B r a1
+    wait_reach C r a1
+    acall B b1 "call r 0 echo:x"
+    expect_answer "OK x@rB"
+    acall A a1 "call r 0 echo:x"
+    first=$ans
+    case $first in "OK x@rB" | "OK x@rC") ;; *) fail "a1's request answered by $first" ;; esac
+    for i in 1 2 3 4 5 6 7 8; do
+        acall A a1 "call r 0 echo:x"
+        [ "$ans" = "$first" ] || fail "a1's requests went to two replicas: '$first' then '$ans'"
+    done
+    chosen=B
+    [ "$first" = "OK x@rC" ] && chosen=C
+    other=C
+    [ $chosen = C ] && other=B
+    acall A a1 "send r 20"
+    expect_field ok 20
+    wait_report $chosen r recv 20
+    expect_field order_err 0
+    acall $other r report
+    expect_field recv 0
+    acall A a1 "pub rv.k 6"
+    expect_field ok 6
+    poll "r's replicas got 6 publications between them" sh -c \
+        "b=\$('$wactor' call '$tmp/B.yaml' r report | sed -n 's/.* pubs=\([0-9]*\) .*/\1/p');
+         c=\$('$wactor' call '$tmp/C.yaml' r report | sed -n 's/.* pubs=\([0-9]*\) .*/\1/p');
+         [ \$((b + c)) -eq 6 ]"
+    wait_reach A a1 r
+    acall B r report
+    pb=$(field pubs)
+    acall C r report
+    pc=$(field pubs)
+    [ $((pb + pc)) -eq 6 ] || fail "r got $pb + $pc publications, expected 6 in all"
+    # The chosen replica's host leaves: the other one takes a1's requests.
+    host_stop $chosen
+    poll "a1 reaches the other replica" sh -c \
+        "'$wactor' call '$tmp/A.yaml' a1 'call r 5000 echo:x' | grep -qx 'OK x@r$other'"
+    ;;
+order)
+    # a1 (on A) and c1 (on C) send to b1 (on B) at the same time: each sender's order holds.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)"
+    manifest C hostC "$(agent c1 tag=C)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
+    wait_reach A a1 b1
+    wait_reach C c1 b1
+    for round in 1 2 3; do
+        "$wactor" call "$tmp/A.yaml" a1 "send b1 300" >"$tmp/a.out" 2>&1 &
+        pa=$!
+        "$wactor" call "$tmp/C.yaml" c1 "send b1 300" >"$tmp/c.out" 2>&1 &
+        pc=$!
+        wait $pa || fail "a1's sends: $(cat "$tmp/a.out")"
+        wait $pc || fail "c1's sends: $(cat "$tmp/c.out")"
+        grep -q '^ok=300 ' "$tmp/a.out" || fail "a1: $(cat "$tmp/a.out")"
+        grep -q '^ok=300 ' "$tmp/c.out" || fail "c1: $(cat "$tmp/c.out")"
+        wait_report B b1 recv $((round * 600))
+    done
+    expect_field order_err 0
+    case $(field senders) in
+    a1:900,c1:900 | c1:900,a1:900) ;;
+    *) fail "senders: $(field senders)" ;;
+    esac
+    # Requests and sends mixed: the requests are answered in order too (all OK).
+    acall A a1 "req b1 100 0 echo:z"
+    acall A a1 "send b1 50"
+    wait_report B b1 recv 1850
+    expect_field order_err 0
+    wait_report A a1 cb_ok 100
+    ;;
+caps)
+    # a1 may only send to b1: its host refuses everything else (EDENIED, audit-logged), and
+    # nothing reaches B.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A '{send: ["b1"], subscribe: [">"]}')"
+    manifest B hostB "$(agent b1 tag=B)" "$(agent b2 tag=B2)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach B b1 a1
+    wait_reach B b2 a1
+    poll "b1 gets a1's send" sh -c \
+        "'$wactor' call '$tmp/A.yaml' a1 'send b1 1' | grep -q '^ok=1 '"
+    acall A a1 "send b2 3"
+    expect_answer "ok=0 efull=0 denied=3 notfound=0 other=0"
+    acall A a1 "req b1 2 0 echo:x"
+    expect_field denied 2
+    acall A a1 "pub ev.x 1"
+    expect_field denied 1
+    grep -q '"component":"a1".*"decision":"denied"' "$tmp/A.log" ||
+        fail "host A did not audit a1's refusals"
+    acall B b2 report
+    expect_field recv 0
+    # b1's messages back to a1 are b1's host's business (B grants b1 everything).
+    acall B b1 "send a1 2"
+    expect_field ok 2
+    wait_report A a1 recv 2
+    ;;
+efull)
+    # b1's mailbox holds 4; while b1 is busy, a1 has at most 4 credits: the rest of its sends
+    # fail at once with EFULL on A, and every send that was accepted arrives.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B "$all_caps" '{mailbox: 4}')" "$(agent b2 tag=B2)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach A a1 b1
+    acall A a1 "req b2 1 0 echo:warm"
+    wait_report A a1 cb_ok 1
+    acall A a1 "req b1 1 0 spin:3000"
+    acall A a1 "send b1 40"
+    ok=$(field ok)
+    efull=$(field efull)
+    [ $((ok + efull)) -eq 40 ] || fail "send b1 40: $ans"
+    [ "$efull" -gt 0 ] || fail "no EFULL with b1's mailbox of 4 busy: $ans"
+    [ "$ok" -le 4 ] || fail "more than b1's mailbox bound accepted: $ans"
+    wait_report B b1 recv "$ok"
+    expect_field order_err 0
+    # Credits come back once b1 works again.
+    poll "a1 has credit for b1 again" sh -c \
+        "'$wactor' call '$tmp/A.yaml' a1 'send b1 1' | grep -q '^ok=1 '"
+    wait_report A a1 cb_ok 2
+    wait_report B b1 recv $((ok + 1))
+    expect_field order_err 0
+    # b2 on the same host was never held up.
+    acall A a1 "call b2 0 echo:free"
+    expect_answer "OK free@B2"
+    ;;
+client)
+    # A manifest with only `lattice:` is a client: call and send reach components elsewhere.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest client cli
+    host_start A "$tmp/A.yaml"
+    acall client a1 ping
+    expect_answer pong@A
+    "$wactor" send "$tmp/client.yaml" a1 "n:1" </dev/null >"$tmp/out" 2>&1 || fail "send: $(cat "$tmp/out")"
+    "$wactor" send "$tmp/client.yaml" a1 "n:2" </dev/null >"$tmp/out" 2>&1 || fail "send: $(cat "$tmp/out")"
+    wait_report A a1 recv 2
+    expect_field order_err 0
+    "$wactor" call "$tmp/client.yaml" nobody x </dev/null >"$tmp/out" 2>"$tmp/err"
+    st=$?
+    [ $st -eq 3 ] || fail "call of a name nobody runs exited $st, expected 3: $(cat "$tmp/err")"
+    "$wactor" send "$tmp/client.yaml" nobody x </dev/null >"$tmp/out" 2>"$tmp/err"
+    st=$?
+    [ $st -eq 3 ] || fail "send to a name nobody runs exited $st, expected 3: $(cat "$tmp/err")"
+    # A server that is not there: one line, not exit 0.
+    url=nats://127.0.0.1:1
+    manifest nowhere cli2
+    "$wactor" call "$tmp/nowhere.yaml" a1 ping </dev/null >"$tmp/out" 2>"$tmp/err"
+    st=$?
+    [ $st -ne 0 ] || fail "call through no server exited 0"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "expected one line, got: $(cat "$tmp/err")"
+    grep -q '^wactor: .*cannot join lattice' "$tmp/err" || fail "stderr: $(cat "$tmp/err")"
+    ;;
+hosts)
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)" "$(agent b2 tag=B2)"
+    manifest client cli
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    poll "hostA lists hostB" lists_host A hostB
+    wait_reach A a1 b2
+    acall A a1 "send b1 5"
+    wait_report B b1 recv 5
+    "$wactor" hosts --json "$tmp/A.yaml" </dev/null >"$tmp/hosts.json" 2>"$tmp/err" ||
+        fail "hosts --json: $(cat "$tmp/err")"
+    python3 - "$tmp/hosts.json" <<'EOF' || fail "hosts --json: $(cat "$tmp/hosts.json")"
+import json, sys
+hosts = json.load(open(sys.argv[1]))
+assert isinstance(hosts, list), "not an array"
+by = {h["name"]: h for h in hosts}
+assert set(by) == {"hostA", "hostB"}, sorted(by)
+keys = {"name", "self", "last_seen_ms", "sent", "received", "bytes_sent", "bytes_received",
+        "lost", "components"}
+for h in hosts:
+    assert keys <= set(h), sorted(keys - set(h))
+assert hosts[0]["name"] == "hostA", "this host is not first"
+assert by["hostA"]["self"] is True and by["hostB"]["self"] is False
+assert by["hostA"]["components"] == ["a1"], by["hostA"]["components"]
+assert by["hostB"]["components"] == ["b1", "b2"], by["hostB"]["components"]
+assert by["hostB"]["sent"] >= 5, by["hostB"]
+assert by["hostB"]["bytes_sent"] > 0 and by["hostB"]["received"] > 0, by["hostB"]
+assert by["hostB"]["lost"] == 0, by["hostB"]
+EOF
+    "$wactor" hosts "$tmp/A.yaml" </dev/null >"$tmp/out" 2>"$tmp/err" || fail "hosts: $(cat "$tmp/err")"
+    grep -q hostB "$tmp/out" || fail "hosts does not list hostB: $(cat "$tmp/out")"
+    grep -q b2 "$tmp/out" || fail "hosts does not list b2: $(cat "$tmp/out")"
+    # A client sees both hosts too.
+    "$wactor" hosts --json "$tmp/client.yaml" </dev/null >"$tmp/out" 2>"$tmp/err" ||
+        fail "client's hosts: $(cat "$tmp/err")"
+    grep -q '"hostA"' "$tmp/out" && grep -q '"hostB"' "$tmp/out" ||
+        fail "client's hosts: $(cat "$tmp/out")"
+    # status shows the lattice.
+    "$wactor" status "$tmp/A.yaml" </dev/null >"$tmp/out" 2>"$tmp/err" || fail "status: $(cat "$tmp/err")"
+    grep -qi lattice "$tmp/out" || fail "status shows no lattice: $(cat "$tmp/out")"
+    grep -q hostB "$tmp/out" || fail "status does not show hostB: $(cat "$tmp/out")"
+    # A host that leaves is no longer listed.
+    host_stop B
+    poll "hostA no longer lists hostB" sh -c "! '$wactor' hosts '$tmp/A.yaml' | grep -q hostB"
+    ;;
+local)
+    # Local delivery never touches NATS: a1 and a2 on one host exchange 2,000 messages and 200
+    # requests while a watcher counts the frames on the hosts' inboxes.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)" "$(agent a2 tag=A2)"
+    manifest B hostB "$(agent b1 tag=B)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach A a1 b1
+    "$natspub" watch "$nats_url" 'wactor.test.h.*' >"$tmp/watch.out" 2>&1 &
+    watch_pid=$!
+    bg_pids="$bg_pids $watch_pid"
+    poll "the watcher subscribes" grep -q ready "$tmp/watch.out"
+    acall A a1 "send a2 2000"
+    acall A a1 "req a2 200 0 echo:x"
+    wait_report A a2 recv 2000
+    wait_report A a1 cb_ok 200
+    kill -TERM $watch_pid
+    wait $watch_pid
+    msgs=$(sed -n 's/^msgs=\([0-9]*\) .*/\1/p' "$tmp/watch.out")
+    [ -n "$msgs" ] || fail "watcher: $(cat "$tmp/watch.out")"
+    # Heartbeat-paced ACKs may cross meanwhile, never one frame per message.
+    [ "$msgs" -lt 500 ] || fail "$msgs frames on the inboxes for 2,400 local messages"
+    echo "frames on the inboxes during 2,400 local messages: $msgs"
+    ;;
+kill9)
+    # B dies with 20 of a1's requests in flight: each ends with one FAILED "host lost"; a1's
+    # requests to C are untouched and the rest of the system goes on.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)"
+    manifest C hostC "$(agent c1 tag=C)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
+    wait_reach A a1 b1
+    wait_reach A a1 c1
+    acall A a1 "req b1 20 0 defer"
+    acall A a1 "req c1 5 0 defer"
+    wait_report B b1 deferred 20
+    wait_report C c1 deferred 5
+    host_kill B
+    wait_report A a1 cb_failed 20
+    expect_field reason host_lost
+    expect_field pending 5
+    expect_field cb_unknown 0
+    poll "hostA no longer lists hostB" sh -c "! '$wactor' hosts '$tmp/A.yaml' | grep -q hostB"
+    acall C c1 answer
+    expect_answer answered=5
+    wait_report A a1 cb_ok 5
+    expect_field pending 0
+    expect_field cb_failed 20
+    expect_field cb_unknown 0
+    acall A a1 "call c1 0 echo:on"
+    expect_answer "OK on@C"
+    acall A a1 "send b1 1"
+    expect_field notfound 1
+    acall A a1 report
+    expect_field cb_failed 20
+    expect_field cb_unknown 0
+    ;;
+nats_restart)
+    # The server is killed and started again twice while a1 sends and requests to b1: the
+    # hosts reconnect by themselves; every send a1 was told OK arrives once, in order, and
+    # every request ends in one callback, OK.
+    two_hosts
+    : >"$tmp/load.out"
+    (
+        while [ ! -e "$tmp/load.stop" ]; do
+            "$wactor" call "$tmp/A.yaml" a1 "send b1 20" </dev/null >>"$tmp/load.out" 2>&1 || exit 1
+            echo >>"$tmp/load.out"
+            "$wactor" call "$tmp/A.yaml" a1 "req b1 5 0 echo:x" </dev/null >>"$tmp/load.out" 2>&1 || exit 1
+            echo >>"$tmp/load.out"
+        done
+    ) &
+    load_pid=$!
+    poll "load under way" sh -c "[ \$(grep -c '^ok=' '$tmp/load.out') -ge 6 ]"
+    for restart in 1 2; do
+        before=$(grep -c '^ok=' "$tmp/load.out")
+        nats_restart
+        poll "load goes on after restart $restart" sh -c \
+            "[ \$(grep -c '^ok=' '$tmp/load.out') -ge $((before + 6)) ]"
+        wait_reach A a1 b1
+        wait_reach B b1 a1
+    done
+    touch "$tmp/load.stop"
+    wait $load_pid || fail "the load's calls failed: $(tail -n 5 "$tmp/load.out")"
+    grep -v '^$' "$tmp/load.out" | grep -v '^ok=' && fail "unexpected answers in the load"
+    sends=$(grep '^ok=' "$tmp/load.out" | awk -F'[= ]' 'NR % 2 == 1 {s += $2} END {print s + 0}')
+    reqs=$(grep '^ok=' "$tmp/load.out" | awk -F'[= ]' 'NR % 2 == 0 {s += $2} END {print s + 0}')
+    wait_report B b1 recv "$sends"
+    expect_field order_err 0
+    wait_report A a1 pending 0
+    expect_field cb_ok "$reqs"
+    expect_field cb_failed 0
+    expect_field cb_unknown 0
+    ;;
+sigstop)
+    # B is stopped for longer than 3 heartbeats: A fails its requests toward it with
+    # "host lost"; once B goes on, both work together again.
+    two_hosts
+    acall A a1 "req b1 10 0 defer"
+    wait_report B b1 deferred 10
+    kill -STOP "$(host_pid B)"
+    wait_report A a1 cb_failed 10
+    expect_field reason host_lost
+    expect_field pending 0
+    poll "hostA no longer lists hostB" sh -c "! '$wactor' hosts '$tmp/A.yaml' | grep -q hostB"
+    kill -CONT "$(host_pid B)"
+    # The answers to requests A already failed are dropped; nothing is called back twice.
+    acall B b1 answer
+    expect_answer answered=10
+    wait_reach A a1 b1
+    wait_reach B b1 a1
+    acall B b1 reset
+    acall A a1 "send b1 10"
+    expect_field ok 10
+    wait_report B b1 recv 10
+    expect_field order_err 0
+    acall A a1 report
+    expect_field cb_failed 10
+    expect_field cb_ok 0
+    expect_field cb_unknown 0
+    poll "hostA lists hostB again" lists_host A hostB
+    ;;
+garbage)
+    # Hostile frames on the heartbeat subject and on both hosts' inboxes, one of them larger
+    # than any frame may be: dropped, and the lattice goes on. A well-formed SEND claiming to
+    # be from b1, sent by an instance that announced nothing, never reaches a1.
+    printf 'max_payload: 4194304\n' >"$tmp/nats.conf"
+    nats_start -c "$tmp/nats.conf"
+    runtime_lines='  max_message: 64KiB'
+    two_hosts
+    acall A a1 reset
+    "$natspub" garbage "$nats_url" test 2 1048576 >"$tmp/garbage.out" 2>&1 ||
+        fail "natspub: $(cat "$tmp/garbage.out")"
+    grep -q '^done$' "$tmp/garbage.out" || fail "natspub: $(cat "$tmp/garbage.out")"
+    kill -0 "$(host_pid A)" || fail "host A died"
+    kill -0 "$(host_pid B)" || fail "host B died"
+    wait_reach A a1 b1
+    wait_reach B b1 a1
+    acall A a1 report
+    expect_field recv 0
+    acall B b1 "send a1 10"
+    wait_report A a1 recv 10
+    expect_field order_err 0
+    expect_field senders b1:10
+    acall A a1 "send b1 10"
+    wait_report B b1 recv 10
+    poll "hostA lists hostB" lists_host A hostB
+    ;;
+auth)
+    # The server requires a user: a host without it is refused (an error that says so), one
+    # with it (in the URL) joins and is reached.
+    nats_start --user wuser --pass wsecret
+    manifest A hostA "$(agent a1 tag=A)"
+    : >"$tmp/A.log"
+    "$wactor" run "$tmp/A.yaml" </dev/null >/dev/null 2>"$tmp/A.log" &
+    host_pid_A=$!
+    bg_pids="$bg_pids $host_pid_A"
+    poll "host A without credentials is refused" sh -c \
+        "! kill -0 $host_pid_A 2>/dev/null || grep -qi auth '$tmp/A.log'"
+    grep -qi auth "$tmp/A.log" || fail "the refusal does not mention auth: $(cat "$tmp/A.log")"
+    grep -q 'joined as' "$tmp/A.log" && fail "host A joined without credentials"
+    if kill -0 "$host_pid_A" 2>/dev/null; then
+        host_stop A
+    else
+        wait "$host_pid_A"
+        st=$?
+        [ $st -ne 0 ] || fail "host A refused, but exited 0"
+    fi
+    manifest noauth cli0
+    "$wactor" call "$tmp/noauth.yaml" a1 ping </dev/null >"$tmp/out" 2>"$tmp/err"
+    [ $? -ne 0 ] || fail "a client without credentials got through"
+    url="nats://wuser:wsecret@127.0.0.1:$nats_port"
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)"
+    manifest client cli
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach A a1 b1
+    acall client b1 ping
+    expect_answer pong@B
+    # A wrong password is refused too.
+    url="nats://wuser:wrong@127.0.0.1:$nats_port"
+    manifest bad cli3
+    "$wactor" call "$tmp/bad.yaml" b1 ping </dev/null >"$tmp/out" 2>"$tmp/err"
+    [ $? -ne 0 ] || fail "a call with a wrong password succeeded"
+    ;;
+*)
+    fail "no case named $case_name"
+    ;;
+esac
+echo "PASS lattice.$case_name"
+exit 0
