@@ -5,8 +5,9 @@
 # and asserts on through their `report`. One case per ctest test (lattice.CASE).
 # Usage: lattice_test.sh CASE WACTOR GUEST_DIR NATSPUB
 #   GUEST_DIR holds lat_agent.wasm; NATSPUB is tests/lattice/natspub.c built.
-# Environment: LATTICE_TEST_HEARTBEAT_MS (default 200) for the hosts' heartbeat, longer for
-# sanitizer builds; LATTICE_TEST_POLL_SECONDS (default 60) bounds every wait.
+# Environment: LATTICE_TEST_HEARTBEAT_MS for the hosts' heartbeat (default
+# LATTICE_TEST_DEFAULT_HEARTBEAT_MS, which ctest sets to 1000 in sanitizer builds, else 200);
+# LATTICE_TEST_POLL_SECONDS (default 60) bounds every wait.
 # No sleep is a synchronisation and nothing is timed: every wait polls a condition with a
 # deadline. The EXIT trap stops every nats-server and wactor the case started.
 set -u
@@ -35,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-hb_ms=${LATTICE_TEST_HEARTBEAT_MS:-200}
+hb_ms=${LATTICE_TEST_HEARTBEAT_MS:-${LATTICE_TEST_DEFAULT_HEARTBEAT_MS:-200}}
 all_caps='{send: [">"], request: [">"], publish: [">"], subscribe: [">"]}'
 runtime_lines=
 url=
