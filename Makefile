@@ -7,8 +7,8 @@
 #   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload) built with
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
 #   make spectest   run only the spec suite
-#   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run and
-#                   make fuzz-run-manifest run them
+#   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,
+#                   make fuzz-run-manifest and make fuzz-run-frame run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make bench-counters  the same round trip and fire-and-forget with and without the counters
@@ -22,7 +22,7 @@ SPECTEST_DATA := build/spectest
 FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest bench-engine \
+.PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
 	bench-messaging bench-counters bench-upgrade bench-lattice format clean
 
 all: build
@@ -91,7 +91,7 @@ test-tsan: deps
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_module fuzz_manifest
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_module fuzz_manifest fuzz_frame
 
 # One job; new inputs are added to build-fuzz/corpus, crashes land in build-fuzz/.
 fuzz-run: fuzz
@@ -108,6 +108,12 @@ fuzz-run-manifest: fuzz
 	done
 	build-fuzz/fuzz_manifest -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=build-fuzz/manifest- build-fuzz/corpus-manifest
+
+# The lattice's frame decoder (src/lattice/wire.c), from an empty corpus.
+fuzz-run-frame: fuzz
+	@mkdir -p build-fuzz/corpus-frame
+	build-fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzz/frame- build-fuzz/corpus-frame
 
 bench-engine: build
 	bench/engine/run.sh

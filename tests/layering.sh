@@ -30,5 +30,13 @@ check manifest name.h
 check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
 check control wactor.h
 check cli wactor.h manifest.h control.h wasm.h wasi.h
+check lattice wactor.h wactor_codes.h msg.h name.h rt.h extend.h nats/nats.h
+# Nothing below the lattice knows it: no other part includes its headers.
+for dir in rt wasm wasi msg store manifest host control; do
+    if grep -rqE '^#include [<"](lattice/)?(lattice|wire)\.h' "$src/$dir"; then
+        echo "src/$dir includes src/lattice, which it may not"
+        status=1
+    fi
+done
 [ $status -eq 0 ] && echo "ok: every part includes only what it may"
 exit $status

@@ -22,4 +22,13 @@ void host_extension_log(wactor_runtime *rt, int level, const char *text);
  * removes it). EEXIST if another is set. */
 int host_extension_set(wactor_runtime *rt, void (*detach)(void *arg), void *arg);
 
+/* Hands memory the router may still point to (a lattice's remote-name
+ * records) to the runtime: release(arg) runs in wactor_runtime_free after
+ * the router is freed. False when out of memory (then nothing is kept). */
+bool host_extension_retain(wactor_runtime *rt, void (*release)(void *arg), void *arg);
+
+/* Sets the error of a call that returns NULL (wactor_errmsg(NULL),
+ * wactor_errcode(NULL)); returns code. */
+int host_extension_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -78,6 +78,8 @@ struct wactor_runtime {
      * wactor_runtime_free; under `lock`. */
     void (*ext_detach)(void *arg);
     void *ext_arg;
+    /* What an extension left for after the router (host_extension_retain). */
+    struct host_retained *retained;
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
     store *store;     /* the components' key-value storage */

@@ -7,6 +7,8 @@
 #include "extend.h"
 #include "host.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,6 +127,36 @@ int host_extension_set(wactor_runtime *rt, void (*detach)(void *arg), void *arg)
     return rc;
 }
 
+struct host_retained {
+    struct host_retained *next;
+    void (*release)(void *arg);
+    void *arg;
+};
+
+bool host_extension_retain(wactor_runtime *rt, void (*release)(void *arg), void *arg)
+{
+    struct host_retained *k = malloc(sizeof *k);
+    if (!k)
+        return false;
+    k->release = release;
+    k->arg = arg;
+    pthread_mutex_lock(&rt->lock);
+    k->next = rt->retained;
+    rt->retained = k;
+    pthread_mutex_unlock(&rt->lock);
+    return true;
+}
+
+int host_extension_fail(int code, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return host_fail(NULL, code, "%s", text);
+}
+
 void wactor_runtime_free(wactor_runtime *rt)
 {
     if (!rt)
@@ -159,6 +191,11 @@ void wactor_runtime_free(wactor_runtime *rt)
         host_component_free(c);
     }
     msg_router_free(rt->router);
+    for (struct host_retained *k = rt->retained, *next; k; k = next) {
+        next = k->next;
+        k->release(k->arg);
+        free(k);
+    }
     if (rt->stacks) {
         for (unsigned i = 0; i < rt->nstacks; i++)
             wa_stack_free(rt->stacks[i]);

@@ -1,0 +1,189 @@
+/*
+ * lattice.h: the lattice's inside (docs/LATTICE.md). One lock, l->lock,
+ * guards every field below that is not atomic or fixed at join: peers,
+ * links, credits, the directory, counters. It is never held while calling
+ * into the router or libnats (the router calls our hooks from within its
+ * msg_remote_* entry points, and libnats calls us from its threads).
+ * Nothing the router was handed (msg_remote records, their names) is freed
+ * before the runtime: a left lattice's memory is retained by the runtime
+ * (host_extension_retain).
+ */
+#ifndef WACTOR_LATTICE_LATTICE_H
+#define WACTOR_LATTICE_LATTICE_H
+
+#include "extend.h"
+#include "msg.h"
+#include "wactor.h"
+#include "wire.h"
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef struct lat_peer lat_peer;
+
+/* A link frame kept until the peer acknowledges it. */
+typedef struct lat_out {
+    struct lat_out *next;
+    uint64_t seq;
+    uint64_t sent_ms; /* 0: not sent (yet, or again) */
+    bool message;     /* a SEND, REQUEST or PUBLISH: counted in `lost` if never acked */
+    uint32_t len;
+    uint8_t data[];
+} lat_out;
+
+/* A name on a peer, as its STATE announced it; the router holds these. */
+struct msg_remote {
+    struct msg_remote *next; /* of the peer */
+    lat_peer *peer;
+    bool listed;     /* in the peer's latest STATE */
+    uint32_t window; /* its mailbox bound */
+    uint64_t sent;   /* credits: messages reserved toward it */
+    uint64_t consumed;
+    uint16_t nsubs;
+    char **subs; /* its subscription patterns */
+    uint8_t len;
+    char name[256];
+};
+
+/* Messages from a peer to one of our names: the origin tag handed to the
+ * router is the slot's index + 1; consumed() counts them. */
+typedef struct lat_slot {
+    lat_peer *peer;
+    uint64_t consumed, reported;
+    uint8_t len;
+    char name[256];
+} lat_slot;
+
+struct lat_peer {
+    lat_peer *next;
+    uint64_t instance;
+    char name[256];
+    char inbox[96];
+    bool lost;
+    bool has_state;
+    bool heartbeat_after_state; /* a heartbeat came after its first STATE */
+    uint64_t last_seen_ms;
+    /* The link toward it. */
+    uint32_t out_epoch;
+    uint64_t out_next_seq;
+    lat_out *head, *tail; /* unacknowledged, in seq order */
+    size_t out_frames, out_bytes;
+    bool unsent; /* some frame waits to be (re)sent */
+    /* The link from it. */
+    uint32_t in_epoch;
+    uint64_t in_seq;
+    uint32_t ack_pending;
+    uint64_t ack_due_ms; /* 0: no ACK owed */
+    bool ack_gap;
+    /* Its names, and the slots of what it sends our names. */
+    struct msg_remote *remotes;
+    uint32_t *slots; /* indices into l->slots */
+    size_t nslots, capslots;
+    /* Requests that went to it and are pending here. */
+    int64_t *pending;
+    size_t npending, cappending;
+    uint64_t sent, received, bytes_sent, bytes_received, lost_messages;
+};
+
+/* What must happen once l->lock is released. */
+typedef struct lat_after {
+    int64_t *fail; /* requests to settle FAILED "host lost" */
+    size_t nfail, capfail;
+    bool routes_changed;
+    char log[4][300];
+    int log_level[4];
+    int nlog;
+} lat_after;
+
+struct wactor_lattice {
+    wactor_runtime *rt;
+    msg_router *router;
+    char name[65]; /* a token of at most 64 bytes */
+    char host[256], url[1024];
+    char url_shown[1024]; /* url without passwords, for messages */
+    char hb_subject[96], inbox_subject[96];
+    uint64_t instance;
+    uint32_t heartbeat_ms;
+    uint32_t max_message; /* the runtime's */
+    void (*joined_cb)(void *arg, const char *lattice, const char *host);
+    void *joined_arg;
+
+    natsOptions *nopts;
+    natsConnection *nc;
+    natsSubscription *sub_hb, *sub_inbox;
+
+    pthread_mutex_t lock;
+    pthread_cond_t wake;        /* the sender thread's */
+    pthread_cond_t changed;     /* wactor_lattice_wait's */
+    pthread_mutex_t state_lock; /* serializes building STATE (before lock) */
+    pthread_t sender;
+    bool sender_started, stopping, left;
+    atomic_bool connected, ever_connected;
+    atomic_bool closing;            /* leaving: a disconnection is ours */
+    atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
+    bool auth_logged;
+    int subs_complete;   /* subscriptions whose handler is done for good */
+    bool retransmit_all; /* reconnected: resend every unacknowledged frame */
+
+    lat_peer *peers; /* lost ones stay (the router may hold their names) */
+    lat_slot **slots;
+    size_t nslots, capslots;
+    lat_buf state_body; /* our STATE's body, for new links */
+    uint32_t state_version;
+    uint64_t joined_ms, next_hb_ms, last_tick_ms, next_wake_ms;
+    /* RESETs owed to instances that are not peers. */
+    struct lat_loose {
+        uint64_t to;
+        uint32_t epoch;
+    } loose[16];
+    int nloose;
+    uint64_t dropped, dropped_logged, dropped_log_ms;
+    uint64_t rng;
+};
+
+/* ---- link.c (under l->lock) -------------------------------------------------- */
+uint64_t lat_now_ms(void);
+uint64_t lat_random(wactor_lattice *l);
+void lat_after_log(lat_after *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void lat_after_fail(lat_after *a, int64_t corr);
+lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance);
+lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len);
+/* Opens (or reopens) the link toward p: new epoch, STATE first. */
+void lat_link_open(wactor_lattice *l, lat_peer *p);
+/* Appends a frame (its header's link fields are set here). */
+bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len,
+                     bool message);
+/* Drops the link toward p (its requests fail, its unacked messages are
+ * lost), for a RESET or a loss. */
+void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a);
+void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f);
+/* Whether a link frame from p is the next one; schedules the ACK. */
+bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_t now);
+/* Appends to batch what is due toward p: the ACK, then unsent frames. */
+void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch);
+/* The peer is gone: requests fail, names leave. */
+void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a);
+struct msg_remote *lat_remote_get(lat_peer *p, const char *name, size_t len);
+uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len);
+bool lat_pending_add(lat_peer *p, int64_t corr);
+bool lat_pending_remove(lat_peer *p, int64_t corr);
+/* Applies a STATE frame to p's directory. */
+void lat_state_apply(lat_peer *p, const lat_frame *f);
+void lat_peer_free(lat_peer *p);
+
+/* ---- lattice.c ----------------------------------------------------------------- */
+extern const msg_lattice_ops lat_ops;
+/* Options, and in the foreground the connection (else lat_connect_background
+ * on the sender thread): OK or ESYSTEM with wactor_errmsg(NULL) set. */
+int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool background);
+bool lat_connect_background(wactor_lattice *l);
+void lat_after_run(wactor_lattice *l, lat_after *a);
+void lat_state_rebuild(wactor_lattice *l);
+void *lat_sender_main(void *arg);
+void lat_publish_broadcast(wactor_lattice *l, uint8_t kind);
+void lat_log(wactor_lattice *l, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * link.c: one reliable, ordered link per peer (docs/LATTICE.md, "Links"),
+ * the credits of both directions, and a peer's piece of the directory.
+ * Everything here runs under l->lock and calls nothing outside the
+ * lattice: what must reach the router afterwards is noted in a lat_after.
+ *
+ * A link frame is kept from the moment it is appended until an ACK of its
+ * epoch covers its seq; "sent_ms == 0" marks it (re)sendable. The sender
+ * thread packs every sendable frame of a peer into as few NATS messages as
+ * the server's max_payload allows (lat_link_collect), which is what makes
+ * batching happen by itself under load.
+ */
+#include "lattice.h"
+
+#include "name.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* ACK after this many frames, or this long after the first unacked one. */
+#define ACK_FRAMES 64
+#define ACK_DELAY_MS 20
+
+uint64_t lat_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* xorshift64*, seeded from getrandom at join: epochs need only differ. */
+uint64_t lat_random(wactor_lattice *l)
+{
+    uint64_t x = l->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    l->rng = x;
+    return x * 2685821657736338717ull;
+}
+
+void lat_after_log(lat_after *a, int level, const char *fmt, ...)
+{
+    if (a->nlog == 4)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->log[a->nlog], sizeof a->log[0], fmt, ap);
+    va_end(ap);
+    a->log_level[a->nlog++] = level;
+}
+
+void lat_after_fail(lat_after *a, int64_t corr)
+{
+    if (a->nfail == a->capfail) {
+        size_t cap = a->capfail ? 2 * a->capfail : 16;
+        int64_t *v = realloc(a->fail, cap * sizeof *v);
+        if (!v)
+            return; /* out of memory: the request times out instead */
+        a->fail = v;
+        a->capfail = cap;
+    }
+    a->fail[a->nfail++] = corr;
+}
+
+lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance)
+{
+    for (lat_peer *p = l->peers; p; p = p->next)
+        if (p->instance == instance && !p->lost)
+            return p;
+    return NULL;
+}
+
+lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len)
+{
+    lat_peer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->instance = instance;
+    memcpy(p->name, name, len);
+    snprintf(p->inbox, sizeof p->inbox, "wactor.%s.h.%016llx", l->name,
+             (unsigned long long)instance);
+    p->last_seen_ms = lat_now_ms();
+    p->next = l->peers;
+    l->peers = p;
+    lat_link_open(l, p);
+    return p;
+}
+
+static void out_free_all(lat_peer *p)
+{
+    for (lat_out *o = p->head, *next; o; o = next) {
+        next = o->next;
+        free(o);
+    }
+    p->head = p->tail = NULL;
+    p->out_frames = p->out_bytes = 0;
+}
+
+bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len, bool message)
+{
+    lat_out *o = malloc(sizeof *o + len);
+    if (!o)
+        return false;
+    o->next = NULL;
+    o->seq = p->out_next_seq++;
+    o->sent_ms = 0;
+    o->message = message;
+    o->len = (uint32_t)len;
+    memcpy(o->data, frame, len);
+    lat_patch_link(o->data, p->instance, p->out_epoch, o->seq);
+    if (p->tail)
+        p->tail->next = o;
+    else
+        p->head = o;
+    p->tail = o;
+    p->out_frames++;
+    p->out_bytes += len;
+    p->unsent = true;
+    pthread_cond_signal(&l->wake);
+    return true;
+}
+
+void lat_link_open(wactor_lattice *l, lat_peer *p)
+{
+    out_free_all(p);
+    do
+        p->out_epoch = (uint32_t)lat_random(l);
+    while (p->out_epoch == 0);
+    p->out_next_seq = 1;
+    /* STATE first: the peer learns our names before any message. */
+    lat_buf b = {0};
+    lat_put_header(&b, LAT_STATE, 0, l->instance, p->instance, 1, 1);
+    lat_put_bytes(&b, l->state_body.p, l->state_body.len);
+    if (!b.failed)
+        lat_link_append(l, p, b.p, b.len, false);
+    lat_buf_free(&b);
+}
+
+void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a)
+{
+    uint64_t lost = 0;
+    for (lat_out *o = p->head; o; o = o->next)
+        lost += o->message;
+    p->lost_messages += lost;
+    if (lost)
+        lat_after_log(a, WACTOR_LOG_WARN, "lattice %s: %llu message(s) to host %s were lost",
+                      l->name, (unsigned long long)lost, p->name);
+    for (size_t i = 0; i < p->npending; i++)
+        lat_after_fail(a, p->pending[i]);
+    p->npending = 0;
+    out_free_all(p);
+    /* What was reserved and never acknowledged will never be: the credits
+     * start again from what the peer reported consumed. */
+    for (struct msg_remote *r = p->remotes; r; r = r->next)
+        r->sent = r->consumed;
+}
+
+void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
+{
+    (void)l;
+    size_t off = 0;
+    for (uint16_t i = 0; i < f->credits.n; i++) {
+        lat_str name;
+        uint64_t consumed;
+        lat_credit_next(&f->credits, &off, &name, &consumed);
+        struct msg_remote *r = lat_remote_get(p, name.p, name.len);
+        if (r && consumed > r->consumed)
+            r->consumed = consumed;
+    }
+    if (f->ack_epoch != p->out_epoch)
+        return;
+    while (p->head && p->head->seq <= f->ack_seq) {
+        lat_out *o = p->head;
+        p->head = o->next;
+        p->out_frames--;
+        p->out_bytes -= o->len;
+        free(o);
+    }
+    if (!p->head)
+        p->tail = NULL;
+    /* A gap: everything from the first unacknowledged frame again. */
+    if ((f->flags & LAT_ACK_GAP) && p->head) {
+        for (lat_out *o = p->head; o; o = o->next)
+            o->sent_ms = 0;
+        p->unsent = true;
+        pthread_cond_signal(&l->wake);
+    }
+}
+
+bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_t now)
+{
+    bool ok;
+    if (f->epoch != p->in_epoch && f->seq == 1) { /* a new link replaces the old */
+        p->in_epoch = f->epoch;
+        p->in_seq = 0;
+    }
+    if (f->epoch != p->in_epoch || f->seq != p->in_seq + 1) {
+        /* A duplicate, or past a loss: acknowledge at once so the sender
+         * resends from what we have. */
+        ok = false;
+        p->ack_gap = f->epoch == p->in_epoch && f->seq > p->in_seq + 1;
+        p->ack_due_ms = now;
+    } else {
+        ok = true;
+        p->in_seq = f->seq;
+        if (++p->ack_pending >= ACK_FRAMES)
+            p->ack_due_ms = now;
+        else if (!p->ack_due_ms)
+            p->ack_due_ms = now + ACK_DELAY_MS;
+    }
+    if (p->ack_due_ms < l->next_wake_ms)
+        pthread_cond_signal(&l->wake);
+    return ok;
+}
+
+/* Starts a NATS message in batch when the frame does not fit the current one. */
+static void batch_frame(lat_buf *batch, const uint8_t *frame, size_t len)
+{
+    lat_put_u32(batch, (uint32_t)len);
+    lat_put_bytes(batch, frame, len);
+}
+
+static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
+{
+    lat_buf b = {0};
+    lat_put_header(&b, LAT_ACK, p->ack_gap ? LAT_ACK_GAP : 0, l->instance, p->instance, 0, 0);
+    lat_put_u32(&b, p->in_epoch);
+    lat_put_u64(&b, p->in_seq);
+    size_t at = b.len;
+    lat_put_u16(&b, 0);
+    uint16_t n = 0;
+    for (size_t i = 0; i < p->nslots && n < UINT16_MAX && b.len < 60000; i++) {
+        lat_slot *s = l->slots[p->slots[i]];
+        if (!all && s->consumed == s->reported)
+            continue;
+        lat_put_str(&b, s->name, s->len);
+        lat_put_u64(&b, s->consumed);
+        s->reported = s->consumed;
+        n++;
+    }
+    if (!b.failed) {
+        b.p[at] = (uint8_t)n;
+        b.p[at + 1] = (uint8_t)(n >> 8);
+        batch_frame(batch, b.p, b.len);
+    }
+    lat_buf_free(&b);
+    p->ack_pending = 0;
+    p->ack_due_ms = 0;
+    p->ack_gap = false;
+}
+
+void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch)
+{
+    if (heartbeat || (p->ack_due_ms && p->ack_due_ms <= now))
+        put_ack(l, p, heartbeat, batch);
+    /* The oldest frame has waited too long: resend from it. */
+    uint64_t rto = l->heartbeat_ms / 2 > 200 ? l->heartbeat_ms / 2 : 200;
+    if (p->head && p->head->sent_ms && p->head->sent_ms + rto <= now) {
+        for (lat_out *o = p->head; o; o = o->next)
+            o->sent_ms = 0;
+        p->unsent = true;
+    }
+    if (!p->unsent)
+        return;
+    for (lat_out *o = p->head; o; o = o->next) {
+        if (o->sent_ms)
+            continue;
+        batch_frame(batch, o->data, o->len);
+        o->sent_ms = now;
+        p->bytes_sent += o->len;
+    }
+    p->unsent = false;
+}
+
+void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a)
+{
+    lat_link_drop(l, p, a);
+    p->lost = true;
+    for (struct msg_remote *r = p->remotes; r; r = r->next)
+        r->listed = false;
+    a->routes_changed = true;
+    lat_after_log(a, WACTOR_LOG_WARN, "lattice %s: host %s lost (%s)", l->name, p->name, why);
+    pthread_cond_broadcast(&l->changed);
+}
+
+struct msg_remote *lat_remote_get(lat_peer *p, const char *name, size_t len)
+{
+    for (struct msg_remote *r = p->remotes; r; r = r->next)
+        if (r->len == len && memcmp(r->name, name, len) == 0)
+            return r;
+    return NULL;
+}
+
+static struct msg_remote *remote_make(lat_peer *p, const char *name, size_t len)
+{
+    struct msg_remote *r = lat_remote_get(p, name, len);
+    if (r)
+        return r;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->peer = p;
+    r->len = (uint8_t)len;
+    memcpy(r->name, name, len);
+    r->next = p->remotes;
+    p->remotes = r;
+    return r;
+}
+
+static void remote_clear_subs(struct msg_remote *r)
+{
+    for (uint16_t i = 0; i < r->nsubs; i++)
+        free(r->subs[i]);
+    free(r->subs);
+    r->subs = NULL;
+    r->nsubs = 0;
+}
+
+void lat_state_apply(lat_peer *p, const lat_frame *f)
+{
+    for (struct msg_remote *r = p->remotes; r; r = r->next) {
+        r->listed = false;
+        remote_clear_subs(r);
+    }
+    size_t off = 0;
+    for (uint16_t i = 0; i < f->entries.n; i++) {
+        lat_str name;
+        uint32_t window;
+        uint16_t nsubs;
+        lat_state_entry(&f->entries, &off, &name, &window, &nsubs);
+        struct msg_remote *r = remote_make(p, name.p, name.len);
+        if (r) {
+            r->listed = true;
+            r->window = window;
+            r->subs = nsubs ? calloc(nsubs, sizeof *r->subs) : NULL;
+        }
+        for (uint16_t k = 0; k < nsubs; k++) {
+            lat_str pat;
+            lat_state_pattern(&f->entries, &off, &pat);
+            if (r && r->subs && (r->subs[r->nsubs] = strndup(pat.p, pat.len)) != NULL)
+                r->nsubs++;
+        }
+    }
+    p->has_state = true;
+}
+
+uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len)
+{
+    for (size_t i = 0; i < p->nslots; i++) {
+        lat_slot *s = l->slots[p->slots[i]];
+        if (s->len == len && memcmp(s->name, name, len) == 0)
+            return p->slots[i] + 1;
+    }
+    if (l->nslots == l->capslots) {
+        size_t cap = l->capslots ? 2 * l->capslots : 64;
+        lat_slot **v = realloc(l->slots, cap * sizeof *v);
+        if (!v)
+            return 0;
+        l->slots = v;
+        l->capslots = cap;
+    }
+    if (p->nslots == p->capslots) {
+        size_t cap = p->capslots ? 2 * p->capslots : 8;
+        uint32_t *v = realloc(p->slots, cap * sizeof *v);
+        if (!v)
+            return 0;
+        p->slots = v;
+        p->capslots = cap;
+    }
+    lat_slot *s = calloc(1, sizeof *s);
+    if (!s)
+        return 0;
+    s->peer = p;
+    s->len = (uint8_t)len;
+    memcpy(s->name, name, len);
+    l->slots[l->nslots] = s;
+    p->slots[p->nslots++] = (uint32_t)l->nslots;
+    return (uint32_t)++l->nslots;
+}
+
+bool lat_pending_add(lat_peer *p, int64_t corr)
+{
+    if (p->npending == p->cappending) {
+        size_t cap = p->cappending ? 2 * p->cappending : 16;
+        int64_t *v = realloc(p->pending, cap * sizeof *v);
+        if (!v)
+            return false;
+        p->pending = v;
+        p->cappending = cap;
+    }
+    p->pending[p->npending++] = corr;
+    return true;
+}
+
+bool lat_pending_remove(lat_peer *p, int64_t corr)
+{
+    /* From the end: answers mostly come in the order of the requests, and
+     * a ping-pong has one pending request. */
+    for (size_t i = p->npending; i-- > 0;)
+        if (p->pending[i] == corr) {
+            p->pending[i] = p->pending[--p->npending];
+            return true;
+        }
+    return false;
+}
+
+void lat_peer_free(lat_peer *p)
+{
+    out_free_all(p);
+    for (struct msg_remote *r = p->remotes, *next; r; r = next) {
+        next = r->next;
+        remote_clear_subs(r);
+        free(r);
+    }
+    free(p->slots);
+    free(p->pending);
+    free(p);
+}
