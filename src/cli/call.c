@@ -13,10 +13,12 @@
  * exit 3); a socket that answers wrongly is exit 3, never a second copy.
  *
  * Decisions where the command-line contract is silent (README.md):
- * - Standalone, COMPONENT must be one of the manifest's components; any other name
+ * - Standalone, COMPONENT must be one of the manifest's components, or,
+ *   when the manifest has a `lattice` section, a component some host of
+ *   the lattice runs (lattice.c joins and waits for it); any other name
  *   (valid or not) is "no such component" (exit 3), found before anything
- *   starts. A payload over the manifest's max_message is a usage error
- *   (exit 4), also found before anything starts.
+ *   starts (in a lattice: once the wait is over). A payload over the manifest's max_message is a
+ * usage error (exit 4), also found before anything starts.
  * - A component whose first start-up failed is supervised like any crashed
  *   component: a request waits in its mailbox for a restart, and ends
  *   FAILED (exit 3) if the component is stopped for good; the start-up
@@ -49,6 +51,13 @@ static const char cli_call_usage[] =
     "to that running system. Otherwise call starts every component of MANIFEST (a\n"
     "wactor.yaml), sends the request, and stops the components gracefully.\n"
     "\n"
+    "When MANIFEST has a `lattice` section and COMPONENT is not one of its\n"
+    "components (or it has none: a pure client), call joins the lattice (waiting\n"
+    "for a NATS server at most the --timeout, default 5s), waits until a host\n"
+    "runs COMPONENT (at most as long again), and reaches it there. No NATS server:\n"
+    "exit 3, `cannot join lattice L at URL: why`; no such component in the\n"
+    "lattice: exit 3.\n"
+    "\n"
     "  --attach            only the running system: exit 3 if there is none\n"
     "  --standalone        always start a private copy of the system\n"
     "  --timeout DURATION  how long to wait for the answer, like 500ms, 2s or 1m\n"
@@ -75,6 +84,13 @@ static const char cli_send_usage[] =
     "send starts every component of MANIFEST (a wactor.yaml), sends the message,\n"
     "runs until the system is quiescent (no queued message, no pending request, no\n"
     "running handler), and stops the components gracefully.\n"
+    "\n"
+    "When MANIFEST has a `lattice` section and COMPONENT is not one of its\n"
+    "components (or it has none: a pure client), send joins the lattice (waiting\n"
+    "for a NATS server at most the --timeout, default 5s), waits until a host\n"
+    "runs COMPONENT (at most as long again), and reaches it there. No NATS server:\n"
+    "exit 3, `cannot join lattice L at URL: why`; no such component in the\n"
+    "lattice: exit 3.\n"
     "\n"
     "  --attach            only the running system: exit 3 if there is none\n"
     "  --standalone        always start a private copy of the system\n"
@@ -132,15 +148,20 @@ static int cli_message_args(int argc, char **argv, const char *usage, cli_flags 
     return -1;
 }
 
-/* Starts the system for msg, checking its target and size first. Returns
- * -1 to go on, or an exit status. */
+/* Starts the system for msg, checking its target and size first. A target
+ * that is not one of the manifest's components is looked for in the
+ * manifest's lattice, if it has one: joined (waiting for a NATS server),
+ * then the target waited for, both within the --timeout (default 5s).
+ * Otherwise the lattice, if any, is joined in the background, as run does.
+ * Returns -1 to go on, or an exit status. */
 static int cli_message_start(cli_system *s, const char *manifest, const cli_flags *f,
                              const cli_message *msg)
 {
     int rc = cli_system_open(s, manifest, f->log_level);
     if (rc != 0)
         return rc;
-    if (cli_system_find(s, msg->target) == NULL) {
+    bool local = cli_system_find(s, msg->target) != NULL;
+    if (!local && s->mf->lattice == NULL) {
         cli_error("%s: no component named %s in %s", msg->cmd, msg->target, s->mf->path);
         return CLI_EXIT_FAILED;
     }
@@ -150,7 +171,12 @@ static int cli_message_start(cli_system *s, const char *manifest, const cli_flag
                   msg->cmd, msg->len, s->mf->max_message, s->mf->path);
         return CLI_EXIT_BAD;
     }
-    rc = cli_system_start(s);
+    uint32_t wait = f->has_timeout ? f->timeout_ms : CLI_LATTICE_WAIT_MS;
+    rc = cli_system_join(s, local, false, wait);
+    if (rc == 0)
+        rc = cli_system_start(s);
+    if (rc == 0 && !local)
+        rc = cli_system_wait_remote(s, msg->cmd, msg->target, wait);
     return rc != 0 ? rc : -1;
 }
 
@@ -161,6 +187,11 @@ static int cli_message_refused(const cli_system *s, const cli_message *msg, int 
     if (rc == WACTOR_ENOTFOUND && start_error != NULL) {
         cli_error("%s %s: not running: stopped after its start-up failed: %s", msg->cmd,
                   msg->target, start_error);
+        return CLI_EXIT_FAILED;
+    }
+    if (rc == WACTOR_ENOTFOUND && cli_system_find(s, msg->target) == NULL && s->mf->lattice) {
+        cli_error("%s %s: no longer in lattice %s (its host left or was lost)", msg->cmd,
+                  msg->target, s->mf->lattice->name);
         return CLI_EXIT_FAILED;
     }
     if (rc == WACTOR_ENOTFOUND) {

@@ -56,6 +56,7 @@ int cli_stop(int argc, char **argv);       /* status.c */
 int cli_reload_cmd(int argc, char **argv); /* status.c */
 int cli_status(int argc, char **argv);     /* status.c */
 int cli_top(int argc, char **argv);        /* status.c */
+int cli_hosts(int argc, char **argv);      /* lattice.c */
 
 /* Prints "wactor: " and the formatted message as one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -89,6 +90,9 @@ struct wactor_runtime;
 struct wactor_limits;
 struct wactor_component_options;
 struct wactor_module;
+struct wactor_lattice;
+struct wactor_host_info;
+struct mf_lattice;
 
 /* Flags of run, call, send, stop, status and top (validate takes only
  * --help): --timeout; --attach and --standalone; --json; --watch. */
@@ -131,6 +135,7 @@ typedef struct cli_system {
     int log_level;
     struct wactor_module **modules; /* per component; shared when the wasm path is */
     char **start_errors;            /* per component: why it failed to start, or NULL */
+    struct wactor_lattice *lattice; /* joined (cli_system_join), or NULL; the runtime leaves it */
 } cli_system;
 
 /* Loads and checks the manifest, creates the runtime and loads every
@@ -179,8 +184,45 @@ const char *cli_system_start_error(const cli_system *s, const char *name);
 void cli_system_log(const cli_system *s, int level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The runtime's log function (wactor_runtime_options.log) that run, call and
+ * send use: one line "wactor: LEVEL [COMPONENT:] text" on stderr. */
+void cli_log(void *arg, int level, const char *component, const char *text, size_t len);
+
 /* Stops the runtime gracefully and frees everything; s may be partly open. */
 void cli_system_close(cli_system *s);
+
+/* ---- lattice.c: the lattice --------------------------------------------- */
+
+/* Without --timeout: how long call and send (to a component of another
+ * host) and hosts wait for a NATS server, and then for the target (or
+ * every host) to be known. */
+#define CLI_LATTICE_WAIT_MS 5000u
+
+/* Joins rt to the lattice lat (wactor_lattice_join): in the background
+ * (returns at once, connects and reconnects by itself), or waiting at most
+ * timeout_ms for a NATS server. announce: print "wactor: lattice NAME
+ * joined as HOST" once connected (run). NULL after reporting why, one
+ * line ("cannot join lattice L at URL: why"). */
+struct wactor_lattice *cli_lattice_join(struct wactor_runtime *rt, const struct mf_lattice *lat,
+                                        bool background, bool announce, uint32_t timeout_ms);
+/* cli_lattice_join for s's manifest, if it has a lattice section (else
+ * nothing): 0, or CLI_EXIT_FAILED after reporting. Before
+ * cli_system_start; wactor_runtime_free (cli_system_close) leaves the
+ * lattice after stopping the components. */
+int cli_system_join(cli_system *s, bool background, bool announce, uint32_t timeout_ms);
+/* Waits until target is reachable in s's lattice: 0, or CLI_EXIT_FAILED
+ * after reporting "no component TARGET in lattice L". */
+int cli_system_wait_remote(cli_system *s, const char *cmd, const char *target, uint32_t timeout_ms);
+/* The control server's hosts and hosts_free for run (arg: the cli_system). */
+int cli_run_hosts(void *arg, const char **lattice, const char **host, struct wactor_host_info **v,
+                  size_t *n);
+void cli_run_hosts_free(void *arg, struct wactor_host_info *v, size_t n);
+/* The host list as a table (rates: per host, messages sent then received
+ * per second, for top; NULL: no rate columns), or as a JSON array (no
+ * newline). skip_self: leave this host out (a transient client). */
+void cli_print_hosts(FILE *out, const struct wactor_host_info *v, size_t n, bool skip_self,
+                     const double *rates);
+void cli_print_hosts_json(FILE *out, const struct wactor_host_info *v, size_t n, bool skip_self);
 
 /* ---- reload.c: applying a manifest's difference to a running system ---- */
 
@@ -230,6 +272,9 @@ int cli_attach(const char *cmd, const char *manifest, bool required, struct ctl_
 /* Writes bytes as part of a one-line message: control bytes (tab aside),
  * DEL and backslashes become \xNN; other bytes (UTF-8 text) stay. */
 void cli_write_escaped(FILE *out, const void *bytes, size_t len);
+
+/* s as a JSON string, quoted and escaped. */
+void cli_json_string(FILE *out, const char *s);
 
 /* A duration as the manifest writes it: "1m", "30s" or "250ms". */
 void cli_format_duration(char *buf, size_t len, uint64_t ms);

@@ -27,6 +27,7 @@ static const cli_command cli_commands[] = {
     {"top", cli_top, "watch a running system's components live"},
     {"stop", cli_stop, "stop a running system, or one of its components"},
     {"reload", cli_reload_cmd, "apply a changed manifest to the running system"},
+    {"hosts", cli_hosts, "list the live hosts of a manifest's lattice and their components"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

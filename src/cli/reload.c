@@ -185,7 +185,7 @@ cli_reloader *cli_reloader_new(cli_system *s)
     if (r == NULL)
         return NULL;
     r->s = s;
-    r->live = calloc(s->mf->ncomponents, sizeof *r->live);
+    r->live = calloc(s->mf->ncomponents ? s->mf->ncomponents : 1, sizeof *r->live);
     r->mfs = malloc(sizeof *r->mfs);
     if (r->live == NULL || r->mfs == NULL) {
         free(r->live);
@@ -360,8 +360,8 @@ static int cli_reload_apply(cli_reloader *r, cli_report *rp, const mf_manifest *
 
     /* Changed components: upgraded in place; then new ones started. The
      * running set gets the new entries (a failed upgrade keeps the old). */
-    cli_live *next = calloc(mf->ncomponents, sizeof *next);
-    bool *fresh = calloc(mf->ncomponents, sizeof *fresh);
+    cli_live *next = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *next);
+    bool *fresh = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *fresh);
     if (next == NULL || fresh == NULL) {
         free(next);
         free(fresh);
@@ -479,8 +479,8 @@ int cli_reload(cli_reloader *r, const char *trigger, char **report)
         outcome = CTL_RELOAD_INVALID;
     } else {
         nmods = mf->ncomponents;
-        mods = calloc(nmods, sizeof *mods);
-        hashes = calloc(nmods, sizeof *hashes);
+        mods = calloc(nmods ? nmods : 1, sizeof *mods);
+        hashes = calloc(nmods ? nmods : 1, sizeof *hashes);
         mf_manifest **mfs = realloc(r->mfs, (r->nmfs + 1) * sizeof *mfs);
         if (mfs != NULL)
             r->mfs = mfs;

@@ -21,6 +21,13 @@
  * before the runtime does. A client's `wactor stop MANIFEST` is a SIGTERM
  * to this process, taken by the same sigwait.
  *
+ * With a `lattice` section, run joins the lattice (lattice.c) after the
+ * control socket is claimed and before any component starts, connecting
+ * in the background: "wactor: lattice NAME joined as HOST" comes once
+ * connected, and a NATS server that is down or goes away never stops
+ * local work (the library reconnects by itself). cli_system_close frees
+ * the runtime, which stops the components and then leaves the lattice.
+ *
  * SIGHUP is taken by the same sigwait too: a reload (reload.c) on the main
  * thread, then run goes on. `wactor reload` reloads on a helper thread of
  * the control server, and --watch on its own thread (watch.c); the three
@@ -53,6 +60,12 @@ static const char cli_run_usage[] =
     "`status`, `top` and `stop` reach it. A second run of the same manifest is\n"
     "refused (exit 4) naming the running one's pid.\n"
     "\n"
+    "With a `lattice` section, run joins that lattice of hosts over NATS before\n"
+    "starting the components, and prints `wactor: lattice NAME joined as HOST` once\n"
+    "connected. Its components then reach, and are reached by, those of the other\n"
+    "hosts by name. A NATS server that is down or goes away never stops local work:\n"
+    "run reconnects by itself. `wactor hosts MANIFEST` lists the lattice's hosts.\n"
+    "\n"
     "SIGHUP, or `wactor reload MANIFEST`, makes it read MANIFEST again and apply\n"
     "the difference: new components start, removed ones stop gracefully, changed\n"
     "ones (module bytes, config, env, limits, capabilities, restart) are upgraded\n"
@@ -66,8 +79,8 @@ static const char cli_run_usage[] =
     "                     goes to standard error\n"
     "  --help             show this help\n"
     "\n"
-    "Exit status: 0 after a graceful stop; 4 bad manifest, module or usage, or the\n"
-    "manifest already running.\n";
+    "Exit status: 0 after a graceful stop; 4 bad manifest, module or usage, the\n"
+    "manifest already running, or a lattice that cannot be joined at all.\n";
 
 /* A client asked the whole system to stop (server thread). */
 static atomic_bool cli_run_stop_asked;
@@ -131,6 +144,11 @@ int cli_run(int argc, char **argv)
             rc = CLI_EXIT_BAD;
         }
     }
+    /* The lattice before the components, which may talk to other hosts
+     * from their start; in the background, so that no NATS server delays
+     * or stops local work. */
+    if (rc == 0 && cli_system_join(&s, true, true, 0) != 0)
+        rc = CLI_EXIT_BAD;
     if (rc == 0)
         rc = cli_system_start(&s);
     if (rc == 0 && (reloader = cli_reloader_new(&s)) == NULL) {
@@ -147,6 +165,9 @@ int cli_run(int argc, char **argv)
                                 .stop_all = cli_run_stop_all,
                                 .reload = cli_run_reload,
                                 .reload_arg = reloader,
+                                .hosts = cli_run_hosts,
+                                .hosts_free = cli_run_hosts_free,
+                                .hosts_arg = &s,
                                 .log = cli_run_control_log,
                                 .log_arg = &s};
         srv = ctl_server_start(l, &o, err, sizeof err); /* takes l */

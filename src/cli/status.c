@@ -39,7 +39,10 @@ static const char cli_status_usage[] =
     "Lists the components of the system that `wactor run MANIFEST` is running, one\n"
     "line each: name, state (starting, running, restarting, backing-off, stopped or\n"
     "failed), restarts, mailbox depth and bound, messages handled, crashes, linear\n"
-    "memory and storage bytes.\n"
+    "memory and storage bytes. When the system is in a lattice, then the lattice's\n"
+    "name, this host's name, and one line per other host: name, when it was last\n"
+    "heard from, messages sent to it and received from it, messages it took with it\n"
+    "when it was lost, and its components.\n"
     "\n"
     "  --json  one JSON document instead (docs/CONTROL.md, \"status --json\")\n"
     "  --help  show this help\n"
@@ -50,7 +53,9 @@ static const char cli_top_usage[] =
     "usage: wactor top MANIFEST\n"
     "\n"
     "The components of the running system of MANIFEST, as `wactor status` lists\n"
-    "them, refreshed every second, with the messages each handled per second.\n"
+    "them, refreshed every second, with the messages each handled per second; in\n"
+    "a lattice, the other hosts too, with the messages sent to and received from\n"
+    "each per second.\n"
     "Press q to quit.\n"
     "\n"
     "  --help  show this help\n"
@@ -184,7 +189,7 @@ static void cli_print_table(FILE *out, const wactor_stats *st, size_t n, const d
     free(cell);
 }
 
-static void cli_json_string(FILE *out, const char *s)
+void cli_json_string(FILE *out, const char *s)
 {
     putc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -198,8 +203,57 @@ static void cli_json_string(FILE *out, const char *s)
     putc('"', out);
 }
 
+/* The running system's lattice as status and top show it (HOSTS). */
+typedef struct cli_lattice_view {
+    bool asked;    /* HOSTS was answered (an older run refuses it) */
+    char *lattice; /* empty: in no lattice */
+    char *host;
+    wactor_host_info *v;
+    size_t n;
+} cli_lattice_view;
+
+static void cli_lattice_view_free(cli_lattice_view *lv)
+{
+    free(lv->lattice);
+    free(lv->host);
+    ctl_hosts_free(lv->v, lv->n);
+    memset(lv, 0, sizeof *lv);
+}
+
+/* Asks c for its lattice. 0 (lv->asked false if the server does not know
+ * HOSTS: it has then closed the connection), or -1 with the client's error. */
+static int cli_lattice_view_get(ctl_client *c, cli_lattice_view *lv)
+{
+    memset(lv, 0, sizeof *lv);
+    int result = 0;
+    if (ctl_client_hosts(c, &result, &lv->lattice, &lv->host, &lv->v, &lv->n) != 0)
+        return -1;
+    lv->asked = result == WACTOR_OK;
+    return 0;
+}
+
+static bool cli_in_lattice(const cli_lattice_view *lv)
+{
+    return lv->asked && lv->lattice != NULL && lv->lattice[0] != '\0';
+}
+
+/* The lattice section after the components: its name, this host, one line
+ * per other host (with rates: top). */
+static void cli_print_lattice(FILE *out, const cli_lattice_view *lv, const double *rates)
+{
+    if (!cli_in_lattice(lv))
+        return;
+    size_t others = 0;
+    for (size_t i = 0; i < lv->n; i++)
+        others += !lv->v[i].self;
+    fprintf(out, "\nlattice %s, this host %s, %zu other host%s\n", lv->lattice,
+            lv->host[0] ? lv->host : "?", others, others == 1 ? "" : "s");
+    if (others > 0)
+        cli_print_hosts(out, lv->v, lv->n, true, rates);
+}
+
 static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf,
-                           const wactor_stats *st, size_t n)
+                           const wactor_stats *st, size_t n, const cli_lattice_view *lv)
 {
     fprintf(out, "{\"pid\":%d,\"manifest\":", ctl_client_pid(c));
     cli_json_string(out, mf->path);
@@ -216,7 +270,19 @@ static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf
                 wactor_state_name(s->state), s->restarts, s->queued, s->mailbox, s->received,
                 s->sent, s->crashes, s->dropped, s->pending, s->memory, s->storage);
     }
-    fputs("]}\n", out);
+    fputs("],\"lattice\":", out);
+    if (cli_in_lattice(lv)) {
+        fputs("{\"name\":", out);
+        cli_json_string(out, lv->lattice);
+        fputs(",\"host\":", out);
+        cli_json_string(out, lv->host);
+        fputs(",\"hosts\":", out);
+        cli_print_hosts_json(out, lv->v, lv->n, false);
+        putc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs("}\n", out);
 }
 
 int cli_status(int argc, char **argv)
@@ -233,14 +299,17 @@ int cli_status(int argc, char **argv)
     if (rc == 0) {
         wactor_stats *st = NULL;
         size_t n = 0;
-        if (ctl_client_status(c, &st, &n) != 0) {
+        cli_lattice_view lv = {0};
+        if (ctl_client_status(c, &st, &n) != 0 || cli_lattice_view_get(c, &lv) != 0) {
             cli_error("status: %s", ctl_client_error(c));
             rc = CLI_EXIT_FAILED;
         } else if (f.json) {
-            cli_print_json(stdout, c, mf, st, n);
+            cli_print_json(stdout, c, mf, st, n, &lv);
         } else {
             cli_print_table(stdout, st, n, NULL);
+            cli_print_lattice(stdout, &lv, NULL);
         }
+        cli_lattice_view_free(&lv);
         free(st);
         if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
             cli_error("status: cannot write to standard output: %s", strerror(errno));
@@ -457,13 +526,32 @@ int cli_top(int argc, char **argv)
     uint64_t prev_ms = 0;
     bool stdin_open = true;
     char *failure = NULL;
+    bool hosts_known = true; /* the server answers HOSTS (an older one does not) */
+    cli_lattice_view lprev = {0};
+    uint64_t lprev_ms = 0;
     for (;;) {
         wactor_stats *st = NULL;
         size_t n = 0;
-        if (ctl_client_status(c, &st, &n) != 0) {
+        cli_lattice_view lv = {0};
+        if (ctl_client_status(c, &st, &n) != 0 ||
+            (hosts_known && cli_lattice_view_get(c, &lv) != 0)) {
             failure = strdup(ctl_client_error(c));
+            free(st);
             rc = CLI_EXIT_FAILED;
             break;
+        }
+        if (hosts_known && !lv.asked) {
+            /* An older run: it closed the connection after refusing HOSTS. */
+            hosts_known = false;
+            ctl_client_free(c);
+            c = NULL;
+            char err[1024];
+            if (ctl_connect(mf->control, &c, err, sizeof err) != CTL_CONNECTED) {
+                failure = strdup("the running system went away");
+                free(st);
+                rc = CLI_EXIT_FAILED;
+                break;
+            }
         }
         uint64_t now = ctl_now_ms();
         double *rates = calloc(n ? n : 1, sizeof *rates);
@@ -483,6 +571,23 @@ int cli_top(int argc, char **argv)
         printf("wactor top: %s (pid %d), %zu components, %02d:%02d:%02d; q quits\n\n", mf->path,
                ctl_client_pid(c), n, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cli_print_table(stdout, st, n, rates);
+        /* Per host: messages sent to it and received from it per second. */
+        double *hrates = calloc(lv.n ? 2 * lv.n : 1, sizeof *hrates);
+        for (size_t i = 0; hrates != NULL && i < lv.n; i++)
+            for (size_t j = 0; j < lprev.n; j++)
+                if (strcmp(lprev.v[j].name, lv.v[i].name) == 0 && now > lprev_ms) {
+                    double dt = (double)(now - lprev_ms) / 1000.0;
+                    if (lv.v[i].sent >= lprev.v[j].sent)
+                        hrates[2 * i] = (double)(lv.v[i].sent - lprev.v[j].sent) / dt;
+                    if (lv.v[i].received >= lprev.v[j].received)
+                        hrates[2 * i + 1] = (double)(lv.v[i].received - lprev.v[j].received) / dt;
+                    break;
+                }
+        cli_print_lattice(stdout, &lv, hrates);
+        free(hrates);
+        cli_lattice_view_free(&lprev);
+        lprev = lv;
+        lprev_ms = now;
         fflush(stdout);
         free(rates);
         free(prev);
@@ -493,6 +598,7 @@ int cli_top(int argc, char **argv)
             break;
     }
     free(prev);
+    cli_lattice_view_free(&lprev);
     cli_top_leave(&t);
     if (failure != NULL)
         cli_error("top: %s", failure);

@@ -163,7 +163,7 @@ void cli_write_escaped(FILE *out, const void *bytes, size_t len)
     }
 }
 
-static void cli_log(void *arg, int level, const char *component, const char *text, size_t len)
+void cli_log(void *arg, int level, const char *component, const char *text, size_t len)
 {
     (void)arg;
     const char *name = level >= 0 && level < 5 ? cli_level_names[level] : "?";
@@ -271,8 +271,8 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
         cli_error("%s: cannot start the runtime: %s", mf->path, wactor_errmsg(NULL));
         return CLI_EXIT_BAD;
     }
-    s->modules = calloc(mf->ncomponents, sizeof *s->modules);
-    s->start_errors = calloc(mf->ncomponents, sizeof *s->start_errors);
+    s->modules = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *s->modules);
+    s->start_errors = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *s->start_errors);
     if (s->modules == NULL || s->start_errors == NULL) {
         cli_error("%s: out of memory", mf->path);
         return CLI_EXIT_BAD;

@@ -85,8 +85,8 @@ int cli_validate(int argc, char **argv)
     if (mf == NULL) {
         return CLI_EXIT_BAD;
     }
-    cli_checked *checked = calloc(mf->ncomponents, sizeof *checked);
-    size_t *which = calloc(mf->ncomponents, sizeof *which);
+    cli_checked *checked = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *checked);
+    size_t *which = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *which);
     if (checked == NULL || which == NULL) {
         free(checked);
         free(which);

@@ -347,6 +347,67 @@ int ctl_client_reload(ctl_client *c, int *outcome, char **report)
     return 0;
 }
 
+int ctl_client_hosts(ctl_client *c, int *result, char **lattice, char **host, wactor_host_info **v,
+                     size_t *n)
+{
+    *result = WACTOR_OK;
+    *lattice = *host = NULL;
+    *v = NULL;
+    *n = 0;
+    ctl_buf b = {0};
+    ctl_frame_begin(&b, CTL_HOSTS);
+    uint64_t deadline = ctl_now_ms() + CTL_CLIENT_GRACE_MS;
+    ctl_reader r;
+    int type = exchange(c, &b, deadline, CTL_CLIENT_MAX_STATUS, &r);
+    if (type < 0)
+        return -1;
+    if (type == CTL_A_RESULT) {
+        int32_t code = (int32_t)ctl_get_u32(&r);
+        *result = code < 0 ? code : WACTOR_EINVAL;
+        return 0;
+    }
+    if (type != CTL_A_HOSTS)
+        return malformed(c);
+    size_t llen = 0, hlen = 0;
+    const uint8_t *l = ctl_get_str(&r, &llen);
+    const uint8_t *h = ctl_get_str(&r, &hlen);
+    uint32_t count = ctl_get_u32(&r);
+    if (r.bad || llen > 255 || hlen > 255 || count > r.len / 8)
+        return malformed(c);
+    wactor_host_info *hosts = calloc(count ? count : 1, sizeof *hosts);
+    char *ls = malloc(llen + 1), *hs = malloc(hlen + 1);
+    if (hosts == NULL || ls == NULL || hs == NULL) {
+        free(hosts);
+        free(ls);
+        free(hs);
+        return fail(c, "out of memory");
+    }
+    if (llen > 0)
+        memcpy(ls, l, llen);
+    ls[llen] = '\0';
+    if (hlen > 0)
+        memcpy(hs, h, hlen);
+    hs[hlen] = '\0';
+    for (uint32_t i = 0; i < count; i++)
+        if (!ctl_get_host(&r, &hosts[i])) {
+            ctl_hosts_free(hosts, i + 1);
+            free(ls);
+            free(hs);
+            return malformed(c);
+        }
+    if (!ctl_reader_done(&r) || memchr(ls, 0, llen) != NULL || memchr(hs, 0, hlen) != NULL) {
+        ctl_hosts_free(hosts, count);
+        free(ls);
+        free(hs);
+        return malformed(c);
+    }
+    *lattice = ls;
+    *host = hs;
+    *v = hosts;
+    *n = count;
+    return 0;
+}
+
 int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n)
 {
     *out = NULL;

@@ -33,12 +33,14 @@ enum {
     CTL_STOP = 0x04,
     CTL_STATUS = 0x05,
     CTL_RELOAD = 0x06,
+    CTL_HOSTS = 0x07, /* the lattice's hosts (docs/CONTROL.md) */
 
     CTL_A_RESULT = 0x80, /* i32 code, str16 message */
     CTL_A_HELLO = 0x81,
     CTL_A_CALL = 0x82,
     CTL_A_STATUS = 0x85,
     CTL_A_RELOAD = 0x86, /* u8 outcome (CTL_RELOAD_*), blob report (lines) */
+    CTL_A_HOSTS = 0x87,  /* str lattice, str host, u32 n, n host entries */
 };
 
 /* A reload's outcome (RELOAD_RESULT): the exit status `wactor reload` takes. */
@@ -84,6 +86,16 @@ typedef struct ctl_server_options {
      * problem, each ending in '\n'; NULL when out of memory). */
     int (*reload)(void *arg, char **report);
     void *reload_arg;
+    /* Called on the server thread for HOSTS (NULL: the system is in no
+     * lattice): *lattice and *host (the lattice's name and this host's,
+     * NUL-terminated, valid until hosts_free) and the live hosts
+     * (wactor_lattice_hosts), which the server gives back to hosts_free.
+     * Returns OK, or a WACTOR_E* code (answered as RESULT). It must not wait
+     * for a runtime worker. */
+    int (*hosts)(void *arg, const char **lattice, const char **host, wactor_host_info **v,
+                 size_t *n);
+    void (*hosts_free)(void *arg, wactor_host_info *v, size_t n);
+    void *hosts_arg;
     /* Log lines about connections (refused, closed for a fault); NULL: none. */
     void (*log)(void *arg, int level, const char *text);
     void *log_arg;
@@ -134,6 +146,14 @@ int ctl_client_reload(ctl_client *c, int *outcome, char **report);
 /* *out malloc'd (free it), *n entries; only the fields docs/CONTROL.md lists
  * are filled in. */
 int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n);
+/* The running system's lattice (HOSTS): 0 when an answer arrived. Then
+ * *result is OK with *lattice (empty: the system is in no lattice), *host
+ * (this host's name) and *v, *n (free all three: ctl_hosts_free for *v), or
+ * the WACTOR_E* code of a RESULT, with its message in ctl_client_message
+ * (an older server answers EINVAL "unknown request type 0x07" and closes the
+ * connection: reconnect to go on). */
+int ctl_client_hosts(ctl_client *c, int *result, char **lattice, char **host, wactor_host_info **v,
+                     size_t *n);
 /* The message of the last CTL_A_RESULT (e.g. "no component named x"). */
 const char *ctl_client_message(const ctl_client *c);
 
@@ -179,6 +199,13 @@ bool ctl_reader_done(const ctl_reader *r);
 /* The status entry's encoding, shared by server and client. */
 void ctl_put_stats(ctl_buf *b, const wactor_stats *st);
 bool ctl_get_stats(ctl_reader *r, wactor_stats *st);
+
+/* A HOSTS_LIST entry's encoding, shared by server and client (the
+ * components NUL-terminated and malloc'd by ctl_get_host: free the hosts
+ * with ctl_hosts_free). */
+void ctl_put_host(ctl_buf *b, const wactor_host_info *h);
+bool ctl_get_host(ctl_reader *r, wactor_host_info *h);
+void ctl_hosts_free(wactor_host_info *v, size_t n); /* NULL allowed */
 
 uint32_t ctl_be32(const uint8_t *p);
 uint64_t ctl_now_ms(void); /* monotonic */

@@ -191,6 +191,73 @@ bool ctl_get_stats(ctl_reader *r, wactor_stats *st)
     return !r->bad;
 }
 
+void ctl_put_host(ctl_buf *b, const wactor_host_info *h)
+{
+    ctl_put_str(b, h->name, strnlen(h->name, sizeof h->name - 1));
+    ctl_put_u8(b, h->self ? 1 : 0);
+    ctl_put_u64(b, h->last_seen_ms);
+    ctl_put_u64(b, h->sent);
+    ctl_put_u64(b, h->received);
+    ctl_put_u64(b, h->bytes_sent);
+    ctl_put_u64(b, h->bytes_received);
+    ctl_put_u64(b, h->lost);
+    size_t n = h->components != NULL ? h->ncomponents : 0;
+    ctl_put_u32(b, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
+    for (size_t i = 0; i < n && i < UINT32_MAX; i++) {
+        const char *name = h->components[i] != NULL ? h->components[i] : "";
+        ctl_put_str(b, name, strnlen(name, 255));
+    }
+}
+
+bool ctl_get_host(ctl_reader *r, wactor_host_info *h)
+{
+    memset(h, 0, sizeof *h);
+    size_t n = 0;
+    const uint8_t *name = ctl_get_str(r, &n);
+    if (name == NULL || n == 0 || n >= sizeof h->name || memchr(name, 0, n) != NULL)
+        return false;
+    memcpy(h->name, name, n);
+    uint8_t self = ctl_get_u8(r);
+    h->self = self == 1;
+    h->last_seen_ms = ctl_get_u64(r);
+    h->sent = ctl_get_u64(r);
+    h->received = ctl_get_u64(r);
+    h->bytes_sent = ctl_get_u64(r);
+    h->bytes_received = ctl_get_u64(r);
+    h->lost = ctl_get_u64(r);
+    uint32_t count = ctl_get_u32(r);
+    /* Each name takes at least 3 bytes: what is left bounds the count. */
+    if (r->bad || self > 1 || count > (r->len - r->off) / 3)
+        return false;
+    if (count == 0)
+        return true;
+    h->components = calloc(count, sizeof *h->components);
+    if (h->components == NULL)
+        return false;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *c = ctl_get_str(r, &n);
+        if (c == NULL || n == 0 || n > 255 || memchr(c, 0, n) != NULL ||
+            (h->components[i] = malloc(n + 1)) == NULL) {
+            h->ncomponents = i;
+            return false;
+        }
+        memcpy(h->components[i], c, n);
+        h->components[i][n] = '\0';
+        h->ncomponents = i + 1;
+    }
+    return true;
+}
+
+void ctl_hosts_free(wactor_host_info *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++) {
+        for (size_t j = 0; v[i].components != NULL && j < v[i].ncomponents; j++)
+            free(v[i].components[j]);
+        free(v[i].components);
+    }
+    free(v);
+}
+
 uint64_t ctl_now_ms(void)
 {
     struct timespec ts;

@@ -553,6 +553,41 @@ static void do_status(ctl_server *s, ctl_conn *c, ctl_reader *r)
     answer_ready(c);
 }
 
+/* The largest HOSTS_LIST answered (the client takes as much). */
+#define CTL_MAX_HOSTS_LIST (UINT32_C(8) << 20)
+
+static void do_hosts(ctl_server *s, ctl_conn *c, ctl_reader *r)
+{
+    if (!ctl_reader_done(r)) {
+        refuse(c, "malformed HOSTS");
+        return;
+    }
+    const char *lattice = "", *host = "";
+    wactor_host_info *v = NULL;
+    size_t n = 0;
+    if (s->o.hosts != NULL) {
+        int rc = s->o.hosts(s->o.hosts_arg, &lattice, &host, &v, &n);
+        if (rc < 0) {
+            answer_result(c, rc, "cannot list the lattice's hosts");
+            answer_ready(c);
+            return;
+        }
+    }
+    ctl_frame_begin(&c->out, CTL_A_HOSTS);
+    ctl_put_str(&c->out, lattice, strnlen(lattice, 255));
+    ctl_put_str(&c->out, host, strnlen(host, 255));
+    ctl_put_u32(&c->out, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        ctl_put_host(&c->out, &v[i]);
+    if (s->o.hosts_free != NULL)
+        s->o.hosts_free(s->o.hosts_arg, v, n);
+    if (c->out.len > CTL_MAX_HOSTS_LIST) {
+        c->out.len = 0;
+        answer_result(c, WACTOR_ETOOBIG, "the lattice's host list is over 8 MiB");
+    }
+    answer_ready(c);
+}
+
 /* One whole frame: body[0..len) after the length. */
 static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t len)
 {
@@ -601,6 +636,9 @@ static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t
         return;
     case CTL_RELOAD:
         do_reload(s, c, &r);
+        return;
+    case CTL_HOSTS:
+        do_hosts(s, c, &r);
         return;
     }
     refuse(c, "unknown request type 0x%02x", body[1]);

@@ -30,6 +30,8 @@ typedef struct mf_walk {
     bool all, fatal;
     bool named;         /* read from a file (a path was given): runtime.control has a default */
     bool control_given; /* runtime.control was in the manifest (null included) */
+    /* components was null or {}: an error unless there is a lattice. */
+    const yaml_node_t *no_components;
     unsigned nerrors;
     size_t errused;
 } mf_walk;

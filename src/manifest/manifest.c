@@ -318,6 +318,13 @@ void mf_free(mf_manifest *m)
     free(m->path);
     free(m->dir);
     free(m->control);
+    if (m->lattice != NULL) {
+        free(m->lattice->url);
+        free(m->lattice->name);
+        free(m->lattice->host);
+        free(m->lattice->credentials);
+        free(m->lattice);
+    }
     free(m);
 }
 

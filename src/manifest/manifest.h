@@ -36,6 +36,9 @@
  *   1..2^32-1; fuel 1..2^63-1; max_restarts 0..2^32-1; storage quota
  *   1..2^63-1 bytes. So no value is 0 where the embedding API (wactor.h)
  *   reads 0 as "default" or "none".
+ * - A manifest with a `lattice` section may have no components (absent,
+ *   null or `{}`): it is a pure client of the lattice. Without one, at
+ *   least one component is required.
  * - Hostile input: at most 4 MiB of text, 10000 components, 32 levels of
  *   nesting, 500000 YAML nodes, 1000 anchors, 10000 aliases. Aliases are
  *   followed, but the checked manifest may hold at most 1000000 values and
@@ -73,6 +76,12 @@ enum {
 #define MF_MAX_MODULE_MAX (UINT64_C(4) << 30)
 #define MF_DEFAULT_MAX_RESTARTS 5u
 #define MF_DEFAULT_WITHIN_MS UINT64_C(10000)
+#define MF_DEFAULT_LATTICE_URL "nats://127.0.0.1:4222"
+#define MF_DEFAULT_LATTICE_NAME "default"
+#define MF_DEFAULT_HEARTBEAT_MS UINT64_C(1000)
+/* lattice.heartbeat's bounds: 10ms to 1h. */
+#define MF_HEARTBEAT_MIN_MS UINT64_C(10)
+#define MF_HEARTBEAT_MAX_MS UINT64_C(3600000)
 /* A Unix socket's path: sizeof(sockaddr_un.sun_path), NUL included. */
 #define MF_MAX_CONTROL_PATH 108
 
@@ -106,6 +115,16 @@ typedef struct mf_component {
     unsigned wasi;   /* MF_WASI_* bits */
 } mf_component;
 
+/* The lattice section (docs/MANIFEST.md, docs/LATTICE.md). */
+typedef struct mf_lattice {
+    char *url;             /* comma-separated NATS URLs, spaces around commas dropped */
+    char *name;            /* a name token (ASCII letters, digits, '_', '-') */
+    char *host;            /* a name (msg_name_valid), or NULL: HOSTNAME-PID */
+    uint64_t heartbeat_ms; /* MF_HEARTBEAT_MIN_MS..MF_HEARTBEAT_MAX_MS; default 1000 */
+    char *credentials;     /* joined to the manifest's folder unless absolute, or NULL */
+    unsigned line, column; /* of the `lattice` key, for later error messages */
+} mf_lattice;
+
 typedef struct mf_manifest {
     char *path, *dir;            /* as given (for messages), and its folder */
     unsigned workers;            /* 0 = number of cores */
@@ -120,8 +139,9 @@ typedef struct mf_manifest {
      * runtime.control is null (or for mf_parse without a path). Default
      * DIR/.wactor/FILE.sock, FILE the manifest's file name. */
     char *control;
-    mf_component *components; /* in file order */
-    size_t ncomponents;       /* at least 1 */
+    mf_component *components; /* in file order; NULL when there are none */
+    size_t ncomponents;       /* at least 1, or 0 with a lattice (a pure client) */
+    mf_lattice *lattice;      /* NULL: no lattice section (or a null one) */
 } mf_manifest;
 
 /* Reads and checks the manifest at path. On failure returns NULL and writes

@@ -57,7 +57,7 @@ typedef yaml_node_t node;
 
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
-static const char *const top_keys[] = {"runtime", "supervisor", "components"};
+static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice"};
 static const char *const runtime_keys[] = {"workers",     "storage",    "audit",  "request_timeout",
                                            "max_message", "max_module", "control"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
@@ -66,6 +66,7 @@ static const char *const component_keys[] = {"wasm",    "config", "env",
 static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
 static const char *const capabilities_keys[] = {"send",      "request", "publish",
                                                 "subscribe", "storage", "wasi"};
+static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
 #define NKEYS(keys) (sizeof keys / sizeof keys[0])
 
 static void each_key(void (*fn)(void *, const char *), void *arg, const char *prefix,
@@ -88,6 +89,7 @@ void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg)
     each_key(fn, arg, "components.<name>.limits.", limits_keys, NKEYS(limits_keys));
     each_key(fn, arg, "components.<name>.capabilities.", capabilities_keys,
              NKEYS(capabilities_keys));
+    each_key(fn, arg, "lattice.", lattice_keys, NKEYS(lattice_keys));
 }
 
 /* ---- Nodes ---- */
@@ -835,7 +837,11 @@ static bool get_components(mf_walk *w, const node *v)
 {
     char b[SHOW_CAP];
     mf_manifest *m = w->m;
-    if (v->type != YAML_MAPPING_NODE || npairs(v) == 0)
+    if (is_null(v) || (v->type == YAML_MAPPING_NODE && npairs(v) == 0)) {
+        w->no_components = v; /* fine for a pure client of a lattice: decided at the end */
+        return true;
+    }
+    if (v->type != YAML_MAPPING_NODE)
         return fail(w, v,
                     "components: expected a mapping of component names to their settings, with "
                     "at least one component, got %s",
@@ -966,6 +972,147 @@ static bool get_supervisor(mf_walk *w, const node *v)
     return CLEAN_SINCE(w, before);
 }
 
+/* A lattice's name: one token of ASCII letters, digits, '_' and '-' (it is
+ * a token of the lattice's NATS subjects, docs/LATTICE.md), 1..255 bytes. */
+static bool token_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > 255)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* lattice.url: one or more URLs separated by commas. Spaces around a
+ * comma are dropped; an empty item, or one holding a space, a control
+ * byte or a non-ASCII byte, is refused. The URLs themselves are the NATS
+ * library's to read (it reports a bad one when the lattice is joined). */
+static bool get_urls(mf_walk *w, const node *v, const char *what, char **out)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    const char *s = sval(v);
+    size_t len = slen(v);
+    if (len > 4096)
+        return fail(w, v, "%s: expected at most 4096 bytes of URLs, got %zu", what, len);
+    char *u = alloc(w, v, len + 1, 1);
+    if (u == NULL)
+        return false;
+    size_t o = 0, items = 0;
+    for (size_t i = 0; i <= len;) {
+        size_t end = i;
+        while (end < len && s[end] != ',')
+            end++;
+        size_t a = i, z = end;
+        while (a < z && s[a] == ' ')
+            a++;
+        while (z > a && s[z - 1] == ' ')
+            z--;
+        bool ok = a < z;
+        for (size_t j = a; ok && j < z; j++)
+            ok = (unsigned char)s[j] > 0x20 && (unsigned char)s[j] < 0x7f;
+        if (!ok) {
+            free(u);
+            return fail(w, v,
+                        "%s: expected NATS server URLs separated by commas (such as "
+                        "nats://127.0.0.1:4222,nats://10.0.0.2:4222), got %s%s",
+                        what, show(v, b),
+                        a == z ? " (an empty URL)" : " (a URL with a space or a control byte)");
+        }
+        if (items++ > 0)
+            u[o++] = ',';
+        memcpy(u + o, s + a, z - a);
+        o += z - a;
+        i = end + 1;
+    }
+    u[o] = '\0';
+    free(*out);
+    *out = u;
+    return true;
+}
+
+static bool get_lattice(mf_walk *w, const yaml_node_pair_t *pair, const node *v)
+{
+    const char *const *keys = lattice_keys;
+    enum { URL, NAME, HOST, HEARTBEAT, CREDENTIALS };
+    mf_manifest *m = w->m;
+    char what[PATH_CAP], b[SHOW_CAP];
+    if (!need(w, v, YAML_MAPPING_NODE, "lattice"))
+        return false;
+    mf_lattice *l = m->lattice = alloc(w, v, 1, sizeof *m->lattice);
+    if (l == NULL)
+        return false;
+    const node *k = yaml_document_get_node(w->doc, pair->key);
+    l->line = k != NULL ? (unsigned)k->start_mark.line + 1 : 1;
+    l->column = k != NULL ? (unsigned)k->start_mark.column + 1 : 1;
+    l->heartbeat_ms = MF_DEFAULT_HEARTBEAT_MS;
+    section s = {"in lattice", keys, NKEYS(lattice_keys), 0};
+    unsigned before = w->nerrors;
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int i = section_key(w, &s, v, p, &val);
+        if (i < 0) {
+            if (!GO_ON(w))
+                return false;
+            continue;
+        }
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "lattice.%s", keys[i]);
+        bool ok = false;
+        switch (i) {
+        case URL:
+            ok = get_urls(w, val, what, &l->url);
+            break;
+        case NAME:
+            ok = need(w, val, YAML_SCALAR_NODE, what);
+            if (ok && !token_valid(sval(val), slen(val)))
+                ok = fail(w, val,
+                          "%s: %s is not a valid lattice name (1 to 255 ASCII letters, digits, "
+                          "'_' and '-': one token, no dots)",
+                          what, show(val, b));
+            ok = ok && (l->name = copy(w, val)) != NULL;
+            break;
+        case HOST:
+            ok = need(w, val, YAML_SCALAR_NODE, what);
+            if (ok && !msg_name_valid(sval(val), slen(val)))
+                ok = fail(w, val,
+                          "%s: %s is not a valid host name (1 to 255 bytes: tokens of letters, "
+                          "digits, '_' and '-' joined by single dots)",
+                          what, show(val, b));
+            ok = ok && (l->host = copy(w, val)) != NULL;
+            break;
+        case HEARTBEAT:
+            ok = get_duration(w, val, what, &l->heartbeat_ms);
+            if (ok &&
+                (l->heartbeat_ms < MF_HEARTBEAT_MIN_MS || l->heartbeat_ms > MF_HEARTBEAT_MAX_MS))
+                ok = fail(w, val, "%s: expected a duration from 10ms to 60m, got %s", what,
+                          show(val, b));
+            break;
+        case CREDENTIALS:
+            ok = get_module_path(w, val, what, &l->credentials);
+            break;
+        }
+        if (!ok && !GO_ON(w))
+            return false;
+    }
+    if (l->url == NULL &&
+        (l->url = concat(w, v, MF_DEFAULT_LATTICE_URL, strlen(MF_DEFAULT_LATTICE_URL), NULL, 0,
+                         NULL, 0)) == NULL)
+        return false;
+    if (l->name == NULL &&
+        (l->name = concat(w, v, MF_DEFAULT_LATTICE_NAME, strlen(MF_DEFAULT_LATTICE_NAME), NULL, 0,
+                          NULL, 0)) == NULL)
+        return false;
+    return CLEAN_SINCE(w, before);
+}
+
 /* runtime.control's default: .wactor/FILE.sock in the manifest's folder,
  * FILE the manifest's file name, absolute and normalised like the other
  * paths. Only for a manifest read from a file (w->named); a path too long
@@ -997,7 +1144,7 @@ static bool default_control(mf_walk *w)
 bool mf_walk_document(mf_walk *w)
 {
     const char *const *keys = top_keys;
-    enum { RUNTIME, SUPERVISOR, COMPONENTS };
+    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE };
     char b[SHOW_CAP];
     mf_manifest *m = w->m;
     m->request_timeout_ms = MF_DEFAULT_REQUEST_TIMEOUT_MS;
@@ -1028,14 +1175,21 @@ bool mf_walk_document(mf_walk *w)
             continue;
         bool ok = k == RUNTIME      ? get_runtime(w, val)
                   : k == SUPERVISOR ? get_supervisor(w, val)
+                  : k == LATTICE    ? get_lattice(w, p, val)
                                     : get_components(w, val);
         if (!ok && !GO_ON(w))
             return false;
     }
-    if (!(s.seen & (1u << COMPONENTS)))
+    if (m->lattice == NULL && w->no_components != NULL)
+        return fail(w, w->no_components,
+                    "components: expected a mapping of component names to their settings, with "
+                    "at least one component, got %s (a manifest without components needs a "
+                    "lattice section: it is then a pure client)",
+                    is_null(w->no_components) ? "nothing" : "none");
+    if (m->lattice == NULL && !(s.seen & (1u << COMPONENTS)))
         return fail(w, root,
                     "missing key \"components\" at the top level (at least one component is "
-                    "needed)");
+                    "needed, or a lattice section for a pure client)");
     if (!w->control_given && w->nerrors == 0 && !default_control(w))
         return false;
     return w->nerrors == 0;

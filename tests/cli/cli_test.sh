@@ -56,11 +56,11 @@ help)
     run "$wactor" --help
     expect_status 0
     grep -q 'exec' "$out" || fail "--help does not list exec"
-    for cmd in exec inspect run call send validate status top stop reload; do
+    for cmd in exec inspect run call send validate status top stop reload hosts; do
         grep -q "^  $cmd " "$out" || fail "--help does not list $cmd"
     done
     grep -q 'not available' "$out" && fail "--help lists a command as not available"
-    for cmd in exec inspect run call send validate status top stop reload; do
+    for cmd in exec inspect run call send validate status top stop reload hosts; do
         run "$wactor" "$cmd" --help
         expect_status 0
         grep -q "usage: wactor $cmd" "$out" || fail "$cmd --help shows no usage"
@@ -621,6 +621,70 @@ components:
     expect_status 0
     [ -d "$tmp/real/data" ] || fail "the storage is not beside the real folder"
     [ ! -e "$tmp/data" ] || fail "the storage went beside the link"
+    ;;
+lattice_manifest)
+    # A lattice section with no components is a valid manifest (a pure client).
+    printf 'lattice:\n  url: nats://127.0.0.1:1\n  name: shop\n  heartbeat: 250ms\n' >"$tmp/client.yaml"
+    run "$wactor" validate "$tmp/client.yaml"
+    expect_status 0
+    grep -q 'valid: 0 components' "$out" || fail "validate does not accept a pure client"
+    # Unknown keys and bad values name file:line:column; validate lists every one.
+    printf 'lattice:\n  url: nats://127.0.0.1:1\n  nmae: shop\n  heartbeat: 5ms\n' >"$tmp/bad.yaml"
+    run "$wactor" validate "$tmp/bad.yaml"
+    expect_status 4
+    grep -q "bad.yaml:3:3: unknown key \"nmae\" in lattice" "$err" || fail "no unknown-key line"
+    grep -q "bad.yaml:4:14: lattice.heartbeat: expected a duration from 10ms to 60m" "$err" ||
+        fail "no heartbeat line"
+    # No components and no lattice is still an error.
+    printf 'components: {}\n' >"$tmp/empty.yaml"
+    run "$wactor" call "$tmp/empty.yaml" echo
+    expect_status 4
+    expect_one_error_line "empty.yaml:1:13: components:"
+    ;;
+lattice_hosts_usage)
+    # hosts on a manifest without a lattice section: a usage error (exit 4, one line).
+    run "$wactor" hosts "$pingpong"
+    expect_status 4
+    expect_no_stdout
+    expect_one_error_line "has no lattice section"
+    run "$wactor" hosts
+    expect_status 4
+    expect_one_error_line "hosts: expected one MANIFEST"
+    run "$wactor" hosts --bogus "$pingpong"
+    expect_status 4
+    run "$wactor" hosts --help
+    expect_status 0
+    grep -q '^usage: wactor hosts' "$out" || fail "hosts --help gives no usage"
+    ;;
+lattice_unreachable)
+    # A lattice whose NATS server does not answer (a closed loopback port): call, send and
+    # hosts that must reach it end with exit 3 and one line; the library's message says
+    # "cannot join lattice NAME at URL: why" (without src/lattice, "lattice support not
+    # built" is the why).
+    printf 'lattice:\n  url: nats://127.0.0.1:1\n  name: shop\n' >"$tmp/client.yaml"
+    for cmd in call send; do
+        run "$wactor" "$cmd" --timeout 2s "$tmp/client.yaml" echo hi
+        expect_status 3
+        expect_no_stdout
+        expect_one_error_line "cannot join lattice shop at nats://127.0.0.1:1: "
+    done
+    run "$wactor" hosts --timeout 2s "$tmp/client.yaml"
+    expect_status 3
+    expect_no_stdout
+    expect_one_error_line "cannot join lattice shop at nats://127.0.0.1:1: "
+    run "$wactor" hosts --json --timeout 2s "$tmp/client.yaml"
+    expect_status 3
+    expect_no_stdout
+    # Local work never waits for NATS: a component of the manifest is called as usual.
+    { printf 'lattice: {url: "nats://127.0.0.1:1", name: shop}\n'
+      sed -e 's|wasm: |wasm: '"$examples"'/pingpong/|' "$pingpong"; } >"$tmp/local.yaml"
+    run "$wactor" call --timeout 10s "$tmp/local.yaml" ping 2
+    if grep -q 'lattice support not built' "$err"; then
+        echo "SKIP (local call in a lattice): this wactor is built without src/lattice"
+    else
+        expect_status 0
+        expect_stdout 'ping: 2 pongs'
+    fi
     ;;
 *)
     echo "unknown case $case_name"

@@ -6,6 +6,9 @@
  * - truncation: a frame cut at every byte fails to decode, never reads past
  *   its end (AddressSanitizer checks the "never").
  * - lengths: a str or blob whose length runs past the frame fails.
+ * - hosts: a HOSTS_LIST entry round-trips (components included), and every
+ *   truncation of it fails cleanly; a hostile component count allocates
+ *   nothing.
  * - bad_server: a client talking to a socket that answers with garbage, an
  *   oversized length, or closes, reports CTL_BROKEN, never hangs or crashes.
  */
@@ -97,6 +100,57 @@ static void test_truncation(void)
         CHECK(!ctl_get_stats(&r, &got) || !ctl_reader_done(&r));
         free(p);
     }
+    ctl_buf_free(&b);
+}
+
+static void test_hosts(void)
+{
+    char *names[] = {"db", "echo.eu"};
+    wactor_host_info h = {.self = true,
+                          .last_seen_ms = 1234,
+                          .sent = 7,
+                          .received = 8,
+                          .bytes_sent = 1u << 20,
+                          .bytes_received = 99,
+                          .lost = 2,
+                          .ncomponents = 2,
+                          .components = names};
+    strcpy(h.name, "web-1");
+    ctl_buf b = {0};
+    ctl_frame_begin(&b, CTL_A_HOSTS);
+    ctl_put_host(&b, &h);
+    CHECK(ctl_frame_end(&b));
+    CHECK(b.p[5] == CTL_A_HOSTS && CTL_HOSTS == 0x07 && CTL_A_HOSTS == 0x87);
+    ctl_reader r = {.p = b.p + 6, .len = b.len - 6};
+    wactor_host_info *got = calloc(1, sizeof *got);
+    CHECK(ctl_get_host(&r, got) && ctl_reader_done(&r));
+    CHECK(strcmp(got->name, "web-1") == 0 && got->self && got->last_seen_ms == 1234 &&
+          got->sent == 7 && got->received == 8 && got->bytes_sent == 1u << 20 &&
+          got->bytes_received == 99 && got->lost == 2 && got->ncomponents == 2 &&
+          strcmp(got->components[0], "db") == 0 && strcmp(got->components[1], "echo.eu") == 0);
+    ctl_hosts_free(got, 1);
+    size_t whole = b.len - 6;
+    for (size_t cut = 0; cut < whole; cut++) {
+        uint8_t *p = malloc(cut ? cut : 1);
+        memcpy(p, b.p + 6, cut);
+        r = (ctl_reader){.p = p, .len = cut};
+        got = calloc(1, sizeof *got);
+        CHECK(!ctl_get_host(&r, got) || !ctl_reader_done(&r));
+        ctl_hosts_free(got, 1); /* what a failed decode left is freed */
+        free(p);
+    }
+    ctl_buf_free(&b);
+    /* A component count of 2^32-1 with nothing after it. */
+    h.ncomponents = 0;
+    h.self = false;
+    ctl_frame_begin(&b, CTL_A_HOSTS);
+    ctl_put_host(&b, &h);
+    CHECK(ctl_frame_end(&b));
+    memset(b.p + b.len - 4, 0xff, 4);
+    r = (ctl_reader){.p = b.p + 6, .len = b.len - 6};
+    got = calloc(1, sizeof *got);
+    CHECK(!ctl_get_host(&r, got) && got->components == NULL);
+    ctl_hosts_free(got, 1);
     ctl_buf_free(&b);
 }
 
@@ -193,6 +247,7 @@ int main(void)
     test_codec();
     test_truncation();
     test_lengths();
+    test_hosts();
     test_bad_server();
     if (failures == 0)
         printf("ok control\n");

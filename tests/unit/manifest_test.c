@@ -14,6 +14,7 @@
  *   single-byte changes at every position, and crafted input (deep nesting,
  *   alias bombs, huge lists, NUL bytes): never a crash or a leak (run it
  *   under ASan), always a result or one error line.
+ * - `lattice`: the lattice section, and a pure client without components.
  * - `units`, `load`: the duration and size helpers; reading from a file.
  * - `documented`: docs/MANIFEST.md names every key the schema accepts (and
  *   no other), and its full example parses.
@@ -281,6 +282,79 @@ static void test_control(void *arg)
     mf_free(m);
 }
 
+/* The lattice section: defaults, every key, a pure client (no
+ * components), null as absent. */
+static void test_lattice(void *arg)
+{
+    (void)arg;
+    mf_manifest *m = parse("components:\n  e: {wasm: e.wasm}\n");
+    REQUIRE(m != NULL);
+    CHECK(m->lattice == NULL);
+    mf_free(m);
+    m = parse("lattice: ~\ncomponents:\n  e: {wasm: e.wasm}\n");
+    REQUIRE(m != NULL);
+    CHECK(m->lattice == NULL);
+    mf_free(m);
+    /* Defaults. */
+    m = parse("lattice: {}\ncomponents:\n  e: {wasm: e.wasm}\n");
+    REQUIRE(m != NULL && m->lattice != NULL);
+    CHECK(str_is(m->lattice->url, "nats://127.0.0.1:4222"));
+    CHECK(str_is(m->lattice->name, "default"));
+    CHECK(m->lattice->host == NULL);
+    CHECK(m->lattice->heartbeat_ms == 1000);
+    CHECK(m->lattice->credentials == NULL);
+    CHECK(m->lattice->line == 1 && m->lattice->column == 1);
+    CHECK(m->ncomponents == 1);
+    mf_free(m);
+    /* Every key; nulls are defaults. */
+    m = parse("components:\n  e: {wasm: e.wasm}\nlattice:\n"
+              "  url: \" nats://a:4222 , tls://b:4223\"\n"
+              "  name: prod_eu-1\n  host: web.eu-1\n  heartbeat: 250ms\n"
+              "  credentials: ../keys/app.creds\n");
+    REQUIRE(m != NULL && m->lattice != NULL);
+    CHECK(str_is(m->lattice->url, "nats://a:4222,tls://b:4223"));
+    CHECK(str_is(m->lattice->name, "prod_eu-1"));
+    CHECK(str_is(m->lattice->host, "web.eu-1"));
+    CHECK(m->lattice->heartbeat_ms == 250);
+    CHECK(str_is(m->lattice->credentials, "proj/../keys/app.creds"));
+    CHECK(m->lattice->line == 3 && m->lattice->column == 1);
+    mf_free(m);
+    m = parse("lattice: {url: ~, name: null, host: , heartbeat: ~, credentials: ~}\n");
+    REQUIRE(m != NULL && m->lattice != NULL);
+    CHECK(str_is(m->lattice->url, "nats://127.0.0.1:4222"));
+    CHECK(str_is(m->lattice->name, "default"));
+    CHECK(m->lattice->host == NULL && m->lattice->credentials == NULL);
+    mf_free(m);
+    m = parse("lattice: {credentials: /etc/nats/x.creds, heartbeat: 60m}\n");
+    REQUIRE(m != NULL && m->lattice != NULL);
+    CHECK(str_is(m->lattice->credentials, "/etc/nats/x.creds"));
+    CHECK(m->lattice->heartbeat_ms == 3600000);
+    mf_free(m);
+    /* A pure client: components absent, null or empty. */
+    static const char *const clients[] = {"lattice: {name: a}\n",
+                                          "lattice: {name: a}\ncomponents:\n",
+                                          "components: {}\nlattice: {name: a}\n"};
+    for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
+        m = parse(clients[i]);
+        if (m == NULL)
+            fprintf(stderr, "  %s: %s\n", clients[i], err);
+        CHECK(m != NULL && m->ncomponents == 0 && m->components == NULL && m->lattice != NULL);
+        mf_free(m);
+    }
+    /* Without a lattice, no components is still an error, wherever it is. */
+    m = parse("components: {}\nruntime: {workers: 1}\n");
+    CHECK(m == NULL && strstr(err, "proj/app.yaml:1:13: components:") != NULL &&
+          strstr(err, "needs a lattice section") != NULL);
+    mf_free(m);
+    /* validate's mode: every problem, lattice ones included. */
+    const char *two = "lattice: {heartbeat: 1ms, name: a.b}\n";
+    err[0] = '\0';
+    m = mf_parse_all(two, strlen(two), FILE_NAME, err, sizeof err);
+    CHECK(m == NULL && strstr(err, "1:22: lattice.heartbeat") != NULL &&
+          strstr(err, "1:33: lattice.name") != NULL);
+    mf_free(m);
+}
+
 /* The storage and audit paths against a real folder D: the manifest is
  * D/m/app.yaml, D/m/file a file. Resolved, or refused with a clear line;
  * nothing is created. */
@@ -474,7 +548,7 @@ static const bad bads[] = {
     /* Unknown and repeated keys, at every level. */
     {"runtimes: {}\n" C0, "1:1",
      "unknown key \"runtimes\" at the top level (expected runtime, "
-     "supervisor or components)"},
+     "supervisor, components or lattice)"},
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
@@ -501,6 +575,33 @@ static const bad bads[] = {
     {"components: a\n", "1:13", "components: expected a mapping"},
     {"components:\n", "1:12", "with at least one component, got nothing"},
     {"components: {}\n", "1:13", "with at least one component, got none"},
+    /* The lattice section. */
+    {"lattice: ~\n", "1:1", "missing key \"components\""},
+    {"lattice: 1\n", "1:10", "lattice: expected a mapping"},
+    {"lattice: [a]\n", "1:10", "lattice: expected a mapping"},
+    {"lattice: {urls: x}\n", "1:11",
+     "unknown key \"urls\" in lattice (expected url, name, host, heartbeat or credentials)"},
+    {"lattice: {name: a, name: b}\n", "1:20", "duplicate key \"name\" in lattice"},
+    {"lattice: {url: \"\"}\n", "1:16", "lattice.url: expected NATS server URLs"},
+    {"lattice: {url: \"nats://a:1,,nats://b:2\"}\n", "1:16", "(an empty URL)"},
+    {"lattice: {url: \"nats://a:1,\"}\n", "1:16", "(an empty URL)"},
+    {"lattice: {url: \"nats://a b:1\"}\n", "1:16", "(a URL with a space or a control byte)"},
+    {"lattice: {url: [nats://a:1]}\n", "1:16", "lattice.url: expected a scalar"},
+    {"lattice: {name: a.b}\n", "1:17", "lattice.name: \"a.b\" is not a valid lattice name"},
+    {"lattice: {name: \"\"}\n", "1:17", "lattice.name: \"\" is not a valid lattice name"},
+    {"lattice: {name: \"a*\"}\n", "1:17", "is not a valid lattice name"},
+    {"lattice: {name: {a: 1}}\n", "1:17", "lattice.name: expected a scalar"},
+    {"lattice: {host: \"a..b\"}\n", "1:17", "lattice.host: \"a..b\" is not a valid host name"},
+    {"lattice: {host: \"h 1\"}\n", "1:17", "lattice.host: \"h 1\" is not a valid host name"},
+    {"lattice: {heartbeat: 9ms}\n", "1:22",
+     "lattice.heartbeat: expected a duration from 10ms to 60m, got \"9ms\""},
+    {"lattice: {heartbeat: 61m}\n", "1:22", "lattice.heartbeat: expected a duration from 10ms"},
+    {"lattice: {heartbeat: 1h}\n", "1:22", "lattice.heartbeat: expected a duration such as"},
+    {"lattice: {heartbeat: 0}\n", "1:22", "lattice.heartbeat: expected a duration from"},
+    {"lattice: {credentials: \"\"}\n", "1:24", "lattice.credentials: expected a path"},
+    {"lattice:\n  url: nats://x:1\n  bogus: 1\n", "3:3", "unknown key \"bogus\" in lattice"},
+    {"lattice: {}\ncomponents:\n  a: {wasm: a.wasm, bogus: 1}\n", "3:21",
+     "unknown key \"bogus\" in components.a"},
     {"components:\n  a: a.wasm\n", "2:6",
      "components.a: expected a mapping with at least the key "
      "\"wasm\", got \"a.wasm\""},
@@ -655,7 +756,7 @@ static void test_errors(void *arg)
  * neither. */
 static void check_outcome(mf_manifest *m, const char *what, size_t at)
 {
-    bool ok = m != NULL ? m->ncomponents >= 1
+    bool ok = m != NULL ? m->ncomponents >= 1 || m->lattice != NULL
                         : strncmp(err, FILE_NAME ":", strlen(FILE_NAME ":")) == 0 &&
                               strchr(err, '\n') == NULL;
     if (!ok) {
@@ -1052,7 +1153,8 @@ static void test_documented(void *arg)
     CHECK(d.missing == 0);
 
     /* Every `section.key` the page names is a key. */
-    static const char *const sections[] = {"`runtime.", "`supervisor.", "`components.<name>"};
+    static const char *const sections[] = {"`runtime.", "`supervisor.", "`components.<name>",
+                                           "`lattice."};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         for (const char *p = text; (p = strstr(p, sections[i])) != NULL; p++) {
             const char *end = strchr(p + 1, '`');
@@ -1102,6 +1204,7 @@ int main(int argc, char **argv)
         {"load", test_load},
         {"storage_audit", test_storage_audit},
         {"control", test_control},
+        {"lattice", test_lattice},
         {"documented", test_documented},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all",
