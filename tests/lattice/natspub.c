@@ -3,11 +3,12 @@
  *
  *   natspub garbage URL LATTICE HOSTS BIG
  *       Learns the instance ids of HOSTS live hosts from their heartbeats on wactor.LATTICE.hb
- *       (docs/LATTICE.md, Frames: the `from` field), then publishes on the heartbeat subject and
- *       on every host's inbox wactor.LATTICE.h.ID: random bytes, truncated headers, a wrong
- *       version, unknown kinds, lengths past the end, bytes left over, a frame of BIG bytes, and
- *       a well-formed SEND from an instance nobody announced claiming a sender name it never
- *       announced (n:1 from "b1" to "a1"). Prints one line per kind of frame and "done".
+ *       (docs/LATTICE.md, Frames: a NATS message is frames each prefixed by its u32 length; the
+ *       header's `from` field), then publishes on the heartbeat subject and on every host's inbox
+ *       wactor.LATTICE.h.ID: random bytes, length prefixes of 0 or past the end, truncated
+ *       headers, a wrong version, unknown kinds, lengths past the end, bytes left over, a frame
+ *       of BIG bytes, and a well-formed SEND from an instance nobody announced claiming a sender
+ *       name it never announced (n:1 from "b1" to "a1"). Prints the count per subject, "done".
  *   natspub watch URL SUBJECT
  *       Counts the messages on SUBJECT (wildcards allowed); prints "ready" once subscribed and
  *       "msgs=N bytes=B" when SIGTERM or SIGINT ends it.
@@ -77,26 +78,58 @@ static void header(buf *f, int version, int kind, uint64_t from, uint64_t to, ui
 static natsConnection *nc;
 static int published;
 
-static void pub(const char *subject, const buf *f)
+static void pub_raw(const char *subject, const void *p, size_t n)
 {
-    natsStatus s = natsConnection_Publish(nc, subject, f->b, (int)f->n);
+    natsStatus s = natsConnection_Publish(nc, subject, p, (int)n);
     if (s != NATS_OK)
         die("publish", s);
     published++;
+}
+
+/* One frame in a NATS message, with its length prefix. */
+static void pub(const char *subject, const buf *f)
+{
+    buf m = {0};
+    put_le(&m, f->n, 4);
+    put(&m, f->b, f->n);
+    pub_raw(subject, m.b, m.n);
+    free(m.b);
 }
 
 /* Every hostile frame, to one subject; `to` is the receiver's instance id (0 on hb). */
 static void barrage(const char *subject, uint64_t to, uint64_t fake, size_t big)
 {
     buf f = {0};
-    /* Random bytes of many lengths, including none. */
+    /* Random bytes of many lengths, including none: as a whole message, and as a frame. */
     for (size_t len = 0; len < 300; len += 7) {
         f.n = 0;
         for (size_t i = 0; i < len; i++) {
             unsigned char c = (unsigned char)rand();
             put(&f, &c, 1);
         }
+        pub_raw(subject, f.b, f.n);
         pub(subject, &f);
+    }
+    /* Length prefixes of 0, past the end, and a good frame followed by a cut one. */
+    {
+        header(&f, 1, 3, fake, to, 0, 0);
+        buf m = {0};
+        put_le(&m, 0, 4);
+        pub_raw(subject, m.b, m.n);
+        m.n = 0;
+        put_le(&m, 1000, 4);
+        put(&m, f.b, f.n);
+        pub_raw(subject, m.b, m.n);
+        m.n = 0;
+        put_le(&m, 0xffffffffu, 4);
+        pub_raw(subject, m.b, m.n);
+        m.n = 0;
+        put_le(&m, f.n, 4);
+        put(&m, f.b, f.n);
+        put_le(&m, f.n, 4);
+        put(&m, f.b, f.n / 2);
+        pub_raw(subject, m.b, m.n);
+        free(m.b);
     }
     /* Every truncation of a header, and of a header that promises a body. */
     for (int kind = 0; kind <= 12; kind++) {
@@ -176,12 +209,12 @@ static void barrage(const char *subject, uint64_t to, uint64_t fake, size_t big)
     put_le(&f, 2, 4);
     put(&f, "hi", 2);
     pub(subject, &f);
-    /* One big frame: a SEND whose payload fills it. */
+    /* One big frame: a SEND whose payload fills it (with the prefix, BIG bytes). */
     header(&f, 1, 5, fake, to, 7, 1);
     put_str(&f, "b1");
     put_str(&f, "a1");
     put_le(&f, 0, 2);
-    size_t room = big > f.n + 4 ? big - f.n - 4 : 0;
+    size_t room = big > f.n + 8 ? big - f.n - 8 : 0;
     put_le(&f, room, 4);
     for (size_t i = 0; i < room; i++) {
         unsigned char c = 'x';
@@ -220,11 +253,12 @@ static int garbage(const char *url, const char *lattice, int hosts, size_t big)
         natsMsg *m = NULL;
         if (natsSubscription_NextMsg(&m, sub, 500) != NATS_OK)
             continue;
+        /* The first frame, after its u32 length: version, kind, flags, from. */
         const unsigned char *d = (const unsigned char *)natsMsg_GetData(m);
-        if (natsMsg_GetDataLength(m) >= 12 && d[0] == 1) {
+        if (natsMsg_GetDataLength(m) >= 16 && d[4] == 1) {
             uint64_t id = 0;
             for (int i = 0; i < 8; i++)
-                id |= (uint64_t)d[4 + i] << (8 * i);
+                id |= (uint64_t)d[8 + i] << (8 * i);
             int seen = 0;
             for (int i = 0; i < n; i++)
                 seen |= ids[i] == id;
