@@ -66,8 +66,9 @@ static void lat_release(void *arg)
         lat_peer_free(p);
     }
     for (size_t i = 0; i < l->nslots; i++)
-        free(l->slots[i]);
-    free(l->slots);
+        free(lat_slot_at(l, i));
+    for (size_t c = 0; c < LAT_SLOT_CHUNKS; c++)
+        free(l->slot_chunks[c]);
     lat_buf_free(&l->state_body);
     pthread_cond_destroy(&l->wake);
     pthread_cond_destroy(&l->changed);
@@ -233,6 +234,12 @@ static bool links_acknowledged(wactor_lattice *l)
 void wactor_lattice_leave(wactor_lattice *l)
 {
     if (!l)
+        return;
+    pthread_mutex_lock(&l->lock);
+    bool again = l->leaving;
+    l->leaving = true;
+    pthread_mutex_unlock(&l->lock);
+    if (again)
         return;
     /* What we sent is acknowledged (bounded: 2 s), then BYE. */
     for (uint64_t end = lat_now_ms() + 2000;

@@ -242,16 +242,21 @@ static void hook_publish(void *arg, const char *sender, size_t slen, const char 
 static void hook_consumed(void *arg, uint32_t origin)
 {
     wactor_lattice *l = arg;
+    if (!origin)
+        return;
+    /* The origin tag came from lat_slot_get, whose slot was stored before
+     * the envelope was posted: no lock to read it. Only the first message
+     * consumed since the peer's last ACK takes the lock, to schedule one. */
+    lat_slot *s = lat_slot_at(l, origin - 1);
+    atomic_fetch_add(&s->consumed, 1);
+    lat_peer *p = s->peer;
+    if (atomic_exchange(&p->credits_dirty, true))
+        return;
     pthread_mutex_lock(&l->lock);
-    if (origin && origin <= l->nslots) {
-        lat_slot *s = l->slots[origin - 1];
-        s->consumed++;
-        lat_peer *p = s->peer;
-        if (!p->lost && !p->ack_due_ms) {
-            p->ack_due_ms = lat_now_ms() + 20;
-            if (p->ack_due_ms < l->next_wake_ms)
-                pthread_cond_signal(&l->wake);
-        }
+    if (!p->lost && !p->ack_due_ms) {
+        p->ack_due_ms = lat_now_ms() + 20;
+        if (p->ack_due_ms < l->next_wake_ms)
+            pthread_cond_signal(&l->wake);
     }
     pthread_mutex_unlock(&l->lock);
 }
@@ -522,6 +527,14 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
             break;
         }
         p->last_seen_ms = now;
+        if (p->in_epoch == 0 && f->seq != 1) {
+            /* A host we had lost (and heard again) goes on with its old
+             * link, which we no longer know: RESET it. */
+            if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
+                l->loose[l->nloose++] = (struct lat_loose){f->from, f->epoch};
+            pthread_cond_signal(&l->wake);
+            break;
+        }
         if (!lat_link_accept(l, p, f, now))
             break;
         p->bytes_received += flen;
@@ -778,7 +791,15 @@ void *lat_sender_main(void *arg)
             } else
                 lat_buf_free(&out[nout].data);
         }
-        for (int i = 0; i < l->nloose && nout < capout; i++) {
+        for (int i = 0; i < l->nloose; i++) {
+            if (nout == capout) {
+                size_t cap = capout ? 2 * capout : 8;
+                outgoing *v = realloc(out, cap * sizeof *v);
+                if (!v)
+                    break;
+                out = v;
+                capout = cap;
+            }
             lat_buf f = {0}, *b = &out[nout].data;
             *b = (lat_buf){0};
             lat_put_header(&f, LAT_RESET, 0, l->instance, l->loose[i].to, 0, 0);

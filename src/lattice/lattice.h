@@ -22,6 +22,9 @@
 
 typedef struct lat_peer lat_peer;
 
+#define LAT_SLOT_CHUNK 1024u
+#define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
+
 /* A link frame kept until the peer acknowledges it. */
 typedef struct lat_out {
     struct lat_out *next;
@@ -50,7 +53,10 @@ struct msg_remote {
  * router is the slot's index + 1; consumed() counts them. */
 typedef struct lat_slot {
     lat_peer *peer;
-    uint64_t consumed, reported;
+    /* Bumped by consumed() without the lock (on the receiver's turn): the
+     * hot path of every remote message takes no lock there. */
+    _Atomic uint64_t consumed;
+    uint64_t reported; /* under the lock */
     uint8_t len;
     char name[256];
 } lat_slot;
@@ -78,7 +84,8 @@ struct lat_peer {
     bool ack_gap;
     /* Its names, and the slots of what it sends our names. */
     struct msg_remote *remotes;
-    uint32_t *slots; /* indices into l->slots */
+    atomic_bool credits_dirty; /* a slot's consumed moved since its last ACK */
+    uint32_t *slots;           /* indices of l's slots */
     size_t nslots, capslots;
     /* Requests that went to it and are pending here. */
     int64_t *pending;
@@ -119,6 +126,7 @@ struct wactor_lattice {
     pthread_mutex_t state_lock; /* serializes building STATE (before lock) */
     pthread_t sender;
     bool sender_started, stopping, left;
+    bool leaving; /* wactor_lattice_leave has begun (a second call does nothing) */
     atomic_bool connected, ever_connected;
     atomic_bool closing;            /* leaving: a disconnection is ours */
     atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
@@ -127,8 +135,11 @@ struct wactor_lattice {
     bool retransmit_all; /* reconnected: resend every unacknowledged frame */
 
     lat_peer *peers; /* lost ones stay (the router may hold their names) */
-    lat_slot **slots;
-    size_t nslots, capslots;
+    /* Slots by origin tag, in chunks that never move (consumed() reads
+     * them without the lock; a slot is published to the router only after
+     * it is stored here, through the mailbox's own synchronization). */
+    lat_slot **slot_chunks[LAT_SLOT_CHUNKS];
+    size_t nslots;
     lat_buf state_body; /* our STATE's body, for new links */
     uint32_t state_version;
     uint64_t joined_ms, next_hb_ms, last_tick_ms, next_wake_ms;
@@ -167,6 +178,10 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a);
 struct msg_remote *lat_remote_get(lat_peer *p, const char *name, size_t len);
 uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len);
+static inline lat_slot *lat_slot_at(wactor_lattice *l, size_t i)
+{
+    return l->slot_chunks[i / LAT_SLOT_CHUNK][i % LAT_SLOT_CHUNK];
+}
 bool lat_pending_add(lat_peer *p, int64_t corr);
 bool lat_pending_remove(lat_peer *p, int64_t corr);
 /* Applies a STATE frame to p's directory. */

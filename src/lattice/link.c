@@ -81,6 +81,7 @@ lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, s
     if (!p)
         return NULL;
     p->instance = instance;
+    atomic_init(&p->credits_dirty, false);
     memcpy(p->name, name, len);
     snprintf(p->inbox, sizeof p->inbox, "wactor.%s.h.%016llx", l->name,
              (unsigned long long)instance);
@@ -234,13 +235,17 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
     size_t at = b.len;
     lat_put_u16(&b, 0);
     uint16_t n = 0;
+    /* Cleared before the counts are read: a message consumed after this
+     * marks the peer again and gets its own ACK. */
+    atomic_store(&p->credits_dirty, false);
     for (size_t i = 0; i < p->nslots && n < UINT16_MAX && b.len < 60000; i++) {
-        lat_slot *s = l->slots[p->slots[i]];
-        if (!all && s->consumed == s->reported)
+        lat_slot *s = lat_slot_at(l, p->slots[i]);
+        uint64_t consumed = atomic_load(&s->consumed);
+        if (!all && consumed == s->reported)
             continue;
         lat_put_str(&b, s->name, s->len);
-        lat_put_u64(&b, s->consumed);
-        s->reported = s->consumed;
+        lat_put_u64(&b, consumed);
+        s->reported = consumed;
         n++;
     }
     if (!b.failed) {
@@ -352,18 +357,16 @@ void lat_state_apply(lat_peer *p, const lat_frame *f)
 uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t len)
 {
     for (size_t i = 0; i < p->nslots; i++) {
-        lat_slot *s = l->slots[p->slots[i]];
+        lat_slot *s = lat_slot_at(l, p->slots[i]);
         if (s->len == len && memcmp(s->name, name, len) == 0)
             return p->slots[i] + 1;
     }
-    if (l->nslots == l->capslots) {
-        size_t cap = l->capslots ? 2 * l->capslots : 64;
-        lat_slot **v = realloc(l->slots, cap * sizeof *v);
-        if (!v)
-            return 0;
-        l->slots = v;
-        l->capslots = cap;
-    }
+    size_t chunk = l->nslots / LAT_SLOT_CHUNK;
+    if (chunk >= LAT_SLOT_CHUNKS)
+        return 0; /* no credit tag: the message's credit never comes back */
+    if (!l->slot_chunks[chunk] &&
+        !(l->slot_chunks[chunk] = calloc(LAT_SLOT_CHUNK, sizeof *l->slot_chunks[chunk])))
+        return 0;
     if (p->nslots == p->capslots) {
         size_t cap = p->capslots ? 2 * p->capslots : 8;
         uint32_t *v = realloc(p->slots, cap * sizeof *v);
@@ -378,7 +381,8 @@ uint32_t lat_slot_get(wactor_lattice *l, lat_peer *p, const char *name, size_t l
     s->peer = p;
     s->len = (uint8_t)len;
     memcpy(s->name, name, len);
-    l->slots[l->nslots] = s;
+    atomic_init(&s->consumed, 0);
+    l->slot_chunks[chunk][l->nslots % LAT_SLOT_CHUNK] = s;
     p->slots[p->nslots++] = (uint32_t)l->nslots;
     return (uint32_t)++l->nslots;
 }

@@ -73,7 +73,8 @@ static bool port_answers(int port)
     return ok;
 }
 
-static pid_t auth_pid; /* a second server, with a user and password */
+static pid_t auth_pid;  /* a second server, with a user and password */
+static pid_t small_pid; /* a third, with a small max_payload */
 
 static void server_stop(void)
 {
@@ -86,6 +87,11 @@ static void server_stop(void)
         kill(auth_pid, SIGKILL);
         waitpid(auth_pid, NULL, 0);
         auth_pid = 0;
+    }
+    if (small_pid > 0) {
+        kill(small_pid, SIGKILL);
+        waitpid(small_pid, NULL, 0);
+        small_pid = 0;
     }
 }
 
@@ -101,8 +107,12 @@ static pid_t server_spawn(int port, const char *user)
             dup2(devnull, 1);
             dup2(devnull, 2);
         }
-        execl("/usr/sbin/nats-server", "nats-server", "-a", "127.0.0.1", "-p", text, "--user", user,
-              "--pass", "secret", (char *)NULL);
+        if (user[0] == '/') /* a configuration file */
+            execl("/usr/sbin/nats-server", "nats-server", "-a", "127.0.0.1", "-p", text, "-c", user,
+                  (char *)NULL);
+        else
+            execl("/usr/sbin/nats-server", "nats-server", "-a", "127.0.0.1", "-p", text, "--user",
+                  user, "--pass", "secret", (char *)NULL);
         _exit(127);
     }
     for (uint64_t end = now_ms() + 10000; now_ms() < end; pause_ms(10))
@@ -690,6 +700,48 @@ static void test_auth(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* A server whose max_payload is below the largest message: one INFO line
+ * says what crosses; a send or request whose frame would not fit is
+ * ETOOBIG at once; one that fits crosses. */
+static void test_too_big(void *arg)
+{
+    (void)arg;
+    char conf[64];
+    snprintf(conf, sizeof conf, "/tmp/lattice-test-%d.conf", (int)getpid());
+    FILE *f = fopen(conf, "w");
+    REQUIRE(f != NULL);
+    fputs("max_payload: 8192\n", f);
+    fclose(f);
+    int saved = server_port;
+    server_port = free_port();
+    small_pid = server_spawn(server_port, conf);
+    host a, b;
+    bool up = pair_up(&a, &b, "t10");
+    server_port = saved;
+    unlink(conf);
+    REQUIRE(up);
+    REQUIRE(spawn(&b, "sink", NULL, 0) == WACTOR_OK);
+    REQUIRE(wactor_lattice_wait(a.lat, "sink", 5000) == WACTOR_OK);
+    CHECK(logged(&a.log, "at most 8192 bytes a message: payloads over 7626 bytes"));
+    static char big[9000];
+    memset(big, 'z', sizeof big);
+    CHECK(wactor_send(a.rt, "sink", big, 7627) == WACTOR_ETOOBIG);
+    CHECK(wactor_send(a.rt, "sink", big, 7626) == WACTOR_OK);
+    int status;
+    void *ans = NULL;
+    size_t len;
+    CHECK(wactor_call(a.rt, "sink", big, 8000, 1000, &status, &ans, &len) == WACTOR_ETOOBIG);
+    CHECK(record_has(&b, "sink", "msg @host 0 - #7626:", 1));
+    host_down(&b);
+    host_down(&a);
+    pthread_mutex_lock(&a.log.lock);
+    CHECK(count_in(a.log.text, "bytes a message") == 1);
+    pthread_mutex_unlock(&a.log.lock);
+    kill(small_pid, SIGKILL);
+    waitpid(small_pid, NULL, 0);
+    small_pid = 0;
+}
+
 /* Joining fails cleanly: nobody at the URL, a bad name, twice. */
 static void test_join_errors(void *arg)
 {
@@ -738,8 +790,14 @@ static void test_perf(void *arg)
     char u[64];
     url(u, sizeof u);
     natsConnection *c1, *c2;
-    REQUIRE(natsConnection_ConnectTo(&c1, u) == NATS_OK);
-    REQUIRE(natsConnection_ConnectTo(&c2, u) == NATS_OK);
+    natsOptions *no;
+    natsOptions_Create(&no);
+    natsOptions_SetURL(no, u);
+    if (getenv("PERF_ASAP"))
+        natsOptions_SetSendAsap(no, true);
+    REQUIRE(natsConnection_Connect(&c1, no) == NATS_OK);
+    REQUIRE(natsConnection_Connect(&c2, no) == NATS_OK);
+    natsOptions_Destroy(no);
     natsSubscription *echo, *count;
     atomic_int got = 0;
     natsConnection_Subscribe(&echo, c2, "raw.echo", raw_echo, NULL);
@@ -819,15 +877,11 @@ static void test_perf(void *arg)
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
-        {"send_request", test_send_request},
-        {"pubsub", test_pubsub},
-        {"replicas", test_replicas},
-        {"efull", test_efull},
-        {"host_lost", test_host_lost},
-        {"hostile", test_hostile},
-        {"join_errors", test_join_errors},
-        {"auth", test_auth},
-        {"server_restart", test_server_restart},
+        {"send_request", test_send_request}, {"pubsub", test_pubsub},
+        {"replicas", test_replicas},         {"efull", test_efull},
+        {"host_lost", test_host_lost},       {"hostile", test_hostile},
+        {"join_errors", test_join_errors},   {"auth", test_auth},
+        {"too_big", test_too_big},           {"server_restart", test_server_restart},
     };
     if (argc < 3) {
         fprintf(stderr, "usage: %s CASE|all AGENT.wasm\n", argv[0]);
