@@ -38,6 +38,8 @@ typedef struct {
 
 static void put(buf *f, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     if (f->n + n > f->cap) {
         f->cap = (f->n + n) * 2 + 64;
         f->b = realloc(f->b, f->cap);
@@ -107,7 +109,7 @@ static void barrage(const char *subject, uint64_t to, uint64_t fake, size_t big)
             unsigned char c = (unsigned char)rand();
             put(&f, &c, 1);
         }
-        pub_raw(subject, f.b, f.n);
+        pub_raw(subject, f.n ? (const void *)f.b : "", f.n);
         pub(subject, &f);
     }
     /* Length prefixes of 0, past the end, and a good frame followed by a cut one. */
