@@ -609,6 +609,7 @@ auth)
     "$wactor" run "$tmp/A.yaml" </dev/null >/dev/null 2>"$tmp/A.log" &
     host_pid_A=$!
     bg_pids="$bg_pids $host_pid_A"
+    host_ids="$host_ids A"
     # Refused: it exits with an error, or goes on retrying and logs why (authorization).
     poll "host A without credentials is refused" sh -c \
         "! kill -0 $host_pid_A 2>/dev/null || grep -qi auth '$tmp/A.log'"
@@ -644,5 +645,6 @@ auth)
     fail "no case named $case_name"
     ;;
 esac
+hosts_finish
 echo "PASS lattice.$case_name"
 exit 0

@@ -12,6 +12,8 @@
 #   host_start ID MANIFEST         `wactor run MANIFEST` in the background, log $tmp/ID.log, pid in
 #                                  host_pid_ID; returns once it printed "lattice ... joined as"
 #   host_stop ID / host_kill ID    SIGTERM (must exit 0) / SIGKILL
+#   hosts_finish                   host_stop for every host still running, then no log may hold
+#                                  a sanitizer's report (a script's last check)
 #   poll DESCRIPTION CMD...        CMD until it succeeds, at most $poll_seconds (fails otherwise)
 # No sleep here is a synchronisation: every wait polls a condition with a deadline.
 
@@ -21,6 +23,7 @@ nats_port=
 nats_url=
 nats_args=
 bg_pids=
+host_ids=
 # Generous: sanitizer builds are many times slower; a passing run never waits this long.
 poll_seconds=${LATTICE_TEST_POLL_SECONDS:-60}
 
@@ -95,6 +98,7 @@ host_start() {
     "$wactor" run "$@" "$hs_manifest" </dev/null >/dev/null 2>"$tmp/$hs_id.log" &
     eval "host_pid_$hs_id=$!"
     bg_pids="$bg_pids $!"
+    host_ids="$host_ids $hs_id"
     poll "host $hs_id joins the lattice (log: $(cat "$tmp/$hs_id.log" 2>/dev/null | tail -n 3))" \
         host_joined "$hs_id"
 }
@@ -125,6 +129,23 @@ host_kill() {
     hp=$(host_pid "$1")
     kill -KILL "$hp" 2>/dev/null
     wait "$hp" 2>/dev/null
+}
+
+# hosts_finish: every host still running leaves and exits 0 (so that a sanitizer's leak check
+# or a crash while leaving fails the script), and no host's log holds a sanitizer's report.
+hosts_finish() {
+    for id in $host_ids; do
+        hp=$(host_pid "$id")
+        if [ -n "$hp" ] && kill -0 "$hp" 2>/dev/null; then
+            host_stop "$id"
+        fi
+    done
+    for id in $host_ids; do
+        if grep -qE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' \
+            "$tmp/$id.log"; then
+            fail "host $id's log holds a sanitizer report"
+        fi
+    done
 }
 
 # For the EXIT trap: every host still there gets SIGTERM (after SIGCONT, in case it is stopped),
