@@ -111,6 +111,16 @@ lists_host() {
     "$wactor" hosts "$tmp/$1.yaml" </dev/null 2>/dev/null | grep -qw -- "$2"
 }
 
+# host_field ID HOST FIELD: FIELD of HOST in `wactor hosts --json` of manifest ID (empty if
+# HOST is not listed).
+host_field() {
+    "$wactor" hosts --json "$tmp/$1.yaml" </dev/null 2>/dev/null |
+        python3 -c 'import json, sys
+for h in json.load(sys.stdin):
+    if h["name"] == sys.argv[1]:
+        print(h[sys.argv[2]])' "$2" "$3"
+}
+
 # Two hosts: A runs a1, B runs b1 (and more when given).
 two_hosts() {
     nats_running || nats_start
@@ -359,6 +369,9 @@ efull)
     [ $((ok + efull)) -eq 40 ] || fail "send b1 40: $ans"
     [ "$efull" -gt 0 ] || fail "no EFULL with b1's mailbox of 4 busy: $ans"
     [ "$ok" -le 4 ] || fail "more than b1's mailbox bound accepted: $ans"
+    # Requests take credit too: none is left while b1 is busy.
+    acall A a1 "req b1 5 0 echo:x"
+    expect_answer "ok=0 efull=5 denied=0 notfound=0 other=0"
     wait_report B b1 recv "$ok"
     expect_field order_err 0
     # Credits come back once b1 works again.
@@ -542,6 +555,9 @@ nats_restart)
     expect_field cb_ok "$reqs"
     expect_field cb_failed 0
     expect_field cb_unknown 0
+    # Neither host lost the other, nor anything it sent.
+    [ "$(host_field A hostB lost)" = 0 ] || fail "hostA counts messages lost to hostB"
+    [ "$(host_field B hostA lost)" = 0 ] || fail "hostB counts messages lost to hostA"
     ;;
 sigstop)
     # B is stopped for longer than 3 heartbeats: A fails its requests toward it with
@@ -549,6 +565,8 @@ sigstop)
     two_hosts
     acall A a1 "req b1 10 0 defer"
     wait_report B b1 deferred 10
+    acall B b1 "req a1 3 0 defer"
+    wait_report A a1 deferred 3
     kill -STOP "$(host_pid B)"
     wait_report A a1 cb_failed 10
     expect_field reason host_lost
@@ -560,6 +578,11 @@ sigstop)
     expect_answer answered=10
     wait_reach A a1 b1
     wait_reach B b1 a1
+    # b1's requests to a1 went on the link A dropped when it lost B: A's RESET made B fail
+    # them ("host lost").
+    wait_report B b1 cb_failed 3
+    expect_field reason host_lost
+    expect_field pending 0
     acall B b1 reset
     acall A a1 "send b1 10"
     expect_field ok 10
@@ -570,6 +593,13 @@ sigstop)
     expect_field cb_ok 0
     expect_field cb_unknown 0
     poll "hostA lists hostB again" lists_host A hostB
+    # a1's late answers to b1's failed requests find nothing.
+    acall A a1 answer
+    expect_answer answered=3
+    wait_reach A a1 b1
+    acall B b1 report
+    expect_field cb_ok 0
+    expect_field cb_unknown 0
     ;;
 garbage)
     # Hostile frames on the heartbeat subject and on both hosts' inboxes, one of them larger
