@@ -601,6 +601,38 @@ sigstop)
     expect_field cb_ok 0
     expect_field cb_unknown 0
     ;;
+sizes)
+    # Sizes are checked on both sides: A allows 64 KiB, B only 1 KiB. A message B cannot take is
+    # refused (ETOOBIG on A), or dropped on B (counted, logged); either way what follows it
+    # between the two hosts still flows.
+    nats_start
+    runtime_lines='  max_message: 64KiB'
+    manifest A hostA "$(agent a1 tag=A)"
+    runtime_lines='  max_message: 1KiB'
+    manifest B hostB "$(agent b1 tag=B)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach A a1 b1
+    wait_reach B b1 a1
+    acall B b1 "send a1 1 2000"
+    expect_answer "ok=0 efull=0 denied=0 notfound=0 toobig=1 other=0"
+    acall A a1 "send b1 1 500"
+    expect_field ok 1
+    acall A a1 "send b1 1 2000"
+    case $ans in
+    "ok=1 "* | *"toobig=1"*) ;;
+    *) fail "a 2000-byte send to b1: $ans" ;;
+    esac
+    acall A a1 "send b1 3"
+    expect_field ok 3
+    wait_reach A a1 b1
+    wait_reach B b1 a1
+    acall B b1 report
+    case $(field senders) in
+    a1:4 | a1:5) ;;
+    *) fail "b1 did not get a1's messages around the large one: $ans" ;;
+    esac
+    ;;
 garbage)
     # Hostile frames on the heartbeat subject and on both hosts' inboxes, one of them larger
     # than any frame may be: dropped, and the lattice goes on. A well-formed SEND claiming to

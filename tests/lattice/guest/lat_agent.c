@@ -19,7 +19,8 @@
  *
  * Commands (a request answers the result; a plain send just runs it):
  *   ping                  -> "pong@TAG"
- *   send T N              N fire-and-forget "n:K" to T -> "ok=.. efull=.. denied=.. notfound=.. other=.."
+ *   send T N [SIZE]       N fire-and-forget "n:K" to T, padded to SIZE bytes if given ->
+ *                         "ok=.. efull=.. denied=.. notfound=.. toobig=.. other=.."
  *   req T N MS PAYLOAD    N requests (timeout MS, 0 = default), each tracked until its one
  *                         callback -> the same counts as send
  *   call T MS PAYLOAD     one request, answered when its callback comes: "STATUS payload"
@@ -104,7 +105,7 @@ static void spin(int64_t ms)
 
 /* Counts of return codes, answered by send, req and pub. */
 typedef struct {
-    int ok, efull, denied, notfound, other;
+    int ok, efull, denied, notfound, toobig, other;
 } tally;
 
 static void count(tally *t, int64_t rc)
@@ -117,6 +118,8 @@ static void count(tally *t, int64_t rc)
         t->denied++;
     else if (rc == WACTOR_ENOTFOUND)
         t->notfound++;
+    else if (rc == WACTOR_ETOOBIG)
+        t->toobig++;
     else
         t->other++;
 }
@@ -131,8 +134,12 @@ static int answer(int64_t corr, const char *text)
 static int answer_tally(int64_t corr, const tally *t)
 {
     char out[160];
-    snprintf(out, sizeof out, "ok=%d efull=%d denied=%d notfound=%d other=%d", t->ok, t->efull,
-             t->denied, t->notfound, t->other);
+    if (t->toobig)
+        snprintf(out, sizeof out, "ok=%d efull=%d denied=%d notfound=%d toobig=%d other=%d", t->ok,
+                 t->efull, t->denied, t->notfound, t->toobig, t->other);
+    else
+        snprintf(out, sizeof out, "ok=%d efull=%d denied=%d notfound=%d other=%d", t->ok,
+                 t->efull, t->denied, t->notfound, t->other);
     return answer(corr, out);
 }
 
@@ -233,10 +240,17 @@ static int command(int64_t corr, char *cmd)
     if (strcmp(verb, "send") == 0 && a2 != NULL) {
         entry *e = lookup(targets, &ntargets, a1);
         long n = atol(a2);
+        static char p[1 << 20];
+        size_t size = a3 ? (size_t)atol(a3) : 0;
+        if (size > sizeof p)
+            size = sizeof p;
         for (long i = 0; i < n; i++) {
-            char p[32];
-            int len = snprintf(p, sizeof p, "n:%lld", (long long)e->value + 1);
-            int32_t rc = wactor_send(a1, p, (size_t)len);
+            size_t len = (size_t)snprintf(p, 32, "n:%lld", (long long)e->value + 1);
+            if (size > len) { /* "n:K " then padding: the receiver reads K */
+                memset(p + len, ' ', size - len);
+                len = size;
+            }
+            int32_t rc = wactor_send(a1, p, len);
             if (rc >= 0)
                 e->value++;
             count(&t, rc);
