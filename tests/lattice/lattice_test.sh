@@ -290,6 +290,37 @@ replicas)
     poll "a1 reaches the other replica" sh -c \
         "'$wactor' call '$tmp/A.yaml' a1 'call r 5000 echo:x' | grep -qx 'OK x@r$other'"
     ;;
+replica_lost)
+    # r runs on B and C. The host of the replica that a1's requests go to dies (kill -9) with 5
+    # of them in flight: each fails once ("host lost"), and a1's next requests go to the other.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent r tag=rB)"
+    manifest C hostC "$(agent r tag=rC)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
+    poll "hostA lists hostB" lists_host A hostB
+    poll "hostA lists hostC" lists_host A hostC
+    wait_reach B r a1
+    wait_reach C r a1
+    acall A a1 "call r 0 echo:x"
+    chosen=B
+    other=C
+    [ "$ans" = "OK x@rC" ] && chosen=C other=B
+    acall A a1 "req r 5 0 defer"
+    wait_report $chosen r deferred 5
+    host_kill $chosen
+    wait_report A a1 cb_failed 5
+    expect_field reason host_lost
+    expect_field pending 0
+    poll "a1 reaches the other replica" sh -c \
+        "'$wactor' call '$tmp/A.yaml' a1 'call r 5000 echo:x' | grep -qx 'OK x@r$other'"
+    acall A a1 "req r 4 0 echo:y"
+    wait_report A a1 cb_ok 4
+    expect_field cb_failed 5
+    expect_field cb_unknown 0
+    ;;
 order)
     # a1 (on A) and c1 (on C) send to b1 (on B) at the same time: each sender's order holds.
     nats_start
