@@ -590,6 +590,29 @@ nats_restart)
     [ "$(host_field A hostB lost)" = 0 ] || fail "hostA counts messages lost to hostB"
     [ "$(host_field B hostA lost)" = 0 ] || fail "hostB counts messages lost to hostA"
     ;;
+nats_outage)
+    # The server is gone for longer than 3 heartbeats: a host cut off from the server keeps its
+    # peers. Requests pending across the outage, answers given and sends made during it, all
+    # arrive once the server is back; nobody is declared lost.
+    two_hosts
+    acall A a1 "req b1 5 0 defer"
+    wait_report B b1 deferred 5
+    nats_kill
+    acall B b1 answer
+    expect_answer answered=5
+    acall A a1 "send b1 10"
+    expect_field ok 10
+    # Not a synchronisation: the outage must outlast 3 heartbeats (5 of them, here).
+    sleep "$(awk -v ms="$hb_ms" 'BEGIN {print ms * 5 / 1000}')"
+    nats_start
+    wait_report A a1 cb_ok 5
+    expect_field cb_failed 0
+    expect_field pending 0
+    wait_report B b1 recv 10
+    expect_field order_err 0
+    grep -q 'lost' "$tmp/A.log" "$tmp/B.log" && fail "a host was declared lost during the outage"
+    [ "$(host_field A hostB lost)" = 0 ] || fail "hostA counts messages lost to hostB"
+    ;;
 sigstop)
     # B is stopped for longer than 3 heartbeats: A fails its requests toward it with
     # "host lost"; once B goes on, both work together again.
