@@ -30,7 +30,9 @@ fail() {
     exit 1
 }
 . "$(dirname "$0")/nats.sh"
+tmux_socket=
 cleanup() {
+    [ -z "$tmux_socket" ] || tmux -S "$tmux_socket" kill-server 2>/dev/null
     nats_cleanup
     rm -rf "$tmp"
 }
@@ -489,6 +491,30 @@ EOF
     # A host that leaves is no longer listed.
     host_stop B
     poll "hostA no longer lists hostB" sh -c "! '$wactor' hosts '$tmp/A.yaml' | grep -q hostB"
+    ;;
+top)
+    # `wactor top` in a real terminal (tmux) shows the lattice: the other host and its traffic.
+    command -v tmux >/dev/null || { echo "SKIP: no tmux"; exit 0; }
+    two_hosts
+    tmux_socket=$tmp/tmux.sock
+    if ! tmux -S "$tmux_socket" new-session -d -s top -x 120 -y 30 \
+        "'$wactor' top '$tmp/A.yaml'; echo \$? >'$tmp/top.rc'; sleep 60"; then
+        echo "SKIP: tmux cannot start"
+        exit 0
+    fi
+    pane_has() {
+        tmux -S "$tmux_socket" capture-pane -p -t top >"$tmp/pane" 2>/dev/null &&
+            grep -q -- "$1" "$tmp/pane"
+    }
+    poll "top shows the lattice" pane_has '^lattice test, this host hostA'
+    poll "top shows hostB and b1" pane_has '^hostB .* b1$'
+    acall A a1 "send b1 25"
+    poll "top counts what hostA sent hostB" sh -c \
+        "tmux -S '$tmux_socket' capture-pane -p -t top | grep -Eq '^hostB +[0-9.]+s ago +(2[6-9]|[3-9][0-9]) '"
+    tmux -S "$tmux_socket" send-keys -t top q
+    poll "top quits" test -s "$tmp/top.rc"
+    [ "$(cat "$tmp/top.rc")" = 0 ] || fail "top exited $(cat "$tmp/top.rc")"
+    tmux -S "$tmux_socket" kill-server
     ;;
 local)
     # Local delivery never touches NATS: a1 and a2 on one host exchange 2,000 messages and 200
