@@ -4,7 +4,8 @@
 #   make test       install what is missing, build, convert the spec tests, run ctest
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
 #                   with the interpreter's portable switch dispatch
-#   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload) built with
+#   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload, router,
+#                   lattice) built with
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
 #   make spectest   run only the spec suite
 #   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,

@@ -82,17 +82,11 @@ static void detach(void *arg)
     wactor_lattice_leave(arg);
 }
 
-/* After this, no libnats thread is in (or will enter) our callbacks. */
-static void close_nats(wactor_lattice *l)
+/* Waits (2 s at most) until *flag, or *count >= n, under l->lock. */
+static void wait_for(wactor_lattice *l, const bool *flag, const int *count, int n)
 {
-    int subs = 0;
-    if (l->sub_hb && natsSubscription_Unsubscribe(l->sub_hb) == NATS_OK)
-        subs++;
-    if (l->sub_inbox && natsSubscription_Unsubscribe(l->sub_inbox) == NATS_OK)
-        subs++;
-    /* Each handler's last call has returned once its completion ran. */
     pthread_mutex_lock(&l->lock);
-    for (uint64_t end = lat_now_ms() + 2000; l->subs_complete < subs && lat_now_ms() < end;) {
+    for (uint64_t end = lat_now_ms() + 2000; (flag ? !*flag : *count < n) && lat_now_ms() < end;) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_nsec += 10000000L;
@@ -103,9 +97,25 @@ static void close_nats(wactor_lattice *l)
         pthread_cond_timedwait(&l->changed, &l->lock, &ts);
     }
     pthread_mutex_unlock(&l->lock);
+}
+
+/* After this, no libnats thread is in (or will enter) our callbacks. */
+static void close_nats(wactor_lattice *l)
+{
+    int subs = 0;
+    if (l->sub_hb && natsSubscription_Unsubscribe(l->sub_hb) == NATS_OK)
+        subs++;
+    if (l->sub_inbox && natsSubscription_Unsubscribe(l->sub_inbox) == NATS_OK)
+        subs++;
+    /* Each handler's last call has returned once its completion ran. */
+    wait_for(l, NULL, &l->subs_complete, subs);
     atomic_store(&l->closing, true);
-    if (l->nc)
+    if (l->nc) {
         natsConnection_Close(l->nc);
+        /* libnats runs the connection's callbacks (disconnected, error,
+         * closed) on a thread of its own, later: closed is the last. */
+        wait_for(l, &l->nats_closed, NULL, 0);
+    }
     natsSubscription_Destroy(l->sub_hb);
     natsSubscription_Destroy(l->sub_inbox);
     natsConnection_Destroy(l->nc);

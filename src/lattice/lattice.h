@@ -22,6 +22,7 @@
 
 typedef struct lat_peer lat_peer;
 
+#define LAT_MAX_PEERS 1024u /* live hosts one host keeps links with */
 #define LAT_SLOT_CHUNK 1024u
 #define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
 
@@ -131,8 +132,10 @@ struct wactor_lattice {
     atomic_bool closing;            /* leaving: a disconnection is ours */
     atomic_uint_fast32_t max_frame; /* the server's max_payload (0 before connecting) */
     bool auth_logged;
-    int subs_complete;   /* subscriptions whose handler is done for good */
-    bool retransmit_all; /* reconnected: resend every unacknowledged frame */
+    int subs_complete;    /* subscriptions whose handler is done for good */
+    bool announce_joined; /* the sender thread calls joined_cb */
+    bool nats_closed;     /* the connection's closed callback ran (its last) */
+    bool retransmit_all;  /* reconnected: resend every unacknowledged frame */
 
     lat_peer *peers; /* lost ones stay (the router may hold their names) */
     /* Slots by origin tag, in chunks that never move (consumed() reads
@@ -190,6 +193,15 @@ void lat_peer_free(lat_peer *p);
 
 /* ---- lattice.c ----------------------------------------------------------------- */
 extern const msg_lattice_ops lat_ops;
+/* A message from another host left its mailbox (or never reached one). */
+void lat_credit_consumed(void *arg, uint32_t origin);
+
+/* ---- inbound.c ------------------------------------------------------------------ */
+void lat_on_hb_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void lat_on_inbox_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void lat_on_sub_complete(void *closure);
+
+/* ---- nats.c --------------------------------------------------------------------- */
 /* Options, and in the foreground the connection (else lat_connect_background
  * on the sender thread): OK or ESYSTEM with wactor_errmsg(NULL) set. */
 int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool background);

@@ -77,6 +77,13 @@ lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance)
 
 lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len)
 {
+    /* A bound on live hosts: a flood of made-up instances (from inside the
+     * trust boundary) cannot grow the peer list without end. */
+    size_t live = 0;
+    for (lat_peer *q = l->peers; q; q = q->next)
+        live += !q->lost;
+    if (live >= LAT_MAX_PEERS)
+        return NULL;
     lat_peer *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
@@ -86,6 +93,12 @@ lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, s
     snprintf(p->inbox, sizeof p->inbox, "wactor.%s.h.%016llx", l->name,
              (unsigned long long)instance);
     p->last_seen_ms = lat_now_ms();
+    /* A host that comes back shows what it took with it when it was lost. */
+    for (lat_peer *q = l->peers; q; q = q->next)
+        if (q->lost && strcmp(q->name, p->name) == 0) {
+            p->lost_messages = q->lost_messages;
+            break;
+        }
     p->next = l->peers;
     l->peers = p;
     lat_link_open(l, p);

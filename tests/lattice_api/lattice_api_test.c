@@ -397,6 +397,22 @@ static void test_replicas(void *arg)
     CHECK((fa == 6 && fb == 0) || (fa == 0 && fb == 6));
     free(ra);
     free(rb);
+    /* A publication reaches each subscribed name once: one replica from
+     * host-c; from host-a, host-a's own (it got it here). */
+    free(cmd(&a, "svc", "!subscribe ev.*"));
+    free(cmd(&b, "svc", "!subscribe ev.*"));
+    pause_ms(3 * HB_MS); /* both subscriptions known to host-c */
+    for (int i = 0; i < 5; i++)
+        CHECK(wactor_publish(c.rt, "ev.x", "e", 1) == WACTOR_OK);
+    CHECK(wactor_publish(a.rt, "ev.y", "e", 1) == WACTOR_OK);
+    pause_ms(3 * HB_MS);
+    ra = cmd(&a, "svc", "!report");
+    rb = cmd(&b, "svc", "!report");
+    int xa = count_in(ra, " ev.x "), xb = count_in(rb, " ev.x ");
+    CHECK((xa == 5 && xb == 0) || (xa == 0 && xb == 5));
+    CHECK(count_in(ra, " ev.y ") == 1 && count_in(rb, " ev.y ") == 0);
+    free(ra);
+    free(rb);
     wactor_host_info *v;
     size_t n;
     REQUIRE(wactor_lattice_hosts(c.lat, &v, &n) == WACTOR_OK);
@@ -678,19 +694,21 @@ static void test_auth(void *arg)
     snprintf(u, sizeof u, "nats://wactor:wrong@127.0.0.1:%d", port);
     wactor_lattice *l = wactor_lattice_join(rt, &(wactor_lattice_options){.url = u, .name = "t9"});
     CHECK(l == NULL && wactor_errcode(NULL) == WACTOR_ESYSTEM);
-    CHECK(strstr(wactor_errmsg(NULL), "uthorization") != NULL);
+    CHECK(strstr(wactor_errmsg(NULL), "authorization") != NULL);
     fprintf(stderr, "(expected) %s\n", wactor_errmsg(NULL));
     l = wactor_lattice_join(
         rt, &(wactor_lattice_options){.url = u, .name = "t9", .connect_in_background = true});
     REQUIRE(l != NULL);
     CHECK(logged(&log, "joining lattice t9"));
-    for (uint64_t end = now_ms() + 5000; !logged(&log, "uthorization") && now_ms() < end;)
+    for (uint64_t end = now_ms() + 5000; !logged(&log, "authorization") && now_ms() < end;)
         pause_ms(20);
-    CHECK(logged(&log, "uthorization"));
+    CHECK(logged(&log, "authorization"));
+    CHECK(logged(&log, "4 wactor: lattice t9 at nats://wactor:***@127.0.0.1:")); /* ERROR */
+    CHECK(!logged(&log, ":wrong@"));                                             /* no password */
     pause_ms(500);
     CHECK(!logged(&log, "joined"));
     pthread_mutex_lock(&log.lock);
-    int lines = count_in(log.text, "uthorization");
+    int lines = count_in(log.text, "authorization");
     pthread_mutex_unlock(&log.lock);
     CHECK(lines == 1);
     wactor_lattice_leave(l);
@@ -722,7 +740,10 @@ static void test_too_big(void *arg)
     REQUIRE(up);
     REQUIRE(spawn(&b, "sink", NULL, 0) == WACTOR_OK);
     REQUIRE(wactor_lattice_wait(a.lat, "sink", 5000) == WACTOR_OK);
-    CHECK(logged(&a.log, "at most 8192 bytes a message: payloads over 7626 bytes"));
+    CHECK(logged(
+        &a.log,
+        "the largest message that can cross hosts is 7626 bytes (the NATS server's max_payload "
+        "is 8192)"));
     static char big[9000];
     memset(big, 'z', sizeof big);
     CHECK(wactor_send(a.rt, "sink", big, 7627) == WACTOR_ETOOBIG);
@@ -732,14 +753,160 @@ static void test_too_big(void *arg)
     size_t len;
     CHECK(wactor_call(a.rt, "sink", big, 8000, 1000, &status, &ans, &len) == WACTOR_ETOOBIG);
     CHECK(record_has(&b, "sink", "msg @host 0 - #7626:", 1));
+    pthread_mutex_lock(&a.log.lock);
+    CHECK(count_in(a.log.text, "can cross hosts") == 1);
+    pthread_mutex_unlock(&a.log.lock);
     host_down(&b);
     host_down(&a);
-    pthread_mutex_lock(&a.log.lock);
-    CHECK(count_in(a.log.text, "bytes a message") == 1);
-    pthread_mutex_unlock(&a.log.lock);
     kill(small_pid, SIGKILL);
     waitpid(small_pid, NULL, 0);
     small_pid = 0;
+}
+
+/* Publishes one frame (in a NATS message of its own). */
+static void put_frame(natsConnection *nc, const char *subject, lat_buf *f)
+{
+    lat_buf m = {0};
+    lat_put_u32(&m, (uint32_t)f->len);
+    lat_put_bytes(&m, f->p, f->len);
+    natsConnection_Publish(nc, subject, m.p, (int)m.len);
+    natsConnection_Flush(nc);
+    lat_buf_free(&m);
+    lat_buf_free(f);
+}
+
+/* The next frame of kind on sub (the first of each message), or false. */
+static bool next_frame(natsSubscription *sub, uint8_t kind, lat_frame *f, natsMsg **keep)
+{
+    for (uint64_t end = now_ms() + 5000; now_ms() < end;) {
+        natsMsg *m = NULL;
+        if (natsSubscription_NextMsg(&m, sub, 100) != NATS_OK)
+            continue;
+        const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+        size_t len = (size_t)natsMsg_GetDataLength(m), off = 0, flen;
+        const uint8_t *frame;
+        bool bad;
+        while (lat_batch_next(d, len, &off, &frame, &flen, &bad))
+            if (lat_decode(frame, flen, 1 << 20, f) && f->kind == kind) {
+                *keep = m;
+                return true;
+            }
+        natsMsg_Destroy(m);
+    }
+    return false;
+}
+
+/* A host that falls silent (no BYE: a raw NATS client playing "ghost") is
+ * lost after 3 heartbeats: the request pending toward it fails "host
+ * lost"; a frame of its old link then gets RESET back. */
+static void test_silent_host(void *arg)
+{
+    (void)arg;
+    host a;
+    REQUIRE(host_up(&a, "t11", "host-a"));
+    natsConnection *nc = NULL;
+    char u[64];
+    REQUIRE(natsConnection_ConnectTo(&nc, url(u, sizeof u)) == NATS_OK);
+    const uint64_t ghost = 0x6705770000000001ull;
+    natsSubscription *inbox = NULL;
+    REQUIRE(natsConnection_SubscribeSync(&inbox, nc, "wactor.t11.h.6705770000000001") == NATS_OK);
+    natsConnection_Flush(nc);
+    lat_buf f = {0};
+    lat_put_header(&f, LAT_HELLO, 0, ghost, 0, 0, 0);
+    lat_put_str(&f, "ghost", 5);
+    put_frame(nc, "wactor.t11.hb", &f);
+    /* host-a opens its link with its STATE; the ghost answers with its own. */
+    lat_frame st;
+    natsMsg *m = NULL;
+    REQUIRE(next_frame(inbox, LAT_STATE, &st, &m));
+    uint64_t a_id = st.from;
+    natsMsg_Destroy(m);
+    char a_inbox[64];
+    snprintf(a_inbox, sizeof a_inbox, "wactor.t11.h.%016llx", (unsigned long long)a_id);
+    lat_put_header(&f, LAT_STATE, 0, ghost, a_id, 4242, 1);
+    lat_put_str(&f, "ghost", 5);
+    lat_put_u32(&f, 1);
+    lat_put_u16(&f, 1);
+    lat_put_str(&f, "phantom", 7);
+    lat_put_u32(&f, 10);
+    lat_put_u16(&f, 0);
+    put_frame(nc, a_inbox, &f);
+    REQUIRE(wactor_lattice_wait(a.lat, "phantom", 5000) == WACTOR_OK);
+    outcome o = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    uint64_t t0 = now_ms();
+    CHECK(wactor_request(a.rt, "phantom", "q", 1, 20000, on_outcome, &o) > 0);
+    lat_frame rq;
+    CHECK(next_frame(inbox, LAT_REQUEST, &rq, &m));
+    natsMsg_Destroy(m);
+    /* Silence: lost within 3 heartbeats (and a tick). */
+    CHECK(outcome_wait(&o, 1, 3000));
+    CHECK(o.status == WACTOR_STATUS_FAILED && strcmp(o.text, "host lost") == 0);
+    CHECK(now_ms() - t0 < 2000);
+    CHECK(logged(&a.log, "host ghost lost (no heartbeat)"));
+    CHECK(wactor_send(a.rt, "phantom", "x", 1) == WACTOR_ENOTFOUND);
+    /* The ghost's old link goes on: RESET. */
+    lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4242, 2);
+    lat_put_str(&f, "phantom", 7);
+    lat_put_str(&f, "nobody", 6);
+    lat_put_payload(&f, "x", 1);
+    put_frame(nc, a_inbox, &f);
+    lat_frame rs;
+    CHECK(next_frame(inbox, LAT_RESET, &rs, &m) && rs.ack_epoch == 4242 && rs.from == a_id);
+    natsMsg_Destroy(m);
+    natsSubscription_Destroy(inbox);
+    natsConnection_Destroy(nc);
+    host_down(&a);
+}
+
+typedef struct joined_seen {
+    pthread_mutex_t lock;
+    int calls;
+    bool other_thread;
+    pthread_t joiner;
+    char text[300];
+} joined_seen;
+
+static void on_joined(void *arg, const char *lattice, const char *host)
+{
+    joined_seen *j = arg;
+    pthread_mutex_lock(&j->lock);
+    j->calls++;
+    j->other_thread = !pthread_equal(pthread_self(), j->joiner);
+    snprintf(j->text, sizeof j->text, "%s %s", lattice, host);
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* The joined callback: once, on a lattice thread, once connected; in the
+ * background too (the server is there). */
+static void test_joined_callback(void *arg)
+{
+    (void)arg;
+    for (int bg = 0; bg < 2; bg++) {
+        joined_seen j = {.lock = PTHREAD_MUTEX_INITIALIZER, .joiner = pthread_self()};
+        wactor_runtime *rt = wactor_runtime_new(&(wactor_runtime_options){.workers = 1});
+        REQUIRE(rt != NULL);
+        char u[64];
+        wactor_lattice *l =
+            wactor_lattice_join(rt, &(wactor_lattice_options){.url = url(u, sizeof u),
+                                                              .name = "t12",
+                                                              .host = "cb-host",
+                                                              .connect_in_background = bg,
+                                                              .joined = on_joined,
+                                                              .joined_arg = &j});
+        CHECK(l != NULL);
+        for (uint64_t end = now_ms() + 5000; now_ms() < end; pause_ms(5)) {
+            pthread_mutex_lock(&j.lock);
+            int calls = j.calls;
+            pthread_mutex_unlock(&j.lock);
+            if (calls)
+                break;
+        }
+        CHECK(wactor_lattice_wait(l, NULL, 5000) == WACTOR_OK);
+        pthread_mutex_lock(&j.lock);
+        CHECK(j.calls == 1 && j.other_thread && strcmp(j.text, "t12 cb-host") == 0);
+        pthread_mutex_unlock(&j.lock);
+        wactor_runtime_free(rt);
+    }
 }
 
 /* Joining fails cleanly: nobody at the URL, a bad name, twice. */
@@ -877,11 +1044,18 @@ static void test_perf(void *arg)
 int main(int argc, char **argv)
 {
     static const test_case tests[] = {
-        {"send_request", test_send_request}, {"pubsub", test_pubsub},
-        {"replicas", test_replicas},         {"efull", test_efull},
-        {"host_lost", test_host_lost},       {"hostile", test_hostile},
-        {"join_errors", test_join_errors},   {"auth", test_auth},
-        {"too_big", test_too_big},           {"server_restart", test_server_restart},
+        {"send_request", test_send_request},
+        {"pubsub", test_pubsub},
+        {"replicas", test_replicas},
+        {"efull", test_efull},
+        {"host_lost", test_host_lost},
+        {"hostile", test_hostile},
+        {"join_errors", test_join_errors},
+        {"auth", test_auth},
+        {"too_big", test_too_big},
+        {"silent_host", test_silent_host},
+        {"joined_callback", test_joined_callback},
+        {"server_restart", test_server_restart},
     };
     if (argc < 3) {
         fprintf(stderr, "usage: %s CASE|all AGENT.wasm\n", argv[0]);

@@ -1,0 +1,271 @@
+/*
+ * inbound.c: frames coming in, on libnats's delivery threads (one per
+ * subscription, so a link's frames are handled in order). Each frame is
+ * checked against its link under l->lock, and what it carries goes into the
+ * router (msg_remote_*) after the lock is released.
+ */
+#include "lattice.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- frames in -------------------------------------------------------------- */
+
+/* Counts a hostile or broken frame; logs at most one line a second. */
+static void dropped_frame(wactor_lattice *l, const char *why)
+{
+    uint64_t now = lat_now_ms(), n = 0;
+    pthread_mutex_lock(&l->lock);
+    l->dropped++;
+    if (now >= l->dropped_log_ms + 1000) {
+        n = l->dropped - l->dropped_logged;
+        l->dropped_logged = l->dropped;
+        l->dropped_log_ms = now;
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (n)
+        lat_log(l, WACTOR_LOG_WARN, "lattice %s: dropped %llu bad frame(s) (last: %s)", l->name,
+                (unsigned long long)n, why);
+}
+
+typedef struct answer_to {
+    wactor_lattice *l;
+    uint64_t instance;
+    int64_t corr;
+} answer_to;
+
+static void send_reply(wactor_lattice *l, uint64_t instance, int64_t corr, int status,
+                       const void *payload, size_t len)
+{
+    uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
+    static const char too_big[] = "answer too big for the lattice";
+    if (len > l->max_message || (max_frame && len + LAT_MESSAGE_OVERHEAD > max_frame)) {
+        status = WACTOR_STATUS_FAILED;
+        payload = too_big;
+        len = sizeof too_big - 1;
+    }
+    lat_buf b = {0};
+    lat_put_header(&b, LAT_REPLY, 0, l->instance, 0, 1, 1);
+    lat_put_u64(&b, (uint64_t)corr);
+    lat_put_u8(&b, (uint8_t)status);
+    lat_put_str(&b, NULL, 0);
+    lat_put_payload(&b, payload, (uint32_t)len);
+    pthread_mutex_lock(&l->lock);
+    lat_peer *p = l->left ? NULL : lat_peer_find(l, instance);
+    if (p && !b.failed)
+        lat_link_append(l, p, b.p, b.len, false);
+    pthread_mutex_unlock(&l->lock);
+    lat_buf_free(&b);
+}
+
+static void answered(void *arg, int64_t id, int status, const void *payload, size_t len)
+{
+    answer_to *a = arg;
+    (void)id;
+    send_reply(a->l, a->instance, a->corr, status, payload, len);
+    free(a);
+}
+
+/* Gives back the credit of a message that never reached a mailbox. */
+static void consumed_now(wactor_lattice *l, uint32_t origin)
+{
+    if (origin)
+        lat_credit_consumed(l, origin);
+}
+
+static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, bool on_hb)
+{
+    if (f->from == l->instance)
+        return; /* our own broadcast */
+    bool broadcast = f->kind == LAT_HELLO || f->kind == LAT_HEARTBEAT || f->kind == LAT_BYE;
+    if (broadcast != on_hb || (broadcast ? f->to != 0 : f->to != l->instance)) {
+        dropped_frame(l, "wrong subject");
+        return;
+    }
+    lat_after a = {0};
+    uint64_t now = lat_now_ms();
+    bool deliver = false;
+    uint32_t origin = 0;
+    uint64_t instance = f->from;
+    pthread_mutex_lock(&l->lock);
+    if (l->left) {
+        pthread_mutex_unlock(&l->lock);
+        return;
+    }
+    lat_peer *p = lat_peer_find(l, f->from);
+    switch (f->kind) {
+    case LAT_HELLO:
+    case LAT_HEARTBEAT:
+        if (!p) {
+            p = lat_peer_new(l, f->from, f->host.p, f->host.len);
+            if (p)
+                lat_after_log(&a, WACTOR_LOG_INFO, "lattice %s: host %s is here", l->name, p->name);
+        }
+        if (p) {
+            p->last_seen_ms = now;
+            if (f->kind == LAT_HEARTBEAT && p->has_state)
+                p->heartbeat_after_state = true;
+            pthread_cond_broadcast(&l->changed);
+        }
+        break;
+    case LAT_BYE:
+        if (p)
+            lat_peer_lose(l, p, "it left", &a);
+        break;
+    case LAT_ACK:
+        if (p) {
+            p->last_seen_ms = now;
+            lat_link_acked(l, p, f);
+        }
+        break;
+    case LAT_RESET:
+        if (p && f->ack_epoch == p->out_epoch) {
+            lat_link_drop(l, p, &a);
+            lat_link_open(l, p);
+            lat_after_log(&a, WACTOR_LOG_WARN, "lattice %s: host %s reset its link from here",
+                          l->name, p->name);
+        }
+        break;
+    default: /* a link frame */
+        if (!p && f->kind == LAT_STATE && f->seq == 1) {
+            p = lat_peer_new(l, f->from, f->host.p, f->host.len);
+            if (p)
+                lat_after_log(&a, WACTOR_LOG_INFO, "lattice %s: host %s is here", l->name, p->name);
+        }
+        if (!p) {
+            /* An old link of a host we lost (or a stranger): RESET it. */
+            if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
+                l->loose[l->nloose++] = (struct lat_loose){f->from, f->epoch};
+            pthread_cond_signal(&l->wake);
+            break;
+        }
+        p->last_seen_ms = now;
+        if (f->epoch != p->in_epoch && f->seq != 1) {
+            /* A link we do not know: a host we had lost (and heard again)
+             * going on with its old link, or our link from it replaced by
+             * another: RESET it, so that its host starts a new one (a
+             * RESET of an epoch that is no longer its link's is ignored). */
+            if (l->nloose < (int)(sizeof l->loose / sizeof l->loose[0]))
+                l->loose[l->nloose++] = (struct lat_loose){f->from, f->epoch};
+            pthread_cond_signal(&l->wake);
+            break;
+        }
+        if (!lat_link_accept(l, p, f, now))
+            break;
+        p->bytes_received += flen;
+        if (f->kind == LAT_STATE) {
+            lat_state_apply(p, f);
+            a.routes_changed = true;
+            pthread_cond_broadcast(&l->changed);
+            break;
+        }
+        if (f->kind == LAT_REPLY) {
+            deliver = lat_pending_remove(p, f->corr);
+            break;
+        }
+        p->received++;
+        if (f->kind == LAT_SEND || f->kind == LAT_REQUEST)
+            origin = lat_slot_get(l, p, f->target.p, f->target.len);
+        deliver = true;
+        break;
+    }
+    pthread_mutex_unlock(&l->lock);
+
+    if (deliver) {
+        msg_router *r = l->router;
+        int rc;
+        switch (f->kind) {
+        case LAT_SEND:
+            rc = msg_remote_send(r, origin, f->sender.p, f->sender.len, f->target.p, f->target.len,
+                                 f->payload, f->payload_len);
+            if (rc != WACTOR_OK)
+                consumed_now(l, origin);
+            break;
+        case LAT_REQUEST: {
+            answer_to *at = malloc(sizeof *at);
+            int64_t id = WACTOR_ENOMEM;
+            if (at) {
+                *at = (answer_to){l, instance, f->corr};
+                id = msg_remote_request(r, origin, f->sender.p, f->sender.len, f->target.p,
+                                        f->target.len, f->payload, f->payload_len, f->timeout_ms,
+                                        answered, at);
+            }
+            if (id < 0) {
+                free(at);
+                consumed_now(l, origin);
+                const char *why = wactor_result_name((int)id);
+                send_reply(l, instance, f->corr, WACTOR_STATUS_FAILED, why, strlen(why));
+            }
+            break;
+        }
+        case LAT_REPLY:
+            msg_remote_settle(r, f->corr, f->status, f->payload, f->payload_len);
+            break;
+        case LAT_PUBLISH: {
+            const char *names[256];
+            uint8_t lens[256];
+            size_t off = 0;
+            for (uint16_t i = 0; i < f->names.n;) {
+                size_t k = 0;
+                for (; k < 256 && i < f->names.n; k++, i++) {
+                    lat_str s;
+                    lat_name_next(&f->names, &off, &s);
+                    names[k] = s.p;
+                    lens[k] = s.len;
+                }
+                msg_remote_publish(r, f->sender.p, f->sender.len, f->target.p, f->target.len,
+                                   f->payload, f->payload_len, names, lens, k);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    lat_after_run(l, &a);
+}
+
+/* Every frame of a NATS message, on libnats's delivery thread of the
+ * subscription (one per subscription: a link's frames come in order). */
+static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
+{
+    const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
+    size_t len = (size_t)natsMsg_GetDataLength(msg), off = 0, flen;
+    const uint8_t *frame;
+    bool bad = false;
+    while (lat_batch_next(data, len, &off, &frame, &flen, &bad)) {
+        lat_frame f;
+        if (lat_decode(frame, flen, l->max_message, &f))
+            handle_frame(l, &f, flen, on_hb);
+        else
+            dropped_frame(l, "malformed");
+    }
+    if (bad)
+        dropped_frame(l, "truncated message");
+    natsMsg_Destroy(msg);
+}
+
+void lat_on_hb_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    on_message(closure, msg, true);
+}
+
+void lat_on_inbox_message(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    on_message(closure, msg, false);
+}
+
+/* A subscription's handler has returned for the last time. */
+void lat_on_sub_complete(void *closure)
+{
+    wactor_lattice *l = closure;
+    pthread_mutex_lock(&l->lock);
+    l->subs_complete++;
+    pthread_cond_broadcast(&l->changed);
+    pthread_mutex_unlock(&l->lock);
+}
