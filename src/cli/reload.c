@@ -23,7 +23,7 @@
  * A failed upgrade is rolled back by the runtime; the reload goes on with
  * the other components (they are independent), the running set keeps the
  * old entry (so the next reload tries again), and the outcome is
- * CTL_RELOAD_FAILED. Runtime-level keys (runtime.*, supervisor.*) cannot
+ * CTL_RELOAD_FAILED. Runtime-level keys (runtime.*, supervisor.*, lattice.*) cannot
  * change live: a line says which changed and that they apply at the next
  * start.
  *
@@ -262,6 +262,7 @@ static cli_live *cli_live_find(cli_reloader *r, const char *name)
 static void cli_runtime_diff(cli_report *rp, const mf_manifest *o, const mf_manifest *n)
 {
 #define CLI_STR_DIFF(a, b) ((a) == NULL ? (b) != NULL : (b) == NULL || strcmp((a), (b)) != 0)
+    const mf_lattice *ol = o->lattice, *nl = n->lattice;
     struct {
         const char *key;
         bool changed;
@@ -275,6 +276,12 @@ static void cli_runtime_diff(cli_report *rp, const mf_manifest *o, const mf_mani
         {"runtime.max_module", o->max_module != n->max_module},
         {"supervisor.max_restarts", o->max_restarts != n->max_restarts},
         {"supervisor.within", o->within_ms != n->within_ms},
+        {"lattice", (o->lattice == NULL) != (n->lattice == NULL)},
+        {"lattice.url", ol && nl && strcmp(ol->url, nl->url) != 0},
+        {"lattice.name", ol && nl && strcmp(ol->name, nl->name) != 0},
+        {"lattice.host", ol && nl && CLI_STR_DIFF(ol->host, nl->host)},
+        {"lattice.heartbeat", ol && nl && ol->heartbeat_ms != nl->heartbeat_ms},
+        {"lattice.credentials", ol && nl && CLI_STR_DIFF(ol->credentials, nl->credentials)},
     };
 #undef CLI_STR_DIFF
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

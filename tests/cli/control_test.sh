@@ -74,8 +74,11 @@ attach)
     grep -q '"name":"agent","state":"running","restarts":0,' "$out" ||
         fail "status --json does not show agent running"
     grep -q '"received":4,' "$out" || fail "status --json: agent did not handle 4 messages"
+    # Not in a lattice: HOSTS answers no lattice, and status says so.
+    grep -q '],"lattice":null}$' "$out" || fail "status --json: no \"lattice\":null"
     run "$wactor" status "$app"
     expect_status 0
+    ! grep -q '^lattice ' "$out" || fail "status shows a lattice outside of one"
     head -n 1 "$out" | grep -q '^COMPONENT  STATE' || fail "status has no header"
     grep -q '^agent  *running  ' "$out" || fail "status has no line for agent"
     # The components were started once, by run: call and send did not start them again.

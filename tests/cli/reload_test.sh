@@ -195,6 +195,20 @@ YAML
     grep -qx 'upgraded a (config)' "$out" || fail "a's config not upgraded"
     run "$wactor" call "$app" a version
     expect_stdout "v1 config=three"
+    # Nor can the lattice: a section added is said, not joined.
+    cat >"$app" <<YAML
+runtime:
+  workers: 3
+lattice:
+  url: nats://127.0.0.1:1
+components:
+  a:
+    wasm: $v1
+    config: "three"
+YAML
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -q '^lattice changed: not applied' "$out" || fail "lattice not named"
     stop_run
     ;;
 rollback)
