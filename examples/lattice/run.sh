@@ -55,7 +55,7 @@ for host in pricing front; do
     "$wactor" run "$work/$host.yaml" </dev/null >/dev/null 2>"$work/$host.log" &
     pids="$pids $!"
     until_ok 30 grep -q 'joined as' "$work/$host.log" || die "host $host did not join"
-    grep 'joined as' "$work/$host.log"
+    grep '^wactor: lattice .* joined as' "$work/$host.log"
 done
 until_ok 30 sh -c "'$wactor' hosts '$work/front.yaml' | grep -q pricing" ||
     die "the front host never heard of the pricing host"
