@@ -1,4 +1,4 @@
-# nats.sh: what the lattice scripts share (tests/lattice/lattice_test.sh, examples/lattice/run.sh,
+# nats.sh: what the lattice scripts share (tests/lattice/lattice_test.sh and
 # bench/lattice/run.sh source it): a real nats-server on a loopback port picked by the server
 # itself, `wactor run` hosts in the background, polling with a deadline, and the cleanup that
 # stops every process they started, also when the script fails.
