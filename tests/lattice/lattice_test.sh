@@ -577,6 +577,32 @@ kill9)
     expect_field cb_failed 20
     expect_field cb_unknown 0
     ;;
+host_leaves)
+    # B stops gracefully (SIGTERM) with 8 of a1's requests waiting in b1: each ends with
+    # exactly one FAILED, B exits 0, and a1 goes on with C.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)"
+    manifest C hostC "$(agent c1 tag=C)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
+    wait_reach A a1 b1
+    wait_reach A a1 c1
+    acall A a1 "req b1 8 0 defer"
+    wait_report B b1 deferred 8
+    host_stop B
+    wait_report A a1 cb_failed 8
+    expect_field pending 0
+    expect_field cb_unknown 0
+    echo "reason given: $(field reason)"
+    poll "hostA no longer lists hostB" sh -c "! '$wactor' hosts '$tmp/A.yaml' | grep -q hostB"
+    acall A a1 "call c1 0 echo:on"
+    expect_answer "OK on@C"
+    acall A a1 report
+    expect_field cb_failed 8
+    expect_field cb_unknown 0
+    ;;
 nats_restart)
     # The server is killed and started again twice while a1 sends and requests to b1: the
     # hosts reconnect by themselves; every send a1 was told OK arrives once, in order, and
