@@ -603,6 +603,28 @@ host_leaves)
     expect_field cb_failed 8
     expect_field cb_unknown 0
     ;;
+host_returns)
+    # B is killed and started again at once, as a new instance of the same host name: A loses
+    # the old one (its requests fail once), meets the new one, and a1 reaches b1 again; in the
+    # end A lists hostB once.
+    two_hosts
+    acall A a1 "req b1 4 0 defer"
+    wait_report B b1 deferred 4
+    host_kill B
+    host_start B "$tmp/B.yaml"
+    wait_report A a1 cb_failed 4
+    expect_field pending 0
+    wait_reach A a1 b1
+    wait_reach B b1 a1
+    acall A a1 "send b1 5"
+    expect_field ok 5
+    wait_report B b1 recv 5
+    expect_field order_err 0
+    poll "hostA lists hostB once" sh -c "[ \$('$wactor' hosts '$tmp/A.yaml' | grep -c '^hostB ') -eq 1 ]"
+    acall A a1 report
+    expect_field cb_failed 4
+    expect_field cb_unknown 0
+    ;;
 nats_restart)
     # The server is killed and started again twice while a1 sends and requests to b1: the
     # hosts reconnect by themselves; every send a1 was told OK arrives once, in order, and
