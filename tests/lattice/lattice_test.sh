@@ -385,33 +385,46 @@ caps)
     wait_report A a1 recv 2
     ;;
 efull)
-    # b1's mailbox holds 4; while b1 is busy, a1 has at most 4 credits: the rest of its sends
-    # fail at once with EFULL on A, and every send that was accepted arrives.
+    # b1's mailbox holds 4; while b1 is busy, a1 (on A) and c1 (on C) each have at most 4
+    # credits (one window per sending host): the rest of their sends fail at once with EFULL on
+    # their own host, and every send that was accepted arrives.
     nats_start
     manifest A hostA "$(agent a1 tag=A)"
     manifest B hostB "$(agent b1 tag=B "$all_caps" '{mailbox: 4}')" "$(agent b2 tag=B2)"
+    manifest C hostC "$(agent c1 tag=C)"
     host_start A "$tmp/A.yaml"
     host_start B "$tmp/B.yaml"
+    host_start C "$tmp/C.yaml"
     wait_reach A a1 b1
-    acall A a1 "req b2 1 0 echo:warm"
-    wait_report A a1 cb_ok 1
-    acall A a1 "req b1 1 0 spin:3000"
+    wait_reach C c1 b1
+    acall A a1 "req b1 1 0 spin:4000"
     acall A a1 "send b1 40"
     ok=$(field ok)
     efull=$(field efull)
-    [ $((ok + efull)) -eq 40 ] || fail "send b1 40: $ans"
-    [ "$efull" -gt 0 ] || fail "no EFULL with b1's mailbox of 4 busy: $ans"
-    [ "$ok" -le 4 ] || fail "more than b1's mailbox bound accepted: $ans"
+    [ $((ok + efull)) -eq 40 ] || fail "a1: send b1 40: $ans"
+    [ "$efull" -gt 0 ] || fail "a1: no EFULL with b1's mailbox of 4 busy: $ans"
+    [ "$ok" -le 4 ] || fail "a1: more than b1's mailbox bound accepted: $ans"
+    acall C c1 "send b1 40"
+    okc=$(field ok)
+    efullc=$(field efull)
+    [ $((okc + efullc)) -eq 40 ] || fail "c1: send b1 40: $ans"
+    [ "$efullc" -gt 0 ] || fail "c1: no EFULL with b1's mailbox of 4 busy: $ans"
+    [ "$okc" -le 4 ] || fail "c1: more than b1's mailbox bound accepted: $ans"
     # Requests take credit too: none is left while b1 is busy.
     acall A a1 "req b1 5 0 echo:x"
     expect_answer "ok=0 efull=5 denied=0 notfound=0 other=0"
-    wait_report B b1 recv "$ok"
+    # b1's mailbox is over its bound with the two windows: a local sender (@host's report)
+    # gets EFULL until b1 has worked through them.
+    poll "b1 takes a local request again" sh -c "'$wactor' call '$tmp/B.yaml' b1 report 2>/dev/null"
+    wait_report B b1 recv $((ok + okc))
     expect_field order_err 0
     # Credits come back once b1 works again.
     poll "a1 has credit for b1 again" sh -c \
         "'$wactor' call '$tmp/A.yaml' a1 'send b1 1' | grep -q '^ok=1 '"
-    wait_report A a1 cb_ok 2
-    wait_report B b1 recv $((ok + 1))
+    poll "c1 has credit for b1 again" sh -c \
+        "'$wactor' call '$tmp/C.yaml' c1 'send b1 1' | grep -q '^ok=1 '"
+    wait_report A a1 cb_ok 1
+    wait_report B b1 recv $((ok + okc + 2))
     expect_field order_err 0
     # b2 on the same host was never held up.
     acall A a1 "call b2 0 echo:free"
