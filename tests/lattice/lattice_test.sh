@@ -397,7 +397,9 @@ efull)
     host_start C "$tmp/C.yaml"
     wait_reach A a1 b1
     wait_reach C c1 b1
-    acall A a1 "req b1 1 0 spin:4000"
+    # b1 stays busy long enough for the three calls below, even in a slow (sanitizer) build.
+    spin_ms=$((hb_ms * 10 > 4000 ? hb_ms * 10 : 4000))
+    acall A a1 "req b1 1 0 spin:$spin_ms"
     acall A a1 "send b1 40"
     ok=$(field ok)
     efull=$(field efull)
