@@ -644,11 +644,13 @@ nats_restart)
     # The server is killed and started again twice while a1 sends and requests to b1: the
     # hosts reconnect by themselves; every send a1 was told OK arrives once, in order, and
     # every request ends in one callback, OK.
+    # LATTICE_TEST_LOAD (default 20): messages per send call of the load.
+    load=${LATTICE_TEST_LOAD:-20}
     two_hosts
     : >"$tmp/load.out"
     (
         while [ ! -e "$tmp/load.stop" ]; do
-            "$wactor" call "$tmp/A.yaml" a1 "send b1 20" </dev/null >>"$tmp/load.out" 2>&1 || exit 1
+            "$wactor" call "$tmp/A.yaml" a1 "send b1 $load" </dev/null >>"$tmp/load.out" 2>&1 || exit 1
             echo >>"$tmp/load.out"
             "$wactor" call "$tmp/A.yaml" a1 "req b1 5 0 echo:x" </dev/null >>"$tmp/load.out" 2>&1 || exit 1
             echo >>"$tmp/load.out"
