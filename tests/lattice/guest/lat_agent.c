@@ -30,7 +30,7 @@
  *   answer                answers every deferred request -> "answered=N"
  *   cancel                cancels every tracked pending request -> "cancelled=N notfound=M"
  *   spin MS               busy for MS milliseconds -> "spun"
- *   reset                 zeroes the counters -> "reset"
+ *   reset                 zeroes the counters (keeps each sender's last K) -> "reset"
  *   report                " tag=T recv=.. order_err=.. pubs=.. cb_ok=.. cb_error=.. cb_timeout=..
  *                         cb_failed=.. cb_unknown=.. pending=.. deferred=.. reason=.. first_ms=..
  *                         last_ms=.. senders=S:N,... topics=T:N,... " (reason: the last FAILED
@@ -180,9 +180,12 @@ static void report(char *out, size_t cap)
         snprintf(out + k, cap - k, " ");
 }
 
+/* Counts go to zero; each sender's last K stays, so order is still checked across a reset. */
 static void reset(void)
 {
-    nsenders = ntopics = 0;
+    for (int i = 0; i < nsenders; i++)
+        senders[i].count = 0;
+    ntopics = 0;
     recv_n = order_err = pubs = first_ms = last_ms = cb_unknown = 0;
     memset(cb, 0, sizeof cb);
     strcpy(reason, "-");
