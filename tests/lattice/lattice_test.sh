@@ -166,6 +166,15 @@ request)
     expect_field cb_timeout 3
     expect_field cb_failed 0
     expect_field cb_unknown 0
+    # Answers that come after the timeout are dropped: still one callback each.
+    acall A a1 "req b1 3 100 spin:300"
+    wait_report A a1 pending 0
+    expect_field cb_timeout 6
+    wait_reach A a1 b1
+    acall A a1 report
+    expect_field cb_timeout 6
+    expect_field cb_ok 50
+    expect_field cb_unknown 0
     acall A a1 "call nobody 0 echo:x"
     expect_answer ENOTFOUND
     ;;
