@@ -250,6 +250,31 @@ pubsub)
     expect_field pubs 5
     expect_field topics ev.a:3,x.y:2
     ;;
+pub_dropped)
+    # Publications take no credit: a remote subscriber whose mailbox is full misses them, each
+    # one counted in its `dropped`; none is both missed and delivered.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest C hostC "$(agent c1 "tag=C sub=ev.>" "$all_caps" '{mailbox: 2}')"
+    host_start A "$tmp/A.yaml"
+    host_start C "$tmp/C.yaml"
+    wait_reach C c1 a1
+    spin_ms=$((hb_ms * 10 > 2000 ? hb_ms * 10 : 2000))
+    acall A a1 "req c1 1 0 spin:$spin_ms"
+    acall A a1 "pub ev.x 20"
+    expect_field ok 20
+    wait_report A a1 cb_ok 1
+    wait_reach A a1 c1
+    acall C c1 report
+    got=$(field pubs)
+    "$wactor" status --json "$tmp/C.yaml" </dev/null >"$tmp/status.json" 2>"$tmp/err" ||
+        fail "status: $(cat "$tmp/err")"
+    dropped=$(python3 -c 'import json, sys
+print([c for c in json.load(open(sys.argv[1]))["components"] if c["name"] == "c1"][0]["dropped"])' \
+        "$tmp/status.json") || fail "status --json: $(cat "$tmp/status.json")"
+    [ "$dropped" -gt 0 ] || fail "c1 dropped nothing with a full mailbox (got $got)"
+    [ $((got + dropped)) -eq 20 ] || fail "c1 got $got and dropped $dropped of 20 publications"
+    ;;
 replicas)
     # r runs on B and C; b1 on B. A send or request goes to one replica, this host's first; a
     # publication reaches the name r once.
