@@ -478,10 +478,17 @@ client)
     "$wactor" send "$tmp/client.yaml" a1 "n:2" </dev/null >"$tmp/out" 2>&1 || fail "send: $(cat "$tmp/out")"
     # Two client processes are two senders: no order between them to check.
     wait_report A a1 recv 2
-    "$wactor" call "$tmp/client.yaml" nobody x </dev/null >"$tmp/out" 2>"$tmp/err"
+    # The exit statuses of a local call hold for a remote one: ERROR 1, TIMEOUT 2.
+    "$wactor" call "$tmp/client.yaml" a1 err </dev/null >"$tmp/out" 2>"$tmp/err"
+    st=$?
+    [ $st -eq 1 ] || fail "a remote ERROR exited $st, expected 1: $(cat "$tmp/err")"
+    "$wactor" call --timeout 300ms "$tmp/client.yaml" a1 hang </dev/null >"$tmp/out" 2>"$tmp/err"
+    st=$?
+    [ $st -eq 2 ] || fail "a remote TIMEOUT exited $st, expected 2: $(cat "$tmp/err")"
+    "$wactor" call --timeout 1s "$tmp/client.yaml" nobody x </dev/null >"$tmp/out" 2>"$tmp/err"
     st=$?
     [ $st -eq 3 ] || fail "call of a name nobody runs exited $st, expected 3: $(cat "$tmp/err")"
-    "$wactor" send "$tmp/client.yaml" nobody x </dev/null >"$tmp/out" 2>"$tmp/err"
+    "$wactor" send --timeout 1s "$tmp/client.yaml" nobody x </dev/null >"$tmp/out" 2>"$tmp/err"
     st=$?
     [ $st -eq 3 ] || fail "send to a name nobody runs exited $st, expected 3: $(cat "$tmp/err")"
     # A server that is not there: one line, not exit 0.
