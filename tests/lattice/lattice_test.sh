@@ -123,11 +123,11 @@ for h in json.load(sys.stdin):
         print(h[sys.argv[2]])' "$2" "$3"
 }
 
-# Two hosts: A runs a1, B runs b1 (and more when given).
+# Two hosts: A runs a1, B runs b1.
 two_hosts() {
     nats_running || nats_start
     manifest A hostA "$(agent a1 tag=A)"
-    manifest B hostB "$(agent b1 tag=B)" "$@"
+    manifest B hostB "$(agent b1 tag=B)"
     host_start A "$tmp/A.yaml"
     host_start B "$tmp/B.yaml"
     wait_reach A a1 b1
@@ -295,7 +295,7 @@ replicas)
     acall A a1 "call r 0 echo:x"
     first=$ans
     case $first in "OK x@rB" | "OK x@rC") ;; *) fail "a1's request answered by $first" ;; esac
-    for i in 1 2 3 4 5 6 7 8; do
+    for _ in 1 2 3 4 5 6 7 8; do
         acall A a1 "call r 0 echo:x"
         [ "$ans" = "$first" ] || fail "a1's requests went to two replicas: '$first' then '$ans'"
     done
