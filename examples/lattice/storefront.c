@@ -1,7 +1,8 @@
 /*
- * storefront (the component `front`): answers "quote ITEM" by asking pricing for ITEM's price and passing the answer on
- * (a deferred answer, from the callback). pricing runs on another host of the lattice: front
- * neither knows nor cares; the manifest grants it `request: [pricing]` as it would locally.
+ * storefront (the component `front`): answers "quote ITEM" by asking pricing for ITEM's price and
+ * passing the answer on (a deferred answer, from the callback). pricing runs on another host of the
+ * lattice: front neither knows nor cares; the manifest grants it `request: [pricing]` as it would
+ * locally.
  */
 #include <wactor.h>
 

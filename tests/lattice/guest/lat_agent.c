@@ -138,8 +138,8 @@ static int answer_tally(int64_t corr, const tally *t)
         snprintf(out, sizeof out, "ok=%d efull=%d denied=%d notfound=%d toobig=%d other=%d", t->ok,
                  t->efull, t->denied, t->notfound, t->toobig, t->other);
     else
-        snprintf(out, sizeof out, "ok=%d efull=%d denied=%d notfound=%d other=%d", t->ok,
-                 t->efull, t->denied, t->notfound, t->other);
+        snprintf(out, sizeof out, "ok=%d efull=%d denied=%d notfound=%d other=%d", t->ok, t->efull,
+                 t->denied, t->notfound, t->other);
     return answer(corr, out);
 }
 
