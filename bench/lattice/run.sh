@@ -89,6 +89,7 @@ wactor_ff() {
     out=$(call "$1" "$2" "ff $3 $4")
     sent=$(field ff "$out")
     t0=$(field t0 "$out")
+    echo "$(( $(field t1 "$out") - t0 ))" >"$tmp/ff_send_ms"
     [ "$sent" = "$4" ] || echo "  (only $sent of $4 sent: $out)" >&2
     poll "$3 receives $sent" recv_is "$1" "$3" "$sent"
     last=$(field last_ms "$(call "$1" "$3" report)")
@@ -121,14 +122,15 @@ for round in $(seq "$rounds"); do
     a=$(wactor_rr A a1 b1 "$rr_n")
     b=$(raw_rr)
     c=$(wactor_ff A a1 b1 "$ff_n")
+    c_send=$(cat "$tmp/ff_send_ms")
     d=$(raw_ff)
     e=$(wactor_rr off l1 l2 "$lrr_n")
     f=$(wactor_rr on l1 l2 "$lrr_n")
     g=$(wactor_ff off l1 l2 "$lff_n")
     h=$(wactor_ff on l1 l2 "$lff_n")
     echo "$a $b $c $d $e $f $g $h" >>"$tmp/figures"
-    printf 'round %s: cross rr %s us (raw %s us), cross ff %s msg/s (raw %s msg/s), local rr off %s on %s us, local ff off %s on %s msg/s\n' \
-        "$round" "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
+    printf 'round %s: cross rr %s us (raw %s us), cross ff %s msg/s (a1 done sending after %s ms; raw %s msg/s), local rr off %s on %s us, local ff off %s on %s msg/s\n' \
+        "$round" "$a" "$b" "$c" "$c_send" "$d" "$e" "$f" "$g" "$h"
 done
 col() { awk -v c="$1" '{print $c}' "$tmp/figures" | median; }
 a=$(col 1) b=$(col 2) c=$(col 3) d=$(col 4) e=$(col 5) f=$(col 6) g=$(col 7) h=$(col 8)

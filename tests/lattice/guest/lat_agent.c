@@ -37,8 +37,8 @@
  *                         or ERROR payload, spaces as '_'; cb_unknown: a callback for an id not
  *                         pending: a duplicate or stray, never expected)
  *   rr T N                bench: N requests "echo:x" one after another -> "rr=N ms=T" at the end
- *   ff T N                bench: up to N "n:K" to T in one go -> "ff=SENT efull=E t0=MS"
- *                         (the sink's report gives last_ms)
+ *   ff T N                bench: up to N "n:K" to T in one go -> "ff=SENT efull=E t0=MS t1=MS"
+ *                         (t1: the last send returned; the sink's report gives last_ms)
  */
 #include <wactor.h>
 
@@ -360,7 +360,8 @@ static int command(int64_t corr, char *cmd)
             e->value++;
             sent++;
         }
-        snprintf(out, sizeof out, "ff=%ld efull=%ld t0=%lld", sent, full, (long long)t0);
+        snprintf(out, sizeof out, "ff=%ld efull=%ld t0=%lld t1=%lld", sent, full, (long long)t0,
+                 (long long)wactor_now_ms());
         return answer(corr, out);
     }
     return 1;
