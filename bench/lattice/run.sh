@@ -34,6 +34,7 @@ fail() {
 }
 . "$root/tests/lattice/nats.sh"
 trap 'nats_cleanup; rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT PIPE TERM # through exit: the EXIT trap still stops everything
 
 caps='{send: [">"], request: [">"]}'
 big='{mailbox: 1000000}'

@@ -21,6 +21,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM # through exit: the EXIT trap still stops everything
 die() {
     echo "run.sh: $*" >&2
     for f in "$work"/*.log; do echo "--- $f" >&2; tail -n 20 "$f" >&2; done

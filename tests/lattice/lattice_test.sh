@@ -37,6 +37,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal ends the script through exit, so that the EXIT trap still stops what it started.
+trap 'exit 1' HUP INT PIPE TERM
 
 hb_ms=${LATTICE_TEST_HEARTBEAT_MS:-${LATTICE_TEST_DEFAULT_HEARTBEAT_MS:-200}}
 all_caps='{send: [">"], request: [">"], publish: [">"], subscribe: [">"]}'

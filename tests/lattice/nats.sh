@@ -5,7 +5,8 @@
 #
 # The script sets $tmp (a private folder) and $wactor first, and may define fail() (a default
 # prints the message and exits 1). Then:
-#   trap nats_cleanup EXIT         (or call nats_cleanup from its own EXIT trap)
+#   trap nats_cleanup EXIT         (or call nats_cleanup from its own EXIT trap), and
+#   trap 'exit 1' HUP INT PIPE TERM (dash runs no EXIT trap when a signal ends it)
 #   nats_start [ARGS...]           start nats-server (ARGS: e.g. --user u --pass p, -c FILE);
 #                                  sets nats_port and nats_url; restarts reuse the port
 #   nats_stop / nats_kill / nats_restart [ARGS...]
