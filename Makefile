@@ -14,6 +14,7 @@
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make bench-counters  the same round trip and fire-and-forget with and without the counters
 #   make bench-upgrade  the time a component is unavailable during a hot upgrade
+#   make bench-lattice  cross-host messaging over NATS against raw libnats; local cost of a lattice
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -23,7 +24,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-counters bench-upgrade format clean
+	bench-messaging bench-counters bench-upgrade bench-lattice format clean
 
 all: build
 
@@ -132,6 +133,12 @@ bench-upgrade:
 	build/tests/upgrade_test bench build/tests/upgrade_agent.wasm 2>/dev/null
 
 # The statistics' counters on the message path: with and without, interleaved (run.sh --counters).
+# Needs nats-server and libnats (make deps); starts its own server on a free loopback port.
+bench-lattice:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target wactor guest_lat_agent natsbench
+	bench/lattice/run.sh
+
 bench-counters:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging bench_messaging_nocount
