@@ -25,8 +25,20 @@ static void dropped_frame(wactor_lattice *l, const char *why)
     }
     pthread_mutex_unlock(&l->lock);
     if (n)
-        lat_log(l, WACTOR_LOG_WARN, "lattice %s: dropped %llu bad frame(s) (last: %s)", l->name,
+        lat_log(l, WACTOR_LOG_WARN, "lattice %s: dropped %llu frame(s) (last: %s)", l->name,
                 (unsigned long long)n, why);
+}
+
+/* A send from another host that the router refused here (too big for this
+ * host, its target gone): its sender saw OK, so it is counted in the
+ * lattice's dropped frames and logged (at most a line a second). */
+static void refused_send(wactor_lattice *l, const lat_frame *f, int rc)
+{
+    char why[160];
+    snprintf(why, sizeof why, "a send of %u bytes from %.*s to %.*s refused here: %s",
+             (unsigned)f->payload_len, (int)f->sender.len, f->sender.p, (int)f->target.len,
+             f->target.p, wactor_result_name(rc));
+    dropped_frame(l, why);
 }
 
 typedef struct answer_to {
@@ -53,8 +65,8 @@ static void send_reply(wactor_lattice *l, uint64_t instance, int64_t corr, int s
     lat_put_payload(&b, payload, (uint32_t)len);
     pthread_mutex_lock(&l->lock);
     lat_peer *p = l->left ? NULL : lat_peer_find(l, instance);
-    if (p && !b.failed)
-        lat_link_append(l, p, b.p, b.len, false);
+    if (p && !b.failed && lat_link_append(l, p, b.p, b.len, false))
+        p->sent++; /* an answer is a message too (wactor hosts counts it) */
     pthread_mutex_unlock(&l->lock);
     lat_buf_free(&b);
 }
@@ -185,6 +197,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
             break;
         }
         if (f->kind == LAT_REPLY) {
+            p->received++;
             deliver = lat_pending_remove(p, f->corr);
             break;
         }
@@ -203,8 +216,10 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         case LAT_SEND:
             rc = msg_remote_send(r, origin, f->sender.p, f->sender.len, f->target.p, f->target.len,
                                  f->payload, f->payload_len);
-            if (rc != WACTOR_OK)
+            if (rc != WACTOR_OK) {
                 consumed_now(l, origin);
+                refused_send(l, f, rc);
+            }
             break;
         case LAT_REQUEST: {
             answer_to *at = malloc(sizeof *at);
@@ -260,7 +275,11 @@ static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
     bool bad = false;
     while (lat_batch_next(data, len, &off, &frame, &flen, &bad)) {
         lat_frame f;
-        if (lat_decode(frame, flen, l->max_message, &f))
+        /* A payload is bounded here by its frame only: one over this host's
+         * max_message is accepted in link order and then refused by the
+         * router (ETOOBIG), never dropped as a bad frame, which would stall
+         * the link behind it (the sender knows only its own limit). */
+        if (lat_decode(frame, flen, UINT32_MAX, &f))
             handle_frame(l, &f, flen, on_hb);
         else
             dropped_frame(l, "malformed");

@@ -406,7 +406,10 @@ void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a
     for (struct msg_remote *r = p->remotes; r; r = r->next)
         r->listed = false;
     a->routes_changed = true;
-    lat_after_log(a, WACTOR_LOG_WARN, "lattice %s: host %s lost (%s)", l->name, p->name, why);
+    /* A host that said goodbye (a client after its call, a host stopped on
+     * purpose) is news, not a fault. */
+    lat_after_log(a, strcmp(why, "it left") == 0 ? WACTOR_LOG_INFO : WACTOR_LOG_WARN,
+                  "lattice %s: host %s lost (%s)", l->name, p->name, why);
     pthread_cond_broadcast(&l->changed);
 }
 

@@ -673,7 +673,7 @@ static void test_hostile(void *arg)
     r = cmd(&a, "svc", "again");
     CHECK(strcmp(r, "svc:again") == 0);
     free(r);
-    CHECK(logged(&b.log, "bad frame"));
+    CHECK(logged(&b.log, "dropped"));
     CHECK(!logged(&a.log, "lost") && !logged(&b.log, "lost"));
     host_down(&b);
     host_down(&a);
