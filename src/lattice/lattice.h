@@ -24,10 +24,10 @@ typedef struct lat_peer lat_peer;
 
 #define LAT_MAX_PEERS 1024u /* live hosts one host keeps links with */
 #define LAT_SLOT_CHUNK 1024u
-#define LAT_SLOT_CHUNKS 1024u /* at most a million (host, name) pairs */
-#define LAT_PEER_SLOTS 65536u /* (name) slots of one peer */
-#define LAT_DEAD_MAX 64u
-#define LAT_UNHEARD_STATE_BYTES (64u << 20) /* STATE queued toward hosts not heard twice */      /* dead links and departed instances remembered */
+#define LAT_SLOT_CHUNKS 1024u               /* at most a million (host, name) pairs */
+#define LAT_PEER_SLOTS 65536u               /* (name) slots of one peer */
+#define LAT_DEAD_MAX 64u                    /* dead links and departed instances remembered */
+#define LAT_UNHEARD_STATE_BYTES (64u << 20) /* STATE queued toward hosts not heard twice */
 
 /* A link frame kept until the peer acknowledges it. */
 typedef struct lat_out {
@@ -87,8 +87,8 @@ struct lat_peer {
     uint64_t out_next_seq;
     lat_out *head, *tail; /* unacknowledged, in seq order */
     size_t out_frames, out_bytes;
-    bool unsent;   /* some frame waits to be (re)sent */
-    bool out_acked; /* an ACK of this epoch came (the peer knows the link) */
+    bool unsent;     /* some frame waits to be (re)sent */
+    bool out_acked;  /* an ACK of this epoch came (the peer knows the link) */
     uint32_t rto_ms; /* the resend timeout now (doubles while nothing is acked); 0: the base */
     /* The link from it. */
     uint32_t in_epoch;
@@ -103,7 +103,7 @@ struct lat_peer {
     size_t nslots, capslots;   /* at most LAT_PEER_SLOTS */
     uint32_t *slot_hash;       /* by name: slot index + 1, 0 empty (open addressing) */
     size_t hash_cap;           /* a power of two, at least twice nslots */
-    size_t ack_next; /* the slot the next ACK starts from (an ACK holds ~60 kB) */
+    size_t ack_next;           /* the slot the next ACK starts from (an ACK holds ~60 kB) */
     /* Requests that went to it and are pending here. */
     int64_t *pending;
     size_t npending, cappending;

@@ -46,8 +46,8 @@ static void publish_batch(wactor_lattice *l, const char *subject, const lat_buf 
                      (uint32_t)b->p[off + 2] << 16 | (uint32_t)b->p[off + 3] << 24;
         size_t next = off + LAT_PREFIX_SIZE + n;
         if (next - start > max && off > start) {
-            publish_failed(l, natsConnection_Publish(l->nc, subject, b->p + start,
-                                                     (int)(off - start)));
+            publish_failed(
+                l, natsConnection_Publish(l->nc, subject, b->p + start, (int)(off - start)));
             start = off;
         }
         off = next;

@@ -362,8 +362,7 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
     p->caps = caps;
     for (unsigned i = 0; i < MSG_ROUTES; i++)
         p->routes[i].allow[0] = p->routes[i].allow[1] = -1;
-    uint32_t was =
-        atomic_exchange_explicit(&p->mailbox_bound, mailbox_bound, memory_order_relaxed);
+    uint32_t was = atomic_exchange_explicit(&p->mailbox_bound, mailbox_bound, memory_order_relaxed);
     atomic_store_explicit(&p->pending_bound, pending_bound, memory_order_relaxed);
     /* Other hosts of a lattice hold the bound as this name's window. */
     if (was != mailbox_bound)

@@ -1046,7 +1046,8 @@ static void test_dead_link(void *arg)
     /* BYE, then a late first frame of a new link: the ghost stays gone. */
     lat_put_header(&f, LAT_BYE, 0, ghost, 0, 0, 0);
     put_frame(nc, "wactor.t14.hb", &f);
-    for (uint64_t end = now_ms() + 5000; now_ms() < end && !logged(&a.log, "host ghost lost (it left)");)
+    for (uint64_t end = now_ms() + 5000;
+         now_ms() < end && !logged(&a.log, "host ghost lost (it left)");)
         pause_ms(5);
     CHECK(logged(&a.log, "host ghost lost (it left)"));
     lat_put_header(&f, LAT_STATE, 0, ghost, a_id, 4245, 1);
@@ -1089,10 +1090,9 @@ static void test_rejoin(void *arg)
     CHECK(st.queued >= 3);
     wactor_lattice_leave(b.lat);
     char u[64];
-    b.lat = wactor_lattice_join(b.rt, &(wactor_lattice_options){.url = url(u, sizeof u),
-                                                                .name = "t15",
-                                                                .host = "host-b",
-                                                                .heartbeat_ms = HB_MS});
+    b.lat = wactor_lattice_join(
+        b.rt, &(wactor_lattice_options){
+                  .url = url(u, sizeof u), .name = "t15", .host = "host-b", .heartbeat_ms = HB_MS});
     REQUIRE(b.lat != NULL);
     REQUIRE(wactor_lattice_wait(a.lat, "slow", 5000) == WACTOR_OK);
     wactor_interrupt(b.rt); /* the old messages leave the mailbox now */
