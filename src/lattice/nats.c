@@ -114,6 +114,20 @@ static uint64_t next_deadline(wactor_lattice *l)
     return next;
 }
 
+/* Makes room for out[n] (false when out of memory). */
+static bool room_for_one(outgoing **out, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return true;
+    size_t grown = *cap ? 2 * *cap : 8;
+    outgoing *v = realloc(*out, grown * sizeof *v);
+    if (!v)
+        return false;
+    *out = v;
+    *cap = grown;
+    return true;
+}
+
 void *lat_sender_main(void *arg)
 {
     wactor_lattice *l = arg;
@@ -160,14 +174,8 @@ void *lat_sender_main(void *arg)
              * would otherwise fill with retransmissions). */
             if (!connected)
                 continue;
-            if (nout == capout) {
-                size_t cap = capout ? 2 * capout : 8;
-                outgoing *v = realloc(out, cap * sizeof *v);
-                if (!v)
-                    break;
-                out = v;
-                capout = cap;
-            }
+            if (!room_for_one(&out, nout, &capout))
+                break;
             out[nout].data = (lat_buf){0};
             lat_link_collect(l, p, now, hb, &out[nout].data);
             if (out[nout].data.len) {
@@ -177,14 +185,8 @@ void *lat_sender_main(void *arg)
                 lat_buf_free(&out[nout].data);
         }
         for (int i = 0; connected && i < l->nloose; i++) {
-            if (nout == capout) {
-                size_t cap = capout ? 2 * capout : 8;
-                outgoing *v = realloc(out, cap * sizeof *v);
-                if (!v)
-                    break;
-                out = v;
-                capout = cap;
-            }
+            if (!room_for_one(&out, nout, &capout))
+                break;
             lat_buf f = {0}, *b = &out[nout].data;
             *b = (lat_buf){0};
             lat_put_header(&f, LAT_RESET, l->loose[i].flags, l->instance, l->loose[i].to, 0, 0);
