@@ -274,7 +274,7 @@ static void on_connected(natsConnection *nc, void *closure)
     l->announce_joined |= first && l->joined_cb;
     pthread_cond_signal(&l->wake);
     pthread_mutex_unlock(&l->lock);
-    if (first)
+    if (first && !l->joined_cb) /* else the embedder says it (wactor run prints its line) */
         lat_log(l, WACTOR_LOG_INFO, "lattice %s joined as %s", l->name, l->host);
 }
 
