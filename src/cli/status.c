@@ -266,9 +266,18 @@ static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf
                 ",\"state\":\"%s\",\"restarts\":%" PRIu64 ",\"queued\":%" PRIu32
                 ",\"mailbox\":%" PRIu32 ",\"received\":%" PRIu64 ",\"sent\":%" PRIu64
                 ",\"crashes\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"pending\":%" PRIu32
-                ",\"memory\":%" PRIu64 ",\"storage\":%" PRIu64 "}",
+                ",\"memory\":%" PRIu64 ",\"storage\":%" PRIu64 ",\"fuel\":%" PRIu64
+                ",\"handler_ns\":%" PRIu64 ",\"handler_hist\":[",
                 wactor_state_name(s->state), s->restarts, s->queued, s->mailbox, s->received,
-                s->sent, s->crashes, s->dropped, s->pending, s->memory, s->storage);
+                s->sent, s->crashes, s->dropped, s->pending, s->memory, s->storage, s->fuel,
+                s->handler_ns);
+        for (int k = 0; k < WACTOR_HANDLER_BUCKETS; k++)
+            fprintf(out, "%s%" PRIu64, k ? "," : "", s->handler_hist[k]);
+        fputs("],\"crashes_by\":{", out);
+        for (int k = 0; k < WACTOR_CRASH_KINDS; k++)
+            fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", wactor_crash_kind_name(k),
+                    s->crashes_by[k]);
+        fputs("}}", out);
     }
     fputs("],\"lattice\":", out);
     if (cli_in_lattice(lv)) {

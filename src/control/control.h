@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 /* The protocol's version: the first byte of every frame's body. */
-#define CTL_VERSION 1
+#define CTL_VERSION 2 /* 2: STATUS_LIST entries carry the handlers' counters */
 
 /* Frame types: requests (client to server) and answers. */
 enum {
