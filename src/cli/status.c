@@ -253,7 +253,8 @@ static void cli_print_lattice(FILE *out, const cli_lattice_view *lv, const doubl
 }
 
 static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf,
-                           const wactor_stats *st, size_t n, const cli_lattice_view *lv)
+                           const wactor_stats *st, size_t n, const wactor_edge *ev, size_t ne,
+                           const cli_lattice_view *lv)
 {
     fprintf(out, "{\"pid\":%d,\"manifest\":", ctl_client_pid(c));
     cli_json_string(out, mf->path);
@@ -278,6 +279,14 @@ static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf
             fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", wactor_crash_kind_name(k),
                     s->crashes_by[k]);
         fputs("}}", out);
+    }
+    fputs("],\"edges\":[", out);
+    for (size_t i = 0; i < ne; i++) {
+        fputs(i ? ",{\"from\":" : "{\"from\":", out);
+        cli_json_string(out, ev[i].from);
+        fputs(",\"to\":", out);
+        cli_json_string(out, ev[i].to);
+        fprintf(out, ",\"messages\":%" PRIu64 "}", ev[i].messages);
     }
     fputs("],\"lattice\":", out);
     if (cli_in_lattice(lv)) {
@@ -309,17 +318,21 @@ int cli_status(int argc, char **argv)
         wactor_stats *st = NULL;
         size_t n = 0;
         cli_lattice_view lv = {0};
-        if (ctl_client_status(c, &st, &n) != 0 || cli_lattice_view_get(c, &lv) != 0) {
+        wactor_edge *ev = NULL;
+        size_t ne = 0;
+        if (ctl_client_status(c, &st, &n) != 0 || (f.json && ctl_client_edges(c, &ev, &ne) != 0) ||
+            cli_lattice_view_get(c, &lv) != 0) {
             cli_error("status: %s", ctl_client_error(c));
             rc = CLI_EXIT_FAILED;
         } else if (f.json) {
-            cli_print_json(stdout, c, mf, st, n, &lv);
+            cli_print_json(stdout, c, mf, st, n, ev, ne, &lv);
         } else {
             cli_print_table(stdout, st, n, NULL);
             cli_print_lattice(stdout, &lv, NULL);
         }
         cli_lattice_view_free(&lv);
         free(st);
+        free(ev);
         if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
             cli_error("status: cannot write to standard output: %s", strerror(errno));
             rc = CLI_EXIT_BAD;
