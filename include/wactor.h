@@ -398,6 +398,54 @@ int wactor_call(wactor_runtime *rt, const char *target, const void *payload, siz
 
 int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, size_t len);
 
+/* ---- headers and other senders (ABI.md v2, "Headers") ---------------------
+ * A message may carry headers; a host message may go as another sender
+ * than "@host" (the HTTP server's requests come from "@http"). */
+
+/* One header: name is 1..64 bytes of [a-z0-9-], or ':' and 1..63 of those
+ * (a pseudo-header such as ":status"); value at most 4096 bytes. */
+typedef struct wactor_header {
+    const char *name; /* name_len bytes; name_len 0: NUL-terminated */
+    size_t name_len;
+    const char *value; /* value_len bytes, not NUL-terminated */
+    size_t value_len;
+} wactor_header;
+#define WACTOR_HEADER_NAME_MAX 64
+#define WACTOR_HEADER_VALUE_MAX 4096
+#define WACTOR_HEADERS_MAX 65536 /* the encoded bytes of one message's headers */
+
+/* The headers of an answer: only valid during the callback. */
+typedef struct wactor_headers wactor_headers;
+/* The first header of that name (NUL-terminated): OK with *value (not
+ * NUL-terminated) and *len set, or ENOTFOUND. h may be NULL (no headers). */
+int wactor_headers_get(const wactor_headers *h, const char *name, const char **value, size_t *len);
+/* The i-th header, in order (out->name not NUL-terminated, out->name_len
+ * set): OK, or ENOTFOUND past the last. */
+int wactor_headers_at(const wactor_headers *h, size_t i, wactor_header *out);
+
+typedef struct wactor_message_options {
+    /* NULL: "@host"; else '@' and 1..31 bytes of [a-z0-9-] ("@http"): the
+     * sender the component sees. */
+    const char *sender;
+    const wactor_header *headers;
+    size_t nheaders;
+    uint32_t timeout_ms; /* requests: 0 = the runtime's default */
+} wactor_message_options;
+
+/* Like wactor_callback_fn, with the answer's headers (":status" and those
+ * the component set with respond_header; NULL when there are none). */
+typedef void (*wactor_reply_fn)(void *arg, int64_t correlation, int status, const void *payload,
+                                size_t len, const wactor_headers *headers);
+
+/* wactor_send and wactor_request with a sender name and headers (o may be
+ * NULL). EINVAL for a bad header name, a bad sender; ETOOBIG for a value
+ * over WACTOR_HEADER_VALUE_MAX or headers over WACTOR_HEADERS_MAX; the
+ * other codes as theirs. */
+int wactor_send_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                     const wactor_message_options *o);
+int64_t wactor_request_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                            const wactor_message_options *o, wactor_reply_fn cb, void *arg);
+
 /* Waits until the runtime is quiescent (no queued message, no pending
  * request, no running handler): OK, or ETIMEDOUT after timeout_ms
  * (0 = wait forever). */

@@ -812,5 +812,6 @@ void host_component_free(host_component *c)
     free_strings(c->ver.env);
     free(c->restart_times);
     free(c->saved);
+    host_answers_free(c);
     free(c);
 }

@@ -48,7 +48,7 @@ struct wactor_module {
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
-#define HOST_NIMPORTS 19
+#define HOST_NIMPORTS 21
 
 typedef struct host_component host_component;
 typedef struct host_watchdog host_watchdog;
@@ -108,6 +108,10 @@ struct host_component {
     wasi_ctx *wasi;
     wa_func *on_message, *on_callback, *on_shutdown;
     msg_envelope *current; /* the message being handled, for msg_* */
+    /* Headers set with respond_header for answers not sent yet (headers.c);
+     * touched only on the component's turns. */
+    struct host_answer *answers;
+    uint32_t nanswers, answers_cap, answer_bytes;
     /* Supervision, touched only on the component's turns. */
     bool healthy;      /* the instance has handled a message successfully */
     bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */
@@ -273,6 +277,15 @@ void host_watch_end(host_watchdog *wd, unsigned slot);
 void host_watchdog_interrupt_all(host_watchdog *wd);
 
 /* imports.c */
+/* Headers kept for answers (headers.c): respond_header's checks, in the
+ * ABI's order, then the header is kept for corr's answer; respond takes
+ * them (false: none were set; *out then untouched); the rest go with the
+ * component. */
+int host_respond_header(host_component *c, int64_t corr, const char *name, size_t nlen,
+                        const uint8_t *value, size_t vlen);
+bool host_answer_headers(host_component *c, int64_t corr, msg_hdrbuf *out);
+void host_answers_free(host_component *c);
+
 bool host_imports_new(wactor_runtime *rt);
 void host_imports_free(wactor_runtime *rt);
 /* The import of module `wactor` named field: its position and type, or -1. */

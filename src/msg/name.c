@@ -70,6 +70,16 @@ static bool valid(const char *s, size_t len, bool pattern)
     }
 }
 
+bool msg_host_sender_valid(const char *s, size_t len)
+{
+    if (len < 2 || len > MSG_HOST_SENDER_MAX || s[0] != '@')
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
 bool msg_name_valid(const char *s, size_t len)
 {
     return valid(s, len, false);

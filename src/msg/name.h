@@ -23,6 +23,11 @@
 /* True iff s[0..len) is a valid name (or topic). */
 bool msg_name_valid(const char *s, size_t len);
 
+/* True iff s[0..len) is the name of a sender outside the components: '@'
+ * and 1..31 bytes of [a-z0-9-] ("@host", "@http"). */
+#define MSG_HOST_SENDER_MAX 32u
+bool msg_host_sender_valid(const char *s, size_t len);
+
 /* True iff s[0..len) is a valid pattern. Every valid name is a valid
  * pattern (it matches only itself). */
 bool msg_pattern_valid(const char *s, size_t len);
