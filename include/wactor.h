@@ -291,6 +291,42 @@ typedef enum wactor_state {
 
 const char *wactor_state_name(int state); /* "backing-off" */
 
+/* Handlers (wactor_on_message and wactor_on_callback runs) by wall time: bucket i counts
+ * those that took at most wactor_handler_bucket_ns(i) and more than bucket i-1's bound (not
+ * cumulative; Prometheus' buckets are the running sums). Bounds: 1, 3, 10, 30, 100, 300 us,
+ * 1, 10, 100 ms, 1, 10 s, and the last is +Inf (UINT64_MAX). */
+#define WACTOR_HANDLER_BUCKETS 12
+uint64_t wactor_handler_bucket_ns(int i); /* 0 for i out of range */
+
+/* Why a component's instance ended, for crashes_by: the KIND of the "crashed: KIND" reason
+ * (ABI.md, *Children and monitors*), "start" for a start-up that failed (wactor_init non-zero
+ * or trapped, a missing import...), "other" for the rest (a host function's fault). */
+#define WACTOR_CRASH_KIND_LIST(X)                                                                  \
+    X(UNREACHABLE, 0, "unreachable")                                                               \
+    X(FUEL, 1, "fuel")                                                                             \
+    X(TIME, 2, "time")                                                                             \
+    X(STACK, 3, "stack")                                                                           \
+    X(MEMORY, 4, "memory")                                                                         \
+    X(TABLE, 5, "table")                                                                           \
+    X(UNDEFINED_ELEMENT, 6, "undefined-element")                                                   \
+    X(UNINITIALIZED_ELEMENT, 7, "uninitialized-element")                                           \
+    X(INDIRECT_CALL, 8, "indirect-call")                                                           \
+    X(DIVIDE_BY_ZERO, 9, "divide-by-zero")                                                         \
+    X(OVERFLOW, 10, "overflow")                                                                    \
+    X(CONVERSION, 11, "conversion")                                                                \
+    X(EXIT, 12, "exit") /* proc_exit with a non-zero code */                                       \
+    X(START, 13, "start")                                                                          \
+    X(OTHER, 14, "other")
+
+typedef enum wactor_crash_kind {
+#define WACTOR_X(name, value, word) WACTOR_CRASH_##name = value,
+    WACTOR_CRASH_KIND_LIST(WACTOR_X)
+#undef WACTOR_X
+} wactor_crash_kind;
+#define WACTOR_CRASH_KINDS 15
+
+const char *wactor_crash_kind_name(int kind); /* "fuel"; "?" out of range */
+
 typedef struct wactor_stats {
     char name[256];        /* NUL-terminated */
     int state;             /* wactor_state */
@@ -308,6 +344,12 @@ typedef struct wactor_stats {
     uint64_t memory;  /* linear memory bytes of its instance now (0 without one) */
     uint64_t storage; /* bytes in its key-value storage (keys + values) */
     bool running;     /* not stopped for good */
+    /* Fuel its handlers used, over all its incarnations: the engine's metered units (one per
+     * instruction of each block run, docs/ABI.md), exact whether or not it has a fuel limit. */
+    uint64_t fuel;
+    uint64_t handler_ns;                           /* wall time spent in its handlers, total */
+    uint64_t handler_hist[WACTOR_HANDLER_BUCKETS]; /* see wactor_handler_bucket_ns */
+    uint64_t crashes_by[WACTOR_CRASH_KINDS];       /* sums to crashes; wactor_crash_kind_name */
 } wactor_stats;
 
 /* The statistics of the most recent component of that name, running or not. */
@@ -318,6 +360,21 @@ int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *o
  * *n is 0). Counters are read without stopping anything: each is exact, the
  * set is not one instant. Any thread, callbacks included. */
 int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n);
+
+/* Who messages whom: the messages (sends, requests, publications) delivered to `to` from
+ * `from` since the runtime started, one entry per pair that has had at least one, grouped by
+ * receiver in spawn order. Senders include the host's names ("@host", "@http", ...) and
+ * components of other hosts. Each receiver keeps its first WACTOR_EDGE_SENDERS senders; the
+ * messages of any more are counted from WACTOR_EDGE_OTHERS. Counts sum to the receiver's
+ * `received`. *out is malloc'd (free it; NULL when *n is 0). Any thread. */
+#define WACTOR_EDGE_SENDERS 32
+#define WACTOR_EDGE_OTHERS "(others)"
+typedef struct wactor_edge {
+    char from[256]; /* NUL-terminated */
+    char to[256];
+    uint64_t messages;
+} wactor_edge;
+int wactor_edges(wactor_runtime *rt, wactor_edge **out, size_t *n);
 
 /* ---- messages from the host (sender "@host") ----------------------------- */
 

@@ -143,7 +143,6 @@ static void fill_stats(host_component *c, wactor_stats *out)
         out->callbacks[i] = atomic_load(&c->proc.n_callbacks[i]);
     out->dropped = atomic_load(&c->proc.n_dropped);
     out->restarts = atomic_load(&c->restarts);
-    out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);
     /* Not c->ver.limits or c->ver.storage: an upgrade changes them on the component's turn. */
     out->mailbox = atomic_load_explicit(&c->proc.mailbox_bound, memory_order_relaxed);
@@ -159,6 +158,14 @@ static void fill_stats(host_component *c, wactor_stats *out)
             atomic_store(&c->storage_clean, false); /* ask again next time */
     }
     out->storage = atomic_load(&c->storage_used);
+    out->fuel = atomic_load_explicit(&c->fuel, memory_order_relaxed);
+    out->handler_ns = atomic_load_explicit(&c->handler_ns, memory_order_relaxed);
+    for (int i = 0; i < WACTOR_HANDLER_BUCKETS; i++)
+        out->handler_hist[i] = atomic_load_explicit(&c->handler_hist[i], memory_order_relaxed);
+    for (int i = 0; i < WACTOR_CRASH_KINDS; i++) {
+        out->crashes_by[i] = atomic_load(&c->crashes_by[i]);
+        out->crashes += out->crashes_by[i];
+    }
 }
 
 int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)
@@ -231,6 +238,61 @@ int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n)
     }
     *out = v;
     *n = k;
+    return WACTOR_OK;
+}
+
+/* The edges into one receiver, appended to a growing array. */
+typedef struct edge_list {
+    wactor_edge *v;
+    size_t n, cap;
+    const msg_proc *to;
+    bool nomem;
+} edge_list;
+
+static void add_edge(void *arg, const char *from, size_t len, uint64_t count)
+{
+    edge_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        wactor_edge *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    wactor_edge *e = &l->v[l->n++];
+    memcpy(e->from, from, len);
+    e->from[len] = 0;
+    memcpy(e->to, l->to->name, l->to->name_len + 1u);
+    e->messages = count;
+}
+
+int wactor_edges(wactor_runtime *rt, wactor_edge **out, size_t *n)
+{
+    if (!rt || !out || !n)
+        return WACTOR_EINVAL;
+    *out = NULL;
+    *n = 0;
+    edge_list l = {0};
+    pthread_mutex_lock(&rt->lock);
+    size_t all = rt->nall;
+    bool *keep = all ? malloc(all) : NULL;
+    bool ok = !all || (keep && latest_of_each_name(rt->all, all, keep));
+    for (size_t i = 0; ok && i < all && !l.nomem; i++)
+        if (keep[i]) { /* as wactor_stats_all: the most recent component of each name */
+            l.to = &rt->all[i]->proc;
+            msg_edges_each(l.to, add_edge, &l);
+        }
+    pthread_mutex_unlock(&rt->lock);
+    free(keep);
+    if (!ok || l.nomem) {
+        free(l.v);
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
+    *out = l.v;
+    *n = l.n;
     return WACTOR_OK;
 }
 

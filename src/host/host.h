@@ -12,6 +12,7 @@
  *                restarts and stops
  *   abi.c        the one check of a module against the component ABI
  *   imports.c    the `wactor` host functions
+ *   counters.c   the handlers' counters for wactor_stats: fuel, time, crashes
  *
  * Threads: a component's instance is only ever touched by the thread
  * running its turn (or by spawn, which holds its actor meanwhile). Each
@@ -137,7 +138,14 @@ struct host_component {
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
     size_t outlen[2];
-    atomic_uint_least64_t restarts, crashes;
+    atomic_uint_least64_t restarts;
+    /* Handlers' counters (counters.c), over all incarnations: written by
+     * the component's turns; crashes_by by host_count_crash (crashes are
+     * their sum). fuel_used is the last guest call's fuel (host_run_guest),
+     * for its handler's account. */
+    atomic_uint_least64_t fuel, handler_ns, handler_hist[WACTOR_HANDLER_BUCKETS];
+    atomic_uint_least64_t crashes_by[WACTOR_CRASH_KINDS];
+    uint64_t fuel_used;
     /* For wactor_stats, written by the component's turns (or its spawn),
      * read by any thread: its wactor_state, and its instance's linear
      * memory in bytes after the last call into it (0 without one). */
@@ -234,6 +242,7 @@ void host_crashed(host_component *c, wa_trap trap);
  * "Failure"): the reason of the FAILED callbacks a crash causes, and the
  * first words of its log and audit lines. */
 const char *host_crash_reason(wa_trap trap);
+int host_crash_kind(wa_trap trap); /* wactor_crash_kind */
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);
@@ -248,6 +257,18 @@ void host_supervise_held(host_component *c, bool clean);
  * log): a crash, counted as one, or a clean proc_exit(0) (c->start_exited),
  * which is returned. */
 bool host_start_failed(host_component *c, const char *what, const char *why);
+
+/* counters.c */
+/* Calibrates the handlers' clock, once per process (wactor_runtime_new). */
+void host_clock_init(void);
+/* The handlers' clock: a time-stamp counter where it is invariant, else
+ * CLOCK_MONOTONIC; host_clock_ns converts a difference of two readings. */
+uint64_t host_clock_ticks(void);
+uint64_t host_clock_ns(uint64_t ticks);
+/* One handler ran for `ticks` and used c->fuel_used: on c's turn. */
+void host_count_handler(host_component *c, uint64_t ticks);
+/* One crash of that kind (wactor_crash_kind), counted in crashes too. */
+void host_count_crash(host_component *c, int kind);
 
 /* watchdog.c */
 host_watchdog *host_watchdog_new(unsigned workers);

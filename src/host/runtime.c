@@ -36,6 +36,7 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
         rt->opts.max_restarts = 0;
     if (!rt->opts.restart_within_ms)
         rt->opts.restart_within_ms = 10000;
+    host_clock_init();
     pthread_mutex_init(&rt->spawn_lock, NULL);
     pthread_mutex_init(&rt->lock, NULL);
     if (!host_audit_open(rt)) {

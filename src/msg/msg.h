@@ -240,6 +240,19 @@ typedef struct msg_route {
 #endif
 #define MSG_CACHE_LINE 64
 
+/* Who messages whom (edges.c): the messages delivered to a process by
+ * sender name, counted on its own turn; at most MSG_EDGE_SENDERS senders,
+ * the messages of any more are counted from MSG_EDGE_OTHERS. */
+#define MSG_EDGE_SENDERS 32
+#define MSG_EDGE_OTHERS "(others)"
+typedef struct msg_edge msg_edge;
+typedef struct msg_edges {
+    _Atomic unsigned n; /* entries published in e[] */
+    msg_edge *e[MSG_EDGE_SENDERS];
+    msg_edge *last; /* the last sender counted: the writer's shortcut */
+    atomic_uint_least64_t others;
+} msg_edges;
+
 struct msg_proc {
     rt_actor actor; /* first: the rt layer hands us back this pointer */
     msg_router *router;
@@ -272,7 +285,24 @@ struct msg_proc {
     bool renewing;
     /* Single-writer counters, on the own turn's lines (see above). */
     atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
+    /* Made at the first message, freed by msg_proc_fini. */
+    _Atomic(msg_edges *) edges;
 };
+
+/* Counts one message delivered to p from sender (the sender's bytes), on
+ * p's turn; compiled out with MSG_NO_COUNTERS (MSG_COUNT_EDGE). */
+void msg_edges_count(msg_proc *p, const char *sender, size_t len);
+#ifdef MSG_NO_COUNTERS
+#define MSG_COUNT_EDGE(p, sender, len) ((void)0)
+#else
+#define MSG_COUNT_EDGE(p, sender, len) msg_edges_count(p, sender, len)
+#endif
+/* Calls fn for each sender of p's messages with its count (the name is
+ * only valid during the call), then for MSG_EDGE_OTHERS if any were
+ * lumped. Any thread, while p is not freed. */
+typedef void (*msg_edge_fn)(void *arg, const char *from, size_t len, uint64_t count);
+void msg_edges_each(const msg_proc *p, msg_edge_fn fn, void *arg);
+void msg_edges_free(msg_proc *p); /* by msg_proc_fini */
 
 /* Told of a publication that `subscriber` missed because its mailbox was
  * full, once msg_publish holds no lock any more (the owner logs it). The

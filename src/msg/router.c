@@ -303,6 +303,7 @@ void msg_proc_fini(msg_proc *p)
     msg_idset_free(&p->received);
     msg_idset_free(&p->sent);
     msg_caps_free(&p->caps);
+    msg_edges_free(p);
 }
 
 /* Settles every request p received and has not answered. */
