@@ -111,7 +111,9 @@ static void add_own(atomic_uint_least64_t *c, uint64_t v)
 
 void host_count_handler(host_component *c, uint64_t ticks)
 {
-    uint64_t ns = host_clock_ns(ticks);
+    /* A clock that went back (a thread moved to a core whose counter is
+     * behind: none should be, with an invariant TSC) counts as no time. */
+    uint64_t ns = ticks >> 62 ? 0 : host_clock_ns(ticks);
     add_own(&c->fuel, c->fuel_used);
     add_own(&c->handler_ns, ns);
     int i = 0;

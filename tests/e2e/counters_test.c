@@ -179,7 +179,7 @@ static void call_ok(wactor_runtime *rt, const char *to, const char *cmd)
     free(answer);
 }
 
-/* Sends, requests and publications between agents and from the host. */
+/* Sends, requests and publications between agents and from the host's names. */
 static void test_edges(void *arg)
 {
     (void)arg;
@@ -201,6 +201,8 @@ static void test_edges(void *arg)
     call_ok(rt, "a", "!requestn b 2 0 hi");  /* @host -> a: 2, a -> b: 7 (requests) */
     call_ok(rt, "a", "!publishn news 3 hi"); /* @host -> a: 3, a -> c: 3 */
     CHECK(wactor_send(rt, "b", "x", 1) == WACTOR_OK);
+    wactor_message_options http = {.sender = "@http"};
+    CHECK(wactor_send_with(rt, "b", "z", 1, &http) == WACTOR_OK); /* @http -> b: 1 */
     CHECK(wactor_publish(rt, "news", "y", 1) == WACTOR_OK); /* @host -> c: 2 */
     REQUIRE(wactor_wait_idle(rt, IDLE_MS) == WACTOR_OK);
     wactor_edge *v = NULL;
@@ -211,7 +213,8 @@ static void test_edges(void *arg)
     CHECK(edge(v, n, "@host", "b") == 1);
     CHECK(edge(v, n, "a", "c") == 3);
     CHECK(edge(v, n, "@host", "c") == 2);
-    CHECK(n == 5);
+    CHECK(edge(v, n, "@http", "b") == 1);
+    CHECK(n == 6);
     /* Into each receiver, the edges sum to what it received. */
     for (int i = 0; i < 3; i++) {
         wactor_stats s;
