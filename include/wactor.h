@@ -219,6 +219,10 @@ typedef struct wactor_component_options {
     wactor_limits limits;
     /* Capabilities: deny by default. */
     wactor_patterns send, request, publish, subscribe;
+    /* Outbound HTTP (http_request): "host" or "host:port" entries, "*" as
+     * a host's first label (one label), e.g. {"api.example.com",
+     * "127.0.0.1:8080", "*.example.org"}. */
+    wactor_patterns http;
     uint64_t storage; /* key-value quota in bytes; 0 = no storage */
     unsigned wasi;    /* WACTOR_WASI_* bits */
 } wactor_component_options;
@@ -445,6 +449,19 @@ int wactor_send_with(wactor_runtime *rt, const char *target, const void *payload
                      const wactor_message_options *o);
 int64_t wactor_request_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
                             const wactor_message_options *o, wactor_reply_fn cb, void *arg);
+
+/* ---- outbound HTTP (ABI.md v2, "Outbound HTTP"; docs/HTTP.md) -------------
+ * A component's http_request is served by the runtime's HTTP client, a
+ * thread of libcurl transfers that never blocks a worker. Implemented by
+ * the wactor_httpclient library (link it and libcurl). Without a client,
+ * every http_request ends FAILED "no HTTP client in this runtime". */
+typedef struct wactor_http_client wactor_http_client;
+/* Starts rt's client (one per runtime: EEXIST). NULL on failure:
+ * wactor_errmsg(NULL) says why. */
+wactor_http_client *wactor_http_client_start(wactor_runtime *rt);
+/* Stops it: transfers in flight end FAILED "stopped". wactor_runtime_free
+ * stops it too; call this only before. */
+void wactor_http_client_stop(wactor_http_client *c);
 
 /* Waits until the runtime is quiescent (no queued message, no pending
  * request, no running handler): OK, or ETIMEDOUT after timeout_ms

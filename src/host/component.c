@@ -466,20 +466,27 @@ static void free_strings(char **v)
     free(v);
 }
 
-/* Copies a capability list, checking each pattern. */
-static int copy_patterns(wactor_runtime *rt, const char *what, const wactor_patterns *in,
-                         msg_patterns *out)
+/* Copies a capability list, checking each entry with valid(); `expected`
+ * says what an entry must be. */
+static int copy_list(wactor_runtime *rt, const char *what, const wactor_patterns *in,
+                     msg_patterns *out, bool (*valid)(const char *, size_t), const char *expected)
 {
     out->v = NULL;
     out->n = 0;
     for (size_t i = 0; i < in->n; i++)
-        if (!in->v || !in->v[i] || !msg_pattern_valid(in->v[i], strlen(in->v[i])))
-            return host_fail(rt, WACTOR_EINVAL, "capability %s: invalid pattern \"%s\"", what,
-                             in->v && in->v[i] ? in->v[i] : "(null)");
+        if (!in->v || !in->v[i] || !valid(in->v[i], strlen(in->v[i])))
+            return host_fail(rt, WACTOR_EINVAL, "capability %s: \"%s\" is not %s", what,
+                             in->v && in->v[i] ? in->v[i] : "(null)", expected);
     bool ok = true;
     out->v = copy_strings(in->v, in->n, &ok);
     out->n = in->n;
     return ok ? WACTOR_OK : host_fail(rt, WACTOR_ENOMEM, "out of memory");
+}
+
+static int copy_patterns(wactor_runtime *rt, const char *what, const wactor_patterns *in,
+                         msg_patterns *out)
+{
+    return copy_list(rt, what, in, out, msg_pattern_valid, "a valid pattern");
 }
 
 static wactor_module *module_of(wactor_runtime *rt, const wactor_component_options *o)
@@ -603,6 +610,9 @@ static int copy_caps(wactor_runtime *rt, const wactor_component_options *o, msg_
         rc = copy_patterns(rt, "publish", &o->publish, &caps->publish);
     if (rc == WACTOR_OK)
         rc = copy_patterns(rt, "subscribe", &o->subscribe, &caps->subscribe);
+    if (rc == WACTOR_OK)
+        rc = copy_list(rt, "http", &o->http, &caps->http, msg_http_grant_valid,
+                       "a host or host:port (\"*\" only as the first label)");
     return rc;
 }
 

@@ -48,9 +48,10 @@ struct wactor_module {
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
-#define HOST_NIMPORTS 21
+#define HOST_NIMPORTS 22
 
 typedef struct host_component host_component;
+struct host_http_request; /* extend.h */
 typedef struct host_watchdog host_watchdog;
 
 struct wactor_runtime {
@@ -79,6 +80,10 @@ struct wactor_runtime {
      * wactor_runtime_free; under `lock`. */
     void (*ext_detach)(void *arg);
     void *ext_arg;
+    /* The HTTP client (extend.h), under `lock`; read by http_request. */
+    void (*_Atomic http_start)(void *arg, const struct host_http_request *req);
+    void (*http_detach)(void *arg);
+    void *_Atomic http_arg;
     /* What an extension left for after the router (host_extension_retain). */
     struct host_retained *retained;
     pthread_mutex_t audit_lock;
@@ -286,6 +291,11 @@ int host_respond_header(host_component *c, int64_t corr, const char *name, size_
                         const uint8_t *value, size_t vlen);
 bool host_answer_headers(host_component *c, int64_t corr, msg_hdrbuf *out);
 void host_answers_free(host_component *c);
+
+/* http_out.c: the checks and start of http_request; r holds the guest's
+ * ranges (method, url, headers, body) and gets the rest. Returns the
+ * correlation id or a code. */
+int64_t host_http_request_start(host_component *c, struct host_http_request *r, int32_t timeout_ms);
 
 bool host_imports_new(wactor_runtime *rt);
 void host_imports_free(wactor_runtime *rt);

@@ -8,6 +8,7 @@
  * every instance of the runtime: the component comes from the calling
  * instance's userdata.
  */
+#include "extend.h"
 #include "host.h"
 
 #include <stdio.h>
@@ -23,6 +24,7 @@ static const uint8_t t_request[] = {I32, I32, I32, I32, I32, I64};
 static const uint8_t t_respond[] = {I64, I32, I32, I32, I32};
 static const uint8_t t_respond_header[] = {I64, I32, I32, I32, I32, I32};
 static const uint8_t t_cancel[] = {I64, I32};
+static const uint8_t t_http_request[] = {I32, I32, I32, I32, I32, I32, I32, I32, I32, I64};
 static const uint8_t t_i64[] = {I64};
 
 /* ---- guest memory ------------------------------------------------------- */
@@ -222,6 +224,30 @@ static wa_trap h_msg_header(wa_instance *caller, void *env, wa_val *io)
     return RET_I32(copy_out(caller, io[2], io[3], found.value, found.value_len));
 }
 
+/* Outbound HTTP: the ranges here, the rest in http_out.c. */
+static wa_trap h_http_request(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *method = guest_range(caller, io[0], io[1]);
+    const uint8_t *url = guest_range(caller, io[2], io[3]);
+    const uint8_t *headers = guest_range(caller, io[4], io[5]);
+    const uint8_t *body = guest_range(caller, io[6], io[7]);
+    int64_t rc = WACTOR_EINVAL;
+    if (method && url && headers && body) {
+        host_http_request r = {.method = (const char *)method,
+                               .method_len = io[1].i32,
+                               .url = (const char *)url,
+                               .url_len = io[3].i32,
+                               .headers = (const char *)headers,
+                               .headers_len = io[5].i32,
+                               .body = body,
+                               .body_len = io[7].i32};
+        rc = host_http_request_start(self(caller), &r, (int32_t)io[8].i32);
+    }
+    io[0].i64 = (uint64_t)guest_code(rc);
+    return WA_TRAP_NONE;
+}
+
 /* ---- services ----------------------------------------------------------- */
 
 static wa_trap h_self_name(wa_instance *caller, void *env, wa_val *io)
@@ -408,6 +434,7 @@ static const host_import imports[HOST_NIMPORTS] = {
     {"state_load", {2, 1, t_i32x5}, h_state_load},
     {"msg_header", {4, 1, t_i32x5}, h_msg_header},
     {"respond_header", {5, 1, t_respond_header}, h_respond_header},
+    {"http_request", {9, 1, t_http_request}, h_http_request},
 };
 
 static bool name_is(wa_name n, const char *s)

@@ -128,6 +128,22 @@ int host_extension_set(wactor_runtime *rt, void (*detach)(void *arg), void *arg)
     return rc;
 }
 
+int host_http_client_set(wactor_runtime *rt, void (*start)(void *arg, const host_http_request *req),
+                         void (*detach)(void *arg), void *arg)
+{
+    int rc = WACTOR_OK;
+    pthread_mutex_lock(&rt->lock);
+    if (start && atomic_load(&rt->http_start)) {
+        rc = WACTOR_EEXIST;
+    } else {
+        atomic_store(&rt->http_arg, arg);
+        atomic_store(&rt->http_start, start);
+        rt->http_detach = detach;
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
 struct host_retained {
     struct host_retained *next;
     void (*release)(void *arg);
@@ -177,7 +193,9 @@ void wactor_runtime_free(wactor_runtime *rt)
     }
     if (rt->ext_detach)
         rt->ext_detach(rt->ext_arg); /* e.g. leaves the lattice: no more remote mail */
-    rt_timers_free(rt->timers);      /* joins the timer thread: no timeout fires from now on */
+    if (rt->http_detach)
+        rt->http_detach(atomic_load(&rt->http_arg)); /* no more HTTP outcomes */
+    rt_timers_free(rt->timers); /* joins the timer thread: no timeout fires from now on */
     if (rt->router)
         msg_router_shutdown(rt->router);
     if (rt->watchdog)

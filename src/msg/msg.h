@@ -148,6 +148,7 @@ typedef struct msg_patterns {
 
 typedef struct msg_caps {
     msg_patterns send, request, publish, subscribe;
+    msg_patterns http; /* hosts for outbound HTTP (msg_http_grant_valid), not names */
 } msg_caps;
 
 /* What became of a delivered message, as the owner's deliver reports it. */
@@ -405,6 +406,18 @@ int msg_post_control(msg_proc *p, void *ctl);
 
 void msg_envelope_free(msg_router *r, msg_envelope *e);
 
+/* ---- requests served outside the router (outbound HTTP) -------------------
+ * A request of process `from` whose answer comes from outside: its record
+ * is armed like any request's (the pending bound: EFULL; the timeout; a
+ * crash or a cancel withdraws it), and its callback comes from sender `as`
+ * (a static string, e.g. "@http"). Returns the correlation id or a code.
+ * Whoever serves it calls msg_settle_external once, from any thread; an
+ * outcome for a record that has ended meanwhile is dropped. */
+int64_t msg_request_external(msg_router *r, msg_proc *from, const char *as, size_t alen,
+                             int64_t timeout_ms);
+void msg_settle_external(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
+                         const msg_headers *headers);
+
 /* ---- the lattice's side (src/lattice; docs/LATTICE.md) --------------------
  * A router may be given one lattice: a name that no process of this runtime
  * has is then resolved through it to a remote destination, and dest_post
@@ -508,6 +521,11 @@ uint32_t msg_router_max_message(const msg_router *r);
  * name, or for subscribe covers the pattern. */
 bool msg_caps_allow(const msg_patterns *list, const char *name, size_t len);
 bool msg_caps_allow_subscribe(const msg_patterns *list, const char *pattern, size_t len);
+/* Whether the `http` grant (msg_http_grant_valid, name.h) lets a call
+ * reach host:port. Hosts compare without case; an entry without a port
+ * allows every port; "*" as an entry's first label stands for exactly one
+ * label. */
+bool msg_http_allow(const msg_patterns *grants, const char *host, size_t hlen, unsigned port);
 void msg_caps_free(msg_caps *c);
 
 /* The id set (idset.c). */

@@ -725,6 +725,47 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
     return id;
 }
 
+int64_t msg_request_external(msg_router *r, msg_proc *from, const char *as, size_t alen,
+                             int64_t timeout_ms)
+{
+    if (atomic_fetch_add_explicit(&from->pending, 1, memory_order_relaxed) >=
+        atomic_load_explicit(&from->pending_bound, memory_order_relaxed)) {
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return WACTOR_EFULL;
+    }
+    msg_pending *pd = calloc(1, sizeof *pd);
+    if (!pd || alen > MSG_HOST_SENDER_MAX) {
+        free(pd);
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return WACTOR_ENOMEM;
+    }
+    pd->id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
+    pd->requester = from;
+    pd->incarnation = from->incarnation;
+    pd->timeout_ms = timeout_ms > 0 ? (timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms)
+                                    : r->opts.request_timeout_ms;
+    pd->target = as;
+    pd->target_len = (uint8_t)alen;
+    pd->external = true;
+    if (!arm_request(r, pd)) {
+        free(pd);
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return WACTOR_ENOMEM;
+    }
+    int64_t id = pd->id; /* from here pd may be settled */
+    MSG_COUNT_OWN(from->n_sent);
+    msg_idset_add(&from->sent, id);
+    return id;
+}
+
+void msg_settle_external(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
+                         const msg_headers *headers)
+{
+    msg_pending *pd = corr > 0 ? msg_tracker_take_external(&r->tracker, corr) : NULL;
+    if (pd)
+        settle(r, pd, status, payload, len, headers);
+}
+
 /* Delivers a request's one outcome and frees its record, which the caller
  * has just taken from the tracker. */
 /* A request that went to another host has ended here: the lattice forgets
