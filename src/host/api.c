@@ -159,7 +159,7 @@ static void fill_stats(host_component *c, wactor_stats *out)
     }
     out->storage = atomic_load(&c->storage_used);
     out->fuel = atomic_load_explicit(&c->fuel, memory_order_relaxed);
-    out->handler_ns = atomic_load_explicit(&c->handler_ns, memory_order_relaxed);
+    out->handler_ns = host_clock_ns(atomic_load_explicit(&c->handler_ticks, memory_order_relaxed));
     for (int i = 0; i < WACTOR_HANDLER_BUCKETS; i++)
         out->handler_hist[i] = atomic_load_explicit(&c->handler_hist[i], memory_order_relaxed);
     for (int i = 0; i < WACTOR_CRASH_KINDS; i++) {

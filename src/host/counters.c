@@ -16,6 +16,7 @@
 #include "host.h"
 
 #include <pthread.h>
+#include <string.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -47,9 +48,12 @@ _Static_assert(WACTOR_CRASH_OTHER + 1 == WACTOR_CRASH_KINDS, "WACTOR_CRASH_KINDS
 
 /* ---- the clock ---------------------------------------------------------- */
 
-/* ns = ticks * ns_per_tick_q32 >> 32; 0 until calibrated: the ticks are ns. */
+/* ns = ticks * ns_per_tick_q32 >> 32; 0 until calibrated: the ticks are ns.
+ * The buckets' bounds in ticks, so that a handler is counted without a
+ * conversion (the total is converted when read). */
 static uint64_t ns_per_tick_q32;
 static bool use_tsc;
+static uint64_t bucket_ticks[WACTOR_HANDLER_BUCKETS];
 static pthread_once_t calibrated = PTHREAD_ONCE_INIT;
 
 static uint64_t mono_ns(void)
@@ -61,6 +65,7 @@ static uint64_t mono_ns(void)
 
 static void calibrate(void)
 {
+    memcpy(bucket_ticks, bucket_ns, sizeof bucket_ticks);
 #ifdef HOST_HAVE_TSC
     unsigned a, b, c, d;
     /* Leaf 0x80000007, EDX bit 8: the invariant TSC. */
@@ -75,6 +80,8 @@ static void calibrate(void)
         return;
     ns_per_tick_q32 = (uint64_t)(((unsigned __int128)(m1 - m0) << 32) / (t1 - t0));
     use_tsc = ns_per_tick_q32 != 0;
+    for (int i = 0; use_tsc && i < WACTOR_HANDLER_BUCKETS - 1; i++)
+        bucket_ticks[i] = (uint64_t)(((unsigned __int128)bucket_ns[i] << 32) / ns_per_tick_q32);
 #endif
 }
 
@@ -111,11 +118,14 @@ static void add_own(atomic_uint_least64_t *c, uint64_t v)
 
 void host_count_handler(host_component *c, uint64_t ticks)
 {
-    uint64_t ns = host_clock_ns(ticks);
+    /* A clock that went back (a thread moved to a core whose counter is
+     * behind: none should be, with an invariant TSC) counts as no time. */
+    if (ticks >> 62)
+        ticks = 0;
     add_own(&c->fuel, c->fuel_used);
-    add_own(&c->handler_ns, ns);
+    add_own(&c->handler_ticks, ticks);
     int i = 0;
-    while (ns > bucket_ns[i]) /* the last bound is UINT64_MAX */
+    while (ticks > bucket_ticks[i]) /* the last bound is UINT64_MAX */
         i++;
     add_own(&c->handler_hist[i], 1);
 }

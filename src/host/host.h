@@ -159,7 +159,7 @@ struct host_component {
      * the component's turns; crashes_by by host_count_crash (crashes are
      * their sum). fuel_used is the last guest call's fuel (host_run_guest),
      * for its handler's account. */
-    atomic_uint_least64_t fuel, handler_ns, handler_hist[WACTOR_HANDLER_BUCKETS];
+    atomic_uint_least64_t fuel, handler_ticks, handler_hist[WACTOR_HANDLER_BUCKETS];
     atomic_uint_least64_t crashes_by[WACTOR_CRASH_KINDS];
     uint64_t fuel_used;
     /* For wactor_stats, written by the component's turns (or its spawn),
@@ -278,7 +278,8 @@ bool host_start_failed(host_component *c, const char *what, const char *why);
 /* Calibrates the handlers' clock, once per process (wactor_runtime_new). */
 void host_clock_init(void);
 /* The handlers' clock: a time-stamp counter where it is invariant, else
- * CLOCK_MONOTONIC; host_clock_ns converts a difference of two readings. */
+ * CLOCK_MONOTONIC; host_clock_ns converts ticks (a difference of two
+ * readings, or a sum of them) to nanoseconds. */
 uint64_t host_clock_ticks(void);
 uint64_t host_clock_ns(uint64_t ticks);
 /* One handler ran for `ticks` and used c->fuel_used: on c's turn. */
