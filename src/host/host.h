@@ -94,7 +94,9 @@ struct wactor_runtime {
     /* Tracing (trace.c): on when a trace file or callback is set. */
     bool tracing;
     pthread_mutex_t trace_lock;
-    FILE *trace_file;
+    FILE *trace_file;     /* buffered: lines reach it within TRACE_FLUSH_MS */
+    rt_timer trace_flush; /* armed while unflushed lines wait; under trace_lock */
+    bool trace_flush_armed;
     /* The HTTP client (extend.h), under `lock`; read by http_request. */
     void (*_Atomic http_start)(void *arg, const struct host_http_request *req);
     void (*http_detach)(void *arg);
