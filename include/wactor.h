@@ -232,7 +232,22 @@ typedef struct wactor_component_options {
     wactor_patterns http;
     uint64_t storage; /* key-value quota in bytes; 0 = no storage */
     unsigned wasi;    /* WACTOR_WASI_* bits */
+    /* Templates (wactor_template_add) this component's `spawn` may start:
+     * patterns as for send, matched against the template's name. */
+    wactor_patterns spawn;
 } wactor_component_options;
+
+/* Adds a template: what a component's `spawn` import starts from (ABI.md,
+ * "Children and monitors"). opts is read as by wactor_spawn (its name is
+ * ignored: a child is named PARENT.SUFFIX, and its config is the one the
+ * spawn gives); the module is loaded and checked against the ABI here,
+ * once, and shared by every child. Children start on their own first turn
+ * (not on the spawning worker) and are supervised by opts->restart; a
+ * child stops when its parent stops for good. EINVAL (name, options),
+ * EEXIST (a template of that name exists), EMODULE, ENOMEM. Templates stay
+ * until the runtime is freed. */
+int wactor_template_add(wactor_runtime *rt, const char *name,
+                        const wactor_component_options *opts);
 
 /* Registers the name, then instantiates the module and runs _initialize and
  * wactor_init on the calling thread. Mail sent to the name during the

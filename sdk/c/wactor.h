@@ -122,6 +122,12 @@ int32_t wactor_import_kv_set(const void *key, int32_t key_len, const void *value
 WACTOR_IMPORT_(kv_delete) int32_t wactor_import_kv_delete(const void *key, int32_t key_len);
 WACTOR_IMPORT_(state_save) int32_t wactor_import_state_save(const void *data, int32_t len);
 WACTOR_IMPORT_(state_load) int32_t wactor_import_state_load(void *buf, int32_t cap);
+WACTOR_IMPORT_(spawn)
+int32_t wactor_import_spawn(const void *tmpl, int32_t tmpl_len, const void *suffix,
+                            int32_t suffix_len, const void *config, int32_t config_len);
+WACTOR_IMPORT_(stop) int32_t wactor_import_stop(const void *name, int32_t len);
+WACTOR_IMPORT_(monitor) int64_t wactor_import_monitor(const void *name, int32_t len);
+WACTOR_IMPORT_(demonitor) int32_t wactor_import_demonitor(int64_t ref);
 WACTOR_IMPORT_(msg_header)
 int32_t wactor_import_msg_header(const void *name, int32_t name_len, void *buf, int32_t cap);
 WACTOR_IMPORT_(http_request)
@@ -185,6 +191,36 @@ static inline int32_t wactor_respond_str(int64_t correlation, int32_t status, co
 static inline int32_t wactor_cancel(int64_t correlation)
 {
     return wactor_import_cancel(correlation);
+}
+
+/* Starts SELF.SUFFIX from the manifest's template `tmpl` with config bytes (ABI.md, "Children
+ * and monitors"): OK once the name is the child's (its start-up runs on its own turn), EINVAL
+ * (the suffix makes no valid name), EDENIED (no spawn grant), ENOTFOUND (no such template),
+ * EEXIST (the name is in use). */
+static inline int32_t wactor_spawn(const char *tmpl, const char *suffix, const void *config,
+                                   size_t config_len)
+{
+    return wactor_import_spawn(tmpl, WACTOR_STRLEN_(tmpl), suffix, WACTOR_STRLEN_(suffix), config,
+                               WACTOR_LEN_(config_len));
+}
+
+/* Asks one of this component's own children (its full name) to stop gracefully. */
+static inline int32_t wactor_stop(const char *name)
+{
+    return wactor_import_stop(name, WACTOR_STRLEN_(name));
+}
+
+/* A reference > 0: a message from "@down" with payload "NAME REASON" follows, once, when that
+ * component stops for good ("not-found" at once if there is none). */
+static inline int64_t wactor_monitor(const char *name)
+{
+    return wactor_import_monitor(name, WACTOR_STRLEN_(name));
+}
+
+/* No "@down" for ref after it returns OK; ENOTFOUND if it was already sent or never existed. */
+static inline int32_t wactor_demonitor(int64_t ref)
+{
+    return wactor_import_demonitor(ref);
 }
 
 static inline int32_t wactor_publish(const char *topic, const void *payload, size_t len)

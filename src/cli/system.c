@@ -8,7 +8,9 @@
  * wactor_runtime_options; each component's wasm, config, env, restart,
  * limits and capabilities become wactor_component_options. Each distinct
  * wasm path is loaded once and shared by the components naming it.
- * Components are spawned in the manifest's order.
+ * Templates are given to the runtime first (wactor_template_add, their
+ * modules loaded once each), then components are spawned in the
+ * manifest's order.
  *
  * Log lines (the runtime's and the components') go to standard error as
  * "wactor: LEVEL COMPONENT: text" ("wactor: LEVEL: text" for the runtime
@@ -361,14 +363,45 @@ wactor_component_options cli_component_options(const mf_component *c, wactor_mod
         .publish = cli_patterns(&c->publish),
         .subscribe = cli_patterns(&c->subscribe),
         .http = cli_patterns(&c->http),
+        .spawn = cli_patterns(&c->spawn),
         .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
         .wasi = c->wasi,
     };
 }
 
+/* The manifest's templates, each module loaded once: the runtime keeps
+ * it (and checks it against the ABI) for every child. */
+static int cli_templates_add(cli_system *s)
+{
+    const mf_manifest *mf = s->mf;
+    for (size_t i = 0; i < mf->ntemplates; i++) {
+        const mf_component *t = &mf->templates[i];
+        wactor_module *m = wactor_module_load_file(s->rt, t->wasm);
+        if (m == NULL) {
+            char *why = cli_load_error(s->rt);
+            cli_error("%s:%u:%u: template %s: %s", mf->path, t->line, t->column, t->name,
+                      why ? why : "out of memory");
+            free(why);
+            return CLI_EXIT_BAD;
+        }
+        wactor_component_options o = cli_component_options(t, m);
+        int rc = wactor_template_add(s->rt, t->name, &o);
+        wactor_module_free(m); /* the template holds its own reference */
+        if (rc != WACTOR_OK) {
+            cli_error("%s:%u:%u: template %s: %s: %s", mf->path, t->line, t->column, t->name,
+                      t->wasm, wactor_errmsg(s->rt));
+            return CLI_EXIT_BAD;
+        }
+    }
+    return 0;
+}
+
 int cli_system_start(cli_system *s)
 {
     const mf_manifest *mf = s->mf;
+    int trc = cli_templates_add(s);
+    if (trc != 0)
+        return trc;
     for (size_t i = 0; i < mf->ncomponents; i++) {
         const mf_component *c = &mf->components[i];
         wactor_component_options o = cli_component_options(c, s->modules[i]);

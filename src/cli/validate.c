@@ -109,6 +109,15 @@ int cli_validate(int argc, char **argv)
         }
         problems += cli_validate_component(mf, c, &checked[which[i]]);
     }
+    for (size_t i = 0; i < mf->ntemplates; i++) { /* each checked on its own */
+        cli_checked k = {0};
+        if ((k.m = wactor_module_load_file_limit(NULL, mf->templates[i].wasm, mf->max_module)) ==
+            NULL)
+            k.why = cli_load_error(NULL);
+        problems += cli_validate_component(mf, &mf->templates[i], &k);
+        wactor_module_free(k.m);
+        free(k.why);
+    }
     if (problems == 0)
         printf("%s: valid: %zu component%s, %zu module%s\n", mf->path, mf->ncomponents,
                mf->ncomponents == 1 ? "" : "s", modules, modules == 1 ? "" : "s");

@@ -215,18 +215,16 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
 
 /* Control messages: the owner's requests that must run on the
  * component's turn, in order with its mail. */
-enum { CTL_STOP, CTL_UPGRADE };
+enum { CTL_STOP, CTL_UPGRADE, CTL_START };
 
 /* What an upgrade brings: the new version and capabilities, made and
  * checked by wactor_upgrade's thread; whatever the turn does not take over
  * (the old version, on success) is freed by that thread afterwards. */
-typedef struct host_next {
-    host_version ver;
-    msg_caps caps;
-} host_next;
-
 typedef struct host_control {
     int kind;
+    /* Nobody waits (a child's start, a stop asked by a parent): the turn
+     * frees it. */
+    bool async;
     /* The caller waits for done. */
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -239,6 +237,10 @@ typedef struct host_control {
 
 static void control_done(host_control *ctl)
 {
+    if (ctl->async) {
+        free(ctl);
+        return;
+    }
     pthread_mutex_lock(&ctl->lock);
     ctl->done = true;
     pthread_cond_signal(&ctl->cond);
@@ -261,6 +263,7 @@ static void stop_now(host_component *c, host_control *st)
         msg_proc_stopped(&c->proc, "stopped");
         host_logf(c->rt, WACTOR_LOG_DEBUG, c->proc.name, "stopped");
         host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", "stopped");
+        host_down(c, "stopped");
     }
     control_done(st);
 }
@@ -389,9 +392,15 @@ static void upgrade_now(host_component *c, host_control *ctl)
 static msg_outcome deliver(msg_proc *p, msg_envelope *e)
 {
     host_component *c = (host_component *)p;
+    /* A child's start-up is its first turn, before anything else it gets
+     * (mail may reach the name before the start is posted). */
+    if (c->needs_start)
+        host_child_start(c);
     if (e->kind == MSG_CONTROL) {
         host_control *ctl = e->control;
-        if (ctl->kind == CTL_UPGRADE)
+        if (ctl->kind == CTL_START)
+            control_done(ctl);
+        else if (ctl->kind == CTL_UPGRADE)
             upgrade_now(c, ctl);
         else
             stop_now(c, ctl);
@@ -564,6 +573,7 @@ static void withdraw(wactor_runtime *rt, host_component *c)
     pthread_mutex_unlock(&rt->lock);
     wactor_module_free(c->ver.module); /* nothing will instantiate it again */
     c->ver.module = NULL;
+    host_down(c, "crashed: start");
     rt_actor_release(&c->proc.actor);
 }
 
@@ -619,12 +629,61 @@ static int copy_caps(wactor_runtime *rt, const wactor_component_options *o, msg_
     return rc;
 }
 
+static void patterns_free(msg_patterns *p)
+{
+    free_strings(p->v);
+    p->v = NULL;
+    p->n = 0;
+}
+
 static void version_free(host_next *v)
 {
     wactor_module_free(v->ver.module);
     free(v->ver.config);
     free_strings(v->ver.env);
+    patterns_free(&v->ver.spawn);
     msg_caps_free(&v->caps);
+}
+
+void host_version_free(host_next *v)
+{
+    version_free(v);
+}
+
+static bool copy_patterns_list(const msg_patterns *in, msg_patterns *out)
+{
+    bool ok = true;
+    out->v = copy_strings((const char *const *)in->v, in->n, &ok);
+    out->n = in->n;
+    return ok;
+}
+
+int host_version_clone(const host_next *from, const uint8_t *config, size_t clen, host_next *to)
+{
+    memset(to, 0, sizeof *to);
+    to->ver = from->ver;
+    to->ver.config = NULL;
+    to->ver.config_len = 0;
+    to->ver.env = NULL;
+    to->ver.spawn = (msg_patterns){0};
+    atomic_fetch_add(&to->ver.module->refs, 1);
+    size_t nenv = 0;
+    while (from->ver.env && from->ver.env[nenv])
+        nenv++;
+    bool ok = true;
+    to->ver.env = copy_strings((const char *const *)from->ver.env, nenv, &ok);
+    ok = copy_patterns_list(&from->ver.spawn, &to->ver.spawn) && ok;
+    ok = copy_patterns_list(&from->caps.send, &to->caps.send) && ok;
+    ok = copy_patterns_list(&from->caps.request, &to->caps.request) && ok;
+    ok = copy_patterns_list(&from->caps.publish, &to->caps.publish) && ok;
+    ok = copy_patterns_list(&from->caps.subscribe, &to->caps.subscribe) && ok;
+    ok = copy_patterns_list(&from->caps.http, &to->caps.http) && ok;
+    if (clen && (to->ver.config = malloc(clen)) != NULL)
+        memcpy(to->ver.config, config, clen);
+    else if (clen)
+        ok = false;
+    to->ver.config_len = clen;
+    return ok ? WACTOR_OK : WACTOR_ENOMEM;
 }
 /* A version and capabilities from the options (spawn's and upgrade's): the
  * settings copied, the module loaded and checked against the ABI with the
@@ -637,6 +696,9 @@ static int version_make(wactor_runtime *rt, const wactor_component_options *o, h
     v->ver.storage = o->storage;
     v->ver.wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
     int rc = copy_caps(rt, o, &v->caps);
+    if (rc == WACTOR_OK)
+        rc = copy_list(rt, "spawn", &o->spawn, &v->ver.spawn, msg_pattern_valid,
+                       "a valid pattern of template names");
     if (rc != WACTOR_OK)
         return rc;
     size_t nenv = 0;
@@ -654,6 +716,62 @@ static int version_make(wactor_runtime *rt, const wactor_component_options *o, h
     if (!(v->ver.module = module_of(rt, o)))
         return host_fail(rt, WACTOR_EMODULE, "%s", wactor_errmsg(rt));
     return refused(rt, v->ver.module, &v->ver.limits);
+}
+
+int host_version_make(wactor_runtime *rt, const wactor_component_options *o, host_next *v)
+{
+    int rc = check_options(rt, o);
+    return rc == WACTOR_OK ? version_make(rt, o, v) : rc;
+}
+
+int host_spawn_deferred(wactor_runtime *rt, const char *name, host_next *v, host_component *parent)
+{
+    host_component *c = calloc(1, sizeof *c);
+    if (!c) {
+        version_free(v);
+        return WACTOR_ENOMEM;
+    }
+    c->rt = rt;
+    c->ver = v->ver;
+    c->parent = parent;
+    c->needs_start = true;
+    msg_proc_init(&c->proc, rt->router, name, strlen(name), deliver, c->ver.limits.mailbox,
+                  c->ver.limits.pending, v->caps);
+    host_control *start = calloc(1, sizeof *start);
+    int rc = start ? publish(rt, c) : WACTOR_ENOMEM;
+    if (rc != WACTOR_OK) {
+        free(start);
+        host_component_free(c);
+        return rc;
+    }
+    /* The start-up runs on the child's own turn (host_child_start), not on
+     * the caller's worker: the caller's stack is in use by its own guest,
+     * and a child's wactor_init may spawn in turn. The control makes sure
+     * that turn comes even if no mail does. */
+    start->kind = CTL_START;
+    start->async = true;
+    if (msg_post_control(&c->proc, start) != WACTOR_OK) {
+        free(start);
+        host_child_start(c); /* no turn is coming: start here, as the host API does */
+    }
+    return WACTOR_OK;
+}
+
+void host_stop_async(host_component *c)
+{
+    host_control *st = calloc(1, sizeof *st);
+    if (atomic_exchange(&c->stop_requested, true) || !st) {
+        free(st);
+        return;
+    }
+    st->kind = CTL_STOP;
+    st->async = true;
+    if (msg_post_control(&c->proc, st) != WACTOR_OK) {
+        free(st);
+        return;
+    }
+    msg_proc_close(&c->proc);
+    rt_actor_wake(&c->proc.actor);
 }
 
 int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
@@ -823,6 +941,7 @@ void host_component_free(host_component *c)
     wactor_module_free(c->ver.module);
     free(c->ver.config);
     free_strings(c->ver.env);
+    patterns_free(&c->ver.spawn);
     free(c->restart_times);
     free(c->saved);
     host_answers_free(c);

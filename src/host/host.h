@@ -48,7 +48,7 @@ struct wactor_module {
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
-#define HOST_NIMPORTS 22
+#define HOST_NIMPORTS 26
 
 typedef struct host_component host_component;
 
@@ -106,6 +106,15 @@ struct wactor_runtime {
     pthread_mutex_t audit_lock;
     FILE *audit_file; /* NULL: the callback or standard error */
     store *store;     /* the components' key-value storage */
+    /* Templates (children.c): what a component's spawn starts from; under
+     * `lock`, added only by the embedder. */
+    struct host_template *templates;
+    size_t ntemplates, captemplates;
+    /* Monitors (monitors.c): every live reference, under mon_lock. */
+    pthread_mutex_t mon_lock;
+    struct host_monitor *monitors;
+    size_t nmonitors, capmonitors;
+    int64_t next_ref;
 };
 
 /* One version of a component: its module and what its options set (the
@@ -120,6 +129,7 @@ typedef struct host_version {
     wactor_limits limits;
     uint64_t storage; /* key-value quota */
     unsigned wasi_caps;
+    msg_patterns spawn; /* templates this version may spawn (children.c) */
 } host_version;
 
 struct host_component {
@@ -153,6 +163,15 @@ struct host_component {
      * it if the upgrade cannot go on without an instance). */
     atomic_uint upgrades_waiting;
     host_component *next_withdrawn; /* in wactor_runtime.withdrawn */
+    /* Children (children.c): the component that spawned this one (NULL for
+     * the embedder's), fixed at spawn; components live as long as the
+     * runtime, so the pointer stays valid. needs_start: the start-up runs
+     * on the child's first turn. */
+    host_component *parent;
+    bool needs_start;
+    /* Set once, under the runtime's mon_lock, when the component stops for
+     * good: the reason its monitors were told (monitors.c). */
+    const char *gone;
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
     size_t outlen[2];
@@ -275,6 +294,41 @@ void host_supervise_held(host_component *c, bool clean);
  * log): a crash, counted as one, or a clean proc_exit(0) (c->start_exited),
  * which is returned. */
 bool host_start_failed(host_component *c, const char *what, const char *why);
+
+/* children.c */
+typedef struct host_next {
+    host_version ver;
+    msg_caps caps;
+} host_next;
+/* The guest's spawn and stop (imports.c checked the ranges). */
+int host_spawn_child(host_component *parent, const char *tmpl, size_t tlen, const char *suffix,
+                     size_t slen, const uint8_t *config, size_t clen);
+int host_stop_child(host_component *parent, const char *name, size_t len);
+/* c's first turn: runs the start-up spawn_child deferred to it. */
+void host_child_start(host_component *c);
+void host_templates_free(wactor_runtime *rt);
+/* Asks every child of c that has not stopped to stop (host_down). */
+void host_children_stop(host_component *c);
+
+/* component.c, for children.c */
+void host_version_free(host_next *v);
+int host_version_make(wactor_runtime *rt, const wactor_component_options *o, host_next *v);
+/* A copy of a version (module shared) with another config. */
+int host_version_clone(const host_next *from, const uint8_t *config, size_t clen, host_next *to);
+/* Makes, registers and lists a component of version v (taken over in every
+ * case); its start-up runs on its first turn. */
+int host_spawn_deferred(wactor_runtime *rt, const char *name, host_next *v, host_component *parent);
+/* Asks c to stop gracefully on its turn, without waiting. */
+void host_stop_async(host_component *c);
+
+/* monitors.c */
+/* c has stopped for good (reason: the ABI's word): its children are asked
+ * to stop, its monitors get `@down NAME REASON`, its own monitors end.
+ * Once per component; on its turn (or its spawn's thread). */
+void host_down(host_component *c, const char *reason);
+int64_t host_monitor_add(host_component *watcher, const char *name, size_t len);
+int host_demonitor(host_component *watcher, int64_t ref);
+void host_monitors_free(wactor_runtime *rt);
 
 /* counters.c */
 /* Calibrates the handlers' clock, once per process (wactor_runtime_new). */

@@ -26,6 +26,8 @@ static const uint8_t t_respond_header[] = {I64, I32, I32, I32, I32, I32};
 static const uint8_t t_cancel[] = {I64, I32};
 static const uint8_t t_http_request[] = {I32, I32, I32, I32, I32, I32, I32, I32, I32, I64};
 static const uint8_t t_i64[] = {I64};
+static const uint8_t t_spawn[] = {I32, I32, I32, I32, I32, I32, I32};
+static const uint8_t t_monitor[] = {I32, I32, I64};
 
 /* ---- guest memory ------------------------------------------------------- */
 
@@ -404,6 +406,47 @@ static wa_trap h_state_load(wa_instance *caller, void *env, wa_val *io)
     return RET_I32(copy_out(caller, io[0], io[1], c->saved, c->saved_len));
 }
 
+/* ---- children and monitors (children.c, monitors.c) ---------------------- */
+
+static wa_trap h_spawn(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *tmpl = guest_range(caller, io[0], io[1]);
+    const uint8_t *suffix = guest_range(caller, io[2], io[3]);
+    const uint8_t *config = guest_range(caller, io[4], io[5]);
+    if (!tmpl || !suffix || !config)
+        return RET_I32(WACTOR_EINVAL);
+    return RET_I32(audited(c,
+                           host_spawn_child(c, (const char *)tmpl, io[1].i32, (const char *)suffix,
+                                            io[3].i32, config, io[5].i32),
+                           "spawn", tmpl, io[1].i32));
+}
+
+static wa_trap h_stop(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *name = guest_range(caller, io[0], io[1]);
+    if (!name)
+        return RET_I32(WACTOR_EINVAL);
+    return RET_I32(host_stop_child(self(caller), (const char *)name, io[1].i32));
+}
+
+static wa_trap h_monitor(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *name = guest_range(caller, io[0], io[1]);
+    int64_t rc = name ? host_monitor_add(self(caller), (const char *)name, io[1].i32) : WACTOR_EINVAL;
+    io[0].i64 = (uint64_t)guest_code(rc);
+    return WA_TRAP_NONE;
+}
+
+static wa_trap h_demonitor(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    return RET_I32(host_demonitor(self(caller), (int64_t)io[0].i64));
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 typedef struct host_import {
@@ -435,6 +478,10 @@ static const host_import imports[HOST_NIMPORTS] = {
     {"msg_header", {4, 1, t_i32x5}, h_msg_header},
     {"respond_header", {5, 1, t_respond_header}, h_respond_header},
     {"http_request", {9, 1, t_http_request}, h_http_request},
+    {"spawn", {6, 1, t_spawn}, h_spawn},
+    {"stop", {2, 1, t_i32x5}, h_stop},
+    {"monitor", {2, 1, t_monitor}, h_monitor},
+    {"demonitor", {1, 1, t_cancel}, h_demonitor},
 };
 
 static bool name_is(wa_name n, const char *s)

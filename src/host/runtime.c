@@ -39,9 +39,11 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     host_clock_init();
     pthread_mutex_init(&rt->spawn_lock, NULL);
     pthread_mutex_init(&rt->lock, NULL);
+    pthread_mutex_init(&rt->mon_lock, NULL);
     if (!host_audit_open(rt) || !host_trace_open(rt)) {
         pthread_mutex_destroy(&rt->spawn_lock);
         pthread_mutex_destroy(&rt->lock);
+        pthread_mutex_destroy(&rt->mon_lock);
         free(rt);
         return NULL;
     }
@@ -226,7 +228,10 @@ void wactor_runtime_free(wactor_runtime *rt)
     store_close(rt->store);
     host_audit_close(rt);
     host_trace_close(rt);
+    host_templates_free(rt);
+    host_monitors_free(rt);
     pthread_mutex_destroy(&rt->spawn_lock);
     pthread_mutex_destroy(&rt->lock);
+    pthread_mutex_destroy(&rt->mon_lock);
     free(rt);
 }

@@ -154,6 +154,19 @@ static void stop_for_good(host_component *c, const char *why)
     msg_proc_stopped(&c->proc, "stopped after crashing");
     host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "stopped for good: %s", why);
     host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", why);
+    host_down(c, "restart-limit");
+}
+
+/* What monitors are told of an instance that ended and is not restarted. */
+static const char *down_word(const host_component *c, bool clean)
+{
+    if (atomic_load(&c->rt->closing))
+        return "stopped";
+    if (clean)
+        return "normal";
+    if (c->down_reason && strncmp(c->down_reason, "crashed: ", 9) == 0)
+        return c->down_reason;
+    return "crashed: start";
 }
 
 bool host_start_failed(host_component *c, const char *what, const char *why)
@@ -219,6 +232,7 @@ static void supervise(host_component *c, bool clean, bool held)
         host_logf(rt, atomic_load(&rt->closing) ? WACTOR_LOG_INFO : WACTOR_LOG_WARN, c->proc.name,
                   "stopped for good: %s (%s)", c->down_reason, why);
         host_audit(rt, c->proc.name, "stop", NULL, 0, "ok", why);
+        host_down(c, down_word(c, clean));
         if (held)
             rt_actor_release(&c->proc.actor);
         return;

@@ -295,24 +295,31 @@ static void free_patterns(mf_patterns *p)
     free(p->v);
 }
 
+static void free_component(mf_component *c)
+{
+    free(c->name);
+    free(c->wasm);
+    free(c->config);
+    for (size_t j = 0; c->env != NULL && c->env[j] != NULL; j++)
+        free(c->env[j]);
+    free(c->env);
+    free_patterns(&c->send);
+    free_patterns(&c->request);
+    free_patterns(&c->publish);
+    free_patterns(&c->subscribe);
+    free_patterns(&c->http);
+    free_patterns(&c->spawn);
+}
+
 void mf_free(mf_manifest *m)
 {
     if (m == NULL)
         return;
-    for (size_t i = 0; i < m->ncomponents; i++) {
-        mf_component *c = &m->components[i];
-        free(c->name);
-        free(c->wasm);
-        free(c->config);
-        for (size_t j = 0; c->env != NULL && c->env[j] != NULL; j++)
-            free(c->env[j]);
-        free(c->env);
-        free_patterns(&c->send);
-        free_patterns(&c->request);
-        free_patterns(&c->publish);
-        free_patterns(&c->subscribe);
-        free_patterns(&c->http);
-    }
+    for (size_t i = 0; i < m->ncomponents; i++)
+        free_component(&m->components[i]);
+    for (size_t i = 0; i < m->ntemplates; i++)
+        free_component(&m->templates[i]);
+    free(m->templates);
     free(m->components);
     free(m->storage);
     free(m->audit);

@@ -112,6 +112,7 @@ typedef struct mf_component {
     uint32_t pending; /* default 10000 */
     mf_patterns send, request, publish, subscribe;
     mf_patterns http; /* hosts for outbound HTTP */
+    mf_patterns spawn; /* templates the component may spawn (patterns of template names) */
     int64_t storage;  /* quota in bytes; -1 = no storage capability */
     unsigned wasi;    /* MF_WASI_* bits */
 } mf_component;
@@ -143,6 +144,10 @@ typedef struct mf_manifest {
     char *control;
     mf_component *components; /* in file order; NULL when there are none */
     size_t ncomponents;       /* at least 1, or 0 with a lattice (a pure client) */
+    /* Templates: components started only by a component's spawn (same
+     * keys; name is the template's). */
+    mf_component *templates;
+    size_t ntemplates;
     mf_lattice *lattice;      /* NULL: no lattice section (or a null one) */
 } mf_manifest;
 

@@ -57,7 +57,8 @@ typedef yaml_node_t node;
 
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
-static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice"};
+static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice",
+                                       "templates"};
 static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
                                            "request_timeout", "max_message", "max_module",
                                            "control",         "trace"};
@@ -66,7 +67,7 @@ static const char *const component_keys[] = {"wasm",    "config", "env",
                                              "restart", "limits", "capabilities"};
 static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
 static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
-                                                "storage", "wasi",    "http"};
+                                                "storage", "wasi",    "http",   "spawn"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
 #define NKEYS(keys) (sizeof keys / sizeof keys[0])
 
@@ -91,6 +92,7 @@ void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg)
     each_key(fn, arg, "components.<name>.capabilities.", capabilities_keys,
              NKEYS(capabilities_keys));
     each_key(fn, arg, "lattice.", lattice_keys, NKEYS(lattice_keys));
+    fn(arg, "templates.<name>");
 }
 
 /* ---- Nodes ---- */
@@ -726,7 +728,7 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
     const char *const *keys = capabilities_keys;
-    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI, HTTP };
+    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI, HTTP, SPAWN };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.capabilities", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
@@ -771,6 +773,9 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
         case HTTP:
             ok = get_http_hosts(w, val, what, &c->http);
             break;
+        case SPAWN:
+            ok = get_patterns(w, val, what, &c->spawn);
+            break;
         }
         if (!ok && !GO_ON(w))
             return false;
@@ -778,7 +783,8 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
     return CLEAN_SINCE(w, before);
 }
 
-static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
+static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v,
+                          const char *top)
 {
     const char *const *keys = component_keys;
     enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES };
@@ -787,16 +793,16 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
     char sect[272], where[PATH_CAP], what[PATH_CAP], b[SHOW_CAP];
     c->line = (unsigned)k->start_mark.line + 1;
     c->column = (unsigned)k->start_mark.column + 1;
-    if (!need(w, k, YAML_SCALAR_NODE, "components"))
+    if (!need(w, k, YAML_SCALAR_NODE, top))
         return false;
     if (!msg_name_valid(sval(k), slen(k)))
         return fail(w, k,
-                    "components: %s is not a valid component name (1 to 255 bytes: tokens of "
+                    "%s: %s is not a valid %s name (1 to 255 bytes: tokens of "
                     "letters, digits, '_' and '-' joined by single dots)",
-                    show(k, b));
+                    top, show(k, b), top[0] == 't' ? "template" : "component");
     if ((c->name = copy(w, k)) == NULL)
         return false;
-    snprintf(sect, sizeof sect, "components.%s", c->name);
+    snprintf(sect, sizeof sect, "%s.%s", top, c->name);
     if (v->type != YAML_MAPPING_NODE)
         return fail(w, v, "%s: expected a mapping with at least the key \"wasm\", got %s", sect,
                     show(v, b));
@@ -867,6 +873,47 @@ static void component_defaults(mf_component *c)
     c->storage = -1;
 }
 
+/* The templates: a mapping like components', possibly empty. */
+static bool get_templates(mf_walk *w, const node *v)
+{
+    mf_manifest *m = w->m;
+    if (v->type != YAML_MAPPING_NODE)
+        return need(w, v, YAML_MAPPING_NODE, "templates");
+    size_t n = npairs(v), dup, first;
+    if (n == 0)
+        return true;
+    if (n > MF_MAX_COMPONENTS)
+        return fail(w, v, "templates: at most %u templates, got %zu", MF_MAX_COMPONENTS, n);
+    keyref *refs = alloc(w, v, n, sizeof *refs);
+    if (refs == NULL || (m->templates = alloc(w, v, n, sizeof *m->templates)) == NULL) {
+        free(refs);
+        return false;
+    }
+    m->ntemplates = n;
+    for (size_t i = 0; i < n; i++)
+        component_defaults(&m->templates[i]);
+    unsigned before = w->nerrors;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
+        node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
+        if ((val == NULL || !get_component(w, &m->templates[i], k, val, "templates")) &&
+            !GO_ON(w))
+            ok = false;
+        refs[i] = (keyref){k, i};
+    }
+    if (ok && CLEAN_SINCE(w, before) && find_duplicate(refs, n, &dup, &first)) {
+        const mf_component *c = &m->templates[dup];
+        char msg[600];
+        snprintf(msg, sizeof msg, "templates: duplicate template name \"%s\" (first at line %u)",
+                 c->name, m->templates[first].line);
+        report(w, c->line - 1, c->column - 1, msg);
+        ok = false;
+    }
+    free(refs);
+    return ok && CLEAN_SINCE(w, before);
+}
+
 static bool get_components(mf_walk *w, const node *v)
 {
     char b[SHOW_CAP];
@@ -893,7 +940,8 @@ static bool get_components(mf_walk *w, const node *v)
     for (size_t i = 0; i < n; i++) {
         const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
         node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
-        if ((val == NULL || !get_component(w, &m->components[i], k, val)) && !GO_ON(w))
+        if ((val == NULL || !get_component(w, &m->components[i], k, val, "components")) &&
+            !GO_ON(w))
             goto fail; /* else the next component's problems are reported too */
         refs[i] = (keyref){k, i};
     }
@@ -1190,7 +1238,7 @@ static bool default_control(mf_walk *w)
 bool mf_walk_document(mf_walk *w)
 {
     const char *const *keys = top_keys;
-    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE };
+    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE, TEMPLATES };
     char b[SHOW_CAP];
     mf_manifest *m = w->m;
     m->request_timeout_ms = MF_DEFAULT_REQUEST_TIMEOUT_MS;
@@ -1222,6 +1270,7 @@ bool mf_walk_document(mf_walk *w)
         bool ok = k == RUNTIME      ? get_runtime(w, val)
                   : k == SUPERVISOR ? get_supervisor(w, val)
                   : k == LATTICE    ? get_lattice(w, p, val)
+                  : k == TEMPLATES  ? get_templates(w, val)
                                     : get_components(w, val);
         if (!ok && !GO_ON(w))
             return false;
