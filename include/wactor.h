@@ -246,8 +246,7 @@ typedef struct wactor_component_options {
  * child stops when its parent stops for good. EINVAL (name, options),
  * EEXIST (a template of that name exists), EMODULE, ENOMEM. Templates stay
  * until the runtime is freed. */
-int wactor_template_add(wactor_runtime *rt, const char *name,
-                        const wactor_component_options *opts);
+int wactor_template_add(wactor_runtime *rt, const char *name, const wactor_component_options *opts);
 
 /* Registers the name, then instantiates the module and runs _initialize and
  * wactor_init on the calling thread. Mail sent to the name during the

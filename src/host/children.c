@@ -34,8 +34,7 @@ typedef struct host_template {
 int wactor_template_add(wactor_runtime *rt, const char *name, const wactor_component_options *o)
 {
     if (!rt || !name || !msg_name_valid(name, strlen(name)))
-        return host_fail(rt, WACTOR_EINVAL, "invalid template name \"%s\"",
-                         name ? name : "(null)");
+        return host_fail(rt, WACTOR_EINVAL, "invalid template name \"%s\"", name ? name : "(null)");
     if (!o)
         return host_fail(rt, WACTOR_EINVAL, "no options");
     host_next v;

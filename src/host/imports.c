@@ -436,7 +436,8 @@ static wa_trap h_monitor(wa_instance *caller, void *env, wa_val *io)
 {
     (void)env;
     const uint8_t *name = guest_range(caller, io[0], io[1]);
-    int64_t rc = name ? host_monitor_add(self(caller), (const char *)name, io[1].i32) : WACTOR_EINVAL;
+    int64_t rc =
+        name ? host_monitor_add(self(caller), (const char *)name, io[1].i32) : WACTOR_EINVAL;
     io[0].i64 = (uint64_t)guest_code(rc);
     return WA_TRAP_NONE;
 }

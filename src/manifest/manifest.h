@@ -111,10 +111,10 @@ typedef struct mf_component {
     uint32_t mailbox; /* default 10000 */
     uint32_t pending; /* default 10000 */
     mf_patterns send, request, publish, subscribe;
-    mf_patterns http; /* hosts for outbound HTTP */
+    mf_patterns http;  /* hosts for outbound HTTP */
     mf_patterns spawn; /* templates the component may spawn (patterns of template names) */
-    int64_t storage;  /* quota in bytes; -1 = no storage capability */
-    unsigned wasi;    /* MF_WASI_* bits */
+    int64_t storage;   /* quota in bytes; -1 = no storage capability */
+    unsigned wasi;     /* MF_WASI_* bits */
 } mf_component;
 
 /* The lattice section (docs/MANIFEST.md, docs/LATTICE.md). */
@@ -148,7 +148,7 @@ typedef struct mf_manifest {
      * keys; name is the template's). */
     mf_component *templates;
     size_t ntemplates;
-    mf_lattice *lattice;      /* NULL: no lattice section (or a null one) */
+    mf_lattice *lattice; /* NULL: no lattice section (or a null one) */
 } mf_manifest;
 
 /* Reads and checks the manifest at path. On failure returns NULL and writes

@@ -67,7 +67,7 @@ static const char *const component_keys[] = {"wasm",    "config", "env",
                                              "restart", "limits", "capabilities"};
 static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
 static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
-                                                "storage", "wasi",    "http",   "spawn"};
+                                                "storage", "wasi",    "http",    "spawn"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
 #define NKEYS(keys) (sizeof keys / sizeof keys[0])
 
@@ -897,8 +897,7 @@ static bool get_templates(mf_walk *w, const node *v)
     for (size_t i = 0; i < n && ok; i++) {
         const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
         node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
-        if ((val == NULL || !get_component(w, &m->templates[i], k, val, "templates")) &&
-            !GO_ON(w))
+        if ((val == NULL || !get_component(w, &m->templates[i], k, val, "templates")) && !GO_ON(w))
             ok = false;
         refs[i] = (keyref){k, i};
     }

@@ -91,8 +91,10 @@ static wactor_runtime *start(int max_restarts)
         return NULL;
     wactor_module *m = wactor_module_load_file(rt, agent_path);
     static const char *const grant[] = {"worker", "temp", "nosuch"};
-    wactor_component_options t = {.module = m, .restart = WACTOR_RESTART_PERMANENT,
-                                  .limits = {.fuel = 1000000}, .spawn = {grant, 3}};
+    wactor_component_options t = {.module = m,
+                                  .restart = WACTOR_RESTART_PERMANENT,
+                                  .limits = {.fuel = 1000000},
+                                  .spawn = {grant, 3}};
     int ok = m && wactor_template_add(rt, "worker", &t) == WACTOR_OK;
     t.restart = WACTOR_RESTART_TEMPORARY;
     ok = ok && wactor_template_add(rt, "temp", &t) == WACTOR_OK;

@@ -548,7 +548,7 @@ static const bad bads[] = {
     /* Unknown and repeated keys, at every level. */
     {"runtimes: {}\n" C0, "1:1",
      "unknown key \"runtimes\" at the top level (expected runtime, "
-     "supervisor, components or lattice)"},
+     "supervisor, components, lattice or templates)"},
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
