@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #define STOP_GRACE_MS 2000
+#define STOP_FLUSH_MS 500
 #define DEFAULT_MAX_CONNECTIONS 10000u
 #define DEFAULT_IDLE_TIMEOUT_S 60u
 /* File descriptors kept for everything but connections (modules, the
@@ -194,6 +195,7 @@ void http_server_stop(http_server *s)
     /* The grace: polled, since an answer signals no one here. */
     for (int waited = 0; waited < STOP_GRACE_MS && http_server_pending(s) > 0; waited += 5)
         sleep_ms(5);
+    size_t cancelled = http_server_pending(s);
     http_exchange_cancel_all(s);
     /* What is left has its callback on the way (wactor_cancel said so). */
     for (int waited = 0; http_server_pending(s) > 0; waited += 5) {
@@ -202,9 +204,15 @@ void http_server_stop(http_server *s)
                      http_server_pending(s));
         sleep_ms(5);
     }
+    /* The cancelled requests' 503s are on their way out: a short while for
+     * them (an exchange lives until its response is sent; one whose
+     * request never arrived whole, a slowloris's, stays until the end). */
+    for (int waited = 0; waited < STOP_FLUSH_MS && atomic_load(&s->live) > 0; waited += 5)
+        sleep_ms(5);
     MHD_stop_daemon(s->daemon);
     size_t live = atomic_load(&s->live);
     if (live != 0)
         http_log(s, WACTOR_LOG_ERROR, "http: %zu requests were not freed", live);
+    http_log(s, WACTOR_LOG_INFO, "http: stopped (%zu pending requests cancelled)", cancelled);
     server_free(s);
 }
