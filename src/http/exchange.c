@@ -17,7 +17,6 @@
  * the connection, nothing else (no response is built there, no lock is
  * waited for but the pending list's, held for a few pointer writes).
  */
-#include "compat.h"
 #include "internal.h"
 
 #include <stdlib.h>

@@ -13,7 +13,6 @@
  * control byte other than a tab (a CR or LF would let a component write
  * headers or a second response of its choosing).
  */
-#include "compat.h"
 #include "internal.h"
 
 #include <stdlib.h>

@@ -116,8 +116,9 @@ typedef struct mf_component {
     uint32_t mailbox; /* default 10000 */
     uint32_t pending; /* default 10000 */
     mf_patterns send, request, publish, subscribe;
-    int64_t storage; /* quota in bytes; -1 = no storage capability */
-    unsigned wasi;   /* MF_WASI_* bits */
+    mf_patterns http; /* hosts for outbound HTTP */
+    int64_t storage;  /* quota in bytes; -1 = no storage capability */
+    unsigned wasi;    /* MF_WASI_* bits */
 } mf_component;
 
 /* The lattice section (docs/MANIFEST.md, docs/LATTICE.md). */

@@ -65,8 +65,8 @@ static const char *const supervisor_keys[] = {"max_restarts", "within"};
 static const char *const component_keys[] = {"wasm",    "config", "env",
                                              "restart", "limits", "capabilities"};
 static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
-static const char *const capabilities_keys[] = {"send",      "request", "publish",
-                                                "subscribe", "storage", "wasi"};
+static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
+                                                "storage", "wasi",    "http"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
 static const char *const http_keys[] = {"listen",   "routes",  "timeout",
                                         "max_body", "metrics", "dashboard"};
@@ -466,6 +466,34 @@ static bool get_patterns(mf_walk *w, const node *v, const char *what, mf_pattern
     return true;
 }
 
+/* The `http` grant: hosts outbound HTTP may reach (ABI.md v2, "Outbound
+ * HTTP"). */
+static bool get_http_hosts(mf_walk *w, const node *v, const char *what, mf_patterns *out)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SEQUENCE_NODE, what))
+        return false;
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0)
+        return true;
+    if ((out->v = alloc(w, v, n, sizeof *out->v)) == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        node *item = visit(w, v, v->data.sequence.items.start[i]);
+        if (item == NULL || !need(w, item, YAML_SCALAR_NODE, what))
+            return false;
+        if (!msg_http_grant_valid(sval(item), slen(item)))
+            return fail(w, item,
+                        "%s: %s is not a host or host:port (a DNS name whose first label may be "
+                        "*, an IPv4 address, or [an IPv6 address])",
+                        what, show(item, b));
+        if ((out->v[i] = copy(w, item)) == NULL)
+            return false;
+        out->n = i + 1;
+    }
+    return true;
+}
+
 static bool get_wasi(mf_walk *w, const node *v, const char *what, unsigned *out)
 {
     static const char *const facets[] = {"stdout", "stderr", "clock", "random", "env"};
@@ -699,7 +727,7 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
     const char *const *keys = capabilities_keys;
-    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI };
+    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI, HTTP };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.capabilities", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
@@ -740,6 +768,9 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
             break;
         case WASI:
             ok = get_wasi(w, val, what, &c->wasi);
+            break;
+        case HTTP:
+            ok = get_http_hosts(w, val, what, &c->http);
             break;
         }
         if (!ok && !GO_ON(w))

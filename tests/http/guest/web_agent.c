@@ -1,5 +1,5 @@
 /*
- * http_agent.c: the component behind tests/http. What it does is chosen by
+ * web_agent.c: the component behind tests/http (HTTP in). What it does is chosen by
  * the request body's first word, so that one component covers every case:
  *
  *   echo TEXT      answers the whole body (anything not listed is echoed too)
@@ -31,7 +31,6 @@ static int is(const char *word, size_t n)
     return n >= w && memcmp(body, word, w) == 0 && (n == w || body[w] == ' ');
 }
 
-#ifdef HTTP_AGENT_HEADERS
 /* A header of the current message as a C string ("" if absent). */
 static const char *header(const char *name, char *buf, size_t cap)
 {
@@ -41,7 +40,6 @@ static const char *header(const char *name, char *buf, size_t cap)
     buf[n] = '\0';
     return buf;
 }
-#endif
 
 WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
 {
@@ -70,7 +68,6 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
         memset(out, 'x', len);
         return answer(corr, WACTOR_STATUS_OK, out, len);
     }
-#ifdef HTTP_AGENT_HEADERS
     char a[4096], b[4096], c[4096], d[256];
     if (is("status", (size_t)n)) {
         wactor_respond_header(corr, ":status", body + 7);
@@ -91,6 +88,5 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
         size_t len = (size_t)snprintf(out, sizeof out, "%s %s %s %s", a, b, c, d);
         return answer(corr, WACTOR_STATUS_OK, out, len);
     }
-#endif
     return answer(corr, WACTOR_STATUS_OK, body, (size_t)n);
 }
