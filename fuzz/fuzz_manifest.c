@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         /* The http section is complete: defaults filled in, bounds held. */
         if (m->http != NULL) {
-            if (m->http->address == NULL || m->http->timeout_ms == 0 ||
-                m->http->max_body == 0 || m->http->max_body > m->max_message)
+            if (m->http->address == NULL || m->http->timeout_ms == 0 || m->http->max_body == 0 ||
+                m->http->max_body > m->max_message)
                 abort();
             for (size_t i = 0; i < m->http->nroutes; i++)
                 if (!m->http->routes[i].prefix || m->http->routes[i].prefix[0] != '/' ||

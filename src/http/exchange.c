@@ -6,11 +6,10 @@
  * the headers are in (decide: an observe page, a route, 404, or 413 from
  * Content-Length before any byte of the body is read), once per piece of
  * body (kept up to max_body; past it the rest is read and dropped, and the
- * answer is 413; libmicrohttpd 0.9.75 cannot answer before the body's end), and once at the end (forward it). Forwarding suspends the
- * connection first, then makes the wactor request, whose reply callback may
- * run at once on another thread: the suspension is in place before any
- * callback can resume it. The handler is called again after the resume,
- * and queues the response.
+ * answer is 413; libmicrohttpd 0.9.75 cannot answer before the body's end), and once at the end
+ * (forward it). Forwarding suspends the connection first, then makes the wactor request, whose
+ * reply callback may run at once on another thread: the suspension is in place before any callback
+ * can resume it. The handler is called again after the resume, and queues the response.
  *
  * The reply callback runs on a runtime thread, often in the middle of a
  * worker's turn: it copies the answer, hands the exchange back and resumes
@@ -240,10 +239,8 @@ static enum MHD_Result exchange_forward(http_exchange *x, const char *method)
     if (host != NULL)
         l.v[l.n++] = (wactor_header){":authority", 10, host, strlen(host)};
     MHD_get_connection_values(x->conn, MHD_HEADER_KIND, add_header, &l);
-    wactor_message_options o = {.sender = "@http",
-                                .headers = l.v,
-                                .nheaders = l.n,
-                                .timeout_ms = s->timeout_ms};
+    wactor_message_options o = {
+        .sender = "@http", .headers = l.v, .nheaders = l.n, .timeout_ms = s->timeout_ms};
 
     /* Suspended first: the callback may resume before the request returns. */
     MHD_suspend_connection(x->conn);

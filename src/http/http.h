@@ -36,13 +36,13 @@ typedef struct http_options {
     uint16_t port;       /* 0: a free port (http_server_port says which) */
     const http_route *routes;
     size_t nroutes;
-    uint32_t timeout_ms; /* per request (the wactor request's timeout); 0: the runtime's */
-    uint64_t max_body;   /* bytes; larger bodies get 413 */
-    bool metrics;        /* GET /metrics */
-    bool dashboard;      /* GET /dashboard and /status.json */
-    const char *manifest;    /* its path, for /status.json */
-    wactor_lattice *lattice; /* NULL when not in a lattice */
-    unsigned threads;        /* libmicrohttpd threads; 0: 1 */
+    uint32_t timeout_ms;      /* per request (the wactor request's timeout); 0: the runtime's */
+    uint64_t max_body;        /* bytes; larger bodies get 413 */
+    bool metrics;             /* GET /metrics */
+    bool dashboard;           /* GET /dashboard and /status.json */
+    const char *manifest;     /* its path, for /status.json */
+    wactor_lattice *lattice;  /* NULL when not in a lattice */
+    unsigned threads;         /* libmicrohttpd threads; 0: 1 */
     unsigned max_connections; /* 0: 10000 (bounded by the file descriptor limit) */
     unsigned idle_timeout_s;  /* a connection silent this long is closed; 0: 60 */
     /* Log lines (a connection refused, a response that could not be sent);

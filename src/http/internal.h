@@ -47,7 +47,7 @@ typedef struct http_counts {
     struct http_count_cell {
         int status;
         uint64_t n;
-    } **cells;      /* per slot: a small array, by first use */
+    } * *cells;     /* per slot: a small array, by first use */
     size_t *ncells; /* per slot */
 } http_counts;
 
@@ -106,14 +106,14 @@ typedef struct http_exchange {
     http_server *server;
     struct MHD_Connection *conn;
     atomic_int state;
-    bool started;    /* the handler has seen the headers */
+    bool started;                      /* the handler has seen the headers */
     struct http_exchange *prev, *next; /* in server->pending_list while HX_PENDING */
-    char *uri;            /* raw request target: path and query, as sent */
-    long route;           /* index in server->routes.v, or -1 */
+    char *uri;                         /* raw request target: path and query, as sent */
+    long route;                        /* index in server->routes.v, or -1 */
     char *body;
     size_t body_len, body_cap;
-    bool too_big;     /* the body passed max_body: 413 */
-    size_t dropped;   /* body bytes read and not kept (too big, or no route) */
+    bool too_big;   /* the body passed max_body: 413 */
+    size_t dropped; /* body bytes read and not kept (too big, or no route) */
     int64_t correlation;
     /* The outcome (HX_ANSWERED): a wactor status, or a ready HTTP status. */
     int http_status; /* set when known without the component (404, 503...) */

@@ -17,9 +17,9 @@
 
 int http_page(http_server *s, const char *path, char **body, size_t *len, const char **type)
 {
-    bool wanted = (s->metrics && strcmp(path, "/metrics") == 0) ||
-                  (s->dashboard && (strcmp(path, "/dashboard") == 0 ||
-                                    strcmp(path, "/status.json") == 0));
+    bool wanted =
+        (s->metrics && strcmp(path, "/metrics") == 0) ||
+        (s->dashboard && (strcmp(path, "/dashboard") == 0 || strcmp(path, "/status.json") == 0));
     (void)body, (void)len, (void)type;
     if (!wanted)
         return WACTOR_ENOTFOUND;

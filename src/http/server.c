@@ -152,12 +152,13 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
         {MHD_OPTION_END, 0, NULL},
     };
     errno = 0;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_exchange_access, s,
-                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_exchange_access, s, MHD_OPTION_ARRAY,
+                                 opts, MHD_OPTION_END);
     if (s->daemon == NULL) {
         int e = errno;
-        snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s", in6->sin6_family == AF_INET6 ? "[" : "",
-                 o->address, in6->sin6_family == AF_INET6 ? "]" : "", o->port,
+        snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s",
+                 in6->sin6_family == AF_INET6 ? "[" : "", o->address,
+                 in6->sin6_family == AF_INET6 ? "]" : "", o->port,
                  e != 0 ? strerror(e) : "libmicrohttpd refused to start");
         server_free(s);
         return NULL;

@@ -139,9 +139,9 @@ typedef struct mf_route {
 
 /* The http section (docs/MANIFEST.md, docs/HTTP.md). */
 typedef struct mf_http {
-    char *address;         /* numeric: an IPv4 address, or an IPv6 one without brackets */
-    uint16_t port;         /* 0: the system picks a free one */
-    mf_route *routes;      /* in file order; NULL when there are none */
+    char *address;    /* numeric: an IPv4 address, or an IPv6 one without brackets */
+    uint16_t port;    /* 0: the system picks a free one */
+    mf_route *routes; /* in file order; NULL when there are none */
     size_t nroutes;
     uint64_t timeout_ms;   /* per request; default runtime.request_timeout */
     uint64_t max_body;     /* bytes; default runtime.max_message, at most it */

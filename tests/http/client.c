@@ -153,8 +153,8 @@ static int concurrent(const char *path, int n, int rounds, int seconds)
             if (pfd[i].revents == 0 || c->done)
                 continue;
             if (c->out_done < c->out_len) {
-                ssize_t w = send(c->fd, c->out + c->out_done, c->out_len - c->out_done,
-                                 MSG_NOSIGNAL);
+                ssize_t w =
+                    send(c->fd, c->out + c->out_done, c->out_len - c->out_done, MSG_NOSIGNAL);
                 if (w > 0)
                     c->out_done += (size_t)w;
                 else if (w < 0 && errno != EAGAIN && errno != EINPROGRESS)
@@ -162,8 +162,7 @@ static int concurrent(const char *path, int n, int rounds, int seconds)
             } else {
                 ssize_t got = recv(c->fd, c->in + c->in_len, sizeof c->in - 1 - c->in_len, 0);
                 if (got == 0 || (got < 0 && errno != EAGAIN)) {
-                    fprintf(stderr, "connection %d round %d: closed by the server\n", i,
-                            c->round);
+                    fprintf(stderr, "connection %d round %d: closed by the server\n", i, c->round);
                     c->failed = true;
                 } else if (got > 0) {
                     c->in_len += (size_t)got;
@@ -190,8 +189,8 @@ static int concurrent(const char *path, int n, int rounds, int seconds)
     }
     for (int i = 0; i < n; i++)
         close(cs[i].fd);
-    printf("%d connections, %d answers right, %d connections failed, %d unfinished\n", n,
-           answered, failed, left);
+    printf("%d connections, %d answers right, %d connections failed, %d unfinished\n", n, answered,
+           failed, left);
     free(cs);
     free(pfd);
     return failed == 0 && left == 0 ? 0 : 1;
