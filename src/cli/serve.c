@@ -42,6 +42,7 @@ int cli_serve_start(cli_system *s, http_server **out)
                       .dashboard = h->dashboard,
                       .manifest = s->mf->path,
                       .lattice = s->lattice,
+                      .lattice_name = s->mf->lattice != NULL ? s->mf->lattice->name : NULL,
                       .log = cli_serve_log,
                       .log_arg = s};
     char err[512];

@@ -42,6 +42,7 @@ typedef struct http_options {
     bool dashboard;           /* GET /dashboard and /status.json */
     const char *manifest;     /* its path, for /status.json */
     wactor_lattice *lattice;  /* NULL when not in a lattice */
+    const char *lattice_name; /* its name, for /status.json; NULL when not in one */
     unsigned threads;         /* libmicrohttpd threads; 0: 1 */
     unsigned max_connections; /* 0: 10000 (bounded by the file descriptor limit) */
     unsigned idle_timeout_s;  /* a connection silent this long is closed; 0: 60 */

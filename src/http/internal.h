@@ -71,6 +71,7 @@ struct http_server {
     bool metrics, dashboard;
     char *manifest;
     wactor_lattice *lattice;
+    char *lattice_name;
     uint16_t port;
     void (*log)(void *arg, int level, const char *text);
     void *log_arg;

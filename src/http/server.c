@@ -90,6 +90,7 @@ static void server_free(http_server *s)
     http_routes_free(&s->routes);
     pthread_mutex_destroy(&s->lock);
     free(s->manifest);
+    free(s->lattice_name);
     free(s);
 }
 
@@ -111,7 +112,8 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
     s->log_arg = o->log_arg;
     if (!http_routes_init(&s->routes, o->routes, o->nroutes) ||
         !http_counts_init(&s->counts, &s->routes) ||
-        (o->manifest != NULL && (s->manifest = strdup(o->manifest)) == NULL)) {
+        (o->manifest != NULL && (s->manifest = strdup(o->manifest)) == NULL) ||
+        (o->lattice_name != NULL && (s->lattice_name = strdup(o->lattice_name)) == NULL)) {
         server_free(s);
         snprintf(err, errlen, "out of memory");
         return NULL;

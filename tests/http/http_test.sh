@@ -266,6 +266,31 @@ stop_pending)
     grep -q "http: stopped (1 pending requests cancelled)" "$tmp/run.log" ||
         fail "the stop did not cancel the pending request"
     ;;
+pages)
+    printf '  metrics: true\n  dashboard: true\n' >>"$tmp/wactor.yaml"
+    start
+    post /a "echo one"
+    expect 200 "echo one"
+    post /nothing "x"
+    expect 404
+    code=$(curl -s -o "$tmp/metrics" -D "$tmp/headers" -w '%{http_code}' "$url/metrics")
+    if [ "$code" = 404 ] && [ "$(cat "$tmp/metrics")" = "no route" ]; then
+        echo "skipped: src/observe serves no page yet"
+        stop
+        exit 0
+    fi
+    [ "$code" = 200 ] || fail "GET /metrics: $code"
+    # The server's counters reach the page: one request to /a answered 200, one 404 without route.
+    grep -q '^wactor_.*route="/a".*status="200".* 1$' "$tmp/metrics" ||
+        fail "no counter for /a 200 in /metrics: $(grep route= "$tmp/metrics")"
+    grep -q '^wactor_.*route="".*status="404".* 1$' "$tmp/metrics" ||
+        fail "no counter for the 404 in /metrics: $(grep route= "$tmp/metrics")"
+    code=$(curl -s -o "$tmp/status.json" -w '%{http_code}' "$url/status.json")
+    [ "$code" = 200 ] && grep -q '"name":"agent"' "$tmp/status.json" || fail "GET /status.json: $code"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$url/dashboard")
+    [ "$code" = 200 ] || fail "GET /dashboard: $code"
+    stop
+    ;;
 port_in_use)
     start
     sed "s/127.0.0.1:0/127.0.0.1:$port/" "$tmp/wactor.yaml" >"$tmp/second.yaml"
