@@ -5,8 +5,9 @@
  *
  * usage: observe_test CASE|all E2E_AGENT.wasm OUT_DIR CHECK_STATUS.py
  *   OUT_DIR keeps what was rendered (metrics.txt, status.json) for a person to read.
- *   `observe_test serve AGENT OUT_DIR -` writes dashboard.html and status.json there and keeps
- *   the traffic going for the dashboard test when no HTTP server is at hand (see observe_test.sh).
+ *   `observe_test serve AGENT OUT_DIR SECONDS` runs a demo system for that long, with traffic,
+ *   writing dashboard.html and status.json into OUT_DIR, for looking at the page when no HTTP
+ *   server is at hand (python3 -m http.server in OUT_DIR, then /dashboard.html).
  */
 #include "../unit/harness.h"
 #include "observe.h"
@@ -228,13 +229,82 @@ static void test_pages(void *arg)
     char *d = page(&ctx, "/dashboard", "text/html; charset=utf-8", &len);
     REQUIRE(d != NULL);
     CHECK(len == strlen(d) && strncmp(d, "<!doctype html>", 15) == 0);
-    CHECK(strstr(d, "/status.json") != NULL);
-    /* Self-contained: nothing is fetched from elsewhere. */
-    CHECK(strstr(d, "http://") == NULL && strstr(d, "https://") == NULL &&
-          strstr(d, "<link") == NULL && strstr(d, " src=") == NULL);
+    CHECK(strstr(d, "fetch(\"status.json\"") != NULL);
+    /* Self-contained: nothing is fetched from elsewhere (the one URL is SVG's namespace). */
+    CHECK(strstr(d, "https:") == NULL && strstr(d, "<link") == NULL && strstr(d, " src=") == NULL &&
+          strstr(d, "@import") == NULL);
+    for (const char *p = strstr(d, "http:"); p != NULL; p = strstr(p + 1, "http:"))
+        CHECK(strncmp(p, "http://www.w3.org/2000/svg\"", 27) == 0);
     save("dashboard.html", d, len);
     free(d);
     wactor_runtime_free(rt);
+}
+
+/* ---- serve: the dashboard's data without an HTTP server ------------------------------------ */
+
+/* Writes name into out_dir by a rename, so a reader never sees half a file. */
+static bool publish_file(const char *name, const char *body, size_t len)
+{
+    char tmp[256], from[4096], path[4096];
+    snprintf(tmp, sizeof tmp, ".%.200s.tmp", name);
+    snprintf(from, sizeof from, "%.3000s/%s", out_dir, tmp);
+    snprintf(path, sizeof path, "%.3000s/%.200s", out_dir, name);
+    return save(tmp, body, len) && rename(from, path) == 0;
+}
+
+/* A demo system for the dashboard: gateway sends to orders, orders asks billing, thumbnailer
+ * crashed once (and runs again), mailer cannot start (it ends failed). Keeps traffic going and
+ * rewrites status.json 5 times a second for `seconds`; dashboard.html once. The pauses pace
+ * the load: nothing waits on them. */
+static int serve(int seconds)
+{
+    wactor_runtime *rt = wactor_runtime_new(&(wactor_runtime_options){.workers = 2});
+    if (rt == NULL)
+        return 1;
+    const char *orders[] = {"orders"}, *billing[] = {"billing"};
+    wactor_component_options o[] = {
+        {.name = "gateway", .send = {orders, 1}},
+        {.name = "orders", .send = {billing, 1}, .request = {billing, 1}},
+        {.name = "billing"},
+        {.name = "thumbnailer"},
+        {.name = "mailer", .config = "quiet initfail", .config_len = 14},
+    };
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
+        o[i].path = agent_path;
+        if (o[i].config == NULL) {
+            o[i].config = "quiet";
+            o[i].config_len = 5;
+        }
+        int rc = wactor_spawn(rt, &o[i]);
+        if (rc != WACTOR_OK && !(rc == WACTOR_ESTART && i == 4)) {
+            fprintf(stderr, "spawn %s: %s\n", o[i].name, wactor_errmsg(rt));
+            wactor_runtime_free(rt);
+            return 1;
+        }
+    }
+    wactor_send(rt, "thumbnailer", "!trap", 5);
+    observe_ctx ctx = {.rt = rt, .manifest = "demo/wactor.yaml"};
+    size_t len;
+    char *d = page(&ctx, "/dashboard", "text/html; charset=utf-8", &len);
+    bool ok = d != NULL && publish_file("dashboard.html", d, len);
+    free(d);
+    for (uint64_t end = now_ms() + (uint64_t)seconds * 1000, tick = 0; ok && now_ms() < end;
+         tick++) {
+        wactor_send(rt, "gateway", "!sendn orders 12 order", 21);
+        if (tick % 3 == 0)
+            wactor_send(rt, "orders", "!requestn billing 2 1000 bill", 29);
+        if (tick % 10 == 0)
+            wactor_send(rt, "thumbnailer", "resize", 6);
+        if (tick % 10 == 0) {
+            char *j = page(&ctx, "/status.json", "application/json", &len);
+            ok = j != NULL && publish_file("status.json", j, len);
+            free(j);
+        }
+        struct timespec ts = {0, 20 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    wactor_runtime_free(rt);
+    return ok ? 0 : 1;
 }
 
 static const test_case tests[] = {
@@ -252,5 +322,7 @@ int main(int argc, char **argv)
     agent_path = argv[2];
     out_dir = argv[3];
     check_status = argv[4];
+    if (strcmp(argv[1], "serve") == 0)
+        return serve(atoi(argv[4]));
     return test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
 }
