@@ -13,10 +13,17 @@
 #include "observe.h"
 #include "wactor.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *agent_path, *out_dir, *check_status;
 
@@ -240,6 +247,125 @@ static void test_pages(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* ---- a lattice: the per-host families and status.json's lattice object --------------------- */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static bool port_answers(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A nats-server on port, killed with the test at the latest (PR_SET_PDEATHSIG). */
+static pid_t nats_start(int port)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        char text[16];
+        snprintf(text, sizeof text, "%d", port);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execl("/usr/sbin/nats-server", "nats-server", "-a", "127.0.0.1", "-p", text, (char *)NULL);
+        _exit(127);
+    }
+    for (uint64_t end = now_ms() + 10000; pid > 0 && now_ms() < end;) {
+        if (port_answers(port))
+            return pid;
+        struct timespec ts = {0, 10 * 1000000}; /* a poll's pause */
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "nats-server did not start on port %d\n", port);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    return -1;
+}
+
+static bool received_at_least(wactor_runtime *rt, const char *name, uint64_t n)
+{
+    for (uint64_t end = now_ms() + 10000; now_ms() < end;) {
+        wactor_stats s;
+        if (wactor_component_stats(rt, name, &s) == WACTOR_OK && s.received >= n)
+            return true;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static void test_lattice(void *arg)
+{
+    (void)arg;
+    int port = free_port();
+    REQUIRE(port > 0);
+    pid_t nats = nats_start(port);
+    REQUIRE(nats > 0);
+    char url[64];
+    snprintf(url, sizeof url, "nats://127.0.0.1:%d", port);
+    wactor_runtime *a = wactor_runtime_new(&(wactor_runtime_options){.workers = 1});
+    wactor_runtime *b = wactor_runtime_new(&(wactor_runtime_options){.workers = 1});
+    wactor_lattice *la = NULL, *lb = NULL;
+    if (a && b) {
+        la = wactor_lattice_join(
+            a, &(wactor_lattice_options){.url = url, .name = "obs", .host = "host-a"});
+        lb = wactor_lattice_join(
+            b, &(wactor_lattice_options){.url = url, .name = "obs", .host = "host-b"});
+    }
+    bool up = la && lb && spawn(a, "front", "remote") == WACTOR_OK &&
+              spawn(b, "remote", NULL) == WACTOR_OK &&
+              wactor_lattice_wait(la, "remote", 10000) == WACTOR_OK &&
+              wactor_send(a, "front", "!sendn remote 5 hi", 18) == WACTOR_OK &&
+              received_at_least(b, "remote", 5);
+    CHECK(up);
+    observe_ctx ctx = {.rt = a, .lattice = la, .manifest = "a.yaml", .lattice_name = "obs"};
+    size_t len = 0;
+    char *m = up ? page(&ctx, "/metrics", metrics_type, &len) : NULL;
+    if (m != NULL) {
+        save("metrics-lattice.txt", m, len);
+        CHECK(pipe_to("promtool check metrics", m, len) == 0);
+        CHECK(sample(m, "wactor_lattice_hosts") == 2);
+        CHECK(sample(m, "wactor_lattice_messages_sent_total{host=\"host-b\"}") >= 5);
+        CHECK(sample(m, "wactor_lattice_bytes_sent_total{host=\"host-b\"}") > 0);
+        CHECK(sample(m, "wactor_lattice_last_seen_seconds{host=\"host-b\"}") >= 0);
+        CHECK(sample(m, "wactor_lattice_messages_sent_total{host=\"host-a\"}") == -1); /* self */
+        CHECK(sample(m, "wactor_messages_sent_total{component=\"front\"}") == 5);
+    }
+    free(m);
+    char *s = up ? page(&ctx, "/status.json", "application/json", &len) : NULL;
+    CHECK(s != NULL &&
+          strstr(s, "\"lattice\":{\"name\":\"obs\",\"host\":\"host-a\",\"hosts\":[") != NULL);
+    CHECK(s != NULL && strstr(s, "\"components\":[\"remote\"]") != NULL);
+    free(s);
+    wactor_runtime_free(a); /* each leaves its lattice first */
+    wactor_runtime_free(b);
+    kill(nats, SIGKILL);
+    waitpid(nats, NULL, 0);
+}
+
 /* ---- serve: the dashboard's data without an HTTP server ------------------------------------ */
 
 /* Writes name into out_dir by a rename, so a reader never sees half a file. */
@@ -311,6 +437,7 @@ static const test_case tests[] = {
     {"metrics", test_metrics},
     {"status", test_status},
     {"pages", test_pages},
+    {"lattice", test_lattice},
 };
 
 int main(int argc, char **argv)
