@@ -8,9 +8,9 @@
 # loop's pause only paces the load. Every process started here is stopped on exit (trap).
 # usage: dashboard_test.sh WACTOR E2E_AGENT.wasm OUT_DIR
 set -u
-wactor=$1
-agent=$2
-outdir=$3
+wactor=$(realpath "$1")
+agent=$(realpath "$2")
+outdir=$(realpath "$3")
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 run_pid=
@@ -36,14 +36,14 @@ fail() {
     exit 1
 }
 
-# until_true SECONDS CMD...: polls CMD until it succeeds.
+# until_true SECONDS CMD...: polls CMD until it succeeds; fails at the deadline, or at once
+# when `wactor run` has gone.
 until_true() {
-    limit=$(($1 * 50))
+    end=$(($(date +%s) + $1))
     shift
-    tries=0
     until "$@"; do
-        tries=$((tries + 1))
-        [ "$tries" -le "$limit" ] || fail "still false after $limit polls: $*"
+        [ -z "$run_pid" ] || kill -0 "$run_pid" 2>/dev/null || fail "wactor run has exited"
+        [ "$(date +%s)" -lt "$end" ] || fail "still false at the deadline: $*"
         sleep 0.02
     done
 }
