@@ -92,11 +92,11 @@ sys.exit(0 if c['thumbnailer']['restarts'] >= 1 and c['thumbnailer']['state'] ==
          and c['mailer']['state'] == 'failed' else 1)"; }
 until_true 30 status_has
 
-# Traffic for as long as the browser looks: about 1,000 messages a second to orders.
+# Traffic for as long as the browser looks: bursts of 200 messages to orders.
 (
     i=0
     while :; do
-        "$wactor" send "$tmp/app.yaml" gateway '!sendn orders 40 order' >/dev/null 2>&1
+        "$wactor" send "$tmp/app.yaml" gateway '!sendn orders 200 order' >/dev/null 2>&1
         i=$((i + 1))
         [ $((i % 4)) -eq 0 ] && "$wactor" send "$tmp/app.yaml" orders \
             '!requestn billing 3 1000 bill' >/dev/null 2>&1
