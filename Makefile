@@ -12,6 +12,7 @@
 #                   make fuzz-run-manifest and make fuzz-run-frame run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
+#   make bench-spawn  children from a template against the host API, memory, Erlang's spawn
 #   make bench-counters  the same round trip and fire-and-forget with and without the counters
 #   make bench-trace  the same round trip and fire-and-forget with traces off and on
 #   make bench-upgrade  the time a component is unavailable during a hot upgrade
@@ -26,7 +27,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-counters bench-trace bench-upgrade bench-lattice bench-http format clean
+	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-http format clean
 
 all: build
 
@@ -129,6 +130,11 @@ bench-messaging:
 	bench/messaging/run.sh
 
 # How long a component is unavailable during a hot upgrade (median of 100; tests/upgrade).
+bench-spawn:
+	cmake -S . -B build >/dev/null
+	cmake --build build -j$(JOBS) --target bench_spawn
+	build/bench/spawn/bench_spawn
+
 bench-upgrade:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target upgrade_test

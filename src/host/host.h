@@ -13,6 +13,8 @@
  *   abi.c        the one check of a module against the component ABI
  *   imports.c    the `wactor` host functions
  *   counters.c   the handlers' counters for wactor_stats: fuel, time, crashes
+ *   children.c   templates, and the components a component spawns from them
+ *   monitors.c   monitor/demonitor and the `@down` messages
  *
  * Threads: a component's instance is only ever touched by the thread
  * running its turn (or by spawn, which holds its actor meanwhile). Each
