@@ -425,7 +425,8 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
     if (!f)
         return MSG_HANDLED;
     c->current = e;
-    host_span_begin(c, e);
+    if (c->rt->tracing || e->hdr_len) /* else no span: the common case costs this test */
+        host_span_begin(c, e);
 #ifndef MSG_NO_COUNTERS
     uint64_t t0 = host_clock_ticks();
     wa_trap t = host_run_guest(c, f, args, &result);

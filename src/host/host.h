@@ -348,11 +348,15 @@ bool host_health_control(host_component *c, const msg_envelope *e);
  * correlation id or a code. */
 int64_t host_http_request_start(host_component *c, struct host_http_request *r, int32_t timeout_ms);
 
-/* trace.c: on the component's turn. begin decides whether e's handler
+/* trace.c: on the component's turn. begin (called only when tracing is
+ * on or e has headers: else there is no span) decides whether e's handler
  * has a span; meta is what the handler's sends carry then (NULL: none);
  * end writes the span's line (outcome: "ok", "error", "crashed: KIND"). */
 void host_span_begin(host_component *c, const msg_envelope *e);
-const msg_meta *host_span_meta(const host_component *c);
+static inline const msg_meta *host_span_meta(const host_component *c)
+{
+    return c->span.active ? &c->span.meta : NULL;
+}
 void host_span_end(host_component *c, const msg_envelope *e, const char *outcome);
 void host_span_free(host_component *c);
 bool host_trace_open(wactor_runtime *rt);
