@@ -64,6 +64,8 @@ http:
   listen: 127.0.0.1:0
   dashboard: true
   metrics: true
+  routes:
+    /orders: orders
 components:
   gateway:
     wasm: $agent
@@ -119,7 +121,14 @@ sys.exit(0 if c['thumbnailer']['restarts'] >= 1 and c['thumbnailer']['state'] ==
         curl -s "$url/metrics" 2>/dev/null |
             grep -q '^wactor_messages_received_total{component="orders"} [1-9]'
     }
-    if command -v curl >/dev/null; then until_true 20 moving; fi
+    until_true 20 moving
+    curl -sf "$url/orders" >/dev/null || fail "GET /orders"
+    # The server's own /metrics and /status.json, as a scraper and the page read them.
+    curl -sf "$url/metrics" >"$tmp/metrics.txt" || fail "GET /metrics"
+    promtool check metrics <"$tmp/metrics.txt" || fail "promtool check metrics on GET /metrics"
+    grep -q '^wactor_http_requests_total{route="/orders",status="200"} 1$' "$tmp/metrics.txt" ||
+        fail "GET /metrics does not count the request to /orders"
+    curl -sf "$url/status.json" | python3 -m json.tool >/dev/null || fail "GET /status.json"
     page=$url/dashboard
 }
 
