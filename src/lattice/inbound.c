@@ -86,7 +86,9 @@ static void consumed_now(wactor_lattice *l, uint32_t origin)
         lat_credit_consumed(l, origin);
 }
 
-static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, bool on_hb)
+/* *wake: an ACK became due before the sender thread's next wake-up (it is
+ * woken once, after the whole NATS message). */
+static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, bool on_hb, bool *wake)
 {
     if (f->from == l->instance)
         return; /* our own broadcast */
@@ -186,7 +188,10 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
             lat_reset_owed(l, f->from, f->epoch, LAT_RESET_UNKNOWN);
             break;
         }
-        if (!lat_link_accept(l, p, f, now))
+        bool accepted = lat_link_accept(l, p, f, now);
+        if (p->ack_due_ms && p->ack_due_ms < l->next_wake_ms)
+            *wake = true;
+        if (!accepted)
             break;
         p->bytes_received += flen;
         if (f->kind == LAT_STATE) {
@@ -272,7 +277,10 @@ static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
     const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
     size_t len = (size_t)natsMsg_GetDataLength(msg), off = 0, flen;
     const uint8_t *frame;
-    bool bad = false;
+    bool bad = false, wake = false;
+    /* The messages of this NATS message reach their mailboxes first, then
+     * the workers (one wake-up each), then the sender thread (one ACK). */
+    rt_post_burst_begin();
     while (lat_batch_next(data, len, &off, &frame, &flen, &bad)) {
         lat_frame f;
         /* A payload is bounded here by its frame only: one over this host's
@@ -280,9 +288,15 @@ static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
          * router (ETOOBIG), never dropped as a bad frame, which would stall
          * the link behind it (the sender knows only its own limit). */
         if (lat_decode(frame, flen, UINT32_MAX, &f))
-            handle_frame(l, &f, flen, on_hb);
+            handle_frame(l, &f, flen, on_hb, &wake);
         else
             dropped_frame(l, "malformed");
+    }
+    rt_post_burst_end();
+    if (wake) {
+        pthread_mutex_lock(&l->lock);
+        pthread_cond_signal(&l->wake);
+        pthread_mutex_unlock(&l->lock);
     }
     if (bad)
         dropped_frame(l, "truncated message");

@@ -8,8 +8,8 @@
  * frame to the peer's link (kept for retransmission anyway) and wakes the
  * sender thread, which packs every frame not yet sent into as few NATS
  * messages as possible. Idle, a message costs one thread hand-off; under
- * load frames pile up while the sender writes and batches grow by
- * themselves. ACKs ride along in the same messages.
+ * load frames pile up while the sender lingers (LAT_LINGER_*) and one NATS
+ * message carries hundreds. ACKs ride along in the same messages.
  */
 #include "lattice.h"
 

@@ -197,7 +197,9 @@ bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_
     p->out_frames++;
     p->out_bytes += len;
     p->unsent = true;
-    pthread_cond_signal(&l->wake);
+    l->unsent_bytes += len;
+    if (!l->lingering || l->unsent_bytes >= LAT_LINGER_BYTES)
+        pthread_cond_signal(&l->wake);
     return true;
 }
 
@@ -315,9 +317,7 @@ bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_
         else if (!p->ack_due_ms)
             p->ack_due_ms = now + ACK_DELAY_MS;
     }
-    if (p->ack_due_ms < l->next_wake_ms)
-        pthread_cond_signal(&l->wake);
-    return ok;
+    return ok; /* the caller wakes the sender thread for the ACK */
 }
 
 /* Starts a NATS message in batch when the frame does not fit the current one. */
@@ -370,7 +370,8 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
     }
 }
 
-void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch)
+size_t lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat,
+                        lat_buf *batch)
 {
     if (heartbeat || (p->ack_due_ms && p->ack_due_ms <= now))
         put_ack(l, p, heartbeat, batch);
@@ -384,15 +385,18 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
             p->rto_ms = 2 * rto;
     }
     if (!p->unsent)
-        return;
+        return 0;
+    size_t frames = 0;
     for (lat_out *o = p->head; o; o = o->next) {
         if (o->sent_ms)
             continue;
         batch_frame(batch, o->data, o->len);
         o->sent_ms = now;
         p->bytes_sent += o->len;
+        frames++;
     }
     p->unsent = false;
+    return frames;
 }
 
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a)
