@@ -217,6 +217,10 @@ void lat_peer_heard(wactor_lattice *l, lat_peer *p);
 /* Appends a frame (its header's link fields are set here). */
 bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len,
                      bool message);
+/* A link record of len bytes, to be written in place (outside the lock)
+ * and appended by lat_link_append_out, which takes it, or else freed. */
+lat_out *lat_out_new(size_t len);
+bool lat_link_append_out(wactor_lattice *l, lat_peer *p, lat_out *o, bool message);
 /* Drops the link toward p (its requests fail, its unacked messages are
  * lost), for a RESET or a loss. */
 void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a);

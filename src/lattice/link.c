@@ -172,22 +172,38 @@ static void out_free_all(lat_peer *p)
     p->out_frames = p->out_bytes = 0;
 }
 
+lat_out *lat_out_new(size_t len)
+{
+    lat_out *o = malloc(sizeof *o + len);
+    if (o)
+        o->len = (uint32_t)len;
+    return o;
+}
+
 bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len, bool message)
+{
+    lat_out *o = lat_out_new(len);
+    if (!o)
+        return false;
+    memcpy(o->data, frame, len);
+    if (lat_link_append_out(l, p, o, message))
+        return true;
+    free(o);
+    return false;
+}
+
+bool lat_link_append_out(wactor_lattice *l, lat_peer *p, lat_out *o, bool message)
 {
     /* A frame the server would refuse would wedge the link (resent and
      * refused forever): it never enters one. */
+    size_t len = o->len;
     uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
     if (max_frame && len + LAT_PREFIX_SIZE > max_frame)
-        return false;
-    lat_out *o = malloc(sizeof *o + len);
-    if (!o)
         return false;
     o->next = NULL;
     o->seq = p->out_next_seq++;
     o->sent_ms = 0;
     o->message = message;
-    o->len = (uint32_t)len;
-    memcpy(o->data, frame, len);
     lat_patch_link(o->data, p->instance, p->out_epoch, o->seq);
     if (p->tail)
         p->tail->next = o;
