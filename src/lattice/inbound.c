@@ -177,6 +177,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, inb
             for (lat_out *o = p->head; o; o = o->next)
                 o->sent_ms = 0;
             p->unsent = p->head != NULL;
+            p->unsent_from = NULL;
             pthread_cond_signal(&l->wake);
         } else if (p && f->ack_epoch == p->out_epoch) {
             lat_link_drop(l, p, &a);

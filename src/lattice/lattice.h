@@ -94,6 +94,9 @@ struct lat_peer {
     uint32_t out_epoch;
     uint64_t out_next_seq;
     lat_out *head, *tail; /* unacknowledged, in seq order */
+    /* No frame before it waits to be (re)sent; NULL: look from head. The
+     * sender thread's walk starts here, not at the head of a long window. */
+    lat_out *unsent_from;
     size_t out_frames, out_bytes;
     bool unsent;     /* some frame waits to be (re)sent */
     bool out_acked;  /* an ACK of this epoch came (the peer knows the link) */

@@ -52,6 +52,7 @@ static void resend_from_head(wactor_lattice *l, lat_peer *p, uint64_t before)
         o->sent_ms = 0;
         bytes += o->len;
         p->unsent = true;
+        p->unsent_from = NULL;
     }
     if (p->unsent)
         pthread_cond_signal(&l->wake);
@@ -168,7 +169,7 @@ static void out_free_all(lat_peer *p)
         next = o->next;
         free(o);
     }
-    p->head = p->tail = NULL;
+    p->head = p->tail = p->unsent_from = NULL;
     p->out_frames = p->out_bytes = 0;
 }
 
@@ -212,6 +213,8 @@ bool lat_link_append_out(wactor_lattice *l, lat_peer *p, lat_out *o, bool messag
     p->tail = o;
     p->out_frames++;
     p->out_bytes += len;
+    if (!p->unsent)
+        p->unsent_from = o; /* every frame before it has been sent */
     p->unsent = true;
     l->unsent_bytes += len;
     if (!l->lingering || l->unsent_bytes >= LAT_LINGER_BYTES)
@@ -292,6 +295,8 @@ void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
     while (p->head && p->head->seq <= f->ack_seq) {
         lat_out *o = p->head;
         p->head = o->next;
+        if (p->unsent_from == o)
+            p->unsent_from = NULL;
         p->out_frames--;
         p->out_bytes -= o->len;
         free(o);
@@ -403,7 +408,7 @@ size_t lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heart
     if (!p->unsent)
         return 0;
     size_t frames = 0;
-    for (lat_out *o = p->head; o; o = o->next) {
+    for (lat_out *o = p->unsent_from ? p->unsent_from : p->head; o; o = o->next) {
         if (o->sent_ms)
             continue;
         batch_frame(batch, o->data, o->len);
@@ -412,6 +417,7 @@ size_t lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heart
         frames++;
     }
     p->unsent = false;
+    p->unsent_from = NULL;
     return frames;
 }
 

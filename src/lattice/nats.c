@@ -169,6 +169,7 @@ void *lat_sender_main(void *arg)
                 for (lat_out *o = p->head; o; o = o->next)
                     o->sent_ms = 0;
                 p->unsent = p->head != NULL;
+                p->unsent_from = NULL;
                 p->last_seen_ms = now;
             }
             l->retransmit_all = false;
