@@ -481,6 +481,10 @@ int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool backgro
         s = natsOptions_SetReconnectWait(opts, 100);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectBufSize(opts, 64 * 1024 * 1024);
+    /* Socket buffers of 256 KiB instead of 32: a stream's NATS messages
+     * (LAT_LINGER_BYTES) are written and read in one go. */
+    if (s == NATS_OK)
+        s = natsOptions_SetIOBufSize(opts, 256 * 1024);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(opts, o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
     if (s == NATS_OK && o->credentials)
