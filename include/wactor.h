@@ -85,6 +85,13 @@ typedef struct wactor_runtime_options {
     wactor_audit_fn audit;
     void *audit_arg;
     const char *audit_path;
+    /* Traces (runtime.trace): one JSON line per handled message (docs/
+     * TRACING.md), to the callback if set, else appended to trace_path;
+     * neither: no trace is written (a traceparent that messages carry is
+     * still passed along). */
+    wactor_audit_fn trace;
+    void *trace_arg;
+    const char *trace_path;
     /* Directory of the components' key-value storage (created if missing;
      * it survives the runtime); NULL = in memory, gone with the runtime. */
     const char *storage_path;
@@ -219,6 +226,10 @@ typedef struct wactor_component_options {
     wactor_limits limits;
     /* Capabilities: deny by default. */
     wactor_patterns send, request, publish, subscribe;
+    /* Outbound HTTP (http_request): "host" or "host:port" entries, "*" as
+     * a host's first label (one label), e.g. {"api.example.com",
+     * "127.0.0.1:8080", "*.example.org"}. */
+    wactor_patterns http;
     uint64_t storage; /* key-value quota in bytes; 0 = no storage */
     unsigned wasi;    /* WACTOR_WASI_* bits */
 } wactor_component_options;
@@ -287,6 +298,42 @@ typedef enum wactor_state {
 
 const char *wactor_state_name(int state); /* "backing-off" */
 
+/* Handlers (wactor_on_message and wactor_on_callback runs) by wall time: bucket i counts
+ * those that took at most wactor_handler_bucket_ns(i) and more than bucket i-1's bound (not
+ * cumulative; Prometheus' buckets are the running sums). Bounds: 1, 3, 10, 30, 100, 300 us,
+ * 1, 10, 100 ms, 1, 10 s, and the last is +Inf (UINT64_MAX). */
+#define WACTOR_HANDLER_BUCKETS 12
+uint64_t wactor_handler_bucket_ns(int i); /* 0 for i out of range */
+
+/* Why a component's instance ended, for crashes_by: the KIND of the "crashed: KIND" reason
+ * (ABI.md, *Children and monitors*), "start" for a start-up that failed (wactor_init non-zero
+ * or trapped, a missing import...), "other" for the rest (a host function's fault). */
+#define WACTOR_CRASH_KIND_LIST(X)                                                                  \
+    X(UNREACHABLE, 0, "unreachable")                                                               \
+    X(FUEL, 1, "fuel")                                                                             \
+    X(TIME, 2, "time")                                                                             \
+    X(STACK, 3, "stack")                                                                           \
+    X(MEMORY, 4, "memory")                                                                         \
+    X(TABLE, 5, "table")                                                                           \
+    X(UNDEFINED_ELEMENT, 6, "undefined-element")                                                   \
+    X(UNINITIALIZED_ELEMENT, 7, "uninitialized-element")                                           \
+    X(INDIRECT_CALL, 8, "indirect-call")                                                           \
+    X(DIVIDE_BY_ZERO, 9, "divide-by-zero")                                                         \
+    X(OVERFLOW, 10, "overflow")                                                                    \
+    X(CONVERSION, 11, "conversion")                                                                \
+    X(EXIT, 12, "exit") /* proc_exit with a non-zero code */                                       \
+    X(START, 13, "start")                                                                          \
+    X(OTHER, 14, "other")
+
+typedef enum wactor_crash_kind {
+#define WACTOR_X(name, value, word) WACTOR_CRASH_##name = value,
+    WACTOR_CRASH_KIND_LIST(WACTOR_X)
+#undef WACTOR_X
+} wactor_crash_kind;
+#define WACTOR_CRASH_KINDS 15
+
+const char *wactor_crash_kind_name(int kind); /* "fuel"; "?" out of range */
+
 typedef struct wactor_stats {
     char name[256];        /* NUL-terminated */
     int state;             /* wactor_state */
@@ -304,6 +351,12 @@ typedef struct wactor_stats {
     uint64_t memory;  /* linear memory bytes of its instance now (0 without one) */
     uint64_t storage; /* bytes in its key-value storage (keys + values) */
     bool running;     /* not stopped for good */
+    /* Fuel its handlers used, over all its incarnations: the engine's metered units (one per
+     * instruction of each block run, docs/ABI.md), exact whether or not it has a fuel limit. */
+    uint64_t fuel;
+    uint64_t handler_ns;                           /* wall time spent in its handlers, total */
+    uint64_t handler_hist[WACTOR_HANDLER_BUCKETS]; /* see wactor_handler_bucket_ns */
+    uint64_t crashes_by[WACTOR_CRASH_KINDS];       /* sums to crashes; wactor_crash_kind_name */
 } wactor_stats;
 
 /* The statistics of the most recent component of that name, running or not. */
@@ -314,6 +367,21 @@ int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *o
  * *n is 0). Counters are read without stopping anything: each is exact, the
  * set is not one instant. Any thread, callbacks included. */
 int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n);
+
+/* Who messages whom: the messages (sends, requests, publications) delivered to `to` from
+ * `from` since the runtime started, one entry per pair that has had at least one, grouped by
+ * receiver in spawn order. Senders include the host's names ("@host", "@http", ...) and
+ * components of other hosts. Each receiver keeps its first WACTOR_EDGE_SENDERS senders; the
+ * messages of any more are counted from WACTOR_EDGE_OTHERS. Counts sum to the receiver's
+ * `received`. *out is malloc'd (free it; NULL when *n is 0). Any thread. */
+#define WACTOR_EDGE_SENDERS 32
+#define WACTOR_EDGE_OTHERS "(others)"
+typedef struct wactor_edge {
+    char from[256]; /* NUL-terminated */
+    char to[256];
+    uint64_t messages;
+} wactor_edge;
+int wactor_edges(wactor_runtime *rt, wactor_edge **out, size_t *n);
 
 /* ---- messages from the host (sender "@host") ----------------------------- */
 
@@ -340,6 +408,67 @@ int wactor_call(wactor_runtime *rt, const char *target, const void *payload, siz
                 uint32_t timeout_ms, int *status, void **answer, size_t *answer_len);
 
 int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, size_t len);
+
+/* ---- headers and other senders (ABI.md v2, "Headers") ---------------------
+ * A message may carry headers; a host message may go as another sender
+ * than "@host" (the HTTP server's requests come from "@http"). */
+
+/* One header: name is 1..64 bytes of [a-z0-9-], or ':' and 1..63 of those
+ * (a pseudo-header such as ":status"); value at most 4096 bytes. */
+typedef struct wactor_header {
+    const char *name; /* name_len bytes; name_len 0: NUL-terminated */
+    size_t name_len;
+    const char *value; /* value_len bytes, not NUL-terminated */
+    size_t value_len;
+} wactor_header;
+#define WACTOR_HEADER_NAME_MAX 64
+#define WACTOR_HEADER_VALUE_MAX 4096
+#define WACTOR_HEADERS_MAX 65536 /* the encoded bytes of one message's headers */
+
+/* The headers of an answer: only valid during the callback. */
+typedef struct wactor_headers wactor_headers;
+/* The first header of that name (NUL-terminated): OK with *value (not
+ * NUL-terminated) and *len set, or ENOTFOUND. h may be NULL (no headers). */
+int wactor_headers_get(const wactor_headers *h, const char *name, const char **value, size_t *len);
+/* The i-th header, in order (out->name not NUL-terminated, out->name_len
+ * set): OK, or ENOTFOUND past the last. */
+int wactor_headers_at(const wactor_headers *h, size_t i, wactor_header *out);
+
+typedef struct wactor_message_options {
+    /* NULL: "@host"; else '@' and 1..31 bytes of [a-z0-9-] ("@http"): the
+     * sender the component sees. */
+    const char *sender;
+    const wactor_header *headers;
+    size_t nheaders;
+    uint32_t timeout_ms; /* requests: 0 = the runtime's default */
+} wactor_message_options;
+
+/* Like wactor_callback_fn, with the answer's headers (":status" and those
+ * the component set with respond_header; NULL when there are none). */
+typedef void (*wactor_reply_fn)(void *arg, int64_t correlation, int status, const void *payload,
+                                size_t len, const wactor_headers *headers);
+
+/* wactor_send and wactor_request with a sender name and headers (o may be
+ * NULL). EINVAL for a bad header name, a bad sender; ETOOBIG for a value
+ * over WACTOR_HEADER_VALUE_MAX or headers over WACTOR_HEADERS_MAX; the
+ * other codes as theirs. */
+int wactor_send_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                     const wactor_message_options *o);
+int64_t wactor_request_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                            const wactor_message_options *o, wactor_reply_fn cb, void *arg);
+
+/* ---- outbound HTTP (ABI.md v2, "Outbound HTTP"; docs/HTTP.md) -------------
+ * A component's http_request is served by the runtime's HTTP client, a
+ * thread of libcurl transfers that never blocks a worker. Implemented by
+ * the wactor_httpclient library (link it and libcurl). Without a client,
+ * every http_request ends FAILED "no HTTP client in this runtime". */
+typedef struct wactor_http_client wactor_http_client;
+/* Starts rt's client (one per runtime: EEXIST). NULL on failure:
+ * wactor_errmsg(NULL) says why. */
+wactor_http_client *wactor_http_client_start(wactor_runtime *rt);
+/* Stops it: transfers in flight end FAILED "stopped". wactor_runtime_free
+ * stops it too; call this only before. */
+void wactor_http_client_stop(wactor_http_client *c);
 
 /* Waits until the runtime is quiescent (no queued message, no pending
  * request, no running handler): OK, or ETIMEDOUT after timeout_ms

@@ -38,7 +38,7 @@ python3 - "$tmp/.wactor/app.yaml.sock" 20000 <<'PY'
 import socket, struct, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); n = int(sys.argv[2])
 target, payload = b"agent", b"x"
-body = b"\x01\x03" + struct.pack(">H", len(target)) + target + struct.pack(">I", len(payload)) + payload
+body = b"\x02\x03" + struct.pack(">H", len(target)) + target + struct.pack(">I", len(payload)) + payload
 frame = struct.pack(">I", len(body)) + body
 def answer():
     head = b""

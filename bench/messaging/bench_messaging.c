@@ -1042,8 +1042,8 @@ static double router_check_ns(const char *const *list, size_t n, bool cached, ui
     uint32_t toobig = 0;
     double t0 = now();
     for (uint32_t i = 0; i < iters; i++)
-        toobig +=
-            msg_request(r, from, "rr.server", 9, payload, PAYLOAD, 0, NULL, NULL) == WACTOR_ETOOBIG;
+        toobig += msg_request(r, from, "rr.server", 9, payload, PAYLOAD, 0, NULL, NULL, NULL) ==
+                  WACTOR_ETOOBIG;
     double t = now() - t0;
     if (toobig != iters)
         die("router check: a request did not stop at ETOOBIG");

@@ -122,6 +122,15 @@ int32_t wactor_import_kv_set(const void *key, int32_t key_len, const void *value
 WACTOR_IMPORT_(kv_delete) int32_t wactor_import_kv_delete(const void *key, int32_t key_len);
 WACTOR_IMPORT_(state_save) int32_t wactor_import_state_save(const void *data, int32_t len);
 WACTOR_IMPORT_(state_load) int32_t wactor_import_state_load(void *buf, int32_t cap);
+WACTOR_IMPORT_(msg_header)
+int32_t wactor_import_msg_header(const void *name, int32_t name_len, void *buf, int32_t cap);
+WACTOR_IMPORT_(http_request)
+int64_t wactor_import_http_request(const void *method, int32_t method_len, const void *url,
+                                   int32_t url_len, const void *headers, int32_t headers_len,
+                                   const void *body, int32_t body_len, int32_t timeout_ms);
+WACTOR_IMPORT_(respond_header)
+int32_t wactor_import_respond_header(int64_t correlation, const void *name, int32_t name_len,
+                                     const void *value, int32_t value_len);
 
 #define WACTOR_LEN_(n) ((int32_t)(n))
 #define WACTOR_STRLEN_(s) ((int32_t)strlen(s))
@@ -337,6 +346,45 @@ static inline int32_t wactor_state_save(const void *data, size_t len)
 static inline int32_t wactor_state_load(void *buf, size_t cap)
 {
     return wactor_import_state_load(buf, WACTOR_LEN_(cap));
+}
+
+/* Headers (ABI version 2). A header of the message being handled: its length (copying as
+ * usual) or ENOTFOUND. An HTTP request (from "@http") has ":method", ":path", ":authority" and
+ * every request header by its lowercase name; a callback of an HTTP request or of an answer
+ * with headers has ":status" and the rest. */
+static inline int32_t wactor_msg_header(const char *name, void *buf, size_t cap)
+{
+    return wactor_import_msg_header(name, WACTOR_STRLEN_(name), buf, WACTOR_LEN_(cap));
+}
+
+static inline int32_t wactor_msg_header_str(const char *name, char *buf, size_t cap)
+{
+    return cap == 0 ? WACTOR_EINVAL
+                    : wactor_cstr_end_(buf, cap, wactor_msg_header(name, buf, cap - 1));
+}
+
+/* A header for the answer to a request this component received (before wactor_respond);
+ * ":status" sets the HTTP status of an answer to "@http" (100..599). */
+static inline int32_t wactor_respond_header(int64_t correlation, const char *name,
+                                            const char *value)
+{
+    return wactor_import_respond_header(correlation, name, WACTOR_STRLEN_(name), value,
+                                        WACTOR_STRLEN_(value));
+}
+
+/* Outbound HTTP (ABI version 2): starts a request to a host in the component's `http` grant.
+ * headers are "name: value" lines joined by '\n' ("" for none); timeout_ms <= 0 is the
+ * runtime's request timeout. Returns a correlation id whose callback carries the response
+ * body (status OK for any HTTP status; ":status" and the response headers by lowercase name
+ * in wactor_msg_header) or FAILED with a reason ("dns: ...", "connect: ...", "tls: ...",
+ * "timeout: ..."); or EINVAL (method, URL, header lines), EDENIED (host not granted; audited),
+ * ETOOBIG (body), EFULL (too many pending requests). */
+static inline int64_t wactor_http_request(const char *method, const char *url, const char *headers,
+                                          const void *body, size_t body_len, int32_t timeout_ms)
+{
+    return wactor_import_http_request(method, WACTOR_STRLEN_(method), url, WACTOR_STRLEN_(url),
+                                      headers, WACTOR_STRLEN_(headers), body, WACTOR_LEN_(body_len),
+                                      timeout_ms);
 }
 
 /* Names for log lines. */

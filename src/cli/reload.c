@@ -128,8 +128,8 @@ static unsigned cli_diff(const cli_live *old, const mf_component *c, uint64_t ha
         d |= CLI_DIFF_LIMITS;
     if (!cli_same_patterns(&o->send, &c->send) || !cli_same_patterns(&o->request, &c->request) ||
         !cli_same_patterns(&o->publish, &c->publish) ||
-        !cli_same_patterns(&o->subscribe, &c->subscribe) || o->storage != c->storage ||
-        o->wasi != c->wasi)
+        !cli_same_patterns(&o->subscribe, &c->subscribe) ||
+        !cli_same_patterns(&o->http, &c->http) || o->storage != c->storage || o->wasi != c->wasi)
         d |= CLI_DIFF_CAPS;
     if (o->restart != c->restart)
         d |= CLI_DIFF_RESTART;

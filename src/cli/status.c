@@ -253,7 +253,8 @@ static void cli_print_lattice(FILE *out, const cli_lattice_view *lv, const doubl
 }
 
 static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf,
-                           const wactor_stats *st, size_t n, const cli_lattice_view *lv)
+                           const wactor_stats *st, size_t n, const wactor_edge *ev, size_t ne,
+                           const cli_lattice_view *lv)
 {
     fprintf(out, "{\"pid\":%d,\"manifest\":", ctl_client_pid(c));
     cli_json_string(out, mf->path);
@@ -266,9 +267,26 @@ static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf
                 ",\"state\":\"%s\",\"restarts\":%" PRIu64 ",\"queued\":%" PRIu32
                 ",\"mailbox\":%" PRIu32 ",\"received\":%" PRIu64 ",\"sent\":%" PRIu64
                 ",\"crashes\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"pending\":%" PRIu32
-                ",\"memory\":%" PRIu64 ",\"storage\":%" PRIu64 "}",
+                ",\"memory\":%" PRIu64 ",\"storage\":%" PRIu64 ",\"fuel\":%" PRIu64
+                ",\"handler_ns\":%" PRIu64 ",\"handler_hist\":[",
                 wactor_state_name(s->state), s->restarts, s->queued, s->mailbox, s->received,
-                s->sent, s->crashes, s->dropped, s->pending, s->memory, s->storage);
+                s->sent, s->crashes, s->dropped, s->pending, s->memory, s->storage, s->fuel,
+                s->handler_ns);
+        for (int k = 0; k < WACTOR_HANDLER_BUCKETS; k++)
+            fprintf(out, "%s%" PRIu64, k ? "," : "", s->handler_hist[k]);
+        fputs("],\"crashes_by\":{", out);
+        for (int k = 0; k < WACTOR_CRASH_KINDS; k++)
+            fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", wactor_crash_kind_name(k),
+                    s->crashes_by[k]);
+        fputs("}}", out);
+    }
+    fputs("],\"edges\":[", out);
+    for (size_t i = 0; i < ne; i++) {
+        fputs(i ? ",{\"from\":" : "{\"from\":", out);
+        cli_json_string(out, ev[i].from);
+        fputs(",\"to\":", out);
+        cli_json_string(out, ev[i].to);
+        fprintf(out, ",\"messages\":%" PRIu64 "}", ev[i].messages);
     }
     fputs("],\"lattice\":", out);
     if (cli_in_lattice(lv)) {
@@ -300,17 +318,21 @@ int cli_status(int argc, char **argv)
         wactor_stats *st = NULL;
         size_t n = 0;
         cli_lattice_view lv = {0};
-        if (ctl_client_status(c, &st, &n) != 0 || cli_lattice_view_get(c, &lv) != 0) {
+        wactor_edge *ev = NULL;
+        size_t ne = 0;
+        if (ctl_client_status(c, &st, &n) != 0 || (f.json && ctl_client_edges(c, &ev, &ne) != 0) ||
+            cli_lattice_view_get(c, &lv) != 0) {
             cli_error("status: %s", ctl_client_error(c));
             rc = CLI_EXIT_FAILED;
         } else if (f.json) {
-            cli_print_json(stdout, c, mf, st, n, &lv);
+            cli_print_json(stdout, c, mf, st, n, ev, ne, &lv);
         } else {
             cli_print_table(stdout, st, n, NULL);
             cli_print_lattice(stdout, &lv, NULL);
         }
         cli_lattice_view_free(&lv);
         free(st);
+        free(ev);
         if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
             cli_error("status: cannot write to standard output: %s", strerror(errno));
             rc = CLI_EXIT_BAD;

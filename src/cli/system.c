@@ -264,11 +264,18 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .log = cli_log,
                                  .log_arg = s,
                                  .audit_path = mf->audit,
+                                 .trace_path = mf->trace,
                                  .storage_path = mf->storage,
                                  .max_module = mf->max_module};
     s->rt = wactor_runtime_new(&ro);
     if (s->rt == NULL) {
         cli_error("%s: cannot start the runtime: %s", mf->path, wactor_errmsg(NULL));
+        return CLI_EXIT_BAD;
+    }
+    /* Components' http_request calls go through it (a reload may grant
+     * `http` later, so it runs whatever the manifest says now). */
+    if (!wactor_http_client_start(s->rt)) {
+        cli_error("%s: cannot start the HTTP client: %s", mf->path, wactor_errmsg(NULL));
         return CLI_EXIT_BAD;
     }
     s->modules = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *s->modules);
@@ -353,6 +360,7 @@ wactor_component_options cli_component_options(const mf_component *c, wactor_mod
         .request = cli_patterns(&c->request),
         .publish = cli_patterns(&c->publish),
         .subscribe = cli_patterns(&c->subscribe),
+        .http = cli_patterns(&c->http),
         .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
         .wasi = c->wasi,
     };

@@ -442,3 +442,52 @@ int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n)
     *n = count;
     return 0;
 }
+
+/* A name of an EDGES entry into dst (256 bytes): 1..255 bytes, no NUL. */
+static bool get_name(ctl_reader *r, char *dst)
+{
+    size_t n = 0;
+    const uint8_t *p = ctl_get_str(r, &n);
+    if (p == NULL || n == 0 || n > 255 || memchr(p, 0, n) != NULL)
+        return false;
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+    return true;
+}
+
+int ctl_client_edges(ctl_client *c, wactor_edge **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    ctl_buf b = {0};
+    ctl_frame_begin(&b, CTL_EDGES);
+    uint64_t deadline = ctl_now_ms() + CTL_CLIENT_GRACE_MS;
+    ctl_reader r;
+    int type = exchange(c, &b, deadline, CTL_CLIENT_MAX_STATUS, &r);
+    if (type < 0)
+        return -1;
+    if (type == CTL_A_RESULT)
+        return fail(c, "edges refused: %s", c->message);
+    if (type != CTL_A_EDGES)
+        return malformed(c);
+    uint32_t count = ctl_get_u32(&r);
+    if (r.bad || count > r.len / 14) /* each entry takes at least 14 bytes */
+        return malformed(c);
+    wactor_edge *v = calloc(count ? count : 1, sizeof *v);
+    if (v == NULL)
+        return fail(c, "out of memory");
+    for (uint32_t i = 0; i < count; i++) {
+        if (!get_name(&r, v[i].from) || !get_name(&r, v[i].to)) {
+            free(v);
+            return malformed(c);
+        }
+        v[i].messages = ctl_get_u64(&r);
+    }
+    if (!ctl_reader_done(&r)) {
+        free(v);
+        return malformed(c);
+    }
+    *out = v;
+    *n = count;
+    return 0;
+}

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 /* The protocol's version: the first byte of every frame's body. */
-#define CTL_VERSION 1
+#define CTL_VERSION 2 /* 2: STATUS_LIST entries carry the handlers' counters */
 
 /* Frame types: requests (client to server) and answers. */
 enum {
@@ -34,6 +34,7 @@ enum {
     CTL_STATUS = 0x05,
     CTL_RELOAD = 0x06,
     CTL_HOSTS = 0x07, /* the lattice's hosts (docs/CONTROL.md) */
+    CTL_EDGES = 0x08, /* who messages whom (wactor_edges) */
 
     CTL_A_RESULT = 0x80, /* i32 code, str16 message */
     CTL_A_HELLO = 0x81,
@@ -41,6 +42,7 @@ enum {
     CTL_A_STATUS = 0x85,
     CTL_A_RELOAD = 0x86, /* u8 outcome (CTL_RELOAD_*), blob report (lines) */
     CTL_A_HOSTS = 0x87,  /* str lattice, str host, u32 n, n host entries */
+    CTL_A_EDGES = 0x88,  /* u32 n, n times: str from, str to, u64 messages */
 };
 
 /* A reload's outcome (RELOAD_RESULT): the exit status `wactor reload` takes. */
@@ -154,6 +156,8 @@ int ctl_client_status(ctl_client *c, wactor_stats **out, size_t *n);
  * connection: reconnect to go on). */
 int ctl_client_hosts(ctl_client *c, int *result, char **lattice, char **host, wactor_host_info **v,
                      size_t *n);
+/* Who messages whom (EDGES): *out malloc'd (free it), *n entries. */
+int ctl_client_edges(ctl_client *c, wactor_edge **out, size_t *n);
 /* The message of the last CTL_A_RESULT (e.g. "no component named x"). */
 const char *ctl_client_message(const ctl_client *c);
 

@@ -166,6 +166,26 @@ void ctl_put_stats(ctl_buf *b, const wactor_stats *st)
     ctl_put_u32(b, st->pending);
     ctl_put_u64(b, st->memory);
     ctl_put_u64(b, st->storage);
+    /* Version 2: the handlers' counters; the arrays carry their length. */
+    ctl_put_u64(b, st->fuel);
+    ctl_put_u64(b, st->handler_ns);
+    ctl_put_u8(b, WACTOR_HANDLER_BUCKETS);
+    for (int i = 0; i < WACTOR_HANDLER_BUCKETS; i++)
+        ctl_put_u64(b, st->handler_hist[i]);
+    ctl_put_u8(b, WACTOR_CRASH_KINDS);
+    for (int i = 0; i < WACTOR_CRASH_KINDS; i++)
+        ctl_put_u64(b, st->crashes_by[i]);
+}
+
+/* n u64s into v[0..cap); those past cap are read and dropped. */
+static void get_u64s(ctl_reader *r, uint64_t *v, unsigned cap)
+{
+    unsigned n = ctl_get_u8(r);
+    for (unsigned i = 0; i < n && !r->bad; i++) {
+        uint64_t x = ctl_get_u64(r);
+        if (i < cap)
+            v[i] = x;
+    }
 }
 
 bool ctl_get_stats(ctl_reader *r, wactor_stats *st)
@@ -187,6 +207,10 @@ bool ctl_get_stats(ctl_reader *r, wactor_stats *st)
     st->pending = ctl_get_u32(r);
     st->memory = ctl_get_u64(r);
     st->storage = ctl_get_u64(r);
+    st->fuel = ctl_get_u64(r);
+    st->handler_ns = ctl_get_u64(r);
+    get_u64s(r, st->handler_hist, WACTOR_HANDLER_BUCKETS);
+    get_u64s(r, st->crashes_by, WACTOR_CRASH_KINDS);
     st->running = st->state != WACTOR_STATE_STOPPED && st->state != WACTOR_STATE_FAILED;
     return !r->bad;
 }

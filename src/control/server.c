@@ -588,6 +588,35 @@ static void do_hosts(ctl_server *s, ctl_conn *c, ctl_reader *r)
     answer_ready(c);
 }
 
+static void do_edges(ctl_server *s, ctl_conn *c, ctl_reader *r)
+{
+    if (!ctl_reader_done(r)) {
+        refuse(c, "malformed EDGES");
+        return;
+    }
+    wactor_edge *v = NULL;
+    size_t n = 0;
+    int rc = wactor_edges(s->o.rt, &v, &n);
+    if (rc < 0) {
+        answer_result(c, rc, wactor_errmsg(s->o.rt));
+        answer_ready(c);
+        return;
+    }
+    ctl_frame_begin(&c->out, CTL_A_EDGES);
+    ctl_put_u32(&c->out, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        ctl_put_str(&c->out, v[i].from, strnlen(v[i].from, 255));
+        ctl_put_str(&c->out, v[i].to, strnlen(v[i].to, 255));
+        ctl_put_u64(&c->out, v[i].messages);
+    }
+    free(v);
+    if (c->out.len > CTL_MAX_HOSTS_LIST) { /* the same bound as the clients take */
+        c->out.len = 0;
+        answer_result(c, WACTOR_ETOOBIG, "the list of edges is over 8 MiB");
+    }
+    answer_ready(c);
+}
+
 /* One whole frame: body[0..len) after the length. */
 static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t len)
 {
@@ -639,6 +668,9 @@ static void handle_frame(ctl_server *s, ctl_conn *c, const uint8_t *body, size_t
         return;
     case CTL_HOSTS:
         do_hosts(s, c, &r);
+        return;
+    case CTL_EDGES:
+        do_edges(s, c, &r);
         return;
     }
     refuse(c, "unknown request type 0x%02x", body[1]);

@@ -143,7 +143,6 @@ static void fill_stats(host_component *c, wactor_stats *out)
         out->callbacks[i] = atomic_load(&c->proc.n_callbacks[i]);
     out->dropped = atomic_load(&c->proc.n_dropped);
     out->restarts = atomic_load(&c->restarts);
-    out->crashes = atomic_load(&c->crashes);
     out->queued = atomic_load(&c->proc.queued);
     /* Not c->ver.limits or c->ver.storage: an upgrade changes them on the component's turn. */
     out->mailbox = atomic_load_explicit(&c->proc.mailbox_bound, memory_order_relaxed);
@@ -159,6 +158,14 @@ static void fill_stats(host_component *c, wactor_stats *out)
             atomic_store(&c->storage_clean, false); /* ask again next time */
     }
     out->storage = atomic_load(&c->storage_used);
+    out->fuel = atomic_load_explicit(&c->fuel, memory_order_relaxed);
+    out->handler_ns = host_clock_ns(atomic_load_explicit(&c->handler_ticks, memory_order_relaxed));
+    for (int i = 0; i < WACTOR_HANDLER_BUCKETS; i++)
+        out->handler_hist[i] = atomic_load_explicit(&c->handler_hist[i], memory_order_relaxed);
+    for (int i = 0; i < WACTOR_CRASH_KINDS; i++) {
+        out->crashes_by[i] = atomic_load(&c->crashes_by[i]);
+        out->crashes += out->crashes_by[i];
+    }
 }
 
 int wactor_component_stats(wactor_runtime *rt, const char *name, wactor_stats *out)
@@ -234,6 +241,61 @@ int wactor_stats_all(wactor_runtime *rt, wactor_stats **out, size_t *n)
     return WACTOR_OK;
 }
 
+/* The edges into one receiver, appended to a growing array. */
+typedef struct edge_list {
+    wactor_edge *v;
+    size_t n, cap;
+    const msg_proc *to;
+    bool nomem;
+} edge_list;
+
+static void add_edge(void *arg, const char *from, size_t len, uint64_t count)
+{
+    edge_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        wactor_edge *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    wactor_edge *e = &l->v[l->n++];
+    memcpy(e->from, from, len);
+    e->from[len] = 0;
+    memcpy(e->to, l->to->name, l->to->name_len + 1u);
+    e->messages = count;
+}
+
+int wactor_edges(wactor_runtime *rt, wactor_edge **out, size_t *n)
+{
+    if (!rt || !out || !n)
+        return WACTOR_EINVAL;
+    *out = NULL;
+    *n = 0;
+    edge_list l = {0};
+    pthread_mutex_lock(&rt->lock);
+    size_t all = rt->nall;
+    bool *keep = all ? malloc(all) : NULL;
+    bool ok = !all || (keep && latest_of_each_name(rt->all, all, keep));
+    for (size_t i = 0; ok && i < all && !l.nomem; i++)
+        if (keep[i]) { /* as wactor_stats_all: the most recent component of each name */
+            l.to = &rt->all[i]->proc;
+            msg_edges_each(l.to, add_edge, &l);
+        }
+    pthread_mutex_unlock(&rt->lock);
+    free(keep);
+    if (!ok || l.nomem) {
+        free(l.v);
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
+    *out = l.v;
+    *n = l.n;
+    return WACTOR_OK;
+}
+
 /* ---- messages from the host --------------------------------------------- */
 
 static int host_code(wactor_runtime *rt, int64_t rc, const char *what, const char *target)
@@ -244,26 +306,148 @@ static int host_code(wactor_runtime *rt, int64_t rc, const char *what, const cha
                      wactor_result_message((int)rc));
 }
 
-int wactor_send(wactor_runtime *rt, const char *target, const void *payload, size_t len)
+/* What o asks a host message to carry, checked: the sender name and the
+ * header block (built in b; free it). */
+static int message_meta(wactor_runtime *rt, const wactor_message_options *o, msg_hdrbuf *b,
+                        msg_meta *m)
+{
+    *m = (msg_meta){0};
+    if (!o)
+        return WACTOR_OK;
+    if (o->sender) {
+        size_t n = strlen(o->sender);
+        if (!msg_host_sender_valid(o->sender, n))
+            return host_fail(rt, WACTOR_EINVAL, "sender \"%s\": not '@' and 1..31 of [a-z0-9-]",
+                             o->sender);
+        m->sender = o->sender;
+        m->sender_len = (uint8_t)n;
+    }
+    if (o->nheaders && !o->headers)
+        return host_fail(rt, WACTOR_EINVAL, "headers: NULL");
+    for (size_t i = 0; i < o->nheaders; i++) {
+        const wactor_header *h = &o->headers[i];
+        size_t nlen = h->name && !h->name_len ? strlen(h->name) : h->name_len;
+        if (!h->name || (!h->value && h->value_len))
+            return host_fail(rt, WACTOR_EINVAL, "header %zu: no name or value", i);
+        int rc = msg_hdrbuf_add(b, h->name, nlen, h->value, h->value_len);
+        if (rc != WACTOR_OK)
+            return host_fail(rt, rc, "header \"%.*s\": %s", (int)(nlen > 64 ? 64 : nlen), h->name,
+                             rc == WACTOR_EINVAL ? "not a header name (ABI.md, Headers)"
+                                                 : wactor_result_message(rc));
+    }
+    m->headers = msg_hdrbuf_view(b);
+    return WACTOR_OK;
+}
+
+int wactor_send_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                     const wactor_message_options *o)
 {
     if (!target || (!payload && len))
         return host_fail(rt, WACTOR_EINVAL, "send: no target or payload");
     if (atomic_load(&rt->closing))
         return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
-    return host_code(rt, msg_send(rt->router, NULL, target, strlen(target), payload, len),
-                     "send to", target);
+    msg_hdrbuf b = {0};
+    msg_meta m;
+    int rc = message_meta(rt, o, &b, &m);
+    if (rc == WACTOR_OK)
+        rc = host_code(rt, msg_send(rt->router, NULL, target, strlen(target), payload, len, &m),
+                       "send to", target);
+    msg_hdrbuf_free(&b);
+    return rc;
+}
+
+int wactor_send(wactor_runtime *rt, const char *target, const void *payload, size_t len)
+{
+    return wactor_send_with(rt, target, payload, len, NULL);
+}
+
+/* The embedder's callback of a request: msg_host_callback's arguments are
+ * not its own (headers), so the request carries this pair to reply(). */
+typedef struct host_reply {
+    wactor_reply_fn with; /* or, from wactor_request, one without headers: */
+    wactor_callback_fn plain;
+    void *arg;
+} host_reply;
+
+static void reply(void *arg, int64_t corr, int status, const void *payload, size_t len,
+                  const msg_headers *h)
+{
+    host_reply r = *(host_reply *)arg;
+    free(arg);
+    if (r.with)
+        r.with(r.arg, corr, status, payload, len, (const wactor_headers *)h);
+    else
+        r.plain(r.arg, corr, status, payload, len);
+}
+
+/* A host request whose outcome goes to cb(arg) on the settling thread. */
+static int64_t host_request(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                            const wactor_message_options *o, msg_host_callback cb, void *arg)
+{
+    if (atomic_load(&rt->closing))
+        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
+    msg_hdrbuf b = {0};
+    msg_meta m;
+    int64_t rc = message_meta(rt, o, &b, &m);
+    if (rc == WACTOR_OK) {
+        rc = msg_request(rt->router, NULL, target, strlen(target), payload, len,
+                         o ? o->timeout_ms : 0, cb, arg, &m);
+        if (rc <= 0)
+            rc = host_code(rt, rc, "request to", target);
+    }
+    msg_hdrbuf_free(&b);
+    return rc;
+}
+
+static int64_t request_replying(wactor_runtime *rt, const char *target, const void *payload,
+                                size_t len, const wactor_message_options *o, host_reply r)
+{
+    if (!target || (!payload && len) || (!r.with && !r.plain))
+        return host_fail(rt, WACTOR_EINVAL, "request: no target, payload or callback");
+    host_reply *copy = malloc(sizeof *copy);
+    if (!copy)
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    *copy = r;
+    int64_t rc = host_request(rt, target, payload, len, o, reply, copy);
+    if (rc <= 0)
+        free(copy);
+    return rc;
+}
+
+int64_t wactor_request_with(wactor_runtime *rt, const char *target, const void *payload, size_t len,
+                            const wactor_message_options *o, wactor_reply_fn cb, void *arg)
+{
+    return request_replying(rt, target, payload, len, o, (host_reply){cb, NULL, arg});
 }
 
 int64_t wactor_request(wactor_runtime *rt, const char *target, const void *payload, size_t len,
                        uint32_t timeout_ms, wactor_callback_fn cb, void *arg)
 {
-    if (!target || (!payload && len) || !cb)
-        return host_fail(rt, WACTOR_EINVAL, "request: no target, payload or callback");
-    if (atomic_load(&rt->closing))
-        return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
-    int64_t rc =
-        msg_request(rt->router, NULL, target, strlen(target), payload, len, timeout_ms, cb, arg);
-    return rc > 0 ? rc : host_code(rt, rc, "request to", target);
+    wactor_message_options o = {.timeout_ms = timeout_ms};
+    return request_replying(rt, target, payload, len, &o, (host_reply){NULL, cb, arg});
+}
+
+int wactor_headers_get(const wactor_headers *h, const char *name, const char **value, size_t *len)
+{
+    msg_header found;
+    if (!name || !msg_headers_find((const msg_headers *)h, name, strlen(name), &found))
+        return WACTOR_ENOTFOUND;
+    *value = (const char *)found.value;
+    *len = found.value_len;
+    return WACTOR_OK;
+}
+
+int wactor_headers_at(const wactor_headers *h, size_t i, wactor_header *out)
+{
+    size_t off = 0;
+    msg_header one;
+    for (size_t k = 0; msg_headers_next((const msg_headers *)h, &off, &one); k++) {
+        if (k == i) {
+            *out = (wactor_header){one.name, one.name_len, (const char *)one.value, one.value_len};
+            return WACTOR_OK;
+        }
+    }
+    return WACTOR_ENOTFOUND;
 }
 
 int wactor_cancel(wactor_runtime *rt, int64_t correlation)
@@ -280,9 +464,11 @@ typedef struct call_wait {
     size_t len;
 } call_wait;
 
-static void call_done(void *arg, int64_t corr, int status, const void *payload, size_t len)
+static void call_done(void *arg, int64_t corr, int status, const void *payload, size_t len,
+                      const msg_headers *h)
 {
     (void)corr;
+    (void)h;
     call_wait *w = arg;
     void *copy = len ? malloc(len) : NULL;
     if (copy)
@@ -304,7 +490,10 @@ int wactor_call(wactor_runtime *rt, const char *target, const void *payload, siz
     call_wait w = {.done = false};
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
-    int64_t rc = wactor_request(rt, target, payload, len, timeout_ms, call_done, &w);
+    wactor_message_options o = {.timeout_ms = timeout_ms};
+    int64_t rc = !target || (!payload && len)
+                     ? host_fail(rt, WACTOR_EINVAL, "call: no target or payload")
+                     : host_request(rt, target, payload, len, &o, call_done, &w);
     if (rc > 0) {
         /* The request's own timeout bounds the wait: exactly one callback. */
         pthread_mutex_lock(&w.lock);
@@ -327,7 +516,7 @@ int wactor_publish(wactor_runtime *rt, const char *topic, const void *payload, s
         return host_fail(rt, WACTOR_EINVAL, "publish: no topic or payload");
     if (atomic_load(&rt->closing))
         return host_fail(rt, WACTOR_ESTATE, "the runtime is shutting down");
-    return host_code(rt, msg_publish(rt->router, NULL, topic, strlen(topic), payload, len),
+    return host_code(rt, msg_publish(rt->router, NULL, topic, strlen(topic), payload, len, NULL),
                      "publish to", topic);
 }
 

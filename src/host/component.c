@@ -96,11 +96,25 @@ wa_trap host_run_guest(host_component *c, wa_func *f, const wa_val *args, wa_val
     int w = rt_sched_current_worker(rt->sched);
     unsigned slot = w >= 0 ? (unsigned)w : rt->nstacks;
     wa_instance_use_stack(c->inst, w >= 0 ? rt->stacks[w] : rt->spawn_stack);
+#ifndef MSG_NO_COUNTERS
+    /* Metering is on for every call, so that the fuel used is exact: the
+     * engine keeps no count without a budget (WA_FUEL_UNLIMITED). Without a
+     * limit the budget is one no call can spend (2^63 - 2 units, centuries);
+     * what it costs is a store of the count around each host call. */
+    int64_t limit = c->ver.limits.fuel, budget = WA_FUEL_UNLIMITED - 1;
+    if (limit > 0 && limit < budget)
+        budget = limit;
+    wa_instance_set_fuel(c->inst, budget);
+#else
     if (c->ver.limits.fuel > 0)
         wa_instance_set_fuel(c->inst, c->ver.limits.fuel);
+#endif
     host_watch_begin(rt->watchdog, slot, c->inst, c->ver.limits.time_ms);
     wa_trap t = wa_call(c->inst, f, args, results);
     host_watch_end(rt->watchdog, slot);
+#ifndef MSG_NO_COUNTERS
+    c->fuel_used = (uint64_t)(budget - wa_instance_fuel(c->inst));
+#endif
     note_memory(c);
     if (c->outlen[0] | c->outlen[1]) {
         flush_output(c, 0);
@@ -394,6 +408,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
         args[2].i32 = e->payload_len;
     } else {
         MSG_COUNT_OWN(p->n_received);
+        MSG_COUNT_EDGE(p, msg_env_sender(e), e->sender_len);
         f = c->on_message;
         args[0].i32 = e->sender_len;
         args[1].i32 = e->payload_len;
@@ -402,7 +417,16 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
     if (!f)
         return MSG_HANDLED;
     c->current = e;
+    host_span_begin(c, e);
+#ifndef MSG_NO_COUNTERS
+    uint64_t t0 = host_clock_ticks();
     wa_trap t = host_run_guest(c, f, args, &result);
+    host_count_handler(c, host_clock_ticks() - t0);
+#else
+    wa_trap t = host_run_guest(c, f, args, &result);
+#endif
+    if (c->span.active)
+        host_span_end(c, e, t != WA_TRAP_NONE ? host_crash_reason(t) : result.i32 ? "error" : "ok");
     c->current = NULL;
     if (t == WA_TRAP_NONE) {
         c->healthy |= result.i32 == 0; /* a handler that reports failure is no proof */
@@ -445,20 +469,27 @@ static void free_strings(char **v)
     free(v);
 }
 
-/* Copies a capability list, checking each pattern. */
-static int copy_patterns(wactor_runtime *rt, const char *what, const wactor_patterns *in,
-                         msg_patterns *out)
+/* Copies a capability list, checking each entry with valid(); `expected`
+ * says what an entry must be. */
+static int copy_list(wactor_runtime *rt, const char *what, const wactor_patterns *in,
+                     msg_patterns *out, bool (*valid)(const char *, size_t), const char *expected)
 {
     out->v = NULL;
     out->n = 0;
     for (size_t i = 0; i < in->n; i++)
-        if (!in->v || !in->v[i] || !msg_pattern_valid(in->v[i], strlen(in->v[i])))
-            return host_fail(rt, WACTOR_EINVAL, "capability %s: invalid pattern \"%s\"", what,
-                             in->v && in->v[i] ? in->v[i] : "(null)");
+        if (!in->v || !in->v[i] || !valid(in->v[i], strlen(in->v[i])))
+            return host_fail(rt, WACTOR_EINVAL, "capability %s: \"%s\" is not %s", what,
+                             in->v && in->v[i] ? in->v[i] : "(null)", expected);
     bool ok = true;
     out->v = copy_strings(in->v, in->n, &ok);
     out->n = in->n;
     return ok ? WACTOR_OK : host_fail(rt, WACTOR_ENOMEM, "out of memory");
+}
+
+static int copy_patterns(wactor_runtime *rt, const char *what, const wactor_patterns *in,
+                         msg_patterns *out)
+{
+    return copy_list(rt, what, in, out, msg_pattern_valid, "a valid pattern");
 }
 
 static wactor_module *module_of(wactor_runtime *rt, const wactor_component_options *o)
@@ -582,6 +613,9 @@ static int copy_caps(wactor_runtime *rt, const wactor_component_options *o, msg_
         rc = copy_patterns(rt, "publish", &o->publish, &caps->publish);
     if (rc == WACTOR_OK)
         rc = copy_patterns(rt, "subscribe", &o->subscribe, &caps->subscribe);
+    if (rc == WACTOR_OK)
+        rc = copy_list(rt, "http", &o->http, &caps->http, msg_http_grant_valid,
+                       "a host or host:port (\"*\" only as the first label)");
     return rc;
 }
 
@@ -791,5 +825,7 @@ void host_component_free(host_component *c)
     free_strings(c->ver.env);
     free(c->restart_times);
     free(c->saved);
+    host_answers_free(c);
+    host_span_free(c);
     free(c);
 }

@@ -12,6 +12,7 @@
  *                restarts and stops
  *   abi.c        the one check of a module against the component ABI
  *   imports.c    the `wactor` host functions
+ *   counters.c   the handlers' counters for wactor_stats: fuel, time, crashes
  *
  * Threads: a component's instance is only ever touched by the thread
  * running its turn (or by spawn, which holds its actor meanwhile). Each
@@ -47,9 +48,21 @@ struct wactor_module {
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
-#define HOST_NIMPORTS 19
+#define HOST_NIMPORTS 22
 
 typedef struct host_component host_component;
+
+/* The span of the message a component is handling (trace.c). */
+typedef struct host_span {
+    bool active;     /* this message is traced: what the handler sends carries hdr */
+    bool has_parent; /* it continued a traceparent */
+    uint8_t trace[16], parent[8], span[8];
+    uint64_t start_us, t0; /* wall clock; host_clock_ticks */
+    uint64_t rng;          /* span ids; 0 until the first */
+    msg_hdrbuf hdr;        /* "traceparent: 00-TRACE-SPAN-01" */
+    msg_meta meta;         /* hdr as what sends carry */
+} host_span;
+struct host_http_request; /* extend.h */
 typedef struct host_watchdog host_watchdog;
 
 struct wactor_runtime {
@@ -78,6 +91,14 @@ struct wactor_runtime {
      * wactor_runtime_free; under `lock`. */
     void (*ext_detach)(void *arg);
     void *ext_arg;
+    /* Tracing (trace.c): on when a trace file or callback is set. */
+    bool tracing;
+    pthread_mutex_t trace_lock;
+    FILE *trace_file;
+    /* The HTTP client (extend.h), under `lock`; read by http_request. */
+    void (*_Atomic http_start)(void *arg, const struct host_http_request *req);
+    void (*http_detach)(void *arg);
+    void *_Atomic http_arg;
     /* What an extension left for after the router (host_extension_retain). */
     struct host_retained *retained;
     pthread_mutex_t audit_lock;
@@ -107,6 +128,11 @@ struct host_component {
     wasi_ctx *wasi;
     wa_func *on_message, *on_callback, *on_shutdown;
     msg_envelope *current; /* the message being handled, for msg_* */
+    host_span span;        /* its span, when traced (trace.c) */
+    /* Headers set with respond_header for answers not sent yet (headers.c);
+     * touched only on the component's turns. */
+    struct host_answer *answers;
+    uint32_t nanswers, answers_cap, answer_bytes;
     /* Supervision, touched only on the component's turns. */
     bool healthy;      /* the instance has handled a message successfully */
     bool start_exited; /* the last start-up ended in proc_exit(0): a clean stop, no crash */
@@ -128,7 +154,14 @@ struct host_component {
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
     size_t outlen[2];
-    atomic_uint_least64_t restarts, crashes;
+    atomic_uint_least64_t restarts;
+    /* Handlers' counters (counters.c), over all incarnations: written by
+     * the component's turns; crashes_by by host_count_crash (crashes are
+     * their sum). fuel_used is the last guest call's fuel (host_run_guest),
+     * for its handler's account. */
+    atomic_uint_least64_t fuel, handler_ticks, handler_hist[WACTOR_HANDLER_BUCKETS];
+    atomic_uint_least64_t crashes_by[WACTOR_CRASH_KINDS];
+    uint64_t fuel_used;
     /* For wactor_stats, written by the component's turns (or its spawn),
      * read by any thread: its wactor_state, and its instance's linear
      * memory in bytes after the last call into it (0 without one). */
@@ -225,6 +258,7 @@ void host_crashed(host_component *c, wa_trap trap);
  * "Failure"): the reason of the FAILED callbacks a crash causes, and the
  * first words of its log and audit lines. */
 const char *host_crash_reason(wa_trap trap);
+int host_crash_kind(wa_trap trap); /* wactor_crash_kind */
 /* The instance is gone (clean: after proc_exit(0)): restart it now, after
  * a back-off, or stop for good, per the policy and the intensity. */
 void host_supervise(host_component *c, bool clean);
@@ -240,6 +274,19 @@ void host_supervise_held(host_component *c, bool clean);
  * which is returned. */
 bool host_start_failed(host_component *c, const char *what, const char *why);
 
+/* counters.c */
+/* Calibrates the handlers' clock, once per process (wactor_runtime_new). */
+void host_clock_init(void);
+/* The handlers' clock: a time-stamp counter where it is invariant, else
+ * CLOCK_MONOTONIC; host_clock_ns converts ticks (a difference of two
+ * readings, or a sum of them) to nanoseconds. */
+uint64_t host_clock_ticks(void);
+uint64_t host_clock_ns(uint64_t ticks);
+/* One handler ran for `ticks` and used c->fuel_used: on c's turn. */
+void host_count_handler(host_component *c, uint64_t ticks);
+/* One crash of that kind (wactor_crash_kind), counted in crashes too. */
+void host_count_crash(host_component *c, int kind);
+
 /* watchdog.c */
 host_watchdog *host_watchdog_new(unsigned workers);
 void host_watchdog_free(host_watchdog *wd);
@@ -252,6 +299,31 @@ void host_watch_end(host_watchdog *wd, unsigned slot);
 void host_watchdog_interrupt_all(host_watchdog *wd);
 
 /* imports.c */
+/* Headers kept for answers (headers.c): respond_header's checks, in the
+ * ABI's order, then the header is kept for corr's answer; respond takes
+ * them, with the handler's traceparent if it is traced (false: no header
+ * at all; *out, zeroed by the caller, then untouched); the rest go with
+ * the component. */
+int host_respond_header(host_component *c, int64_t corr, const char *name, size_t nlen,
+                        const uint8_t *value, size_t vlen);
+bool host_answer_headers(host_component *c, int64_t corr, msg_hdrbuf *out);
+void host_answers_free(host_component *c);
+
+/* http_out.c: the checks and start of http_request; r holds the guest's
+ * ranges (method, url, headers, body) and gets the rest. Returns the
+ * correlation id or a code. */
+int64_t host_http_request_start(host_component *c, struct host_http_request *r, int32_t timeout_ms);
+
+/* trace.c: on the component's turn. begin decides whether e's handler
+ * has a span; meta is what the handler's sends carry then (NULL: none);
+ * end writes the span's line (outcome: "ok", "error", "crashed: KIND"). */
+void host_span_begin(host_component *c, const msg_envelope *e);
+const msg_meta *host_span_meta(const host_component *c);
+void host_span_end(host_component *c, const msg_envelope *e, const char *outcome);
+void host_span_free(host_component *c);
+bool host_trace_open(wactor_runtime *rt);
+void host_trace_close(wactor_runtime *rt);
+
 bool host_imports_new(wactor_runtime *rt);
 void host_imports_free(wactor_runtime *rt);
 /* The import of module `wactor` named field: its position and type, or -1. */

@@ -8,6 +8,7 @@
  * every instance of the runtime: the component comes from the calling
  * instance's userdata.
  */
+#include "extend.h"
 #include "host.h"
 
 #include <stdio.h>
@@ -21,7 +22,9 @@
 static const uint8_t t_i32x5[] = {I32, I32, I32, I32, I32};
 static const uint8_t t_request[] = {I32, I32, I32, I32, I32, I64};
 static const uint8_t t_respond[] = {I64, I32, I32, I32, I32};
+static const uint8_t t_respond_header[] = {I64, I32, I32, I32, I32, I32};
 static const uint8_t t_cancel[] = {I64, I32};
+static const uint8_t t_http_request[] = {I32, I32, I32, I32, I32, I32, I32, I32, I32, I64};
 static const uint8_t t_i64[] = {I64};
 
 /* ---- guest memory ------------------------------------------------------- */
@@ -85,9 +88,10 @@ static wa_trap h_send(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
     if (!target || !payload)
         return RET_I32(WACTOR_EINVAL);
-    return RET_I32(audited(
-        c, msg_send(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload, io[3].i32),
-        "send", target, io[1].i32));
+    return RET_I32(audited(c,
+                           msg_send(c->proc.router, &c->proc, (const char *)target, io[1].i32,
+                                    payload, io[3].i32, host_span_meta(c)),
+                           "send", target, io[1].i32));
 }
 
 static wa_trap h_request(wa_instance *caller, void *env, wa_val *io)
@@ -100,7 +104,7 @@ static wa_trap h_request(wa_instance *caller, void *env, wa_val *io)
     if (target && payload)
         rc = audited(c,
                      msg_request(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload,
-                                 io[3].i32, (int32_t)io[4].i32, NULL, NULL),
+                                 io[3].i32, (int32_t)io[4].i32, NULL, NULL, host_span_meta(c)),
                      "request", target, io[1].i32);
     io[0].i64 = (uint64_t)guest_code(rc);
     return WA_TRAP_NONE;
@@ -113,8 +117,25 @@ static wa_trap h_respond(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
     if (!payload)
         return RET_I32(WACTOR_EINVAL);
-    return RET_I32(
-        msg_respond(&c->proc, (int64_t)io[0].i64, (int32_t)io[1].i32, payload, io[3].i32));
+    int64_t corr = (int64_t)io[0].i64;
+    msg_hdrbuf hdrs = {0};
+    bool with = host_answer_headers(c, corr, &hdrs);
+    msg_headers view = msg_hdrbuf_view(&hdrs);
+    int rc =
+        msg_respond(&c->proc, corr, (int32_t)io[1].i32, payload, io[3].i32, with ? &view : NULL);
+    msg_hdrbuf_free(&hdrs);
+    return RET_I32(rc);
+}
+
+static wa_trap h_respond_header(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *name = guest_range(caller, io[1], io[2]);
+    const uint8_t *value = guest_range(caller, io[3], io[4]);
+    if (!name || !value)
+        return RET_I32(WACTOR_EINVAL);
+    return RET_I32(host_respond_header(self(caller), (int64_t)io[0].i64, (const char *)name,
+                                       io[2].i32, value, io[4].i32));
 }
 
 static wa_trap h_cancel(wa_instance *caller, void *env, wa_val *io)
@@ -132,10 +153,10 @@ static wa_trap h_publish(wa_instance *caller, void *env, wa_val *io)
     const uint8_t *payload = guest_range(caller, io[2], io[3]);
     if (!topic || !payload)
         return RET_I32(WACTOR_EINVAL);
-    return RET_I32(audited(
-        c,
-        msg_publish(c->proc.router, &c->proc, (const char *)topic, io[1].i32, payload, io[3].i32),
-        "publish", topic, io[1].i32));
+    return RET_I32(audited(c,
+                           msg_publish(c->proc.router, &c->proc, (const char *)topic, io[1].i32,
+                                       payload, io[3].i32, host_span_meta(c)),
+                           "publish", topic, io[1].i32));
 }
 
 static wa_trap h_subscribe(wa_instance *caller, void *env, wa_val *io)
@@ -185,6 +206,46 @@ static wa_trap h_msg_topic(wa_instance *caller, void *env, wa_val *io)
     if (!e)
         return RET_I32(WACTOR_ESTATE);
     return RET_I32(copy_out(caller, io[0], io[1], msg_env_topic(e), e->topic_len));
+}
+
+static wa_trap h_msg_header(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const msg_envelope *e = self(caller)->current;
+    const uint8_t *name = guest_range(caller, io[0], io[1]);
+    if (!name || !guest_range(caller, io[2], io[3]))
+        return RET_I32(WACTOR_EINVAL);
+    if (!e)
+        return RET_I32(WACTOR_ESTATE);
+    msg_headers h = msg_env_headers(e);
+    msg_header found;
+    if (!msg_headers_find(&h, (const char *)name, io[1].i32, &found))
+        return RET_I32(WACTOR_ENOTFOUND);
+    return RET_I32(copy_out(caller, io[2], io[3], found.value, found.value_len));
+}
+
+/* Outbound HTTP: the ranges here, the rest in http_out.c. */
+static wa_trap h_http_request(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    const uint8_t *method = guest_range(caller, io[0], io[1]);
+    const uint8_t *url = guest_range(caller, io[2], io[3]);
+    const uint8_t *headers = guest_range(caller, io[4], io[5]);
+    const uint8_t *body = guest_range(caller, io[6], io[7]);
+    int64_t rc = WACTOR_EINVAL;
+    if (method && url && headers && body) {
+        host_http_request r = {.method = (const char *)method,
+                               .method_len = io[1].i32,
+                               .url = (const char *)url,
+                               .url_len = io[3].i32,
+                               .headers = (const char *)headers,
+                               .headers_len = io[5].i32,
+                               .body = body,
+                               .body_len = io[7].i32};
+        rc = host_http_request_start(self(caller), &r, (int32_t)io[8].i32);
+    }
+    io[0].i64 = (uint64_t)guest_code(rc);
+    return WA_TRAP_NONE;
 }
 
 /* ---- services ----------------------------------------------------------- */
@@ -371,6 +432,9 @@ static const host_import imports[HOST_NIMPORTS] = {
     {"kv_delete", {2, 1, t_i32x5}, h_kv_delete},
     {"state_save", {2, 1, t_i32x5}, h_state_save},
     {"state_load", {2, 1, t_i32x5}, h_state_load},
+    {"msg_header", {4, 1, t_i32x5}, h_msg_header},
+    {"respond_header", {5, 1, t_respond_header}, h_respond_header},
+    {"http_request", {9, 1, t_http_request}, h_http_request},
 };
 
 static bool name_is(wa_name n, const char *s)

@@ -36,9 +36,10 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
         rt->opts.max_restarts = 0;
     if (!rt->opts.restart_within_ms)
         rt->opts.restart_within_ms = 10000;
+    host_clock_init();
     pthread_mutex_init(&rt->spawn_lock, NULL);
     pthread_mutex_init(&rt->lock, NULL);
-    if (!host_audit_open(rt)) {
+    if (!host_audit_open(rt) || !host_trace_open(rt)) {
         pthread_mutex_destroy(&rt->spawn_lock);
         pthread_mutex_destroy(&rt->lock);
         free(rt);
@@ -127,6 +128,22 @@ int host_extension_set(wactor_runtime *rt, void (*detach)(void *arg), void *arg)
     return rc;
 }
 
+int host_http_client_set(wactor_runtime *rt, void (*start)(void *arg, const host_http_request *req),
+                         void (*detach)(void *arg), void *arg)
+{
+    int rc = WACTOR_OK;
+    pthread_mutex_lock(&rt->lock);
+    if (start && atomic_load(&rt->http_start)) {
+        rc = WACTOR_EEXIST;
+    } else {
+        atomic_store(&rt->http_arg, arg);
+        atomic_store(&rt->http_start, start);
+        rt->http_detach = detach;
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
 struct host_retained {
     struct host_retained *next;
     void (*release)(void *arg);
@@ -176,7 +193,9 @@ void wactor_runtime_free(wactor_runtime *rt)
     }
     if (rt->ext_detach)
         rt->ext_detach(rt->ext_arg); /* e.g. leaves the lattice: no more remote mail */
-    rt_timers_free(rt->timers);      /* joins the timer thread: no timeout fires from now on */
+    if (rt->http_detach)
+        rt->http_detach(atomic_load(&rt->http_arg)); /* no more HTTP outcomes */
+    rt_timers_free(rt->timers); /* joins the timer thread: no timeout fires from now on */
     if (rt->router)
         msg_router_shutdown(rt->router);
     if (rt->watchdog)
@@ -206,6 +225,7 @@ void wactor_runtime_free(wactor_runtime *rt)
     host_imports_free(rt);
     store_close(rt->store);
     host_audit_close(rt);
+    host_trace_close(rt);
     pthread_mutex_destroy(&rt->spawn_lock);
     pthread_mutex_destroy(&rt->lock);
     free(rt);

@@ -47,43 +47,55 @@ static void format_backtrace(const wa_instance *inst, char *buf, size_t cap)
         snprintf(buf + used, cap - used, ", ... %u frames in all", depth);
 }
 
-const char *host_crash_reason(wa_trap trap)
+int host_crash_kind(wa_trap trap)
 {
     /* No default: a trap added to the engine is a compile error here until
      * it has its word. */
     switch (trap) {
     case WA_TRAP_UNREACHABLE:
-        return "crashed: unreachable";
+        return WACTOR_CRASH_UNREACHABLE;
     case WA_TRAP_MEM_OOB:
-        return "crashed: memory";
+        return WACTOR_CRASH_MEMORY;
     case WA_TRAP_TABLE_OOB:
-        return "crashed: table";
+        return WACTOR_CRASH_TABLE;
     case WA_TRAP_UNDEFINED_ELEMENT:
-        return "crashed: undefined-element";
+        return WACTOR_CRASH_UNDEFINED_ELEMENT;
     case WA_TRAP_UNINITIALIZED_ELEMENT:
-        return "crashed: uninitialized-element";
+        return WACTOR_CRASH_UNINITIALIZED_ELEMENT;
     case WA_TRAP_INDIRECT_MISMATCH:
-        return "crashed: indirect-call";
+        return WACTOR_CRASH_INDIRECT_CALL;
     case WA_TRAP_DIV_ZERO:
-        return "crashed: divide-by-zero";
+        return WACTOR_CRASH_DIVIDE_BY_ZERO;
     case WA_TRAP_INT_OVERFLOW:
-        return "crashed: overflow";
+        return WACTOR_CRASH_OVERFLOW;
     case WA_TRAP_INVALID_CONVERSION:
-        return "crashed: conversion";
+        return WACTOR_CRASH_CONVERSION;
     case WA_TRAP_STACK_EXHAUSTED:
-        return "crashed: stack";
+        return WACTOR_CRASH_STACK;
     case WA_TRAP_FUEL:
-        return "crashed: fuel";
+        return WACTOR_CRASH_FUEL;
     case WA_TRAP_INTERRUPTED: /* the time limit, or wactor_interrupt acting as it */
-        return "crashed: time";
+        return WACTOR_CRASH_TIME;
     case WA_TRAP_EXIT: /* proc_exit with a non-zero code */
-        return "crashed: exit";
+        return WACTOR_CRASH_EXIT;
     case WA_TRAP_NONE: /* not a trap: never asked */
     case WA_TRAP_HOST:
     case WA_TRAP_BAD_CALL:
         break;
     }
-    return "crashed: host";
+    return WACTOR_CRASH_OTHER;
+}
+
+const char *host_crash_reason(wa_trap trap)
+{
+    /* "crashed: " and the kind's word, as static strings. */
+    static const char *const reasons[WACTOR_CRASH_KINDS] = {
+#define WACTOR_X(name, value, word) [value] = "crashed: " word,
+        WACTOR_CRASH_KIND_LIST(WACTOR_X)
+#undef WACTOR_X
+    };
+    int kind = host_crash_kind(trap);
+    return kind == WACTOR_CRASH_OTHER ? "crashed: host" : reasons[kind];
 }
 
 void host_crashed(host_component *c, wa_trap trap)
@@ -100,7 +112,7 @@ void host_crashed(host_component *c, wa_trap trap)
         snprintf(why, sizeof why, "exit code 0");
         host_logf(rt, WACTOR_LOG_INFO, c->proc.name, "exited");
     } else {
-        atomic_fetch_add(&c->crashes, 1);
+        host_count_crash(c, host_crash_kind(trap));
         if (exited) {
             snprintf(why, sizeof why, "%s (exit code %u)", c->down_reason, code);
             host_logf(rt, WACTOR_LOG_ERROR, c->proc.name, "%s", why);
@@ -151,7 +163,7 @@ bool host_start_failed(host_component *c, const char *what, const char *why)
     if (clean) {
         host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "exited during start-up");
     } else {
-        atomic_fetch_add(&c->crashes, 1);
+        host_count_crash(c, WACTOR_CRASH_START);
         host_logf(c->rt, WACTOR_LOG_ERROR, c->proc.name, "%s: %s", what, why);
     }
     host_audit(c->rt, c->proc.name, clean ? "exit" : "crash", NULL, 0, "ok", why);

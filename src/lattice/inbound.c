@@ -48,21 +48,23 @@ typedef struct answer_to {
 } answer_to;
 
 static void send_reply(wactor_lattice *l, uint64_t instance, int64_t corr, int status,
-                       const void *payload, size_t len)
+                       const void *payload, size_t len, const msg_headers *h)
 {
     uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
     static const char too_big[] = "answer too big for the lattice";
-    if (len > l->max_message || (max_frame && len + LAT_MESSAGE_OVERHEAD > max_frame)) {
+    size_t hlen = h ? h->len : 0;
+    if (len > l->max_message || (max_frame && len + hlen + LAT_MESSAGE_OVERHEAD > max_frame)) {
         status = WACTOR_STATUS_FAILED;
         payload = too_big;
         len = sizeof too_big - 1;
+        h = NULL;
     }
     lat_buf b = {0};
     lat_put_header(&b, LAT_REPLY, 0, l->instance, 0, 1, 1);
     lat_put_u64(&b, (uint64_t)corr);
     lat_put_u8(&b, (uint8_t)status);
     lat_put_str(&b, NULL, 0);
-    lat_put_payload(&b, payload, (uint32_t)len);
+    lat_put_payload(&b, h ? h->p : NULL, h ? h->len : 0, payload, (uint32_t)len);
     pthread_mutex_lock(&l->lock);
     lat_peer *p = l->left ? NULL : lat_peer_find(l, instance);
     if (p && !b.failed && lat_link_append(l, p, b.p, b.len, false))
@@ -71,11 +73,12 @@ static void send_reply(wactor_lattice *l, uint64_t instance, int64_t corr, int s
     lat_buf_free(&b);
 }
 
-static void answered(void *arg, int64_t id, int status, const void *payload, size_t len)
+static void answered(void *arg, int64_t id, int status, const void *payload, size_t len,
+                     const msg_headers *h)
 {
     answer_to *a = arg;
     (void)id;
-    send_reply(a->l, a->instance, a->corr, status, payload, len);
+    send_reply(a->l, a->instance, a->corr, status, payload, len, h);
     free(a);
 }
 
@@ -243,11 +246,12 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, inb
 
     if (deliver) {
         msg_router *r = l->router;
+        msg_headers hdrs = {f->headers, f->headers_len}; /* checked by lat_decode */
         int rc;
         switch (f->kind) {
         case LAT_SEND:
             rc = msg_remote_send(r, origin, f->sender.p, f->sender.len, f->target.p, f->target.len,
-                                 f->payload, f->payload_len);
+                                 f->payload, f->payload_len, &hdrs);
             if (rc != WACTOR_OK) {
                 consumed_now(l, origin);
                 refused_send(l, f, rc);
@@ -259,19 +263,19 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, inb
             if (at) {
                 *at = (answer_to){l, instance, f->corr};
                 id = msg_remote_request(r, origin, f->sender.p, f->sender.len, f->target.p,
-                                        f->target.len, f->payload, f->payload_len, f->timeout_ms,
-                                        answered, at);
+                                        f->target.len, f->payload, f->payload_len, &hdrs,
+                                        f->timeout_ms, answered, at);
             }
             if (id < 0) {
                 free(at);
                 consumed_now(l, origin);
                 const char *why = wactor_result_name((int)id);
-                send_reply(l, instance, f->corr, WACTOR_STATUS_FAILED, why, strlen(why));
+                send_reply(l, instance, f->corr, WACTOR_STATUS_FAILED, why, strlen(why), NULL);
             }
             break;
         }
         case LAT_REPLY:
-            msg_remote_settle(r, f->corr, f->status, f->payload, f->payload_len);
+            msg_remote_settle(r, f->corr, f->status, f->payload, f->payload_len, &hdrs);
             break;
         case LAT_PUBLISH: {
             const char *names[256];
@@ -286,7 +290,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, inb
                     lens[k] = s.len;
                 }
                 msg_remote_publish(r, f->sender.p, f->sender.len, f->target.p, f->target.len,
-                                   f->payload, f->payload_len, names, lens, k);
+                                   f->payload, f->payload_len, &hdrs, names, lens, k);
             }
             break;
         }

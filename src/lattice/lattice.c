@@ -41,7 +41,7 @@ void lat_after_run(wactor_lattice *l, lat_after *a)
     for (int i = 0; i < a->nlog; i++)
         host_extension_log(l->rt, a->log_level[i], a->log[i]);
     for (size_t i = 0; i < a->nfail; i++)
-        msg_remote_settle(l->router, a->fail[i], WACTOR_STATUS_FAILED, "host lost", 9);
+        msg_remote_settle(l->router, a->fail[i], WACTOR_STATUS_FAILED, "host lost", 9, NULL);
     if (a->routes_changed)
         msg_routes_changed(l->router);
     free(a->fail);
@@ -138,8 +138,9 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
     bool request = e->kind == MSG_REQUEST;
     /* The frame is written straight into its link record, outside the
      * lock: one allocation and one copy of the payload per message. */
-    size_t len = LAT_HEADER_SIZE + 1 + e->sender_len + 1 + to->len + (request ? 8 + 4 : 0) + 2 + 4 +
-                 e->payload_len;
+    msg_headers h = msg_env_headers(e);
+    size_t len = LAT_HEADER_SIZE + 1 + e->sender_len + 1 + to->len + (request ? 8 + 4 : 0) + 2 +
+                 h.len + 4 + e->payload_len;
     lat_out *o = lat_out_new(len);
     lat_buf b = o ? lat_buf_fixed(o->data, len) : (lat_buf){.failed = true};
     lat_put_header(&b, request ? LAT_REQUEST : LAT_SEND, 0, l->instance, 0, 1, 1);
@@ -149,7 +150,7 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
         lat_put_u64(&b, (uint64_t)e->corr);
         lat_put_u32(&b, timeout_ms);
     }
-    lat_put_payload(&b, msg_env_payload(e), e->payload_len);
+    lat_put_payload(&b, h.p, h.len, msg_env_payload(e), e->payload_len);
     if (b.len != len)
         b.failed = true; /* never: len above is the frame's layout */
     bool ok = false, gone = false;
@@ -159,7 +160,7 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
         pthread_mutex_unlock(&l->lock);
         free(o);
         if (request)
-            msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9);
+            msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9, NULL);
         return;
     }
     if (to->reserving)
@@ -188,7 +189,7 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
     }
     /* It cannot fail: a request whose frame cannot leave ends here. */
     if (!ok && request)
-        msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9);
+        msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9, NULL);
 }
 
 static void hook_forget(void *arg, msg_remote *to, int64_t corr)
@@ -218,7 +219,8 @@ static bool got_here(msg_proc *const *local, size_t nlocal, const msg_remote *r)
 }
 
 static void hook_publish(void *arg, const char *sender, size_t slen, const char *topic, size_t tlen,
-                         const void *payload, size_t plen, msg_proc *const *local, size_t nlocal)
+                         const void *payload, size_t plen, const msg_headers *h,
+                         msg_proc *const *local, size_t nlocal)
 {
     wactor_lattice *l = arg;
     uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
@@ -260,7 +262,7 @@ static void hook_publish(void *arg, const char *sender, size_t slen, const char 
         else if (n) {
             b.p[count_at] = (uint8_t)n;
             b.p[count_at + 1] = (uint8_t)(n >> 8);
-            lat_put_payload(&b, payload, (uint32_t)plen);
+            lat_put_payload(&b, h ? h->p : NULL, h ? h->len : 0, payload, (uint32_t)plen);
             if (b.failed || link_full(p, b.len) ||
                 (max_frame && b.len + LAT_PREFIX_SIZE > max_frame) ||
                 !lat_link_append(l, p, b.p, b.len, true))

@@ -7,6 +7,7 @@
  */
 #include "wire.h"
 
+#include "msg.h"
 #include "name.h"
 
 #include <stdlib.h>
@@ -75,29 +76,36 @@ static lat_str get_name(reader *r)
     return s;
 }
 
-/* The sender of a message: a component's name or "@host". */
+/* The sender of a message: a component's name, or a host's sender name
+ * ("@host", "@http"). */
 static lat_str get_sender(reader *r)
 {
     lat_str s = get_str(r);
-    bool host = s.len == 5 && memcmp(s.p, "@host", 5) == 0;
-    if (r->ok && !host && !msg_name_valid(s.p, s.len))
+    if (r->ok && !msg_name_valid(s.p, s.len) && !msg_host_sender_valid(s.p, s.len))
         r->ok = false;
     return s;
 }
 
-/* The header list: reserved (ABI.md, Headers); checked and skipped. */
-static void skip_headers(reader *r)
+/* The header list (ABI.md, Headers): its pairs are the block the message
+ * carries, checked whole (names, value sizes, the count). */
+static void get_headers(reader *r, lat_frame *f)
 {
     uint16_t n = get_u16(r);
+    size_t start = r->off;
     for (uint16_t i = 0; r->ok && i < n; i++) {
         take(r, get_u8(r));
         take(r, get_u16(r));
     }
+    size_t len = r->off - start, count = 0;
+    if (r->ok && (!msg_headers_valid(r->p + start, len, &count) || count != n))
+        r->ok = false;
+    f->headers = len ? r->p + start : NULL;
+    f->headers_len = (uint32_t)len;
 }
 
 static void get_payload(reader *r, uint32_t max, lat_frame *f)
 {
-    skip_headers(r);
+    get_headers(r, f);
     f->payload_len = get_u32(r);
     if (r->ok && f->payload_len > max)
         r->ok = false;
@@ -350,9 +358,13 @@ void lat_patch_link(uint8_t *p, uint64_t to, uint32_t epoch, uint64_t seq)
         p[24 + i] = (uint8_t)(seq >> (8 * i));
 }
 
-void lat_put_payload(lat_buf *b, const void *p, uint32_t n)
+void lat_put_payload(lat_buf *b, const uint8_t *hdrs, uint32_t hlen, const void *p, uint32_t n)
 {
-    lat_put_u16(b, 0);
+    size_t count = 0;
+    if (hlen)
+        msg_headers_valid(hdrs, hlen, &count); /* ours: well-formed, at most 16384 pairs */
+    lat_put_u16(b, (uint16_t)count);
+    lat_put_bytes(b, hdrs, hlen);
     lat_put_u32(b, n);
     lat_put_bytes(b, p, n);
 }

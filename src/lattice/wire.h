@@ -78,6 +78,10 @@ typedef struct lat_frame {
     lat_list names;         /* PUBLISH */
     const uint8_t *payload; /* SEND, REQUEST, REPLY, PUBLISH */
     uint32_t payload_len;
+    /* SEND, REQUEST, REPLY, PUBLISH: the header pairs, a block checked
+     * with msg_headers_valid (src/msg; 0 bytes: none). */
+    const uint8_t *headers;
+    uint32_t headers_len;
     uint32_t ack_epoch; /* ACK; RESET: the epoch reset */
     uint64_t ack_seq;
     lat_list credits; /* ACK: (target name, u64 consumed) */
@@ -125,7 +129,8 @@ void lat_put_header(lat_buf *b, uint8_t kind, uint16_t flags, uint64_t from, uin
                     uint32_t epoch, uint64_t seq);
 /* Rewrites the link fields of the frame header at p (LAT_HEADER_SIZE bytes). */
 void lat_patch_link(uint8_t *p, uint64_t to, uint32_t epoch, uint64_t seq);
-/* The empty header list and a payload. */
-void lat_put_payload(lat_buf *b, const void *p, uint32_t n);
+/* The header list (a well-formed block of pairs, msg_headers; NULL: none)
+ * and a payload. */
+void lat_put_payload(lat_buf *b, const uint8_t *hdrs, uint32_t hlen, const void *p, uint32_t n);
 
 #endif

@@ -311,10 +311,12 @@ void mf_free(mf_manifest *m)
         free_patterns(&c->request);
         free_patterns(&c->publish);
         free_patterns(&c->subscribe);
+        free_patterns(&c->http);
     }
     free(m->components);
     free(m->storage);
     free(m->audit);
+    free(m->trace);
     free(m->path);
     free(m->dir);
     free(m->control);

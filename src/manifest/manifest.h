@@ -111,8 +111,9 @@ typedef struct mf_component {
     uint32_t mailbox; /* default 10000 */
     uint32_t pending; /* default 10000 */
     mf_patterns send, request, publish, subscribe;
-    int64_t storage; /* quota in bytes; -1 = no storage capability */
-    unsigned wasi;   /* MF_WASI_* bits */
+    mf_patterns http; /* hosts for outbound HTTP */
+    int64_t storage;  /* quota in bytes; -1 = no storage capability */
+    unsigned wasi;    /* MF_WASI_* bits */
 } mf_component;
 
 /* The lattice section (docs/MANIFEST.md, docs/LATTICE.md). */
@@ -130,6 +131,7 @@ typedef struct mf_manifest {
     unsigned workers;            /* 0 = number of cores */
     char *storage;               /* absolute, normalised folder, or NULL: in memory */
     char *audit;                 /* absolute, normalised file, or NULL: standard error */
+    char *trace;                 /* absolute, normalised file, or NULL: no traces */
     uint64_t request_timeout_ms; /* default 30000 */
     uint64_t max_message;        /* bytes; default 1 MiB */
     uint64_t max_module;         /* bytes; default 256 MiB */

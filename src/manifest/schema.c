@@ -58,14 +58,15 @@ typedef yaml_node_t node;
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
 static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice"};
-static const char *const runtime_keys[] = {"workers",     "storage",    "audit",  "request_timeout",
-                                           "max_message", "max_module", "control"};
+static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
+                                           "request_timeout", "max_message", "max_module",
+                                           "control",         "trace"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
 static const char *const component_keys[] = {"wasm",    "config", "env",
                                              "restart", "limits", "capabilities"};
 static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
-static const char *const capabilities_keys[] = {"send",      "request", "publish",
-                                                "subscribe", "storage", "wasi"};
+static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
+                                                "storage", "wasi",    "http"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
 #define NKEYS(keys) (sizeof keys / sizeof keys[0])
 
@@ -359,7 +360,7 @@ static bool get_module_path(mf_walk *w, const node *v, const char *what, char **
     return *out != NULL;
 }
 
-enum { PATH_STORAGE, PATH_AUDIT, PATH_CONTROL };
+enum { PATH_STORAGE, PATH_AUDIT, PATH_TRACE, PATH_CONTROL };
 
 /* "[cwd/]dir" in buf[0..len), normalised, or as is if that climbs above /
  * too: the folder a path was resolved against, for messages. */
@@ -421,8 +422,10 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
                   "(choose a shorter path)",
                   what, show(v, b), path, strlen(path), MF_MAX_CONTROL_PATH - 1);
     } else if (kind != PATH_CONTROL &&
-               !(kind == PATH_STORAGE ? mf_path_check_storage(path, why, sizeof why)
-                                      : mf_path_check_audit(path, why, sizeof why))) {
+               !(kind == PATH_STORAGE
+                     ? mf_path_check_storage(path, why, sizeof why)
+                     : mf_path_check_file(path, kind == PATH_AUDIT ? "audit file" : "trace file",
+                                          why, sizeof why))) {
         ok = fail(w, v, "%s: %s", what, why);
     }
     free(cwd);
@@ -454,6 +457,34 @@ static bool get_patterns(mf_walk *w, const node *v, const char *what, mf_pattern
                         "%s: %s is not a valid pattern (tokens of letters, digits, '_' and '-' "
                         "joined by single dots; a token may be * for any one token, and the "
                         "last may be > for one or more)",
+                        what, show(item, b));
+        if ((out->v[i] = copy(w, item)) == NULL)
+            return false;
+        out->n = i + 1;
+    }
+    return true;
+}
+
+/* The `http` grant: hosts outbound HTTP may reach (ABI.md v2, "Outbound
+ * HTTP"). */
+static bool get_http_hosts(mf_walk *w, const node *v, const char *what, mf_patterns *out)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SEQUENCE_NODE, what))
+        return false;
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0)
+        return true;
+    if ((out->v = alloc(w, v, n, sizeof *out->v)) == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        node *item = visit(w, v, v->data.sequence.items.start[i]);
+        if (item == NULL || !need(w, item, YAML_SCALAR_NODE, what))
+            return false;
+        if (!msg_http_grant_valid(sval(item), slen(item)))
+            return fail(w, item,
+                        "%s: %s is not a host or host:port (a DNS name whose first label may be "
+                        "*, an IPv4 address, or [an IPv6 address])",
                         what, show(item, b));
         if ((out->v[i] = copy(w, item)) == NULL)
             return false;
@@ -695,7 +726,7 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
     const char *const *keys = capabilities_keys;
-    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI };
+    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI, HTTP };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.capabilities", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
@@ -736,6 +767,9 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
             break;
         case WASI:
             ok = get_wasi(w, val, what, &c->wasi);
+            break;
+        case HTTP:
+            ok = get_http_hosts(w, val, what, &c->http);
             break;
         }
         if (!ok && !GO_ON(w))
@@ -882,7 +916,16 @@ fail:
 static bool get_runtime(mf_walk *w, const node *v)
 {
     const char *const *keys = runtime_keys;
-    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY, MAX_MODULE_KEY, CONTROL };
+    enum {
+        WORKERS,
+        STORAGE,
+        AUDIT,
+        REQUEST_TIMEOUT,
+        MAX_MESSAGE_KEY,
+        MAX_MODULE_KEY,
+        CONTROL,
+        TRACE
+    };
     mf_manifest *m = w->m;
     char what[PATH_CAP];
     if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
@@ -915,6 +958,9 @@ static bool get_runtime(mf_walk *w, const node *v)
             break;
         case AUDIT:
             ok = get_resolved_path(w, val, what, PATH_AUDIT, &m->audit);
+            break;
+        case TRACE:
+            ok = get_resolved_path(w, val, what, PATH_TRACE, &m->trace);
             break;
         case REQUEST_TIMEOUT:
             ok = get_duration(w, val, what, &m->request_timeout_ms);

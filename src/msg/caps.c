@@ -37,4 +37,43 @@ void msg_caps_free(msg_caps *c)
     free_list(&c->request);
     free_list(&c->publish);
     free_list(&c->subscribe);
+    free_list(&c->http);
+}
+
+/* ---- the http grant ----------------------------------------------------- */
+
+static bool same_host(const char *a, const char *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+bool msg_http_allow(const msg_patterns *grants, const char *host, size_t hlen, unsigned port)
+{
+    for (size_t i = 0; i < grants->n; i++) {
+        const char *g = grants->v[i];
+        size_t glen, ghost;
+        unsigned gport;
+        glen = strlen(g);
+        if (!msg_http_grant_split(g, glen, &ghost, &gport) || (gport && gport != port))
+            continue;
+        if (ghost >= 2 && g[0] == '*' && g[1] == '.') {
+            /* "*.example.com": exactly one more label in front */
+            const char *dot = memchr(host, '.', hlen);
+            size_t rest = dot ? hlen - (size_t)(dot - host) : 0;
+            if (dot && dot > host && rest == ghost - 1 && same_host(dot, g + 1, rest))
+                return true;
+        } else if (ghost == hlen && same_host(g, host, hlen)) {
+            return true;
+        }
+    }
+    return false;
 }

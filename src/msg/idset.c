@@ -63,6 +63,16 @@ bool msg_idset_add(msg_idset *s, int64_t id)
     return true;
 }
 
+bool msg_idset_has(const msg_idset *s, int64_t id)
+{
+    if (!s->cap || id <= 0)
+        return false;
+    for (uint32_t k = slot_of(id, s->cap); s->slots[k] != EMPTY; k = (k + 1) & (s->cap - 1))
+        if (s->slots[k] == id)
+            return true;
+    return false;
+}
+
 bool msg_idset_remove(msg_idset *s, int64_t id)
 {
     if (!s->cap)

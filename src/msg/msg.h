@@ -46,8 +46,61 @@ typedef enum msg_kind {
     MSG_CONTROL,  /* for the owner (e.g. stop); never from a guest */
 } msg_kind;
 
-/* One message: a header and its bytes (sender name, topic, payload) in one
- * allocation. */
+/* ---- headers (headers.c; ABI.md v2, "Headers") ---------------------------
+ * A message may carry headers: an encoded block of (u8 name length, name,
+ * u16 value length LE, value) pairs, in order. Names are 1..64 bytes of
+ * [a-z0-9-], or ':' and 1..63 of those (pseudo-headers: ":status"). A
+ * message without headers carries an empty block and pays nothing. */
+#define MSG_HEADER_NAME_MAX 64u
+#define MSG_HEADER_VALUE_MAX 4096u
+#define MSG_HEADERS_MAX 65536u /* the block's bytes */
+
+typedef struct msg_headers {
+    const uint8_t *p;
+    uint32_t len;
+} msg_headers;
+
+typedef struct msg_header {
+    const char *name;
+    size_t name_len;
+    const uint8_t *value;
+    size_t value_len;
+} msg_header;
+
+bool msg_header_name_valid(const char *name, size_t len);
+/* A block from outside (another host) is well-formed: every name valid,
+ * every value and the whole within bounds; *count (if not NULL) gets the
+ * number of headers. */
+bool msg_headers_valid(const uint8_t *p, size_t len, size_t *count);
+/* Readers of a well-formed block (h may be NULL: none). *off starts at 0. */
+bool msg_headers_next(const msg_headers *h, size_t *off, msg_header *out);
+bool msg_headers_find(const msg_headers *h, const char *name, size_t len, msg_header *out);
+
+/* A block being built. */
+typedef struct msg_hdrbuf {
+    uint8_t *p;
+    uint32_t len, cap;
+} msg_hdrbuf;
+/* EINVAL (a bad name, a value over MSG_HEADER_VALUE_MAX), ETOOBIG (the
+ * block would pass MSG_HEADERS_MAX), ENOMEM. */
+int msg_hdrbuf_add(msg_hdrbuf *b, const char *name, size_t nlen, const void *value, size_t vlen);
+void msg_hdrbuf_free(msg_hdrbuf *b);
+static inline msg_headers msg_hdrbuf_view(const msg_hdrbuf *b)
+{
+    return (msg_headers){b->p, b->len};
+}
+
+/* What a message carries besides its payload: headers, and for a message
+ * from the host (from == NULL), the sender name it goes as ("@http"; NULL:
+ * "@host"). A NULL msg_meta means neither. */
+typedef struct msg_meta {
+    msg_headers headers;
+    const char *sender;
+    uint8_t sender_len;
+} msg_meta;
+
+/* One message: a header and its bytes (sender name, topic, payload,
+ * headers) in one allocation. */
 typedef struct msg_envelope {
     rt_node node;
     uint8_t kind;    /* msg_kind */
@@ -63,6 +116,7 @@ typedef struct msg_envelope {
      * (origin, target) pair whose credit comes back once the envelope is
      * handled (msg_lattice_ops.consumed); 0 for everything else. */
     uint32_t origin;
+    uint32_t hdr_len; /* the header block's bytes, after the payload (0: none) */
     char data[];
 } msg_envelope;
 
@@ -78,6 +132,10 @@ static inline const uint8_t *msg_env_payload(const msg_envelope *e)
 {
     return (const uint8_t *)e->data + e->sender_len + e->topic_len;
 }
+static inline msg_headers msg_env_headers(const msg_envelope *e)
+{
+    return (msg_headers){msg_env_payload(e) + e->payload_len, e->hdr_len};
+}
 
 typedef struct msg_router msg_router;
 typedef struct msg_proc msg_proc;
@@ -90,6 +148,7 @@ typedef struct msg_patterns {
 
 typedef struct msg_caps {
     msg_patterns send, request, publish, subscribe;
+    msg_patterns http; /* hosts for outbound HTTP (msg_http_grant_valid), not names */
 } msg_caps;
 
 /* What became of a delivered message, as the owner's deliver reports it. */
@@ -181,6 +240,19 @@ typedef struct msg_route {
 #endif
 #define MSG_CACHE_LINE 64
 
+/* Who messages whom (edges.c): the messages delivered to a process by
+ * sender name, counted on its own turn; at most MSG_EDGE_SENDERS senders,
+ * the messages of any more are counted from MSG_EDGE_OTHERS. */
+#define MSG_EDGE_SENDERS 32
+#define MSG_EDGE_OTHERS "(others)"
+typedef struct msg_edge msg_edge;
+typedef struct msg_edges {
+    _Atomic unsigned n; /* entries published in e[] */
+    msg_edge *e[MSG_EDGE_SENDERS];
+    msg_edge *last; /* the last sender counted: the writer's shortcut */
+    atomic_uint_least64_t others;
+} msg_edges;
+
 struct msg_proc {
     rt_actor actor; /* first: the rt layer hands us back this pointer */
     msg_router *router;
@@ -213,7 +285,24 @@ struct msg_proc {
     bool renewing;
     /* Single-writer counters, on the own turn's lines (see above). */
     atomic_uint_least64_t n_received, n_sent, n_callbacks[4];
+    /* Made at the first message, freed by msg_proc_fini. */
+    _Atomic(msg_edges *) edges;
 };
+
+/* Counts one message delivered to p from sender (the sender's bytes), on
+ * p's turn; compiled out with MSG_NO_COUNTERS (MSG_COUNT_EDGE). */
+void msg_edges_count(msg_proc *p, const char *sender, size_t len);
+#ifdef MSG_NO_COUNTERS
+#define MSG_COUNT_EDGE(p, sender, len) ((void)0)
+#else
+#define MSG_COUNT_EDGE(p, sender, len) msg_edges_count(p, sender, len)
+#endif
+/* Calls fn for each sender of p's messages with its count (the name is
+ * only valid during the call), then for MSG_EDGE_OTHERS if any were
+ * lumped. Any thread, while p is not freed. */
+typedef void (*msg_edge_fn)(void *arg, const char *from, size_t len, uint64_t count);
+void msg_edges_each(const msg_proc *p, msg_edge_fn fn, void *arg);
+void msg_edges_free(msg_proc *p); /* by msg_proc_fini */
 
 /* Told of a publication that `subscriber` missed because its mailbox was
  * full, once msg_publish holds no lock any more (the owner logs it). The
@@ -256,25 +345,33 @@ void msg_unregister(msg_router *r, msg_proc *p);
  * it holds stays valid after the name has gone. */
 msg_dest msg_lookup(msg_router *r, const char *name, size_t len);
 
-/* Messaging. from == NULL is the host. Codes per ABI.md, in its order. */
+/* Messaging. from == NULL is the host. Codes per ABI.md, in its order.
+ * meta (NULL: none) is read during the call only; its block must be
+ * well-formed (built with msg_hdrbuf_add, or checked). The outcome of a
+ * host request reaches cb with the answer's headers (NULL: none), valid
+ * during the call. */
 typedef void (*msg_host_callback)(void *arg, int64_t corr, int status, const void *payload,
-                                  size_t len);
+                                  size_t len, const msg_headers *headers);
 
 int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, const void *payload,
-             size_t plen);
+             size_t plen, const msg_meta *meta);
 /* Returns the correlation id or a code. For the host, cb receives the
  * outcome; for a process, its mailbox does. timeout_ms <= 0: the default. */
 int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tlen,
                     const void *payload, size_t plen, int64_t timeout_ms, msg_host_callback cb,
-                    void *cb_arg);
-/* Answers a request p received: status OK or ERROR. ENOTFOUND if p has no
- * such unanswered request; OK (and the answer dropped) if the requester no
- * longer waits. */
-int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen);
+                    void *cb_arg, const msg_meta *meta);
+/* Answers a request p received: status OK or ERROR, with headers (NULL:
+ * none). ENOTFOUND if p has no such unanswered request; OK (and the answer
+ * dropped) if the requester no longer waits. */
+int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen,
+                const msg_headers *headers);
 /* Withdraws a request of from (NULL = host). */
 int msg_cancel(msg_router *r, msg_proc *from, int64_t corr);
 int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
-                size_t plen);
+                size_t plen, const msg_meta *meta);
+/* Whether p has received request corr and not answered it yet (p's own
+ * turn only). */
+bool msg_proc_holds_request(const msg_proc *p, int64_t corr);
 int msg_subscribe(msg_proc *p, const char *pattern, size_t len);
 int msg_unsubscribe(msg_proc *p, const char *pattern, size_t len);
 /* An upgrade (ABI.md): the old version's subscriptions stay in force while
@@ -308,6 +405,18 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
 int msg_post_control(msg_proc *p, void *ctl);
 
 void msg_envelope_free(msg_router *r, msg_envelope *e);
+
+/* ---- requests served outside the router (outbound HTTP) -------------------
+ * A request of process `from` whose answer comes from outside: its record
+ * is armed like any request's (the pending bound: EFULL; the timeout; a
+ * crash or a cancel withdraws it), and its callback comes from sender `as`
+ * (a static string, e.g. "@http"). Returns the correlation id or a code.
+ * Whoever serves it calls msg_settle_external once, from any thread; an
+ * outcome for a record that has ended meanwhile is dropped. */
+int64_t msg_request_external(msg_router *r, msg_proc *from, const char *as, size_t alen,
+                             int64_t timeout_ms);
+void msg_settle_external(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
+                         const msg_headers *headers);
 
 /* ---- the lattice's side (src/lattice; docs/LATTICE.md) --------------------
  * A router may be given one lattice: a name that no process of this runtime
@@ -348,7 +457,8 @@ typedef struct msg_lattice_ops {
      * every subscribed name of other hosts that is not among the `nlocal`
      * processes that got it here, one replica per name. */
     void (*publish)(void *arg, const char *sender, size_t slen, const char *topic, size_t tlen,
-                    const void *payload, size_t plen, msg_proc *const *local, size_t nlocal);
+                    const void *payload, size_t plen, const msg_headers *headers,
+                    msg_proc *const *local, size_t nlocal);
     /* An envelope from another host (origin != 0) has left its mailbox
      * (handled or dropped): its credit may go back. On the receiver's turn. */
     void (*consumed)(void *arg, uint32_t origin);
@@ -364,26 +474,29 @@ typedef struct msg_lattice_ops {
 void msg_router_attach(msg_router *r, const msg_lattice_ops *ops, void *arg);
 
 /* Messages from other hosts, to processes of this runtime. The sender's
- * host checked its capabilities; sizes are checked again here. The target
+ * host checked its capabilities; sizes are checked again here, and header
+ * blocks must have passed msg_headers_valid. The target
  * must be a process of this runtime (never another remote: no message is
  * forwarded twice). A send or request from another host is counted in the
  * target's mailbox but never refused for its bound: the lattice's credits
  * bound what other hosts may have queued here. `origin` (non-zero) comes
  * back through consumed() once the envelope has left the mailbox. */
 int msg_remote_send(msg_router *r, uint32_t origin, const char *sender, size_t slen,
-                    const char *target, size_t tlen, const void *payload, size_t plen);
+                    const char *target, size_t tlen, const void *payload, size_t plen,
+                    const msg_headers *headers);
 /* Returns a local correlation id, or a code (then cb is never called).
  * The outcome reaches cb(cb_arg, ...) exactly once, on the settling thread,
  * like a host request's. timeout_ms 0: the runtime's default. */
 int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, size_t slen,
                            const char *target, size_t tlen, const void *payload, size_t plen,
-                           uint32_t timeout_ms, msg_host_callback cb, void *cb_arg);
+                           const msg_headers *headers, uint32_t timeout_ms, msg_host_callback cb,
+                           void *cb_arg);
 /* A publication from another host, for those of the `n` names (names[i],
  * lens[i]) whose process here subscribes to a pattern matching topic (a
  * full mailbox misses it, as for a local publication). */
 int msg_remote_publish(msg_router *r, const char *sender, size_t slen, const char *topic,
-                       size_t tlen, const void *payload, size_t plen, const char *const *names,
-                       const uint8_t *lens, size_t n);
+                       size_t tlen, const void *payload, size_t plen, const msg_headers *headers,
+                       const char *const *names, const uint8_t *lens, size_t n);
 /* Settles FAILED (reason) every request from another host still pending
  * here: their callbacks run now, on this thread. A lattice that leaves
  * calls it once no frame can come in any more, so that none of its
@@ -391,7 +504,8 @@ int msg_remote_publish(msg_router *r, const char *sender, size_t slen, const cha
 void msg_remote_fail_incoming(msg_router *r, const char *reason);
 /* The outcome of request corr that post carried to another host (status
  * WACTOR_STATUS_*): settles it if it is still pending, else nothing. */
-void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len);
+void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
+                       const msg_headers *headers);
 /* Where names lead has changed in the lattice (a host came or went): every
  * remembered route is looked up again. */
 void msg_routes_changed(msg_router *r);
@@ -407,10 +521,16 @@ uint32_t msg_router_max_message(const msg_router *r);
  * name, or for subscribe covers the pattern. */
 bool msg_caps_allow(const msg_patterns *list, const char *name, size_t len);
 bool msg_caps_allow_subscribe(const msg_patterns *list, const char *pattern, size_t len);
+/* Whether the `http` grant (msg_http_grant_valid, name.h) lets a call
+ * reach host:port. Hosts compare without case; an entry without a port
+ * allows every port; "*" as an entry's first label stands for exactly one
+ * label. */
+bool msg_http_allow(const msg_patterns *grants, const char *host, size_t hlen, unsigned port);
 void msg_caps_free(msg_caps *c);
 
 /* The id set (idset.c). */
 bool msg_idset_add(msg_idset *s, int64_t id); /* false when out of memory */
+bool msg_idset_has(const msg_idset *s, int64_t id);
 bool msg_idset_remove(msg_idset *s, int64_t id);
 void msg_idset_free(msg_idset *s);
 

@@ -70,6 +70,16 @@ static bool valid(const char *s, size_t len, bool pattern)
     }
 }
 
+bool msg_host_sender_valid(const char *s, size_t len)
+{
+    if (len < 2 || len > MSG_HOST_SENDER_MAX || s[0] != '@')
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
 bool msg_name_valid(const char *s, size_t len)
 {
     return valid(s, len, false);
@@ -291,4 +301,68 @@ bool msg_patterns_cover(const char *const *grants, size_t n, const char *pat, si
     bool ok = cover_from(&c, n == 64 ? UINT64_MAX : (1ull << n) - 1, 0, false);
     free(c.g);
     return ok && c.budget >= 0;
+}
+
+/* ---- outbound HTTP grants ----------------------------------------------- */
+
+static bool host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
+}
+
+bool msg_http_grant_split(const char *g, size_t len, size_t *hlen, unsigned *port)
+{
+    size_t end = len;
+    if (len && g[0] == '[') {
+        const char *close = memchr(g, ']', len);
+        if (!close)
+            return false;
+        end = (size_t)(close - g) + 1;
+        for (size_t i = 1; i + 1 < end; i++)
+            if (!(g[i] == ':' || (g[i] >= '0' && g[i] <= '9') || (g[i] >= 'a' && g[i] <= 'f') ||
+                  (g[i] >= 'A' && g[i] <= 'F') || g[i] == '.'))
+                return false;
+        if (end < 3 || (end < len && g[end] != ':'))
+            return false;
+    } else {
+        const char *colon = memchr(g, ':', len);
+        end = colon ? (size_t)(colon - g) : len;
+    }
+    *hlen = end;
+    *port = 0;
+    if (end == len)
+        return end > 0;
+    if (len - end < 2 || len - end > 6)
+        return false;
+    unsigned p = 0;
+    for (size_t i = end + 1; i < len; i++) {
+        if (g[i] < '0' || g[i] > '9')
+            return false;
+        p = p * 10 + (unsigned)(g[i] - '0');
+    }
+    *port = p;
+    return p > 0 && p < 65536;
+}
+
+static bool dns_host_valid(const char *h, size_t len)
+{
+    if (len == 0 || len > 253 || h[0] == '.' || h[len - 1] == '.')
+        return false;
+    size_t start = 0;
+    if (len >= 2 && h[0] == '*' && h[1] == '.')
+        start = 2; /* a wildcard first label */
+    for (size_t i = start; i < len; i++)
+        if (!host_char(h[i]) || (h[i] == '.' && h[i - 1] == '.'))
+            return false;
+    return start < len;
+}
+
+bool msg_http_grant_valid(const char *grant, size_t len)
+{
+    size_t hlen;
+    unsigned port;
+    if (!msg_http_grant_split(grant, len, &hlen, &port))
+        return false;
+    return grant[0] == '[' || dns_host_valid(grant, hlen);
 }

@@ -23,6 +23,18 @@
 /* True iff s[0..len) is a valid name (or topic). */
 bool msg_name_valid(const char *s, size_t len);
 
+/* True iff s[0..len) is the name of a sender outside the components: '@'
+ * and 1..31 bytes of [a-z0-9-] ("@host", "@http"). */
+#define MSG_HOST_SENDER_MAX 32u
+bool msg_host_sender_valid(const char *s, size_t len);
+
+/* An entry of the `http` grant (ABI.md v2, "Outbound HTTP"): "host" or
+ * "host:port", a host being a DNS name whose first label may be "*", an
+ * IPv4 address, or an IPv6 address in brackets; a port 1..65535. split
+ * gives the host's length and the port (0: none). */
+bool msg_http_grant_valid(const char *grant, size_t len);
+bool msg_http_grant_split(const char *grant, size_t len, size_t *hlen, unsigned *port);
+
 /* True iff s[0..len) is a valid pattern. Every valid name is a valid
  * pattern (it matches only itself). */
 bool msg_pattern_valid(const char *s, size_t len);

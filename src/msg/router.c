@@ -84,15 +84,18 @@ static inline void *lattice_arg_of(msg_router *r)
 {
     return atomic_load_explicit(&r->lattice_arg, memory_order_acquire);
 }
-static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len);
+static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len,
+                   const msg_headers *h);
 
 /* ---- envelopes ---------------------------------------------------------- */
 
 static msg_envelope *envelope_new(msg_router *r, msg_kind kind, const char *sender, size_t slen,
-                                  const char *topic, size_t tlen, const void *payload, size_t plen)
+                                  const char *topic, size_t tlen, const void *payload, size_t plen,
+                                  const msg_headers *h)
 {
     uint16_t owner;
-    msg_envelope *e = msg_envpool_alloc(r->pool, sizeof *e + slen + tlen + plen, &owner);
+    size_t hlen = h ? h->len : 0;
+    msg_envelope *e = msg_envpool_alloc(r->pool, sizeof *e + slen + tlen + plen + hlen, &owner);
     if (!e)
         return NULL;
     e->pool_owner = owner;
@@ -106,11 +109,14 @@ static msg_envelope *envelope_new(msg_router *r, msg_kind kind, const char *send
     e->corr = 0;
     e->control = NULL;
     e->origin = 0;
+    e->hdr_len = (uint32_t)hlen;
     memcpy(e->data, sender, slen);
     if (tlen)
         memcpy(e->data + slen, topic, tlen);
     if (plen)
         memcpy(e->data + slen + tlen, payload, plen);
+    if (hlen)
+        memcpy(e->data + slen + tlen + plen, h->p, hlen);
     return e;
 }
 
@@ -120,8 +126,12 @@ void msg_envelope_free(msg_router *r, msg_envelope *e)
         msg_envpool_release(r->pool, e, e->pool_owner);
 }
 
-static const char *sender_name(const msg_proc *from, size_t *len)
+static const char *sender_name(const msg_proc *from, const msg_meta *meta, size_t *len)
 {
+    if (!from && meta && meta->sender) {
+        *len = meta->sender_len;
+        return meta->sender;
+    }
     if (!from) {
         *len = sizeof MSG_HOST_NAME - 1;
         return MSG_HOST_NAME;
@@ -186,7 +196,7 @@ static inline int dest_post(msg_router *r, const msg_dest *d, msg_envelope *e, m
         const msg_lattice_ops *lat = lattice_of(r);
         if (!lat)
             return WACTOR_ENOTFOUND;
-        int rc = lat->reserve(lattice_arg_of(r), d->u.remote, e->payload_len);
+        int rc = lat->reserve(lattice_arg_of(r), d->u.remote, e->payload_len + e->hdr_len);
         if (rc != WACTOR_OK)
             return rc;
         if (pd) {
@@ -225,7 +235,7 @@ static void proc_receive(rt_actor *a, rt_node *n)
         if (stopped || !msg_idset_add(&p->received, corr)) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
             if (pd)
-                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7);
+                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7, NULL);
             break;
         }
         msg_outcome out = p->deliver(p, e);
@@ -235,9 +245,9 @@ static void proc_receive(rt_actor *a, rt_node *n)
         if (out != MSG_HANDLED && msg_idset_remove(&p->received, corr)) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
             if (pd && out == MSG_HANDLER_FAILED)
-                settle(p->router, pd, WACTOR_STATUS_ERROR, NULL, 0);
+                settle(p->router, pd, WACTOR_STATUS_ERROR, NULL, 0, NULL);
             else if (pd)
-                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7);
+                settle(p->router, pd, WACTOR_STATUS_FAILED, "stopped", 7, NULL);
         }
         break;
     }
@@ -293,6 +303,7 @@ void msg_proc_fini(msg_proc *p)
     msg_idset_free(&p->received);
     msg_idset_free(&p->sent);
     msg_caps_free(&p->caps);
+    msg_edges_free(p);
 }
 
 /* Settles every request p received and has not answered. */
@@ -303,7 +314,7 @@ static void fail_received(msg_proc *p, const char *reason)
         if (s->slots[i] > 0) {
             msg_pending *pd = msg_tracker_take(&p->router->tracker, s->slots[i]);
             if (pd)
-                settle(p->router, pd, WACTOR_STATUS_FAILED, reason, strlen(reason));
+                settle(p->router, pd, WACTOR_STATUS_FAILED, reason, strlen(reason), NULL);
         }
     }
     msg_idset_free(s);
@@ -371,7 +382,7 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
 
 int msg_post_control(msg_proc *p, void *ctl)
 {
-    msg_envelope *e = envelope_new(p->router, MSG_CONTROL, "", 0, NULL, 0, NULL, 0);
+    msg_envelope *e = envelope_new(p->router, MSG_CONTROL, "", 0, NULL, 0, NULL, 0, NULL);
     if (!e)
         return WACTOR_ENOMEM;
     e->control = ctl;
@@ -522,7 +533,7 @@ static bool lookup_route(msg_router *r, const msg_proc *from, const char *name, 
         return false;
     uint64_t gen = atomic_load_explicit(&r->names_gen, memory_order_acquire);
     size_t slen;
-    const char *sender = sender_name(from, &slen);
+    const char *sender = sender_name(from, NULL, &slen);
     const char *kept;
     msg_remote *remote = lat->resolve(lattice_arg_of(r), sender, slen, name, len, &kept);
     if (!remote)
@@ -567,7 +578,7 @@ void msg_router_shutdown(msg_router *r)
     r->timers = NULL; /* the owner has stopped them */
     msg_pending *pd;
     while ((pd = msg_tracker_take_any(&r->tracker)) != NULL)
-        settle(r, pd, WACTOR_STATUS_FAILED, "runtime stopped", 15);
+        settle(r, pd, WACTOR_STATUS_FAILED, "runtime stopped", 15, NULL);
 }
 
 void msg_router_free(msg_router *r)
@@ -636,8 +647,14 @@ static int check_target(msg_router *r, msg_proc *from, int kind, const char *tar
     return WACTOR_OK;
 }
 
+/* The headers of meta, or NULL. */
+static inline const msg_headers *meta_headers(const msg_meta *meta)
+{
+    return meta && meta->headers.len ? &meta->headers : NULL;
+}
+
 int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, const void *payload,
-             size_t plen)
+             size_t plen, const msg_meta *meta)
 {
     msg_route scratch;
     const msg_route *to;
@@ -645,8 +662,9 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
     if (rc != WACTOR_OK)
         return rc;
     size_t slen;
-    const char *sender = sender_name(from, &slen);
-    msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen);
+    const char *sender = sender_name(from, meta, &slen);
+    msg_envelope *e =
+        envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen, meta_headers(meta));
     if (!e)
         return WACTOR_ENOMEM;
     rc = dest_post(r, &to->to, e, NULL);
@@ -659,7 +677,7 @@ int msg_send(msg_router *r, msg_proc *from, const char *target, size_t tlen, con
 
 int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tlen,
                     const void *payload, size_t plen, int64_t timeout_ms, msg_host_callback cb,
-                    void *cb_arg)
+                    void *cb_arg, const msg_meta *meta)
 {
     msg_route scratch;
     const msg_route *to;
@@ -672,8 +690,9 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
         return WACTOR_EFULL;
     }
     size_t slen;
-    const char *sender = sender_name(from, &slen);
-    msg_envelope *e = envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
+    const char *sender = sender_name(from, meta, &slen);
+    msg_envelope *e =
+        envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen, meta_headers(meta));
     msg_pending *pd = calloc(1, sizeof *pd);
     int64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
     rc = e && pd ? WACTOR_OK : WACTOR_ENOMEM;
@@ -706,6 +725,47 @@ int64_t msg_request(msg_router *r, msg_proc *from, const char *target, size_t tl
     return id;
 }
 
+int64_t msg_request_external(msg_router *r, msg_proc *from, const char *as, size_t alen,
+                             int64_t timeout_ms)
+{
+    if (atomic_fetch_add_explicit(&from->pending, 1, memory_order_relaxed) >=
+        atomic_load_explicit(&from->pending_bound, memory_order_relaxed)) {
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return WACTOR_EFULL;
+    }
+    msg_pending *pd = calloc(1, sizeof *pd);
+    if (!pd || alen > MSG_HOST_SENDER_MAX) {
+        free(pd);
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return WACTOR_ENOMEM;
+    }
+    pd->id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
+    pd->requester = from;
+    pd->incarnation = from->incarnation;
+    pd->timeout_ms = timeout_ms > 0 ? (timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms)
+                                    : r->opts.request_timeout_ms;
+    pd->target = as;
+    pd->target_len = (uint8_t)alen;
+    pd->external = true;
+    if (!arm_request(r, pd)) {
+        free(pd);
+        atomic_fetch_sub_explicit(&from->pending, 1, memory_order_relaxed);
+        return WACTOR_ENOMEM;
+    }
+    int64_t id = pd->id; /* from here pd may be settled */
+    MSG_COUNT_OWN(from->n_sent);
+    msg_idset_add(&from->sent, id);
+    return id;
+}
+
+void msg_settle_external(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
+                         const msg_headers *headers)
+{
+    msg_pending *pd = corr > 0 ? msg_tracker_take_external(&r->tracker, corr) : NULL;
+    if (pd)
+        settle(r, pd, status, payload, len, headers);
+}
+
 /* Delivers a request's one outcome and frees its record, which the caller
  * has just taken from the tracker. */
 /* A request that went to another host has ended here: the lattice forgets
@@ -717,7 +777,8 @@ static void forget_remote(msg_router *r, const msg_pending *pd)
         lat->forget(lattice_arg_of(r), pd->remote, pd->id);
 }
 
-static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len)
+static void settle(msg_router *r, msg_pending *pd, int status, const void *payload, size_t len,
+                   const msg_headers *h)
 {
     if (r->timers)
         rt_timer_stop(r->timers, &pd->timer);
@@ -725,7 +786,7 @@ static void settle(msg_router *r, msg_pending *pd, int status, const void *paylo
     msg_proc *req = pd->requester;
     if (req) {
         msg_envelope *e =
-            envelope_new(r, MSG_CALLBACK, pd->target, pd->target_len, NULL, 0, payload, len);
+            envelope_new(r, MSG_CALLBACK, pd->target, pd->target_len, NULL, 0, payload, len, h);
         if (e) { /* out of memory: the callback is lost; nothing better to do */
             e->corr = pd->id;
             e->status = status;
@@ -735,7 +796,7 @@ static void settle(msg_router *r, msg_pending *pd, int status, const void *paylo
         }
         atomic_fetch_sub_explicit(&req->pending, 1, memory_order_relaxed);
     } else if (pd->cb) {
-        pd->cb(pd->cb_arg, pd->id, status, payload, len);
+        pd->cb(pd->cb_arg, pd->id, status, payload, len, h && h->len ? h : NULL);
     }
     free(pd);
     rt_busy_add(r->sched, -1);
@@ -746,10 +807,16 @@ static void request_timed_out(void *ctx, uint64_t key)
     msg_router *r = ctx;
     msg_pending *pd = msg_tracker_take(&r->tracker, (int64_t)key);
     if (pd)
-        settle(r, pd, WACTOR_STATUS_TIMEOUT, NULL, 0);
+        settle(r, pd, WACTOR_STATUS_TIMEOUT, NULL, 0, NULL);
 }
 
-int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen)
+bool msg_proc_holds_request(const msg_proc *p, int64_t corr)
+{
+    return msg_idset_has(&p->received, corr);
+}
+
+int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size_t plen,
+                const msg_headers *headers)
 {
     if (status != WACTOR_STATUS_OK && status != WACTOR_STATUS_ERROR)
         return WACTOR_EINVAL;
@@ -759,7 +826,7 @@ int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size
         return WACTOR_ENOTFOUND;
     msg_pending *pd = msg_tracker_take(&p->router->tracker, corr);
     if (pd)
-        settle(p->router, pd, status, payload, plen);
+        settle(p->router, pd, status, payload, plen, headers);
     return WACTOR_OK;
 }
 
@@ -836,8 +903,9 @@ static bool name_listed(const msg_proc *p, const char *const *names, const uint8
  * to `got` (a full mailbox counts: that name has had its chance); those
  * whose mailbox was full are told to the owner once the lock is released. */
 static int publish_here(msg_router *r, const char *sender, size_t slen, const char *topic,
-                        size_t tlen, const void *payload, size_t plen, const char *const *names,
-                        const uint8_t *lens, size_t nnames, proc_list *got)
+                        size_t tlen, const void *payload, size_t plen, const msg_headers *h,
+                        const char *const *names, const uint8_t *lens, size_t nnames,
+                        proc_list *got)
 {
     int rc = WACTOR_OK;
     /* A full mailbox is a sign of overload: the list of those that missed
@@ -858,7 +926,7 @@ static int publish_here(msg_router *r, const char *sender, size_t slen, const ch
                    msg_pattern_match(r->subs[j].pattern, r->subs[j].len, topic, tlen);
         if (seen)
             continue;
-        msg_envelope *e = envelope_new(r, MSG_PUBLISH, sender, slen, topic, tlen, payload, plen);
+        msg_envelope *e = envelope_new(r, MSG_PUBLISH, sender, slen, topic, tlen, payload, plen, h);
         if (!e) {
             rc = WACTOR_ENOMEM;
             break;
@@ -880,7 +948,7 @@ static int publish_here(msg_router *r, const char *sender, size_t slen, const ch
 }
 
 int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
-                size_t plen)
+                size_t plen, const msg_meta *meta)
 {
     if (!msg_name_valid(topic, tlen))
         return WACTOR_EINVAL;
@@ -889,14 +957,15 @@ int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, c
     if (plen > r->opts.max_message)
         return WACTOR_ETOOBIG;
     size_t slen;
-    const char *sender = sender_name(from, &slen);
+    const char *sender = sender_name(from, meta, &slen);
+    const msg_headers *h = meta_headers(meta);
     /* In a lattice, the names that got it here are not sent it again. */
     const msg_lattice_ops *lat = lattice_of(r);
     proc_list got;
     proc_list_init(&got, lat != NULL);
-    int rc = publish_here(r, sender, slen, topic, tlen, payload, plen, NULL, NULL, 0, &got);
+    int rc = publish_here(r, sender, slen, topic, tlen, payload, plen, h, NULL, NULL, 0, &got);
     if (rc == WACTOR_OK && lat)
-        lat->publish(lattice_arg_of(r), sender, slen, topic, tlen, payload, plen, got.v, got.n);
+        lat->publish(lattice_arg_of(r), sender, slen, topic, tlen, payload, plen, h, got.v, got.n);
     proc_list_free(&got);
     if (rc == WACTOR_OK && from)
         MSG_COUNT_OWN(from->n_sent);
@@ -1036,15 +1105,20 @@ uint32_t msg_router_max_message(const msg_router *r)
     return r->opts.max_message;
 }
 
+/* A sender from another host: a component's name, or the name a host's
+ * own messages go as ("@host", "@http"). */
+static bool remote_sender_valid(const char *sender, size_t slen)
+{
+    return msg_name_valid(sender, slen) || msg_host_sender_valid(sender, slen);
+}
+
 /* The checks a message from another host goes through: the names are
- * well-formed (the sender "@host" too: a remote host's own messages), the
- * payload fits, and the target is a process of this runtime that still
- * takes mail. */
+ * well-formed, the payload fits, and the target is a process of this
+ * runtime that still takes mail. */
 static int check_remote(msg_router *r, const char *sender, size_t slen, const char *target,
                         size_t tlen, size_t plen, msg_proc **to)
 {
-    bool host = slen == sizeof MSG_HOST_NAME - 1 && memcmp(sender, MSG_HOST_NAME, slen) == 0;
-    if ((!host && !msg_name_valid(sender, slen)) || !msg_name_valid(target, tlen))
+    if (!remote_sender_valid(sender, slen) || !msg_name_valid(target, tlen))
         return WACTOR_EINVAL;
     if (plen > r->opts.max_message)
         return WACTOR_ETOOBIG;
@@ -1064,13 +1138,14 @@ static void post_remote(msg_proc *p, msg_envelope *e, uint32_t origin)
 }
 
 int msg_remote_send(msg_router *r, uint32_t origin, const char *sender, size_t slen,
-                    const char *target, size_t tlen, const void *payload, size_t plen)
+                    const char *target, size_t tlen, const void *payload, size_t plen,
+                    const msg_headers *headers)
 {
     msg_proc *to;
     int rc = check_remote(r, sender, slen, target, tlen, plen, &to);
     if (rc != WACTOR_OK)
         return rc;
-    msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen);
+    msg_envelope *e = envelope_new(r, MSG_SEND, sender, slen, NULL, 0, payload, plen, headers);
     if (!e)
         return WACTOR_ENOMEM;
     post_remote(to, e, origin);
@@ -1079,13 +1154,14 @@ int msg_remote_send(msg_router *r, uint32_t origin, const char *sender, size_t s
 
 int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, size_t slen,
                            const char *target, size_t tlen, const void *payload, size_t plen,
-                           uint32_t timeout_ms, msg_host_callback cb, void *cb_arg)
+                           const msg_headers *headers, uint32_t timeout_ms, msg_host_callback cb,
+                           void *cb_arg)
 {
     msg_proc *to;
     int rc = check_remote(r, sender, slen, target, tlen, plen, &to);
     if (rc != WACTOR_OK)
         return rc;
-    msg_envelope *e = envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen);
+    msg_envelope *e = envelope_new(r, MSG_REQUEST, sender, slen, NULL, 0, payload, plen, headers);
     msg_pending *pd = calloc(1, sizeof *pd);
     if (!e || !pd) {
         msg_envelope_free(r, e);
@@ -1110,34 +1186,34 @@ int64_t msg_remote_request(msg_router *r, uint32_t origin, const char *sender, s
 }
 
 int msg_remote_publish(msg_router *r, const char *sender, size_t slen, const char *topic,
-                       size_t tlen, const void *payload, size_t plen, const char *const *names,
-                       const uint8_t *lens, size_t n)
+                       size_t tlen, const void *payload, size_t plen, const msg_headers *headers,
+                       const char *const *names, const uint8_t *lens, size_t n)
 {
-    bool host = slen == sizeof MSG_HOST_NAME - 1 && memcmp(sender, MSG_HOST_NAME, slen) == 0;
-    if ((!host && !msg_name_valid(sender, slen)) || !msg_name_valid(topic, tlen))
+    if (!remote_sender_valid(sender, slen) || !msg_name_valid(topic, tlen))
         return WACTOR_EINVAL;
     if (plen > r->opts.max_message)
         return WACTOR_ETOOBIG;
     proc_list got;
     proc_list_init(&got, false);
-    return publish_here(r, sender, slen, topic, tlen, payload, plen, names, lens, n, &got);
+    return publish_here(r, sender, slen, topic, tlen, payload, plen, headers, names, lens, n, &got);
 }
 
-void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len)
+void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
+                       const msg_headers *headers)
 {
     if (corr <= 0 || status < WACTOR_STATUS_OK || status > WACTOR_STATUS_FAILED)
         return;
     /* Only a request that went to another host: no frame settles another. */
     msg_pending *pd = msg_tracker_take_remote(&r->tracker, corr);
     if (pd)
-        settle(r, pd, status, payload, len);
+        settle(r, pd, status, payload, len, headers);
 }
 
 void msg_remote_fail_incoming(msg_router *r, const char *reason)
 {
     msg_pending *pd;
     while ((pd = msg_tracker_take_any_from_remote(&r->tracker)) != NULL)
-        settle(r, pd, WACTOR_STATUS_FAILED, reason, strlen(reason));
+        settle(r, pd, WACTOR_STATUS_FAILED, reason, strlen(reason), NULL);
 }
 
 void msg_names_each(msg_router *r, void (*fn)(void *ctx, msg_proc *p), void *ctx)

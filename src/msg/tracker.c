@@ -73,9 +73,9 @@ bool msg_tracker_put(msg_tracker *t, msg_pending *p)
     return true;
 }
 
-/* Which record take may remove: any, one of (requester, incarnation), or
- * one that went to another host. */
-enum take_if { TAKE_ANY, TAKE_OWNED, TAKE_REMOTE };
+/* Which record take may remove: any, one of (requester, incarnation), one
+ * that went to another host, or one served outside the router. */
+enum take_if { TAKE_ANY, TAKE_OWNED, TAKE_REMOTE, TAKE_EXTERNAL };
 
 static msg_pending *take(msg_tracker *t, int64_t id, enum take_if cond, const msg_proc *requester,
                          uint32_t incarnation)
@@ -89,7 +89,8 @@ static msg_pending *take(msg_tracker *t, int64_t id, enum take_if cond, const ms
                 if (cond == TAKE_OWNED && ((*link)->requester != requester ||
                                            (requester && (*link)->incarnation != incarnation)))
                     break;
-                if (cond == TAKE_REMOTE && !(*link)->remote)
+                if ((cond == TAKE_REMOTE && !(*link)->remote) ||
+                    (cond == TAKE_EXTERNAL && !(*link)->external))
                     break;
                 p = *link;
                 *link = p->next;
@@ -110,6 +111,11 @@ msg_pending *msg_tracker_take(msg_tracker *t, int64_t id)
 msg_pending *msg_tracker_take_remote(msg_tracker *t, int64_t id)
 {
     return take(t, id, TAKE_REMOTE, NULL, 0);
+}
+
+msg_pending *msg_tracker_take_external(msg_tracker *t, int64_t id)
+{
+    return take(t, id, TAKE_EXTERNAL, NULL, 0);
 }
 
 msg_pending *msg_tracker_take_owned(msg_tracker *t, int64_t id, const msg_proc *requester,

@@ -22,6 +22,7 @@ typedef struct msg_pending {
     void *cb_arg;
     msg_remote *remote; /* the lattice carried it to another host: told when it ends */
     bool from_remote;   /* it came from another host (msg_remote_request) */
+    bool external;      /* served outside the router (msg_request_external) */
     rt_timer timer;
     struct msg_pending *next; /* hash chain */
 } msg_pending;
@@ -48,6 +49,8 @@ msg_pending *msg_tracker_take_owned(msg_tracker *t, int64_t id, const msg_proc *
                                     uint32_t incarnation);
 /* The same, only if the record is of a request that went to another host. */
 msg_pending *msg_tracker_take_remote(msg_tracker *t, int64_t id);
+/* The same, only if the record is of a request served outside the router. */
+msg_pending *msg_tracker_take_external(msg_tracker *t, int64_t id);
 /* Removes and returns any one record, or NULL when empty (shutdown); with
  * from_remote, any one that came from another host. */
 msg_pending *msg_tracker_take_any(msg_tracker *t);

@@ -30,7 +30,7 @@
 #define HB_MS 200
 #define CALL_MS 5000
 
-static const char *agent_path;
+static const char *agent_path, *hdr_agent_path; /* e2e_agent, hdr_agent */
 static pid_t server_pid;
 static int server_port;
 
@@ -340,6 +340,79 @@ static void test_send_request(void *arg)
     host_down(&a);
 }
 
+/* Headers cross hosts: a host request's headers and sender ("@http") reach a
+ * component on the other host, the answer's ":status" and headers come back,
+ * and an answer's headers reach a component's callback across hosts. */
+typedef struct hdr_reply {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+    char text[256];
+} hdr_reply;
+
+static void hdr_replied(void *arg, int64_t corr, int status, const void *payload, size_t len,
+                        const wactor_headers *h)
+{
+    (void)corr;
+    hdr_reply *r = arg;
+    const char *st = "-", *out = "-";
+    size_t stlen = 1, outlen = 1;
+    wactor_headers_get(h, ":status", &st, &stlen);
+    wactor_headers_get(h, "x-out", &out, &outlen);
+    pthread_mutex_lock(&r->lock);
+    snprintf(r->text, sizeof r->text, "%d %.*s|%.*s|%.*s", status, (int)len, (const char *)payload,
+             (int)stlen, st, (int)outlen, out);
+    r->done = true;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static int spawn_hdr(host *h, const char *name, const char *role)
+{
+    static const char *const all[] = {">"};
+    wactor_component_options o = {.name = name,
+                                  .path = hdr_agent_path,
+                                  .config = role,
+                                  .config_len = strlen(role),
+                                  .request = {all, 1}};
+    int rc = wactor_spawn(h->rt, &o);
+    if (rc != WACTOR_OK)
+        fprintf(stderr, "spawn %s: %s\n", name, wactor_errmsg(h->rt));
+    return rc;
+}
+
+static void test_headers(void *arg)
+{
+    (void)arg;
+    host a, b;
+    REQUIRE(pair_up(&a, &b, "th"));
+    REQUIRE(spawn_hdr(&b, "echo", "echo") == WACTOR_OK);
+    REQUIRE(spawn_hdr(&a, "front", "front") == WACTOR_OK);
+    REQUIRE(spawn_hdr(&b, "back", "back") == WACTOR_OK);
+    CHECK(wactor_lattice_wait(a.lat, "echo", 5000) == WACTOR_OK);
+    CHECK(wactor_lattice_wait(a.lat, "back", 5000) == WACTOR_OK);
+    hdr_reply r = {.done = false};
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_cond_init(&r.cond, NULL);
+    wactor_header in[] = {{":method", 0, "POST", 4}, {"x-in", 0, "across", 6}};
+    wactor_message_options o = {.sender = "@http", .headers = in, .nheaders = 2};
+    REQUIRE(wactor_request_with(a.rt, "echo", "", 0, &o, hdr_replied, &r) > 0);
+    pthread_mutex_lock(&r.lock);
+    while (!r.done)
+        pthread_cond_wait(&r.cond, &r.lock);
+    pthread_mutex_unlock(&r.lock);
+    CHECK(strcmp(r.text, "0 @http POST across|201|across") == 0);
+    if (strcmp(r.text, "0 @http POST across|201|across"))
+        fprintf(stderr, "got %s\n", r.text);
+    char *t = cmd(&a, "front", "go");
+    CHECK(strcmp(t, "0 - yes") == 0);
+    free(t);
+    pthread_mutex_destroy(&r.lock);
+    pthread_cond_destroy(&r.cond);
+    host_down(&b);
+    host_down(&a);
+}
+
 static void test_pubsub(void *arg)
 {
     (void)arg;
@@ -627,13 +700,13 @@ static void test_hostile(void *arg)
         case LAT_SEND:
             lat_put_str(&f, "evil", 4);
             lat_put_str(&f, "svc", 3);
-            lat_put_payload(&f, "boom", 4);
+            lat_put_payload(&f, NULL, 0, "boom", 4);
             break;
         case LAT_REPLY:
             lat_put_u64(&f, 1);
             lat_put_u8(&f, WACTOR_STATUS_FAILED);
             lat_put_str(&f, "", 0);
-            lat_put_payload(&f, "spoofed", 7);
+            lat_put_payload(&f, NULL, 0, "spoofed", 7);
             break;
         case LAT_ACK:
             lat_put_u32(&f, 777);
@@ -849,7 +922,7 @@ static void test_silent_host(void *arg)
     lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4242, 2);
     lat_put_str(&f, "phantom", 7);
     lat_put_str(&f, "nobody", 6);
-    lat_put_payload(&f, "x", 1);
+    lat_put_payload(&f, NULL, 0, "x", 1);
     put_frame(nc, a_inbox, &f);
     lat_frame rs;
     CHECK(next_frame(inbox, LAT_RESET, &rs, &m) && rs.ack_epoch == 4242 && rs.from == a_id);
@@ -993,7 +1066,7 @@ static void test_dead_link(void *arg)
             lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4243, seq);
             lat_put_str(&f, "ghost-c", 7);
             lat_put_str(&f, "sink", 4);
-            lat_put_payload(&f, "x", 1);
+            lat_put_payload(&f, NULL, 0, "x", 1);
             put_frame(nc, a_inbox, &f);
         }
         if (round == 0) {
@@ -1007,7 +1080,7 @@ static void test_dead_link(void *arg)
                     lat_put_str(&f, name, (size_t)len);
                 else
                     lat_put_str(&f, "sink", 4);
-                lat_put_payload(&f, "x", 1);
+                lat_put_payload(&f, NULL, 0, "x", 1);
                 put_frame(nc, a_inbox, &f);
             }
             CHECK(received_wait(&a, "sink", 4));
@@ -1034,7 +1107,7 @@ static void test_dead_link(void *arg)
     lat_put_header(&f, LAT_SEND, 0, ghost, a_id, 4244, 2);
     lat_put_str(&f, "ghost-c", 7);
     lat_put_str(&f, "sink", 4);
-    lat_put_payload(&f, "x", 1);
+    lat_put_payload(&f, NULL, 0, "x", 1);
     put_frame(nc, a_inbox, &f);
     bool got = false;
     while (!got && next_frame(inbox, LAT_RESET, &rs, &m)) { /* past those of 4243 */
@@ -1308,12 +1381,14 @@ int main(int argc, char **argv)
         {"one_sided_loss", test_one_sided_loss},
         {"dead_link", test_dead_link},
         {"rejoin", test_rejoin},
+        {"headers", test_headers},
     };
     if (argc < 3) {
-        fprintf(stderr, "usage: %s CASE|all AGENT.wasm\n", argv[0]);
+        fprintf(stderr, "usage: %s CASE|all AGENT.wasm [HDR_AGENT.wasm]\n", argv[0]);
         return 2;
     }
     agent_path = argv[2];
+    hdr_agent_path = argc > 3 ? argv[3] : NULL;
     signal(SIGPIPE, SIG_IGN);
     server_port = free_port();
     server_start(NULL);

@@ -68,6 +68,11 @@ static void test_codec(void)
                        .memory = 65536,
                        .storage = 77};
     strcpy(st.name, "billing.eu");
+    st.fuel = UINT64_C(1) << 40;
+    st.handler_ns = 123456789;
+    st.handler_hist[0] = 5;
+    st.handler_hist[WACTOR_HANDLER_BUCKETS - 1] = 6;
+    st.crashes_by[WACTOR_CRASH_FUEL] = 4;
     ctl_frame_begin(&b, CTL_A_STATUS);
     ctl_put_stats(&b, &st);
     CHECK(ctl_frame_end(&b));
@@ -79,6 +84,9 @@ static void test_codec(void)
           got.queued == 9 && got.mailbox == 10 && got.received == st.received && got.sent == 5 &&
           got.crashes == 4 && got.dropped == 2 && got.pending == 1 && got.memory == 65536 &&
           got.storage == 77 && got.running);
+    CHECK(got.fuel == st.fuel && got.handler_ns == st.handler_ns && got.handler_hist[0] == 5 &&
+          got.handler_hist[WACTOR_HANDLER_BUCKETS - 1] == 6 &&
+          got.crashes_by[WACTOR_CRASH_FUEL] == 4 && got.crashes_by[WACTOR_CRASH_OTHER] == 0);
     ctl_buf_free(&b);
 }
 

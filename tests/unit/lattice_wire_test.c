@@ -6,6 +6,7 @@
  * have none. Also the framing of NATS messages (u32 length + frame).
  */
 #include "harness.h"
+#include "msg.h"
 #include "wire.h"
 
 #include <stdlib.h>
@@ -22,8 +23,19 @@ static void header(lat_buf *b, uint8_t kind, bool link)
     lat_put_header(b, kind, 0, 0x1111, 0x2222, link ? 7 : 0, link ? 3 : 0);
 }
 
+/* Two headers as a message carries them: a pseudo-header and a plain one. */
+static msg_headers sample_headers(msg_hdrbuf *hb)
+{
+    *hb = (msg_hdrbuf){0};
+    CHECK(msg_hdrbuf_add(hb, ":status", 7, "201", 3) == WACTOR_OK);
+    CHECK(msg_hdrbuf_add(hb, "x-trace", 7, "abc", 3) == WACTOR_OK);
+    return msg_hdrbuf_view(hb);
+}
+
 static int make_samples(sample *s)
 {
+    msg_hdrbuf hb;
+    msg_headers h = sample_headers(&hb);
     int n = 0;
     lat_buf *b;
     b = &s[n].b, s[n++].kind = LAT_HELLO;
@@ -56,7 +68,7 @@ static int make_samples(sample *s)
     header(b, LAT_SEND, true);
     lat_put_str(b, "alpha", 5);
     lat_put_str(b, "beta", 4);
-    lat_put_payload(b, "hello", 5);
+    lat_put_payload(b, h.p, h.len, "hello", 5);
 
     b = &s[n].b, s[n++].kind = LAT_REQUEST;
     header(b, LAT_REQUEST, true);
@@ -64,14 +76,14 @@ static int make_samples(sample *s)
     lat_put_str(b, "beta", 4);
     lat_put_u64(b, 77);
     lat_put_u32(b, 1500);
-    lat_put_payload(b, "ping", 4);
+    lat_put_payload(b, NULL, 0, "ping", 4);
 
     b = &s[n].b, s[n++].kind = LAT_REPLY;
     header(b, LAT_REPLY, true);
     lat_put_u64(b, 77);
     lat_put_u8(b, 3);
     lat_put_str(b, "why", 3);
-    lat_put_payload(b, "host lost", 9);
+    lat_put_payload(b, h.p, h.len, "host lost", 9);
 
     b = &s[n].b, s[n++].kind = LAT_PUBLISH;
     header(b, LAT_PUBLISH, true);
@@ -80,7 +92,7 @@ static int make_samples(sample *s)
     lat_put_u16(b, 2);
     lat_put_str(b, "beta", 4);
     lat_put_str(b, "gamma", 5);
-    lat_put_payload(b, "", 0);
+    lat_put_payload(b, NULL, 0, "", 0);
 
     b = &s[n].b, s[n++].kind = LAT_ACK;
     header(b, LAT_ACK, false);
@@ -93,6 +105,7 @@ static int make_samples(sample *s)
     b = &s[n].b, s[n++].kind = LAT_RESET;
     header(b, LAT_RESET, false);
     lat_put_u32(b, 7);
+    msg_hdrbuf_free(&hb);
     return n;
 }
 
@@ -125,12 +138,18 @@ static void test_round_trips(void *arg)
             CHECK(name.len == 4 && window == 10 && nsubs == 0 && off == f.entries.len);
             break;
         }
-        case LAT_SEND:
+        case LAT_SEND: {
             CHECK(f.sender.len == 5 && f.target.len == 4 && f.payload_len == 5 &&
                   !memcmp(f.payload, "hello", 5));
+            msg_headers got = {f.headers, f.headers_len};
+            msg_header one;
+            CHECK(msg_headers_find(&got, "x-trace", 7, &one) && one.value_len == 3 &&
+                  !memcmp(one.value, "abc", 3));
+            CHECK(msg_headers_find(&got, ":status", 7, &one) && !memcmp(one.value, "201", 3));
             break;
+        }
         case LAT_REQUEST:
-            CHECK(f.corr == 77 && f.timeout_ms == 1500 && f.sender.len == 5);
+            CHECK(f.corr == 77 && f.timeout_ms == 1500 && f.sender.len == 5 && f.headers_len == 0);
             break;
         case LAT_REPLY:
             CHECK(f.corr == 77 && f.status == 3 && f.reason.len == 3 && f.payload_len == 9);
@@ -220,21 +239,21 @@ static void test_bad_fields(void *arg)
     header(&b, LAT_SEND, true);
     lat_put_str(&b, "alpha", 5);
     lat_put_str(&b, "be ta", 5);
-    lat_put_payload(&b, "x", 1);
+    lat_put_payload(&b, NULL, 0, "x", 1);
     CHECK(!lat_decode(b.p, b.len, MAXP, &f));
     lat_buf_free(&b);
     /* An empty name, and "@host" as a target. */
     header(&b, LAT_SEND, true);
     lat_put_str(&b, "@host", 5);
     lat_put_str(&b, "@host", 5);
-    lat_put_payload(&b, "x", 1);
+    lat_put_payload(&b, NULL, 0, "x", 1);
     CHECK(!lat_decode(b.p, b.len, MAXP, &f));
     lat_buf_free(&b);
     /* A payload over the limit. */
     header(&b, LAT_SEND, true);
     lat_put_str(&b, "a", 1);
     lat_put_str(&b, "b", 1);
-    lat_put_payload(&b, "0123456789", 10);
+    lat_put_payload(&b, NULL, 0, "0123456789", 10);
     CHECK(!lat_decode(b.p, b.len, 9, &f));
     CHECK(lat_decode(b.p, b.len, 10, &f));
     lat_buf_free(&b);
@@ -246,13 +265,49 @@ static void test_bad_fields(void *arg)
     lat_put_u32(&b, 0xffffffffu);
     CHECK(!lat_decode(b.p, b.len, UINT32_MAX, &f));
     lat_buf_free(&b);
+    /* Header lists: a bad name, a count that does not match the pairs, a
+     * value over 4096 bytes. */
+    static const uint8_t bad_name[] = {2, 'X', 'y', 1, 0, 'v'};
+    static const uint8_t one_pair[] = {1, 'a', 1, 0, 'v'};
+    static const uint16_t counts[] = {1, 2, 1};
+    const uint8_t *blocks[] = {bad_name, one_pair, one_pair};
+    const size_t lens[] = {sizeof bad_name, sizeof one_pair, sizeof one_pair};
+    for (int k = 0; k < 3; k++) {
+        header(&b, LAT_SEND, true);
+        lat_put_str(&b, "a", 1);
+        lat_put_str(&b, "b", 1);
+        lat_put_u16(&b, counts[k]);
+        lat_put_bytes(&b, blocks[k], lens[k]);
+        lat_put_u32(&b, 0);
+        CHECK(lat_decode(b.p, b.len, MAXP, &f) == (k == 2));
+        lat_buf_free(&b);
+    }
+    header(&b, LAT_SEND, true);
+    lat_put_str(&b, "a", 1);
+    lat_put_str(&b, "b", 1);
+    lat_put_u16(&b, 1);
+    lat_put_u8(&b, 1);
+    lat_put_u8(&b, 'a');
+    lat_put_u16(&b, 4097);
+    for (int k = 0; k < 4097; k++)
+        lat_put_u8(&b, 'v');
+    lat_put_u32(&b, 0);
+    CHECK(!lat_decode(b.p, b.len, MAXP, &f));
+    lat_buf_free(&b);
+    /* "@http" is a sender (a host's HTTP requests), never a target. */
+    header(&b, LAT_SEND, true);
+    lat_put_str(&b, "@http", 5);
+    lat_put_str(&b, "b", 1);
+    lat_put_payload(&b, NULL, 0, "", 0);
+    CHECK(lat_decode(b.p, b.len, MAXP, &f));
+    lat_buf_free(&b);
     /* A list count past the end. */
     header(&b, LAT_PUBLISH, true);
     lat_put_str(&b, "a", 1);
     lat_put_str(&b, "t", 1);
     lat_put_u16(&b, 60000);
     lat_put_str(&b, "b", 1);
-    lat_put_payload(&b, "", 0);
+    lat_put_payload(&b, NULL, 0, "", 0);
     CHECK(!lat_decode(b.p, b.len, MAXP, &f));
     lat_buf_free(&b);
     /* A bad pattern in STATE. */
@@ -273,7 +328,7 @@ static void test_bad_fields(void *arg)
     lat_put_header(&b, LAT_SEND, 0, 1, 2, 0, 0);
     lat_put_str(&b, "a", 1);
     lat_put_str(&b, "b", 1);
-    lat_put_payload(&b, "", 0);
+    lat_put_payload(&b, NULL, 0, "", 0);
     CHECK(!lat_decode(b.p, b.len, MAXP, &f));
     lat_buf_free(&b);
     lat_put_header(&b, LAT_BYE, 0, 0, 0, 0, 0);
@@ -284,7 +339,7 @@ static void test_bad_fields(void *arg)
     lat_put_u64(&b, 1);
     lat_put_u8(&b, 4);
     lat_put_str(&b, "", 0);
-    lat_put_payload(&b, "", 0);
+    lat_put_payload(&b, NULL, 0, "", 0);
     CHECK(!lat_decode(b.p, b.len, MAXP, &f));
     lat_buf_free(&b);
 }

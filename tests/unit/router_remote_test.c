@@ -73,16 +73,17 @@ static void run_job(tproc *t, job *j)
     size_t tlen = j->target ? strlen(j->target) : 0, plen = j->payload ? strlen(j->payload) : 0;
     switch (j->op) {
     case J_SEND:
-        j->result = msg_send(r, &t->proc, j->target, tlen, j->payload, plen);
+        j->result = msg_send(r, &t->proc, j->target, tlen, j->payload, plen, NULL);
         break;
     case J_REQUEST:
-        j->result = msg_request(r, &t->proc, j->target, tlen, j->payload, plen, j->arg, NULL, NULL);
+        j->result =
+            msg_request(r, &t->proc, j->target, tlen, j->payload, plen, j->arg, NULL, NULL, NULL);
         break;
     case J_CANCEL:
         j->result = msg_cancel(r, &t->proc, j->arg);
         break;
     case J_PUBLISH:
-        j->result = msg_publish(r, &t->proc, j->target, tlen, j->payload, plen);
+        j->result = msg_publish(r, &t->proc, j->target, tlen, j->payload, plen, NULL);
         break;
     }
     atomic_store(&j->done, 1);
@@ -105,7 +106,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
             atomic_store(&t->order_ok, 0);
         snprintf(t->last_sender, sizeof t->last_sender, "%.*s", e->sender_len, msg_env_sender(e));
         if (e->payload_len == 6 && memcmp(payload, "answer", 6) == 0 && t->held)
-            msg_respond(p, t->held, WACTOR_STATUS_OK, "late", 4);
+            msg_respond(p, t->held, WACTOR_STATUS_OK, "late", 4, NULL);
         atomic_fetch_add(&t->sends, 1);
         break;
     }
@@ -114,7 +115,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
         break;
     case MSG_REQUEST:
         if (t->answer)
-            msg_respond(p, e->corr, WACTOR_STATUS_OK, "pong", 4);
+            msg_respond(p, e->corr, WACTOR_STATUS_OK, "pong", 4, NULL);
         else
             t->held = e->corr;
         atomic_fetch_add(&t->requests, 1);
@@ -229,11 +230,12 @@ typedef struct reply_to {
     int64_t corr;
 } reply_to;
 
-static void lp_answered(void *arg, int64_t id, int status, const void *payload, size_t len)
+static void lp_answered(void *arg, int64_t id, int status, const void *payload, size_t len,
+                        const msg_headers *h)
 {
     reply_to *rt = arg;
     (void)id;
-    msg_remote_settle(rt->back, rt->corr, status, payload, len);
+    msg_remote_settle(rt->back, rt->corr, status, payload, len, h);
     free(rt);
 }
 
@@ -242,18 +244,19 @@ static void lp_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t t
     loop *l = arg;
     const char *sender = msg_env_sender(e);
     const void *payload = msg_env_payload(e);
+    msg_headers h = msg_env_headers(e);
     if (e->kind == MSG_SEND) {
         CHECK(msg_remote_send(l->there, 1, sender, e->sender_len, to->name, 1, payload,
-                              e->payload_len) == WACTOR_OK);
+                              e->payload_len, &h) == WACTOR_OK);
         return;
     }
     reply_to *rt = malloc(sizeof *rt);
     rt->back = l->back;
     rt->corr = e->corr;
     int64_t id = msg_remote_request(l->there, 1, sender, e->sender_len, to->name, 1, payload,
-                                    e->payload_len, timeout_ms, lp_answered, rt);
+                                    e->payload_len, &h, timeout_ms, lp_answered, rt);
     if (id < 0) {
-        msg_remote_settle(l->back, e->corr, WACTOR_STATUS_FAILED, "gone", 4);
+        msg_remote_settle(l->back, e->corr, WACTOR_STATUS_FAILED, "gone", 4, NULL);
         free(rt);
     }
 }
@@ -266,7 +269,8 @@ static void lp_forget(void *arg, msg_remote *to, int64_t corr)
 }
 
 static void lp_publish(void *arg, const char *sender, size_t slen, const char *topic, size_t tlen,
-                       const void *payload, size_t plen, msg_proc *const *local, size_t nlocal)
+                       const void *payload, size_t plen, const msg_headers *h,
+                       msg_proc *const *local, size_t nlocal)
 {
     loop *l = arg;
     size_t at = 0;
@@ -284,7 +288,7 @@ static void lp_publish(void *arg, const char *sender, size_t slen, const char *t
     if (!strstr(l->local_names, "s2 "))
         names[n] = "s2", lens[n++] = 2;
     if (l->there)
-        msg_remote_publish(l->there, sender, slen, topic, tlen, payload, plen, names, lens, n);
+        msg_remote_publish(l->there, sender, slen, topic, tlen, payload, plen, h, names, lens, n);
 }
 
 static void lp_consumed(void *arg, uint32_t origin)
@@ -391,7 +395,7 @@ int main(void)
     id = as(p, J_REQUEST, "q", "ping", 0);
     CHECK(id > 0);
     EVENTUALLY(atomic_load(&q->requests) == 1);
-    msg_remote_settle(a, id, WACTOR_STATUS_OK, "forged", 6);
+    msg_remote_settle(a, id, WACTOR_STATUS_OK, "forged", 6, NULL);
     CHECK(callbacks(p) == 2);
     CHECK(as(p, J_SEND, "q", "answer", 0) == WACTOR_OK);
     EVENTUALLY(callbacks(p) == 3);
