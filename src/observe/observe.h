@@ -12,6 +12,7 @@
 
 #include "wactor.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -43,12 +44,15 @@ int observe_page(const observe_ctx *ctx, const char *path, char **body, size_t *
 /* What status.json shows, however it was read (the runtime itself, or the control socket). */
 typedef struct observe_status {
     int pid;
+    /* When the counters were read, in milliseconds since the Unix epoch: two documents give
+     * rates (the dashboard divides by this, not by its own clock). */
+    uint64_t time_ms;
     const char *manifest;
     const wactor_stats *st;
     size_t n;
     const wactor_edge *edges;
     size_t nedges;
-    const char *lattice; /* NULL or "": in no lattice ("lattice":null) */
+    const char *lattice; /* NULL: in no lattice ("lattice":null) */
     const char *host;
     const wactor_host_info *hosts;
     size_t nhosts;
@@ -60,5 +64,7 @@ void observe_status_json(FILE *out, const observe_status *s);
 void observe_json_string(FILE *out, const char *s);
 /* The hosts array of status.json and `wactor hosts --json` (without this host: skip_self). */
 void observe_hosts_json(FILE *out, const wactor_host_info *v, size_t n, bool skip_self);
+/* The wall clock in milliseconds since the Unix epoch, for time_ms. */
+uint64_t observe_now_ms(void);
 
 #endif
