@@ -13,6 +13,7 @@
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make bench-counters  the same round trip and fire-and-forget with and without the counters
+#   make bench-trace  the same round trip and fire-and-forget with traces off and on
 #   make bench-upgrade  the time a component is unavailable during a hot upgrade
 #   make bench-lattice  cross-host messaging over NATS against raw libnats; local cost of a lattice
 #   make format     clang-format the C sources
@@ -24,7 +25,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-counters bench-upgrade bench-lattice format clean
+	bench-messaging bench-counters bench-trace bench-upgrade bench-lattice format clean
 
 all: build
 
@@ -143,6 +144,11 @@ bench-counters:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging bench_messaging_nocount
 	bench/messaging/run.sh --counters
+
+bench-trace:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target bench_messaging
+	bench/messaging/run.sh --trace
 
 format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')

@@ -85,6 +85,13 @@ typedef struct wactor_runtime_options {
     wactor_audit_fn audit;
     void *audit_arg;
     const char *audit_path;
+    /* Traces (runtime.trace): one JSON line per handled message (docs/
+     * TRACING.md), to the callback if set, else appended to trace_path;
+     * neither: no trace is written (a traceparent that messages carry is
+     * still passed along). */
+    wactor_audit_fn trace;
+    void *trace_arg;
+    const char *trace_path;
     /* Directory of the components' key-value storage (created if missing;
      * it survives the runtime); NULL = in memory, gone with the runtime. */
     const char *storage_path;

@@ -29,9 +29,10 @@ check store wactor_codes.h
 check manifest name.h
 check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
 check control wactor.h
-check cli wactor.h manifest.h control.h wasm.h wasi.h
+check cli wactor.h manifest.h control.h observe.h wasm.h wasi.h
 check lattice wactor.h wactor_codes.h msg.h name.h rt.h extend.h nats/nats.h
 check httpclient wactor.h wactor_codes.h msg.h rt.h extend.h
+check observe wactor.h
 # Nothing below the lattice or the HTTP client knows them: no other part includes their headers.
 for dir in rt wasm wasi msg store manifest host control; do
     if grep -rqE '^#include [<"](lattice/)?(lattice|wire)\.h' "$src/$dir"; then

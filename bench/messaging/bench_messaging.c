@@ -52,7 +52,8 @@ static struct {
     unsigned workers;
     const char *only;
     const char *dir;
-} opt = {5, 1.0, 0, NULL, BENCH_GUEST_DIR};
+    const char *trace; /* --trace FILE: the runtimes write their spans there */
+} opt = {5, 1.0, 0, NULL, BENCH_GUEST_DIR, NULL};
 
 static const char payload[PAYLOAD] =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde";
@@ -479,7 +480,8 @@ static wactor_runtime *runtime_start_with(const wactor_runtime_options *o)
 
 static wactor_runtime *runtime_start(void)
 {
-    wactor_runtime_options o = {.workers = opt.workers, .log_level = WACTOR_LOG_WARN};
+    wactor_runtime_options o = {
+        .workers = opt.workers, .log_level = WACTOR_LOG_WARN, .trace_path = opt.trace};
     return runtime_start_with(&o);
 }
 
@@ -1275,10 +1277,12 @@ int main(int argc, char **argv)
             opt.only = v;
         } else if (strcmp(a, "--dir") == 0 && v) {
             opt.dir = v;
+        } else if (strcmp(a, "--trace") == 0 && v) {
+            opt.trace = v;
         } else {
             fprintf(stderr,
                     "usage: %s [--runs N] [--scale F] [--workers N] [--only "
-                    "baseline,rr,ff,host,fanout,crash,checks,spawn] [--dir DIR]\n",
+                    "baseline,rr,ff,host,fanout,crash,checks,spawn] [--dir DIR] [--trace FILE]\n",
                     argv[0]);
             return 2;
         }

@@ -26,6 +26,26 @@ if [ "${1:-}" = "--counters" ]; then
     done
     exit 0
 fi
+# --trace: the cost of traces. Runs round trips and fire-and-forget with tracing off and on
+# (spans appended to a temporary file, then removed) in turn, ROUNDS times (default 3).
+if [ "${1:-}" = "--trace" ]; then
+    shift
+    spans="$(mktemp)"
+    trap 'rm -f "$spans"' EXIT
+    for round in $(seq "${ROUNDS:-3}"); do
+        for mode in off on; do
+            echo "== round $round: traces $mode"
+            if [ $mode = on ]; then
+                : > "$spans"
+                "$bin" --only rr,ff --trace "$spans" "$@" | grep -E 'round trip|throughput|latency'
+                echo "   ($(wc -l < "$spans") span lines, $(du -h "$spans" | cut -f1))"
+            else
+                "$bin" --only rr,ff "$@" | grep -E 'round trip|throughput|latency'
+            fi
+        done
+    done
+    exit 0
+fi
 args=()
 [ -n "${BENCH_RUNS:-}" ] && args+=(--runs "$BENCH_RUNS")
 [ -n "${BENCH_SCALE:-}" ] && args+=(--scale "$BENCH_SCALE")

@@ -218,11 +218,10 @@ int cli_run_hosts(void *arg, const char **lattice, const char **host, struct wac
                   size_t *n);
 void cli_run_hosts_free(void *arg, struct wactor_host_info *v, size_t n);
 /* The host list as a table (rates: per host, messages sent then received
- * per second, for top; NULL: no rate columns), or as a JSON array (no
- * newline). skip_self: leave this host out (a transient client). */
+ * per second, for top; NULL: no rate columns). skip_self: leave this host
+ * out (a transient client). As JSON: observe_hosts_json (src/observe). */
 void cli_print_hosts(FILE *out, const struct wactor_host_info *v, size_t n, bool skip_self,
                      const double *rates);
-void cli_print_hosts_json(FILE *out, const struct wactor_host_info *v, size_t n, bool skip_self);
 
 /* ---- reload.c: applying a manifest's difference to a running system ---- */
 
@@ -272,9 +271,6 @@ int cli_attach(const char *cmd, const char *manifest, bool required, struct ctl_
 /* Writes bytes as part of a one-line message: control bytes (tab aside),
  * DEL and backslashes become \xNN; other bytes (UTF-8 text) stay. */
 void cli_write_escaped(FILE *out, const void *bytes, size_t len);
-
-/* s as a JSON string, quoted and escaped. */
-void cli_json_string(FILE *out, const char *s);
 
 /* A duration as the manifest writes it: "1m", "30s" or "250ms". */
 void cli_format_duration(char *buf, size_t len, uint64_t ms);

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "control.h"
 #include "manifest.h"
+#include "observe.h"
 #include "wactor.h"
 
 #include <errno.h>
@@ -232,33 +233,6 @@ void cli_print_hosts(FILE *out, const wactor_host_info *v, size_t n, bool skip_s
     free(cell);
 }
 
-void cli_print_hosts_json(FILE *out, const wactor_host_info *v, size_t n, bool skip_self)
-{
-    putc('[', out);
-    bool first = true;
-    for (size_t i = 0; i < n; i++) {
-        const wactor_host_info *h = &v[i];
-        if (skip_self && h->self)
-            continue;
-        fputs(first ? "{\"name\":" : ",{\"name\":", out);
-        first = false;
-        cli_json_string(out, h->name);
-        fprintf(out,
-                ",\"self\":%s,\"last_seen_ms\":%" PRIu64 ",\"sent\":%" PRIu64
-                ",\"received\":%" PRIu64 ",\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64
-                ",\"lost\":%" PRIu64 ",\"components\":[",
-                h->self ? "true" : "false", h->last_seen_ms, h->sent, h->received, h->bytes_sent,
-                h->bytes_received, h->lost);
-        for (size_t j = 0; h->components != NULL && j < h->ncomponents; j++) {
-            if (j > 0)
-                putc(',', out);
-            cli_json_string(out, h->components[j] ? h->components[j] : "");
-        }
-        fputs("]}", out);
-    }
-    putc(']', out);
-}
-
 /* ---- wactor hosts --------------------------------------------------------- */
 
 /* The running system's view, if one runs the manifest in a lattice.
@@ -275,7 +249,7 @@ static int cli_hosts_attached(const cli_flags *f, ctl_client *c)
         rc = CLI_EXIT_FAILED;
     } else if (result == WACTOR_OK && lattice[0] != '\0') {
         if (f->json)
-            cli_print_hosts_json(stdout, v, n, false);
+            observe_hosts_json(stdout, v, n, false);
         else
             cli_print_hosts(stdout, v, n, false, NULL);
         if (f->json)
@@ -345,7 +319,7 @@ int cli_hosts(int argc, char **argv)
                 rc = CLI_EXIT_FAILED;
             } else {
                 if (f.json) {
-                    cli_print_hosts_json(stdout, v, n, true);
+                    observe_hosts_json(stdout, v, n, true);
                     putchar('\n');
                 } else {
                     cli_print_hosts(stdout, v, n, true, NULL);

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "control.h"
 #include "manifest.h"
+#include "observe.h"
 #include "wactor.h"
 
 #include <errno.h>
@@ -189,20 +190,6 @@ static void cli_print_table(FILE *out, const wactor_stats *st, size_t n, const d
     free(cell);
 }
 
-void cli_json_string(FILE *out, const char *s)
-{
-    putc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            putc(*p, out);
-    }
-    putc('"', out);
-}
-
 /* The running system's lattice as status and top show it (HOSTS). */
 typedef struct cli_lattice_view {
     bool asked;    /* HOSTS was answered (an older run refuses it) */
@@ -252,55 +239,23 @@ static void cli_print_lattice(FILE *out, const cli_lattice_view *lv, const doubl
         cli_print_hosts(out, lv->v, lv->n, true, rates);
 }
 
+/* The document of docs/CONTROL.md, printed by src/observe as GET /status.json prints it. */
 static void cli_print_json(FILE *out, const ctl_client *c, const mf_manifest *mf,
                            const wactor_stats *st, size_t n, const wactor_edge *ev, size_t ne,
                            const cli_lattice_view *lv)
 {
-    fprintf(out, "{\"pid\":%d,\"manifest\":", ctl_client_pid(c));
-    cli_json_string(out, mf->path);
-    fputs(",\"components\":[", out);
-    for (size_t i = 0; i < n; i++) {
-        const wactor_stats *s = &st[i];
-        fputs(i ? ",{\"name\":" : "{\"name\":", out);
-        cli_json_string(out, s->name);
-        fprintf(out,
-                ",\"state\":\"%s\",\"restarts\":%" PRIu64 ",\"queued\":%" PRIu32
-                ",\"mailbox\":%" PRIu32 ",\"received\":%" PRIu64 ",\"sent\":%" PRIu64
-                ",\"crashes\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"pending\":%" PRIu32
-                ",\"memory\":%" PRIu64 ",\"storage\":%" PRIu64 ",\"fuel\":%" PRIu64
-                ",\"handler_ns\":%" PRIu64 ",\"handler_hist\":[",
-                wactor_state_name(s->state), s->restarts, s->queued, s->mailbox, s->received,
-                s->sent, s->crashes, s->dropped, s->pending, s->memory, s->storage, s->fuel,
-                s->handler_ns);
-        for (int k = 0; k < WACTOR_HANDLER_BUCKETS; k++)
-            fprintf(out, "%s%" PRIu64, k ? "," : "", s->handler_hist[k]);
-        fputs("],\"crashes_by\":{", out);
-        for (int k = 0; k < WACTOR_CRASH_KINDS; k++)
-            fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", wactor_crash_kind_name(k),
-                    s->crashes_by[k]);
-        fputs("}}", out);
-    }
-    fputs("],\"edges\":[", out);
-    for (size_t i = 0; i < ne; i++) {
-        fputs(i ? ",{\"from\":" : "{\"from\":", out);
-        cli_json_string(out, ev[i].from);
-        fputs(",\"to\":", out);
-        cli_json_string(out, ev[i].to);
-        fprintf(out, ",\"messages\":%" PRIu64 "}", ev[i].messages);
-    }
-    fputs("],\"lattice\":", out);
-    if (cli_in_lattice(lv)) {
-        fputs("{\"name\":", out);
-        cli_json_string(out, lv->lattice);
-        fputs(",\"host\":", out);
-        cli_json_string(out, lv->host);
-        fputs(",\"hosts\":", out);
-        cli_print_hosts_json(out, lv->v, lv->n, false);
-        putc('}', out);
-    } else {
-        fputs("null", out);
-    }
-    fputs("}\n", out);
+    bool in = cli_in_lattice(lv);
+    observe_status_json(out, &(observe_status){.pid = ctl_client_pid(c),
+                                               .time_ms = observe_now_ms(),
+                                               .manifest = mf->path,
+                                               .st = st,
+                                               .n = n,
+                                               .edges = ev,
+                                               .nedges = ne,
+                                               .lattice = in ? lv->lattice : NULL,
+                                               .host = in ? lv->host : NULL,
+                                               .hosts = in ? lv->v : NULL,
+                                               .nhosts = in ? lv->n : 0});
 }
 
 int cli_status(int argc, char **argv)

@@ -264,6 +264,7 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .log = cli_log,
                                  .log_arg = s,
                                  .audit_path = mf->audit,
+                                 .trace_path = mf->trace,
                                  .storage_path = mf->storage,
                                  .max_module = mf->max_module};
     s->rt = wactor_runtime_new(&ro);

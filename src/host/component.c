@@ -417,6 +417,7 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
     if (!f)
         return MSG_HANDLED;
     c->current = e;
+    host_span_begin(c, e);
 #ifndef MSG_NO_COUNTERS
     uint64_t t0 = host_clock_ticks();
     wa_trap t = host_run_guest(c, f, args, &result);
@@ -424,6 +425,8 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
 #else
     wa_trap t = host_run_guest(c, f, args, &result);
 #endif
+    if (c->span.active)
+        host_span_end(c, e, t != WA_TRAP_NONE ? host_crash_reason(t) : result.i32 ? "error" : "ok");
     c->current = NULL;
     if (t == WA_TRAP_NONE) {
         c->healthy |= result.i32 == 0; /* a handler that reports failure is no proof */
@@ -823,5 +826,6 @@ void host_component_free(host_component *c)
     free(c->restart_times);
     free(c->saved);
     host_answers_free(c);
+    host_span_free(c);
     free(c);
 }

@@ -95,11 +95,20 @@ int host_respond_header(host_component *c, int64_t corr, const char *name, size_
 bool host_answer_headers(host_component *c, int64_t corr, msg_hdrbuf *out)
 {
     host_answer *a = c->nanswers ? find_answer(c, corr) : NULL;
-    if (!a)
+    const msg_meta *span = host_span_meta(c);
+    if (!a && !span)
         return false;
-    *out = a->hdrs;
-    a->hdrs = (msg_hdrbuf){0};
-    remove_answer(c, a);
+    if (a) {
+        *out = a->hdrs;
+        a->hdrs = (msg_hdrbuf){0};
+        remove_answer(c, a);
+    }
+    /* A traced handler's answer names its span, unless the guest set one. */
+    msg_headers set = msg_hdrbuf_view(out);
+    msg_header tp;
+    if (span && !msg_headers_find(&set, "traceparent", 11, &tp) &&
+        msg_headers_next(&span->headers, &(size_t){0}, &tp))
+        msg_hdrbuf_add(out, tp.name, tp.name_len, tp.value, tp.value_len);
     return true;
 }
 

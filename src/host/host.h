@@ -51,6 +51,17 @@ struct wactor_module {
 #define HOST_NIMPORTS 22
 
 typedef struct host_component host_component;
+
+/* The span of the message a component is handling (trace.c). */
+typedef struct host_span {
+    bool active;     /* this message is traced: what the handler sends carries hdr */
+    bool has_parent; /* it continued a traceparent */
+    uint8_t trace[16], parent[8], span[8];
+    uint64_t start_us, t0; /* wall clock; host_clock_ticks */
+    uint64_t rng;          /* span ids; 0 until the first */
+    msg_hdrbuf hdr;        /* "traceparent: 00-TRACE-SPAN-01" */
+    msg_meta meta;         /* hdr as what sends carry */
+} host_span;
 struct host_http_request; /* extend.h */
 typedef struct host_watchdog host_watchdog;
 
@@ -80,6 +91,12 @@ struct wactor_runtime {
      * wactor_runtime_free; under `lock`. */
     void (*ext_detach)(void *arg);
     void *ext_arg;
+    /* Tracing (trace.c): on when a trace file or callback is set. */
+    bool tracing;
+    pthread_mutex_t trace_lock;
+    FILE *trace_file;     /* buffered: lines reach it within TRACE_FLUSH_MS */
+    rt_timer trace_flush; /* armed while unflushed lines wait; under trace_lock */
+    bool trace_flush_armed;
     /* The HTTP client (extend.h), under `lock`; read by http_request. */
     void (*_Atomic http_start)(void *arg, const struct host_http_request *req);
     void (*http_detach)(void *arg);
@@ -113,6 +130,7 @@ struct host_component {
     wasi_ctx *wasi;
     wa_func *on_message, *on_callback, *on_shutdown;
     msg_envelope *current; /* the message being handled, for msg_* */
+    host_span span;        /* its span, when traced (trace.c) */
     /* Headers set with respond_header for answers not sent yet (headers.c);
      * touched only on the component's turns. */
     struct host_answer *answers;
@@ -285,8 +303,9 @@ void host_watchdog_interrupt_all(host_watchdog *wd);
 /* imports.c */
 /* Headers kept for answers (headers.c): respond_header's checks, in the
  * ABI's order, then the header is kept for corr's answer; respond takes
- * them (false: none were set; *out then untouched); the rest go with the
- * component. */
+ * them, with the handler's traceparent if it is traced (false: no header
+ * at all; *out, zeroed by the caller, then untouched); the rest go with
+ * the component. */
 int host_respond_header(host_component *c, int64_t corr, const char *name, size_t nlen,
                         const uint8_t *value, size_t vlen);
 bool host_answer_headers(host_component *c, int64_t corr, msg_hdrbuf *out);
@@ -296,6 +315,16 @@ void host_answers_free(host_component *c);
  * ranges (method, url, headers, body) and gets the rest. Returns the
  * correlation id or a code. */
 int64_t host_http_request_start(host_component *c, struct host_http_request *r, int32_t timeout_ms);
+
+/* trace.c: on the component's turn. begin decides whether e's handler
+ * has a span; meta is what the handler's sends carry then (NULL: none);
+ * end writes the span's line (outcome: "ok", "error", "crashed: KIND"). */
+void host_span_begin(host_component *c, const msg_envelope *e);
+const msg_meta *host_span_meta(const host_component *c);
+void host_span_end(host_component *c, const msg_envelope *e, const char *outcome);
+void host_span_free(host_component *c);
+bool host_trace_open(wactor_runtime *rt);
+void host_trace_close(wactor_runtime *rt);
 
 bool host_imports_new(wactor_runtime *rt);
 void host_imports_free(wactor_runtime *rt);

@@ -18,7 +18,9 @@
 #include "extend.h"
 #include "host.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define URL_MAX 8192u
 #define METHOD_MAX 16u
@@ -148,6 +150,45 @@ static bool header_lines_valid(const char *h, size_t len)
     return true;
 }
 
+/* Whether the header lines name `name` (any case). */
+static bool has_header_line(const char *h, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(h + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - h) : len;
+        if (end - at > n && h[at + n] == ':' && strncasecmp(h + at, name, n) == 0)
+            return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+/* The call's header lines with the handler's traceparent added (a traced
+ * handler's call continues its trace, unless the guest set one): malloc'd
+ * into *extra, or NULL when nothing is added or out of memory. */
+static void add_traceparent(host_component *c, host_http_request *r, char **extra)
+{
+    *extra = NULL;
+    const msg_meta *span = host_span_meta(c);
+    msg_header tp;
+    if (!span || !msg_headers_next(&span->headers, &(size_t){0}, &tp) ||
+        has_header_line(r->headers, r->headers_len, "traceparent"))
+        return;
+    size_t len = r->headers_len, need = len + 1 + 13 + tp.value_len + 1;
+    char *h = malloc(need);
+    if (!h)
+        return;
+    memcpy(h, r->headers, len);
+    if (len && h[len - 1] != '\n')
+        h[len++] = '\n';
+    memcpy(h + len, "traceparent: ", 13);
+    memcpy(h + len + 13, tp.value, tp.value_len);
+    r->headers = h;
+    r->headers_len = len + 13 + tp.value_len;
+    *extra = h;
+}
+
 int64_t host_http_request_start(host_component *c, host_http_request *r, int32_t timeout_ms)
 {
     if (!method_valid(r->method, r->method_len) || !parse_url(r->url, r->url_len, r) ||
@@ -172,7 +213,10 @@ int64_t host_http_request_start(host_component *c, host_http_request *r, int32_t
     r->max_response = rt->opts.max_message;
     void (*start)(void *, const host_http_request *) = atomic_load(&rt->http_start);
     if (start) {
+        char *extra;
+        add_traceparent(c, r, &extra);
         start(atomic_load(&rt->http_arg), r);
+        free(extra);
     } else {
         static const char none[] = "no HTTP client in this runtime";
         msg_settle_external(rt->router, corr, WACTOR_STATUS_FAILED, none, sizeof none - 1, NULL);

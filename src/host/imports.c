@@ -90,7 +90,7 @@ static wa_trap h_send(wa_instance *caller, void *env, wa_val *io)
         return RET_I32(WACTOR_EINVAL);
     return RET_I32(audited(c,
                            msg_send(c->proc.router, &c->proc, (const char *)target, io[1].i32,
-                                    payload, io[3].i32, NULL),
+                                    payload, io[3].i32, host_span_meta(c)),
                            "send", target, io[1].i32));
 }
 
@@ -104,7 +104,7 @@ static wa_trap h_request(wa_instance *caller, void *env, wa_val *io)
     if (target && payload)
         rc = audited(c,
                      msg_request(c->proc.router, &c->proc, (const char *)target, io[1].i32, payload,
-                                 io[3].i32, (int32_t)io[4].i32, NULL, NULL, NULL),
+                                 io[3].i32, (int32_t)io[4].i32, NULL, NULL, host_span_meta(c)),
                      "request", target, io[1].i32);
     io[0].i64 = (uint64_t)guest_code(rc);
     return WA_TRAP_NONE;
@@ -155,7 +155,7 @@ static wa_trap h_publish(wa_instance *caller, void *env, wa_val *io)
         return RET_I32(WACTOR_EINVAL);
     return RET_I32(audited(c,
                            msg_publish(c->proc.router, &c->proc, (const char *)topic, io[1].i32,
-                                       payload, io[3].i32, NULL),
+                                       payload, io[3].i32, host_span_meta(c)),
                            "publish", topic, io[1].i32));
 }
 

@@ -39,7 +39,7 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     host_clock_init();
     pthread_mutex_init(&rt->spawn_lock, NULL);
     pthread_mutex_init(&rt->lock, NULL);
-    if (!host_audit_open(rt)) {
+    if (!host_audit_open(rt) || !host_trace_open(rt)) {
         pthread_mutex_destroy(&rt->spawn_lock);
         pthread_mutex_destroy(&rt->lock);
         free(rt);
@@ -225,6 +225,7 @@ void wactor_runtime_free(wactor_runtime *rt)
     host_imports_free(rt);
     store_close(rt->store);
     host_audit_close(rt);
+    host_trace_close(rt);
     pthread_mutex_destroy(&rt->spawn_lock);
     pthread_mutex_destroy(&rt->lock);
     free(rt);

@@ -316,6 +316,7 @@ void mf_free(mf_manifest *m)
     free(m->components);
     free(m->storage);
     free(m->audit);
+    free(m->trace);
     free(m->path);
     free(m->dir);
     free(m->control);

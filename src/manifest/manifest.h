@@ -131,6 +131,7 @@ typedef struct mf_manifest {
     unsigned workers;            /* 0 = number of cores */
     char *storage;               /* absolute, normalised folder, or NULL: in memory */
     char *audit;                 /* absolute, normalised file, or NULL: standard error */
+    char *trace;                 /* absolute, normalised file, or NULL: no traces */
     uint64_t request_timeout_ms; /* default 30000 */
     uint64_t max_message;        /* bytes; default 1 MiB */
     uint64_t max_module;         /* bytes; default 256 MiB */

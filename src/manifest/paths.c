@@ -119,7 +119,7 @@ bool mf_path_check_storage(const char *path, char *why, size_t whylen)
     return ok;
 }
 
-bool mf_path_check_audit(const char *path, char *why, size_t whylen)
+bool mf_path_check_file(const char *path, const char *noun, char *why, size_t whylen)
 {
     struct stat st;
     int found = look(path, &st);
@@ -139,9 +139,8 @@ bool mf_path_check_audit(const char *path, char *why, size_t whylen)
     bool ok = true;
     found = look(dir, &st);
     if (found == 0) {
-        snprintf(why, whylen,
-                 "the folder %s does not exist (the audit file is created, its folder is not)",
-                 dir);
+        snprintf(why, whylen, "the folder %s does not exist (the %s is created, its folder is not)",
+                 dir, noun);
         ok = false;
     } else if (found > 0 && !S_ISDIR(st.st_mode)) {
         snprintf(why, whylen, "%s cannot be created: %s is %s", path, dir, not_a_folder(&st));

@@ -22,9 +22,10 @@ bool mf_path_normalise(char *p);
  * stat cannot tell (e.g. no permission): the runtime reports those. */
 bool mf_path_check_storage(const char *path, char *why, size_t whylen);
 
-/* Whether path can be the audit file, which the runtime creates (not its
- * folder) or appends to: false, with why, if it is a folder or its folder
- * does not exist or is not a folder. True whenever stat cannot tell. */
-bool mf_path_check_audit(const char *path, char *why, size_t whylen);
+/* Whether path can be a file the runtime creates (not its folder) or
+ * appends to (the audit file, the trace file: `noun` in messages): false,
+ * with why, if it is a folder or its folder does not exist or is not a
+ * folder. True whenever stat cannot tell. */
+bool mf_path_check_file(const char *path, const char *noun, char *why, size_t whylen);
 
 #endif

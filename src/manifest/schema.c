@@ -58,8 +58,9 @@ typedef yaml_node_t node;
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
 static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice"};
-static const char *const runtime_keys[] = {"workers",     "storage",    "audit",  "request_timeout",
-                                           "max_message", "max_module", "control"};
+static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
+                                           "request_timeout", "max_message", "max_module",
+                                           "control",         "trace"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
 static const char *const component_keys[] = {"wasm",    "config", "env",
                                              "restart", "limits", "capabilities"};
@@ -359,7 +360,7 @@ static bool get_module_path(mf_walk *w, const node *v, const char *what, char **
     return *out != NULL;
 }
 
-enum { PATH_STORAGE, PATH_AUDIT, PATH_CONTROL };
+enum { PATH_STORAGE, PATH_AUDIT, PATH_TRACE, PATH_CONTROL };
 
 /* "[cwd/]dir" in buf[0..len), normalised, or as is if that climbs above /
  * too: the folder a path was resolved against, for messages. */
@@ -421,8 +422,10 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
                   "(choose a shorter path)",
                   what, show(v, b), path, strlen(path), MF_MAX_CONTROL_PATH - 1);
     } else if (kind != PATH_CONTROL &&
-               !(kind == PATH_STORAGE ? mf_path_check_storage(path, why, sizeof why)
-                                      : mf_path_check_audit(path, why, sizeof why))) {
+               !(kind == PATH_STORAGE
+                     ? mf_path_check_storage(path, why, sizeof why)
+                     : mf_path_check_file(path, kind == PATH_AUDIT ? "audit file" : "trace file",
+                                          why, sizeof why))) {
         ok = fail(w, v, "%s: %s", what, why);
     }
     free(cwd);
@@ -913,7 +916,16 @@ fail:
 static bool get_runtime(mf_walk *w, const node *v)
 {
     const char *const *keys = runtime_keys;
-    enum { WORKERS, STORAGE, AUDIT, REQUEST_TIMEOUT, MAX_MESSAGE_KEY, MAX_MODULE_KEY, CONTROL };
+    enum {
+        WORKERS,
+        STORAGE,
+        AUDIT,
+        REQUEST_TIMEOUT,
+        MAX_MESSAGE_KEY,
+        MAX_MODULE_KEY,
+        CONTROL,
+        TRACE
+    };
     mf_manifest *m = w->m;
     char what[PATH_CAP];
     if (!need(w, v, YAML_MAPPING_NODE, "runtime"))
@@ -946,6 +958,9 @@ static bool get_runtime(mf_walk *w, const node *v)
             break;
         case AUDIT:
             ok = get_resolved_path(w, val, what, PATH_AUDIT, &m->audit);
+            break;
+        case TRACE:
+            ok = get_resolved_path(w, val, what, PATH_TRACE, &m->trace);
             break;
         case REQUEST_TIMEOUT:
             ok = get_duration(w, val, what, &m->request_timeout_ms);

@@ -5,9 +5,11 @@
  *           read ("SENDER METHOD XIN"), status 201 via ":status", and the
  *           request's "x-in" header back as "x-out"; a payload "defer"
  *           keeps the request and answers it at the next message;
- *   "front" asks "back" (config) with each request it gets, and answers
- *           its requester with what the callback carried:
+ *   "front" asks "back" with each request it gets, and answers its
+ *           requester with what the callback carried:
  *           "STATUS XBACK" (":status" and "x-back" of the answer);
+ *   "relay:NAME" asks NAME with each request it gets, and answers its
+ *           requester with NAME's answer (the trace tests' chain);
  *   "back"  answers with header "x-back: yes" and no ":status";
  *   "codes" answers with the results of the header calls' error cases,
  *           space-separated (see codes below).
@@ -94,10 +96,10 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
         } else if (corr > 0) {
             wactor_respond_str(corr, WACTOR_OK, out);
         }
-    } else if (!strcmp(role, "front")) {
+    } else if (!strcmp(role, "front") || !strncmp(role, "relay:", 6)) {
         if (corr > 0) {
             asked_for = corr;
-            wactor_request_str("back", "hi", 0);
+            wactor_request_str(role[0] == 'f' ? "back" : role + 6, "hi", 0);
         }
     } else if (!strcmp(role, "back")) {
         wactor_respond_header(corr, "x-back", "yes");
@@ -113,6 +115,11 @@ WACTOR_ON_CALLBACK(int64_t corr, int32_t status, int32_t payload_len)
     (void)corr;
     (void)payload_len;
     char st[8], xback[16], out[64];
+    if (!strncmp(role, "relay:", 6)) { /* pass the answer on */
+        wactor_msg_payload_str(out, sizeof out);
+        wactor_respond_str(asked_for, WACTOR_OK, out);
+        return 0;
+    }
     header_or_dash(":status", st, sizeof st);
     header_or_dash("x-back", xback, sizeof xback);
     snprintf(out, sizeof out, "%d %s %s", status, st, xback);

@@ -4,7 +4,8 @@
  * request as "@http" with headers, read by the component with msg_header;
  * the answer's ":status" and headers set with respond_header, also for a
  * deferred answer; an answer's headers reaching a component's callback;
- * the imports' error codes; the API's refusals.
+ * the imports' error codes; the API's refusals; traces (W3C traceparent
+ * along a chain of three components, one span line each, exact fuel).
  *
  * usage: headers_test CASE|all HDR_AGENT.wasm
  */
@@ -23,7 +24,7 @@ typedef struct answer {
     bool done;
     int status;
     char payload[256];
-    char status_hdr[8], out_hdr[128];
+    char status_hdr[8], out_hdr[128], traceparent[64];
     size_t nheaders;
 } answer;
 
@@ -48,6 +49,7 @@ static void replied(void *arg, int64_t corr, int status, const void *payload, si
     snprintf(a->payload, sizeof a->payload, "%.*s", (int)len, (const char *)payload);
     copy_header(h, ":status", a->status_hdr, sizeof a->status_hdr);
     copy_header(h, "x-out", a->out_hdr, sizeof a->out_hdr);
+    copy_header(h, "traceparent", a->traceparent, sizeof a->traceparent);
     wactor_header one;
     a->nheaders = 0;
     while (wactor_headers_at(h, a->nheaders, &one) == WACTOR_OK)
@@ -74,9 +76,30 @@ static void answer_wait(answer *a)
     pthread_mutex_unlock(&a->lock);
 }
 
+/* The span lines of a traced runtime. */
+static char spans[16384];
+static size_t spans_len;
+static pthread_mutex_t spans_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_span(void *arg, const char *line, size_t len)
+{
+    (void)arg;
+    pthread_mutex_lock(&spans_lock);
+    if (spans_len + len + 2 < sizeof spans) {
+        memcpy(spans + spans_len, line, len);
+        spans_len += len;
+        spans[spans_len++] = '\n';
+        spans[spans_len] = 0;
+    }
+    pthread_mutex_unlock(&spans_lock);
+}
+
+static bool tracing;
+
 static wactor_runtime *start(const char *const *names, const char *const *roles, size_t n)
 {
-    wactor_runtime *rt = wactor_runtime_new(&(wactor_runtime_options){.workers = 2});
+    wactor_runtime *rt = wactor_runtime_new(
+        &(wactor_runtime_options){.workers = 2, .trace = tracing ? on_span : NULL});
     if (!rt)
         return NULL;
     for (size_t i = 0; i < n; i++) {
@@ -220,9 +243,111 @@ static void test_api_refusals(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* One span's field (a JSON string's contents, or "null"), from the line of
+ * `component` of that kind. */
+static bool span_field(const char *component, const char *kind, const char *field, char *out,
+                       size_t cap)
+{
+    char who[300], what[64], key[64];
+    snprintf(who, sizeof who, "\"component\":\"%s\"", component);
+    snprintf(what, sizeof what, "\"kind\":\"%s\"", kind);
+    snprintf(key, sizeof key, "\"%s\":", field);
+    for (const char *line = spans; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char one[1500];
+        snprintf(one, sizeof one, "%.*s", (int)len, line);
+        const char *at = strstr(one, key);
+        if (strstr(one, who) && strstr(one, what) && at) {
+            at += strlen(key);
+            if (*at == '"')
+                at++;
+            size_t n = strcspn(at, "\",}");
+            snprintf(out, cap, "%.*s", (int)n, at);
+            return true;
+        }
+        line += len + (end != NULL);
+    }
+    snprintf(out, cap, "?");
+    return false;
+}
+
+static uint64_t span_fuel(const char *component, const char *kind)
+{
+    char v[32];
+    return span_field(component, kind, "fuel", v, sizeof v) ? strtoull(v, NULL, 10) : 0;
+}
+
+#define TRACE_ID "0af7651916cd43dd8448eb211c80319c"
+#define CALLER_SPAN "b7ad6b7169203331"
+
+/* A request that carries a traceparent into a chain of three components:
+ * one trace, each span the child of the one that sent its message, the
+ * answer naming the last span; the fuel of a component's spans is its
+ * fuel. Without tracing nothing is written, but the trace still goes on. */
+static void test_trace(void *arg)
+{
+    (void)arg;
+    tracing = true;
+    wactor_runtime *rt = start((const char *const[]){"a", "b", "c"},
+                               (const char *const[]){"relay:b", "relay:c", "back"}, 3);
+    tracing = false;
+    REQUIRE(rt != NULL);
+    wactor_header tp[] = {{"traceparent", 0, "00-" TRACE_ID "-" CALLER_SPAN "-01", 55}};
+    answer r;
+    CHECK(ask(rt, "a", "go",
+              &(wactor_message_options){.sender = "@http", .headers = tp, .nheaders = 1}, &r) > 0);
+    answer_wait(&r);
+    CHECK(!strcmp(r.payload, "back"));
+    CHECK(wactor_wait_idle(rt, 60000) == WACTOR_OK);
+    fprintf(stderr, "%s", spans);
+    const char *names[][2] = {
+        {"a", "request"}, {"b", "request"}, {"c", "request"}, {"b", "callback"}, {"a", "callback"}};
+    char id[5][40], parent[5][40], trace[40];
+    for (int i = 0; i < 5; i++) {
+        CHECK(span_field(names[i][0], names[i][1], "span", id[i], sizeof id[i]));
+        span_field(names[i][0], names[i][1], "parent", parent[i], sizeof parent[i]);
+        span_field(names[i][0], names[i][1], "trace", trace, sizeof trace);
+        CHECK(!strcmp(trace, TRACE_ID));
+    }
+    CHECK(!strcmp(parent[0], CALLER_SPAN)); /* a continues the caller */
+    CHECK(!strcmp(parent[1], id[0]));       /* a asked b */
+    CHECK(!strcmp(parent[2], id[1]));       /* b asked c */
+    CHECK(!strcmp(parent[3], id[2]));       /* c's answer reached b */
+    CHECK(!strcmp(parent[4], id[3]));       /* b's answer (from its callback) reached a */
+    char want[128];
+    snprintf(want, sizeof want, "00-%s-%s-01", TRACE_ID, id[4]);
+    CHECK(!strcmp(r.traceparent, want)); /* the answer names a's last span */
+    char outcome[32], sender[32];
+    span_field("c", "request", "outcome", outcome, sizeof outcome);
+    span_field("a", "request", "sender", sender, sizeof sender);
+    CHECK(!strcmp(outcome, "ok") && !strcmp(sender, "@http"));
+    wactor_stats st;
+    REQUIRE(wactor_component_stats(rt, "a", &st) == WACTOR_OK);
+    CHECK(st.fuel > 0 && st.fuel == span_fuel("a", "request") + span_fuel("a", "callback"));
+    wactor_runtime_free(rt);
+
+    /* Tracing off: no line, no header on a message without one, but a
+     * traceparent that comes in still goes on. */
+    spans_len = 0;
+    spans[0] = 0;
+    rt = start((const char *const[]){"a", "b", "c"},
+               (const char *const[]){"relay:b", "relay:c", "back"}, 3);
+    REQUIRE(rt != NULL);
+    CHECK(ask(rt, "a", "go", NULL, &r) > 0);
+    answer_wait(&r);
+    CHECK(!strcmp(r.traceparent, "-"));
+    CHECK(ask(rt, "a", "go", &(wactor_message_options){.headers = tp, .nheaders = 1}, &r) > 0);
+    answer_wait(&r);
+    CHECK(!strncmp(r.traceparent, "00-" TRACE_ID "-", 36) &&
+          strcmp(r.traceparent + 36, CALLER_SPAN "-01") != 0);
+    CHECK(spans_len == 0);
+    wactor_runtime_free(rt);
+}
+
 static const test_case tests[] = {
     {"echo", test_echo},   {"deferred", test_deferred},         {"callback", test_callback},
-    {"codes", test_codes}, {"api_refusals", test_api_refusals},
+    {"codes", test_codes}, {"api_refusals", test_api_refusals}, {"trace", test_trace},
 };
 
 int main(int argc, char **argv)

@@ -552,7 +552,7 @@ static const bad bads[] = {
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
-     "storage, audit, request_timeout, max_message, max_module or control)"},
+     "storage, audit, request_timeout, max_message, max_module, control or trace)"},
     {"supervisor: {max_restart: 1}\n" C0, "1:14", "unknown key \"max_restart\" in supervisor"},
     {C1 "wasi: [stdout]\n", "4:5",
      "unknown key \"wasi\" in components.a (expected wasm, config, "
