@@ -3,7 +3,8 @@
  * taken as the text of a wactor.yaml; any crash, sanitizer report or leak
  * is a bug, an error line is an expected answer. An answer that parses
  * must hold what the parser promises (at least one component, each with a
- * name and a wasm path).
+ * name and a wasm path, unless it is a lattice's pure client; an http
+ * section with every default filled in).
  *
  * Build and run: make fuzz; make fuzz-run-manifest (seeds: the examples).
  */
@@ -27,11 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* the first problem reported is the same */
     mf_free(m2);
     if (m) {
-        if (m->ncomponents == 0)
+        if (m->ncomponents == 0 && m->lattice == NULL)
             abort();
         for (size_t i = 0; i < m->ncomponents; i++)
             if (!m->components[i].name || !m->components[i].wasm)
                 abort();
+        /* The http section is complete: defaults filled in, bounds held. */
+        if (m->http != NULL) {
+            if (m->http->address == NULL || m->http->timeout_ms == 0 || m->http->max_body == 0 ||
+                m->http->max_body > m->max_message)
+                abort();
+            for (size_t i = 0; i < m->http->nroutes; i++)
+                if (!m->http->routes[i].prefix || m->http->routes[i].prefix[0] != '/' ||
+                    !m->http->routes[i].component)
+                    abort();
+        }
     } else if (strlen(err) == 0) {
         abort(); /* a refusal always says why */
     }

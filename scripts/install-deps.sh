@@ -3,7 +3,8 @@
 # (tmux: the control tests run `wactor top` in a real terminal; nats-server and libnats-dev:
 # the lattice, its tests and benchmarks; libcurl4-openssl-dev: the HTTP client; libmicrohttpd-dev:
 # the HTTP server and the HTTP tests' origin server; prometheus: promtool checks /metrics;
-# chromium: the dashboard test loads the page in a headless browser.)
+# chromium: the dashboard test loads the page in a headless browser; curl: the HTTP tests'
+# client; wrk: make bench-http's load generator.)
 # Idempotent: a machine that already has everything runs no apt-get at all.
 set -eu
 
@@ -13,7 +14,7 @@ set -eu
 
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev pkg-config libcurl4-openssl-dev libmicrohttpd-dev prometheus chromium; do
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev pkg-config libcurl4-openssl-dev libmicrohttpd-dev prometheus chromium curl wrk; do
     have_pkg "$p" || need="$need $p"
 done
 

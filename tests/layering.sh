@@ -29,18 +29,27 @@ check store wactor_codes.h
 check manifest name.h
 check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
 check control wactor.h
-check cli wactor.h manifest.h control.h observe.h wasm.h wasi.h
+check cli wactor.h manifest.h control.h http.h observe.h wasm.h wasi.h
 check lattice wactor.h wactor_codes.h msg.h name.h rt.h extend.h nats/nats.h
 check httpclient wactor.h wactor_codes.h msg.h rt.h extend.h
 check observe wactor.h
+# HTTP in: a client of the public API, like the control socket (+ src/observe's pages).
+check http wactor.h microhttpd.h observe.h
 # Nothing below the lattice or the HTTP client knows them: no other part includes their headers.
-for dir in rt wasm wasi msg store manifest host control; do
+for dir in rt wasm wasi msg store manifest host control http; do
     if grep -rqE '^#include [<"](lattice/)?(lattice|wire)\.h' "$src/$dir"; then
         echo "src/$dir includes src/lattice, which it may not"
         status=1
     fi
     if grep -rqE '^#include [<"](httpclient/)?client\.h|curl/' "$src/$dir"; then
         echo "src/$dir includes src/httpclient or libcurl, which it may not"
+        status=1
+    fi
+done
+# Nothing but the CLI starts the HTTP server: no other part includes its header.
+for dir in rt wasm wasi msg store manifest host control lattice httpclient; do
+    if grep -rqE '^#include [<"](http/)?http\.h[">]' "$src/$dir"; then
+        echo "src/$dir includes src/http, which it may not"
         status=1
     fi
 done

@@ -82,6 +82,15 @@ void cli_print_functype(FILE *out, const wa_functype *t);
 void cli_print_externtype(FILE *out, const wa_externtype *t);
 const char *cli_kind_name(wa_externkind kind);
 
+/* ---- serve.c: run's HTTP server ----------------------------------------- */
+
+struct http_server;
+struct cli_system;
+/* Starts the manifest's HTTP server if it has an http section (*out NULL
+ * otherwise) and prints "wactor: http listening on ADDRESS:PORT": 0, or
+ * CLI_EXIT_BAD with the error written. Stop it with http_server_stop. */
+int cli_serve_start(struct cli_system *s, struct http_server **out);
+
 /* ---- system.c: what run, call and send share --------------------------- */
 
 struct mf_manifest;

@@ -28,6 +28,11 @@
  * local work (the library reconnects by itself). cli_system_close frees
  * the runtime, which stops the components and then leaves the lattice.
  *
+ * With an `http` section, run serves HTTP (serve.c, src/http) once every
+ * component has started, printing "wactor: http listening on ADDRESS:PORT"
+ * before the running line; the server stops first at the end, while the
+ * runtime still answers the requests in flight.
+ *
  * SIGHUP is taken by the same sigwait too: a reload (reload.c) on the main
  * thread, then run goes on. `wactor reload` reloads on a helper thread of
  * the control server, and --watch on its own thread (watch.c); the three
@@ -36,6 +41,7 @@
  */
 #include "cli.h"
 #include "control.h"
+#include "http.h"
 #include "manifest.h"
 #include "wactor.h"
 
@@ -131,6 +137,7 @@ int cli_run(int argc, char **argv)
     ctl_server *srv = NULL;
     cli_reloader *reloader = NULL;
     cli_watch *watch = NULL;
+    http_server *web = NULL;
     char err[1024];
     rc = cli_system_open(&s, argv[first], f.log_level);
     if (rc == 0 && s.mf->control != NULL) {
@@ -179,6 +186,8 @@ int cli_run(int argc, char **argv)
             cli_system_log(&s, WACTOR_LOG_INFO, NULL, "control socket %s", s.mf->control);
         }
     }
+    if (rc == 0)
+        rc = cli_serve_start(&s, &web);
     if (rc == 0) {
         fprintf(stderr, "wactor: running %zu components\n", s.mf->ncomponents);
         fflush(stderr);
@@ -195,7 +204,8 @@ int cli_run(int argc, char **argv)
                                                           : "SIGTERM");
         pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
     }
-    ctl_server_stop(srv); /* before the runtime: no callback outlives it */
+    http_server_stop(web); /* first: the runtime still answers what is in flight */
+    ctl_server_stop(srv);  /* before the runtime: no callback outlives it */
     cli_watch_stop(watch);
     cli_reloader_free(reloader);
     ctl_listener_free(l); /* claimed, but the start failed */

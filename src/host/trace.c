@@ -107,8 +107,6 @@ void host_span_begin(host_component *c, const msg_envelope *e)
     s->active = false;
     s->meta.headers.len = 0;
     bool tracing = c->rt->tracing;
-    if (!tracing && e->hdr_len == 0)
-        return;
     msg_headers h = msg_env_headers(e);
     msg_header tp;
     s->has_parent = msg_headers_find(&h, "traceparent", 11, &tp) &&
@@ -135,11 +133,6 @@ void host_span_begin(host_component *c, const msg_envelope *e)
         s->start_us = now_us();
         s->t0 = host_clock_ticks();
     }
-}
-
-const msg_meta *host_span_meta(const host_component *c)
-{
-    return c->span.active ? &c->span.meta : NULL;
 }
 
 static const char *kind_name(const msg_envelope *e)

@@ -32,6 +32,7 @@ typedef struct mf_walk {
     bool control_given; /* runtime.control was in the manifest (null included) */
     /* components was null or {}: an error unless there is a lattice. */
     const yaml_node_t *no_components;
+    const yaml_node_t *http_max_body; /* http.max_body's value, checked against max_message */
     unsigned nerrors;
     size_t errused;
 } mf_walk;

@@ -327,6 +327,15 @@ void mf_free(mf_manifest *m)
         free(m->lattice->credentials);
         free(m->lattice);
     }
+    if (m->http != NULL) {
+        for (size_t i = 0; i < m->http->nroutes; i++) {
+            free(m->http->routes[i].prefix);
+            free(m->http->routes[i].component);
+        }
+        free(m->http->routes);
+        free(m->http->address);
+        free(m->http);
+    }
     free(m);
 }
 

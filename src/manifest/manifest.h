@@ -68,6 +68,9 @@ enum {
 #define MF_DEFAULT_STACK 20000u
 #define MF_DEFAULT_MAILBOX 10000u
 #define MF_DEFAULT_PENDING 10000u
+#define MF_DEFAULT_TIMERS 1000u
+#define MF_DEFAULT_HEALTH_INTERVAL_MS 5000u
+#define MF_DEFAULT_UNHEALTHY 3u
 #define MF_DEFAULT_REQUEST_TIMEOUT_MS UINT64_C(30000)
 #define MF_DEFAULT_MAX_MESSAGE (UINT64_C(1) << 20)
 #define MF_DEFAULT_MAX_MODULE (UINT64_C(256) << 20)
@@ -82,6 +85,11 @@ enum {
 /* lattice.heartbeat's bounds: 10ms to 1h. */
 #define MF_HEARTBEAT_MIN_MS UINT64_C(10)
 #define MF_HEARTBEAT_MAX_MS UINT64_C(3600000)
+/* http.listen's default (docs/MANIFEST.md, docs/HTTP.md). */
+#define MF_DEFAULT_HTTP_LISTEN "127.0.0.1:8080"
+/* At most this many http.routes, each prefix at most this many bytes. */
+#define MF_MAX_ROUTES 1000u
+#define MF_MAX_ROUTE_PREFIX 1024u
 /* A Unix socket's path: sizeof(sockaddr_un.sun_path), NUL included. */
 #define MF_MAX_CONTROL_PATH 108
 
@@ -110,6 +118,10 @@ typedef struct mf_component {
     uint32_t stack;   /* call depth; default 20000 */
     uint32_t mailbox; /* default 10000 */
     uint32_t pending; /* default 10000 */
+    uint32_t timers;  /* default 1000 */
+    /* Health checks, for a module exporting wactor_health. */
+    uint32_t health_interval_ms; /* default 5000 */
+    uint32_t health_unhealthy;   /* default 3 */
     mf_patterns send, request, publish, subscribe;
     mf_patterns http; /* hosts for outbound HTTP */
     int64_t storage;  /* quota in bytes; -1 = no storage capability */
@@ -125,6 +137,25 @@ typedef struct mf_lattice {
     char *credentials;     /* joined to the manifest's folder unless absolute, or NULL */
     unsigned line, column; /* of the `lattice` key, for later error messages */
 } mf_lattice;
+
+/* One of http.routes: a path prefix and the component its requests go to. */
+typedef struct mf_route {
+    char *prefix;    /* '/' then printable ASCII without spaces, '?' or '#' */
+    char *component; /* a name (msg_name_valid); not necessarily one of this manifest's */
+} mf_route;
+
+/* The http section (docs/MANIFEST.md, docs/HTTP.md). */
+typedef struct mf_http {
+    char *address;    /* numeric: an IPv4 address, or an IPv6 one without brackets */
+    uint16_t port;    /* 0: the system picks a free one */
+    mf_route *routes; /* in file order; NULL when there are none */
+    size_t nroutes;
+    uint64_t timeout_ms;   /* per request; default runtime.request_timeout */
+    uint64_t max_body;     /* bytes; default runtime.max_message, at most it */
+    bool metrics;          /* GET /metrics */
+    bool dashboard;        /* GET /dashboard and /status.json */
+    unsigned line, column; /* of the `http` key, for later error messages */
+} mf_http;
 
 typedef struct mf_manifest {
     char *path, *dir;            /* as given (for messages), and its folder */
@@ -144,6 +175,7 @@ typedef struct mf_manifest {
     mf_component *components; /* in file order; NULL when there are none */
     size_t ncomponents;       /* at least 1, or 0 with a lattice (a pure client) */
     mf_lattice *lattice;      /* NULL: no lattice section (or a null one) */
+    mf_http *http;            /* NULL: no http section (or a null one) */
 } mf_manifest;
 
 /* Reads and checks the manifest at path. On failure returns NULL and writes

@@ -31,6 +31,7 @@
 #include "paths.h"
 #include "units.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -57,17 +58,21 @@ typedef yaml_node_t node;
 
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
-static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice"};
+static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice", "http"};
 static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
                                            "request_timeout", "max_message", "max_module",
                                            "control",         "trace"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
-static const char *const component_keys[] = {"wasm",    "config", "env",
-                                             "restart", "limits", "capabilities"};
-static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
+static const char *const component_keys[] = {"wasm",   "config",       "env",   "restart",
+                                             "limits", "capabilities", "health"};
+static const char *const limits_keys[] = {"memory",  "fuel",    "time",  "stack",
+                                          "mailbox", "pending", "timers"};
+static const char *const health_keys[] = {"interval", "unhealthy"};
 static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
                                                 "storage", "wasi",    "http"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
+static const char *const http_keys[] = {"listen",   "routes",  "timeout",
+                                        "max_body", "metrics", "dashboard"};
 #define NKEYS(keys) (sizeof keys / sizeof keys[0])
 
 static void each_key(void (*fn)(void *, const char *), void *arg, const char *prefix,
@@ -90,7 +95,9 @@ void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg)
     each_key(fn, arg, "components.<name>.limits.", limits_keys, NKEYS(limits_keys));
     each_key(fn, arg, "components.<name>.capabilities.", capabilities_keys,
              NKEYS(capabilities_keys));
+    each_key(fn, arg, "components.<name>.health.", health_keys, NKEYS(health_keys));
     each_key(fn, arg, "lattice.", lattice_keys, NKEYS(lattice_keys));
+    each_key(fn, arg, "http.", http_keys, NKEYS(http_keys));
 }
 
 /* ---- Nodes ---- */
@@ -671,7 +678,7 @@ fail:
 static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
     const char *const *keys = limits_keys;
-    enum { MEMORY, FUEL, TIME, STACK, MAILBOX, PENDING };
+    enum { MEMORY, FUEL, TIME, STACK, MAILBOX, PENDING, TIMERS };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.limits", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
@@ -715,6 +722,10 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
         case PENDING:
             ok = get_number(w, val, what, 1, UINT32_MAX, &x);
             c->pending = (uint32_t)x;
+            break;
+        case TIMERS:
+            ok = get_number(w, val, what, 1, UINT32_MAX, &x);
+            c->timers = (uint32_t)x;
             break;
         }
         if (!ok && !GO_ON(w))
@@ -778,10 +789,52 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
     return CLEAN_SINCE(w, before);
 }
 
+/* health: {interval: 5s, unhealthy: 3} (ABI.md v2, "Health"). */
+static bool get_health(mf_walk *w, mf_component *c, const node *v, const char *sect)
+{
+    const char *const *keys = health_keys;
+    enum { INTERVAL, UNHEALTHY };
+    char where[PATH_CAP], what[PATH_CAP];
+    snprintf(where, sizeof where, "%s.health", sect);
+    if (!need(w, v, YAML_MAPPING_NODE, where))
+        return false;
+    snprintf(where, sizeof where, "in %s.health", sect);
+    section s = {where, keys, NKEYS(health_keys), 0};
+    unsigned before = w->nerrors;
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int k = section_key(w, &s, v, p, &val);
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            continue;
+        }
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "%s.health.%s", sect, keys[k]);
+        uint64_t x = 0;
+        bool ok = false;
+        switch (k) {
+        case INTERVAL:
+            ok = get_duration(w, val, what, &x);
+            c->health_interval_ms = (uint32_t)(x > UINT32_MAX ? UINT32_MAX : x);
+            break;
+        case UNHEALTHY:
+            ok = get_number(w, val, what, 1, 1000000, &x);
+            c->health_unhealthy = (uint32_t)x;
+            break;
+        }
+        if (!ok && !GO_ON(w))
+            return false;
+    }
+    return CLEAN_SINCE(w, before);
+}
+
 static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
 {
     const char *const *keys = component_keys;
-    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES };
+    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES, HEALTH };
     /* "components." + a name of at most 255 bytes: shorter than PATH_CAP by
      * more than any suffix. */
     char sect[272], where[PATH_CAP], what[PATH_CAP], b[SHOW_CAP];
@@ -846,6 +899,9 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
         case CAPABILITIES:
             ok = get_capabilities(w, c, val, sect);
             break;
+        case HEALTH:
+            ok = get_health(w, c, val, sect);
+            break;
         }
         if (!ok && !GO_ON(w))
             return false;
@@ -864,6 +920,9 @@ static void component_defaults(mf_component *c)
     c->stack = MF_DEFAULT_STACK;
     c->mailbox = MF_DEFAULT_MAILBOX;
     c->pending = MF_DEFAULT_PENDING;
+    c->timers = MF_DEFAULT_TIMERS;
+    c->health_interval_ms = MF_DEFAULT_HEALTH_INTERVAL_MS;
+    c->health_unhealthy = MF_DEFAULT_UNHEALTHY;
     c->storage = -1;
 }
 
@@ -1159,6 +1218,203 @@ static bool get_lattice(mf_walk *w, const yaml_node_pair_t *pair, const node *v)
     return CLEAN_SINCE(w, before);
 }
 
+/* http.listen: "ADDRESS:PORT", ADDRESS numeric (IPv4, or IPv6 in brackets), PORT 0..65535. */
+static bool get_listen(mf_walk *w, const node *v, const char *what, mf_http *h)
+{
+    char b[SHOW_CAP], addr[INET6_ADDRSTRLEN + 2];
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    const char *s = sval(v), *colon = memrchr(s, ':', slen(v));
+    size_t alen = colon != NULL ? (size_t)(colon - s) : 0, plen = slen(v) - alen - 1;
+    bool ok = colon != NULL && alen > 0 && alen < sizeof addr && plen >= 1 && plen <= 5 &&
+              strspn(colon + 1, "0123456789") == plen;
+    unsigned long port = ok ? strtoul(colon + 1, NULL, 10) : 0;
+    ok = ok && port <= 65535;
+    unsigned char bin[16];
+    int family = AF_INET;
+    if (ok) {
+        memcpy(addr, s, alen);
+        addr[alen] = '\0';
+        if (addr[0] == '[' && alen > 2 && addr[alen - 1] == ']') {
+            family = AF_INET6;
+            memmove(addr, addr + 1, alen - 2);
+            addr[alen - 2] = '\0';
+        }
+        ok = inet_pton(family, addr, bin) == 1;
+    }
+    if (!ok)
+        return fail(w, v,
+                    "%s: expected ADDRESS:PORT with a numeric address (127.0.0.1:8080, "
+                    "0.0.0.0:80, [::1]:8080) and a port from 0 to 65535 (0 picks a free one), "
+                    "got %s",
+                    what, show(v, b));
+    free(h->address);
+    h->address = concat(w, v, addr, strlen(addr), NULL, 0, NULL, 0);
+    h->port = (uint16_t)port;
+    return h->address != NULL;
+}
+
+/* A route's path prefix: '/' then printable ASCII, no space, '?' or '#'. */
+static bool prefix_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > MF_MAX_ROUTE_PREFIX || s[0] != '/')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '?' ||
+            s[i] == '#')
+            return false;
+    return true;
+}
+
+/* http.routes: a mapping of path prefixes to component names. */
+static bool get_routes(mf_walk *w, const node *v, const char *what, mf_http *h)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_MAPPING_NODE, what))
+        return false;
+    size_t n = npairs(v), dup, first;
+    if (n == 0)
+        return true;
+    if (n > MF_MAX_ROUTES)
+        return fail(w, v, "%s: at most %u routes, got %zu", what, MF_MAX_ROUTES, n);
+    keyref *refs = alloc(w, v, n, sizeof *refs);
+    if (refs == NULL || (h->routes = alloc(w, v, n, sizeof *h->routes)) == NULL)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
+        node *k = visit(w, v, p->key), *val;
+        if (k == NULL || !need(w, k, YAML_SCALAR_NODE, what))
+            goto fail;
+        if (!prefix_valid(sval(k), slen(k))) {
+            fail(w, k,
+                 "%s: %s is not a valid path prefix (\"/\" then at most %u printable ASCII "
+                 "bytes, without spaces, \"?\" or \"#\")",
+                 what, show(k, b), MF_MAX_ROUTE_PREFIX - 1);
+            goto fail;
+        }
+        if ((val = visit(w, k, p->value)) == NULL || !need(w, val, YAML_SCALAR_NODE, what))
+            goto fail;
+        if (!msg_name_valid(sval(val), slen(val))) {
+            fail(w, val,
+                 "%s: the route %s: %s is not a valid component name (1 to 255 bytes: tokens "
+                 "of letters, digits, '_' and '-' joined by single dots)",
+                 what, sval(k), show(val, b));
+            goto fail;
+        }
+        if ((h->routes[i].prefix = copy(w, k)) == NULL ||
+            (h->routes[i].component = copy(w, val)) == NULL)
+            goto fail;
+        h->nroutes = i + 1;
+        refs[i] = (keyref){k, i};
+    }
+    if (find_duplicate(refs, n, &dup, &first)) {
+        const node *k = NULL, *f = NULL;
+        for (size_t j = 0; j < n; j++) {
+            k = refs[j].i == dup ? refs[j].key : k;
+            f = refs[j].i == first ? refs[j].key : f;
+        }
+        fail(w, k, "%s: duplicate route %s (first at line %zu)", what, show(k, b),
+             f->start_mark.line + 1);
+        goto fail;
+    }
+    free(refs);
+    return true;
+fail:
+    free(refs);
+    return false;
+}
+
+/* true or false (YAML 1.1's other spellings of booleans are refused: one way to write it). */
+static bool get_bool(mf_walk *w, const node *v, const char *what, bool *out)
+{
+    char b[SHOW_CAP];
+    if (scalar_is(v, "true") || scalar_is(v, "false")) {
+        *out = scalar_is(v, "true");
+        return true;
+    }
+    return fail(w, v, "%s: expected true or false, got %s", what, show(v, b));
+}
+
+static bool get_http(mf_walk *w, const yaml_node_pair_t *pair, const node *v)
+{
+    const char *const *keys = http_keys;
+    enum { LISTEN, ROUTES, TIMEOUT, MAX_BODY, METRICS, DASHBOARD };
+    char what[PATH_CAP];
+    if (!need(w, v, YAML_MAPPING_NODE, "http"))
+        return false;
+    mf_http *h = w->m->http = alloc(w, v, 1, sizeof *w->m->http);
+    if (h == NULL)
+        return false;
+    const node *k = yaml_document_get_node(w->doc, pair->key);
+    h->line = k != NULL ? (unsigned)k->start_mark.line + 1 : 1;
+    h->column = k != NULL ? (unsigned)k->start_mark.column + 1 : 1;
+    const char *d = MF_DEFAULT_HTTP_LISTEN, *colon = strrchr(d, ':');
+    if ((h->address = concat(w, v, d, (size_t)(colon - d), NULL, 0, NULL, 0)) == NULL)
+        return false;
+    h->port = (uint16_t)atoi(colon + 1);
+    section s = {"in http", keys, NKEYS(http_keys), 0};
+    unsigned before = w->nerrors;
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int i = section_key(w, &s, v, p, &val);
+        if (i < 0) {
+            if (!GO_ON(w))
+                return false;
+            continue;
+        }
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "http.%s", keys[i]);
+        bool ok = false;
+        switch (i) {
+        case LISTEN:
+            ok = get_listen(w, val, what, h);
+            break;
+        case ROUTES:
+            ok = get_routes(w, val, what, h);
+            break;
+        case TIMEOUT:
+            ok = get_duration(w, val, what, &h->timeout_ms);
+            break;
+        case MAX_BODY:
+            ok = get_size(w, val, what, 1, MAX_MESSAGE, "1 byte to 1GiB", &h->max_body);
+            w->http_max_body = ok ? val : NULL;
+            break;
+        case METRICS:
+            ok = get_bool(w, val, what, &h->metrics);
+            break;
+        case DASHBOARD:
+            ok = get_bool(w, val, what, &h->dashboard);
+            break;
+        }
+        if (!ok && !GO_ON(w))
+            return false;
+    }
+    return CLEAN_SINCE(w, before);
+}
+
+/* What the http section takes from runtime (which may come after it in the
+ * file): its defaults, and max_body's bound. A request's body is its
+ * message's payload, so a larger max_body could never be delivered. */
+static bool http_defaults(mf_walk *w)
+{
+    mf_http *h = w->m->http;
+    char b[SHOW_CAP];
+    if (h == NULL)
+        return true;
+    if (h->timeout_ms == 0)
+        h->timeout_ms = w->m->request_timeout_ms;
+    if (h->max_body == 0)
+        h->max_body = w->m->max_message;
+    else if (h->max_body > w->m->max_message && w->http_max_body != NULL)
+        return fail(w, w->http_max_body,
+                    "http.max_body: %s is larger than runtime.max_message (%" PRIu64
+                    " bytes): a request's body is its message's payload",
+                    show(w->http_max_body, b), w->m->max_message);
+    return true;
+}
+
 /* runtime.control's default: .wactor/FILE.sock in the manifest's folder,
  * FILE the manifest's file name, absolute and normalised like the other
  * paths. Only for a manifest read from a file (w->named); a path too long
@@ -1190,7 +1446,7 @@ static bool default_control(mf_walk *w)
 bool mf_walk_document(mf_walk *w)
 {
     const char *const *keys = top_keys;
-    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE };
+    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE, HTTP };
     char b[SHOW_CAP];
     mf_manifest *m = w->m;
     m->request_timeout_ms = MF_DEFAULT_REQUEST_TIMEOUT_MS;
@@ -1222,6 +1478,7 @@ bool mf_walk_document(mf_walk *w)
         bool ok = k == RUNTIME      ? get_runtime(w, val)
                   : k == SUPERVISOR ? get_supervisor(w, val)
                   : k == LATTICE    ? get_lattice(w, p, val)
+                  : k == HTTP       ? get_http(w, p, val)
                                     : get_components(w, val);
         if (!ok && !GO_ON(w))
             return false;
@@ -1236,6 +1493,8 @@ bool mf_walk_document(mf_walk *w)
         return fail(w, root,
                     "missing key \"components\" at the top level (at least one component is "
                     "needed, or a lattice section for a pure client)");
+    if (w->nerrors == 0 && !http_defaults(w))
+        return false;
     if (!w->control_given && w->nerrors == 0 && !default_control(w))
         return false;
     return w->nerrors == 0;

@@ -6,22 +6,29 @@
 # status.json, and dumps the DOM, which check_dom.py checks; a second load saves a screenshot.
 # No sleep is a synchronisation: waits poll for a condition, with a deadline; the traffic
 # loop's pause only paces the load. Every process started here is stopped on exit (trap).
-# usage: dashboard_test.sh WACTOR E2E_AGENT.wasm OUT_DIR
+#
+# Without wactor's HTTP server (a build before src/http), `static OBSERVE_TEST` serves the same
+# system's pages another way: `observe_test serve` runs it in-process and keeps status.json and
+# dashboard.html fresh in a folder, and `python3 -m http.server` serves that folder.
+# usage: dashboard_test.sh WACTOR E2E_AGENT.wasm OUT_DIR [static OBSERVE_TEST]
 set -u
-wactor=$1
-agent=$2
-outdir=$3
+wactor=$(realpath "$1")
+agent=$(realpath "$2")
+outdir=$(realpath "$3")
+mode=${4:-run}
+observe_test=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 run_pid=
 load_pid=
 chrome_pid=
+static_pid=
 
 cleanup() {
-    for p in $chrome_pid $load_pid $run_pid; do
+    for p in $chrome_pid $load_pid $static_pid $run_pid; do
         kill -TERM "$p" 2>/dev/null
     done
-    for p in $chrome_pid $load_pid $run_pid; do
+    for p in $chrome_pid $load_pid $static_pid $run_pid; do
         wait "$p" 2>/dev/null
     done
     rm -rf "$tmp"
@@ -36,21 +43,23 @@ fail() {
     exit 1
 }
 
-# until_true SECONDS CMD...: polls CMD until it succeeds.
+# until_true SECONDS CMD...: polls CMD until it succeeds; fails at the deadline, or at once
+# when `wactor run` has gone.
 until_true() {
-    limit=$(($1 * 50))
+    end=$(($(date +%s) + $1))
     shift
-    tries=0
     until "$@"; do
-        tries=$((tries + 1))
-        [ "$tries" -le "$limit" ] || fail "still false after $limit polls: $*"
+        [ -z "$run_pid" ] || kill -0 "$run_pid" 2>/dev/null || fail "the system has exited"
+        [ "$(date +%s)" -lt "$end" ] || fail "still false at the deadline: $*"
         sleep 0.02
     done
 }
 
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps.sh)"
 
-cat >"$tmp/app.yaml" <<END
+# The system of wactor run with its HTTP server; sets url and page.
+start_run() {
+    cat >"$tmp/app.yaml" <<END
 http:
   listen: 127.0.0.1:0
   dashboard: true
@@ -75,39 +84,72 @@ components:
     config: quiet initfail
 END
 
-"$wactor" run "$tmp/app.yaml" </dev/null >/dev/null 2>"$tmp/run.log" &
-run_pid=$!
-has_port() { grep -q '^wactor: http listening on 127\.0\.0\.1:[0-9]*$' "$tmp/run.log"; }
-until_true 20 has_port
-port=$(sed -n 's/^wactor: http listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/run.log")
-until_true 20 grep -q '^wactor: running [0-9]* components$' "$tmp/run.log"
-url=http://127.0.0.1:$port
+    "$wactor" run "$tmp/app.yaml" </dev/null >/dev/null 2>"$tmp/run.log" &
+    run_pid=$!
+    has_port() { grep -q '^wactor: http listening on 127\.0\.0\.1:[0-9]*$' "$tmp/run.log"; }
+    until_true 20 has_port
+    port=$(sed -n 's/^wactor: http listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/run.log")
+    until_true 20 grep -q '^wactor: running [0-9]* components$' "$tmp/run.log"
+    url=http://127.0.0.1:$port
 
-# The component that crashes once, and waits for its restart and for mailer to give up.
-"$wactor" send "$tmp/app.yaml" thumbnailer '!trap' >/dev/null 2>&1 || fail "send !trap"
-status_has() { "$wactor" status --json "$tmp/app.yaml" 2>/dev/null | python3 -c "
+    # The component that crashes once, and waits for its restart and for mailer to give up.
+    "$wactor" send "$tmp/app.yaml" thumbnailer '!trap' >/dev/null 2>&1 || fail "send !trap"
+    status_has() { "$wactor" status --json "$tmp/app.yaml" 2>/dev/null | python3 -c "
 import json, sys
 c = {c['name']: c for c in json.load(sys.stdin)['components']}
 sys.exit(0 if c['thumbnailer']['restarts'] >= 1 and c['thumbnailer']['state'] == 'running'
          and c['mailer']['state'] == 'failed' else 1)"; }
-until_true 30 status_has
+    until_true 30 status_has
 
-# Traffic for as long as the browser looks: about 1,000 messages a second to orders.
-(
-    i=0
-    while :; do
-        "$wactor" send "$tmp/app.yaml" gateway '!sendn orders 40 order' >/dev/null 2>&1
-        i=$((i + 1))
-        [ $((i % 4)) -eq 0 ] && "$wactor" send "$tmp/app.yaml" orders \
-            '!requestn billing 3 1000 bill' >/dev/null 2>&1
-        [ $((i % 8)) -eq 0 ] && "$wactor" send "$tmp/app.yaml" thumbnailer resize >/dev/null 2>&1
-        sleep 0.03
-    done
-) &
-load_pid=$!
-# Traffic has begun once the metrics count it.
-moving() { curl -s "$url/metrics" 2>/dev/null | grep -q '^wactor_messages_received_total{component="orders"} [1-9]'; }
-if command -v curl >/dev/null; then until_true 20 moving; fi
+    # Traffic for as long as the browser looks: bursts of 200 messages to orders.
+    (
+        i=0
+        while :; do
+            "$wactor" send "$tmp/app.yaml" gateway '!sendn orders 200 order' >/dev/null 2>&1
+            i=$((i + 1))
+            [ $((i % 4)) -eq 0 ] && "$wactor" send "$tmp/app.yaml" orders \
+                '!requestn billing 3 1000 bill' >/dev/null 2>&1
+            [ $((i % 8)) -eq 0 ] && "$wactor" send "$tmp/app.yaml" thumbnailer resize >/dev/null 2>&1
+            sleep 0.03
+        done
+    ) &
+    load_pid=$!
+    # Traffic has begun once the metrics count it.
+    moving() {
+        curl -s "$url/metrics" 2>/dev/null |
+            grep -q '^wactor_messages_received_total{component="orders"} [1-9]'
+    }
+    if command -v curl >/dev/null; then until_true 20 moving; fi
+    page=$url/dashboard
+}
+
+# The same system in observe_test, its pages in a folder served by python3; sets url and page.
+start_static() {
+    mkdir "$tmp/site"
+    "$observe_test" serve "$agent" "$tmp/site" 300 >/dev/null 2>"$tmp/run.log" &
+    run_pid=$!
+    python3 -m http.server 0 --bind 127.0.0.1 -d "$tmp/site" >"$tmp/http.log" 2>&1 &
+    static_pid=$!
+    has_port() { grep -q 'port [0-9]' "$tmp/http.log"; }
+    until_true 20 has_port
+    port=$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$tmp/http.log" | head -n 1)
+    url=http://127.0.0.1:$port
+    page=$url/dashboard.html
+    status_has() { python3 -c "
+import json, sys
+c = {c['name']: c for c in json.load(open(sys.argv[1]))['components']}
+sys.exit(0 if c['thumbnailer']['restarts'] >= 1 and c['thumbnailer']['state'] == 'running'
+         and c['mailer']['state'] == 'failed' and c['orders']['received'] > 0 else 1)" \
+        "$tmp/site/status.json" 2>/dev/null; }
+    until_true 30 status_has
+}
+
+if [ "$mode" = static ]; then
+    echo "dashboard: no HTTP server in this build: the pages are served from a folder"
+    start_static
+else
+    start_run
+fi
 
 # browser ARGS...: headless Chromium, in the background so the trap can stop it, bounded.
 browser() {
@@ -119,11 +161,11 @@ browser() {
     chrome_pid=
     return $rc
 }
-browser --dump-dom "$url/dashboard" >"$tmp/dom.html" || fail "chromium --dump-dom failed: $(tail -5 "$tmp/chrome.log")"
+browser --dump-dom "$page" >"$tmp/dom.html" || fail "chromium --dump-dom failed: $(tail -5 "$tmp/chrome.log")"
 cp "$tmp/dom.html" "$outdir/dashboard-dom.html"
 python3 "$here/check_dom.py" "$tmp/dom.html" || fail "the dashboard's DOM (saved as $outdir/dashboard-dom.html)"
 rm -f "$outdir/dashboard.png"
 browser --window-size=1280,900 --hide-scrollbars --screenshot="$outdir/dashboard.png" \
-    "$url/dashboard" >/dev/null || fail "chromium --screenshot failed"
+    "$page" >/dev/null || fail "chromium --screenshot failed"
 [ -s "$outdir/dashboard.png" ] || fail "no screenshot"
 echo "ok dashboard: screenshot $outdir/dashboard.png"

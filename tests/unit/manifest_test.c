@@ -15,6 +15,7 @@
  *   alias bombs, huge lists, NUL bytes): never a crash or a leak (run it
  *   under ASan), always a result or one error line.
  * - `lattice`: the lattice section, and a pure client without components.
+ * - `http`: the http section, its defaults from runtime, its errors.
  * - `units`, `load`: the duration and size helpers; reading from a file.
  * - `documented`: docs/MANIFEST.md names every key the schema accepts (and
  *   no other), and its full example parses.
@@ -280,6 +281,69 @@ static void test_control(void *arg)
     CHECK(m == NULL);
     CHECK(strstr(err, "names a folder") != NULL);
     mf_free(m);
+}
+
+/* The http section: defaults (some taken from runtime, whichever comes
+ * first in the file), every key, and its errors with their positions. */
+static void test_http(void *arg)
+{
+    (void)arg;
+    mf_manifest *m = parse("components:\n  e: {wasm: e.wasm}\nhttp: ~\n");
+    REQUIRE(m != NULL);
+    CHECK(m->http == NULL);
+    mf_free(m);
+    m = parse("http: {}\ncomponents:\n  e: {wasm: e.wasm}\n"
+              "runtime: {request_timeout: 7s, max_message: 2MiB}\n");
+    REQUIRE(m != NULL && m->http != NULL);
+    CHECK(str_is(m->http->address, "127.0.0.1") && m->http->port == 8080);
+    CHECK(m->http->nroutes == 0 && m->http->routes == NULL);
+    CHECK(m->http->timeout_ms == 7000 && m->http->max_body == (2u << 20));
+    CHECK(!m->http->metrics && !m->http->dashboard);
+    CHECK(m->http->line == 1 && m->http->column == 1);
+    mf_free(m);
+    m = parse("components:\n  e: {wasm: e.wasm}\nhttp:\n  listen: \"[::1]:0\"\n"
+              "  routes: {/: e, /api/v1/: other.name, /x: e}\n  timeout: 250ms\n"
+              "  max_body: 1KiB\n  metrics: true\n  dashboard: false\n");
+    REQUIRE(m != NULL && m->http != NULL);
+    CHECK(str_is(m->http->address, "::1") && m->http->port == 0);
+    REQUIRE(m->http->nroutes == 3);
+    CHECK(str_is(m->http->routes[1].prefix, "/api/v1/"));
+    CHECK(str_is(m->http->routes[1].component, "other.name"));
+    CHECK(m->http->timeout_ms == 250 && m->http->max_body == 1024);
+    CHECK(m->http->metrics && !m->http->dashboard);
+    mf_free(m);
+    static const struct {
+        const char *text, *where, *says;
+    } bads[] = {
+        {"http: {listen: localhost:80}\n", "1:16", "http.listen: expected ADDRESS:PORT"},
+        {"http: {listen: 127.0.0.1:65536}\n", "1:16", "http.listen"},
+        {"http: {listen: \"127.0.0.1:\"}\n", "1:16", "http.listen"},
+        {"http: {listen: \"::1:80\"}\n", "1:16", "http.listen"},
+        {"http: {routes: {echo: e}}\n", "1:17", "not a valid path prefix"},
+        {"http: {routes: {\"/a b\": e}}\n", "1:17", "not a valid path prefix"},
+        {"http: {routes: {/a: \"b..c\"}}\n", "1:21", "not a valid component name"},
+        {"http: {routes: {/a: e, /b: e, /a: f}}\n", "1:31", "duplicate route \"/a\""},
+        {"http: {routes: [a]}\n", "1:16", "http.routes: expected a mapping"},
+        {"http: {metrics: yes}\n", "1:17", "http.metrics: expected true or false"},
+        {"http: {max_body: 2MiB}\n", "1:18", "larger than runtime.max_message"},
+        {"http: {timeout: 0}\n", "1:17", "http.timeout"},
+        {"http: {port: 80}\n", "1:8", "unknown key \"port\" in http"},
+        {"http: [1]\n", "1:7", "http: expected a mapping"},
+    };
+    for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+        char text[256], prefix[64];
+        snprintf(text, sizeof text, "%scomponents:\n  e: {wasm: e.wasm}\n", bads[i].text);
+        m = parse(text);
+        snprintf(prefix, sizeof prefix, FILE_NAME ":%s: ", bads[i].where);
+        bool ok = m == NULL && strncmp(err, prefix, strlen(prefix)) == 0 &&
+                  strstr(err, bads[i].says) != NULL;
+        if (!ok) {
+            fprintf(stderr, "http case %zu: %s\n  got:      %s\n  expected: %s... %s\n", i,
+                    bads[i].text, m ? "(a manifest)" : err, prefix, bads[i].says);
+            test_failures++;
+        }
+        mf_free(m);
+    }
 }
 
 /* The lattice section: defaults, every key, a pure client (no
@@ -548,7 +612,7 @@ static const bad bads[] = {
     /* Unknown and repeated keys, at every level. */
     {"runtimes: {}\n" C0, "1:1",
      "unknown key \"runtimes\" at the top level (expected runtime, "
-     "supervisor, components or lattice)"},
+     "supervisor, components, lattice or http)"},
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
@@ -556,7 +620,7 @@ static const bad bads[] = {
     {"supervisor: {max_restart: 1}\n" C0, "1:14", "unknown key \"max_restart\" in supervisor"},
     {C1 "wasi: [stdout]\n", "4:5",
      "unknown key \"wasi\" in components.a (expected wasm, config, "
-     "env, restart, limits or capabilities)"},
+     "env, restart, limits, capabilities or health)"},
     {L1 "memroy: 1MiB\n", "5:7", "unknown key \"memroy\" in components.a.limits"},
     {K1 "kv: 1MiB\n", "5:7", "unknown key \"kv\" in components.a.capabilities"},
     {K1 "send: []\n      send: [a]\n", "6:7",
@@ -1154,7 +1218,7 @@ static void test_documented(void *arg)
 
     /* Every `section.key` the page names is a key. */
     static const char *const sections[] = {"`runtime.", "`supervisor.", "`components.<name>",
-                                           "`lattice."};
+                                           "`lattice.", "`http."};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         for (const char *p = text; (p = strstr(p, sections[i])) != NULL; p++) {
             const char *end = strchr(p + 1, '`');
@@ -1205,6 +1269,7 @@ int main(int argc, char **argv)
         {"storage_audit", test_storage_audit},
         {"control", test_control},
         {"lattice", test_lattice},
+        {"http", test_http},
         {"documented", test_documented},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : "all",
