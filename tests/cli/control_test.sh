@@ -81,6 +81,7 @@ a = [c for c in json.load(open(sys.argv[1]))["components"] if c["name"] == "agen
 assert a["fuel"] > 0 and a["handler_ns"] > 0, a
 assert len(a["handler_hist"]) == 12 and sum(a["handler_hist"]) == 4, a
 assert a["crashes_by"]["fuel"] == 0 and len(a["crashes_by"]) == 15, a
+assert a["health"] == -1, a  # no wactor_health export: no answer
 e = json.load(open(sys.argv[1]))["edges"]
 assert {"from": "@host", "to": "agent", "messages": 4} in e, e
 ' "$out" || fail "status --json: no handler counters: $(cat "$out")"
@@ -90,6 +91,8 @@ assert {"from": "@host", "to": "agent", "messages": 4} in e, e
     expect_status 0
     ! grep -q '^lattice ' "$out" || fail "status shows a lattice outside of one"
     head -n 1 "$out" | grep -q '^COMPONENT  STATE' || fail "status has no header"
+    head -n 1 "$out" | grep -q '  HEALTH$' || fail "status has no HEALTH column"
+    grep -q '^agent  *running  .*  -$' "$out" || fail "status: agent's health is not \"-\""
     grep -q '^agent  *running  ' "$out" || fail "status has no line for agent"
     # The components were started once, by run: call and send did not start them again.
     [ "$(starts)" -eq 1 ] || fail "agent started $(starts) times"

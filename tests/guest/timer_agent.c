@@ -15,7 +15,8 @@
  *   "hcalls"                          how many times wactor_health ran
  *   "crash"                           traps
  *   "bad"                             send_after with a range outside memory: the result
- * Config "init" sets a one-shot timer to itself ("init") from wactor_init.
+ * Config "init" sets a one-shot timer to itself ("init") from wactor_init; "fail" makes
+ * wactor_init fail (after that). "health -5" makes wactor_health trap.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,14 +36,16 @@ WACTOR_INIT()
     char config[64] = {0};
     wactor_config_str(config, sizeof config);
     wactor_self_name_str(name, sizeof name);
-    if (strstr(config, "init"))
-        return wactor_send_after(name, "init", 4, 0, 0) <= 0;
-    return 0;
+    if (strstr(config, "init") && wactor_send_after(name, "init", 4, 0, 0) <= 0)
+        return 1;
+    return strstr(config, "fail") != NULL;
 }
 
 WACTOR_HEALTH()
 {
     health_calls++;
+    if (health_answer == -5)
+        __builtin_trap();
     return health_answer;
 }
 

@@ -414,11 +414,17 @@ static void t_upgrade(void *arg)
     /* A rolled-back upgrade keeps them too. */
     id = num(rt, "t", "after 0 %lld t q", 1);
     CHECK(id > 0);
-    wactor_component_options bad = {.path = agent_path, .config = "v3", .config_len = 2};
-    bad.limits.memory = 1; /* refused before anything is touched */
-    CHECK(wactor_upgrade(rt, "t", &bad) != WACTOR_OK);
+    /* The new version sets a timer in its wactor_init, then fails: the timer goes with it. */
+    wactor_component_options bad = {.path = agent_path, .config = "init fail", .config_len = 9};
+    CHECK(wactor_upgrade(rt, "t", &bad) == WACTOR_ESTART);
     CHECK(wait_ticks(rt, "t", n + 3) >= n + 3);
     CHECK(num(rt, "t", "cancel %lld", id) == WACTOR_OK);
+    CHECK(num(rt, "t", "after %lld 0 t last", 20) > 0);
+    long long m = wait_ticks(rt, "t", n + 4);
+    traffic(rt, "t", 20);
+    CHECK(strstr(cmd(rt, "t", "ticks"), "init") == NULL);
+    CHECK(strstr(cmd(rt, "t", "ticks"), "last") != NULL);
+    (void)m;
     wactor_runtime_free(rt);
 }
 
@@ -459,6 +465,14 @@ static void t_health(void *arg)
         pause_ms(2);
     CHECK(stats(rt, "h").health == 0);
     CHECK(stats(rt, "h").restarts == 1);
+
+    /* A trap in wactor_health is a crash. */
+    CHECK(num(rt, "d", "health %lld", -5) == 0);
+    while (stats(rt, "d").restarts == 0 && now_ms() < end)
+        pause_ms(2);
+    st = stats(rt, "d");
+    CHECK(st.restarts == 1);
+    CHECK(st.crashes_by[WACTOR_CRASH_UNREACHABLE] == 1);
     wactor_runtime_free(rt);
 }
 
