@@ -373,8 +373,10 @@ typedef struct wactor_stats {
     uint64_t memory;  /* linear memory bytes of its instance now (0 without one) */
     uint64_t storage; /* bytes in its key-value storage (keys + values) */
     bool running;     /* not stopped for good */
-    /* Fuel its handlers used, over all its incarnations: the engine's metered units (one per
-     * instruction of each block run, docs/ABI.md), exact whether or not it has a fuel limit. */
+    /* Fuel its handlers used, over all its incarnations: the engine's metered units, those
+     * that limits.fuel bounds (each straight-line stretch of code run costs its number of
+     * WebAssembly instructions; docs/ARCHITECTURE.md), exact whether or not it has a limit.
+     * A handler that runs out of fuel used its whole limit. */
     uint64_t fuel;
     uint64_t handler_ns;                           /* wall time spent in its handlers, total */
     uint64_t handler_hist[WACTOR_HANDLER_BUCKETS]; /* see wactor_handler_bucket_ns */

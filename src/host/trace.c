@@ -49,11 +49,8 @@ static uint64_t next_id(host_span *s)
 
 static int hex_value(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    unsigned d = (unsigned)c - '0', x = (unsigned)c - 'a';
+    return d < 10 ? (int)d : x < 6 ? (int)x + 10 : -1;
 }
 
 /* n bytes from 2n lowercase hex digits; false on any other character or an
@@ -152,23 +149,63 @@ static const char *kind_name(const msg_envelope *e)
     return "control";
 }
 
-/* A JSON string's contents (names are plain; a sender or reason may not be). */
-static size_t json_text(char *out, size_t cap, const char *s, size_t len)
+/* A span's line, built by hand: the formatting is most of what a traced
+ * message costs, and a printf of ten fields costs several times these few
+ * copies. Every put stops at the buffer's end (the line is then dropped). */
+typedef struct line_buf {
+    char p[2600]; /* the longest line: a 255-byte name, a 255-byte sender escaped */
+    size_t n;
+    bool full;
+} line_buf;
+
+static void put(line_buf *l, const char *s, size_t len)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 7 < cap; i++) {
+    if (len > sizeof l->p - 1 - l->n) {
+        l->full = true;
+        return;
+    }
+    memcpy(l->p + l->n, s, len);
+    l->n += len;
+}
+
+static void put_lit(line_buf *l, const char *s)
+{
+    put(l, s, strlen(s));
+}
+
+static void put_hex(line_buf *l, const uint8_t *b, size_t n)
+{
+    char h[32];
+    to_hex(b, n, h);
+    put(l, h, 2 * n);
+}
+
+static void put_u64(line_buf *l, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof d;
+    do
+        d[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    put(l, d + i, sizeof d - i);
+}
+
+/* A JSON string's contents (names are plain; a sender or reason may not be). */
+static void put_json(line_buf *l, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
+            char esc[2] = {'\\', (char)ch};
+            put(l, esc, 2);
         } else if (ch < 0x20) {
-            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", ch);
+            char esc[6] = {
+                '\\', 'u', '0', '0', "0123456789abcdef"[ch >> 4], "0123456789abcdef"[ch & 15]};
+            put(l, esc, 6);
         } else {
-            out[n++] = (char)ch;
+            put(l, (const char *)&ch, 1);
         }
     }
-    out[n] = 0;
-    return n;
 }
 
 /* The flush timer (on the timer thread). */
@@ -191,33 +228,45 @@ void host_span_end(host_component *c, const msg_envelope *e, const char *outcome
     if (!was || !rt->tracing)
         return;
     uint64_t ns = host_clock_ns(host_clock_ticks() - s->t0);
-    char trace[33], span[17], parent[17], sender[600], why[300];
-    to_hex(s->trace, 16, trace);
-    trace[32] = 0;
-    to_hex(s->span, 8, span);
-    span[16] = 0;
-    to_hex(s->parent, 8, parent);
-    parent[16] = 0;
-    json_text(sender, sizeof sender, msg_env_sender(e), e->sender_len);
-    json_text(why, sizeof why, outcome, strlen(outcome));
-    char line[1400];
-    int n = snprintf(line, sizeof line,
-                     "{\"trace\":\"%s\",\"span\":\"%s\",\"parent\":%s%s%s,\"component\":\"%s\","
-                     "\"sender\":\"%s\",\"kind\":\"%s\",\"start_us\":%llu,\"duration_ns\":%llu,"
-                     "\"fuel\":%llu,\"outcome\":\"%s\"}",
-                     trace, span, s->has_parent ? "\"" : "", s->has_parent ? parent : "null",
-                     s->has_parent ? "\"" : "", c->proc.name, sender, kind_name(e),
-                     (unsigned long long)s->start_us, (unsigned long long)ns,
-                     (unsigned long long)c->fuel_used, why);
-    if (n <= 0 || (size_t)n >= sizeof line)
+    line_buf l;
+    l.n = 0;
+    l.full = false;
+    put_lit(&l, "{\"trace\":\"");
+    put_hex(&l, s->trace, 16);
+    put_lit(&l, "\",\"span\":\"");
+    put_hex(&l, s->span, 8);
+    if (s->has_parent) {
+        put_lit(&l, "\",\"parent\":\"");
+        put_hex(&l, s->parent, 8);
+        put_lit(&l, "\",\"component\":\"");
+    } else {
+        put_lit(&l, "\",\"parent\":null,\"component\":\"");
+    }
+    put(&l, c->proc.name, c->proc.name_len);
+    put_lit(&l, "\",\"sender\":\"");
+    put_json(&l, msg_env_sender(e), e->sender_len);
+    put_lit(&l, "\",\"kind\":\"");
+    put_lit(&l, kind_name(e));
+    put_lit(&l, "\",\"start_us\":");
+    put_u64(&l, s->start_us);
+    put_lit(&l, ",\"duration_ns\":");
+    put_u64(&l, ns);
+    put_lit(&l, ",\"fuel\":");
+    put_u64(&l, c->fuel_used);
+    put_lit(&l, ",\"outcome\":\"");
+    put_json(&l, outcome, strlen(outcome));
+    put_lit(&l, "\"}");
+    if (l.full)
         return;
+    char *line = l.p;
+    size_t n = l.n;
     if (rt->opts.trace) {
-        rt->opts.trace(rt->opts.trace_arg, line, (size_t)n);
+        rt->opts.trace(rt->opts.trace_arg, line, n);
         return;
     }
-    line[n++] = '\n';
+    line[n++] = '\n'; /* the buffer keeps a byte for it */
     pthread_mutex_lock(&rt->trace_lock);
-    fwrite(line, 1, (size_t)n, rt->trace_file);
+    fwrite(line, 1, n, rt->trace_file);
     if (!rt->trace_flush_armed)
         rt->trace_flush_armed =
             rt_timer_start(rt->timers, &rt->trace_flush, TRACE_FLUSH_MS, trace_flush_now, rt, 0);

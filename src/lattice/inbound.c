@@ -89,8 +89,36 @@ static void consumed_now(wactor_lattice *l, uint32_t origin)
         lat_credit_consumed(l, origin);
 }
 
-static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, bool on_hb)
+/* What the frames of one NATS message share. */
+typedef struct inbound {
+    bool on_hb;
+    uint64_t now; /* one clock reading for them all */
+    /* An ACK became due before the sender thread's next wake-up: it is
+     * woken once, after the whole NATS message. */
+    bool wake;
+    /* Whether the last SEND or REQUEST target looked up is a process here:
+     * the frames of a stream mostly name the same target, and the router's
+     * lookup is then made once per NATS message (it only decides whether a
+     * credit slot is made; the router checks the target again anyway). */
+    const char *here_name; /* into the NATS message, which outlives the frames */
+    uint8_t here_len;
+    bool here;
+} inbound;
+
+static bool target_is_here(wactor_lattice *l, inbound *in, const lat_str *target)
 {
+    if (in->here_name && in->here_len == target->len &&
+        memcmp(in->here_name, target->p, target->len) == 0)
+        return in->here;
+    in->here_name = target->p;
+    in->here_len = target->len;
+    in->here = msg_lookup(l->router, target->p, target->len).kind == MSG_DEST_LOCAL;
+    return in->here;
+}
+
+static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, inbound *in)
+{
+    bool on_hb = in->on_hb;
     if (f->from == l->instance)
         return; /* our own broadcast */
     bool broadcast = f->kind == LAT_HELLO || f->kind == LAT_HEARTBEAT || f->kind == LAT_BYE;
@@ -99,15 +127,15 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
         return;
     }
     lat_after a = {0};
-    uint64_t now = lat_now_ms();
+    uint64_t now = in->now;
     bool deliver = false;
     uint32_t origin = 0;
     uint64_t instance = f->from;
     /* A credit slot is made only for a name that is a process here: names
      * sprayed by a broken peer make none (the router's lookup, before our
      * lock: the router is never called under it). */
-    bool here = (f->kind == LAT_SEND || f->kind == LAT_REQUEST) &&
-                msg_lookup(l->router, f->target.p, f->target.len).kind == MSG_DEST_LOCAL;
+    bool here =
+        (f->kind == LAT_SEND || f->kind == LAT_REQUEST) && target_is_here(l, in, &f->target);
     pthread_mutex_lock(&l->lock);
     if (l->left || lat_gone_is(l, f->from)) {
         /* Left; or a host that said BYE: anything of it still in flight
@@ -152,6 +180,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
             for (lat_out *o = p->head; o; o = o->next)
                 o->sent_ms = 0;
             p->unsent = p->head != NULL;
+            p->unsent_from = NULL;
             pthread_cond_signal(&l->wake);
         } else if (p && f->ack_epoch == p->out_epoch) {
             lat_link_drop(l, p, &a);
@@ -189,7 +218,10 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, boo
             lat_reset_owed(l, f->from, f->epoch, LAT_RESET_UNKNOWN);
             break;
         }
-        if (!lat_link_accept(l, p, f, now))
+        bool accepted = lat_link_accept(l, p, f, now);
+        if (p->ack_due_ms && p->ack_due_ms < l->next_wake_ms)
+            in->wake = true;
+        if (!accepted)
             break;
         p->bytes_received += flen;
         if (f->kind == LAT_STATE) {
@@ -277,6 +309,10 @@ static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
     size_t len = (size_t)natsMsg_GetDataLength(msg), off = 0, flen;
     const uint8_t *frame;
     bool bad = false;
+    inbound in = {.on_hb = on_hb, .now = lat_now_ms()};
+    /* The messages of this NATS message reach their mailboxes first, then
+     * the workers (one wake-up each), then the sender thread (one ACK). */
+    rt_post_burst_begin();
     while (lat_batch_next(data, len, &off, &frame, &flen, &bad)) {
         lat_frame f;
         /* A payload is bounded here by its frame only: one over this host's
@@ -284,9 +320,15 @@ static void on_message(wactor_lattice *l, natsMsg *msg, bool on_hb)
          * router (ETOOBIG), never dropped as a bad frame, which would stall
          * the link behind it (the sender knows only its own limit). */
         if (lat_decode(frame, flen, UINT32_MAX, &f))
-            handle_frame(l, &f, flen, on_hb);
+            handle_frame(l, &f, flen, &in);
         else
             dropped_frame(l, "malformed");
+    }
+    rt_post_burst_end();
+    if (in.wake) {
+        pthread_mutex_lock(&l->lock);
+        pthread_cond_signal(&l->wake);
+        pthread_mutex_unlock(&l->lock);
     }
     if (bad)
         dropped_frame(l, "truncated message");

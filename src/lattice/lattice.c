@@ -8,8 +8,8 @@
  * frame to the peer's link (kept for retransmission anyway) and wakes the
  * sender thread, which packs every frame not yet sent into as few NATS
  * messages as possible. Idle, a message costs one thread hand-off; under
- * load frames pile up while the sender writes and batches grow by
- * themselves. ACKs ride along in the same messages.
+ * load frames pile up while the sender lingers (LAT_LINGER_*) and one NATS
+ * message carries hundreds. ACKs ride along in the same messages.
  */
 #include "lattice.h"
 
@@ -136,7 +136,13 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
 {
     wactor_lattice *l = arg;
     bool request = e->kind == MSG_REQUEST;
-    lat_buf b = {0};
+    /* The frame is written straight into its link record, outside the
+     * lock: one allocation and one copy of the payload per message. */
+    msg_headers h = msg_env_headers(e);
+    size_t len = LAT_HEADER_SIZE + 1 + e->sender_len + 1 + to->len + (request ? 8 + 4 : 0) + 2 +
+                 h.len + 4 + e->payload_len;
+    lat_out *o = lat_out_new(len);
+    lat_buf b = o ? lat_buf_fixed(o->data, len) : (lat_buf){.failed = true};
     lat_put_header(&b, request ? LAT_REQUEST : LAT_SEND, 0, l->instance, 0, 1, 1);
     lat_put_str(&b, msg_env_sender(e), e->sender_len);
     lat_put_str(&b, to->name, to->len);
@@ -144,14 +150,15 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
         lat_put_u64(&b, (uint64_t)e->corr);
         lat_put_u32(&b, timeout_ms);
     }
-    msg_headers h = msg_env_headers(e);
     lat_put_payload(&b, h.p, h.len, msg_env_payload(e), e->payload_len);
+    if (b.len != len)
+        b.failed = true; /* never: len above is the frame's layout */
     bool ok = false, gone = false;
     pthread_mutex_lock(&l->lock);
     lat_peer *p = to->peer;
     if (p->owner != l) { /* a record of a lattice that left */
         pthread_mutex_unlock(&l->lock);
-        lat_buf_free(&b);
+        free(o);
         if (request)
             msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9, NULL);
         return;
@@ -161,7 +168,7 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
     if (l->left || p->lost)
         gone = true;
     else if (!b.failed && (!request || lat_pending_add(p, e->corr))) {
-        ok = lat_link_append(l, p, b.p, b.len, true);
+        ok = lat_link_append_out(l, p, o, true);
         if (ok)
             p->sent++;
         else if (request)
@@ -174,11 +181,12 @@ static void hook_post(void *arg, msg_remote *to, const msg_envelope *e, uint32_t
         p->lost_messages++;
     }
     pthread_mutex_unlock(&l->lock);
-    lat_buf_free(&b);
-    if (!ok)
+    if (!ok) {
+        free(o); /* the link did not take it */
         lat_log(l, WACTOR_LOG_WARN, "lattice %s: a %s to %.*s on host %s was lost (%s)", l->name,
                 request ? "request" : "message", (int)to->len, to->name, p->name,
                 gone ? "host lost" : "out of memory");
+    }
     /* It cannot fail: a request whose frame cannot leave ends here. */
     if (!ok && request)
         msg_remote_settle(l->router, e->corr, WACTOR_STATUS_FAILED, "host lost", 9, NULL);

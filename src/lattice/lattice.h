@@ -28,6 +28,14 @@ typedef struct lat_peer lat_peer;
 #define LAT_PEER_SLOTS 65536u               /* (name) slots of one peer */
 #define LAT_DEAD_MAX 64u                    /* dead links and departed instances remembered */
 #define LAT_UNHEARD_STATE_BYTES (64u << 20) /* STATE queued toward hosts not heard twice */
+/* A stream (a write of at least LAT_LINGER_FRAMES link frames) makes the
+ * next write wait until LAT_LINGER_BYTES are waiting or LAT_LINGER_US has
+ * passed: one NATS message then carries hundreds of frames, and every
+ * thread on the way (ours, the server's, the receiver's) wakes once for
+ * them instead of once every few dozen. A lone frame leaves at once. */
+#define LAT_LINGER_FRAMES 16u
+#define LAT_LINGER_BYTES (64u << 10)
+#define LAT_LINGER_US 1000u
 
 /* A link frame kept until the peer acknowledges it. */
 typedef struct lat_out {
@@ -86,6 +94,9 @@ struct lat_peer {
     uint32_t out_epoch;
     uint64_t out_next_seq;
     lat_out *head, *tail; /* unacknowledged, in seq order */
+    /* No frame before it waits to be (re)sent; NULL: look from head. The
+     * sender thread's walk starts here, not at the head of a long window. */
+    lat_out *unsent_from;
     size_t out_frames, out_bytes;
     bool unsent;     /* some frame waits to be (re)sent */
     bool out_acked;  /* an ACK of this epoch came (the peer knows the link) */
@@ -152,7 +163,12 @@ struct wactor_lattice {
     bool announce_joined; /* the sender thread calls joined_cb */
     bool nats_closed;     /* the connection's closed callback ran (its last) */
     bool retransmit_all;  /* reconnected: resend every unacknowledged frame */
-    int publish_failure;  /* the last natsStatus a publish failed with (logged once) */
+    /* Batching under load (nats.c): while frames stream out, the sender
+     * thread waits for a batch's worth (or a short while) before the next
+     * write, and appends do not wake it before that. */
+    bool lingering;
+    size_t unsent_bytes; /* appended since the sender thread last collected */
+    int publish_failure; /* the last natsStatus a publish failed with (logged once) */
 
     lat_peer *peers; /* lost ones stay (the router may hold their names) */
     /* Slots by origin tag, in chunks that never move (consumed() reads
@@ -204,17 +220,24 @@ void lat_peer_heard(wactor_lattice *l, lat_peer *p);
 /* Appends a frame (its header's link fields are set here). */
 bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len,
                      bool message);
+/* A link record of len bytes, to be written in place (outside the lock)
+ * and appended by lat_link_append_out, which takes it, or else freed. */
+lat_out *lat_out_new(size_t len);
+bool lat_link_append_out(wactor_lattice *l, lat_peer *p, lat_out *o, bool message);
 /* Drops the link toward p (its requests fail, its unacked messages are
  * lost), for a RESET or a loss. */
 void lat_link_drop(wactor_lattice *l, lat_peer *p, lat_after *a);
 void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f);
-/* Whether a link frame from p is the next one; schedules the ACK. */
+/* Whether a link frame from p is the next one; schedules the ACK (the
+ * caller wakes the sender thread when it is due before its next wake-up). */
 bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_t now);
 /* The base resend timeout, and p's now. */
 uint32_t lat_rto_base(const wactor_lattice *l);
 uint32_t lat_rto(const wactor_lattice *l, const lat_peer *p);
-/* Appends to batch what is due toward p: the ACK, then unsent frames. */
-void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch);
+/* Appends to batch what is due toward p: the ACK, then unsent frames;
+ * returns how many link frames it took. */
+size_t lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat,
+                        lat_buf *batch);
 /* The peer is gone: requests fail, names leave. */
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a);
 struct msg_remote *lat_remote_get(lat_peer *p, const char *name, size_t len);

@@ -52,6 +52,7 @@ static void resend_from_head(wactor_lattice *l, lat_peer *p, uint64_t before)
         o->sent_ms = 0;
         bytes += o->len;
         p->unsent = true;
+        p->unsent_from = NULL;
     }
     if (p->unsent)
         pthread_cond_signal(&l->wake);
@@ -168,26 +169,42 @@ static void out_free_all(lat_peer *p)
         next = o->next;
         free(o);
     }
-    p->head = p->tail = NULL;
+    p->head = p->tail = p->unsent_from = NULL;
     p->out_frames = p->out_bytes = 0;
+}
+
+lat_out *lat_out_new(size_t len)
+{
+    lat_out *o = malloc(sizeof *o + len);
+    if (o)
+        o->len = (uint32_t)len;
+    return o;
 }
 
 bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_t len, bool message)
 {
+    lat_out *o = lat_out_new(len);
+    if (!o)
+        return false;
+    memcpy(o->data, frame, len);
+    if (lat_link_append_out(l, p, o, message))
+        return true;
+    free(o);
+    return false;
+}
+
+bool lat_link_append_out(wactor_lattice *l, lat_peer *p, lat_out *o, bool message)
+{
     /* A frame the server would refuse would wedge the link (resent and
      * refused forever): it never enters one. */
+    size_t len = o->len;
     uint32_t max_frame = (uint32_t)atomic_load(&l->max_frame);
     if (max_frame && len + LAT_PREFIX_SIZE > max_frame)
-        return false;
-    lat_out *o = malloc(sizeof *o + len);
-    if (!o)
         return false;
     o->next = NULL;
     o->seq = p->out_next_seq++;
     o->sent_ms = 0;
     o->message = message;
-    o->len = (uint32_t)len;
-    memcpy(o->data, frame, len);
     lat_patch_link(o->data, p->instance, p->out_epoch, o->seq);
     if (p->tail)
         p->tail->next = o;
@@ -196,8 +213,12 @@ bool lat_link_append(wactor_lattice *l, lat_peer *p, const uint8_t *frame, size_
     p->tail = o;
     p->out_frames++;
     p->out_bytes += len;
+    if (!p->unsent)
+        p->unsent_from = o; /* every frame before it has been sent */
     p->unsent = true;
-    pthread_cond_signal(&l->wake);
+    l->unsent_bytes += len;
+    if (!l->lingering || l->unsent_bytes >= LAT_LINGER_BYTES)
+        pthread_cond_signal(&l->wake);
     return true;
 }
 
@@ -274,6 +295,8 @@ void lat_link_acked(wactor_lattice *l, lat_peer *p, const lat_frame *f)
     while (p->head && p->head->seq <= f->ack_seq) {
         lat_out *o = p->head;
         p->head = o->next;
+        if (p->unsent_from == o)
+            p->unsent_from = NULL;
         p->out_frames--;
         p->out_bytes -= o->len;
         free(o);
@@ -315,9 +338,7 @@ bool lat_link_accept(wactor_lattice *l, lat_peer *p, const lat_frame *f, uint64_
         else if (!p->ack_due_ms)
             p->ack_due_ms = now + ACK_DELAY_MS;
     }
-    if (p->ack_due_ms < l->next_wake_ms)
-        pthread_cond_signal(&l->wake);
-    return ok;
+    return ok; /* the caller wakes the sender thread for the ACK */
 }
 
 /* Starts a NATS message in batch when the frame does not fit the current one. */
@@ -370,7 +391,8 @@ static void put_ack(wactor_lattice *l, lat_peer *p, bool all, lat_buf *batch)
     }
 }
 
-void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat, lat_buf *batch)
+size_t lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbeat,
+                        lat_buf *batch)
 {
     if (heartbeat || (p->ack_due_ms && p->ack_due_ms <= now))
         put_ack(l, p, heartbeat, batch);
@@ -384,15 +406,19 @@ void lat_link_collect(wactor_lattice *l, lat_peer *p, uint64_t now, bool heartbe
             p->rto_ms = 2 * rto;
     }
     if (!p->unsent)
-        return;
-    for (lat_out *o = p->head; o; o = o->next) {
+        return 0;
+    size_t frames = 0;
+    for (lat_out *o = p->unsent_from ? p->unsent_from : p->head; o; o = o->next) {
         if (o->sent_ms)
             continue;
         batch_frame(batch, o->data, o->len);
         o->sent_ms = now;
         p->bytes_sent += o->len;
+        frames++;
     }
     p->unsent = false;
+    p->unsent_from = NULL;
+    return frames;
 }
 
 void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a)

@@ -82,7 +82,9 @@ void lat_publish_broadcast(wactor_lattice *l, uint8_t kind)
     lat_buf_free(&b);
 }
 
-static bool work_due(wactor_lattice *l, uint64_t now)
+/* Whether the loop must go round at once; frames waiting to be sent count
+ * only when not lingering (anything else due sends them along). */
+static bool work_due(wactor_lattice *l, uint64_t now, bool linger)
 {
     if (l->retransmit_all || now >= l->next_hb_ms || l->announce_joined)
         return true;
@@ -91,9 +93,16 @@ static bool work_due(wactor_lattice *l, uint64_t now)
     if (l->nloose)
         return true;
     for (lat_peer *p = l->peers; p; p = p->next)
-        if (!p->lost && (p->unsent || (p->ack_due_ms && p->ack_due_ms <= now)))
+        if (!p->lost && ((p->unsent && !linger) || (p->ack_due_ms && p->ack_due_ms <= now)))
             return true;
     return false;
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static uint64_t next_deadline(wactor_lattice *l)
@@ -138,9 +147,12 @@ void *lat_sender_main(void *arg)
             return NULL;
         lat_publish_broadcast(l, LAT_HELLO);
     }
+    uint64_t linger_until_us = 0; /* 0: not streaming */
     pthread_mutex_lock(&l->lock);
     while (!l->stopping) {
-        uint64_t now = lat_now_ms();
+        uint64_t now = lat_now_ms(), cycle_us = now_us();
+        size_t frames = 0;
+        l->unsent_bytes = 0;
         lat_after a = {0};
         /* A gap in our own clock (we were paused, e.g. SIGSTOP): nobody
          * could hear us, so everybody gets fresh time. */
@@ -157,6 +169,7 @@ void *lat_sender_main(void *arg)
                 for (lat_out *o = p->head; o; o = o->next)
                     o->sent_ms = 0;
                 p->unsent = p->head != NULL;
+                p->unsent_from = NULL;
                 p->last_seen_ms = now;
             }
             l->retransmit_all = false;
@@ -177,7 +190,7 @@ void *lat_sender_main(void *arg)
             if (!room_for_one(&out, nout, &capout))
                 break;
             out[nout].data = (lat_buf){0};
-            lat_link_collect(l, p, now, hb, &out[nout].data);
+            frames += lat_link_collect(l, p, now, hb, &out[nout].data);
             if (out[nout].data.len) {
                 memcpy(out[nout].subject, p->inbox, sizeof p->inbox);
                 nout++;
@@ -221,20 +234,36 @@ void *lat_sender_main(void *arg)
 
         pthread_mutex_lock(&l->lock);
         now = lat_now_ms();
-        if (l->stopping || work_due(l, now))
+        /* A stream begins with a write of many frames and ends when a
+         * whole lingering wait brought none. */
+        if (frames >= LAT_LINGER_FRAMES || (frames && linger_until_us))
+            linger_until_us = cycle_us + LAT_LINGER_US;
+        else if (linger_until_us && now_us() >= linger_until_us)
+            linger_until_us = 0;
+        uint64_t wait_us = 0;
+        if (linger_until_us) {
+            uint64_t t = now_us();
+            wait_us = linger_until_us > t ? linger_until_us - t : 0;
+        }
+        bool linger = wait_us && l->unsent_bytes < LAT_LINGER_BYTES;
+        if (l->stopping || work_due(l, now, linger))
             continue;
         uint64_t next = next_deadline(l);
         l->next_wake_ms = next;
+        uint64_t wait = next > now ? next - now : 1; /* never a busy loop */
+        if (!linger || wait_us > wait * 1000u)
+            wait_us = wait * 1000u;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t wait = next > now ? next - now : 1; /* never a busy loop */
-        ts.tv_sec += (time_t)(wait / 1000);
-        ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+        ts.tv_sec += (time_t)(wait_us / 1000000u);
+        ts.tv_nsec += (long)(wait_us % 1000000u) * 1000L;
         if (ts.tv_nsec >= 1000000000L) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
+        l->lingering = linger;
         pthread_cond_timedwait(&l->wake, &l->lock, &ts);
+        l->lingering = false;
         l->next_wake_ms = 0;
     }
     pthread_mutex_unlock(&l->lock);
@@ -452,6 +481,10 @@ int lat_connect(wactor_lattice *l, const wactor_lattice_options *o, bool backgro
         s = natsOptions_SetReconnectWait(opts, 100);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectBufSize(opts, 64 * 1024 * 1024);
+    /* Socket buffers of 256 KiB instead of 32: a stream's NATS messages
+     * (LAT_LINGER_BYTES) are written and read in one go. */
+    if (s == NATS_OK)
+        s = natsOptions_SetIOBufSize(opts, 256 * 1024);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(opts, o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
     if (s == NATS_OK && o->credentials)

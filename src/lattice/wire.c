@@ -279,6 +279,10 @@ static uint8_t *room(lat_buf *b, size_t n)
     if (b->failed)
         return NULL;
     if (b->cap - b->len < n) {
+        if (b->fixed) {
+            b->failed = true;
+            return NULL;
+        }
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->len < n)
             cap *= 2;

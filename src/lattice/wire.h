@@ -110,9 +110,15 @@ typedef struct lat_buf {
     uint8_t *p;
     size_t len, cap;
     bool failed; /* out of memory: the contents are incomplete */
+    bool fixed;  /* p is someone else's: never grown (more fails) */
 } lat_buf;
 
 void lat_buf_free(lat_buf *b);
+/* Writes into cap bytes at p, which it never frees nor grows. */
+static inline lat_buf lat_buf_fixed(uint8_t *p, size_t cap)
+{
+    return (lat_buf){.p = p, .cap = cap, .fixed = true};
+}
 void lat_put_u8(lat_buf *b, uint8_t v);
 void lat_put_u16(lat_buf *b, uint16_t v);
 void lat_put_u32(lat_buf *b, uint32_t v);

@@ -109,6 +109,18 @@ void rt_actor_wake(rt_actor *a);
  * takes back once the message is handled. */
 void rt_post(rt_actor *a, rt_node *msg);
 
+/* A burst of posts from a thread that is not a worker (the lattice's
+ * inbound thread handing over the frames of one network message): between
+ * rt_post_burst_begin and rt_post_burst_end, an idle actor that gets mail
+ * is marked scheduled at once but queued only at the end, so that a worker
+ * wakes once for the burst instead of once per message (it would otherwise
+ * drain each message as it comes and sleep again). Held as by
+ * rt_actor_hold meanwhile; at most RT_BURST_MAX actors (more are queued at
+ * once). Nothing on the thread may wait for an actor during a burst. */
+#define RT_BURST_MAX 64
+void rt_post_burst_begin(void);
+void rt_post_burst_end(void);
+
 /* The mailbox (mailbox.c). Push from any thread; pop and empty only from
  * the actor's own turn (or once no thread can post any more). */
 void rt_mailbox_init(rt_mailbox *q);

@@ -78,6 +78,14 @@ struct rt_sched {
  * state, not shared: a thread belongs to at most one scheduler. */
 static _Thread_local rt_worker *rt_self;
 
+/* This thread's burst of posts (rt_post_burst_begin): actors it marked
+ * scheduled and will queue at the end. */
+static _Thread_local struct {
+    bool on;
+    unsigned n;
+    rt_actor *held[RT_BURST_MAX];
+} rt_burst;
+
 /* ---- run queues --------------------------------------------------------- */
 
 static void runq_init(rt_runq *q)
@@ -235,8 +243,28 @@ void rt_post(rt_actor *a, rt_node *msg)
      * owner clears the flag, the owner's look at the mailbox comes later in
      * the total order and sees this push. An exchange that reads false
      * acquires the last turn's release: the hand-over (see the top). */
-    if (!atomic_load(&a->scheduled) && !atomic_exchange(&a->scheduled, true))
-        schedule(a->sched, a);
+    if (!atomic_load(&a->scheduled) && !atomic_exchange(&a->scheduled, true)) {
+        if (rt_burst.on && rt_burst.n < RT_BURST_MAX)
+            rt_burst.held[rt_burst.n++] = a; /* queued by rt_post_burst_end */
+        else
+            schedule(a->sched, a);
+    }
+}
+
+void rt_post_burst_begin(void)
+{
+    assert(!rt_self && !rt_burst.on);
+    rt_burst.on = true;
+}
+
+void rt_post_burst_end(void)
+{
+    /* Our exchange that set `scheduled` acquired the last turn, as in
+     * rt_post; queuing later on the same thread keeps that edge. */
+    for (unsigned i = 0; i < rt_burst.n; i++)
+        schedule(rt_burst.held[i]->sched, rt_burst.held[i]);
+    rt_burst.n = 0;
+    rt_burst.on = false;
 }
 
 static void busy_done(rt_sched *s, int64_t n)

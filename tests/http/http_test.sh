@@ -301,6 +301,42 @@ port_in_use)
         fail "$(cat "$tmp/second.log")"
     stop
     ;;
+trace)
+    # An HTTP request with a caller's traceparent that crosses three components (a asks b, b
+    # asks c; tests/guest/hdr_agent.c) is one trace: each span the child of the one that sent
+    # its message, the first the caller's; the response names a's last span.
+    cat >"$tmp/wactor.yaml" <<EOF
+runtime:
+  trace: $tmp/trace.jsonl
+components:
+  a: { wasm: $guests/hdr_agent.wasm, config: "relay:b", capabilities: { request: [b] } }
+  b: { wasm: $guests/hdr_agent.wasm, config: "relay:c", capabilities: { request: [c] } }
+  c: { wasm: $guests/hdr_agent.wasm, config: back }
+http:
+  listen: 127.0.0.1:0
+  routes: { /t: a }
+EOF
+    start
+    trace_id=0af7651916cd43dd8448eb211c80319c
+    post /t go -H "traceparent: 00-$trace_id-b7ad6b7169203331-01"
+    expect 200 back
+    stop
+    # span COMPONENT KIND FIELD: that span's field.
+    span() {
+        grep "\"component\":\"$1\".*\"kind\":\"$2\"" "$tmp/trace.jsonl" |
+            sed -n "s/.*\"$3\":\"\{0,1\}\([^\",]*\).*/\1/p"
+    }
+    [ "$(wc -l <"$tmp/trace.jsonl")" -eq 5 ] || fail "$(cat "$tmp/trace.jsonl")"
+    [ "$(grep -c "\"trace\":\"$trace_id\"" "$tmp/trace.jsonl")" -eq 5 ] || fail "not one trace"
+    [ "$(span a request parent)" = b7ad6b7169203331 ] || fail "a does not continue the caller"
+    [ "$(span b request parent)" = "$(span a request span)" ] || fail "b's parent is not a"
+    [ "$(span c request parent)" = "$(span b request span)" ] || fail "c's parent is not b"
+    [ "$(span b callback parent)" = "$(span c request span)" ] || fail "b's callback: not c"
+    [ "$(span a callback parent)" = "$(span b callback span)" ] || fail "a's callback: not b"
+    [ "$(span a request sender)" = "@http" ] || fail "a's sender is not @http"
+    has_header traceparent "00-$trace_id-$(span a callback span)-01" ||
+        fail "the response does not name a's last span: $(cat "$tmp/headers")"
+    ;;
 *)
     echo "unknown case $case_name" >&2
     exit 2

@@ -28,6 +28,12 @@ cleanup() {
     for p in $chrome_pid $load_pid $static_pid $run_pid; do
         kill -TERM "$p" 2>/dev/null
     done
+    # run stops gracefully, handling its backlog: at most 5 s of that, then SIGKILL.
+    end=$(($(date +%s) + 5))
+    while [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
+        sleep 0.05
+    done
+    [ -z "$run_pid" ] || kill -KILL "$run_pid" 2>/dev/null
     for p in $chrome_pid $load_pid $static_pid $run_pid; do
         wait "$p" 2>/dev/null
     done
@@ -64,6 +70,8 @@ http:
   listen: 127.0.0.1:0
   dashboard: true
   metrics: true
+  routes:
+    /orders: orders
 components:
   gateway:
     wasm: $agent
@@ -73,6 +81,7 @@ components:
     wasm: $agent
     config: quiet
     capabilities: { send: [billing], request: [billing] }
+    limits: { mailbox: 100000 }
   billing:
     wasm: $agent
     config: quiet
@@ -119,7 +128,14 @@ sys.exit(0 if c['thumbnailer']['restarts'] >= 1 and c['thumbnailer']['state'] ==
         curl -s "$url/metrics" 2>/dev/null |
             grep -q '^wactor_messages_received_total{component="orders"} [1-9]'
     }
-    if command -v curl >/dev/null; then until_true 20 moving; fi
+    until_true 20 moving
+    curl -sf "$url/orders" >/dev/null || fail "GET /orders"
+    # The server's own /metrics and /status.json, as a scraper and the page read them.
+    curl -sf "$url/metrics" >"$tmp/metrics.txt" || fail "GET /metrics"
+    promtool check metrics <"$tmp/metrics.txt" || fail "promtool check metrics on GET /metrics"
+    grep -q '^wactor_http_requests_total{route="/orders",status="200"} 1$' "$tmp/metrics.txt" ||
+        fail "GET /metrics does not count the request to /orders"
+    curl -sf "$url/status.json" | python3 -m json.tool >/dev/null || fail "GET /status.json"
     page=$url/dashboard
 }
 
@@ -151,6 +167,15 @@ else
     start_run
 fi
 
+# burst: in run mode, a backlog that keeps gateway -> orders busy for seconds whatever the
+# machine's load (each message a short spin in orders), so that the page, whose polls run in
+# virtual time over a short real time, sees traffic between two of them.
+burst() {
+    [ "$mode" = static ] && return 0 # observe_test's traffic is in-process and steady
+    "$wactor" send "$tmp/app.yaml" gateway '!sendn orders 15000 !spin 20000' >/dev/null 2>&1 ||
+        fail "send the burst"
+}
+
 # browser ARGS...: headless Chromium, in the background so the trap can stop it, bounded.
 browser() {
     timeout -k 5 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
@@ -161,10 +186,12 @@ browser() {
     chrome_pid=
     return $rc
 }
+burst
 browser --dump-dom "$page" >"$tmp/dom.html" || fail "chromium --dump-dom failed: $(tail -5 "$tmp/chrome.log")"
 cp "$tmp/dom.html" "$outdir/dashboard-dom.html"
 python3 "$here/check_dom.py" "$tmp/dom.html" || fail "the dashboard's DOM (saved as $outdir/dashboard-dom.html)"
 rm -f "$outdir/dashboard.png"
+burst
 browser --window-size=1280,900 --hide-scrollbars --screenshot="$outdir/dashboard.png" \
     "$page" >/dev/null || fail "chromium --screenshot failed"
 [ -s "$outdir/dashboard.png" ] || fail "no screenshot"
