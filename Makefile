@@ -16,6 +16,7 @@
 #   make bench-trace  the same round trip and fire-and-forget with traces off and on
 #   make bench-upgrade  the time a component is unavailable during a hot upgrade
 #   make bench-lattice  cross-host messaging over NATS against raw libnats; local cost of a lattice
+#   make bench-timers  CPU per firing of 100,000 periodic component timers against plain rt timers
 #   make bench-http  HTTP requests through wactor to an echo component against raw libmicrohttpd
 #   make format     clang-format the C sources
 
@@ -26,7 +27,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-counters bench-trace bench-upgrade bench-lattice bench-http format clean
+	bench-messaging bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http format clean
 
 all: build
 
@@ -140,6 +141,12 @@ bench-lattice:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target wactor guest_lat_agent natsbench
 	bench/lattice/run.sh
+
+# CPU per firing: 100,000 periodic timers of components against plain rt timers (bench/timers).
+bench-timers:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target bench_timers
+	build/bench/timers/bench_timers build/tests/timer_agent.wasm
 
 bench-http:
 	@cmake -S . -B build > /dev/null

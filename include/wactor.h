@@ -175,6 +175,7 @@ typedef struct wactor_limits {
     uint32_t stack;   /* call depth; 20000 */
     uint32_t mailbox; /* queued messages before senders get EFULL; 10000 */
     uint32_t pending; /* requests awaiting their callback; 10000 */
+    uint32_t timers;  /* timers set with send_after and not yet done; 1000 */
 } wactor_limits;
 
 /* One way a module falls short of a component (docs/ABI.md). */
@@ -232,6 +233,13 @@ typedef struct wactor_component_options {
     wactor_patterns http;
     uint64_t storage; /* key-value quota in bytes; 0 = no storage */
     unsigned wasi;    /* WACTOR_WASI_* bits */
+    /* Health checks (ABI.md v2, "Health"), for a module exporting wactor_health: called
+     * between messages every interval_ms (0: 5000); `unhealthy` answers of 2 in a row
+     * (0: 3) restart the component as a crash does (reason "crashed: unhealthy"). */
+    struct {
+        uint32_t interval_ms;
+        uint32_t unhealthy;
+    } health;
 } wactor_component_options;
 
 /* Registers the name, then instantiates the module and runs _initialize and
@@ -357,6 +365,9 @@ typedef struct wactor_stats {
     uint64_t handler_ns;                           /* wall time spent in its handlers, total */
     uint64_t handler_hist[WACTOR_HANDLER_BUCKETS]; /* see wactor_handler_bucket_ns */
     uint64_t crashes_by[WACTOR_CRASH_KINDS];       /* sums to crashes; wactor_crash_kind_name */
+    /* The last answer of wactor_health: 0 healthy, 1 degraded, 2 unhealthy; -1 none yet (or
+     * no such export) since the instance started. */
+    int health;
 } wactor_stats;
 
 /* The statistics of the most recent component of that name, running or not. */

@@ -131,6 +131,10 @@ int64_t wactor_import_http_request(const void *method, int32_t method_len, const
 WACTOR_IMPORT_(respond_header)
 int32_t wactor_import_respond_header(int64_t correlation, const void *name, int32_t name_len,
                                      const void *value, int32_t value_len);
+WACTOR_IMPORT_(send_after)
+int64_t wactor_import_send_after(const void *target, int32_t target_len, const void *payload,
+                                 int32_t payload_len, int32_t delay_ms, int32_t period_ms);
+WACTOR_IMPORT_(timer_cancel) int32_t wactor_import_timer_cancel(int64_t timer);
 
 #define WACTOR_LEN_(n) ((int32_t)(n))
 #define WACTOR_STRLEN_(s) ((int32_t)strlen(s))
@@ -387,6 +391,26 @@ static inline int64_t wactor_http_request(const char *method, const char *url, c
                                       timeout_ms);
 }
 
+/* Timers (ABI version 2): a send of payload (copied now) to target after delay_ms, then every
+ * period_ms if it is > 0. Returns a timer id > 0, or EINVAL (range, name, negative delay or
+ * period), EDENIED (another component's name without the `send` grant; audited), ETOOBIG,
+ * EFULL (limits.timers timers already set). To itself it needs no grant, from WACTOR_INIT
+ * too. A firing that cannot send (no such component, its mailbox full, EFULL skips that
+ * tick) is dropped. Timers end with the instance (crash, stop), not with an upgrade. */
+static inline int64_t wactor_send_after(const char *target, const void *payload, size_t len,
+                                        int32_t delay_ms, int32_t period_ms)
+{
+    return wactor_import_send_after(target, WACTOR_STRLEN_(target), payload, WACTOR_LEN_(len),
+                                    delay_ms, period_ms);
+}
+
+/* No send of that timer happens after this returns; ENOTFOUND if it has fired its last (a
+ * one-shot that has sent) or was never set. */
+static inline int32_t wactor_timer_cancel(int64_t timer)
+{
+    return wactor_import_timer_cancel(timer);
+}
+
 /* Names for log lines. */
 
 static inline const char *wactor_strerror(int64_t code)
@@ -441,12 +465,15 @@ static inline const char *wactor_status_name(int32_t status)
  *   WACTOR_ON_SHUTDOWN()       graceful stop
  *   WACTOR_ON_UPGRADE()        just before a hot upgrade replaces this version; may call
  *                              wactor_state_save; non-zero aborts the upgrade
+ *   WACTOR_HEALTH()            between messages every health.interval: 0 healthy, 1 degraded,
+ *                              2 unhealthy (health.unhealthy answers of 2 in a row restart it)
  */
 int32_t wactor_init(void);
 int32_t wactor_on_message(int32_t sender_len, int32_t payload_len, int64_t correlation);
 int32_t wactor_on_callback(int64_t correlation, int32_t status, int32_t payload_len);
 void wactor_on_shutdown(void);
 int32_t wactor_on_upgrade(void);
+int32_t wactor_health(void);
 
 #define WACTOR_INIT() __attribute__((export_name("wactor_init"))) int32_t wactor_init(void)
 #define WACTOR_ON_MESSAGE(...)                                                                     \
@@ -457,6 +484,7 @@ int32_t wactor_on_upgrade(void);
     __attribute__((export_name("wactor_on_shutdown"))) void wactor_on_shutdown(void)
 #define WACTOR_ON_UPGRADE()                                                                        \
     __attribute__((export_name("wactor_on_upgrade"))) int32_t wactor_on_upgrade(void)
+#define WACTOR_HEALTH() __attribute__((export_name("wactor_health"))) int32_t wactor_health(void)
 
 #ifdef __cplusplus
 }

@@ -124,7 +124,9 @@ static unsigned cli_diff(const cli_live *old, const mf_component *c, uint64_t ha
     if (!cli_same_env(o->env, c->env))
         d |= CLI_DIFF_ENV;
     if (o->memory != c->memory || o->fuel != c->fuel || o->time_ms != c->time_ms ||
-        o->stack != c->stack || o->mailbox != c->mailbox || o->pending != c->pending)
+        o->stack != c->stack || o->mailbox != c->mailbox || o->pending != c->pending ||
+        o->timers != c->timers || o->health_interval_ms != c->health_interval_ms ||
+        o->health_unhealthy != c->health_unhealthy)
         d |= CLI_DIFF_LIMITS;
     if (!cli_same_patterns(&o->send, &c->send) || !cli_same_patterns(&o->request, &c->request) ||
         !cli_same_patterns(&o->publish, &c->publish) ||

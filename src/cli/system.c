@@ -327,7 +327,8 @@ wactor_limits cli_limits(const mf_component *c)
                            .time_ms = (uint32_t)c->time_ms,
                            .stack = c->stack,
                            .mailbox = c->mailbox,
-                           .pending = c->pending};
+                           .pending = c->pending,
+                           .timers = c->timers};
 }
 
 static int cli_restart(int restart)
@@ -363,6 +364,7 @@ wactor_component_options cli_component_options(const mf_component *c, wactor_mod
         .http = cli_patterns(&c->http),
         .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
         .wasi = c->wasi,
+        .health = {c->health_interval_ms, c->health_unhealthy},
     };
 }
 

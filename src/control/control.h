@@ -23,7 +23,8 @@
 #include <stdint.h>
 
 /* The protocol's version: the first byte of every frame's body. */
-#define CTL_VERSION 2 /* 2: STATUS_LIST entries carry the handlers' counters */
+/* 2: STATUS_LIST entries carry the handlers' counters; 3: and the last health answer */
+#define CTL_VERSION 3
 
 /* Frame types: requests (client to server) and answers. */
 enum {

@@ -175,6 +175,8 @@ void ctl_put_stats(ctl_buf *b, const wactor_stats *st)
     ctl_put_u8(b, WACTOR_CRASH_KINDS);
     for (int i = 0; i < WACTOR_CRASH_KINDS; i++)
         ctl_put_u64(b, st->crashes_by[i]);
+    /* Version 3: the last health answer, + 1 (0: none). */
+    ctl_put_u8(b, (uint8_t)(st->health < 0 || st->health > 2 ? 0 : st->health + 1));
 }
 
 /* n u64s into v[0..cap); those past cap are read and dropped. */
@@ -211,6 +213,8 @@ bool ctl_get_stats(ctl_reader *r, wactor_stats *st)
     st->handler_ns = ctl_get_u64(r);
     get_u64s(r, st->handler_hist, WACTOR_HANDLER_BUCKETS);
     get_u64s(r, st->crashes_by, WACTOR_CRASH_KINDS);
+    unsigned health = ctl_get_u8(r);
+    st->health = health >= 1 && health <= 3 ? (int)health - 1 : -1;
     st->running = st->state != WACTOR_STATE_STOPPED && st->state != WACTOR_STATE_FAILED;
     return !r->bad;
 }

@@ -27,6 +27,7 @@ const host_export host_exports[HOST_NEXPORTS] = {
     [HOST_ON_CALLBACK] = {"wactor_on_callback", {3, 1, t_on_callback}},
     [HOST_ON_SHUTDOWN] = {"wactor_on_shutdown", {0, 0, NULL}},
     [HOST_ON_UPGRADE] = {"wactor_on_upgrade", {0, 1, t_i32}},
+    [HOST_HEALTH] = {"wactor_health", {0, 1, t_i32}},
 };
 
 /* The list being built; on running out of memory it stops growing and

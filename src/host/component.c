@@ -70,6 +70,9 @@ static void wasi_refused(void *arg, unsigned facet)
 
 void host_drop_instance(host_component *c)
 {
+    /* Timers belong to the instance (ABI.md): gone with it, except that an
+     * upgrade's failed new version takes only its own along. */
+    host_timers_cancel(c, c->phase == HOST_PHASE_LOADING);
     wa_instance_free(c->inst);
     c->inst = NULL;
     wasi_ctx_free(c->wasi);
@@ -207,6 +210,8 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
     }
     if (rc != WACTOR_OK)
         host_drop_instance(c);
+    else
+        host_health_started(c);
     c->healthy = false;
     return rc;
 }
@@ -347,6 +352,7 @@ static void upgrade_now(host_component *c, host_control *ctl)
         host_running next = {.ver = v->ver};
         set_running(c, &next);
         c->phase = HOST_PHASE_LOADING;
+        host_timers_mark(c);
         msg_subs_renew_begin(&c->proc);
         ctl->result = host_start_instance(c, ctl->why, sizeof ctl->why);
         msg_subs_renew_end(&c->proc, ctl->result == WACTOR_OK);
@@ -390,6 +396,8 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
 {
     host_component *c = (host_component *)p;
     if (e->kind == MSG_CONTROL) {
+        if (host_timer_control(c, e) || host_health_control(c, e))
+            return MSG_HANDLED;
         host_control *ctl = e->control;
         if (ctl->kind == CTL_UPGRADE)
             upgrade_now(c, ctl);
@@ -590,6 +598,8 @@ static wactor_limits limits_of(const wactor_component_options *o)
         l.mailbox = HOST_DEFAULT_MAILBOX;
     if (!l.pending)
         l.pending = HOST_DEFAULT_PENDING;
+    if (!l.timers)
+        l.timers = HOST_DEFAULT_TIMERS;
     return l;
 }
 
@@ -637,6 +647,8 @@ static int version_make(wactor_runtime *rt, const wactor_component_options *o, h
     v->ver.limits = limits_of(o);
     v->ver.storage = o->storage;
     v->ver.wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
+    v->ver.health_ms = o->health.interval_ms ? o->health.interval_ms : HOST_DEFAULT_HEALTH_MS;
+    v->ver.health_unhealthy = o->health.unhealthy ? o->health.unhealthy : HOST_DEFAULT_UNHEALTHY;
     int rc = copy_caps(rt, o, &v->caps);
     if (rc != WACTOR_OK)
         return rc;
@@ -674,6 +686,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
     if (!c)
         return host_fail(rt, WACTOR_ENOMEM, "out of memory");
     c->rt = rt;
+    atomic_init(&c->health_last, -1);
     host_next next;
     memset(&next, 0, sizeof next);
     rc = version_make(rt, o, &next);
@@ -819,6 +832,7 @@ void host_component_free(host_component *c)
 {
     if (!c)
         return;
+    host_timers_free(c); /* first: dropping the instance would stop them on the freed heap */
     host_drop_instance(c);
     msg_proc_fini(&c->proc);
     wactor_module_free(c->ver.module);

@@ -35,6 +35,7 @@
 #define HOST_DEFAULT_STACK 20000u
 #define HOST_DEFAULT_MAILBOX 10000u
 #define HOST_DEFAULT_PENDING 10000u
+#define HOST_DEFAULT_TIMERS 1000u
 /* Linear memories kept for reuse after a crash or a stop: up to this many,
  * of at most this size (a restart then maps nothing; see wa_mempool). */
 #define HOST_POOL_MEMORY_MAX (256u << 10)
@@ -48,7 +49,7 @@ struct wactor_module {
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
-#define HOST_NIMPORTS 22
+#define HOST_NIMPORTS 24
 
 typedef struct host_component host_component;
 
@@ -120,6 +121,7 @@ typedef struct host_version {
     wactor_limits limits;
     uint64_t storage; /* key-value quota */
     unsigned wasi_caps;
+    uint32_t health_ms, health_unhealthy; /* health checks (health.c), defaults applied */
 } host_version;
 
 struct host_component {
@@ -152,6 +154,13 @@ struct host_component {
      * not restart the old version, the upgrade's turn decides (and restarts
      * it if the upgrade cannot go on without an instance). */
     atomic_uint upgrades_waiting;
+    struct host_timers *timers; /* timers.c; made at the first send_after */
+    /* Health checks (health.c): on the component's turns, but health_last,
+     * which wactor_stats reads (-1: no answer from this instance yet). */
+    rt_timer health_timer;
+    bool health_armed; /* its timer is armed, or its check is on its way */
+    uint32_t health_bad;
+    _Atomic int health_last;
     host_component *next_withdrawn; /* in wactor_runtime.withdrawn */
     /* Output lines in progress (stdout, stderr). */
     char out[2][512];
@@ -207,6 +216,7 @@ enum {
     HOST_ON_CALLBACK,
     HOST_ON_SHUTDOWN,
     HOST_ON_UPGRADE,
+    HOST_HEALTH,
     HOST_NEXPORTS
 };
 typedef struct host_export {
@@ -310,6 +320,28 @@ int host_respond_header(host_component *c, int64_t corr, const char *name, size_
                         const uint8_t *value, size_t vlen);
 bool host_answer_headers(host_component *c, int64_t corr, msg_hdrbuf *out);
 void host_answers_free(host_component *c);
+
+/* timers.c (ABI.md v2, "Timers"). send_after and timer_cancel, on the
+ * component's turn (or its start-up): an id > 0 or a code. */
+int64_t host_send_after(host_component *c, const char *target, size_t tlen, const uint8_t *payload,
+                        size_t plen, int32_t delay_ms, int32_t period_ms);
+int host_timer_cancel(host_component *c, int64_t id);
+/* On the turn: true if e is a timer's firing (then handled). */
+bool host_timer_control(host_component *c, const msg_envelope *e);
+/* Cancels every timer, or (since_mark) those made since host_timers_mark:
+ * the instance is gone, or an upgrade's new version failed to start. */
+void host_timers_mark(host_component *c);
+void host_timers_cancel(host_component *c, bool since_mark);
+uint32_t host_timers_count(host_component *c);
+void host_timers_free(host_component *c); /* with the runtime, after its timer thread */
+
+/* health.c (ABI.md v2, "Health"), on the component's turn. */
+#define HOST_DEFAULT_HEALTH_MS 5000u
+#define HOST_DEFAULT_UNHEALTHY 3u
+void host_health_started(host_component *c); /* a fresh instance: checks begin */
+void host_health_arm(host_component *c);
+/* True if e is a health check (then run). */
+bool host_health_control(host_component *c, const msg_envelope *e);
 
 /* http_out.c: the checks and start of http_request; r holds the guest's
  * ranges (method, url, headers, body) and gets the rest. Returns the

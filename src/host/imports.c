@@ -26,6 +26,7 @@ static const uint8_t t_respond_header[] = {I64, I32, I32, I32, I32, I32};
 static const uint8_t t_cancel[] = {I64, I32};
 static const uint8_t t_http_request[] = {I32, I32, I32, I32, I32, I32, I32, I32, I32, I64};
 static const uint8_t t_i64[] = {I64};
+static const uint8_t t_send_after[] = {I32, I32, I32, I32, I32, I32, I64};
 
 /* ---- guest memory ------------------------------------------------------- */
 
@@ -248,6 +249,30 @@ static wa_trap h_http_request(wa_instance *caller, void *env, wa_val *io)
     return WA_TRAP_NONE;
 }
 
+/* ---- timers (timers.c) --------------------------------------------------- */
+
+static wa_trap h_send_after(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    host_component *c = self(caller);
+    const uint8_t *target = guest_range(caller, io[0], io[1]);
+    const uint8_t *payload = guest_range(caller, io[2], io[3]);
+    int64_t rc = WACTOR_EINVAL;
+    if (target && payload)
+        rc = audited(c,
+                     host_send_after(c, (const char *)target, io[1].i32, payload, io[3].i32,
+                                     (int32_t)io[4].i32, (int32_t)io[5].i32),
+                     "send", target, io[1].i32);
+    io[0].i64 = (uint64_t)guest_code(rc);
+    return WA_TRAP_NONE;
+}
+
+static wa_trap h_timer_cancel(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)env;
+    return RET_I32(host_timer_cancel(self(caller), (int64_t)io[0].i64));
+}
+
 /* ---- services ----------------------------------------------------------- */
 
 static wa_trap h_self_name(wa_instance *caller, void *env, wa_val *io)
@@ -435,6 +460,8 @@ static const host_import imports[HOST_NIMPORTS] = {
     {"msg_header", {4, 1, t_i32x5}, h_msg_header},
     {"respond_header", {5, 1, t_respond_header}, h_respond_header},
     {"http_request", {9, 1, t_http_request}, h_http_request},
+    {"send_after", {6, 1, t_send_after}, h_send_after},
+    {"timer_cancel", {1, 1, t_cancel}, h_timer_cancel},
 };
 
 static bool name_is(wa_name n, const char *s)

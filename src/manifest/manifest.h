@@ -68,6 +68,9 @@ enum {
 #define MF_DEFAULT_STACK 20000u
 #define MF_DEFAULT_MAILBOX 10000u
 #define MF_DEFAULT_PENDING 10000u
+#define MF_DEFAULT_TIMERS 1000u
+#define MF_DEFAULT_HEALTH_INTERVAL_MS 5000u
+#define MF_DEFAULT_UNHEALTHY 3u
 #define MF_DEFAULT_REQUEST_TIMEOUT_MS UINT64_C(30000)
 #define MF_DEFAULT_MAX_MESSAGE (UINT64_C(1) << 20)
 #define MF_DEFAULT_MAX_MODULE (UINT64_C(256) << 20)
@@ -115,6 +118,10 @@ typedef struct mf_component {
     uint32_t stack;   /* call depth; default 20000 */
     uint32_t mailbox; /* default 10000 */
     uint32_t pending; /* default 10000 */
+    uint32_t timers;  /* default 1000 */
+    /* Health checks, for a module exporting wactor_health. */
+    uint32_t health_interval_ms; /* default 5000 */
+    uint32_t health_unhealthy;   /* default 3 */
     mf_patterns send, request, publish, subscribe;
     mf_patterns http; /* hosts for outbound HTTP */
     int64_t storage;  /* quota in bytes; -1 = no storage capability */

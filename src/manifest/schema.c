@@ -63,9 +63,11 @@ static const char *const runtime_keys[] = {"workers",         "storage",     "au
                                            "request_timeout", "max_message", "max_module",
                                            "control",         "trace"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
-static const char *const component_keys[] = {"wasm",    "config", "env",
-                                             "restart", "limits", "capabilities"};
-static const char *const limits_keys[] = {"memory", "fuel", "time", "stack", "mailbox", "pending"};
+static const char *const component_keys[] = {"wasm",   "config",       "env",   "restart",
+                                             "limits", "capabilities", "health"};
+static const char *const limits_keys[] = {"memory",  "fuel",    "time",  "stack",
+                                          "mailbox", "pending", "timers"};
+static const char *const health_keys[] = {"interval", "unhealthy"};
 static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
                                                 "storage", "wasi",    "http"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
@@ -93,6 +95,7 @@ void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg)
     each_key(fn, arg, "components.<name>.limits.", limits_keys, NKEYS(limits_keys));
     each_key(fn, arg, "components.<name>.capabilities.", capabilities_keys,
              NKEYS(capabilities_keys));
+    each_key(fn, arg, "components.<name>.health.", health_keys, NKEYS(health_keys));
     each_key(fn, arg, "lattice.", lattice_keys, NKEYS(lattice_keys));
     each_key(fn, arg, "http.", http_keys, NKEYS(http_keys));
 }
@@ -675,7 +678,7 @@ fail:
 static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
     const char *const *keys = limits_keys;
-    enum { MEMORY, FUEL, TIME, STACK, MAILBOX, PENDING };
+    enum { MEMORY, FUEL, TIME, STACK, MAILBOX, PENDING, TIMERS };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.limits", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
@@ -719,6 +722,10 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
         case PENDING:
             ok = get_number(w, val, what, 1, UINT32_MAX, &x);
             c->pending = (uint32_t)x;
+            break;
+        case TIMERS:
+            ok = get_number(w, val, what, 1, UINT32_MAX, &x);
+            c->timers = (uint32_t)x;
             break;
         }
         if (!ok && !GO_ON(w))
@@ -782,10 +789,52 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
     return CLEAN_SINCE(w, before);
 }
 
+/* health: {interval: 5s, unhealthy: 3} (ABI.md v2, "Health"). */
+static bool get_health(mf_walk *w, mf_component *c, const node *v, const char *sect)
+{
+    const char *const *keys = health_keys;
+    enum { INTERVAL, UNHEALTHY };
+    char where[PATH_CAP], what[PATH_CAP];
+    snprintf(where, sizeof where, "%s.health", sect);
+    if (!need(w, v, YAML_MAPPING_NODE, where))
+        return false;
+    snprintf(where, sizeof where, "in %s.health", sect);
+    section s = {where, keys, NKEYS(health_keys), 0};
+    unsigned before = w->nerrors;
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int k = section_key(w, &s, v, p, &val);
+        if (k < 0) {
+            if (!GO_ON(w))
+                return false;
+            continue;
+        }
+        if (is_null(val))
+            continue;
+        snprintf(what, sizeof what, "%s.health.%s", sect, keys[k]);
+        uint64_t x = 0;
+        bool ok = false;
+        switch (k) {
+        case INTERVAL:
+            ok = get_duration(w, val, what, &x);
+            c->health_interval_ms = (uint32_t)(x > UINT32_MAX ? UINT32_MAX : x);
+            break;
+        case UNHEALTHY:
+            ok = get_number(w, val, what, 1, 1000000, &x);
+            c->health_unhealthy = (uint32_t)x;
+            break;
+        }
+        if (!ok && !GO_ON(w))
+            return false;
+    }
+    return CLEAN_SINCE(w, before);
+}
+
 static bool get_component(mf_walk *w, mf_component *c, const node *k, const node *v)
 {
     const char *const *keys = component_keys;
-    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES };
+    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES, HEALTH };
     /* "components." + a name of at most 255 bytes: shorter than PATH_CAP by
      * more than any suffix. */
     char sect[272], where[PATH_CAP], what[PATH_CAP], b[SHOW_CAP];
@@ -850,6 +899,9 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
         case CAPABILITIES:
             ok = get_capabilities(w, c, val, sect);
             break;
+        case HEALTH:
+            ok = get_health(w, c, val, sect);
+            break;
         }
         if (!ok && !GO_ON(w))
             return false;
@@ -868,6 +920,9 @@ static void component_defaults(mf_component *c)
     c->stack = MF_DEFAULT_STACK;
     c->mailbox = MF_DEFAULT_MAILBOX;
     c->pending = MF_DEFAULT_PENDING;
+    c->timers = MF_DEFAULT_TIMERS;
+    c->health_interval_ms = MF_DEFAULT_HEALTH_INTERVAL_MS;
+    c->health_unhealthy = MF_DEFAULT_UNHEALTHY;
     c->storage = -1;
 }
 

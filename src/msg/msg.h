@@ -407,6 +407,11 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
 
 /* Posts a control envelope (kind MSG_CONTROL, data = ctl) to p. */
 int msg_post_control(msg_proc *p, void *ctl);
+/* The same with a key for the owner, in the envelope's corr (a timer's id). */
+int msg_post_control_key(msg_proc *p, void *ctl, int64_t key);
+/* A send from p to itself, needing no capability (a timer of p's firing,
+ * on p's turn): ETOOBIG, ENOTFOUND once p has stopped, EFULL. */
+int msg_send_self(msg_proc *p, const void *payload, size_t plen);
 
 void msg_envelope_free(msg_router *r, msg_envelope *e);
 

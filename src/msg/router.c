@@ -382,12 +382,37 @@ void msg_proc_reconfigure(msg_proc *p, msg_caps caps, uint32_t mailbox_bound,
 
 int msg_post_control(msg_proc *p, void *ctl)
 {
+    return msg_post_control_key(p, ctl, 0);
+}
+
+int msg_post_control_key(msg_proc *p, void *ctl, int64_t key)
+{
     msg_envelope *e = envelope_new(p->router, MSG_CONTROL, "", 0, NULL, 0, NULL, 0, NULL);
     if (!e)
         return WACTOR_ENOMEM;
     e->control = ctl;
+    e->corr = key;
     rt_post(&p->actor, &e->node);
     return WACTOR_OK;
+}
+
+int msg_send_self(msg_proc *p, const void *payload, size_t plen)
+{
+    msg_router *r = p->router;
+    if (plen > r->opts.max_message)
+        return WACTOR_ETOOBIG;
+    if (atomic_load_explicit(&p->stopped, memory_order_relaxed))
+        return WACTOR_ENOTFOUND;
+    msg_envelope *e = envelope_new(r, MSG_SEND, p->name, p->name_len, NULL, 0, payload, plen, NULL);
+    if (!e)
+        return WACTOR_ENOMEM;
+    msg_dest d = msg_dest_local(p);
+    int rc = dest_post(r, &d, e, NULL);
+    if (rc != WACTOR_OK)
+        msg_envelope_free(r, e);
+    else
+        MSG_COUNT_OWN(p->n_sent);
+    return rc;
 }
 
 /* ---- registry ----------------------------------------------------------- */

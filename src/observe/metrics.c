@@ -137,6 +137,14 @@ static void metrics_components(FILE *out, const wactor_stats *st, size_t n)
             fprintf(out, ",reason=\"%s\"} %" PRIu64 "\n", wactor_crash_kind_name(k),
                     st[i].crashes_by[k]);
         }
+    metrics_family(out, "wactor_health", "gauge",
+                   "The last answer of the component's wactor_health: 0 healthy, 1 degraded, 2 "
+                   "unhealthy (components that have not answered are left out).");
+    for (size_t i = 0; i < n; i++)
+        if (st[i].health >= 0) {
+            metrics_open(out, "wactor_health", &st[i]);
+            fprintf(out, "} %d\n", st[i].health);
+        }
 }
 
 /* Seconds from nanoseconds, exactly enough for a bucket bound (1e-06 ... 10). */

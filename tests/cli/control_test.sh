@@ -180,20 +180,20 @@ def closed_after(s):
         if not b:
             return data
         data += b
-hello = struct.pack(">IBB", 2, 2, 1)
+hello = struct.pack(">IBB", 2, 3, 1)
 # garbage
 s = conn(); s.sendall(b"\x00\x00\x00\x01GARBAGE!" * 50); closed_after(s); s.close()
 # oversized length
 s = conn(); s.sendall(struct.pack(">I", 0xFFFFFFF0) + b"\x01\x02"); closed_after(s); s.close()
 # mid-message disconnect
-s = conn(); s.sendall(struct.pack(">IBB", 100, 2, 2) + b"abc"); s.close()
+s = conn(); s.sendall(struct.pack(">IBB", 100, 3, 2) + b"abc"); s.close()
 # unsupported version, unknown type
-for body in (b"\x09\x01", b"\x02\x7f"):
+for body in (b"\x09\x01", b"\x03\x7f"):
     s = conn(); s.sendall(struct.pack(">I", len(body)) + body)
     d = closed_after(s); s.close()
     assert d[5] == 0x80, d
 # a malformed CALL (target length past the end)
-body = b"\x02\x02" + struct.pack(">IH", 0, 60000)
+body = b"\x03\x02" + struct.pack(">IH", 0, 60000)
 s = conn(); s.sendall(struct.pack(">I", len(body)) + body); closed_after(s); s.close()
 # more connections than allowed, all at once
 # (past the listen queue a connect may fail at once: that is a refusal too)
@@ -227,7 +227,7 @@ def hello_answered():
 assert hello_answered(), "no HELLO answered after the flood"
 # a stalled client: half a frame, then nothing; others are answered meanwhile, and the
 # server closes it once its frame deadline passes
-stalled = conn(); stalled.sendall(struct.pack(">IBB", 50, 2, 2))
+stalled = conn(); stalled.sendall(struct.pack(">IBB", 50, 3, 2))
 assert hello_answered(), "no HELLO answered beside a stalled client"
 stalled.settimeout(30)
 try:

@@ -620,7 +620,7 @@ static const bad bads[] = {
     {"supervisor: {max_restart: 1}\n" C0, "1:14", "unknown key \"max_restart\" in supervisor"},
     {C1 "wasi: [stdout]\n", "4:5",
      "unknown key \"wasi\" in components.a (expected wasm, config, "
-     "env, restart, limits or capabilities)"},
+     "env, restart, limits, capabilities or health)"},
     {L1 "memroy: 1MiB\n", "5:7", "unknown key \"memroy\" in components.a.limits"},
     {K1 "kv: 1MiB\n", "5:7", "unknown key \"kv\" in components.a.capabilities"},
     {K1 "send: []\n      send: [a]\n", "6:7",
