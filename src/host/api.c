@@ -453,7 +453,15 @@ int wactor_headers_at(const wactor_headers *h, size_t i, wactor_header *out)
 
 int wactor_cancel(wactor_runtime *rt, int64_t correlation)
 {
-    return host_code(rt, msg_cancel(rt->router, NULL, correlation), "cancel", "request");
+    msg_host_callback cb = NULL;
+    void *arg = NULL;
+    int rc = msg_cancel_host(rt->router, NULL, correlation, &cb, &arg);
+    /* The callback will never run: the copy request_replying made is ours
+     * to free (only for its trampoline: other host requests own their
+     * argument, wactor_call's lives on its caller's stack). */
+    if (rc == WACTOR_OK && cb == reply)
+        free(arg);
+    return host_code(rt, rc, "cancel", "request");
 }
 
 typedef struct call_wait {

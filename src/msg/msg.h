@@ -367,6 +367,10 @@ int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size
                 const msg_headers *headers);
 /* Withdraws a request of from (NULL = host). */
 int msg_cancel(msg_router *r, msg_proc *from, int64_t corr);
+/* The same, also giving back (on OK) the host callback and its argument that
+ * will now never be called, so that the host can free what it gave. */
+int msg_cancel_host(msg_router *r, msg_proc *from, int64_t corr, msg_host_callback *cb,
+                    void **cb_arg);
 int msg_publish(msg_router *r, msg_proc *from, const char *topic, size_t tlen, const void *payload,
                 size_t plen, const msg_meta *meta);
 /* Whether p has received request corr and not answered it yet (p's own

@@ -857,11 +857,21 @@ int msg_respond(msg_proc *p, int64_t corr, int status, const void *payload, size
 
 int msg_cancel(msg_router *r, msg_proc *from, int64_t corr)
 {
+    return msg_cancel_host(r, from, corr, NULL, NULL);
+}
+
+int msg_cancel_host(msg_router *r, msg_proc *from, int64_t corr, msg_host_callback *cb,
+                    void **cb_arg)
+{
     if (corr <= 0)
         return WACTOR_ENOTFOUND;
     msg_pending *pd = msg_tracker_take_owned(&r->tracker, corr, from, from ? from->incarnation : 0);
     if (!pd)
         return WACTOR_ENOTFOUND;
+    if (cb != NULL)
+        *cb = pd->cb;
+    if (cb_arg != NULL)
+        *cb_arg = pd->cb_arg;
     if (r->timers)
         rt_timer_stop(r->timers, &pd->timer);
     forget_remote(r, pd);
