@@ -43,11 +43,10 @@ typedef struct http_options {
     const char *manifest;     /* its path, for /status.json */
     wactor_lattice *lattice;  /* NULL when not in a lattice */
     const char *lattice_name; /* its name, for /status.json; NULL when not in one */
-    unsigned threads;         /* libmicrohttpd threads; 0: 1 */
     unsigned max_connections; /* 0: 10000 (bounded by the file descriptor limit) */
     unsigned idle_timeout_s;  /* a connection silent this long is closed; 0: 60 */
     /* Log lines (a connection refused, a response that could not be sent);
-     * NULL: none. Called on libmicrohttpd's threads. */
+     * NULL: none. Called on the server's thread. */
     void (*log)(void *arg, int level, const char *text);
     void *log_arg;
 } http_options;
