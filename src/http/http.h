@@ -7,10 +7,11 @@
  * only (and src/observe for the /metrics, /status.json and /dashboard
  * pages), never the runtime's internals, and nothing below links it.
  *
- * Threads: libmicrohttpd's own (one epoll thread, or a pool) read and
- * write every socket; a runtime worker never touches the network. A
- * request in flight suspends its connection; the reply callback (on a
- * runtime thread) only copies the answer and resumes it.
+ * Threads: one loop thread of the server drives libmicrohttpd (epoll) and
+ * reads and writes every socket; a runtime worker never touches the
+ * network. A request in flight whose answer is not back at the next look
+ * suspends its connection; the reply callback (on a runtime thread) only
+ * copies the answer and hands it back (queueing a resume if suspended).
  */
 #ifndef WACTOR_HTTP_H
 #define WACTOR_HTTP_H
