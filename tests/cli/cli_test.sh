@@ -153,6 +153,25 @@ inspect_hello)
     grep -qx 'component: no' "$out" || fail "a command is not a component"
     grep -q 'no export wactor_on_message' "$out" || fail "the reason is missing"
     ;;
+inspect_features)
+    # GUEST_DIR/features holds tests/wasm/features (see tests/CMakeLists.txt).
+    run "$wactor" inspect "$guests/features/post_mvp.wasm"
+    expect_status 0
+    grep -qx 'features: mutable-globals sign-extension multi-value bulk-memory reference-types' \
+        "$out" || fail "features not listed"
+    run "$wactor" inspect "$guests/features/mvp.wasm"
+    expect_status 0
+    grep -qx 'features: none beyond WebAssembly 1.0' "$out" || fail "an MVP module lists features"
+    ;;
+inspect_unsupported)
+    # A proposal wactor does not implement: one line that names it and where, not "malformed".
+    run "$wactor" inspect "$guests/features/shared_memory.wasm"
+    expect_status 4
+    expect_one_error_line "uses shared memory (threads proposal), not supported (memory section"
+    ! grep -q malformed "$err" || fail "called malformed"
+    run "$wactor" exec "$guests/features/try.wasm"
+    expect_one_error_line "function 1: uses exception-handling instructions (exception handling proposal), not supported"
+    ;;
 inspect_reactor)
     run "$wactor" inspect "$guests/hooks.wasm"
     expect_status 0
