@@ -320,7 +320,7 @@ groups_start)
     printf 'groups:\n  g: {members: [a, x]}\ncomponents:\n  a: {wasm: group_agent.wasm}\n' >"$tmp/wactor.yaml"
     run "$wactor" validate "$tmp/wactor.yaml"
     expect_status 4
-    expect_one_error_line "$tmp/wactor.yaml:2:22: groups.g.members: unknown member \"x\""
+    expect_one_error_line "$tmp/wactor.yaml:2:20: groups.g.members: unknown member \"x\""
     ;;
 manifest_broken)
     printf 'components:\n  echo:\n    wasm: echo.wasm\n    colour: blue\n' >"$tmp/wactor.yaml"
