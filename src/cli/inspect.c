@@ -13,16 +13,18 @@
 static const char cli_inspect_usage[] =
     "usage: wactor inspect [--max-module SIZE] FILE.wasm\n"
     "\n"
-    "Decodes and validates a module, prints its imports, exports (with types,\n"
-    "memory and table limits) and custom sections, and whether it is a valid\n"
-    "wactor component (and if not, why).\n"
+    "Decodes and validates a module, prints the WebAssembly features it uses\n"
+    "beyond 1.0, its imports, exports (with types, memory and table limits) and\n"
+    "custom sections, and whether it is a valid wactor component (and if not,\n"
+    "why).\n"
     "\n"
     "  --max-module SIZE  the largest module file read, 1KiB to 4GiB (default\n"
     "                     256MiB); a module must be a regular file\n"
     "  --help             show this help\n"
     "\n"
     "Exit status: 0 for a valid module (component or not); 4 if the file cannot\n"
-    "be read or the module is malformed or invalid, or on a usage error.\n";
+    "be read, the module is malformed or invalid or uses a proposal wactor does\n"
+    "not implement (the message names it), or on a usage error.\n";
 
 /* Every memory or table with its limits, imported, exported or neither. */
 static void cli_inspect_limits(FILE *out, const wa_module *m, wa_externkind kind)
@@ -48,6 +50,13 @@ static void cli_inspect_print(FILE *out, const char *path, const wa_module *m, s
     wa_externtype type;
 
     fprintf(out, "module %s: %zu bytes, valid\n", path, size);
+    /* Beyond WebAssembly 1.0: what an older engine would refuse. */
+    uint32_t features = wa_module_features(m);
+    fputs("features:", out);
+    for (unsigned f = 0; f < WA_FEATURE_COUNT_; f++)
+        if (features & (1u << f))
+            fprintf(out, " %s", wa_feature_name(f));
+    fputs(features ? "\n" : " none beyond WebAssembly 1.0\n", out);
     uint32_t n = wa_module_num_imports(m);
     fprintf(out, "imports: %" PRIu32 "\n", n);
     for (uint32_t i = 0; i < n; i++) {

@@ -201,12 +201,14 @@ static bool rd_u8(comp *c, uint8_t *v)
     return true;
 }
 
+/* The reserved byte of memory instructions; the multi-memory proposal made
+ * it a memory index. */
 static bool rd_zero(comp *c)
 {
     uint8_t b;
     CHECK(rd_u8(c, &b));
     if (b != 0)
-        MALFORMED(c, "zero byte expected");
+        UNSUPPORTED(c, "a memory index other than 0", "multi-memory");
     return true;
 }
 
@@ -224,6 +226,8 @@ static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const ui
         return true; /* 0x40: [] -> [] */
     if (bt < 0) {
         const uint8_t *t = single_type((uint8_t)(bt & 0x7f));
+        if (!t && (bt & 0x7f) == WA_V128)
+            UNSUPPORTED(c, "v128 values", "fixed-width SIMD");
         if (!t)
             MALFORMED(c, "malformed value type in block type");
         *results = t;
@@ -233,6 +237,7 @@ static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const ui
     if ((uint64_t)bt >= c->m->ntypes)
         INVALID(c, "unknown type %lld", (long long)bt);
     const wa_functype *ft = &c->m->types[bt];
+    FEATURE(c, MULTI_VALUE);
     *params = ft->types;
     *np = ft->nparams;
     *results = ft->types + ft->nparams;
@@ -386,6 +391,8 @@ static bool op_memory_access(comp *c, uint8_t opcode)
     CHECK(rd_u32(c, &align));
     CHECK(rd_u32(c, &offset));
     CHECK(need_memory(c));
+    if (align & 0x40)
+        UNSUPPORTED(c, "a memory index in a load or store", "multi-memory");
     if (align > s->align)
         INVALID(c, "alignment must not be larger than natural");
     if (opcode <= 0x35) { /* load */
@@ -455,6 +462,12 @@ static bool op_prefixed(comp *c)
     CHECK(rd_u32(c, &sub));
     static const uint8_t sat_in[8] = {WA_F32, WA_F32, WA_F64, WA_F64,
                                       WA_F32, WA_F32, WA_F64, WA_F64};
+    if (sub <= 7)
+        FEATURE(c, SAT_FLOAT_TO_INT);
+    else if (sub <= 11)
+        FEATURE(c, BULK_MEMORY);
+    else
+        FEATURE(c, REFERENCE_TYPES);
     if (sub <= 7)
         return op_unary(c, WA_OP_I32_TRUNC_SAT_F32_S + sub, sat_in[sub], sub < 4 ? WA_I32 : WA_I64);
     switch (sub) {
@@ -772,6 +785,8 @@ static bool op_call_indirect(comp *c)
         INVALID(c, "unknown type %u", t);
     if (c->m->tables[table].elem != WA_FUNCREF)
         INVALID(c, "type mismatch: call_indirect table");
+    if (table != 0)
+        FEATURE(c, REFERENCE_TYPES);
     CHECK(wa_emit_pop(c, WA_I32, NULL));
     uint32_t h = c->nvals;
     vloc index = wa_emit_live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
@@ -793,6 +808,8 @@ static bool op_select(comp *c, bool typed)
         if (n != 1)
             INVALID(c, "invalid result arity for select");
         CHECK(rd_u8(c, &want));
+        if (want == WA_V128)
+            UNSUPPORTED(c, "v128 values", "fixed-width SIMD");
         if (!single_type(want))
             MALFORMED(c, "malformed value type");
     }
@@ -875,6 +892,8 @@ static bool op_ref(comp *c, uint8_t opcode)
     switch (opcode) {
     case 0xd0: /* ref.null t */
         CHECK(rd_u8(c, &t));
+        if ((t >= 0x6a && t <= 0x6e) || (t >= 0x71 && t <= 0x74))
+            UNSUPPORTED(c, "GC reference types", "GC");
         if (!wa_is_reftype(t))
             MALFORMED(c, "malformed reference type");
         return wa_emit_push_at(c, t, (vloc){.where = IN_CONST, .k = 0});
@@ -1005,6 +1024,7 @@ static bool instruction(comp *c, bool *done)
     case 0x1b:
         return op_select(c, false);
     case 0x1c:
+        FEATURE(c, REFERENCE_TYPES);
         return op_select(c, true);
     case 0x3f: /* memory.size 0x00 */
         CHECK(rd_zero(c));
@@ -1020,17 +1040,54 @@ static bool instruction(comp *c, bool *done)
         return wa_emit3(c, WA_OP_MEMORY_GROW, wa_emit_slot(c, h), n);
     case 0xfc:
         return op_prefixed(c);
+    case 0x06:
+    case 0x07:
+    case 0x08:
+    case 0x09:
+    case 0x0a:
+    case 0x18:
+    case 0x19:
+    case 0x1f:
+        c->r.p--;
+        UNSUPPORTED(c, "exception-handling instructions", "exception handling");
+    case 0x12:
+    case 0x13:
+        c->r.p--;
+        UNSUPPORTED(c, "tail calls", "tail-call");
+    case 0x14:
+    case 0x15:
+    case 0xd3:
+    case 0xd4:
+    case 0xd5:
+    case 0xd6:
+        c->r.p--;
+        UNSUPPORTED(c, "typed function references", "function references");
+    case 0xfb:
+        c->r.p--;
+        UNSUPPORTED(c, "GC instructions", "GC");
+    case 0xfd:
+        c->r.p--;
+        UNSUPPORTED(c, "SIMD instructions", "fixed-width SIMD");
+    case 0xfe:
+        c->r.p--;
+        UNSUPPORTED(c, "atomic instructions", "threads");
     }
+    if (op >= 0x25 && op <= 0x26)
+        FEATURE(c, REFERENCE_TYPES);
     if (op >= 0x20 && op <= 0x26)
         return op_variable(c, op);
     if (op >= 0x28 && op <= 0x3e)
         return op_memory_access(c, op);
     if (op >= 0x41 && op <= 0x44)
         return op_const(c, op);
+    if (op >= 0xc0 && op <= 0xc4)
+        FEATURE(c, SIGN_EXTENSION);
     if (op >= 0x45 && op <= 0xc4)
         return op_numeric(c, op);
-    if (op >= 0xd0 && op <= 0xd2)
+    if (op >= 0xd0 && op <= 0xd2) {
+        FEATURE(c, REFERENCE_TYPES);
         return op_ref(c, op);
+    }
     MALFORMED(c, "illegal opcode 0x%02x", op);
 }
 
@@ -1169,6 +1226,7 @@ bool wa_code_translate_all(wa_module *m, wa_error *err)
             break;
         c.capops = 0;
     }
+    m->features |= c.features;
     free(c.canon);
     free(c.vals);
     free(c.vlocs);

@@ -58,6 +58,28 @@ static bool fail_read(dec *d)
     return fail(d, wa_read_error_message(&d->r));
 }
 
+/* Valid under a proposal we do not implement: its own words, not "malformed". */
+static bool unsupported(dec *d, const char *what, const char *proposal)
+{
+    return wa_fail_unsupported(d->err, d->sec, pos(d), what, proposal);
+}
+
+/* A type byte t, just read, that is not ours: steps back onto it and says
+ * so, in a proposal's words when one defines it, else as `malformed`. */
+static bool fail_type(dec *d, uint8_t t, const char *malformed)
+{
+    d->r.p--;
+    if (t == WA_V128)
+        return unsupported(d, "v128 values", "fixed-width SIMD");
+    if (t == 0x69)
+        return unsupported(d, "exnref values", "exception handling");
+    if (t == 0x64 || t == 0x63)
+        return unsupported(d, "typed references", "function references");
+    if ((t >= 0x6a && t <= 0x6e) || (t >= 0x71 && t <= 0x74))
+        return unsupported(d, "GC reference types", "GC");
+    return fail(d, malformed);
+}
+
 static bool fail_nomem(dec *d)
 {
     return wa_fail(d->err, WA_ERR_NOMEM, d->sec, pos(d), "out of memory");
@@ -133,20 +155,24 @@ static bool rd_valtype(dec *d, uint8_t *t)
 {
     if (!rd_u8(d, t))
         return false;
-    if (wa_is_numtype(*t) || wa_is_reftype(*t))
+    if (wa_is_numtype(*t) || wa_is_reftype(*t)) {
+        if (*t == WA_EXTERNREF)
+            d->m->features |= 1u << WA_FEATURE_REFERENCE_TYPES;
         return true;
-    d->r.p--;
-    return fail(d, "malformed value type");
+    }
+    return fail_type(d, *t, "malformed value type");
 }
 
 static bool rd_reftype(dec *d, uint8_t *t)
 {
     if (!rd_u8(d, t))
         return false;
-    if (wa_is_reftype(*t))
+    if (wa_is_reftype(*t)) {
+        if (*t == WA_EXTERNREF)
+            d->m->features |= 1u << WA_FEATURE_REFERENCE_TYPES;
         return true;
-    d->r.p--;
-    return fail(d, "malformed reference type");
+    }
+    return fail_type(d, *t, "malformed reference type");
 }
 
 /* The limits flag is a 1-bit LEB128 in the reference interpreter, hence its
@@ -158,6 +184,14 @@ static bool rd_limits(dec *d, wa_limits *l)
         return false;
     if (flag & 0x80)
         return fail(d, "integer representation too long");
+    if (flag == 2 || flag == 3) {
+        d->r.p--;
+        return unsupported(d, "shared memory", "threads");
+    }
+    if (flag >= 4 && flag <= 7) {
+        d->r.p--;
+        return unsupported(d, "64-bit memory or table indices", "memory64");
+    }
     if (flag > 1)
         return fail(d, "integer too large");
     l->has_max = flag == 1;
@@ -354,6 +388,8 @@ static bool sec_type(dec *d)
             return false;
         if (form != 0x60) { /* the reference interpreter reads the form as an s7 */
             d->r.p--;
+            if (form == 0x5e || form == 0x5f || form == 0x4e || form == 0x50 || form == 0x4f)
+                return unsupported(d, "struct, array or recursive types", "GC");
             return fail(d, form & 0x80 ? "integer representation too long"
                                        : "malformed function type");
         }
@@ -364,6 +400,8 @@ static bool sec_type(dec *d)
         if (!rd_valtypes(d, &t->nresults, m->typestore + used))
             return false;
         used += t->nresults;
+        if (t->nresults > 1)
+            m->features |= 1u << WA_FEATURE_MULTI_VALUE;
     }
     return true;
 }
@@ -390,6 +428,9 @@ static bool rd_import_desc(dec *d, wa_import *im)
         im->index = m->nglobals;
         m->globals[m->nglobals].imported = true;
         return rd_globaltype(d, &m->globals[m->nglobals++].type);
+    case 4:
+        d->r.p--;
+        return unsupported(d, "an imported tag", "exception handling");
     default:
         d->r.p--;
         return fail(d, "malformed import kind");
@@ -503,6 +544,8 @@ static bool sec_export(dec *d)
             return false;
         if (kind > WA_EXTERN_GLOBAL) {
             d->r.p--;
+            if (kind == 4)
+                return unsupported(d, "an exported tag", "exception handling");
             return fail(d, "malformed export kind");
         }
         e->kind = (wa_externkind)kind;
@@ -707,6 +750,7 @@ static bool sec_data(dec *d)
 static bool sec_datacount(dec *d)
 {
     d->m->has_datacount = true;
+    d->m->features |= 1u << WA_FEATURE_BULK_MEMORY;
     return rd_u32(d, &d->m->datacount);
 }
 
@@ -746,6 +790,10 @@ static bool rd_section(dec *d, uint8_t *last_rank)
     uint32_t size;
     if (!rd_u8(d, &id))
         return false;
+    if (id == 13) { /* the tag section */
+        d->r.p--;
+        return wa_fail_unsupported(d->err, 13, pos(d), "a tag section", "exception handling");
+    }
     if (id > 12) {
         d->r.p--;
         return fail(d, "malformed section id");

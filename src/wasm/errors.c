@@ -24,6 +24,23 @@ bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const c
     return false;
 }
 
+bool wa_fail_unsupported(wa_error *err, int section, size_t offset, const char *what,
+                         const char *proposal)
+{
+    return wa_fail(err, WA_ERR_UNSUPPORTED, section, offset, "uses %s (%s proposal)", what,
+                   proposal);
+}
+
+const char *wa_feature_name(unsigned feature)
+{
+    static const char *const names[] = {
+#define WA_X(name, text) text,
+        WA_FEATURE_LIST(WA_X)
+#undef WA_X
+    };
+    return feature < sizeof names / sizeof names[0] ? names[feature] : NULL;
+}
+
 const char *wa_errkind_name(wa_errkind k)
 {
     static const char *const names[] = {

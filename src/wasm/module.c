@@ -195,6 +195,33 @@ static bool find_func_name(const wa_custom *c, uint32_t func, wa_name *out)
     return false;
 }
 
+/* What the decoder and translator saw, plus what the module's declarations
+ * show: mutable globals crossing the boundary, segments and tables that
+ * only the bulk-memory and reference-types proposals allow. */
+uint32_t wa_module_features(const wa_module *m)
+{
+    uint32_t f = m->features;
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].kind == WA_EXTERN_GLOBAL && m->globals[m->imports[i].index].type.mut)
+            f |= 1u << WA_FEATURE_MUTABLE_GLOBALS;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == WA_EXTERN_GLOBAL && m->exports[i].index < m->nglobals &&
+            m->globals[m->exports[i].index].type.mut)
+            f |= 1u << WA_FEATURE_MUTABLE_GLOBALS;
+    if (m->ntables > 1)
+        f |= 1u << WA_FEATURE_REFERENCE_TYPES;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        if (m->datas[i].mode != WA_SEG_ACTIVE)
+            f |= 1u << WA_FEATURE_BULK_MEMORY;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        if (m->elems[i].mode != WA_SEG_ACTIVE)
+            f |= 1u << WA_FEATURE_BULK_MEMORY;
+        if (m->elems[i].mode == WA_SEG_ACTIVE && m->elems[i].table != 0)
+            f |= 1u << WA_FEATURE_REFERENCE_TYPES;
+    }
+    return f;
+}
+
 bool wa_module_has_start(const wa_module *m)
 {
     return m->has_start;

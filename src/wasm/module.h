@@ -151,6 +151,8 @@ struct wa_module {
     /* Set by validate.c: functions that may be named by ref.func inside code
      * (those referenced from elements, exports or global initialisers). */
     uint8_t *func_declared; /* nfuncs bytes, 0 or 1 */
+
+    uint32_t features; /* 1u << WA_FEATURE_x: set by decode.c and code.c */
 };
 
 /* The phases. Each returns true, or false with err filled. */
@@ -158,6 +160,11 @@ bool wa_decode(wa_module *m, wa_error *err);             /* m->bytes/len are set
 bool wa_validate_module(wa_module *m, wa_error *err);    /* after decode */
 bool wa_code_translate_all(wa_module *m, wa_error *err); /* after validate */
 void wa_code_free(struct wa_code *c);
+
+/* A feature of proposal `proposal` that the engine does not implement, as a
+ * WA_ERR_UNSUPPORTED error: "uses WHAT (PROPOSAL proposal)". */
+bool wa_fail_unsupported(wa_error *err, int section, size_t offset, const char *what,
+                         const char *proposal);
 
 /* Fills err and returns false; for use as `return wa_fail(err, ...)`. */
 bool wa_fail(wa_error *err, wa_errkind kind, int section, size_t offset, const char *fmt, ...)

@@ -76,9 +76,9 @@ size_t wa_functype_format(const wa_functype *t, char *buf, size_t len)
 
 static const char *section_name(int id)
 {
-    static const char *const names[] = {"custom", "type",   "import",   "function", "table",
-                                        "memory", "global", "export",   "start",    "element",
-                                        "code",   "data",   "datacount"};
+    static const char *const names[] = {"custom", "type",   "import",    "function", "table",
+                                        "memory", "global", "export",    "start",    "element",
+                                        "code",   "data",   "datacount", "tag"};
     if (id >= 0 && id < (int)(sizeof names / sizeof names[0]))
         return names[id];
     return NULL;
@@ -93,7 +93,13 @@ size_t wa_error_format(const wa_error *e, char *buf, size_t len)
     if (!msg[0])
         snprintf(msg, sizeof msg, "rejected");
     int n;
-    if (e->kind == WA_ERR_MALFORMED || e->kind == WA_ERR_INVALID) {
+    if (e->kind == WA_ERR_UNSUPPORTED) {
+        /* "function 3: uses tail calls (tail-call proposal), not supported (code section, ...)" */
+        const char *section = section_name(e->section);
+        n = snprintf(buf, len, "%s, not supported (%s%s, byte offset %zu)", msg,
+                     section ? section : "outside any section", section ? " section" : "",
+                     e->offset);
+    } else if (e->kind == WA_ERR_MALFORMED || e->kind == WA_ERR_INVALID) {
         /* Found while loading: say where. */
         const char *section = section_name(e->section);
         n = snprintf(buf, len, "%s: %s (%s%s, byte offset %zu)", kind, msg,

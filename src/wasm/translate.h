@@ -48,9 +48,10 @@ typedef struct comp {
     wa_error *err;
     wa_reader r;
     uint32_t func;
-    uint8_t *locals;  /* types of params + locals */
-    uint32_t nlocals; /* slots before the operand stack: params, locals, zero */
-    uint32_t nwasm;   /* params + locals as the function declares them */
+    uint32_t features; /* 1u << WA_FEATURE_x seen in the bodies (wa_module_features) */
+    uint8_t *locals;   /* types of params + locals */
+    uint32_t nlocals;  /* slots before the operand stack: params, locals, zero */
+    uint32_t nwasm;    /* params + locals as the function declares them */
     uint32_t nparams;
     uint32_t zero; /* a slot that stays 0 (slot nwasm, when there are locals), or NONE */
 
@@ -108,6 +109,10 @@ typedef struct loadref {
     } while (0)
 
 #define INVALID(c, ...) FAIL(c, WA_ERR_INVALID, __VA_ARGS__)
+/* Valid under a proposal the engine does not implement (wasm.h). */
+#define UNSUPPORTED(c, what, proposal)                                                             \
+    FAIL(c, WA_ERR_UNSUPPORTED, "uses %s (%s proposal)", what, proposal)
+#define FEATURE(c, name) ((c)->features |= 1u << WA_FEATURE_##name)
 #define MALFORMED(c, ...) FAIL(c, WA_ERR_MALFORMED, __VA_ARGS__)
 #define CHECK(x)                                                                                   \
     do {                                                                                           \

@@ -56,7 +56,7 @@ static bool check_tables_mems(const wa_module *m, wa_error *err)
             return false;
     }
     if (m->nmems > 1)
-        return invalid(err, WA_SEC_MEMORY, 0, "multiple memories");
+        return wa_fail_unsupported(err, WA_SEC_MEMORY, 0, "multiple memories", "multi-memory");
     for (uint32_t i = 0; i < m->nmems; i++) {
         int sec = i < m->nmem_imports ? WA_SEC_IMPORT : WA_SEC_MEMORY;
         if (!check_limits(&m->mems[i], WA_MAX_PAGES,

@@ -75,13 +75,20 @@ size_t wa_functype_format(const wa_functype *t, char *buf, size_t len);
     X(UNINSTANTIABLE, "instantiation trapped")                                                     \
     X(LIMIT, "implementation limit exceeded")                                                      \
     X(NOMEM, "out of memory")                                                                      \
-    X(FILE, "unreadable module file") /* wa_file_read: not a regular file, or unreadable */
+    X(FILE, "unreadable module file") /* wa_file_read: not a regular file, or unreadable */        \
+    X(UNSUPPORTED, "not supported")   /* valid under a proposal the engine does not implement */
 
 typedef enum wa_errkind {
 #define WA_X(name, msg) WA_ERR_##name,
     WA_ERR_LIST(WA_X)
 #undef WA_X
 } wa_errkind;
+
+/* WA_ERR_UNSUPPORTED is a module that is well formed and valid under a
+ * WebAssembly proposal the engine does not implement; its msg names the
+ * feature and the proposal ("uses shared memory (threads proposal)"), the
+ * section and offset say where, and code errors start "function N: ".
+ * MALFORMED and INVALID are modules wrong under every proposal we know. */
 
 /* Filled by load and instantiate. For load errors, section is the section id
  * (0..12, or -1 outside any section) and offset the byte offset in the input
@@ -236,6 +243,30 @@ bool wa_module_has_start(const wa_module *m);
  * wa_config and the start function decide the rest. m NULL: false with
  * WA_ERR_INVALID. */
 bool wa_module_check_segments(const wa_module *m, wa_error *err);
+
+/* Features beyond the WebAssembly 1.0 (MVP) core that a loaded module uses,
+ * as bits 1u << WA_FEATURE_x (wa_module_features); wa_feature_name names
+ * one ("bulk-memory"), NULL past the list. Found while loading: a type,
+ * section or instruction that only the feature has. */
+#define WA_FEATURE_LIST(X)                                                                         \
+    X(MUTABLE_GLOBALS, "mutable-globals")                                                          \
+    X(SIGN_EXTENSION, "sign-extension")                                                            \
+    X(SAT_FLOAT_TO_INT, "nontrapping-float-to-int")                                                \
+    X(MULTI_VALUE, "multi-value")                                                                  \
+    X(BULK_MEMORY, "bulk-memory")                                                                  \
+    X(REFERENCE_TYPES, "reference-types")                                                          \
+    X(SIMD, "simd")                                                                                \
+    X(TAIL_CALL, "tail-call")
+
+enum wa_feature {
+#define WA_X(name, text) WA_FEATURE_##name,
+    WA_FEATURE_LIST(WA_X)
+#undef WA_X
+        WA_FEATURE_COUNT_
+};
+
+uint32_t wa_module_features(const wa_module *m);
+const char *wa_feature_name(unsigned feature);
 
 /* Name of function index `func` from the "name" custom section, if present. */
 bool wa_module_func_name(const wa_module *m, uint32_t func, wa_name *out);

@@ -153,6 +153,25 @@ inspect_hello)
     grep -qx 'component: no' "$out" || fail "a command is not a component"
     grep -q 'no export wactor_on_message' "$out" || fail "the reason is missing"
     ;;
+inspect_features)
+    # GUEST_DIR/features holds tests/wasm/features (see tests/CMakeLists.txt).
+    run "$wactor" inspect "$guests/features/post_mvp.wasm"
+    expect_status 0
+    grep -qx 'features: mutable-globals sign-extension multi-value bulk-memory reference-types' \
+        "$out" || fail "features not listed"
+    run "$wactor" inspect "$guests/features/mvp.wasm"
+    expect_status 0
+    grep -qx 'features: none beyond WebAssembly 1.0' "$out" || fail "an MVP module lists features"
+    ;;
+inspect_unsupported)
+    # A proposal wactor does not implement: one line that names it and where, not "malformed".
+    run "$wactor" inspect "$guests/features/shared_memory.wasm"
+    expect_status 4
+    expect_one_error_line "uses shared memory (threads proposal), not supported (memory section"
+    ! grep -q malformed "$err" || fail "called malformed"
+    run "$wactor" exec "$guests/features/try.wasm"
+    expect_one_error_line "function 1: uses exception-handling instructions (exception handling proposal), not supported"
+    ;;
 inspect_reactor)
     run "$wactor" inspect "$guests/hooks.wasm"
     expect_status 0
@@ -288,6 +307,20 @@ call_start_failure)
     [ "$(grep -c '^wactor: call silent: ' "$err")" -eq 1 ] || fail "no single line about the call"
     grep '^wactor: call silent: ' "$err" | grep -q 'wactor_init returned 1' ||
         fail "the reason is missing"
+    ;;
+groups_start)
+    # A group's members start in its order, where the first of them appears; an unknown
+    # member is the manifest's error, with its place.
+    cp "$guests/group_agent.wasm" "$tmp/"
+    printf 'runtime: {control: null}\ngroups:\n  g: {strategy: rest_for_one, members: [b, a]}\ncomponents:\n  recorder: {wasm: group_agent.wasm, config: recorder}\n  a: {wasm: group_agent.wasm, config: m, capabilities: {send: [recorder]}}\n  b: {wasm: group_agent.wasm, config: m, capabilities: {send: [recorder]}}\n' >"$tmp/wactor.yaml"
+    run "$wactor" call "$tmp/wactor.yaml" recorder log
+    expect_status 0
+    expect_stdout "$(printf 'init b\ninit a')
+"
+    printf 'groups:\n  g: {members: [a, x]}\ncomponents:\n  a: {wasm: group_agent.wasm}\n' >"$tmp/wactor.yaml"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    expect_one_error_line "$tmp/wactor.yaml:2:20: groups.g.members: unknown member \"x\""
     ;;
 manifest_broken)
     printf 'components:\n  echo:\n    wasm: echo.wasm\n    colour: blue\n' >"$tmp/wactor.yaml"

@@ -1,0 +1,3 @@
+;; wat2wasm --enable-multi-memory
+;; Two memories.
+(module (memory 1) (memory 1))

@@ -1,0 +1,3 @@
+;; wat2wasm --enable-exceptions
+;; A tag and a throw: the exception-handling proposal.
+(module (tag $e) (func (throw $e)))
