@@ -4,7 +4,8 @@
 # the lattice, its tests and benchmarks; libcurl4-openssl-dev: the HTTP client; libmicrohttpd-dev:
 # the HTTP server and the HTTP tests' origin server; prometheus: promtool checks /metrics;
 # chromium: the dashboard test loads the page in a headless browser; curl: the HTTP tests'
-# client; wrk: make bench-http's load generator.)
+# client; wrk: make bench-http's load generator; rustc, cargo and libstd-rust-dev-wasm32: Rust
+# components (sdk/rust), built with /usr/bin/rustc, never a rustup toolchain on PATH.)
 # Idempotent: a machine that already has everything runs no apt-get at all.
 set -eu
 
@@ -14,7 +15,7 @@ set -eu
 
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev pkg-config libcurl4-openssl-dev libmicrohttpd-dev prometheus chromium curl wrk; do
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev pkg-config libcurl4-openssl-dev libmicrohttpd-dev prometheus chromium curl wrk rustc cargo libstd-rust-dev-wasm32; do
     have_pkg "$p" || need="$need $p"
 done
 
