@@ -252,6 +252,66 @@ static void test_monitors(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* More reasons from real events: a load past the memory, recursion past the stack limit. */
+static void test_reasons(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = start(3);
+    REQUIRE(rt);
+    CHECK(ask_num(rt, "parent", "spawn temp m1") == WACTOR_OK);
+    CHECK(ask_num(rt, "watcher", "monitor parent.m1") > 0);
+    CHECK(wactor_send(rt, "parent.m1", "oob", 3) == WACTOR_OK);
+    CHECK(ask_num(rt, "parent", "spawn temp s1") == WACTOR_OK);
+    CHECK(ask_num(rt, "watcher", "monitor parent.s1") > 0);
+    CHECK(wactor_send(rt, "parent.s1", "deep", 4) == WACTOR_OK);
+    CHECK(wactor_wait_idle(rt, IDLE_MS) == WACTOR_OK);
+    const char *d = ask(rt, "watcher", "downs");
+    CHECK(count_lines(d, "parent.m1 crashed: memory") == 1);
+    CHECK(count_lines(d, "parent.s1 crashed: stack") == 1);
+    if (count_lines(d, "parent.s1 crashed: stack") != 1)
+        fprintf(stderr, "downs:\n%s", d);
+    wactor_runtime_free(rt);
+}
+
+/* demonitor racing the target's end: for each of many children, a crash and a demonitor are
+ * in flight together. A demonitor that returned OK is followed by no `@down` for it; one that
+ * found nothing (ENOTFOUND: the reference had already ended) had exactly one. */
+static void test_demonitor_race(void *arg)
+{
+    (void)arg;
+    enum { N = 200 };
+    wactor_runtime *rt = start(3);
+    REQUIRE(rt);
+    long long refs[N];
+    char cmd[64], name[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(cmd, sizeof cmd, "spawn temp r%d", i);
+        CHECK(ask_num(rt, "parent", cmd) == WACTOR_OK);
+        snprintf(cmd, sizeof cmd, "monitor parent.r%d", i);
+        refs[i] = ask_num(rt, "watcher", cmd);
+        CHECK(refs[i] > 0);
+    }
+    int results[N], oks = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "parent.r%d", i);
+        CHECK(wactor_send(rt, name, "crash", 5) == WACTOR_OK);
+        snprintf(cmd, sizeof cmd, "demonitor %lld", refs[i]);
+        results[i] = (int)ask_num(rt, "watcher", cmd);
+        CHECK(results[i] == WACTOR_OK || results[i] == WACTOR_ENOTFOUND);
+        oks += results[i] == WACTOR_OK;
+    }
+    CHECK(wactor_wait_idle(rt, IDLE_MS) == WACTOR_OK);
+    const char *d = ask(rt, "watcher", "downs");
+    int wrong = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "parent.r%d crashed: unreachable", i);
+        wrong += count_lines(d, name) != (results[i] == WACTOR_OK ? 0 : 1);
+    }
+    CHECK(wrong == 0);
+    fprintf(stderr, "demonitor race: %d of %d demonitors came first\n", oks, N);
+    wactor_runtime_free(rt);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -263,6 +323,8 @@ int main(int argc, char **argv)
         {"spawn", test_spawn},
         {"many", test_many},
         {"monitors", test_monitors},
+        {"reasons", test_reasons},
+        {"demonitor_race", test_demonitor_race},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
 }
