@@ -129,7 +129,8 @@ int main(int argc, char **argv)
     }
     long size[2] = {file_size(argv[1]), file_size(argv[2])};
     long loaded[2] = {loaded_size(argv[1]), loaded_size(argv[2])};
-    printf("echo component    .wasm bytes   without custom sections   round trip (64 B, host call)\n");
+    printf(
+        "echo component    .wasm bytes   without custom sections   round trip (64 B, host call)\n");
     printf("C (sdk/c)         %11ld   %23ld   %8.0f ns\n", size[0], loaded[0], median[0]);
     printf("Rust (sdk/rust)   %11ld   %23ld   %8.0f ns\n", size[1], loaded[1], median[1]);
     printf("Rust / C          %10.2fx   %22.2fx   %8.2fx\n", (double)size[1] / (double)size[0],
