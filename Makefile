@@ -19,6 +19,7 @@
 #   make bench-lattice  cross-host messaging over NATS against raw libnats; local cost of a lattice
 #   make bench-timers  CPU per firing of 100,000 periodic component timers against plain rt timers
 #   make bench-http  HTTP requests through wactor to an echo component against raw libmicrohttpd
+#   make bench-sdk  a Rust echo component's size and round trip against the C echo's
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -28,7 +29,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http format clean
+	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk format clean
 
 all: build
 
@@ -129,6 +130,12 @@ bench-messaging:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging
 	bench/messaging/run.sh
+
+# Needs Debian's Rust (scripts/install-deps.sh): the Rust echo is built by cargo.
+bench-sdk:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target bench_sdk
+	build/bench/sdk/bench_sdk build/bench/sdk/sdk_c_echo.wasm build/examples/rust/echo/echo.wasm
 
 # How long a component is unavailable during a hot upgrade (median of 100; tests/upgrade).
 bench-spawn:
