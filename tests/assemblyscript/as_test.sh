@@ -80,6 +80,16 @@ examples)
     run "$wactor" call "$examples/assemblyscript/pingpong/wactor.yaml" ping abc
     expect_status 1
     expect_stdout 'ping: the payload must be a count from 1 to 100000'
+    run "$wactor" call "$examples/assemblyscript/fanout/wactor.yaml" front 'héllo 😀'
+    expect_status 0
+    expect_stdout 'a:HéLLO 😀|b:😀 olléh'
+    # A worker with a bad config fails to start; front answers ERROR with the reason.
+    sed -e 's/config: reverse/config: sideways/' \
+        -e "s|wasm: |wasm: $examples/assemblyscript/fanout/|" \
+        "$examples/assemblyscript/fanout/wactor.yaml" >"$tmp/bad.yaml"
+    run "$wactor" call "$tmp/bad.yaml" front hello
+    expect_status 1
+    grep -q 'front: workers.b answered FAILED' "$out" || fail "front did not report the worker"
     ;;
 *)
     echo "unknown case $case_name"
