@@ -52,7 +52,10 @@ typedef struct host_plan {
     host_group *g;
     struct host_plan *then;
     size_t n, next;
-    host_component *who[];
+    struct {
+        host_component *c;
+        uint64_t restarts; /* its restarts when the plan was made */
+    } who[];
 } host_plan;
 
 /* The tag of the control envelope that wakes a member for its restart. */
@@ -251,7 +254,7 @@ static void plan_next(host_group *g)
     while (!k && g->active) {
         host_plan *p = g->active;
         while (!k && p->next < p->n) {
-            host_component *cand = p->who[p->next++];
+            host_component *cand = p->who[p->next++].c;
             if (!atomic_load(&cand->proc.stopped) && !atomic_load(&cand->stop_requested))
                 k = cand; /* a member that stops does not restart */
         }
@@ -288,7 +291,9 @@ void host_group_plan(host_component *c)
     size_t from = g->strategy == WACTOR_REST_FOR_ONE ? c->group_index + 1u : 0;
     for (size_t i = from; i < g->n; i++)
         if (g->comps[i] && g->comps[i] != c)
-            p->who[p->n++] = g->comps[i];
+            p->who[p->n++].c = g->comps[i];
+    for (size_t i = 0; i < p->n; i++)
+        p->who[i].restarts = atomic_load(&p->who[i].c->restarts);
     bool start = false;
     if (p->n == 0) {
         free(p);
@@ -338,10 +343,12 @@ void host_group_turn(host_component *c)
     pthread_mutex_unlock(&g->lock);
     if (!p)
         return;
-    (void)p; /* the group's active plan: its next member comes after this one */
     /* Without an instance (backing off after its own crash) it restarts by
-     * itself; stopping, it does not restart. */
-    if (c->inst && !atomic_load(&c->proc.stopped) && !atomic_load(&c->stop_requested))
+     * itself, and one that has restarted since the plan was made (its own
+     * crash meanwhile) has a fresh instance already; stopping, it does not
+     * restart. p->next - 1 is c's place in the plan. */
+    bool fresh = atomic_load(&c->restarts) != p->who[p->next - 1].restarts;
+    if (c->inst && !fresh && !atomic_load(&c->proc.stopped) && !atomic_load(&c->stop_requested))
         restart_gracefully(c);
     plan_next(g);
 }

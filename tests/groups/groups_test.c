@@ -205,8 +205,12 @@ static void test_mail_kept(void *arg)
                 missing += count_lines(log, line) != 1;
             }
     CHECK(missing == 0);
-    for (int i = 0; i < 3; i++)
-        CHECK(restarts(rt, members[i]) == 20u);
+    /* Each member restarted for its own crashes (7, 7, 6) and, gracefully, for the others'
+     * unless a crash of its own had just given it a fresh instance: at most 20 in all. */
+    for (int i = 0; i < 3; i++) {
+        uint64_t n = restarts(rt, members[i]);
+        CHECK(n >= (i == 2 ? 6u : 7u) && n <= 20u);
+    }
     wactor_runtime_free(rt);
 }
 
