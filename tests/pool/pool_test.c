@@ -1,7 +1,7 @@
 /*
  * pool_test: the worker pool example (examples/pool) under load, through the embedding API:
- * N requests (100,000; POOL_REQUESTS in the environment overrides it, for the sanitizer
- * builds) from the host to the pool, a few of them (chosen by a seeded generator, so every
+ * N requests (100,000; POOL_REQUESTS in the environment overrides it, for the ThreadSanitizer
+ * build) from the host to the pool, a few of them (chosen by a seeded generator, so every
  * run is the same) payloads that make the worker trap. Every request must settle exactly once:
  * its callback runs once, OK or not, and the total is N. At most WINDOW requests are
  * outstanding at a time (the pool's mailbox is bounded); the test waits for callbacks on a
