@@ -1,5 +1,6 @@
 # A thin wrapper over CMake and ctest; README.md explains the targets.
-#   make            build everything into build/ (the tool is build/wactor)
+#   make            build everything into build/ (the tool is build/wactor); the Rust and
+#                   AssemblyScript examples and tests too when their toolchains are installed
 #   make run        install what is missing, build, run the fanout and ping-pong examples
 #   make test       install what is missing, build, convert the spec tests, run ctest
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
