@@ -1,11 +1,12 @@
 # A thin wrapper over CMake and ctest; README.md explains the targets.
-#   make            build everything into build/ (the tool is build/wactor)
+#   make            build everything into build/ (the tool is build/wactor); the Rust and
+#                   AssemblyScript examples and tests too when their toolchains are installed
 #   make run        install what is missing, build, run the fanout and ping-pong examples
 #   make test       install what is missing, build, convert the spec tests, run ctest
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
 #                   with the interpreter's portable switch dispatch
 #   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload, router,
-#                   lattice, headers, httpout) built with
+#                   lattice, headers, httpout, groups, pool) built with
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
 #   make spectest   run only the spec suite
 #   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,
@@ -19,6 +20,7 @@
 #   make bench-lattice  cross-host messaging over NATS against raw libnats; local cost of a lattice
 #   make bench-timers  CPU per firing of 100,000 periodic component timers against plain rt timers
 #   make bench-http  HTTP requests through wactor to an echo component against raw libmicrohttpd
+#   make bench-sdk  a Rust echo component's size and round trip against the C echo's
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -28,7 +30,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http format clean
+	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk format clean
 
 all: build
 
@@ -94,7 +96,7 @@ test-tsan: deps
 	@test -f build-tsan/CMakeCache.txt || CC=clang cmake -S . -B build-tsan -DWACTOR_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS="$(TSAN_OPTIONS_CI) $${TSAN_OPTIONS:-}" E2E_BLAST_N=3000 \
-		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade|control|reload|router|lattice|headers|httpout)\.'
+		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade|control|reload|router|lattice|headers|httpout|http|groups|pool)\.'
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
@@ -131,6 +133,12 @@ bench-messaging:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging
 	bench/messaging/run.sh
+
+# Needs Debian's Rust (scripts/install-deps.sh): the Rust echo is built by cargo.
+bench-sdk:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target bench_sdk
+	build/bench/sdk/bench_sdk build/bench/sdk/sdk_c_echo.wasm build/examples/rust/echo/echo.wasm
 
 # How long a component is unavailable during a hot upgrade (median of 100; tests/upgrade).
 bench-spawn:

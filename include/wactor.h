@@ -256,6 +256,37 @@ typedef struct wactor_component_options {
  * until the runtime is freed. */
 int wactor_template_add(wactor_runtime *rt, const char *name, const wactor_component_options *opts);
 
+/* Supervision groups (CLI.md v2, "Templates and supervision groups"). */
+typedef enum wactor_strategy {
+    WACTOR_ONE_FOR_ONE = 0,  /* only the crashed member restarts */
+    WACTOR_ONE_FOR_ALL = 1,  /* every member restarts */
+    WACTOR_REST_FOR_ONE = 2, /* the crashed member and those after it restart */
+} wactor_strategy;
+
+typedef struct wactor_group_options {
+    const char *name;
+    int strategy;               /* wactor_strategy */
+    const char *const *members; /* component names, in start order */
+    size_t nmembers;            /* 1..WACTOR_GROUP_MAX */
+    int32_t max_restarts;       /* the group's intensity: 0 = the runtime's, negative = none */
+    uint32_t restart_within_ms; /* 0 = the runtime's */
+} wactor_group_options;
+#define WACTOR_GROUP_MAX 1024
+
+/* Adds a supervision group. Members are components' names; a component
+ * with a member's name is in the group from its spawn on (one spawned
+ * before the group is added joins it too). When a member crashes and its
+ * restart policy restarts it, the group counts one restart against its
+ * own intensity (instead of the runtime's): past it the group stops, every
+ * member stopped for good with reason "restart-limit". Otherwise the
+ * crashed member restarts as any component does (its mailbox kept), then
+ * the other members the strategy names restart one after the other in
+ * start order, gracefully: each finishes the message in hand, its mailbox
+ * is kept. EINVAL (name, strategy, members, a member named twice), EEXIST
+ * (a group of that name exists, or a member already in another group),
+ * ENOMEM. Groups stay until the runtime is freed. */
+int wactor_group_add(wactor_runtime *rt, const wactor_group_options *opts);
+
 /* Registers the name, then instantiates the module and runs _initialize and
  * wactor_init on the calling thread. Mail sent to the name during the
  * start-up (by wactor_init to the component itself, or by anyone) waits in

@@ -398,13 +398,93 @@ static int cli_templates_add(cli_system *s)
     return 0;
 }
 
+/* The manifest's supervision groups, before their members start. */
+static int cli_groups_add(cli_system *s)
+{
+    const mf_manifest *mf = s->mf;
+    for (size_t i = 0; i < mf->ngroups; i++) {
+        const mf_group *g = &mf->groups[i];
+        const char **names = calloc(g->nmembers, sizeof *names);
+        if (names == NULL) {
+            cli_error("out of memory");
+            return CLI_EXIT_BAD;
+        }
+        for (size_t j = 0; j < g->nmembers; j++)
+            names[j] = g->members[j].name;
+        int strategy = g->strategy == MF_ONE_FOR_ALL    ? WACTOR_ONE_FOR_ALL
+                       : g->strategy == MF_REST_FOR_ONE ? WACTOR_REST_FOR_ONE
+                                                        : WACTOR_ONE_FOR_ONE;
+        wactor_group_options o = {
+            .name = g->name,
+            .strategy = strategy,
+            .members = names,
+            .nmembers = g->nmembers,
+            /* 0 means a crash stops the group: the API's negative. */
+            .max_restarts = g->max_restarts == 0 ? -1 : (int32_t)g->max_restarts,
+            .restart_within_ms = g->within_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)g->within_ms,
+        };
+        int rc = wactor_group_add(s->rt, &o);
+        free(names);
+        if (rc != WACTOR_OK) {
+            cli_error("%s:%u:%u: group %s: %s", mf->path, g->line, g->column, g->name,
+                      wactor_errmsg(s->rt));
+            return CLI_EXIT_BAD;
+        }
+    }
+    return 0;
+}
+
+/* The order components start in: file order, except that a group's
+ * members start together, in the group's order, where the first of them
+ * appears. order[k] is a component's index. */
+static void start_order(const mf_manifest *mf, size_t *order)
+{
+    size_t n = 0;
+    bool *done = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *done);
+    for (size_t i = 0; i < mf->ncomponents; i++) {
+        if (done == NULL) { /* out of memory: file order */
+            order[n++] = i;
+            continue;
+        }
+        if (done[i])
+            continue;
+        const mf_group *in = NULL;
+        for (size_t g = 0; g < mf->ngroups && !in; g++)
+            for (size_t j = 0; j < mf->groups[g].nmembers && !in; j++)
+                if (mf->groups[g].members[j].component == i)
+                    in = &mf->groups[g];
+        if (in == NULL) {
+            done[i] = true;
+            order[n++] = i;
+            continue;
+        }
+        for (size_t j = 0; j < in->nmembers; j++) {
+            size_t c = in->members[j].component;
+            if (!done[c]) {
+                done[c] = true;
+                order[n++] = c;
+            }
+        }
+    }
+    free(done);
+}
+
 int cli_system_start(cli_system *s)
 {
     const mf_manifest *mf = s->mf;
     int trc = cli_templates_add(s);
+    if (trc == 0)
+        trc = cli_groups_add(s);
     if (trc != 0)
         return trc;
-    for (size_t i = 0; i < mf->ncomponents; i++) {
+    size_t *order = calloc(mf->ncomponents ? mf->ncomponents : 1, sizeof *order);
+    if (order == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_BAD;
+    }
+    start_order(mf, order);
+    for (size_t k = 0; k < mf->ncomponents; k++) {
+        size_t i = order[k];
         const mf_component *c = &mf->components[i];
         wactor_component_options o = cli_component_options(c, s->modules[i]);
         int rc = wactor_spawn(s->rt, &o);
@@ -418,8 +498,10 @@ int cli_system_start(cli_system *s)
             continue;
         }
         cli_component_error(s, c, "%s: %s", c->wasm, wactor_errmsg(s->rt));
+        free(order);
         return CLI_EXIT_BAD;
     }
+    free(order);
     return 0;
 }
 

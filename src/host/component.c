@@ -234,6 +234,8 @@ typedef struct host_control {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool done;
+    /* CTL_STOP: what monitors are told (NULL: "stopped"). */
+    const char *reason;
     /* CTL_UPGRADE: the new version in, the result and its reason out. */
     host_next *version;
     int result;
@@ -264,11 +266,13 @@ static void stop_now(host_component *c, host_control *st)
     }
     host_drop_instance(c);
     if (!atomic_load(&c->proc.stopped)) {
-        host_set_state(c, WACTOR_STATE_STOPPED);
-        msg_proc_stopped(&c->proc, "stopped");
-        host_logf(c->rt, WACTOR_LOG_DEBUG, c->proc.name, "stopped");
-        host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", "stopped");
-        host_down(c, "stopped");
+        const char *why = st->reason ? st->reason : "stopped";
+        host_set_state(c, st->reason ? WACTOR_STATE_FAILED : WACTOR_STATE_STOPPED);
+        msg_proc_stopped(&c->proc, why);
+        host_logf(c->rt, st->reason ? WACTOR_LOG_WARN : WACTOR_LOG_DEBUG, c->proc.name,
+                  "stopped%s%s", st->reason ? " for good: " : "", st->reason ? why : "");
+        host_audit(c->rt, c->proc.name, "stop", NULL, 0, "ok", why);
+        host_down(c, why);
     }
     control_done(st);
 }
@@ -402,8 +406,11 @@ static msg_outcome deliver(msg_proc *p, msg_envelope *e)
      * (mail may reach the name before the start is posted). */
     if (c->needs_start)
         host_child_start(c);
+    /* A restart with its group: after the message in hand, before this one. */
+    if (atomic_load_explicit(&c->group_due, memory_order_relaxed))
+        host_group_turn(c);
     if (e->kind == MSG_CONTROL) {
-        if (host_timer_control(c, e) || host_health_control(c, e))
+        if (host_timer_control(c, e) || host_health_control(c, e) || host_group_control(c, e))
             return MSG_HANDLED;
         host_control *ctl = e->control;
         if (ctl->kind == CTL_START)
@@ -553,8 +560,10 @@ static int publish(wactor_runtime *rt, host_component *c)
         }
     }
     int rc = rt->nall < rt->capall ? msg_register(rt->router, &c->proc) : WACTOR_ENOMEM;
-    if (rc == WACTOR_OK)
+    if (rc == WACTOR_OK) {
         rt->all[rt->nall++] = c;
+        host_group_join(rt, c);
+    }
     pthread_mutex_unlock(&rt->lock);
     return rc;
 }
@@ -772,6 +781,11 @@ int host_spawn_deferred(wactor_runtime *rt, const char *name, host_next *v, host
 
 void host_stop_async(host_component *c)
 {
+    host_stop_async_reason(c, NULL);
+}
+
+void host_stop_async_reason(host_component *c, const char *reason)
+{
     host_control *st = calloc(1, sizeof *st);
     if (atomic_exchange(&c->stop_requested, true) || !st) {
         free(st);
@@ -779,6 +793,7 @@ void host_stop_async(host_component *c)
     }
     st->kind = CTL_STOP;
     st->async = true;
+    st->reason = reason;
     if (msg_post_control(&c->proc, st) != WACTOR_OK) {
         free(st);
         return;

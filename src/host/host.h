@@ -15,6 +15,7 @@
  *   counters.c   the handlers' counters for wactor_stats: fuel, time, crashes
  *   children.c   templates, and the components a component spawns from them
  *   monitors.c   monitor/demonitor and the `@down` messages
+ *   groups.c     supervision groups: strategies and the group's intensity
  *
  * Threads: a component's instance is only ever touched by the thread
  * running its turn (or by spawn, which holds its actor meanwhile). Each
@@ -118,6 +119,9 @@ struct wactor_runtime {
     struct host_monitor *monitors;
     size_t nmonitors, capmonitors;
     int64_t next_ref;
+    /* Supervision groups (groups.c), under `lock`, added only by the embedder. */
+    struct host_group **groups;
+    size_t ngroups, capgroups;
 };
 
 /* One version of a component: its module and what its options set (the
@@ -180,6 +184,14 @@ struct host_component {
      * on the child's first turn. */
     host_component *parent;
     bool needs_start;
+    /* Its supervision group (groups.c), set when it is registered, and its
+     * place among the members; group_plan (under the group's lock) is a
+     * plan of restarts whose turn is this member's, group_due says so. */
+    struct host_group *group;
+    uint32_t group_index;
+    struct host_plan *group_plan;
+    atomic_bool group_due;
+    bool group_replan; /* c crashed: its group's plan follows its restart (its turn) */
     /* Set once, under the runtime's mon_lock, when the component stops for
      * good: the reason its monitors were told (monitors.c). */
     const char *gone;
@@ -332,6 +344,9 @@ int host_version_clone(const host_next *from, const uint8_t *config, size_t clen
 int host_spawn_deferred(wactor_runtime *rt, const char *name, host_next *v, host_component *parent);
 /* Asks c to stop gracefully on its turn, without waiting. */
 void host_stop_async(host_component *c);
+/* The same, stopped for good as a failure: its monitors are told reason
+ * (e.g. "restart-limit"). */
+void host_stop_async_reason(host_component *c, const char *reason);
 
 /* monitors.c */
 /* c has stopped for good (reason: the ABI's word): its children are asked
@@ -341,6 +356,25 @@ void host_down(host_component *c, const char *reason);
 int64_t host_monitor_add(host_component *watcher, const char *name, size_t len);
 int host_demonitor(host_component *watcher, int64_t ref);
 void host_monitors_free(wactor_runtime *rt);
+
+/* groups.c (supervision groups) */
+/* c was registered: it joins the group it is a member of; under rt->lock. */
+void host_group_join(wactor_runtime *rt, host_component *c);
+/* c, a member, crashed and its policy restarts it: true if its group's
+ * intensity allows (one restart counted); false (why says it) when the
+ * group has stopped, or stops now (its other members are asked to stop
+ * with reason restart-limit): c is then to stop for good. */
+bool host_group_allows(host_component *c, char *why, size_t whylen);
+/* After c's own restart (or back-off): the other members its strategy
+ * names restart, one after the other in start order. */
+void host_group_plan(host_component *c);
+/* At the start of each delivery when c->group_due: c's turn to restart. */
+void host_group_turn(host_component *c);
+/* c stopped for good: a plan waiting for it goes on without it. */
+void host_group_down(host_component *c);
+/* True if e is the control that woke c for its turn (then handled). */
+bool host_group_control(host_component *c, const msg_envelope *e);
+void host_groups_free(wactor_runtime *rt);
 
 /* counters.c */
 /* Calibrates the handlers' clock, once per process (wactor_runtime_new). */

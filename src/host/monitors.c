@@ -131,6 +131,8 @@ void host_down(host_component *c, const char *reason)
     pthread_mutex_unlock(&rt->mon_lock);
     if (!first)
         return;
+    if (c->group)
+        host_group_down(c);
     for (size_t i = 0; i < n; i++)
         tell(rt, told[i], c->proc.name, c->proc.name_len, reason);
     if (told != stack)

@@ -230,6 +230,7 @@ void wactor_runtime_free(wactor_runtime *rt)
     host_trace_close(rt);
     host_templates_free(rt);
     host_monitors_free(rt);
+    host_groups_free(rt);
     pthread_mutex_destroy(&rt->spawn_lock);
     pthread_mutex_destroy(&rt->lock);
     pthread_mutex_destroy(&rt->mon_lock);

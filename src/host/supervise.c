@@ -17,6 +17,7 @@
  *   goes on with other actors.
  */
 #include "host.h"
+#include "name.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,10 @@ void host_restart(host_component *c)
         atomic_fetch_add(&c->restarts, 1);
         host_logf(c->rt, WACTOR_LOG_INFO, c->proc.name, "restarted (%s)", c->down_reason);
         host_audit(c->rt, c->proc.name, "restart", NULL, 0, "ok", "restarted");
+        if (c->group_replan) {
+            c->group_replan = false;
+            host_group_plan(c);
+        }
         return;
     }
     bool clean = host_start_failed(c, "restart failed", why);
@@ -237,10 +242,14 @@ static void supervise(host_component *c, bool clean, bool held)
             rt_actor_release(&c->proc.actor);
         return;
     }
-    if (!intensity_allows(c)) {
-        char why[96];
-        snprintf(why, sizeof why, "more than %d restarts within %u ms", rt->opts.max_restarts,
-                 rt->opts.restart_within_ms);
+    char why[MSG_NAME_MAX + 96];
+    bool allowed = c->group ? host_group_allows(c, why, sizeof why) : intensity_allows(c);
+    /* The other members the group's strategy names restart once c has (host_restart). */
+    c->group_replan |= c->group && allowed;
+    if (!allowed) {
+        if (!c->group)
+            snprintf(why, sizeof why, "more than %d restarts within %u ms", rt->opts.max_restarts,
+                     rt->opts.restart_within_ms);
         stop_for_good(c, why);
         if (held)
             rt_actor_release(&c->proc.actor);

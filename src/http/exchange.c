@@ -7,14 +7,16 @@
  * Content-Length before any byte of the body is read), once per piece of
  * body (kept up to max_body; past it the rest is read and dropped, and the
  * answer is 413; libmicrohttpd 0.9.75 cannot answer before the body's end), and once at the end
- * (forward it). Forwarding suspends the connection first, then makes the wactor request, whose
- * reply callback may run at once on another thread: the suspension is in place before any callback
- * can resume it. The handler is called again after the resume, and queues the response.
+ * (forward it: the wactor request, whose reply callback may run at once on another thread). A
+ * forwarded request's handler is called again at each look libmicrohttpd takes at the connection:
+ * answered, it queues the response; the first time it is not, it suspends the connection
+ * (internal.h, http_exchange, says why in two steps).
  *
  * The reply callback runs on a runtime thread, often in the middle of a
- * worker's turn: it copies the answer, hands the exchange back and resumes
- * the connection, nothing else (no response is built there, no lock is
- * waited for but the pending list's, held for a few pointer writes).
+ * worker's turn: it copies the answer and hands the exchange back (a
+ * suspended one is queued for the loop thread to resume), nothing else (no
+ * response is built there, no lock is waited for but the pending list's,
+ * held for a few pointer writes).
  */
 #include "internal.h"
 
@@ -67,8 +69,13 @@ void http_exchange_completed(void *cls, struct MHD_Connection *conn, void **con_
     if (x == NULL)
         return;
     *con_cls = NULL;
-    /* Never HX_PENDING here: a suspended connection is not closed (see
-     * internal.h), and the stop ends every pending request first. */
+    /* Never HX_SUSPENDED here: a suspended connection is not closed (see
+     * internal.h). HX_PENDING: the client left before the answer, which
+     * will free x (unless it has just come). */
+    int expected = HX_PENDING;
+    if (atomic_compare_exchange_strong_explicit(&x->state, &expected, HX_ORPHANED,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return;
     exchange_free(x);
 }
 
@@ -117,20 +124,32 @@ static void pending_unlink(http_server *s, http_exchange *x)
     x->prev = x->next = NULL;
 }
 
-/* Hands a pending exchange back to its connection, answered: unlinks it,
- * publishes the outcome and resumes. The last touch of x by anyone but the
- * daemon's thread: after the resume, x may be freed at any time. */
+/* Hands a forwarded exchange back to its connection, answered (the
+ * outcome filled in): unlinks it and publishes the outcome; a suspended
+ * connection is queued to be resumed, an orphan's exchange is freed. The
+ * last touch of x by anyone but the loop thread: once answered, x may be
+ * freed at any time. */
 static void exchange_hand_back(http_exchange *x)
 {
     http_server *s = x->server;
-    struct MHD_Connection *conn = x->conn;
     pthread_mutex_lock(&s->lock);
     pending_unlink(s, x);
     pthread_mutex_unlock(&s->lock);
-    atomic_store_explicit(&x->state, HX_ANSWERED, memory_order_release);
-    MHD_resume_connection(conn);
-    /* After the resume: the stop waits for pending == 0 before it stops the
-     * daemon, so no resume can race with the daemon's end. */
+    int state = atomic_load_explicit(&x->state, memory_order_acquire);
+    for (;;) {
+        if (state == HX_ORPHANED) {
+            exchange_free(x); /* its connection is gone: the answer is dropped */
+            break;
+        }
+        if (atomic_compare_exchange_weak_explicit(&x->state, &state, HX_ANSWERED,
+                                                  memory_order_acq_rel, memory_order_acquire)) {
+            if (state == HX_SUSPENDED)
+                http_server_resume(s, x);
+            break;
+        }
+    }
+    /* Last: the stop waits for pending == 0 before it stops the loop, so
+     * every resume queued here is done before the daemon ends. */
     atomic_fetch_sub_explicit(&s->pending, 1, memory_order_release);
 }
 
@@ -242,8 +261,7 @@ static enum MHD_Result exchange_forward(http_exchange *x, const char *method)
     wactor_message_options o = {
         .sender = "@http", .headers = l.v, .nheaders = l.n, .timeout_ms = s->timeout_ms};
 
-    /* Suspended first: the callback may resume before the request returns. */
-    MHD_suspend_connection(x->conn);
+    /* Pending before the request: its callback may run before it returns. */
     atomic_store_explicit(&x->state, HX_PENDING, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->pending, 1, memory_order_relaxed);
     pthread_mutex_lock(&s->lock);
@@ -266,14 +284,31 @@ static enum MHD_Result exchange_forward(http_exchange *x, const char *method)
         http_log(s, WACTOR_LOG_DEBUG, "http: %s %s: %s: %s", method, x->uri, target,
                  wactor_result_name((int)id));
         exchange_hand_back(x);
-        return MHD_YES;
+        return http_respond(x);
     }
     /* The id is only read by the stop, under the lock; the callback may have
      * unlinked x already (then nothing reads it). */
     pthread_mutex_lock(&s->lock);
-    if (atomic_load_explicit(&x->state, memory_order_acquire) == HX_PENDING)
+    int state = atomic_load_explicit(&x->state, memory_order_acquire);
+    if (state == HX_PENDING)
         x->correlation = id;
     pthread_mutex_unlock(&s->lock);
+    /* Answered already (a quick component on an idle worker): sent now. */
+    return state == HX_ANSWERED ? http_respond(x) : MHD_YES;
+}
+
+/* libmicrohttpd looks at a forwarded, unanswered request again: from now on
+ * the connection waits suspended. If the answer comes between the suspend
+ * and the swap, the callback did not queue a resume: it is done here. */
+static enum MHD_Result exchange_suspend(http_exchange *x)
+{
+    MHD_suspend_connection(x->conn);
+    int expected = HX_PENDING;
+    if (!atomic_compare_exchange_strong_explicit(&x->state, &expected, HX_SUSPENDED,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        MHD_resume_connection(x->conn);
+        x->server->run_again = true;
+    }
     return MHD_YES;
 }
 
@@ -383,9 +418,11 @@ enum MHD_Result http_exchange_access(void *cls, struct MHD_Connection *conn, con
             return x->dropped > DRAIN_MAX ? MHD_NO : MHD_YES;
         }
         return exchange_complete(x, method);
+    case HX_PENDING:
+        return exchange_suspend(x);
     case HX_ANSWERED:
         return http_respond(x);
     default:
-        return MHD_YES; /* HX_PENDING (suspended) or HX_RESPONDED: nothing to do */
+        return MHD_YES; /* HX_SUSPENDED or HX_RESPONDED: nothing to do */
     }
 }

@@ -7,10 +7,11 @@
  * only (and src/observe for the /metrics, /status.json and /dashboard
  * pages), never the runtime's internals, and nothing below links it.
  *
- * Threads: libmicrohttpd's own (one epoll thread, or a pool) read and
- * write every socket; a runtime worker never touches the network. A
- * request in flight suspends its connection; the reply callback (on a
- * runtime thread) only copies the answer and resumes it.
+ * Threads: one loop thread of the server drives libmicrohttpd (epoll) and
+ * reads and writes every socket; a runtime worker never touches the
+ * network. A request in flight whose answer is not back at the next look
+ * suspends its connection; the reply callback (on a runtime thread) only
+ * copies the answer and hands it back (queueing a resume if suspended).
  */
 #ifndef WACTOR_HTTP_H
 #define WACTOR_HTTP_H
@@ -43,11 +44,10 @@ typedef struct http_options {
     const char *manifest;     /* its path, for /status.json */
     wactor_lattice *lattice;  /* NULL when not in a lattice */
     const char *lattice_name; /* its name, for /status.json; NULL when not in one */
-    unsigned threads;         /* libmicrohttpd threads; 0: 1 */
     unsigned max_connections; /* 0: 10000 (bounded by the file descriptor limit) */
     unsigned idle_timeout_s;  /* a connection silent this long is closed; 0: 60 */
     /* Log lines (a connection refused, a response that could not be sent);
-     * NULL: none. Called on libmicrohttpd's threads. */
+     * NULL: none. Called on the server's thread. */
     void (*log)(void *arg, int level, const char *text);
     void *log_arg;
 } http_options;

@@ -62,7 +62,7 @@ int http_counts_snapshot(http_counts *c, http_count **out, size_t *n);
 /* ---- the server and one request ---- */
 
 struct http_server {
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemon; /* driven by the loop thread (MHD_run) */
     wactor_runtime *rt;
     http_routes routes;
     http_counts counts;
@@ -75,40 +75,60 @@ struct http_server {
     uint16_t port;
     void (*log)(void *arg, int level, const char *text);
     void *log_arg;
-    /* The exchanges forwarded and not answered (HX_PENDING), a list under
-     * lock, for the stop to find them; stopping: new requests get 503. */
+    /* The exchanges forwarded and not answered (HX_PENDING, HX_SUSPENDED), a
+     * list under lock, for the stop to find them; stopping: new requests get
+     * 503. */
     pthread_mutex_t lock;
     struct http_exchange *pending_list;
     atomic_bool stopping;
     /* Exchanges alive (allocated, not freed) and forwarded but not answered:
      * both 0 once every connection has closed. */
     atomic_size_t live, pending;
+    /* The loop thread (server.c): it waits on epoll for libmicrohttpd's
+     * epoll descriptor and the wake eventfd. */
+    pthread_t loop;
+    int epoll_fd, wake_fd;
+    /* Answered exchanges whose connection is suspended, pushed by any
+     * thread (a stack linked by `resume_next`); the loop resumes them. The
+     * push that finds it empty writes wake_fd: one wake per batch. */
+    _Atomic(struct http_exchange *) to_resume;
+    atomic_bool quit, quiesce;
+    bool run_again; /* loop thread only: run libmicrohttpd again at once */
 };
 
 /* Where a request is. */
 enum {
     HX_READING,   /* headers and body arriving */
-    HX_PENDING,   /* forwarded; its connection is suspended */
-    HX_ANSWERED,  /* the outcome is in; the connection resumes */
+    HX_PENDING,   /* forwarded; its connection is not suspended (yet) */
+    HX_SUSPENDED, /* forwarded; its connection is suspended */
+    HX_ANSWERED,  /* the outcome is in */
     HX_RESPONDED, /* a response is queued */
+    HX_ORPHANED,  /* the connection closed while HX_PENDING: the callback frees */
 };
 
 /* One request, from its request line to the completion notice, which
- * frees it: it is owned by its connection (MHD's per-request pointer).
+ * frees it: it is owned by its connection (MHD's per-request pointer),
+ * except for an orphan (below).
  *
- * While HX_PENDING its connection is suspended, and libmicrohttpd neither
- * reads, writes, times out nor closes a suspended connection (the stop
- * resumes every one before it stops the daemon): so the completion notice
- * cannot come while a request is pending, and the reply callback may fill
- * the outcome in without a lock. The handover is the resume: the callback
- * writes the outcome, sets HX_ANSWERED (release) and resumes; the daemon's
- * thread sees HX_ANSWERED (acquire) when it calls the handler again. */
+ * Forwarded, the connection is first left as it is (HX_PENDING): an answer
+ * that comes back before libmicrohttpd looks at the connection again is
+ * sent without suspending it (the cheap path: no epoll changes, no wake).
+ * At that next look, still unanswered, the connection is suspended
+ * (HX_SUSPENDED); libmicrohttpd neither reads, writes, times out nor
+ * closes a suspended connection (the stop resumes every one before it
+ * stops the daemon). The handover is a compare-and-swap of the state:
+ * the callback writes the outcome, then PENDING or SUSPENDED becomes
+ * ANSWERED (release); a suspended one is queued for the loop to resume.
+ * A connection that closes while HX_PENDING (the client left) swaps
+ * PENDING for ORPHANED in the completion notice, and the late callback
+ * frees the exchange: exactly one party frees. */
 typedef struct http_exchange {
     http_server *server;
     struct MHD_Connection *conn;
     atomic_int state;
     bool started;                      /* the handler has seen the headers */
-    struct http_exchange *prev, *next; /* in server->pending_list while HX_PENDING */
+    struct http_exchange *prev, *next; /* in server->pending_list while forwarded */
+    struct http_exchange *resume_next; /* in server->to_resume */
     char *uri;                         /* raw request target: path and query, as sent */
     long route;                        /* index in server->routes.v, or -1 */
     char *body;
@@ -149,6 +169,10 @@ int http_page(http_server *s, const char *path, char **body, size_t *len, const 
 
 /* Ends every pending request for the stop (503 to its client). */
 void http_exchange_cancel_all(http_server *s);
+
+/* server.c: queues a suspended, answered exchange for the loop to resume
+ * (any thread). */
+void http_server_resume(http_server *s, http_exchange *x);
 
 void http_log(http_server *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

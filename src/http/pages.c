@@ -3,7 +3,7 @@
  * switches them on: GET /metrics (http.metrics), GET /dashboard and
  * /status.json (http.dashboard). Their content is src/observe's
  * (observe_page); this file hands it the runtime and a snapshot of the
- * server's request counters. Built on libmicrohttpd's thread, like any
+ * server's request counters. Built on the server's loop thread, like any
  * response: the counters are read under their lock, the runtime's
  * statistics without stopping anything (wactor_stats_all).
  */

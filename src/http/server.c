@@ -2,12 +2,17 @@
  * server.c: the HTTP server's life: start (libmicrohttpd's daemon with its
  * options), stop, and its log.
  *
- * The daemon runs its own threads: one epoll thread by default, or a pool
- * (http_options.threads), each polling its share of the connections with
- * epoll, so thousands of open connections cost no thread each and a slow
- * client costs nothing while it is silent. Requests are suspended while
- * their component works (exchange.c), so a daemon thread never waits for a
- * component either.
+ * One thread of ours, the loop, drives libmicrohttpd (external epoll
+ * mode: MHD_run): it waits on an epoll set of two, libmicrohttpd's own
+ * epoll descriptor (every connection, so thousands of open connections
+ * cost no thread each and a slow client costs nothing while it is silent)
+ * and an eventfd that wakes it when answers are to be resumed. Driving the
+ * daemon ourselves, rather than letting it run its own thread, lets one
+ * wake resume a whole batch of answered requests: libmicrohttpd's own
+ * resume writes to its wake descriptor once per request, from the thread
+ * that answers, and takes a lock the daemon's thread holds. Requests are
+ * suspended while their component works (exchange.c), so the loop never
+ * waits for a component either.
  *
  * Limits: at most max_connections open connections (default 10000, and
  * never more than the file descriptor limit allows: the soft limit is
@@ -33,6 +38,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +91,73 @@ static unsigned fd_limit(void)
     return rl.rlim_cur > 1000000 ? 1000000u : (unsigned)rl.rlim_cur;
 }
 
+static void wake(http_server *s)
+{
+    uint64_t one = 1;
+    while (write(s->wake_fd, &one, sizeof one) < 0 && errno == EINTR)
+        ;
+}
+
+void http_server_resume(http_server *s, http_exchange *x)
+{
+    http_exchange *head = atomic_load_explicit(&s->to_resume, memory_order_relaxed);
+    do
+        x->resume_next = head;
+    while (!atomic_compare_exchange_weak_explicit(&s->to_resume, &head, x, memory_order_release,
+                                                  memory_order_relaxed));
+    if (head == NULL)
+        wake(s); /* the first of a batch: the loop takes them all */
+}
+
+/* Resumes every queued exchange's connection (the loop thread: in external
+ * mode libmicrohttpd's resume only marks it; the next MHD_run acts). */
+static void resume_queued(http_server *s)
+{
+    http_exchange *x = atomic_exchange_explicit(&s->to_resume, NULL, memory_order_acquire);
+    while (x != NULL) {
+        http_exchange *next = x->resume_next;
+        MHD_resume_connection(x->conn);
+        x = next;
+    }
+}
+
+static void *loop_main(void *arg)
+{
+    http_server *s = arg;
+    pthread_setname_np(pthread_self(), "http");
+    for (;;) {
+        if (atomic_exchange(&s->quiesce, false)) {
+            MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+            if (fd != MHD_INVALID_SOCKET)
+                close(fd);
+        }
+        resume_queued(s);
+        s->run_again = false;
+        MHD_run(s->daemon);
+        if (atomic_load_explicit(&s->quit, memory_order_acquire)) {
+            resume_queued(s); /* none is left suspended for the daemon's end */
+            MHD_run(s->daemon);
+            return NULL;
+        }
+        /* A connection with work left (or a forwarded request to look at
+         * again) makes the timeout 0; otherwise the nearest idle timeout. */
+        MHD_UNSIGNED_LONG_LONG t = 0;
+        int ms = 1000;
+        if (s->run_again)
+            ms = 0;
+        else if (MHD_get_timeout(s->daemon, &t) == MHD_YES && t < (MHD_UNSIGNED_LONG_LONG)ms)
+            ms = (int)t;
+        struct epoll_event ev[2];
+        int n = epoll_wait(s->epoll_fd, ev, 2, ms);
+        for (int i = 0; i < n; i++)
+            if (ev[i].data.fd == s->wake_fd) {
+                uint64_t v;
+                while (read(s->wake_fd, &v, sizeof v) < 0 && errno == EINTR)
+                    ;
+            }
+    }
+}
+
 static void server_free(http_server *s)
 {
     http_counts_free(&s->counts);
@@ -91,6 +165,10 @@ static void server_free(http_server *s)
     pthread_mutex_destroy(&s->lock);
     free(s->manifest);
     free(s->lattice_name);
+    if (s->epoll_fd >= 0)
+        close(s->epoll_fd);
+    if (s->wake_fd >= 0)
+        close(s->wake_fd);
     free(s);
 }
 
@@ -102,6 +180,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    s->epoll_fd = s->wake_fd = -1;
     s->rt = o->rt;
     s->timeout_ms = o->timeout_ms;
     s->max_body = o->max_body;
@@ -122,8 +201,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
     struct sockaddr_storage ss = {0};
     struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-                     MHD_USE_TURBO;
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (inet_pton(AF_INET, o->address, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
         in4->sin_port = htons(o->port);
@@ -140,7 +218,6 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
     unsigned limit = o->max_connections ? o->max_connections : DEFAULT_MAX_CONNECTIONS;
     if (limit > fds - RESERVED_FDS && fds > 2 * RESERVED_FDS)
         limit = fds - RESERVED_FDS;
-    unsigned threads = o->threads ? o->threads : 1;
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_exchange_begin, s},
@@ -150,8 +227,6 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
          o->idle_timeout_s ? o->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL},
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)daemon_log, s},
-        /* Last, so that one thread means no pool at all. */
-        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     errno = 0;
@@ -168,6 +243,20 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info != NULL ? info->port : o->port;
+    const union MHD_DaemonInfo *ep = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event daemon_ev = {.events = EPOLLIN, .data.fd = ep != NULL ? ep->epoll_fd : -1};
+    struct epoll_event wake_ev = {.events = EPOLLIN, .data.fd = s->wake_fd};
+    if (ep == NULL || s->wake_fd < 0 || s->epoll_fd < 0 ||
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ep->epoll_fd, &daemon_ev) != 0 ||
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->wake_fd, &wake_ev) != 0 ||
+        pthread_create(&s->loop, NULL, loop_main, s) != 0) {
+        snprintf(err, errlen, "cannot start the HTTP server's thread: %s", strerror(errno));
+        MHD_stop_daemon(s->daemon);
+        server_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -193,9 +282,8 @@ void http_server_stop(http_server *s)
     if (s == NULL)
         return;
     atomic_store(&s->stopping, true);
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    atomic_store(&s->quiesce, true); /* the loop closes the listening socket */
+    wake(s);
     /* The grace: polled, since an answer signals no one here. */
     for (int waited = 0; waited < STOP_GRACE_MS && http_server_pending(s) > 0; waited += 5)
         sleep_ms(5);
@@ -213,6 +301,9 @@ void http_server_stop(http_server *s)
      * request never arrived whole, a slowloris's, stays until the end). */
     for (int waited = 0; waited < STOP_FLUSH_MS && atomic_load(&s->live) > 0; waited += 5)
         sleep_ms(5);
+    atomic_store_explicit(&s->quit, true, memory_order_release);
+    wake(s);
+    pthread_join(s->loop, NULL);
     MHD_stop_daemon(s->daemon);
     size_t live = atomic_load(&s->live);
     if (live != 0)

@@ -33,6 +33,9 @@ typedef struct mf_walk {
     /* components was null or {}: an error unless there is a lattice. */
     const yaml_node_t *no_components;
     const yaml_node_t *http_max_body; /* http.max_body's value, checked against max_message */
+    /* groups.NAME.max_restarts given (else the supervisor's, known at the end), by group. */
+    bool *group_max_given;
+    size_t ngroup_given;
     unsigned nerrors;
     size_t errused;
 } mf_walk;

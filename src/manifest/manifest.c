@@ -204,6 +204,7 @@ static mf_manifest *parse(const char *text, size_t len, const char *path, char *
                      .m = m,
                      .all = all};
         ok = mf_walk_document(&w);
+        free(w.group_max_given);
         yaml_document_delete(&doc);
     }
     yaml_parser_delete(&ps);
@@ -321,6 +322,13 @@ void mf_free(mf_manifest *m)
         free_component(&m->templates[i]);
     free(m->templates);
     free(m->components);
+    for (size_t i = 0; i < m->ngroups; i++) {
+        for (size_t j = 0; j < m->groups[i].nmembers; j++)
+            free(m->groups[i].members[j].name);
+        free(m->groups[i].members);
+        free(m->groups[i].name);
+    }
+    free(m->groups);
     free(m->storage);
     free(m->audit);
     free(m->trace);
@@ -344,6 +352,13 @@ void mf_free(mf_manifest *m)
         free(m->http);
     }
     free(m);
+}
+
+const char *mf_strategy_name(int strategy)
+{
+    return strategy == MF_ONE_FOR_ALL    ? "one_for_all"
+           : strategy == MF_REST_FOR_ONE ? "rest_for_one"
+                                         : "one_for_one";
 }
 
 const char *mf_restart_name(int restart)

@@ -129,6 +129,26 @@ typedef struct mf_component {
     unsigned wasi;     /* MF_WASI_* bits */
 } mf_component;
 
+/* A supervision group (docs/MANIFEST.md, "groups"). */
+enum { MF_ONE_FOR_ONE, MF_ONE_FOR_ALL, MF_REST_FOR_ONE };
+#define MF_MAX_GROUP_MEMBERS 1024u
+
+typedef struct mf_member {
+    char *name;            /* a component of the manifest (not a template) */
+    size_t component;      /* its index in mf_manifest.components */
+    unsigned line, column; /* of the name in the members list */
+} mf_member;
+
+typedef struct mf_group {
+    char *name; /* valid (msg_name_valid) and unique */
+    unsigned line, column;
+    int strategy;       /* MF_ONE_FOR_ONE (default), MF_ONE_FOR_ALL, MF_REST_FOR_ONE */
+    mf_member *members; /* in start order; at least one, each in no other group */
+    size_t nmembers;
+    uint32_t max_restarts; /* default supervisor.max_restarts; 0 = a crash stops the group */
+    uint64_t within_ms;    /* default supervisor.within */
+} mf_group;
+
 /* The lattice section (docs/MANIFEST.md, docs/LATTICE.md). */
 typedef struct mf_lattice {
     char *url;             /* comma-separated NATS URLs, spaces around commas dropped */
@@ -181,7 +201,13 @@ typedef struct mf_manifest {
      * keys; name is the template's). */
     mf_component *templates;
     size_t ntemplates;
+    /* Supervision groups, in file order (NULL when there are none). */
+    mf_group *groups;
+    size_t ngroups;
 } mf_manifest;
+
+/* "one_for_one", "one_for_all" or "rest_for_one". */
+const char *mf_strategy_name(int strategy);
 
 /* Reads and checks the manifest at path. On failure returns NULL and writes
  * one line (no newline) to err[0..errlen): "FILE:LINE:COLUMN: what was

@@ -58,12 +58,13 @@ typedef yaml_node_t node;
 
 /* ---- The keys of each section, in the order the walk's enums name them ---- */
 
-static const char *const top_keys[] = {"runtime", "supervisor", "components",
-                                       "lattice", "http",       "templates"};
+static const char *const top_keys[] = {"runtime", "supervisor", "components", "lattice",
+                                       "http",    "templates",  "groups"};
 static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
                                            "request_timeout", "max_message", "max_module",
                                            "control",         "trace"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
+static const char *const group_keys[] = {"strategy", "members", "max_restarts", "within"};
 static const char *const component_keys[] = {"wasm",   "config",       "env",   "restart",
                                              "limits", "capabilities", "health"};
 static const char *const limits_keys[] = {"memory",  "fuel",    "time",  "stack",
@@ -100,6 +101,8 @@ void mf_schema_keys(void (*fn)(void *arg, const char *key), void *arg)
     each_key(fn, arg, "lattice.", lattice_keys, NKEYS(lattice_keys));
     each_key(fn, arg, "http.", http_keys, NKEYS(http_keys));
     fn(arg, "templates.<name>");
+    fn(arg, "groups.<name>");
+    each_key(fn, arg, "groups.<name>.", group_keys, NKEYS(group_keys));
 }
 
 /* ---- Nodes ---- */
@@ -1124,6 +1127,202 @@ static bool get_supervisor(mf_walk *w, const node *v)
     return CLEAN_SINCE(w, before);
 }
 
+/* ---- groups ---- */
+
+static bool get_strategy(mf_walk *w, const node *v, const char *what, int *out)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SCALAR_NODE, what))
+        return false;
+    for (int s = MF_ONE_FOR_ONE; s <= MF_REST_FOR_ONE; s++)
+        if (scalar_is(v, mf_strategy_name(s))) {
+            *out = s;
+            return true;
+        }
+    return fail(w, v, "%s: expected one_for_one, one_for_all or rest_for_one, got %s", what,
+                show(v, b));
+}
+
+static bool get_members(mf_walk *w, const node *v, const char *what, mf_group *g)
+{
+    char b[SHOW_CAP];
+    if (!need(w, v, YAML_SEQUENCE_NODE, what))
+        return false;
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0)
+        return fail(w, v, "%s: expected at least one member (component names, in start order)",
+                    what);
+    if (n > MF_MAX_GROUP_MEMBERS)
+        return fail(w, v, "%s: at most %u members, got %zu", what, MF_MAX_GROUP_MEMBERS, n);
+    if ((g->members = alloc(w, v, n, sizeof *g->members)) == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        node *item = visit(w, v, v->data.sequence.items.start[i]);
+        if (item == NULL || !need(w, item, YAML_SCALAR_NODE, what))
+            return false;
+        if (!msg_name_valid(sval(item), slen(item)) || has_nul(item))
+            return fail(w, item,
+                        "%s: %s is not a valid component name (1 to 255 bytes: tokens of "
+                        "letters, digits, '_' and '-' joined by single dots)",
+                        what, show(item, b));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(g->members[j].name, sval(item)) == 0)
+                return fail(w, item, "%s: %s is named twice (first at line %u)", what,
+                            show(item, b), g->members[j].line);
+        mf_member *m = &g->members[i];
+        if ((m->name = copy(w, item)) == NULL)
+            return false;
+        m->line = (unsigned)item->start_mark.line + 1;
+        m->column = (unsigned)item->start_mark.column + 1;
+        g->nmembers = i + 1;
+    }
+    return true;
+}
+
+static bool get_group(mf_walk *w, mf_group *g, const node *k, const node *v)
+{
+    const char *const *keys = group_keys;
+    enum { STRATEGY, MEMBERS, MAX_RESTARTS, WITHIN };
+    char b[SHOW_CAP], where[PATH_CAP], what[PATH_CAP];
+    if (!need(w, k, YAML_SCALAR_NODE, "groups"))
+        return false;
+    if (!msg_name_valid(sval(k), slen(k)) || has_nul(k))
+        return fail(w, k,
+                    "groups: %s is not a valid group name (1 to 255 bytes: tokens of letters, "
+                    "digits, '_' and '-' joined by single dots)",
+                    show(k, b));
+    if ((g->name = copy(w, k)) == NULL)
+        return false;
+    g->line = (unsigned)k->start_mark.line + 1;
+    g->column = (unsigned)k->start_mark.column + 1;
+    snprintf(where, sizeof where, "in groups.%s", g->name);
+    if (!need(w, v, YAML_MAPPING_NODE, where + 3))
+        return false;
+    section s = {where, keys, NKEYS(group_keys), 0};
+    unsigned before = w->nerrors;
+    FOR_PAIRS(p, v)
+    {
+        node *val;
+        int key = section_key(w, &s, v, p, &val);
+        if (key < 0) {
+            if (!GO_ON(w))
+                return false;
+            continue;
+        }
+        if (is_null(val) && key != MEMBERS)
+            continue;
+        snprintf(what, sizeof what, "groups.%s.%s", g->name, keys[key]);
+        uint64_t x = 0;
+        bool ok;
+        if (key == STRATEGY) {
+            ok = get_strategy(w, val, what, &g->strategy);
+        } else if (key == MEMBERS) {
+            ok = get_members(w, val, what, g);
+        } else if (key == MAX_RESTARTS) {
+            ok = get_number(w, val, what, 0, INT32_MAX, &x);
+            g->max_restarts = (uint32_t)x;
+            w->group_max_given[w->ngroup_given] |= ok;
+        } else {
+            ok = get_duration(w, val, what, &g->within_ms);
+            if (ok && g->within_ms == 0)
+                ok = fail(w, val, "%s: expected a duration above 0, got %s", what, show(val, b));
+        }
+        if (!ok && !GO_ON(w))
+            return false;
+    }
+    if (!(s.seen & (1u << MEMBERS)))
+        return fail(w, k, "%s: missing key \"members\" (component names, in start order)",
+                    where + 3);
+    return CLEAN_SINCE(w, before);
+}
+
+static bool get_groups(mf_walk *w, const node *v)
+{
+    mf_manifest *m = w->m;
+    if (v->type != YAML_MAPPING_NODE)
+        return need(w, v, YAML_MAPPING_NODE, "groups");
+    size_t n = npairs(v), dup, first;
+    if (n == 0)
+        return true;
+    if (n > MF_MAX_COMPONENTS)
+        return fail(w, v, "groups: at most %u groups, got %zu", MF_MAX_COMPONENTS, n);
+    keyref *refs = alloc(w, v, n, sizeof *refs);
+    if (refs == NULL || (m->groups = alloc(w, v, n, sizeof *m->groups)) == NULL ||
+        (w->group_max_given = alloc(w, v, n, sizeof *w->group_max_given)) == NULL) {
+        free(refs);
+        return false;
+    }
+    m->ngroups = n;
+    unsigned before = w->nerrors;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        const yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
+        node *k = visit(w, v, p->key), *val = k ? visit(w, k, p->value) : NULL;
+        w->ngroup_given = i;
+        if ((val == NULL || !get_group(w, &m->groups[i], k, val)) && !GO_ON(w))
+            ok = false;
+        refs[i] = (keyref){k, i};
+    }
+    if (ok && CLEAN_SINCE(w, before) && find_duplicate(refs, n, &dup, &first)) {
+        const mf_group *g = &m->groups[dup];
+        char msg[600];
+        snprintf(msg, sizeof msg, "groups: duplicate group name \"%s\" (first at line %u)", g->name,
+                 m->groups[first].line);
+        report(w, g->line - 1, g->column - 1, msg);
+        ok = false;
+    }
+    free(refs);
+    return ok && CLEAN_SINCE(w, before);
+}
+
+/* Once the whole document is read: members name components, each in one
+ * group; the intensity defaults to the supervisor's. */
+static bool groups_check(mf_walk *w)
+{
+    mf_manifest *m = w->m;
+    char msg[700];
+    for (size_t i = 0; i < m->ngroups; i++) {
+        mf_group *g = &m->groups[i];
+        if (!w->group_max_given || !w->group_max_given[i])
+            g->max_restarts = m->max_restarts;
+        if (g->within_ms == 0)
+            g->within_ms = m->within_ms;
+        for (size_t j = 0; j < g->nmembers; j++) {
+            mf_member *mb = &g->members[j];
+            size_t c = 0;
+            while (c < m->ncomponents && strcmp(m->components[c].name, mb->name) != 0)
+                c++;
+            if (c == m->ncomponents) {
+                bool tmpl = false;
+                for (size_t t = 0; t < m->ntemplates && !tmpl; t++)
+                    tmpl = strcmp(m->templates[t].name, mb->name) == 0;
+                snprintf(msg, sizeof msg,
+                         "groups.%s.members: unknown member \"%s\": no component of that name%s",
+                         g->name, mb->name,
+                         tmpl ? " (it is a template: groups name components)" : "");
+                report(w, mb->line - 1, mb->column - 1, msg);
+                if (!GO_ON(w))
+                    return false;
+                continue;
+            }
+            mb->component = c;
+            for (size_t h = 0; h < i; h++)
+                for (size_t k = 0; k < m->groups[h].nmembers; k++)
+                    if (strcmp(m->groups[h].members[k].name, mb->name) == 0) {
+                        snprintf(msg, sizeof msg,
+                                 "groups.%s.members: \"%s\" is already a member of group "
+                                 "\"%s\" (line %u): a component is in at most one group",
+                                 g->name, mb->name, m->groups[h].name,
+                                 m->groups[h].members[k].line);
+                        report(w, mb->line - 1, mb->column - 1, msg);
+                        if (!GO_ON(w))
+                            return false;
+                    }
+        }
+    }
+    return w->nerrors == 0;
+}
+
 /* A lattice's name: one token of ASCII letters, digits, '_' and '-' (it is
  * a token of the lattice's NATS subjects, docs/LATTICE.md), 1..255 bytes. */
 static bool token_valid(const char *s, size_t len)
@@ -1493,7 +1692,7 @@ static bool default_control(mf_walk *w)
 bool mf_walk_document(mf_walk *w)
 {
     const char *const *keys = top_keys;
-    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE, HTTP, TEMPLATES };
+    enum { RUNTIME, SUPERVISOR, COMPONENTS, LATTICE, HTTP, TEMPLATES, GROUPS };
     char b[SHOW_CAP];
     mf_manifest *m = w->m;
     m->request_timeout_ms = MF_DEFAULT_REQUEST_TIMEOUT_MS;
@@ -1526,6 +1725,7 @@ bool mf_walk_document(mf_walk *w)
                   : k == SUPERVISOR ? get_supervisor(w, val)
                   : k == LATTICE    ? get_lattice(w, p, val)
                   : k == TEMPLATES  ? get_templates(w, val)
+                  : k == GROUPS     ? get_groups(w, val)
                   : k == HTTP       ? get_http(w, p, val)
                                     : get_components(w, val);
         if (!ok && !GO_ON(w))
@@ -1541,6 +1741,8 @@ bool mf_walk_document(mf_walk *w)
         return fail(w, root,
                     "missing key \"components\" at the top level (at least one component is "
                     "needed, or a lattice section for a pure client)");
+    if (w->nerrors == 0 && !groups_check(w))
+        return false;
     if (w->nerrors == 0 && !http_defaults(w))
         return false;
     if (!w->control_given && w->nerrors == 0 && !default_control(w))

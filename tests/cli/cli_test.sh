@@ -317,6 +317,20 @@ call_start_failure)
     grep '^wactor: call silent: ' "$err" | grep -q 'wactor_init returned 1' ||
         fail "the reason is missing"
     ;;
+groups_start)
+    # A group's members start in its order, where the first of them appears; an unknown
+    # member is the manifest's error, with its place.
+    cp "$guests/group_agent.wasm" "$tmp/"
+    printf 'runtime: {control: null}\ngroups:\n  g: {strategy: rest_for_one, members: [b, a]}\ncomponents:\n  recorder: {wasm: group_agent.wasm, config: recorder}\n  a: {wasm: group_agent.wasm, config: m, capabilities: {send: [recorder]}}\n  b: {wasm: group_agent.wasm, config: m, capabilities: {send: [recorder]}}\n' >"$tmp/wactor.yaml"
+    run "$wactor" call "$tmp/wactor.yaml" recorder log
+    expect_status 0
+    expect_stdout "$(printf 'init b\ninit a')
+"
+    printf 'groups:\n  g: {members: [a, x]}\ncomponents:\n  a: {wasm: group_agent.wasm}\n' >"$tmp/wactor.yaml"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    expect_one_error_line "$tmp/wactor.yaml:2:20: groups.g.members: unknown member \"x\""
+    ;;
 manifest_broken)
     printf 'components:\n  echo:\n    wasm: echo.wasm\n    colour: blue\n' >"$tmp/wactor.yaml"
     for cmd in call send; do

@@ -10,7 +10,8 @@
  *   config                     the config bytes
  *   ping                       "pong"
  * and these, as requests or plain messages: crash (unreachable), exit (proc_exit(0)), spin
- * (loops until the fuel limit). A config of "failinit" makes wactor_init fail.
+ * (loops until the fuel limit), oob (a load past the memory: crashed: memory), deep (recursion
+ * past the stack limit: crashed: stack). A config of "failinit" makes wactor_init fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,17 @@ static int answer_num(int64_t corr, int64_t v)
 
 static volatile int sink;
 
+/* Through a volatile pointer: no tail call the compiler could turn into a loop, and no local
+ * in linear memory (the shadow stack would run out first, a memory trap). */
+static int deep(int n);
+static int (*volatile deeper)(int) = deep;
+static int deep(int n)
+{
+    if (sink < 0) /* never: the call depth limit ends it */
+        return n;
+    return deeper(n + 1) + n;
+}
+
 WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
 {
     (void)sender_len;
@@ -64,6 +76,10 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
         __builtin_trap();
     if (strcmp(p, "exit") == 0)
         exit(0);
+    if (strcmp(p, "oob") == 0)
+        return *(volatile int *)(uintptr_t)0xfffffff0u;
+    if (strcmp(p, "deep") == 0)
+        return deep(0);
     if (strcmp(p, "spin") == 0)
         for (;;)
             sink++;

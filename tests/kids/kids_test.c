@@ -90,17 +90,19 @@ static wactor_runtime *start(int max_restarts)
     if (!rt)
         return NULL;
     wactor_module *m = wactor_module_load_file(rt, agent_path);
-    static const char *const grant[] = {"worker", "temp", "nosuch"};
+    static const char *const grant[] = {"worker", "temp", "nosuch", "slow"};
     wactor_component_options t = {.module = m,
                                   .restart = WACTOR_RESTART_PERMANENT,
                                   .limits = {.fuel = 1000000},
-                                  .spawn = {grant, 3}};
+                                  .spawn = {grant, 4}};
     int ok = m && wactor_template_add(rt, "worker", &t) == WACTOR_OK;
     t.restart = WACTOR_RESTART_TEMPORARY;
     ok = ok && wactor_template_add(rt, "temp", &t) == WACTOR_OK;
     ok = ok && wactor_template_add(rt, "temp", &t) == WACTOR_EEXIST;
     ok = ok && wactor_template_add(rt, "forbidden", &t) == WACTOR_OK;
-    wactor_component_options p = {.name = "parent", .module = m, .spawn = {grant, 3}};
+    t.limits = (wactor_limits){.fuel = -1, .time_ms = 20}; /* for crashed: time */
+    ok = ok && wactor_template_add(rt, "slow", &t) == WACTOR_OK;
+    wactor_component_options p = {.name = "parent", .module = m, .spawn = {grant, 4}};
     ok = ok && wactor_spawn(rt, &p) == WACTOR_OK;
     wactor_component_options w = {.name = "watcher", .module = m};
     ok = ok && wactor_spawn(rt, &w) == WACTOR_OK;
@@ -252,6 +254,97 @@ static void test_monitors(void *arg)
     wactor_runtime_free(rt);
 }
 
+/* More reasons from real events: a load past the memory, recursion past the stack limit, a
+ * handler past its time limit. */
+static void test_reasons(void *arg)
+{
+    (void)arg;
+    wactor_runtime *rt = start(3);
+    REQUIRE(rt);
+    CHECK(ask_num(rt, "parent", "spawn temp m1") == WACTOR_OK);
+    CHECK(ask_num(rt, "watcher", "monitor parent.m1") > 0);
+    CHECK(wactor_send(rt, "parent.m1", "oob", 3) == WACTOR_OK);
+    CHECK(ask_num(rt, "parent", "spawn temp s1") == WACTOR_OK);
+    CHECK(ask_num(rt, "watcher", "monitor parent.s1") > 0);
+    CHECK(wactor_send(rt, "parent.s1", "deep", 4) == WACTOR_OK);
+    CHECK(ask_num(rt, "parent", "spawn slow l1") == WACTOR_OK);
+    CHECK(ask_num(rt, "watcher", "monitor parent.l1") > 0);
+    CHECK(wactor_send(rt, "parent.l1", "spin", 4) == WACTOR_OK);
+    CHECK(wactor_wait_idle(rt, IDLE_MS) == WACTOR_OK);
+    const char *d = ask(rt, "watcher", "downs");
+    CHECK(count_lines(d, "parent.m1 crashed: memory") == 1);
+    CHECK(count_lines(d, "parent.s1 crashed: stack") == 1);
+    CHECK(count_lines(d, "parent.l1 crashed: time") == 1);
+    if (count_lines(d, "parent.s1 crashed: stack") != 1)
+        fprintf(stderr, "downs:\n%s", d);
+    wactor_runtime_free(rt);
+}
+
+static int race_results[200];
+
+/* A demonitor's answer (decimal text) into *arg. */
+static void on_race_answer(void *arg, int64_t corr, int status, const void *payload, size_t len)
+{
+    (void)corr;
+    char text[32];
+    if (status != WACTOR_STATUS_OK || len >= sizeof text)
+        return;
+    memcpy(text, payload, len);
+    text[len] = 0;
+    *(int *)arg = atoi(text);
+}
+
+/* demonitor racing the target's end: for each of many children, a crash and a demonitor are
+ * in flight together. A demonitor that returned OK is followed by no `@down` for it; one that
+ * found nothing (ENOTFOUND: the reference had already ended) had exactly one. */
+static void test_demonitor_race(void *arg)
+{
+    (void)arg;
+    enum { N = 200 };
+    wactor_runtime *rt = start(3);
+    REQUIRE(rt);
+    long long refs[N];
+    char cmd[64], name[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(cmd, sizeof cmd, "spawn temp r%d", i);
+        CHECK(ask_num(rt, "parent", cmd) == WACTOR_OK);
+        snprintf(cmd, sizeof cmd, "monitor parent.r%d", i);
+        refs[i] = ask_num(rt, "watcher", cmd);
+        CHECK(refs[i] > 0);
+    }
+    /* Both in flight at once: the watcher's turn and the child's race. */
+    int oks = 0;
+    for (int i = 0; i < N; i++) {
+        race_results[i] = -1000;
+        snprintf(name, sizeof name, "parent.r%d", i);
+        snprintf(cmd, sizeof cmd, "demonitor %lld", refs[i]);
+        if (i % 2) { /* the crash first, then a blocking demonitor: mostly ENOTFOUND */
+            CHECK(wactor_send(rt, name, "crash", 5) == WACTOR_OK);
+            race_results[i] = (int)ask_num(rt, "watcher", cmd);
+            continue;
+        }
+        /* the demonitor first, not waited for, then the crash: mostly OK */
+        CHECK(wactor_request(rt, "watcher", cmd, strlen(cmd), CALL_MS, on_race_answer,
+                             &race_results[i]) > 0);
+        CHECK(wactor_send(rt, name, "crash", 5) == WACTOR_OK);
+    }
+    CHECK(wactor_wait_idle(rt, IDLE_MS) == WACTOR_OK);
+    int *results = race_results;
+    for (int i = 0; i < N; i++) {
+        CHECK(results[i] == WACTOR_OK || results[i] == WACTOR_ENOTFOUND);
+        oks += results[i] == WACTOR_OK;
+    }
+    const char *d = ask(rt, "watcher", "downs");
+    int wrong = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "parent.r%d crashed: unreachable", i);
+        wrong += count_lines(d, name) != (results[i] == WACTOR_OK ? 0 : 1);
+    }
+    CHECK(wrong == 0);
+    fprintf(stderr, "demonitor race: %d of %d demonitors came first\n", oks, N);
+    wactor_runtime_free(rt);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -263,6 +356,8 @@ int main(int argc, char **argv)
         {"spawn", test_spawn},
         {"many", test_many},
         {"monitors", test_monitors},
+        {"reasons", test_reasons},
+        {"demonitor_race", test_demonitor_race},
     };
     return test_run(tests, sizeof tests / sizeof tests[0], argv[1], NULL);
 }

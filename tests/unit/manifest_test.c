@@ -589,8 +589,32 @@ typedef struct bad {
 #define C1 "components:\n  a:\n    wasm: a.wasm\n    "
 #define L1 "components:\n  a:\n    wasm: a.wasm\n    limits:\n      "
 #define K1 "components:\n  a:\n    wasm: a.wasm\n    capabilities:\n      "
+/* Three components a, b, c, then a groups section. */
+#define G3 "components:\n  a: {wasm: a.wasm}\n  b: {wasm: a.wasm}\n  c: {wasm: a.wasm}\ngroups:\n"
 
 static const bad bads[] = {
+    /* Supervision groups. */
+    {G3 "  g: {members: [a, x]}\n", "6:20",
+     "groups.g.members: unknown member \"x\": no component of that name"},
+    {"templates:\n  t: {wasm: a.wasm}\n" G3 "  g: {members: [t]}\n", "8:17",
+     "unknown member \"t\": no component of that name (it is a template"},
+    {G3 "  g: {members: [a, b]}\n  h: {members: [c, b]}\n", "7:20",
+     "groups.h.members: \"b\" is already a member of group \"g\" (line 6)"},
+    {G3 "  g: {members: [a, a]}\n", "6:20", "groups.g.members: \"a\" is named twice"},
+    {G3 "  g: {strategy: one_for_some, members: [a]}\n", "6:17",
+     "groups.g.strategy: expected one_for_one, one_for_all or rest_for_one, got \"one_for_some\""},
+    {G3 "  g: {members: []}\n", "6:16", "groups.g.members: expected at least one member"},
+    {G3 "  g: {strategy: one_for_all}\n", "6:3", "groups.g: missing key \"members\""},
+    {G3 "  g: {members: [a], max_restart: 1}\n", "6:21",
+     "unknown key \"max_restart\" in groups.g (expected strategy, members, max_restarts or "
+     "within)"},
+    {G3 "  g: {members: [a], max_restarts: -1}\n", "6:35", "groups.g.max_restarts: expected"},
+    {G3 "  g: {members: [a], within: 0s}\n", "6:29",
+     "groups.g.within: expected a duration from 1ms"},
+    {G3 "  g..h: {members: [a]}\n", "6:3", "groups: \"g..h\" is not a valid group name"},
+    {G3 "  g: {members: [a]}\n  g: {members: [b]}\n", "7:3",
+     "groups: duplicate group name \"g\" (first at line 6)"},
+    {G3 "  g: [a]\n", "6:6", "groups.g: expected a mapping"},
     /* The whole document. */
     {"", "1:1", "the manifest is empty"},
     {"# only a comment\n", "1:1", "the manifest is empty"},
@@ -612,7 +636,7 @@ static const bad bads[] = {
     /* Unknown and repeated keys, at every level. */
     {"runtimes: {}\n" C0, "1:1",
      "unknown key \"runtimes\" at the top level (expected runtime, "
-     "supervisor, components, lattice, http or templates)"},
+     "supervisor, components, lattice, http, templates or groups)"},
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
@@ -797,6 +821,36 @@ static const bad bads[] = {
     {K1 "storage: 9223372036854775808\n", "5:16",
      "components.a.capabilities.storage: expected a size from 1 byte to"},
 };
+
+/* Groups: strategies, members in start order, the supervisor's intensity by default. */
+static void test_groups(void *arg)
+{
+    (void)arg;
+    mf_manifest *m = parse("supervisor: {max_restarts: 7, within: 3s}\n" G3
+                           "  p: {strategy: rest_for_one, members: [c, a], max_restarts: 2, "
+                           "within: 5s}\n  q: {members: [b]}\n  r: {strategy: one_for_all, "
+                           "members: [], max_restarts: 0}\n");
+    CHECK(m == NULL); /* r has no member */
+    mf_free(m);
+    m = parse("supervisor: {max_restarts: 7, within: 3s}\n" G3
+              "  p: {strategy: rest_for_one, members: [c, a], max_restarts: 2, within: 5s}\n"
+              "  q: {members: [b], max_restarts: 0}\n");
+    REQUIRE(m != NULL);
+    CHECK(m->ngroups == 2);
+    CHECK(strcmp(m->groups[0].name, "p") == 0);
+    CHECK(m->groups[0].strategy == MF_REST_FOR_ONE);
+    CHECK(m->groups[0].nmembers == 2);
+    CHECK(strcmp(m->groups[0].members[0].name, "c") == 0 && m->groups[0].members[0].component == 2);
+    CHECK(strcmp(m->groups[0].members[1].name, "a") == 0 && m->groups[0].members[1].component == 0);
+    CHECK(m->groups[0].max_restarts == 2 && m->groups[0].within_ms == 5000);
+    CHECK(m->groups[1].strategy == MF_ONE_FOR_ONE);
+    CHECK(m->groups[1].max_restarts == 0 && m->groups[1].within_ms == 3000);
+    mf_free(m);
+    m = parse(G3 "  g: {members: [a]}\n");
+    REQUIRE(m != NULL);
+    CHECK(m->groups[0].max_restarts == 5 && m->groups[0].within_ms == 10000);
+    mf_free(m);
+}
 
 static void test_errors(void *arg)
 {
@@ -1261,6 +1315,7 @@ int main(int argc, char **argv)
         {"nulls", test_nulls},
         {"env_config", test_env_config},
         {"errors", test_errors},
+        {"groups", test_groups},
         {"truncations", test_truncations},
         {"mutations", test_mutations},
         {"hostile", test_hostile},
