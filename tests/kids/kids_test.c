@@ -90,17 +90,19 @@ static wactor_runtime *start(int max_restarts)
     if (!rt)
         return NULL;
     wactor_module *m = wactor_module_load_file(rt, agent_path);
-    static const char *const grant[] = {"worker", "temp", "nosuch"};
+    static const char *const grant[] = {"worker", "temp", "nosuch", "slow"};
     wactor_component_options t = {.module = m,
                                   .restart = WACTOR_RESTART_PERMANENT,
                                   .limits = {.fuel = 1000000},
-                                  .spawn = {grant, 3}};
+                                  .spawn = {grant, 4}};
     int ok = m && wactor_template_add(rt, "worker", &t) == WACTOR_OK;
     t.restart = WACTOR_RESTART_TEMPORARY;
     ok = ok && wactor_template_add(rt, "temp", &t) == WACTOR_OK;
     ok = ok && wactor_template_add(rt, "temp", &t) == WACTOR_EEXIST;
     ok = ok && wactor_template_add(rt, "forbidden", &t) == WACTOR_OK;
-    wactor_component_options p = {.name = "parent", .module = m, .spawn = {grant, 3}};
+    t.limits = (wactor_limits){.fuel = -1, .time_ms = 20}; /* for crashed: time */
+    ok = ok && wactor_template_add(rt, "slow", &t) == WACTOR_OK;
+    wactor_component_options p = {.name = "parent", .module = m, .spawn = {grant, 4}};
     ok = ok && wactor_spawn(rt, &p) == WACTOR_OK;
     wactor_component_options w = {.name = "watcher", .module = m};
     ok = ok && wactor_spawn(rt, &w) == WACTOR_OK;
@@ -252,7 +254,8 @@ static void test_monitors(void *arg)
     wactor_runtime_free(rt);
 }
 
-/* More reasons from real events: a load past the memory, recursion past the stack limit. */
+/* More reasons from real events: a load past the memory, recursion past the stack limit, a
+ * handler past its time limit. */
 static void test_reasons(void *arg)
 {
     (void)arg;
@@ -264,10 +267,14 @@ static void test_reasons(void *arg)
     CHECK(ask_num(rt, "parent", "spawn temp s1") == WACTOR_OK);
     CHECK(ask_num(rt, "watcher", "monitor parent.s1") > 0);
     CHECK(wactor_send(rt, "parent.s1", "deep", 4) == WACTOR_OK);
+    CHECK(ask_num(rt, "parent", "spawn slow l1") == WACTOR_OK);
+    CHECK(ask_num(rt, "watcher", "monitor parent.l1") > 0);
+    CHECK(wactor_send(rt, "parent.l1", "spin", 4) == WACTOR_OK);
     CHECK(wactor_wait_idle(rt, IDLE_MS) == WACTOR_OK);
     const char *d = ask(rt, "watcher", "downs");
     CHECK(count_lines(d, "parent.m1 crashed: memory") == 1);
     CHECK(count_lines(d, "parent.s1 crashed: stack") == 1);
+    CHECK(count_lines(d, "parent.l1 crashed: time") == 1);
     if (count_lines(d, "parent.s1 crashed: stack") != 1)
         fprintf(stderr, "downs:\n%s", d);
     wactor_runtime_free(rt);
