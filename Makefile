@@ -52,11 +52,13 @@ test: deps
 	@$(MAKE) --no-print-directory build spectest-data
 	cd build && $(CTEST)
 
-# Converted once: delete build/spectest to convert again.
+# Converted once (the 2.0 suite, then the proposals we implement: tests/spectest/convert-proposals.sh):
+# delete build/spectest to convert again.
 spectest-data: | $(SPECTEST_DATA)
 $(SPECTEST_DATA):
 	rm -rf $@.tmp
 	$(SHARED)/testsuite/convert.sh $@.tmp
+	tests/spectest/convert-proposals.sh $(SHARED)/testsuite $@.tmp
 	mv $@.tmp $@
 
 spectest: deps
