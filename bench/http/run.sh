@@ -54,30 +54,40 @@ curl -sf --data "hello, world!" "http://127.0.0.1:$wport/echo" >"$tmp/w.out"
 curl -sf --data "hello, world!" "http://127.0.0.1:$rport/echo" >"$tmp/r.out"
 cmp -s "$tmp/w.out" "$tmp/r.out" || { echo "bench-http: the two answer differently" >&2; exit 1; }
 
-# bench NAME PORT: one wrk run; appends "NAME rps p50 p90 p99" (latencies in ms) to results.
+# cpu_ticks PID: the process's user + system time so far, in clock ticks.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# bench NAME PORT PID: one wrk run; appends "NAME rps p50 p90 p99 cpu" (latencies in ms; cpu:
+# the server process's CPU time per request in microseconds, which the machine's load moves
+# far less than req/s) to results.
 bench() {
+    t0=$(cpu_ticks "$3")
     wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s bench/http/post.lua \
         "http://127.0.0.1:$2/echo" >"$tmp/wrk.out"
-    awk -v name="$1" '
+    t1=$(cpu_ticks "$3")
+    awk -v name="$1" -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
         function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-        /^Requests\/sec:/ { rps = $2 }
+        /^Requests\/sec:/ { rps = $2 } /requests in/ { n = $1 }
         /^ +50%/ { p50 = ms($2) } /^ +90%/ { p90 = ms($2) } /^ +99%/ { p99 = ms($2) }
         /Non-2xx|Socket errors/ { errors = errors " " $0 }
-        END { printf "%s %.0f %.3f %.3f %.3f%s\n", name, rps, p50, p90, p99, errors ? " #" errors : "" }
+        END { printf "%s %.0f %.3f %.3f %.3f %.1f%s\n", name, rps, p50, p90, p99,
+                     (n > 0 ? ticks * 1e6 / hz / n : 0), (errors ? " #" errors : "") }
     ' "$tmp/wrk.out" | tee -a "$tmp/results"
 }
 
 echo "wrk: $threads thread(s), $conns connections, ${secs}s a run, POST 13 bytes; $(nproc) cores"
-echo "server    req/s    p50 ms  p90 ms  p99 ms"
+echo "server    req/s    p50 ms  p90 ms  p99 ms  cpu us/req"
 i=0
 while [ $i -lt "$rounds" ]; do
-    bench raw "$rport"
-    bench wactor "$wport"
+    bench raw "$rport" "$raw_pid"
+    bench wactor "$wport" "$wactor_pid"
     i=$((i + 1))
 done
 awk '
-    { if ($2 > best[$1]) { best[$1] = $2; line[$1] = $0 } }
+    { if ($2 > best[$1]) best[$1] = $2; cpu[$1] += $6; runs[$1]++ }
     END {
         printf "best: raw libmicrohttpd %d req/s, wactor %d req/s: wactor = %.0f%% of raw\n",
                best["raw"], best["wactor"], 100 * best["wactor"] / best["raw"]
+        printf "server CPU per request (mean of the rounds): raw %.1f us, wactor %.1f us\n",
+               cpu["raw"] / runs["raw"], cpu["wactor"] / runs["wactor"]
     }' "$tmp/results"

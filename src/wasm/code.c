@@ -799,6 +799,61 @@ static bool op_call_indirect(comp *c)
     return wa_emit3(c, WA_OP_CALL_INDIRECT, t, table) && wa_emit2(c, a, i);
 }
 
+/* return_call and return_call_indirect (the tail-call proposal): a call
+ * whose results are the function's, so the callee takes over the frame: the
+ * arguments move down to slot 0 and nothing waits for the callee to return.
+ * Validated as the call, then as a `return` of the callee's results. */
+static bool check_tail_results(comp *c, const wa_functype *ft)
+{
+    const ctl *fn = &c->ctls[0];
+    if (ft->nresults != fn->nresults ||
+        memcmp(ft->types + ft->nparams, fn->results, ft->nresults) != 0)
+        INVALID(c, "type mismatch: return_call results differ from the function's");
+    return true;
+}
+
+static bool op_return_call(comp *c)
+{
+    uint32_t f, a;
+    CHECK(rd_u32(c, &f));
+    if (f >= c->m->nfuncs)
+        INVALID(c, "unknown function %u", f);
+    const wa_functype *ft = wa_func_decl_type(c->m, f);
+    CHECK(check_tail_results(c, ft));
+    FEATURE(c, TAIL_CALL);
+    CHECK(emit_call_args(c, ft, &a));
+    if (wa_emit_live(c))
+        CHECK(wa_emit4(c, WA_OP_RETURN_CALL, f, a, ft->nparams));
+    return set_unreachable(c);
+}
+
+static bool op_return_call_indirect(comp *c)
+{
+    uint32_t t, table, a;
+    CHECK(rd_u32(c, &t));
+    CHECK(rd_u32(c, &table));
+    CHECK(check_table(c, table));
+    if (t >= c->m->ntypes)
+        INVALID(c, "unknown type %u", t);
+    if (c->m->tables[table].elem != WA_FUNCREF)
+        INVALID(c, "type mismatch: return_call_indirect table");
+    const wa_functype *ft = &c->m->types[t];
+    CHECK(check_tail_results(c, ft));
+    FEATURE(c, TAIL_CALL);
+    CHECK(wa_emit_pop(c, WA_I32, NULL));
+    uint32_t h = c->nvals;
+    vloc index = wa_emit_live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
+    CHECK(emit_call_args(c, ft, &a));
+    if (wa_emit_live(c)) {
+        uint32_t i = index.where == IN_LOCAL ? index.local : wa_emit_slot(c, h);
+        if (index.where == IN_CONST)
+            CHECK(wa_emit3(c, WA_OP_CONST32, i, (uint32_t)index.k));
+        CHECK(wa_emit3(c, WA_OP_RETURN_CALL_INDIRECT, c->canon[t], table) && wa_emit(c, a) &&
+              wa_emit(c, i) && wa_emit(c, ft->nparams));
+    }
+    return set_unreachable(c);
+}
+
 static bool op_select(comp *c, bool typed)
 {
     uint8_t want = UNKNOWN, t1, t2;
@@ -1051,9 +1106,9 @@ static bool instruction(comp *c, bool *done)
         c->r.p--;
         UNSUPPORTED(c, "exception-handling instructions", "exception handling");
     case 0x12:
+        return op_return_call(c);
     case 0x13:
-        c->r.p--;
-        UNSUPPORTED(c, "tail calls", "tail-call");
+        return op_return_call_indirect(c);
     case 0x14:
     case 0x15:
     case 0xd3:

@@ -49,12 +49,14 @@
     X(RET, 1)           /* results already in slots [0, nresults) */                               \
     X(CALL, 3)          /* CALL func argslot */                                                    \
     X(CALL_INDIRECT, 5) /* CALL_INDIRECT type table argslot indexslot */                           \
-    X(COPY, 3)          /* COPY d s */                                                             \
-    X(SELECT, 5)        /* SELECT d a b cond */                                                    \
-    X(CONST32, 3)       /* CONST32 d value */                                                      \
-    X(CONST64, 4)       /* CONST64 d lo hi */                                                      \
-    X(GLOBAL_GET, 3)    /* GLOBAL_GET d global */                                                  \
-    X(GLOBAL_SET, 3)    /* GLOBAL_SET global s */                                                  \
+    X(RETURN_CALL, 4)   /* RETURN_CALL func argslot nargs: the callee takes over this frame */     \
+    X(RETURN_CALL_INDIRECT, 6) /* RETURN_CALL_INDIRECT type table argslot indexslot nargs */       \
+    X(COPY, 3)                 /* COPY d s */                                                      \
+    X(SELECT, 5)               /* SELECT d a b cond */                                             \
+    X(CONST32, 3)              /* CONST32 d value */                                               \
+    X(CONST64, 4)              /* CONST64 d lo hi */                                               \
+    X(GLOBAL_GET, 3)           /* GLOBAL_GET d global */                                           \
+    X(GLOBAL_SET, 3)           /* GLOBAL_SET global s */                                           \
     X(REF_IS_NULL, 3)                                                                              \
     X(REF_FUNC, 3)   /* REF_FUNC d func */                                                         \
     X(TABLE_GET, 4)  /* TABLE_GET d table i */                                                     \

@@ -233,6 +233,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     int64_t memlim;
     wa_func *callee;
     wa_val *args;
+    uint32_t nargs;
     wa_trap trap;
     /* Fuel lives in a register; ex->fuel is written back at exits and around
      * host calls, unless metering is off (WA_FUEL_UNLIMITED stays as it is). */
@@ -368,6 +369,7 @@ dispatch:
         }
         CASE(RET)
         {
+        ret:
             if (frame == frame_base) {
                 SAVE_FUEL();
                 return WA_TRAP_NONE;
@@ -408,6 +410,29 @@ dispatch:
             args = fp + pc[3];
             pc += 5;
             goto call;
+        }
+        CASE(RETURN_CALL)
+        {
+            callee = inst->funcs[pc[1]];
+            args = fp + pc[2];
+            nargs = pc[3];
+            goto tail_call;
+        }
+        CASE(RETURN_CALL_INDIRECT)
+        {
+            const wa_functype *type = &inst->m->types[pc[1]];
+            const wa_table *t = inst->tables[pc[2]];
+            uint32_t i = S(4).i32;
+            if (i >= t->size)
+                TRAP(UNDEFINED_ELEMENT);
+            callee = t->elems[i];
+            if (!callee)
+                TRAP(UNINITIALIZED_ELEMENT);
+            if (callee->type != type && !wa_functype_equal(callee->type, type))
+                TRAP(INDIRECT_MISMATCH);
+            args = fp + pc[3];
+            nargs = pc[5];
+            goto tail_call;
         }
         CASE(COPY)
         {
@@ -1188,6 +1213,23 @@ call: /* callee's arguments are at args[0..); pc is the return address */
     *frame++ = (wa_frame){.pc = pc, .fp = fp, .func = f, .ops = ops};
     f = callee;
     fp = args;
+    if (f->inst != inst) {
+        inst = f->inst;
+        RELOAD_MEM();
+    }
+    goto enter;
+
+tail_call: /* a call in place of this frame: the arguments become its first slots */
+    memmove(fp, args, (size_t)nargs * sizeof *fp);
+    if (callee->host) {
+        SAVE_FUEL();
+        trap = callee->host(inst, callee->env, fp);
+        fuel = ex->fuel;
+        if (trap)
+            return trapped(ex, inst, f, trap, metered ? fuel : -1, frame_base, frame);
+        goto ret; /* its results are this frame's */
+    }
+    f = callee;
     if (f->inst != inst) {
         inst = f->inst;
         RELOAD_MEM();

@@ -100,6 +100,15 @@ exec_exit)
     expect_status 3
     [ ! -s "$out" ] && [ ! -s "$err" ] || fail "exit(3) should print nothing"
     ;;
+exec_tailcall)
+    # clang -mtail-call: recursions millions deep that fit only if tail calls reuse the frame.
+    run "$wactor" exec "$guests/tailcall.wasm"
+    expect_status 0
+    [ ! -s "$err" ] || fail "unexpected output on stderr"
+    grep -qx 'even(3000001) = 0' "$out" || fail "direct tail calls (return_call)"
+    grep -qx 'interpreted 2000000 iterations: 6000000' "$out" ||
+        fail "indirect tail calls (return_call_indirect)"
+    ;;
 exec_trap)
     run "$wactor" exec "$guests/trap.wasm"
     expect_status 134

@@ -124,12 +124,25 @@ static void test_simd(void *arg)
             "section, byte offset 14)");
 }
 
+/* Implemented: loads, says it uses tail calls, and runs. */
 static void test_tail_call(void *arg)
 {
     (void)arg;
-    refused("tail_call", 10,
-            "function 1: uses tail calls (tail-call proposal), not supported "
-            "(code section, byte offset 37)");
+    wa_error err;
+    wa_module *m = load("tail_call", &err);
+    REQUIRE(m != NULL);
+    CHECK(wa_module_features(m) == 1u << WA_FEATURE_TAIL_CALL);
+    wa_instance *inst = wa_instantiate(m, NULL, 0, NULL, &err);
+    REQUIRE(inst != NULL);
+    wa_func *g = NULL;
+    wa_extern e;
+    if (wa_instance_export(inst, "g", 1, &e) && e.kind == WA_EXTERN_FUNC)
+        g = e.u.func;
+    CHECK(g != NULL);
+    wa_val result = {0};
+    CHECK(g && wa_call(inst, g, NULL, &result) == WA_TRAP_NONE && result.i32 == 7);
+    wa_instance_free(inst);
+    wa_module_free(m);
 }
 
 static void test_mvp(void *arg)
