@@ -213,6 +213,15 @@ typedef struct wactor_patterns {
     size_t n;
 } wactor_patterns;
 
+/* A host folder a component may reach through WASI's file calls (docs/WASI.md),
+ * preopened under `name` (what wasi-libc matches paths against: a component
+ * opens "data/x" for name "data"). Nothing outside the folder is reachable. */
+typedef struct wactor_files_grant {
+    const char *name; /* 1..255 bytes of [A-Za-z0-9._-], not "." or ".." */
+    const char *path; /* an existing folder, opened at each instantiation */
+    bool write;       /* false: read-only, every change is refused (notcapable) */
+} wactor_files_grant;
+
 typedef struct wactor_component_options {
     const char *name; /* required: ABI.md name syntax */
     /* The module: exactly one of these three. */
@@ -233,6 +242,10 @@ typedef struct wactor_component_options {
     wactor_patterns http;
     uint64_t storage; /* key-value quota in bytes; 0 = no storage */
     unsigned wasi;    /* WACTOR_WASI_* bits */
+    /* Folders for WASI's file calls: nfiles grants (deny by default: none,
+     * the component sees no preopened directory). Copied. */
+    const wactor_files_grant *files;
+    size_t nfiles;
     /* Health checks (ABI.md v2, "Health"), for a module exporting wactor_health: called
      * between messages every interval_ms (0: 5000); `unhealthy` answers of 2 in a row
      * (0: 3) restart the component as a crash does (reason "crashed: unhealthy"). */

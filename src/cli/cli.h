@@ -171,9 +171,12 @@ size_t cli_first_with_module(const struct mf_manifest *mf, size_t i);
 struct wactor_limits cli_limits(const struct mf_component *c);
 
 /* A manifest component's options for wactor_spawn and wactor_upgrade, with
- * module m; they point into c. */
+ * module m; they point into c, and into grants (room for MF_MAX_FILES,
+ * filled from c's files capability). */
+struct wactor_files_grant;
 struct wactor_component_options cli_component_options(const struct mf_component *c,
-                                                      struct wactor_module *m);
+                                                      struct wactor_module *m,
+                                                      struct wactor_files_grant *grants);
 
 /* The manifest's component named name, or NULL. */
 const struct mf_component *cli_system_find(const cli_system *s, const char *name);

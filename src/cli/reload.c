@@ -112,6 +112,19 @@ static bool cli_same_env(char **a, char **b)
     return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
 }
 
+/* The same files grants, in the same order. */
+static bool cli_same_files(const mf_component *a, const mf_component *b)
+{
+    if (a->nfiles != b->nfiles)
+        return false;
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (strcmp(a->files[i].name, b->files[i].name) != 0 ||
+            strcmp(a->files[i].path, b->files[i].path) != 0 ||
+            a->files[i].write != b->files[i].write)
+            return false;
+    return true;
+}
+
 static unsigned cli_diff(const cli_live *old, const mf_component *c, uint64_t hash)
 {
     const mf_component *o = old->c;
@@ -131,7 +144,8 @@ static unsigned cli_diff(const cli_live *old, const mf_component *c, uint64_t ha
     if (!cli_same_patterns(&o->send, &c->send) || !cli_same_patterns(&o->request, &c->request) ||
         !cli_same_patterns(&o->publish, &c->publish) ||
         !cli_same_patterns(&o->subscribe, &c->subscribe) ||
-        !cli_same_patterns(&o->http, &c->http) || o->storage != c->storage || o->wasi != c->wasi)
+        !cli_same_patterns(&o->http, &c->http) || o->storage != c->storage || o->wasi != c->wasi ||
+        !cli_same_files(o, c))
         d |= CLI_DIFF_CAPS;
     if (o->restart != c->restart)
         d |= CLI_DIFF_RESTART;
@@ -412,7 +426,8 @@ static int cli_reload_apply(cli_reloader *r, cli_report *rp, const mf_manifest *
         }
         char what[128];
         cli_diff_text(what, sizeof what, d);
-        wactor_component_options o = cli_component_options(c, mods[i]);
+        wactor_files_grant grants[MF_MAX_FILES];
+        wactor_component_options o = cli_component_options(c, mods[i], grants);
         /* A component crashing at start-up has no turn on which to be
          * upgraded (nor stopped) until its restarts end: not waited for. */
         wactor_stats st;
@@ -455,7 +470,8 @@ static int cli_reload_apply(cli_reloader *r, cli_report *rp, const mf_manifest *
         if (!fresh[i])
             continue;
         const mf_component *c = &mf->components[i];
-        wactor_component_options o = cli_component_options(c, mods[i]);
+        wactor_files_grant grants[MF_MAX_FILES];
+        wactor_component_options o = cli_component_options(c, mods[i], grants);
         int rc = wactor_spawn(rt, &o);
         if (rc == WACTOR_OK) {
             cli_say(rp, "started %s", c->name);

@@ -349,8 +349,11 @@ static wactor_patterns cli_patterns(const mf_patterns *p)
     return (wactor_patterns){(const char *const *)p->v, p->n};
 }
 
-wactor_component_options cli_component_options(const mf_component *c, wactor_module *m)
+wactor_component_options cli_component_options(const mf_component *c, wactor_module *m,
+                                               wactor_files_grant *grants)
 {
+    for (size_t i = 0; i < c->nfiles && i < MF_MAX_FILES; i++)
+        grants[i] = (wactor_files_grant){c->files[i].name, c->files[i].path, c->files[i].write};
     return (wactor_component_options){
         .name = c->name,
         .module = m,
@@ -367,6 +370,8 @@ wactor_component_options cli_component_options(const mf_component *c, wactor_mod
         .spawn = cli_patterns(&c->spawn),
         .storage = c->storage < 0 ? 0 : (uint64_t)c->storage,
         .wasi = c->wasi,
+        .files = c->nfiles ? grants : NULL,
+        .nfiles = c->nfiles < MF_MAX_FILES ? c->nfiles : MF_MAX_FILES,
         .health = {c->health_interval_ms, c->health_unhealthy},
     };
 }
@@ -386,7 +391,8 @@ static int cli_templates_add(cli_system *s)
             free(why);
             return CLI_EXIT_BAD;
         }
-        wactor_component_options o = cli_component_options(t, m);
+        wactor_files_grant grants[MF_MAX_FILES];
+        wactor_component_options o = cli_component_options(t, m, grants);
         int rc = wactor_template_add(s->rt, t->name, &o);
         wactor_module_free(m); /* the template holds its own reference */
         if (rc != WACTOR_OK) {
@@ -486,7 +492,8 @@ int cli_system_start(cli_system *s)
     for (size_t k = 0; k < mf->ncomponents; k++) {
         size_t i = order[k];
         const mf_component *c = &mf->components[i];
-        wactor_component_options o = cli_component_options(c, s->modules[i]);
+        wactor_files_grant grants[MF_MAX_FILES];
+        wactor_component_options o = cli_component_options(c, s->modules[i], grants);
         int rc = wactor_spawn(s->rt, &o);
         if (rc == WACTOR_OK)
             continue;

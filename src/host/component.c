@@ -13,6 +13,8 @@
 #include "host.h"
 #include "name.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,13 +59,15 @@ static bool guest_output(void *arg, uint32_t fd, const uint8_t *data, size_t len
 static void wasi_refused(void *arg, unsigned facet)
 {
     host_component *c = arg;
-    static const char *const names[] = {"stdout", "stderr", "clock", "random", "env", "stdin"};
+    static const char *const names[] = {"stdout", "stderr", "clock", "random",
+                                        "env",    "stdin",  "files"};
     const char *name = "?";
-    for (unsigned i = 0; i < 6; i++)
+    for (unsigned i = 0; i < 7; i++)
         if (facet == 1u << i)
             name = names[i];
     host_audit(c->rt, c->proc.name, "wasi", name, strlen(name), "denied",
-               "no wasi capability for this facet");
+               facet == WASI_CAP_FILES ? "files capability is read-only"
+                                       : "no wasi capability for this facet");
 }
 
 /* ---- instances ---------------------------------------------------------- */
@@ -136,6 +140,13 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
         return snprintf(why, whylen, "out of memory"), WACTOR_ENOMEM;
 
     const char *argv[] = {c->proc.name};
+    wasi_preopen *pre = calloc(c->ver.nfiles + 1, sizeof *pre);
+    if (!pre) {
+        free(ext);
+        return snprintf(why, whylen, "out of memory"), WACTOR_ENOMEM;
+    }
+    for (size_t i = 0; i < c->ver.nfiles; i++)
+        pre[i] = (wasi_preopen){c->ver.files[i].path, c->ver.files[i].name, c->ver.files[i].write};
     wasi_options wo = {.argc = 1,
                        .argv = argv,
                        .envp = (const char *const *)c->ver.env,
@@ -143,11 +154,20 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
                        .output = guest_output,
                        .output_arg = c,
                        .denied = wasi_refused,
-                       .denied_arg = c};
+                       .denied_arg = c,
+                       .preopens = pre,
+                       .npreopens = c->ver.nfiles};
+    errno = 0;
     c->wasi = wasi_ctx_new(&wo);
     int rc = c->wasi ? WACTOR_OK : WACTOR_ENOMEM;
-    if (!c->wasi)
+    if (!c->wasi && errno != 0 && errno != ENOMEM) {
+        int e = errno;
+        rc = WACTOR_EINVAL;
+        snprintf(why, whylen, "files capability: cannot open a folder: %s", strerror(e));
+    } else if (!c->wasi) {
         snprintf(why, whylen, "out of memory");
+    }
+    free(pre);
     for (uint32_t i = 0; rc == WACTOR_OK && i < nimports; i++) {
         wa_name module, field;
         wa_externtype type;
@@ -656,8 +676,47 @@ static void patterns_free(msg_patterns *p)
     p->n = 0;
 }
 
+static void files_free(host_files *f, size_t n)
+{
+    for (size_t i = 0; f && i < n; i++) {
+        free(f[i].name);
+        free(f[i].path);
+    }
+    free(f);
+}
+
+/* Copies n grants into *out; false when out of memory (*out then freeable). */
+static bool files_copy(const wactor_files_grant *in, size_t n, host_files **out)
+{
+    *out = n ? calloc(n, sizeof **out) : NULL;
+    if (n && !*out)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        (*out)[i].name = strdup(in[i].name);
+        (*out)[i].path = strdup(in[i].path);
+        (*out)[i].write = in[i].write;
+        if (!(*out)[i].name || !(*out)[i].path)
+            return false;
+    }
+    return true;
+}
+
+/* A preopen name: 1..255 bytes of [A-Za-z0-9._-], not "." or "..". */
+static bool files_name_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 255 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+            return false;
+    return true;
+}
+
 static void version_free(host_next *v)
 {
+    files_free(v->ver.files, v->ver.nfiles);
+    v->ver.files = NULL;
     wactor_module_free(v->ver.module);
     free(v->ver.config);
     free_strings(v->ver.env);
@@ -686,6 +745,7 @@ int host_version_clone(const host_next *from, const uint8_t *config, size_t clen
     to->ver.config_len = 0;
     to->ver.env = NULL;
     to->ver.spawn = (msg_patterns){0};
+    to->ver.files = NULL;
     atomic_fetch_add(&to->ver.module->refs, 1);
     size_t nenv = 0;
     while (from->ver.env && from->ver.env[nenv])
@@ -693,6 +753,19 @@ int host_version_clone(const host_next *from, const uint8_t *config, size_t clen
     bool ok = true;
     to->ver.env = copy_strings((const char *const *)from->ver.env, nenv, &ok);
     ok = copy_patterns_list(&from->ver.spawn, &to->ver.spawn) && ok;
+    host_files *files = NULL;
+    if (from->ver.nfiles > 0 && (files = calloc(from->ver.nfiles, sizeof *files)) != NULL) {
+        to->ver.files = files;
+        for (size_t i = 0; i < from->ver.nfiles; i++) {
+            files[i].name = strdup(from->ver.files[i].name);
+            files[i].path = strdup(from->ver.files[i].path);
+            files[i].write = from->ver.files[i].write;
+            ok = files[i].name && files[i].path && ok;
+        }
+    } else if (from->ver.nfiles > 0) {
+        to->ver.nfiles = 0;
+        ok = false;
+    }
     ok = copy_patterns_list(&from->caps.send, &to->caps.send) && ok;
     ok = copy_patterns_list(&from->caps.request, &to->caps.request) && ok;
     ok = copy_patterns_list(&from->caps.publish, &to->caps.publish) && ok;
@@ -715,6 +788,22 @@ static int version_make(wactor_runtime *rt, const wactor_component_options *o, h
     v->ver.limits = limits_of(o);
     v->ver.storage = o->storage;
     v->ver.wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;
+    if (o->nfiles > 0 && o->files == NULL)
+        return host_fail(rt, WACTOR_EINVAL, "files: %zu grants but no array", o->nfiles);
+    if (o->nfiles > 64)
+        return host_fail(rt, WACTOR_EINVAL, "files: %zu grants, at most 64", o->nfiles);
+    for (size_t i = 0; i < o->nfiles; i++) {
+        if (!files_name_valid(o->files[i].name))
+            return host_fail(rt, WACTOR_EINVAL,
+                             "files: grant %zu: the name must be 1..255 bytes of "
+                             "[A-Za-z0-9._-], not . or ..",
+                             i);
+        if (o->files[i].path == NULL || o->files[i].path[0] == '\0')
+            return host_fail(rt, WACTOR_EINVAL, "files: grant %zu: no folder", i);
+    }
+    v->ver.nfiles = o->nfiles;
+    if (!files_copy(o->files, o->nfiles, &v->ver.files))
+        return host_fail(rt, WACTOR_ENOMEM, "out of memory");
     v->ver.health_ms = o->health.interval_ms ? o->health.interval_ms : HOST_DEFAULT_HEALTH_MS;
     v->ver.health_unhealthy = o->health.unhealthy ? o->health.unhealthy : HOST_DEFAULT_UNHEALTHY;
     int rc = copy_caps(rt, o, &v->caps);

@@ -127,6 +127,12 @@ struct wactor_runtime {
 /* One version of a component: its module and what its options set (the
  * capabilities live in the msg_proc). Spawn makes the first; an upgrade
  * replaces it whole, and puts the old one back if the new one fails. */
+/* A files grant, owned (wactor_files_grant copied). */
+typedef struct host_files {
+    char *name, *path;
+    bool write;
+} host_files;
+
 typedef struct host_version {
     wactor_module *module;
     uint8_t *config;
@@ -136,6 +142,8 @@ typedef struct host_version {
     wactor_limits limits;
     uint64_t storage; /* key-value quota */
     unsigned wasi_caps;
+    host_files *files; /* preopened for WASI at each instantiation */
+    size_t nfiles;
     uint32_t health_ms, health_unhealthy; /* health checks (health.c), defaults applied */
     msg_patterns spawn;                   /* templates this version may spawn (children.c) */
 } host_version;

@@ -310,6 +310,11 @@ static void free_component(mf_component *c)
     free_patterns(&c->subscribe);
     free_patterns(&c->http);
     free_patterns(&c->spawn);
+    for (size_t j = 0; j < c->nfiles; j++) {
+        free(c->files[j].name);
+        free(c->files[j].path);
+    }
+    free(c->files);
 }
 
 void mf_free(mf_manifest *m)

@@ -103,6 +103,13 @@ typedef struct mf_patterns {
     size_t n;
 } mf_patterns;
 
+/* capabilities.files: a preopen name and its folder (resolved like storage). */
+typedef struct mf_files {
+    char *name, *path;
+    bool write;
+} mf_files;
+#define MF_MAX_FILES 64u
+
 typedef struct mf_component {
     char *name;            /* valid (msg_name_valid) and unique */
     char *wasm;            /* joined to the manifest's folder (absolute paths kept) */
@@ -127,6 +134,8 @@ typedef struct mf_component {
     mf_patterns spawn; /* templates the component may spawn (patterns of template names) */
     int64_t storage;   /* quota in bytes; -1 = no storage capability */
     unsigned wasi;     /* MF_WASI_* bits */
+    mf_files *files;   /* capabilities.files, nfiles of them */
+    size_t nfiles;
 } mf_component;
 
 /* A supervision group (docs/MANIFEST.md, "groups"). */

@@ -32,6 +32,7 @@
 #include "units.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -70,8 +71,9 @@ static const char *const component_keys[] = {"wasm",   "config",       "env",   
 static const char *const limits_keys[] = {"memory",  "fuel",    "time",  "stack",
                                           "mailbox", "pending", "timers"};
 static const char *const health_keys[] = {"interval", "unhealthy"};
-static const char *const capabilities_keys[] = {"send",    "request", "publish", "subscribe",
-                                                "storage", "wasi",    "http",    "spawn"};
+static const char *const capabilities_keys[] = {
+    "send", "request", "publish", "subscribe", "storage", "wasi", "http", "spawn", "files"};
+static const char *const files_keys[] = {"path", "write"};
 static const char *const lattice_keys[] = {"url", "name", "host", "heartbeat", "credentials"};
 static const char *const http_keys[] = {"listen",   "routes",  "timeout",
                                         "max_body", "metrics", "dashboard"};
@@ -372,7 +374,7 @@ static bool get_module_path(mf_walk *w, const node *v, const char *what, char **
     return *out != NULL;
 }
 
-enum { PATH_STORAGE, PATH_AUDIT, PATH_TRACE, PATH_CONTROL };
+enum { PATH_STORAGE, PATH_AUDIT, PATH_TRACE, PATH_CONTROL, PATH_FILES };
 
 /* "[cwd/]dir" in buf[0..len), normalised, or as is if that climbs above /
  * too: the folder a path was resolved against, for messages. */
@@ -394,7 +396,7 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
         return false;
     const char *text = sval(v), *dir = w->dir, *last = strrchr(text, '/');
     last = last != NULL ? last + 1 : text;
-    if (kind != PATH_STORAGE &&
+    if (kind != PATH_STORAGE && kind != PATH_FILES &&
         (last[0] == '\0' || strcmp(last, ".") == 0 || strcmp(last, "..") == 0))
         return fail(w, v, "%s: %s names a folder: expected a file", what, show(v, b));
     /* The manifest's folder as the kernel sees it (symbolic links followed,
@@ -433,7 +435,7 @@ static bool get_resolved_path(mf_walk *w, const node *v, const char *what, int k
                   "%s: %s resolves to %s, %zu bytes: a Unix socket's path holds at most %d "
                   "(choose a shorter path)",
                   what, show(v, b), path, strlen(path), MF_MAX_CONTROL_PATH - 1);
-    } else if (kind != PATH_CONTROL &&
+    } else if (kind != PATH_CONTROL && kind != PATH_FILES &&
                !(kind == PATH_STORAGE
                      ? mf_path_check_storage(path, why, sizeof why)
                      : mf_path_check_file(path, kind == PATH_AUDIT ? "audit file" : "trace file",
@@ -739,10 +741,87 @@ static bool get_limits(mf_walk *w, mf_component *c, const node *v, const char *s
     return CLEAN_SINCE(w, before);
 }
 
+static bool get_bool(mf_walk *w, const node *v, const char *what, bool *out);
+
+/* A preopen name: 1..255 bytes of [A-Za-z0-9._-], not "." or "..". */
+static bool files_name_ok(const node *k)
+{
+    size_t n = slen(k);
+    const char *s = sval(k);
+    if (n == 0 || n > 255 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+/* capabilities.files: {NAME: FOLDER} or {NAME: {path: FOLDER, write: true}};
+ * read-only unless write is true. */
+static bool get_files(mf_walk *w, mf_component *c, const node *v, const char *what)
+{
+    char b[SHOW_CAP], sub[PATH_CAP];
+    if (!need(w, v, YAML_MAPPING_NODE, what))
+        return false;
+    size_t n = npairs(v);
+    if (n == 0)
+        return true;
+    if (n > MF_MAX_FILES)
+        return fail(w, v, "%s: %zu folders, at most %u", what, n, MF_MAX_FILES);
+    if ((c->files = alloc(w, v, n, sizeof *c->files)) == NULL)
+        return false;
+    FOR_PAIRS(p, v)
+    {
+        node *k = visit(w, v, p->key), *val;
+        if (k == NULL || !need(w, k, YAML_SCALAR_NODE, what))
+            return false;
+        if (!files_name_ok(k))
+            return fail(w, k, "%s: %s is not a preopen name (1..255 of A-Z a-z 0-9 . _ -)", what,
+                        show(k, b));
+        for (size_t j = 0; j < c->nfiles; j++)
+            if (strlen(c->files[j].name) == slen(k) &&
+                memcmp(c->files[j].name, sval(k), slen(k)) == 0)
+                return fail(w, k, "%s: %s is given twice", what, show(k, b));
+        if ((val = visit(w, k, p->value)) == NULL)
+            return false;
+        mf_files *f = &c->files[c->nfiles];
+        if ((f->name = copy(w, k)) == NULL)
+            return false;
+        c->nfiles++;
+        if (snprintf(sub, sizeof sub, "%s.%s", what, f->name) < 0)
+            sub[0] = '\0';
+        const node *path = val;
+        if (val->type == YAML_MAPPING_NODE) {
+            path = NULL;
+            FOR_PAIRS(q, val)
+            {
+                node *qk = visit(w, val, q->key), *qv;
+                if (qk == NULL || !need(w, qk, YAML_SCALAR_NODE, sub))
+                    return false;
+                if ((qv = visit(w, qk, q->value)) == NULL)
+                    return false;
+                if (scalar_is(qk, files_keys[0]))
+                    path = qv;
+                else if (scalar_is(qk, files_keys[1])) {
+                    if (!get_bool(w, qv, sub, &f->write))
+                        return false;
+                } else
+                    return fail(w, qk, "%s: unknown key %s (expected path or write)", sub,
+                                show(qk, b));
+            }
+            if (path == NULL)
+                return fail(w, val, "%s: no path", sub);
+        }
+        if (!get_resolved_path(w, path, sub, PATH_FILES, &f->path))
+            return false;
+    }
+    return true;
+}
+
 static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const char *sect)
 {
     const char *const *keys = capabilities_keys;
-    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI, HTTP, SPAWN };
+    enum { SEND, REQUEST, PUBLISH, SUBSCRIBE, STORAGE, WASI, HTTP, SPAWN, FILES };
     char where[PATH_CAP], what[PATH_CAP];
     snprintf(where, sizeof where, "%s.capabilities", sect);
     if (!need(w, v, YAML_MAPPING_NODE, where))
@@ -789,6 +868,9 @@ static bool get_capabilities(mf_walk *w, mf_component *c, const node *v, const c
             break;
         case SPAWN:
             ok = get_patterns(w, val, what, &c->spawn);
+            break;
+        case FILES:
+            ok = get_files(w, c, val, what);
             break;
         }
         if (!ok && !GO_ON(w))

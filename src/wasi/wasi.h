@@ -43,6 +43,9 @@ enum {
     WASI_CAP_ENV = 1u << 4,    /* environ_get, environ_sizes_get */
     WASI_CAP_STDIN = 1u << 5,  /* fd_read from fd 0 */
     WASI_CAP_ALL = (1u << 6) - 1,
+    /* Not a grant: what the denied callback is told when a change is
+     * refused beneath a read-only preopen. */
+    WASI_CAP_FILES = 1u << 6,
 };
 
 /* Receives what the guest writes to fd 1 or 2 (in the guest's chunks, not

@@ -509,7 +509,7 @@ static wasi_fd *changeable(wasi_ctx *ctx, uint32_t fd, uint32_t *err)
 {
     wasi_fd *f = wasi_fd_get(ctx, fd, err);
     if (f != NULL && (to_callback(ctx, fd) || f->readonly)) {
-        *err = f->readonly ? WASI_ENOTCAPABLE : WASI_EINVAL;
+        *err = f->readonly ? wasi_deny(ctx, WASI_CAP_FILES) : WASI_EINVAL;
         return NULL;
     }
     return f;
@@ -825,7 +825,7 @@ static uint32_t path_start(wa_instance *caller, wasi_ctx *ctx, uint32_t fd, uint
     if (f == NULL)
         return err;
     if (change && f->readonly)
-        return WASI_ENOTCAPABLE;
+        return wasi_deny(ctx, WASI_CAP_FILES);
     *dir = f;
     return get_path(caller, ptr, len, path);
 }

@@ -90,6 +90,52 @@ dir_usage)
     run "$wactor" exec --help
     grep -q -- '--dir HOST\[::GUEST\]' "$out" || fail "exec --help does not describe --dir"
     ;;
+component_files)
+    # capabilities.files: data read-only, out writable; a component without it sees nothing.
+    mkdir "$tmp/data" "$tmp/out"
+    printf 'hello from a file' >"$tmp/data/hello.txt"
+    printf 'secret\n' >"$tmp/secret.txt"
+    cat >"$tmp/wactor.yaml" <<YAML
+components:
+  files:
+    wasm: $guests/files_component.wasm
+    capabilities:
+      files:
+        data: ./data
+        out: {path: ./out, write: true}
+  nofiles:
+    wasm: $guests/files_component.wasm
+YAML
+    run "$wactor" call "$tmp/wactor.yaml" files read
+    expect_status 0
+    expect_stdout 'hello from a file'
+    run "$wactor" call "$tmp/wactor.yaml" files out
+    expect_stdout 'written'
+    [ "$(cat "$tmp/out/made.txt")" = "made by a component" ] || fail "out/made.txt not written"
+    run "$wactor" call "$tmp/wactor.yaml" files write
+    expect_stdout 'errno 76'
+    [ ! -e "$tmp/data/new.txt" ] || fail "a read-only folder was written"
+    grep -q '"action":"wasi".*"target":"files".*"decision":"denied"' "$err" ||
+        fail "the refused write was not audited"
+    run "$wactor" call "$tmp/wactor.yaml" files escape
+    expect_stdout 'errno 76'
+    run "$wactor" call "$tmp/wactor.yaml" nofiles read
+    expect_status 0
+    expect_stdout 'errno 76'
+    ;;
+component_files_bad)
+    # A bad files capability is a manifest error naming the place.
+    printf 'components:\n  c:\n    wasm: %s\n    capabilities:\n      files:\n        ../x: ./data\n' \
+        "$guests/files_component.wasm" >"$tmp/wactor.yaml"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    grep -q 'capabilities.files' "$err" || fail "the error does not name capabilities.files"
+    printf 'components:\n  c:\n    wasm: %s\n    capabilities:\n      files:\n        d: {path: ., write: maybe}\n' \
+        "$guests/files_component.wasm" >"$tmp/wactor.yaml"
+    run "$wactor" validate "$tmp/wactor.yaml"
+    expect_status 4
+    grep -q 'expected true or false' "$err" || fail "write: maybe accepted"
+    ;;
 *)
     fail "unknown case $case_name"
     ;;
