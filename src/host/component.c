@@ -1061,6 +1061,7 @@ void host_component_free(host_component *c)
     free(c->ver.config);
     free_strings(c->ver.env);
     patterns_free(&c->ver.spawn);
+    files_free(c->ver.files, c->ver.nfiles);
     free(c->restart_times);
     free(c->saved);
     host_answers_free(c);
