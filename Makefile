@@ -21,6 +21,8 @@
 #   make bench-timers  CPU per firing of 100,000 periodic component timers against plain rt timers
 #   make bench-http  HTTP requests through wactor to an echo component against raw libmicrohttpd
 #   make bench-sdk  a Rust echo component's size and round trip against the C echo's
+#   make check-programs  real programs from Debian source packages (zlib's minigzip), built to
+#                   wasm32-wasi and run with wactor exec, against native (needs network once)
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -30,7 +32,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk format clean
+	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk check-programs format clean
 
 all: build
 
@@ -135,6 +137,10 @@ bench-messaging:
 	bench/messaging/run.sh
 
 # Needs Debian's Rust (scripts/install-deps.sh): the Rust echo is built by cargo.
+# Fetches the sources once into build/programs (apt-get source with a private deb-src list).
+check-programs: build
+	sh tests/programs/check-programs.sh build/wactor build/programs
+
 bench-sdk:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_sdk
