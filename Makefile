@@ -6,7 +6,7 @@
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
 #                   with the interpreter's portable switch dispatch
 #   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload, router,
-#                   lattice, headers, httpout, groups, pool) built with
+#                   lattice, headers, httpout, groups, pool, kids, timers) built with
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
 #   make spectest   run only the spec suite
 #   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,
@@ -21,6 +21,8 @@
 #   make bench-timers  CPU per firing of 100,000 periodic component timers against plain rt timers
 #   make bench-http  HTTP requests through wactor to an echo component against raw libmicrohttpd
 #   make bench-sdk  a Rust echo component's size and round trip against the C echo's
+#   make check-programs  real programs from Debian source packages (zlib's minigzip), built to
+#                   wasm32-wasi and run with wactor exec, against native (needs network once)
 #   make format     clang-format the C sources
 
 JOBS ?= 2
@@ -30,7 +32,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk format clean
+	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk check-programs format clean
 
 all: build
 
@@ -96,7 +98,7 @@ test-tsan: deps
 	@test -f build-tsan/CMakeCache.txt || CC=clang cmake -S . -B build-tsan -DWACTOR_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS="$(TSAN_OPTIONS_CI) $${TSAN_OPTIONS:-}" E2E_BLAST_N=3000 \
-		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade|control|reload|router|lattice|headers|httpout|http|groups|pool)\.'
+		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade|control|reload|router|lattice|headers|httpout|http|groups|pool|kids|timers)\.'
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
@@ -135,6 +137,10 @@ bench-messaging:
 	bench/messaging/run.sh
 
 # Needs Debian's Rust (scripts/install-deps.sh): the Rust echo is built by cargo.
+# Fetches the sources once into build/programs (apt-get source with a private deb-src list).
+check-programs: build
+	sh tests/programs/check-programs.sh build/wactor build/programs
+
 bench-sdk:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_sdk

@@ -6,6 +6,7 @@
 // A component module ends with
 //   wactor.register(new MyComponent());
 //   export { wactor_init, wactor_on_message, wactor_on_callback, wactor_on_shutdown } from "<this file>";
+// (and wactor_on_upgrade too for a component that hands state to its next version).
 // and is compiled with asc --exportStart _initialize --use abort=<this file>/wactorAbort
 // (sdk/assemblyscript/asc.sh passes these).
 
@@ -32,6 +33,17 @@ declare function sys_request(t: usize, tl: i32, p: usize, pl: i32, timeout: i32)
 @external("wactor", "send_after")
 declare function sys_send_after(t: usize, tl: i32, p: usize, pl: i32, delay: i32, period: i32): i64;
 @external("wactor", "timer_cancel") declare function sys_timer_cancel(t: i64): i32;
+@external("wactor", "respond_header")
+declare function sys_respond_header(c: i64, n: usize, nl: i32, v: usize, vl: i32): i32;
+@external("wactor", "spawn")
+declare function sys_spawn(t: usize, tl: i32, s: usize, sl: i32, c: usize, cl: i32): i32;
+@external("wactor", "stop") declare function sys_stop(n: usize, nl: i32): i32;
+@external("wactor", "monitor") declare function sys_monitor(n: usize, nl: i32): i64;
+@external("wactor", "demonitor") declare function sys_demonitor(r: i64): i32;
+@external("wactor", "state_save") declare function sys_state_save(p: usize, l: i32): i32;
+@external("wactor", "state_load") declare function sys_state_load(b: usize, c: i32): i32;
+@external("wactor", "http_request")
+declare function sys_http_request(m: usize, ml: i32, u: usize, ul: i32, h: usize, hl: i32, b: usize, bl: i32, timeout: i32): i64;
 
 // ---- codes and statuses (include/wactor_codes.h is the table) ----
 export enum Code {
@@ -84,6 +96,11 @@ function utf8(s: string): ArrayBuffer {
 function ptr(b: ArrayBuffer): usize {
   return changetype<usize>(b);
 }
+
+// The key or name of a copy-out call that takes one, in globals: AssemblyScript has no
+// closures, so the function given to readOut reads them from here.
+let argPtr: usize = 0;
+let argLen: i32 = 0;
 
 // Calls copy(buffer, capacity), which returns the full length, first with `hint` bytes.
 // A refusal gives an empty buffer and sets lastCode.
@@ -139,7 +156,10 @@ export class Message {
 
 export function header(name: string): string | null {
   const n = utf8(name);
-  const v = readOut(64, (b: usize, c: i32): i32 => sys_msg_header(ptr(n), n.byteLength, b, c));
+  argPtr = __pin(ptr(n)); // readOut allocates: the name must not move or be collected
+  argLen = n.byteLength;
+  const v = readOut(64, (b: usize, c: i32): i32 => sys_msg_header(argPtr, argLen, b, c));
+  __unpin(argPtr);
   return lastCode < 0 ? null : String.UTF8.decode(v);
 }
 
@@ -227,7 +247,10 @@ export function log(level: Level, text: string): void {
 // Storage: null if the key is not stored (or the call was refused: kvLastCode says which).
 export function kvGet(key: string): ArrayBuffer | null {
   const k = utf8(key);
-  const v = readOut(64, (b: usize, c: i32): i32 => sys_kv_get(ptr(k), k.byteLength, b, c));
+  argPtr = __pin(ptr(k)); // readOut allocates: the key must not move or be collected
+  argLen = k.byteLength;
+  const v = readOut(64, (b: usize, c: i32): i32 => sys_kv_get(argPtr, argLen, b, c));
+  __unpin(argPtr);
   return lastCode < 0 ? null : v;
 }
 
@@ -255,6 +278,63 @@ export function timerCancel(timer: i64): Code {
   return <Code>sys_timer_cancel(timer);
 }
 
+// A header of the answer to a pending request, set before respond (":status": HTTP status).
+export function respondHeader(correlation: i64, name: string, value: string): Code {
+  const n = utf8(name);
+  const v = utf8(value);
+  return <Code>sys_respond_header(correlation, ptr(n), n.byteLength, ptr(v), v.byteLength);
+}
+
+// ---- children, monitors, upgrade state, outbound HTTP ----
+// Starts a child SELF.SUFFIX from a manifest template (the `spawn` grant).
+export function spawn(template: string, suffix: string, config: ArrayBuffer): Code {
+  const t = utf8(template);
+  const s = utf8(suffix);
+  return <Code>sys_spawn(ptr(t), t.byteLength, ptr(s), s.byteLength, ptr(config), config.byteLength);
+}
+
+export function stop(name: string): Code {
+  const n = utf8(name);
+  return <Code>sys_stop(ptr(n), n.byteLength);
+}
+
+// A reference (> 0): when that component stops for good, a message from "@down" with the
+// payload "NAME REASON" arrives. Negative: a Code.
+export function monitor(name: string): i64 {
+  const n = utf8(name);
+  return sys_monitor(ptr(n), n.byteLength);
+}
+
+export function demonitor(reference: i64): Code {
+  return <Code>sys_demonitor(reference);
+}
+
+// In an upgrade: the old version saves (from a handler of the upgrade), the new one loads in
+// init; stateLoad gives null on an ordinary start (stateLastCode says why).
+export function stateSave(data: ArrayBuffer): Code {
+  return <Code>sys_state_save(ptr(data), data.byteLength);
+}
+
+export function stateLoad(): ArrayBuffer | null {
+  const v = readOut(256, (b: usize, c: i32): i32 => sys_state_load(b, c));
+  return lastCode < 0 ? null : v;
+}
+
+export function stateLastCode(): Code {
+  return <Code>lastCode;
+}
+
+// An outbound HTTP request (the `http` grant): an id whose callback carries the response body
+// (":status" and the headers through header()), or a negative Code. headers: "name: value"
+// lines joined by "\n".
+export function httpRequest(method: string, url: string, headers: string, body: ArrayBuffer, timeoutMs: i32 = 0): i64 {
+  const m = utf8(method);
+  const u = utf8(url);
+  const h = utf8(headers);
+  return sys_http_request(ptr(m), m.byteLength, ptr(u), u.byteLength, ptr(h), h.byteLength,
+    ptr(body), body.byteLength, timeoutMs);
+}
+
 // ---- the component ----
 export abstract class Component {
   // On every (re)start; false: failed to start.
@@ -264,6 +344,9 @@ export abstract class Component {
   // The outcome of one of this component's requests.
   onCallback(id: i64, outcome: Outcome): void {}
   onShutdown(): void {}
+  // Before a hot upgrade replaces this version (if the module exports wactor_on_upgrade):
+  // save state with stateSave; false aborts the upgrade.
+  onUpgrade(): bool { return true; }
 }
 
 let registered: Component | null = null;
@@ -304,6 +387,10 @@ export function wactor_on_callback(correlation: i64, status: i32, payloadLen: i3
 
 export function wactor_on_shutdown(): void {
   theComponent().onShutdown();
+}
+
+export function wactor_on_upgrade(): i32 {
+  return theComponent().onUpgrade() ? 0 : 1;
 }
 
 // AssemblyScript's abort (a failed assertion, an index out of range, `throw`): logged, then

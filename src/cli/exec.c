@@ -1,23 +1,30 @@
 /*
- * exec.c: `wactor exec [--env NAME=VALUE]... FILE.wasm [ARGS...]` runs a WASI
- * command module's _start with every WASI facet granted and the standard
- * streams connected, like `wasmtime run`.
+ * exec.c: `wactor exec [--dir HOST[::GUEST]]... [--env NAME=VALUE]... FILE.wasm
+ * [ARGS...]` runs a WASI command module's _start with every WASI facet
+ * granted and the standard streams connected, like `wasmtime run`.
  *
- * The guest sees ARGS with FILE.wasm as argv[0], and only the environment
- * given with --env: the host's environment is not passed through.
+ * The guest sees ARGS with FILE.wasm as argv[0], only the environment given
+ * with --env (the host's is not passed through), and only the directories
+ * given with --dir (read-write, nothing outside them).
  */
 #include "cli.h"
 #include "wasi.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char cli_exec_usage[] =
-    "usage: wactor exec [--env NAME=VALUE]... [--max-module SIZE] FILE.wasm [ARGS...]\n"
+    "usage: wactor exec [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--max-module SIZE]\n"
+    "                   FILE.wasm [ARGS...]\n"
     "\n"
     "Runs the _start function of a WASI command module (e.g. a C program built\n"
     "with clang --target=wasm32-wasi) with ARGS; FILE.wasm is its argv[0].\n"
     "\n"
+    "  --dir HOST[::GUEST]  preopen the host directory HOST, read-write, as GUEST\n"
+    "                     (default: HOST as written); the guest reaches files only\n"
+    "                     beneath such directories (repeatable)\n"
     "  --env NAME=VALUE   add a variable to the guest's environment (repeatable);\n"
     "                     the host's environment is not passed through\n"
     "  --max-module SIZE  the largest module file read, 1KiB to 4GiB (default\n"
@@ -43,12 +50,19 @@ static bool cli_exec_link(const char *path, const wa_module *m, wasi_ctx *wasi, 
             continue;
         fprintf(stderr, "wactor: %s: ", path);
         if (want == NULL) {
+            bool wasi_module = module.len == strlen(WASI_MODULE) &&
+                               memcmp(module.ptr, WASI_MODULE, module.len) == 0;
             fputs("unknown import ", stderr);
             cli_print_name(stderr, module);
             fputc('.', stderr);
             cli_print_name(stderr, field);
-            fprintf(stderr, " (%s): wactor exec provides only %s functions\n",
-                    cli_kind_name(type.kind), WASI_MODULE);
+            if (wasi_module)
+                fprintf(stderr, " (%s): %s has no such function\n", cli_kind_name(type.kind),
+                        WASI_MODULE);
+            else
+                fprintf(stderr, " (%s): wactor exec links only %s imports, not module ",
+                        cli_kind_name(type.kind), WASI_MODULE),
+                    cli_print_name(stderr, module), fputc('\n', stderr);
         } else {
             fprintf(stderr, "import %s.", WASI_MODULE);
             cli_print_name(stderr, field);
@@ -101,7 +115,7 @@ static int cli_exec_start(const char *path, wa_instance *inst, const wasi_ctx *w
 }
 
 static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp,
-                        uint64_t max_module)
+                        const wasi_preopen *dirs, size_t ndirs, uint64_t max_module)
 {
     wa_module *m = cli_load_module(path, max_module, NULL, NULL);
     if (m == NULL)
@@ -111,12 +125,19 @@ static int cli_exec_run(const char *path, int argc, char **argv, const char *con
         .argv = (const char *const *)argv,
         .envp = envp,
         .caps = WASI_CAP_ALL,
+        .preopens = dirs,
+        .npreopens = ndirs,
+        .walk_only = getenv("WACTOR_WASI_WALK") != NULL, /* tests: the portable resolver */
     };
+    errno = 0;
     wasi_ctx *wasi = wasi_ctx_new(&opts);
+    int wasi_errno = errno;
     uint32_t n = wa_module_num_imports(m);
     wa_extern *imports = calloc(n ? n : 1, sizeof *imports);
     int status = CLI_EXIT_BAD;
-    if (wasi == NULL || imports == NULL) {
+    if (wasi == NULL && wasi_errno != 0 && wasi_errno != ENOMEM) {
+        cli_error("exec: --dir: cannot open a directory: %s", strerror(wasi_errno));
+    } else if (wasi == NULL || imports == NULL) {
         cli_error("%s: out of memory", path);
     } else if (cli_exec_link(path, m, wasi, imports)) {
         wa_config cfg = {0};
@@ -145,15 +166,46 @@ static int cli_exec_run(const char *path, int argc, char **argv, const char *con
     return status;
 }
 
+/* --dir HOST[::GUEST]: checked here so that a bad one is named. */
+static bool cli_exec_dir(const char *v, wasi_preopen *out, char **owned)
+{
+    const char *sep = strstr(v, "::");
+    size_t hlen = sep ? (size_t)(sep - v) : strlen(v);
+    const char *guest = sep ? sep + 2 : v;
+    if (hlen == 0 || guest[0] == '\0') {
+        cli_error("exec: --dir needs HOST or HOST::GUEST, got '%s'", v);
+        return false;
+    }
+    char *host = strndup(v, hlen);
+    if (host == NULL) {
+        cli_error("exec: out of memory");
+        return false;
+    }
+    struct stat st;
+    int rc = stat(host, &st);
+    if (rc != 0 || !S_ISDIR(st.st_mode)) {
+        cli_error("exec: --dir %s: %s", host, rc != 0 ? strerror(errno) : "not a directory");
+        free(host);
+        return false;
+    }
+    *owned = host;
+    out->host = host;
+    out->guest = guest;
+    out->writable = true;
+    return true;
+}
+
 int cli_exec(int argc, char **argv)
 {
     const char **envp = calloc((size_t)argc + 1, sizeof *envp);
-    size_t nenv = 0;
+    wasi_preopen *dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    char **dir_hosts = calloc((size_t)argc + 1, sizeof *dir_hosts);
+    size_t nenv = 0, ndirs = 0;
     int i = 1, status = CLI_EXIT_BAD, flag;
     uint64_t max_module = 0;
-    if (envp == NULL) {
+    if (envp == NULL || dirs == NULL || dir_hosts == NULL) {
         cli_error("exec: out of memory");
-        return CLI_EXIT_BAD;
+        goto out;
     }
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *arg = argv[i];
@@ -162,8 +214,17 @@ int cli_exec(int argc, char **argv)
             break;
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(cli_exec_usage, stdout);
-            free(envp);
-            return 0;
+            status = 0;
+            goto out;
+        } else if (strcmp(arg, "--dir") == 0 || strncmp(arg, "--dir=", 6) == 0) {
+            const char *v = arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v == NULL) {
+                cli_error("exec: --dir needs HOST[::GUEST]");
+                goto out;
+            }
+            if (!cli_exec_dir(v, &dirs[ndirs], &dir_hosts[ndirs]))
+                goto out;
+            ndirs++;
         } else if (strcmp(arg, "--env") == 0 || strncmp(arg, "--env=", 6) == 0) {
             const char *v = arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
             if (v == NULL || strchr(v, '=') == NULL || v[0] == '=') {
@@ -191,8 +252,12 @@ int cli_exec(int argc, char **argv)
         cli_error("exec: missing FILE.wasm (try wactor exec --help)");
         goto out;
     }
-    status = cli_exec_run(argv[i], argc - i, argv + i, envp, max_module);
+    status = cli_exec_run(argv[i], argc - i, argv + i, envp, dirs, ndirs, max_module);
 out:
+    for (size_t k = 0; dir_hosts != NULL && k < ndirs; k++)
+        free(dir_hosts[k]);
+    free(dir_hosts);
+    free(dirs);
     free(envp);
     return status;
 }

@@ -259,6 +259,25 @@ static cli_live *cli_live_find(cli_reloader *r, const char *name)
     return NULL;
 }
 
+/* Whether the supervision groups differ (names, strategies, members in
+ * order, intensities). */
+static bool cli_groups_differ(const mf_manifest *o, const mf_manifest *n)
+{
+    if (o->ngroups != n->ngroups)
+        return true;
+    for (size_t i = 0; i < o->ngroups; i++) {
+        const mf_group *a = &o->groups[i], *b = &n->groups[i];
+        if (strcmp(a->name, b->name) != 0 || a->strategy != b->strategy ||
+            a->nmembers != b->nmembers || a->max_restarts != b->max_restarts ||
+            a->within_ms != b->within_ms)
+            return true;
+        for (size_t j = 0; j < a->nmembers; j++)
+            if (strcmp(a->members[j].name, b->members[j].name) != 0)
+                return true;
+    }
+    return false;
+}
+
 /* The runtime-level keys that differ from the running system's: one line
  * each. */
 static void cli_runtime_diff(cli_report *rp, const mf_manifest *o, const mf_manifest *n)
@@ -278,6 +297,7 @@ static void cli_runtime_diff(cli_report *rp, const mf_manifest *o, const mf_mani
         {"runtime.max_module", o->max_module != n->max_module},
         {"supervisor.max_restarts", o->max_restarts != n->max_restarts},
         {"supervisor.within", o->within_ms != n->within_ms},
+        {"groups", cli_groups_differ(o, n)},
         {"lattice", (o->lattice == NULL) != (n->lattice == NULL)},
         {"lattice.url", ol && nl && strcmp(ol->url, nl->url) != 0},
         {"lattice.name", ol && nl && strcmp(ol->name, nl->name) != 0},

@@ -41,11 +41,9 @@ struct cli_watch {
     bool armed; /* fd watches the folders */
 };
 
-static void cli_watch_clear(cli_watch *w)
+/* Frees the list of files and their watches' descriptors (not the watches). */
+static void cli_watch_forget(cli_watch *w)
 {
-    if (w->fd >= 0)
-        close(w->fd); /* drops every watch */
-    w->fd = -1;
     for (size_t i = 0; w->files != NULL && w->files[i] != NULL; i++)
         free(w->files[i]);
     free(w->files);
@@ -54,34 +52,67 @@ static void cli_watch_clear(cli_watch *w)
     w->wds = NULL;
 }
 
-/* Watches the folders of the running set's files. False after logging why. */
+static void cli_watch_clear(cli_watch *w)
+{
+    if (w->fd >= 0)
+        close(w->fd); /* drops every watch */
+    w->fd = -1;
+    cli_watch_forget(w);
+}
+
+static bool cli_watch_has(const int *wds, size_t n, int wd)
+{
+    for (size_t i = 0; i < n; i++)
+        if (wds[i] == wd)
+            return true;
+    return false;
+}
+
+/* Watches the folders of the running set's files. The descriptor is kept
+ * from one set to the next: a change made while a reload runs waits in its
+ * queue and is read after it, where a new descriptor would lose it. Folders
+ * no file of the new set is in stop being watched. False after logging why. */
 static bool cli_watch_arm(cli_watch *w)
 {
-    cli_watch_clear(w);
+    int *old = w->wds;
+    size_t nold = 0;
+    while (w->files != NULL && w->files[nold] != NULL)
+        nold++;
+    w->wds = NULL;
+    cli_watch_forget(w);
     w->files = cli_reloader_files(w->r);
     size_t n = 0;
     while (w->files != NULL && w->files[n] != NULL)
         n++;
     w->wds = calloc(n + 1, sizeof *w->wds);
-    w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (w->fd < 0)
+        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->files == NULL || w->wds == NULL || w->fd < 0) {
         cli_error("run --watch: cannot watch files: %s",
                   w->fd < 0 ? strerror(errno) : "out of memory");
+        free(old);
+        cli_watch_clear(w);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
         char *dir = strdup(w->files[i]);
-        if (dir == NULL)
-            return false;
+        if (dir == NULL) {
+            w->wds[i] = -1;
+            continue;
+        }
         char *slash = strrchr(dir, '/');
         const char *d = slash == NULL ? "." : slash == dir ? "/" : (*slash = '\0', dir);
-        /* The same folder twice gives the same descriptor. */
+        /* The same folder twice (or again) gives the same descriptor. */
         w->wds[i] = inotify_add_watch(w->fd, d, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
         if (w->wds[i] < 0)
             cli_error("run --watch: cannot watch the folder %s of %s: %s", d, w->files[i],
                       strerror(errno));
         free(dir);
     }
+    for (size_t i = 0; i < nold; i++)
+        if (old[i] >= 0 && !cli_watch_has(w->wds, n, old[i]) && !cli_watch_has(old, i, old[i]))
+            inotify_rm_watch(w->fd, old[i]);
+    free(old);
     return true;
 }
 

@@ -28,6 +28,13 @@ int host_extension_set(wactor_runtime *rt, void (*detach)(void *arg), void *arg)
  * the router is freed. False when out of memory (then nothing is kept). */
 bool host_extension_retain(wactor_runtime *rt, void (*release)(void *arg), void *arg);
 
+/* A name on another host that monitors (ABI.md, "Children and monitors")
+ * may watch is gone (reason "host-lost" or "stopped", as the router's
+ * gone() says): its monitors here get `@down NAME REASON`. The lattice
+ * calls it, without its lock, once for every listed name of a lost host
+ * and every name a host stops listing. */
+void host_extension_remote_down(wactor_runtime *rt, const msg_remote *to, const char *reason);
+
 /* Sets the error of a call that returns NULL (wactor_errmsg(NULL),
  * wactor_errcode(NULL)); returns code. */
 int host_extension_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -118,6 +118,8 @@ struct wactor_runtime {
     pthread_mutex_t mon_lock;
     struct host_monitor *monitors;
     size_t nmonitors, capmonitors;
+    struct host_remote_monitor *rmonitors; /* of names on other hosts */
+    size_t nrmonitors, caprmonitors;
     int64_t next_ref;
     /* Supervision groups (groups.c), under `lock`, added only by the embedder. */
     struct host_group **groups;

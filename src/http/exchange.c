@@ -55,7 +55,8 @@ static void exchange_free(http_exchange *x)
     atomic_fetch_sub_explicit(&x->server->live, 1, memory_order_relaxed);
     free(x->uri);
     free(x->body);
-    free(x->answer);
+    if (x->answer != x->small_answer)
+        free(x->answer);
     free(x->headers);
     free(x->value_len);
     free(x);
@@ -160,7 +161,7 @@ static void exchange_reply(void *arg, int64_t correlation, int status, const voi
     (void)correlation;
     http_exchange *x = arg;
     x->status = status;
-    if (len > 0 && (x->answer = malloc(len)) != NULL) {
+    if (len > 0 && (x->answer = len <= HX_SMALL_ANSWER ? x->small_answer : malloc(len)) != NULL) {
         memcpy(x->answer, payload, len);
         x->answer_len = len;
     }

@@ -106,6 +106,8 @@ enum {
     HX_ORPHANED,  /* the connection closed while HX_PENDING: the callback frees */
 };
 
+#define HX_SMALL_ANSWER 240
+
 /* One request, from its request line to the completion notice, which
  * frees it: it is owned by its connection (MHD's per-request pointer),
  * except for an orphan (below).
@@ -139,8 +141,12 @@ typedef struct http_exchange {
     /* The outcome (HX_ANSWERED): a wactor status, or a ready HTTP status. */
     int http_status; /* set when known without the component (404, 503...) */
     int status;      /* WACTOR_STATUS_* of the answer */
-    char *answer;
+    char *answer;    /* small_answer, or malloc'd */
     size_t answer_len;
+    /* A short answer is copied here rather than into memory the worker's
+     * thread allocates and the loop's frees (a free across threads takes
+     * the malloc arena's lock, which the two then contend for). */
+    char small_answer[HX_SMALL_ANSWER];
     /* The answer's headers, copied: name '\0' value '\0' ..., nheaders pairs. */
     char *headers;
     size_t headers_len, nheaders;

@@ -107,14 +107,19 @@ enum MHD_Result http_respond(http_exchange *x)
         int i = status == 400 ? 0 : status == 404 ? 1 : status == 413 ? 2 : status == 503 ? 3 : 4;
         return http_respond_text(x, status, texts[i]);
     }
-    /* The answer's bytes go to libmicrohttpd as they are (it frees them). */
+    /* The answer's bytes go to libmicrohttpd as they are: a malloc'd one
+     * for it to free; a short one, in the exchange, is only referenced (the
+     * exchange lives until the completion notice, after the last byte is
+     * sent or the connection is gone). */
+    bool small = x->answer == x->small_answer;
     struct MHD_Response *resp =
         x->answer_len > 0
-            ? MHD_create_response_from_buffer(x->answer_len, x->answer, MHD_RESPMEM_MUST_FREE)
+            ? MHD_create_response_from_buffer(
+                  x->answer_len, x->answer, small ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE)
             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
-    if (x->answer_len > 0)
+    if (x->answer_len > 0 && !small)
         x->answer = NULL;
     const char *h = x->headers;
     for (size_t i = 0; i < x->nheaders; i++) {

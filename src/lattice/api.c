@@ -286,6 +286,10 @@ void wactor_lattice_leave(wactor_lattice *l)
     pthread_mutex_lock(&l->lock);
     l->left = true;
     for (lat_peer *p = l->peers; p; p = p->next) {
+        /* Unreachable from here on: their monitors here are told. */
+        for (struct msg_remote *r = p->remotes; r; r = r->next)
+            if (r->listed && !p->lost)
+                lat_after_down(&a, r, "host-lost");
         for (size_t i = 0; i < p->npending; i++)
             lat_after_fail(&a, p->pending[i]);
         p->npending = 0;

@@ -225,7 +225,7 @@ static void handle_frame(wactor_lattice *l, const lat_frame *f, size_t flen, inb
             break;
         p->bytes_received += flen;
         if (f->kind == LAT_STATE) {
-            lat_state_apply(p, f);
+            lat_state_apply(p, f, &a);
             lat_peer_heard(l, p);
             a.routes_changed = true;
             pthread_cond_broadcast(&l->changed);

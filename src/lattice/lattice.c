@@ -44,6 +44,9 @@ void lat_after_run(wactor_lattice *l, lat_after *a)
         msg_remote_settle(l->router, a->fail[i], WACTOR_STATUS_FAILED, "host lost", 9, NULL);
     if (a->routes_changed)
         msg_routes_changed(l->router);
+    for (size_t i = 0; i < a->ndown; i++)
+        host_extension_remote_down(l->rt, a->down[i].remote, a->down[i].reason);
+    free(a->down);
     free(a->fail);
     *a = (lat_after){0};
 }
@@ -311,7 +314,21 @@ static void hook_changed(void *arg)
     lat_state_rebuild(arg);
 }
 
+static const char *hook_gone(void *arg, msg_remote *to)
+{
+    wactor_lattice *l = arg;
+    const char *why = NULL;
+    pthread_mutex_lock(&l->lock);
+    if (l->left || to->peer->owner != l || to->peer->lost)
+        why = "host-lost";
+    else if (!to->listed)
+        why = "stopped";
+    pthread_mutex_unlock(&l->lock);
+    return why;
+}
+
 const msg_lattice_ops lat_ops = {
+    .gone = hook_gone,
     .resolve = hook_resolve,
     .reserve = hook_reserve,
     .unreserve = hook_unreserve,

@@ -52,6 +52,7 @@ struct msg_remote {
     struct msg_remote *next; /* of the peer */
     lat_peer *peer;
     bool listed;     /* in the peer's latest STATE */
+    bool was_listed; /* in the one before (lat_state_apply's scratch) */
     uint32_t window; /* its mailbox bound */
     uint64_t sent;   /* credits: messages reserved toward it */
     uint64_t consumed;
@@ -125,6 +126,11 @@ struct lat_peer {
 typedef struct lat_after {
     int64_t *fail; /* requests to settle FAILED "host lost" */
     size_t nfail, capfail;
+    struct lat_down { /* names gone, for the monitors (host_extension_remote_down) */
+        struct msg_remote *remote;
+        const char *reason;
+    } * down;
+    size_t ndown, capdown;
     bool routes_changed;
     char log[4][300];
     int log_level[4];
@@ -211,6 +217,7 @@ uint64_t lat_random(wactor_lattice *l);
 void lat_after_log(lat_after *a, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void lat_after_fail(lat_after *a, int64_t corr);
+void lat_after_down(lat_after *a, struct msg_remote *r, const char *reason);
 lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance);
 lat_peer *lat_peer_new(wactor_lattice *l, uint64_t instance, const char *name, size_t len);
 /* Opens (or reopens) the link toward p: new epoch, STATE first. */
@@ -251,8 +258,9 @@ static inline lat_slot *lat_slot_at(wactor_lattice *l, size_t i)
 }
 bool lat_pending_add(lat_peer *p, int64_t corr);
 bool lat_pending_remove(lat_peer *p, int64_t corr);
-/* Applies a STATE frame to p's directory. */
-void lat_state_apply(lat_peer *p, const lat_frame *f);
+/* Applies a STATE frame to p's directory (names it no longer lists are
+ * gone: "stopped"). */
+void lat_state_apply(lat_peer *p, const lat_frame *f, lat_after *a);
 void lat_peer_free(lat_peer *p);
 /* Dead links (of lost hosts) and departed instances (BYE). */
 void lat_dead_add(wactor_lattice *l, uint64_t instance, uint32_t epoch);

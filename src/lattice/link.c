@@ -100,6 +100,21 @@ void lat_after_fail(lat_after *a, int64_t corr)
     a->fail[a->nfail++] = corr;
 }
 
+void lat_after_down(lat_after *a, struct msg_remote *r, const char *reason)
+{
+    if (a->ndown == a->capdown) {
+        size_t cap = a->capdown ? 2 * a->capdown : 16;
+        struct lat_down *v = realloc(a->down, cap * sizeof *v);
+        if (!v) {
+            lat_after_log(a, WACTOR_LOG_WARN, "@down %s %s lost: out of memory", r->name, reason);
+            return;
+        }
+        a->down = v;
+        a->capdown = cap;
+    }
+    a->down[a->ndown++] = (struct lat_down){r, reason};
+}
+
 lat_peer *lat_peer_find(wactor_lattice *l, uint64_t instance)
 {
     for (lat_peer *p = l->peers; p; p = p->next)
@@ -429,8 +444,11 @@ void lat_peer_lose(wactor_lattice *l, lat_peer *p, const char *why, lat_after *a
     if (p->in_epoch)
         lat_dead_add(l, p->instance, p->in_epoch);
     p->lost = true;
-    for (struct msg_remote *r = p->remotes; r; r = r->next)
+    for (struct msg_remote *r = p->remotes; r; r = r->next) {
+        if (r->listed)
+            lat_after_down(a, r, "host-lost");
         r->listed = false;
+    }
     a->routes_changed = true;
     /* A host that said goodbye (a client after its call, a host stopped on
      * purpose) is news, not a fault. */
@@ -472,9 +490,10 @@ static void remote_clear_subs(struct msg_remote *r)
     r->nsubs = 0;
 }
 
-void lat_state_apply(lat_peer *p, const lat_frame *f)
+void lat_state_apply(lat_peer *p, const lat_frame *f, lat_after *a)
 {
     for (struct msg_remote *r = p->remotes; r; r = r->next) {
+        r->was_listed = r->listed;
         r->listed = false;
         remote_clear_subs(r);
     }
@@ -498,6 +517,9 @@ void lat_state_apply(lat_peer *p, const lat_frame *f)
         }
     }
     p->has_state = true;
+    for (struct msg_remote *r = p->remotes; r; r = r->next)
+        if (r->was_listed && !r->listed)
+            lat_after_down(a, r, "stopped");
 }
 
 static size_t slot_hash_of(const char *name, size_t len)

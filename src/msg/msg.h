@@ -475,6 +475,12 @@ typedef struct msg_lattice_ops {
      * or went, subscribed or unsubscribed, or its mailbox bound changed (an
      * upgrade). Called after the change. */
     void (*changed)(void *arg);
+    /* Whether `to` is still there: NULL while its host is live and lists
+     * it, else the ABI's reason ("host-lost": its host was lost or this
+     * host left; "stopped": its host no longer lists it). Once gone, a
+     * record stays gone. A monitor (src/host) asks it after recording a
+     * reference to `to`, so that a loss before that is not missed. */
+    const char *(*gone)(void *arg, msg_remote *to);
 } msg_lattice_ops;
 
 /* Gives r its lattice (ops must outlive it), or takes it back (ops NULL;
@@ -515,6 +521,14 @@ void msg_remote_fail_incoming(msg_router *r, const char *reason);
  * WACTOR_STATUS_*): settles it if it is still pending, else nothing. */
 void msg_remote_settle(msg_router *r, int64_t corr, int status, const void *payload, size_t len,
                        const msg_headers *headers);
+/* The replica on another host that a message from `from` (NULL: the
+ * runtime) to name would go to, or NULL (no lattice, or no host has it).
+ * *name_out as for resolve. */
+msg_remote *msg_lookup_remote(msg_router *r, const msg_proc *from, const char *name, size_t len,
+                              const char **name_out);
+/* The lattice's gone() for `to`: "host-lost" when no lattice is attached
+ * any more. */
+const char *msg_remote_gone(msg_router *r, msg_remote *to);
 /* Where names lead has changed in the lattice (a host came or went): every
  * remembered route is looked up again. */
 void msg_routes_changed(msg_router *r);

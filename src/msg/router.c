@@ -570,6 +570,23 @@ static bool lookup_route(msg_router *r, const msg_proc *from, const char *name, 
     return true;
 }
 
+msg_remote *msg_lookup_remote(msg_router *r, const msg_proc *from, const char *name, size_t len,
+                              const char **name_out)
+{
+    msg_route route;
+    if (lookup_local(r, name, len, &route) || !lookup_route(r, from, name, len, &route) ||
+        route.to.kind != MSG_DEST_REMOTE)
+        return NULL;
+    *name_out = route.name;
+    return route.to.u.remote;
+}
+
+const char *msg_remote_gone(msg_router *r, msg_remote *to)
+{
+    const msg_lattice_ops *lat = lattice_of(r);
+    return lat && lat->gone ? lat->gone(lattice_arg_of(r), to) : "host-lost";
+}
+
 msg_dest msg_lookup(msg_router *r, const char *name, size_t len)
 {
     msg_route route;

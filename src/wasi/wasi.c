@@ -8,10 +8,11 @@
  * can at worst earn an EFAULT. Pointers from wa_memory_range stay valid for
  * the whole host call: nothing here grows the guest's memory.
  *
- * The context creates all its host functions up front (a dozen small
- * objects), so resolving an import cannot fail for lack of memory.
+ * The context creates all its host functions up front (46 small objects),
+ * so resolving an import cannot fail for lack of memory. Descriptors, files
+ * and polling are in wasi_fs.c, path resolution in wasi_path.c.
  */
-#include "wasi.h"
+#include "wasi_impl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,36 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* WASI errno values (the preview1 `errno` enum). */
-enum {
-    WASI_ESUCCESS = 0,
-    WASI_EAGAIN = 6,
-    WASI_EBADF = 8,
-    WASI_EFAULT = 21,
-    WASI_EINVAL = 28,
-    WASI_EIO = 29,
-    WASI_ESPIPE = 70,
-    WASI_ENOTCAPABLE = 76,
-};
-
-#define WASI_FILETYPE_CHARACTER_DEVICE 2u
-#define WASI_RIGHT_FD_READ (UINT64_C(1) << 1)
-#define WASI_RIGHT_FD_WRITE (UINT64_C(1) << 6)
-#define WASI_RIGHT_POLL_FD_READWRITE (UINT64_C(1) << 27)
-
 #define WASI_CLOCK_REALTIME 0u
 #define WASI_CLOCK_MONOTONIC 1u
-
-/* More iovecs than this in one fd_read/fd_write is EINVAL (Linux's IOV_MAX),
- * which bounds the host work a single call can ask for. */
-#define WASI_MAX_IOVS 1024u
-
-/* Strings as WASI hands them out: `count` NUL-terminated strings stored back
- * to back in buf, `size` bytes in all. */
-typedef struct wasi_strings {
-    uint32_t count, size;
-    char *buf;
-} wasi_strings;
 
 typedef struct wasi_fn {
     const char *name;
@@ -58,24 +31,13 @@ typedef struct wasi_fn {
     wa_host_fn fn;
 } wasi_fn;
 
-#define WASI_NFNS 16 /* entries of wasi_fns */
+#define WASI_NFNS 46 /* entries of wasi_fns: all of preview1 */
 
-struct wasi_ctx {
-    wasi_strings args, env;
-    unsigned caps;
-    wasi_output_fn output;
-    void *output_arg;
-    wasi_denied_fn denied;
-    void *denied_arg;
-    bool closed[3]; /* fd_close was called on 0, 1 or 2 */
-    bool exited;
-    uint32_t exit_code;
-    wa_func *funcs[WASI_NFNS]; /* funcs[i] implements wasi_fns[i] */
-};
+typedef struct wasi_strings wasi_strings;
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static wa_trap wasi_ret(wa_val *io, uint32_t err)
+wa_trap wasi_ret(wa_val *io, uint32_t err)
 {
     io[0].i32 = err;
     return WA_TRAP_NONE;
@@ -84,7 +46,7 @@ static wa_trap wasi_ret(wa_val *io, uint32_t err)
 /* [off, off+len) of the caller's memory 0, or NULL if that range is not
  * inside it (or there is no memory). An empty range is inside when off is at
  * most the size; the pointer returned for it must not be dereferenced. */
-static uint8_t *wasi_guest(wa_instance *caller, uint64_t off, uint64_t len)
+uint8_t *wasi_guest(wa_instance *caller, uint64_t off, uint64_t len)
 {
     static uint8_t empty;
     wa_memory *mem = wa_instance_memory(caller);
@@ -95,21 +57,82 @@ static uint8_t *wasi_guest(wa_instance *caller, uint64_t off, uint64_t len)
     return wa_memory_range(mem, off, len);
 }
 
-static uint32_t wasi_get32(const uint8_t *p)
+uint32_t wasi_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void wasi_put32(uint8_t *p, uint32_t v)
+void wasi_put32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void wasi_put64(uint8_t *p, uint64_t v)
+void wasi_put64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void wasi_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+uint64_t wasi_get64(const uint8_t *p)
+{
+    return (uint64_t)wasi_get32(p) | (uint64_t)wasi_get32(p + 4) << 32;
+}
+
+/* The WASI errno for a host errno; EIO for any without a better word. */
+uint32_t wasi_errno(int e)
+{
+    static const struct {
+        int host;
+        uint16_t wasi;
+    } map[] = {
+        {E2BIG, WASI_E2BIG},
+        {EACCES, WASI_EACCES},
+        {EAGAIN, WASI_EAGAIN},
+        {EBADF, WASI_EBADF},
+        {EBUSY, WASI_EBUSY},
+        {EEXIST, WASI_EEXIST},
+        {EFAULT, WASI_EFAULT},
+        {EFBIG, WASI_EFBIG},
+        {EILSEQ, WASI_EILSEQ},
+        {EINTR, WASI_EINTR},
+        {EINVAL, WASI_EINVAL},
+        {EIO, WASI_EIO},
+        {EISDIR, WASI_EISDIR},
+        {ELOOP, WASI_ELOOP},
+        {EMFILE, WASI_EMFILE},
+        {EMLINK, WASI_EMLINK},
+        {ENAMETOOLONG, WASI_ENAMETOOLONG},
+        {ENFILE, WASI_ENFILE},
+        {ENOENT, WASI_ENOENT},
+        {ENOMEM, WASI_ENOMEM},
+        {ENOSPC, WASI_ENOSPC},
+        {ENOSYS, WASI_ENOSYS},
+        {ENOTDIR, WASI_ENOTDIR},
+        {ENOTEMPTY, WASI_ENOTEMPTY},
+        {ENOTSOCK, WASI_ENOTSOCK},
+        {EOPNOTSUPP, WASI_ENOTSUP},
+        {ENXIO, WASI_ENXIO},
+        {EOVERFLOW, WASI_EOVERFLOW},
+        {EPERM, WASI_EPERM},
+        {EPIPE, WASI_EPIPE},
+        {ERANGE, WASI_ERANGE},
+        {EROFS, WASI_EROFS},
+        {ESPIPE, WASI_ESPIPE},
+        {ETXTBSY, WASI_ETXTBSY},
+        {EXDEV, WASI_EXDEV},
+        {EDQUOT, WASI_ENOSPC},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].host == e)
+            return map[i].wasi;
+    return WASI_EIO;
 }
 
 static bool wasi_name_is(wa_name n, const char *s)
@@ -120,61 +143,11 @@ static bool wasi_name_is(wa_name n, const char *s)
 
 /* A call needs a facet the context was not granted: tell the embedder
  * (for its audit log) and return the errno. */
-static uint32_t wasi_deny(const wasi_ctx *ctx, unsigned facet)
+uint32_t wasi_deny(const wasi_ctx *ctx, unsigned facet)
 {
     if (ctx->denied)
         ctx->denied(ctx->denied_arg, facet);
     return WASI_ENOTCAPABLE;
-}
-
-/* 0 if the guest may use descriptor fd at all; else EBADF (not 0..2, or
- * closed) or NOTCAPABLE (its facet was not granted). */
-static uint32_t wasi_check_fd(const wasi_ctx *ctx, uint32_t fd)
-{
-    static const unsigned facet[3] = {WASI_CAP_STDIN, WASI_CAP_STDOUT, WASI_CAP_STDERR};
-    if (fd > 2)
-        return WASI_EBADF;
-    if (!(ctx->caps & facet[fd]))
-        return wasi_deny(ctx, facet[fd]);
-    return ctx->closed[fd] ? WASI_EBADF : WASI_ESUCCESS;
-}
-
-/* Checks an iovec array of n entries at `iovs` and every buffer it names.
- * Returns 0 and the pointer to the array in *vec, or the errno. */
-static uint32_t wasi_check_iovs(wa_instance *caller, uint32_t iovs, uint32_t n, const uint8_t **vec,
-                                uint64_t *total)
-{
-    if (n > WASI_MAX_IOVS)
-        return WASI_EINVAL;
-    const uint8_t *v = wasi_guest(caller, iovs, (uint64_t)n * 8);
-    if (v == NULL)
-        return WASI_EFAULT;
-    uint64_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t len = wasi_get32(v + 8 * i + 4);
-        if (wasi_guest(caller, wasi_get32(v + 8 * i), len) == NULL)
-            return WASI_EFAULT;
-        sum += len;
-    }
-    *vec = v;
-    *total = sum;
-    return WASI_ESUCCESS;
-}
-
-static bool wasi_emit(wasi_ctx *ctx, uint32_t fd, const uint8_t *p, size_t len)
-{
-    if (ctx->output != NULL)
-        return ctx->output(ctx->output_arg, fd, p, len);
-    while (len > 0) {
-        ssize_t n = write((int)fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 static bool wasi_strings_init(wasi_strings *s, const char *const *v, size_t count)
@@ -336,124 +309,6 @@ static wa_trap wasi_random_get(wa_instance *caller, void *env, wa_val *io)
     return wasi_ret(io, WASI_ESUCCESS);
 }
 
-/* (fd, iovs, iovs_len, nwritten_ptr) */
-static wa_trap wasi_fd_write(wa_instance *caller, void *env, wa_val *io)
-{
-    wasi_ctx *ctx = env;
-    uint32_t fd = io[0].i32, n = io[2].i32;
-    uint32_t err = fd == 0 ? WASI_EBADF : wasi_check_fd(ctx, fd);
-    if (err != WASI_ESUCCESS)
-        return wasi_ret(io, err);
-    const uint8_t *vec;
-    uint64_t total;
-    err = wasi_check_iovs(caller, io[1].i32, n, &vec, &total);
-    if (err != WASI_ESUCCESS)
-        return wasi_ret(io, err);
-    if (total > UINT32_MAX)
-        return wasi_ret(io, WASI_EINVAL);
-    uint8_t *nwritten = wasi_guest(caller, io[3].i32, 4);
-    if (nwritten == NULL)
-        return wasi_ret(io, WASI_EFAULT);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t len = wasi_get32(vec + 8 * i + 4);
-        if (len > 0 && !wasi_emit(ctx, fd, wasi_guest(caller, wasi_get32(vec + 8 * i), len), len))
-            return wasi_ret(io, WASI_EIO);
-    }
-    wasi_put32(nwritten, (uint32_t)total);
-    return wasi_ret(io, WASI_ESUCCESS);
-}
-
-/* (fd, iovs, iovs_len, nread_ptr): one read(2) into the first non-empty
- * buffer; a short read is always allowed, and a second read could block
- * although data was already delivered. */
-static wa_trap wasi_fd_read(wa_instance *caller, void *env, wa_val *io)
-{
-    wasi_ctx *ctx = env;
-    uint32_t fd = io[0].i32, n = io[2].i32;
-    uint32_t err = fd == 1 || fd == 2 ? WASI_EBADF : wasi_check_fd(ctx, fd);
-    if (err != WASI_ESUCCESS)
-        return wasi_ret(io, err);
-    const uint8_t *vec;
-    uint64_t total;
-    err = wasi_check_iovs(caller, io[1].i32, n, &vec, &total);
-    if (err != WASI_ESUCCESS)
-        return wasi_ret(io, err);
-    uint8_t *nread = wasi_guest(caller, io[3].i32, 4);
-    if (nread == NULL)
-        return wasi_ret(io, WASI_EFAULT);
-    ssize_t got = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t len = wasi_get32(vec + 8 * i + 4);
-        if (len == 0)
-            continue;
-        do
-            got = read(0, wasi_guest(caller, wasi_get32(vec + 8 * i), len), len);
-        while (got < 0 && errno == EINTR);
-        if (got < 0)
-            return wasi_ret(io, errno == EAGAIN ? WASI_EAGAIN : WASI_EIO);
-        break;
-    }
-    wasi_put32(nread, (uint32_t)got);
-    return wasi_ret(io, WASI_ESUCCESS);
-}
-
-/* (fd, fdstat_ptr): stdio are character devices that cannot seek, so
- * wasi-libc line-buffers standard output. */
-static wa_trap wasi_fd_fdstat_get(wa_instance *caller, void *env, wa_val *io)
-{
-    uint32_t fd = io[0].i32;
-    uint32_t err = wasi_check_fd(env, fd);
-    if (err != WASI_ESUCCESS)
-        return wasi_ret(io, err);
-    uint8_t *out = wasi_guest(caller, io[1].i32, 24);
-    if (out == NULL)
-        return wasi_ret(io, WASI_EFAULT);
-    uint64_t rights = WASI_RIGHT_POLL_FD_READWRITE;
-    rights |= fd == 0 ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE;
-    /* fs_filetype u8 at 0, fs_flags u16 at 2 (none), fs_rights_base u64 at 8,
-     * fs_rights_inheriting u64 at 16 (none). */
-    memset(out, 0, 24);
-    out[0] = WASI_FILETYPE_CHARACTER_DEVICE;
-    wasi_put64(out + 8, rights);
-    return wasi_ret(io, WASI_ESUCCESS);
-}
-
-/* (fd, offset: i64, whence, newoffset_ptr) */
-static wa_trap wasi_fd_seek(wa_instance *caller, void *env, wa_val *io)
-{
-    (void)caller;
-    uint32_t err = wasi_check_fd(env, io[0].i32);
-    return wasi_ret(io, err != WASI_ESUCCESS ? err : WASI_ESPIPE);
-}
-
-/* (fd): later use of the descriptor gives EBADF; the host's stays open. */
-static wa_trap wasi_fd_close(wa_instance *caller, void *env, wa_val *io)
-{
-    (void)caller;
-    wasi_ctx *ctx = env;
-    uint32_t fd = io[0].i32;
-    uint32_t err = wasi_check_fd(ctx, fd);
-    if (err == WASI_ESUCCESS)
-        ctx->closed[fd] = true;
-    return wasi_ret(io, err);
-}
-
-/* (fd, prestat_ptr) and (fd, path, path_len): nothing is preopened, which
- * ends wasi-libc's scan for preopened directories at fd 3. */
-static wa_trap wasi_fd_prestat_get(wa_instance *caller, void *env, wa_val *io)
-{
-    (void)caller;
-    (void)env;
-    return wasi_ret(io, WASI_EBADF);
-}
-
-static wa_trap wasi_fd_prestat_dir_name(wa_instance *caller, void *env, wa_val *io)
-{
-    (void)caller;
-    (void)env;
-    return wasi_ret(io, WASI_EBADF);
-}
-
 /* (code) -> (): ends the whole call with WA_TRAP_EXIT. */
 static wa_trap wasi_proc_exit(wa_instance *caller, void *env, wa_val *io)
 {
@@ -471,28 +326,82 @@ static wa_trap wasi_sched_yield(wa_instance *caller, void *env, wa_val *io)
     return wasi_ret(io, WASI_ESUCCESS);
 }
 
-/* Parameter types, then result types, shared between signatures. */
-static const uint8_t wasi_t_i32x5[] = {WA_I32, WA_I32, WA_I32, WA_I32, WA_I32};
-static const uint8_t wasi_t_clock_time[] = {WA_I32, WA_I64, WA_I32, WA_I32};
-static const uint8_t wasi_t_seek[] = {WA_I32, WA_I64, WA_I32, WA_I32, WA_I32};
+/* (signal): deprecated in preview1 and gone from later versions; a guest
+ * cannot signal the host process. */
+static wa_trap wasi_proc_raise(wa_instance *caller, void *env, wa_val *io)
+{
+    (void)caller;
+    (void)env;
+    return wasi_ret(io, WASI_ENOSYS);
+}
 
+/* Parameter types, then result types (i32 errno), shared between signatures;
+ * I = i32, L = i64. */
+#define I WA_I32
+#define L WA_I64
+static const uint8_t t_i32s[] = {I, I, I, I, I, I, I, I, I, I};
+static const uint8_t t_clock_time[] = {I, L, I, I};
+static const uint8_t t_seek[] = {I, L, I, I, I};
+static const uint8_t t_advise[] = {I, L, L, I, I};
+static const uint8_t t_allocate[] = {I, L, L, I};
+static const uint8_t t_set_rights[] = {I, L, L, I};
+static const uint8_t t_set_size[] = {I, L, I};
+static const uint8_t t_fd_times[] = {I, L, L, I, I};
+static const uint8_t t_prw[] = {I, I, I, L, I, I};
+static const uint8_t t_readdir[] = {I, I, I, L, I, I};
+static const uint8_t t_path_times[] = {I, I, I, I, L, L, I, I};
+static const uint8_t t_path_open[] = {I, I, I, I, I, L, L, I, I, I};
+#undef I
+#undef L
+
+/* Sorted as preview1's witx lists them. */
 static const wasi_fn wasi_fns[WASI_NFNS] = {
-    {"args_get", {2, 1, wasi_t_i32x5}, wasi_args_get},
-    {"args_sizes_get", {2, 1, wasi_t_i32x5}, wasi_args_sizes_get},
-    {"environ_get", {2, 1, wasi_t_i32x5}, wasi_environ_get},
-    {"environ_sizes_get", {2, 1, wasi_t_i32x5}, wasi_environ_sizes_get},
-    {"clock_res_get", {2, 1, wasi_t_i32x5}, wasi_clock_res_get},
-    {"clock_time_get", {3, 1, wasi_t_clock_time}, wasi_clock_time_get},
-    {"random_get", {2, 1, wasi_t_i32x5}, wasi_random_get},
-    {"fd_write", {4, 1, wasi_t_i32x5}, wasi_fd_write},
-    {"fd_read", {4, 1, wasi_t_i32x5}, wasi_fd_read},
-    {"fd_fdstat_get", {2, 1, wasi_t_i32x5}, wasi_fd_fdstat_get},
-    {"fd_seek", {4, 1, wasi_t_seek}, wasi_fd_seek},
-    {"fd_close", {1, 1, wasi_t_i32x5}, wasi_fd_close},
-    {"fd_prestat_get", {2, 1, wasi_t_i32x5}, wasi_fd_prestat_get},
-    {"fd_prestat_dir_name", {3, 1, wasi_t_i32x5}, wasi_fd_prestat_dir_name},
-    {"proc_exit", {1, 0, wasi_t_i32x5}, wasi_proc_exit},
-    {"sched_yield", {0, 1, wasi_t_i32x5}, wasi_sched_yield},
+    {"args_get", {2, 1, t_i32s}, wasi_args_get},
+    {"args_sizes_get", {2, 1, t_i32s}, wasi_args_sizes_get},
+    {"environ_get", {2, 1, t_i32s}, wasi_environ_get},
+    {"environ_sizes_get", {2, 1, t_i32s}, wasi_environ_sizes_get},
+    {"clock_res_get", {2, 1, t_i32s}, wasi_clock_res_get},
+    {"clock_time_get", {3, 1, t_clock_time}, wasi_clock_time_get},
+    {"fd_advise", {4, 1, t_advise}, wasi_fd_advise},
+    {"fd_allocate", {3, 1, t_allocate}, wasi_fd_allocate},
+    {"fd_close", {1, 1, t_i32s}, wasi_fd_close},
+    {"fd_datasync", {1, 1, t_i32s}, wasi_fd_datasync},
+    {"fd_fdstat_get", {2, 1, t_i32s}, wasi_fd_fdstat_get},
+    {"fd_fdstat_set_flags", {2, 1, t_i32s}, wasi_fd_fdstat_set_flags},
+    {"fd_fdstat_set_rights", {3, 1, t_set_rights}, wasi_fd_fdstat_set_rights},
+    {"fd_filestat_get", {2, 1, t_i32s}, wasi_fd_filestat_get},
+    {"fd_filestat_set_size", {2, 1, t_set_size}, wasi_fd_filestat_set_size},
+    {"fd_filestat_set_times", {4, 1, t_fd_times}, wasi_fd_filestat_set_times},
+    {"fd_pread", {5, 1, t_prw}, wasi_fd_pread},
+    {"fd_prestat_get", {2, 1, t_i32s}, wasi_fd_prestat_get},
+    {"fd_prestat_dir_name", {3, 1, t_i32s}, wasi_fd_prestat_dir_name},
+    {"fd_pwrite", {5, 1, t_prw}, wasi_fd_pwrite},
+    {"fd_read", {4, 1, t_i32s}, wasi_fd_read},
+    {"fd_readdir", {5, 1, t_readdir}, wasi_fd_readdir},
+    {"fd_renumber", {2, 1, t_i32s}, wasi_fd_renumber},
+    {"fd_seek", {4, 1, t_seek}, wasi_fd_seek},
+    {"fd_sync", {1, 1, t_i32s}, wasi_fd_sync},
+    {"fd_tell", {2, 1, t_i32s}, wasi_fd_tell},
+    {"fd_write", {4, 1, t_i32s}, wasi_fd_write},
+    {"path_create_directory", {3, 1, t_i32s}, wasi_path_create_directory},
+    {"path_filestat_get", {5, 1, t_i32s}, wasi_path_filestat_get},
+    {"path_filestat_set_times", {7, 1, t_path_times}, wasi_path_filestat_set_times},
+    {"path_link", {7, 1, t_i32s}, wasi_path_link},
+    {"path_open", {9, 1, t_path_open}, wasi_path_open},
+    {"path_readlink", {6, 1, t_i32s}, wasi_path_readlink},
+    {"path_remove_directory", {3, 1, t_i32s}, wasi_path_remove_directory},
+    {"path_rename", {6, 1, t_i32s}, wasi_path_rename},
+    {"path_symlink", {5, 1, t_i32s}, wasi_path_symlink},
+    {"path_unlink_file", {3, 1, t_i32s}, wasi_path_unlink_file},
+    {"poll_oneoff", {4, 1, t_i32s}, wasi_poll_oneoff},
+    {"proc_exit", {1, 0, t_i32s}, wasi_proc_exit},
+    {"proc_raise", {1, 1, t_i32s}, wasi_proc_raise},
+    {"sched_yield", {0, 1, t_i32s}, wasi_sched_yield},
+    {"random_get", {2, 1, t_i32s}, wasi_random_get},
+    {"sock_accept", {3, 1, t_i32s}, wasi_sock_accept},
+    {"sock_recv", {6, 1, t_i32s}, wasi_sock_recv},
+    {"sock_send", {5, 1, t_i32s}, wasi_sock_send},
+    {"sock_shutdown", {2, 1, t_i32s}, wasi_sock_shutdown},
 };
 
 /* ---- the context ----------------------------------------------------------- */
@@ -528,6 +437,14 @@ wasi_ctx *wasi_ctx_new(const wasi_options *opts)
     ctx->output_arg = opts->output_arg;
     ctx->denied = opts->denied;
     ctx->denied_arg = opts->denied_arg;
+    ctx->walk_only = opts->walk_only;
+    ctx->funcs = calloc(WASI_NFNS, sizeof *ctx->funcs);
+    if (ctx->funcs == NULL || !wasi_fds_init(ctx, opts)) {
+        int e = errno;
+        wasi_ctx_free(ctx);
+        errno = e;
+        return NULL;
+    }
     bool ok = wasi_strings_init(&ctx->args, opts->argv, (size_t)opts->argc) &&
               wasi_strings_init(&ctx->env, opts->envp, nenv);
     for (int i = 0; ok && i < WASI_NFNS; i++) {
@@ -545,9 +462,11 @@ void wasi_ctx_free(wasi_ctx *ctx)
 {
     if (ctx == NULL)
         return;
-    for (int i = 0; i < WASI_NFNS; i++)
+    for (int i = 0; ctx->funcs != NULL && i < WASI_NFNS; i++)
         if (ctx->funcs[i] != NULL)
             wa_func_free(ctx->funcs[i]);
+    free(ctx->funcs);
+    wasi_fds_free(ctx);
     free(ctx->args.buf);
     free(ctx->env.buf);
     free(ctx);

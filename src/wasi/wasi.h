@@ -1,5 +1,5 @@
 /*
- * wasi.h: the subset of wasi_snapshot_preview1 that wasi-libc programs need.
+ * wasi.h: wasi_snapshot_preview1, every function of it, for wasi-libc programs.
  *
  * A wasi_ctx holds what one instance may see of the outside world: its
  * arguments, its environment, which facets it was granted, and where its
@@ -7,16 +7,16 @@
  * (wasi_resolve) whose env pointer is the context itself, so one context
  * serves exactly one instance, run by one thread at a time.
  *
- * Provided: args_get, args_sizes_get, environ_get, environ_sizes_get,
- * clock_res_get, clock_time_get (realtime and monotonic), random_get,
- * fd_write (fds 1 and 2), fd_read (fd 0), fd_fdstat_get, fd_seek, fd_close,
- * fd_prestat_get and fd_prestat_dir_name (nothing is preopened), proc_exit,
- * sched_yield. No file system, sockets or polling.
+ * All 46 preview1 functions exist, so any module importing them links;
+ * docs/WASI.md says per function what it does here and which errno those
+ * that make no sense for wactor answer (no sockets can exist, rights are not
+ * modelled). Files are reachable only beneath preopened directories
+ * (wasi_options.preopens), never outside them (see wasi_path.c).
  *
  * Errors are WASI errno values returned to the guest, never crashes:
  * a guest pointer range outside the caller's memory gives EFAULT (21),
  * a call that needs a facet the context was not granted gives NOTCAPABLE
- * (76), a descriptor other than 0, 1 and 2 gives EBADF (8). When several
+ * (76), a descriptor that is not open gives EBADF (8). When several
  * apply, the descriptor is checked first, then the facet, then the other
  * arguments, then the guest ranges; nothing is written to guest memory and no
  * output happens unless every range is valid.
@@ -54,6 +54,14 @@ typedef bool (*wasi_output_fn)(void *arg, uint32_t fd, const uint8_t *data, size
  * NOTCAPABLE): one WASI_CAP_* bit. */
 typedef void (*wasi_denied_fn)(void *arg, unsigned facet);
 
+/* A host directory the guest sees, as `guest`, through a descriptor from 3
+ * up (in the order given). */
+typedef struct wasi_preopen {
+    const char *host;  /* opened when the context is made */
+    const char *guest; /* the name wasi-libc matches paths against, e.g. "data" or "/data" */
+    bool writable;     /* false: every change beneath it is NOTCAPABLE */
+} wasi_preopen;
+
 typedef struct wasi_options {
     /* argv[0..argc): copied. argv[0] is by convention the program name. */
     int argc;
@@ -66,23 +74,29 @@ typedef struct wasi_options {
     void *output_arg;
     wasi_denied_fn denied; /* NULL: nobody is told */
     void *denied_arg;
+    const wasi_preopen *preopens; /* npreopens of them; copied */
+    size_t npreopens;
+    /* Resolve paths with the portable openat walk even where the kernel has
+     * openat2 (tests use it to check both ways). */
+    bool walk_only;
 } wasi_options;
 
 typedef struct wasi_ctx wasi_ctx;
 
-/* Returns a new context, or NULL when out of memory or when opts has argc < 0
- * or a NULL string. Copies everything it needs from opts. */
+/* Returns a new context, or NULL when out of memory, when opts has argc < 0
+ * or a NULL string, or when a preopened directory cannot be opened (errno
+ * then says why). Copies everything it needs from opts. */
 wasi_ctx *wasi_ctx_new(const wasi_options *opts);
 /* Frees the context and the host functions it handed out: every instance
  * linked against them must be freed first. NULL is allowed. */
 void wasi_ctx_free(wasi_ctx *ctx);
 
-/* The type WASI preview1 gives to module.field if this subset provides it,
+/* The type WASI preview1 gives to module.field if it is a preview1 function,
  * else NULL. Needs no context: `wactor inspect` uses it to vet imports. */
 const wa_functype *wasi_import_type(wa_name module, wa_name field);
 
 /* Sets *out to the host function for the import module.field and returns
- * true; false if this subset does not provide it (then *out is untouched).
+ * true; false if it is not a preview1 function (then *out is untouched).
  * The function is owned by ctx and bound to it; its type is that of
  * wasi_import_type, which the caller compares with what the module expects
  * (wa_instantiate rejects a mismatch anyway). */

@@ -37,6 +37,26 @@ a_says() {
     expect_stdout "$2"
 }
 
+cat >"$tmp/agent.yaml" <<YAML
+components:
+  agent:
+    wasm: $guests/agent.wasm
+    config: "blue sky"
+    capabilities:
+      send: [nobody]
+      publish: ["news.*"]
+      subscribe: ["news.*"]
+      storage: 1MiB
+  forbidden:
+    wasm: $guests/agent.wasm
+YAML
+
+agent_says() {
+    run "$wactor" call "$tmp/agent.yaml" agent "$1"
+    expect_status 0
+    expect_stdout "$2"
+}
+
 case $case_name in
 end_to_end_message_flow)
     a_says 'flow hello, wörld' 'OK from component-a: hello, wörld'
@@ -90,6 +110,17 @@ examples)
     run "$wactor" call "$tmp/bad.yaml" front hello
     expect_status 1
     grep -q 'front: workers.b answered FAILED' "$out" || fail "front did not report the worker"
+    ;;
+services)
+    agent_says kv 'blue green OK ENOTFOUND null/ENOTFOUND'
+    agent_says config 'agent blue sky'
+    # Every refused call with its Code: send to no one, a malformed name, no request grant,
+    # not subscribed, an empty key, state outside an upgrade, no such pending request, no spawn
+    # grant, not a child, no such monitor, state outside an upgrade, no http grant; no header.
+    agent_says errors 'ENOTFOUND EINVAL EDENIED ENOTFOUND EINVAL null/ESTATE ENOTFOUND EDENIED ENOTFOUND ENOTFOUND ESTATE EDENIED null'
+    agent_says timer 'from agent topic : tick'
+    agent_says pubsub 'from agent topic news.today: extra'
+    agent_says monitor 'from @down topic : ghost not-found'
     ;;
 *)
     echo "unknown case $case_name"

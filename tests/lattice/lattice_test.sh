@@ -328,6 +328,50 @@ replicas)
     poll "a1 reaches the other replica" sh -c \
         "'$wactor' call '$tmp/A.yaml' a1 'call r 5000 echo:x' | grep -qx 'OK x@r$other'"
     ;;
+monitor_host_lost)
+    # a1 (on A) monitors b1 (on B) twice and takes one reference back; B dies (kill -9): a1
+    # gets exactly one `@down b1 host-lost`, and the reference told is no longer demonitorable.
+    two_hosts
+    acall A a1 "monitor nobody"
+    wait_report A a1 down nobody_not-found
+    acall A a1 "monitor b1"
+    keep=$(field ref)
+    [ "$keep" -gt 0 ] || fail "monitor b1: $ans"
+    acall A a1 "monitor b1"
+    drop=$(field ref)
+    [ "$drop" -gt 0 ] || fail "monitor b1: $ans"
+    acall A a1 "demonitor $drop"
+    expect_answer rc=0
+    acall A a1 report
+    expect_field downs 1
+    host_kill B
+    wait_report A a1 down b1_host-lost
+    acall A a1 "demonitor $keep"
+    expect_answer rc=-3
+    acall A a1 report
+    expect_field downs 2
+    ;;
+monitor_stopped)
+    # b2 leaves host B's manifest (a reload): a1 (on A) that monitors it gets `@down b2 stopped`
+    # once B's next STATE no longer lists it; its monitor of b1, still there, gets nothing.
+    nats_start
+    manifest A hostA "$(agent a1 tag=A)"
+    manifest B hostB "$(agent b1 tag=B)" "$(agent b2 tag=B2)"
+    host_start A "$tmp/A.yaml"
+    host_start B "$tmp/B.yaml"
+    wait_reach A a1 b1
+    wait_reach A a1 b2
+    acall A a1 "monitor b1"
+    [ "$(field ref)" -gt 0 ] || fail "monitor b1: $ans"
+    acall A a1 "monitor b2"
+    [ "$(field ref)" -gt 0 ] || fail "monitor b2: $ans"
+    manifest B hostB "$(agent b1 tag=B)"
+    kill -HUP "$(host_pid B)"
+    wait_report A a1 down b2_stopped
+    wait_reach A a1 b1
+    acall A a1 report
+    expect_field downs 1
+    ;;
 replica_lost)
     # r runs on B and C. The host of the replica that a1's requests go to dies (kill -9) with 5
     # of them in flight: each fails once ("host lost"), and a1's next requests go to the other.

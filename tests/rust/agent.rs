@@ -6,6 +6,7 @@
 //!   errors    calls that must fail, each with the error's variant and ABI code
 //!   timer     a send to itself after 10 ms answers the request ("tick")
 //!   pubsub    subscribes to news.*, publishes news.today, answers with what it received
+//!   monitor   monitors a component that does not exist: "@down" says "ghost not-found"
 //!   fail      the handler returns Err: the host gets ERROR with the error's text
 //!   stored    answers the value of key "count", incremented on every call (it survives
 //!             restarts within one run)
@@ -86,6 +87,10 @@ impl Component for Agent {
             "pubsub" => {
                 wactor::subscribe("news.*")?;
                 wactor::publish("news.today", "extra")?;
+                self.waiting = msg.responder();
+            }
+            "monitor" => {
+                wactor::monitor("ghost")?;
                 self.waiting = msg.responder();
             }
             "fail" => return Err(Error::Quota.into()),

@@ -135,6 +135,7 @@ services)
     agent_says errors 'NotFound=-3 Invalid=-1 Denied=-2 NotFound=-3 Invalid=-1 State=-7'
     agent_says timer 'from agent topic None: tick'
     agent_says pubsub 'from agent topic Some("news.today"): extra'
+    agent_says monitor 'from @down topic None: ghost not-found'
     ;;
 storage)
     agent_says kv 'blue green true false None'

@@ -16,6 +16,7 @@
  *   hang         request: never answered (for timeouts, cancels, lost hosts)
  *   err          request: answers ERROR "err@TAG"
  *   spin:MS      request: busy for MS milliseconds, then answers OK (a full mailbox meanwhile)
+ * and `NAME REASON` from `@down` (a monitor's), counted in downs, the last kept in down.
  *
  * Commands (a request answers the result; a plain send just runs it):
  *   ping                  -> "pong@TAG"
@@ -30,11 +31,12 @@
  *   answer                answers every deferred request -> "answered=N"
  *   cancel                cancels every tracked pending request -> "cancelled=N notfound=M"
  *   spin MS               busy for MS milliseconds -> "spun"
+ *   monitor NAME          wactor_monitor -> "ref=R"; demonitor R -> "rc=RC"
  *   reset                 zeroes the counters (keeps each sender's last K) -> "reset"
  *   report                " tag=T recv=.. order_err=.. pubs=.. cb_ok=.. cb_error=.. cb_timeout=..
  *                         cb_failed=.. cb_unknown=.. pending=.. deferred=.. reason=.. first_ms=..
- *                         last_ms=.. senders=S:N,... topics=T:N,... " (reason: the last FAILED
- *                         or ERROR payload, spaces as '_'; cb_unknown: a callback for an id not
+ *                         last_ms=.. downs=.. down=NAME_REASON senders=S:N,... topics=T:N,... "
+ * (reason: the last FAILED or ERROR payload, spaces as '_'; cb_unknown: a callback for an id not
  *                         pending: a duplicate or stray, never expected)
  *   rr T N                bench: N requests "echo:x" one after another -> "rr=N ms=T" at the end
  *   ff T N                bench: up to N "n:K" to T in one go -> "ff=SENT efull=E t0=MS t1=MS"
@@ -158,16 +160,19 @@ static void set_reason(void)
         strcpy(reason, "-");
 }
 
+static int64_t downs;
+static char down[WACTOR_NAME_MAX + 64] = "-";
+
 static void report(char *out, size_t cap)
 {
     size_t k = (size_t)snprintf(
         out, cap,
         " tag=%s recv=%lld order_err=%lld pubs=%lld cb_ok=%lld cb_error=%lld cb_timeout=%lld"
         " cb_failed=%lld cb_unknown=%lld pending=%d deferred=%d reason=%s first_ms=%lld"
-        " last_ms=%lld senders=",
+        " last_ms=%lld downs=%lld down=%s senders=",
         tag, (long long)recv_n, (long long)order_err, (long long)pubs, (long long)cb[0],
         (long long)cb[1], (long long)cb[2], (long long)cb[3], (long long)cb_unknown, npending,
-        ndeferred, reason, (long long)first_ms, (long long)last_ms);
+        ndeferred, reason, (long long)first_ms, (long long)last_ms, (long long)downs, down);
     for (int i = 0; i < nsenders && k < cap; i++)
         k += (size_t)snprintf(out + k, cap - k, "%s%s:%lld", i ? "," : "", senders[i].name,
                               (long long)senders[i].count);
@@ -344,6 +349,14 @@ static int command(int64_t corr, char *cmd)
         spin(atol(a1));
         return answer(corr, "spun");
     }
+    if (strcmp(verb, "monitor") == 0 && a1 != NULL) {
+        snprintf(out, sizeof out, "ref=%lld", (long long)wactor_monitor(a1));
+        return answer(corr, out);
+    }
+    if (strcmp(verb, "demonitor") == 0 && a1 != NULL) {
+        snprintf(out, sizeof out, "rc=%d", (int)wactor_demonitor(atoll(a1)));
+        return answer(corr, out);
+    }
     if (strcmp(verb, "reset") == 0) {
         reset();
         return answer(corr, "reset");
@@ -413,6 +426,15 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
     buf[n] = '\0';
     (void)payload_len;
 
+    char sender[WACTOR_NAME_MAX + 1];
+    if (wactor_msg_sender_str(sender, sizeof sender) > 0 && strcmp(sender, "@down") == 0) {
+        downs++;
+        snprintf(down, sizeof down, "%s", buf);
+        for (char *c = down; *c; c++)
+            if (*c == ' ')
+                *c = '_';
+        return 0;
+    }
     char topic[WACTOR_NAME_MAX + 1];
     if (wactor_msg_topic_str(topic, sizeof topic) > 0) {
         pubs++;
