@@ -6,7 +6,7 @@
 #   make test-asan  the same tests built with AddressSanitizer + UBSan in build-asan/,
 #                   with the interpreter's portable switch dispatch
 #   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload, router,
-#                   lattice, headers, httpout, groups, pool) built with
+#                   lattice, headers, httpout, groups, pool, kids, timers) built with
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
 #   make spectest   run only the spec suite
 #   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,
@@ -98,7 +98,7 @@ test-tsan: deps
 	@test -f build-tsan/CMakeCache.txt || CC=clang cmake -S . -B build-tsan -DWACTOR_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS="$(TSAN_OPTIONS_CI) $${TSAN_OPTIONS:-}" E2E_BLAST_N=3000 \
-		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade|control|reload|router|lattice|headers|httpout|http|groups|pool)\.'
+		$(NO_ASLR) $(CTEST) -R '^(e2e|failure|storage|edge|api|upgrade|control|reload|router|lattice|headers|httpout|http|groups|pool|kids|timers)\.'
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
