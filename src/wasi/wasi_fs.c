@@ -68,8 +68,8 @@ wasi_fd *wasi_fd_get(wasi_ctx *ctx, uint32_t fd, uint32_t *err)
         return NULL;
     }
     wasi_fd *f = &ctx->fds[fd];
-    if (f->stdio && fd < 3 && !(ctx->caps & facet[fd])) {
-        *err = wasi_deny(ctx, facet[fd]);
+    if (f->facet != 0 && !(ctx->caps & f->facet)) {
+        *err = wasi_deny(ctx, f->facet);
         return NULL;
     }
     *err = WASI_ESUCCESS;
@@ -117,8 +117,11 @@ bool wasi_fds_init(wasi_ctx *ctx, const wasi_options *opts)
         return false;
     for (uint32_t i = 0; i < ctx->nfds; i++)
         ctx->fds[i].host = i < 3 ? (int)i : -1;
-    for (uint32_t i = 0; i < 3; i++)
-        ctx->fds[i].stdio = true;
+    static const unsigned facet[3] = {WASI_CAP_STDIN, WASI_CAP_STDOUT, WASI_CAP_STDERR};
+    for (uint32_t i = 0; i < 3; i++) {
+        ctx->fds[i].facet = facet[i];
+        ctx->fds[i].callback = i > 0 && ctx->output != NULL;
+    }
     for (size_t i = 0; i < opts->npreopens; i++) {
         const wasi_preopen *p = &opts->preopens[i];
         if (p->host == NULL || p->guest == NULL) {
@@ -191,10 +194,18 @@ static void put_filestat(uint8_t *out, const struct stat *st)
     wasi_put64(out + 56, ts_ns(st->st_ctim));
 }
 
-/* Does fd 1 or 2 go to the embedder's callback rather than a host fd? */
+/* Does the open descriptor fd (a standard stream, perhaps renumbered) go to
+ * the embedder's callback rather than a host fd? */
 static bool to_callback(const wasi_ctx *ctx, uint32_t fd)
 {
-    return ctx->output != NULL && (fd == 1 || fd == 2) && ctx->fds[fd].stdio;
+    return ctx->fds[fd].callback;
+}
+
+/* Is fd open and the standard stream with this facet? (Writing to stdin or
+ * reading from stdout is EBADF, before any facet check.) */
+static bool is_stream(const wasi_ctx *ctx, uint32_t fd, unsigned facet)
+{
+    return fd < ctx->nfds && ctx->fds[fd].host >= 0 && (ctx->fds[fd].facet & facet) != 0;
 }
 
 /* Checks an iovec array and every buffer it names; fills the host iovecs
@@ -257,7 +268,7 @@ static wasi_fd *dir_fd(wasi_ctx *ctx, uint32_t fd, uint32_t *err)
     if (f == NULL)
         return NULL;
     struct stat st;
-    if (f->stdio || fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (f->facet != 0 || fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) {
         *err = WASI_ENOTDIR;
         return NULL;
     }
@@ -295,8 +306,9 @@ WASI_HOSTFN(wasi_fd_write)
     (void)caller;
     wasi_ctx *ctx = env;
     uint32_t fd = io[0].i32, err;
-    wasi_fd *f = fd == 0 ? NULL : wasi_fd_get(ctx, fd, &err);
-    if (fd == 0)
+    bool input = is_stream(ctx, fd, WASI_CAP_STDIN) || (fd == 0 && ctx->fds[0].host < 0);
+    wasi_fd *f = input ? NULL : wasi_fd_get(ctx, fd, &err);
+    if (input)
         err = WASI_EBADF;
     if (f == NULL)
         return wasi_ret(io, err);
@@ -337,9 +349,10 @@ WASI_HOSTFN(wasi_fd_read)
 {
     wasi_ctx *ctx = env;
     uint32_t fd = io[0].i32, err;
-    wasi_fd *f = wasi_fd_get(ctx, fd, &err);
-    if (f != NULL && to_callback(ctx, fd))
-        f = NULL, err = WASI_EBADF;
+    bool output = is_stream(ctx, fd, WASI_CAP_STDOUT | WASI_CAP_STDERR);
+    wasi_fd *f = output ? NULL : wasi_fd_get(ctx, fd, &err);
+    if (output)
+        err = WASI_EBADF;
     if (f == NULL)
         return wasi_ret(io, err);
     struct iovec *vec;
@@ -370,7 +383,7 @@ static wa_trap positioned(wa_instance *caller, wasi_ctx *ctx, wa_val *io, bool w
     wasi_fd *f = wasi_fd_get(ctx, fd, &err);
     if (f == NULL)
         return wasi_ret(io, err);
-    if (f->stdio)
+    if (f->facet != 0)
         return wasi_ret(io, WASI_ESPIPE);
     if (io[3].i64 > (uint64_t)INT64_MAX)
         return wasi_ret(io, WASI_EINVAL);

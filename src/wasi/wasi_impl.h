@@ -72,11 +72,12 @@ enum {
 /* One guest descriptor. host < 0 marks a free slot. */
 typedef struct wasi_fd {
     int host;
-    bool own;         /* close host when the guest closes it (false for stdio) */
-    bool stdio;       /* 0..2: checked against the stream facets */
-    bool readonly;    /* opened beneath a read-only preopen: nothing may change */
-    char *preopen;    /* the guest's name for a preopened directory, else NULL */
-    DIR *dir;         /* fd_readdir's stream, opened on first use */
+    bool own;       /* close host when the guest closes it (false for stdio) */
+    unsigned facet; /* a standard stream's WASI_CAP_STDIN/STDOUT/STDERR (checked on use), else 0 */
+    bool callback;  /* a standard stream going to the embedder's output callback */
+    bool readonly;  /* opened beneath a read-only preopen: nothing may change */
+    char *preopen;  /* the guest's name for a preopened directory, else NULL */
+    DIR *dir;       /* fd_readdir's stream, opened on first use */
     uint64_t dir_pos; /* the cookie of the entry dir reads next */
 } wasi_fd;
 

@@ -73,6 +73,34 @@ escape | escape_walk)
     ! grep -q FAILED "$out" || fail "an escape check failed"
     check_box
     ;;
+race | race_walk)
+    # A folder swapped for a link that leads out, again and again, while the guest opens
+    # through it: an open must never reach the outside file. The swapper is a rename of a
+    # prepared link over box/race (atomic), in a loop until the guest is done.
+    mkdir -p "$tmp/box/inner"
+    printf 'inside\n' >"$tmp/box/inner/x"
+    printf 'secret\n' >"$tmp/x"
+    ln -s inner "$tmp/box/race"
+    (
+        while [ ! -e "$tmp/done" ]; do
+            ln -sfn .. "$tmp/box/next" && mv -T "$tmp/box/next" "$tmp/box/race"
+            ln -sfn inner "$tmp/box/next" && mv -T "$tmp/box/next" "$tmp/box/race"
+        done
+    ) &
+    swapper=$!
+    if [ "$case_name" = race_walk ]; then
+        WACTOR_WASI_WALK=1 "$wactor" exec --dir "$tmp/box::box" "$guests/race.wasm" 3000 \
+            >"$out" 2>"$err"
+    else
+        "$wactor" exec --dir "$tmp/box::box" "$guests/race.wasm" 3000 >"$out" 2>"$err"
+    fi
+    status=$?
+    touch "$tmp/done"
+    wait "$swapper"
+    cat "$out"
+    expect_status 0
+    grep -q 'escaped 0$' "$out" || fail "an open escaped the box"
+    ;;
 stdio)
     # Redirected streams are files and pipes, not terminals: the output is
     # block-buffered, arrives whole, and nothing interactive is printed.
