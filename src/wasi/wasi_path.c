@@ -158,6 +158,16 @@ static uint32_t walk_open(int dirfd, const char *path, int flags, mode_t mode, b
         }
         if (last) {
             int fd = openat(w.stack[w.depth], name, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+            struct stat st;
+            /* O_PATH | O_NOFOLLOW opens a link itself rather than failing. */
+            if (fd >= 0 && follow && (flags & O_PATH) && fstat(fd, &st) == 0 &&
+                S_ISLNK(st.st_mode)) {
+                close(fd);
+                err = walk_splice(&w, name, "");
+                if (err != WASI_ESUCCESS)
+                    break;
+                continue;
+            }
             if (fd >= 0) {
                 *out = fd;
                 break;

@@ -70,7 +70,15 @@ int main(void)
     __wasi_filestat_t st;
     expect("stat through a link", __wasi_path_filestat_get(BOX, 1, "up/secret.txt", &st), CAP);
     expect("stat the parent", __wasi_path_filestat_get(BOX, 1, "..", &st), CAP);
-    expect("stat a link itself", __wasi_path_filestat_get(BOX, 0, "up", &st), 0);
+    expect("stat a link itself",
+           __wasi_path_filestat_get(BOX, 0, "up", &st) == 0 &&
+               st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK,
+           1);
+    expect("stat follows a link inside",
+           __wasi_path_filestat_get(BOX, 1, "in", &st) == 0 &&
+               st.filetype == __WASI_FILETYPE_DIRECTORY,
+           1);
+    expect("stat a followed last link outside", __wasi_path_filestat_get(BOX, 1, "up", &st), CAP);
     expect("mkdir outside", __wasi_path_create_directory(BOX, "../evil"), CAP);
     expect("mkdir through a link", __wasi_path_create_directory(BOX, "up/evil"), CAP);
     expect("unlink outside", __wasi_path_unlink_file(BOX, "../secret.txt"), CAP);
