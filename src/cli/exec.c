@@ -128,6 +128,7 @@ static int cli_exec_run(const char *path, int argc, char **argv, const char *con
         .preopens = dirs,
         .npreopens = ndirs,
         .walk_only = getenv("WACTOR_WASI_WALK") != NULL, /* tests: the portable resolver */
+        .blocking = true,
     };
     errno = 0;
     wasi_ctx *wasi = wasi_ctx_new(&opts);

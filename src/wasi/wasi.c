@@ -438,6 +438,7 @@ wasi_ctx *wasi_ctx_new(const wasi_options *opts)
     ctx->denied = opts->denied;
     ctx->denied_arg = opts->denied_arg;
     ctx->walk_only = opts->walk_only;
+    ctx->blocking = opts->blocking;
     ctx->funcs = calloc(WASI_NFNS, sizeof *ctx->funcs);
     if (ctx->funcs == NULL || !wasi_fds_init(ctx, opts)) {
         int e = errno;

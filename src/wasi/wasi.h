@@ -82,6 +82,9 @@ typedef struct wasi_options {
     /* Resolve paths with the portable openat walk even where the kernel has
      * openat2 (tests use it to check both ways). */
     bool walk_only;
+    /* poll_oneoff may wait (sleep, or for input). False for components: a
+     * wait not yet over answers notsup instead (docs/WASI.md). */
+    bool blocking;
 } wasi_options;
 
 typedef struct wasi_ctx wasi_ctx;

@@ -1122,7 +1122,10 @@ WASI_HOSTFN(wasi_path_symlink)
 /* ---- polling ---------------------------------------------------------------- */
 
 /* (in, out, nsubscriptions, nevents_ptr): clocks (relative or absolute) and
- * readiness of descriptors. Sleeping needs the clock facet. */
+ * readiness of descriptors. Clocks need the clock facet. A context that may
+ * not block (components: a sleeping handler would hold a worker thread that
+ * the watchdog cannot interrupt) only looks: a clock not yet due answers
+ * notsup when nothing else is ready. */
 WASI_HOSTFN(wasi_poll_oneoff)
 {
     wasi_ctx *ctx = env;
@@ -1213,6 +1216,8 @@ WASI_HOSTFN(wasi_poll_oneoff)
                 uint64_t left = soonest > now ? soonest - now : 0;
                 ms = left / 1000000u > INT_MAX ? INT_MAX : (int)((left + 999999u) / 1000000u);
             }
+            if (!ctx->blocking)
+                ms = 0; /* a component never holds its worker thread */
             if (!any_fd && ms < 0)
                 break; /* nothing to wait for (cannot happen: n > 0) */
             int r = poll(pfd, n, ms);
@@ -1220,7 +1225,7 @@ WASI_HOSTFN(wasi_poll_oneoff)
                 continue;
             clock_gettime(CLOCK_MONOTONIC, &now_ts);
             now = ts_ns(now_ts);
-            if (r > 0 || soonest <= now || r < 0)
+            if (r > 0 || soonest <= now || r < 0 || !ctx->blocking)
                 break;
         }
         for (uint32_t i = 0; i < n; i++) {
@@ -1245,6 +1250,14 @@ WASI_HOSTFN(wasi_poll_oneoff)
             }
             nev++;
         }
+        /* Nothing ready and not allowed to wait: the clocks say so. */
+        for (uint32_t i = 0; nev == 0 && !ctx->blocking && i < n; i++)
+            if (in[48 * i + 8] == 0) {
+                uint8_t *ev = out + 32 * nev++;
+                memset(ev, 0, 32);
+                memcpy(ev, in + 48 * i, 8);
+                wasi_put16(ev + 8, WASI_ENOTSUP);
+            }
     }
     free(pfd);
     free(deadline);

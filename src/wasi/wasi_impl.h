@@ -92,6 +92,7 @@ struct wasi_ctx {
     wasi_denied_fn denied;
     void *denied_arg;
     bool walk_only;
+    bool blocking; /* poll_oneoff may wait */
     bool exited;
     uint32_t exit_code;
     wasi_fd *fds;

@@ -79,8 +79,8 @@ static void test_output_sink(void *arg)
     const char *argv[] = {"hello", "x"};
     sink out;
     memset(&out, 0, sizeof out);
-    wasi_options opts = {2,    argv, NULL, WASI_CAP_STDOUT, sink_write, &out, NULL, NULL,
-                         NULL, 0,    false};
+    wasi_options opts = {2,    argv, NULL, WASI_CAP_STDOUT, sink_write, &out, NULL,
+                         NULL, NULL, 0,    false,           false};
     wasi_ctx *ctx = wasi_ctx_new(&opts);
     wa_instance *inst = ctx ? link_wasi(m, ctx) : NULL;
     CHECK(inst != NULL);
@@ -114,7 +114,7 @@ static void test_exit_code(void *arg)
     (void)arg;
     wa_module *m = load(exit3_path);
     REQUIRE(m != NULL);
-    wasi_options opts = {0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, false};
+    wasi_options opts = {0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, false, false};
     wasi_ctx *ctx = wasi_ctx_new(&opts);
     wa_instance *inst = ctx ? link_wasi(m, ctx) : NULL;
     CHECK(inst != NULL);
@@ -158,9 +158,10 @@ static void test_errno_contract(void *arg)
     memset(&out, 0, sizeof out);
     const char *envp[] = {"A=1", "BC=22", NULL};
     unsigned refused = 0; /* the facets the denied callback was told of */
-    wasi_options none = {0,        NULL, envp, 0,    sink_write, &out, note_refusal,
-                         &refused, NULL, 0,    false};
-    wasi_options all = {0, NULL, envp, WASI_CAP_ALL, sink_write, &out, NULL, NULL, NULL, 0, false};
+    wasi_options none = {0,        NULL, envp, 0,     sink_write, &out, note_refusal,
+                         &refused, NULL, 0,    false, false};
+    wasi_options all = {0,    NULL, envp, WASI_CAP_ALL, sink_write, &out, NULL,
+                        NULL, NULL, 0,    false,        false};
     wasi_ctx *denied = wasi_ctx_new(&none), *granted = wasi_ctx_new(&all);
     wa_instance *inst = granted ? link_wasi(m, granted) : NULL;
     if (inst == NULL || denied == NULL) {

@@ -6,10 +6,12 @@
  *   write   create data/new.txt (data is read-only: refused)
  *   out     create out/made.txt (out is writable)
  *   escape  read data/../secret.txt (outside: refused)
+ *   sleep   sleep an hour (a component may not block: refused at once)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <wactor.h>
 
 static int answer_errno(int64_t corr)
@@ -56,5 +58,11 @@ WACTOR_ON_MESSAGE(int32_t sender_len, int32_t payload_len, int64_t corr)
         return write_file(corr, "out/made.txt");
     if (strcmp(what, "escape") == 0)
         return read_file(corr, "data/../secret.txt");
+    if (strcmp(what, "sleep") == 0) {
+        struct timespec hour = {3600, 0};
+        if (nanosleep(&hour, NULL) != 0)
+            return answer_errno(corr);
+        return wactor_respond_str(corr, WACTOR_STATUS_OK, "slept") < 0;
+    }
     return wactor_respond_str(corr, WACTOR_STATUS_OK, "unknown") < 0;
 }

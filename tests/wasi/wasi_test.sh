@@ -128,6 +128,7 @@ components:
   files:
     wasm: $guests/files_component.wasm
     capabilities:
+      wasi: [clock]
       files:
         data: ./data
         out: {path: ./out, write: true}
@@ -150,6 +151,10 @@ YAML
     run "$wactor" call "$tmp/wactor.yaml" nofiles read
     expect_status 0
     expect_stdout 'errno 76'
+    # poll_oneoff never waits in a component: the hour's sleep is refused at once (notsup).
+    run "$wactor" call "$tmp/wactor.yaml" files sleep
+    expect_status 0
+    expect_stdout 'errno 58'
     ;;
 component_files_bad)
     # A bad files capability is a manifest error naming the place.
