@@ -43,7 +43,8 @@ static const char *ask(wactor_runtime *rt, const char *target, const char *cmd)
     out[0] = 0;
     if (wactor_call(rt, target, cmd, strlen(cmd), CALL_MS, &status, &answer, &len) == WACTOR_OK &&
         status == WACTOR_STATUS_OK && len < sizeof out) {
-        memcpy(out, answer, len);
+        if (len) /* an empty answer may come as NULL */
+            memcpy(out, answer, len);
         out[len] = 0;
     }
     free(answer);

@@ -135,7 +135,8 @@ static const char *cmd(wactor_runtime *rt, const char *target, const char *fmt, 
     out[0] = 0;
     int rc = wactor_call(rt, target, text, strlen(text), CALL_MS, &status, &answer, &len);
     if (rc == WACTOR_OK && status == WACTOR_STATUS_OK && len < sizeof out) {
-        memcpy(out, answer, len);
+        if (len) /* an empty answer may come as NULL */
+            memcpy(out, answer, len);
         out[len] = 0;
     } else {
         fprintf(stderr, "%s <- %s: %s, status %d\n", target, text, wactor_result_name(rc), status);
