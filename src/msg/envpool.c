@@ -117,6 +117,10 @@ void msg_envpool_free(msg_envpool *p)
 void *msg_envpool_alloc(msg_envpool *p, size_t size, uint16_t *owner)
 {
     int me = p->n ? rt_sched_current_worker(p->sched) : -1;
+    if (size <= MSG_POOL_BLOCK && p->n && me < 0) {
+        *owner = MSG_POOL_ADOPT; /* see envpool.h */
+        return malloc(MSG_POOL_BLOCK);
+    }
     if (size > MSG_POOL_BLOCK || me < 0 || (unsigned)me >= p->n) {
         *owner = MSG_POOL_NONE;
         return malloc(size);
@@ -144,6 +148,13 @@ void *msg_envpool_alloc(msg_envpool *p, size_t size, uint16_t *owner)
 
 void msg_envpool_release(msg_envpool *p, void *block, uint16_t owner)
 {
+    if (owner == MSG_POOL_ADOPT) {
+        int me = rt_sched_current_worker(p->sched);
+        if (me < 0 || (unsigned)me >= p->n)
+            owner = MSG_POOL_NONE; /* released off the workers: freed */
+        else
+            owner = (uint16_t)me; /* kept in this worker's list, below */
+    }
     if (owner == MSG_POOL_NONE || owner >= p->n) {
         free(block);
         return;
