@@ -139,9 +139,14 @@ static void wake_one(rt_sched *s)
      * queue's mutex orders that increment before this read (see the top). */
     if (atomic_load(&s->sleeping) == 0)
         return;
+    /* Taking the lock orders us after a sleeper's counting-and-look: it is
+     * either waiting already (cond_wait released the lock after joining the
+     * waiters) or will look at the queues after our push. The signal comes
+     * after the unlock, so that the woken worker does not block at once on
+     * the lock we still hold (a futex wait, and a futex wake at our unlock). */
     pthread_mutex_lock(&s->lock);
-    pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
+    pthread_cond_signal(&s->wake);
 }
 
 /* Puts a runnable actor in a queue: the current worker's own if this thread
