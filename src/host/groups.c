@@ -9,16 +9,19 @@
  * replaces the runtime's. Past it the group stops: every member stopped for
  * good, its monitors told `restart-limit`.
  *
- * Otherwise the crashed member restarts as any component does, on its own
- * turn, and then the other members the strategy names restart one after
- * the other, in start order: a plan (the list of them) goes from member to
- * member. A member's turn to restart is a flag (group_due) that the start
- * of its next delivery looks at, plus a control envelope that makes sure
- * that delivery comes even to an idle member: so the restart comes right
- * after the message in hand, ahead of the member's queued mail, which the
- * new instance then handles. Once restarted, the member hands the plan to
- * the next one, so the restarts happen in order (each one's wactor_init
- * before the next one's) without any thread waiting for another.
+ * Otherwise the members the strategy names restart one after the other, in
+ * strict start order: a plan (the list of them) goes from member to member.
+ * For one_for_one and rest_for_one the crashed member comes first: it
+ * restarts as any component does, on its own turn, and the plan of the
+ * others follows. For one_for_all the plan, made at the crash, holds every
+ * member, the crashed one at its place: without an instance, it sleeps (a
+ * pause, its mail held) until its turn wakes it (host_group_wait), then
+ * backs off if it is crash-looping, restarts, and hands the plan on. A member's turn to restart is
+ * a flag (group_due) that the start of its next delivery looks at, plus a control envelope that
+ * makes sure that delivery comes even to an idle member: so the restart comes right after the
+ * message in hand, ahead of the member's queued mail, which the new instance then handles. Once
+ * restarted, the member hands the plan to the next one, so the restarts happen in order (each one's
+ * wactor_init before the next one's) without any thread waiting for another.
  *
  * The group's lock guards its intensity ring, its `stopped` flag, its
  * members' components and the plans they hold; it is taken under the
@@ -46,8 +49,8 @@ typedef struct host_group {
     pthread_mutex_t lock;
 } host_group;
 
-/* The members a crash restarts besides the crashed one, in start order;
- * `next` is the one whose turn it is. Held by one member at a time. */
+/* The members a crash restarts, in start order (the crashed one among them
+ * for one_for_all only); `next` is the one whose turn it is. Held by one member at a time. */
 typedef struct host_plan {
     host_group *g;
     struct host_plan *then;
@@ -271,18 +274,25 @@ static void plan_next(host_group *g)
     atomic_store(&k->group_due, true);
     /* Out of memory, the flag waits for k's next message. */
     (void)msg_post_control(&k->proc, (void *)&group_tag);
+    /* A member waiting for its turn sleeps: wake it. A wake that comes
+     * while its pause is being entered is lost, and its next look (after
+     * GROUP_WAIT_POLL_MS) finds the flag instead. */
+    if (atomic_load(&k->group_wait))
+        rt_actor_wake(&k->proc.actor);
 }
 
-void host_group_plan(host_component *c)
+/* with_self: c restarts in the plan too, at its place in start order
+ * (one_for_all); false when there is no plan (out of memory). */
+static bool make_plan(host_component *c, bool with_self)
 {
     host_group *g = c->group;
     if (g->strategy == WACTOR_ONE_FOR_ONE)
-        return;
+        return false;
     host_plan *p = malloc(sizeof *p + g->n * sizeof *p->who);
     if (!p) {
         host_logf(c->rt, WACTOR_LOG_WARN, g->name,
                   "out of memory: the other members do not restart with %s", c->proc.name);
-        return;
+        return false;
     }
     p->g = g;
     p->then = NULL;
@@ -290,7 +300,7 @@ void host_group_plan(host_component *c)
     pthread_mutex_lock(&g->lock);
     size_t from = g->strategy == WACTOR_REST_FOR_ONE ? c->group_index + 1u : 0;
     for (size_t i = from; i < g->n; i++)
-        if (g->comps[i] && g->comps[i] != c)
+        if (g->comps[i] && (g->comps[i] != c || with_self))
             p->who[p->n++].c = g->comps[i];
     for (size_t i = 0; i < p->n; i++)
         p->who[i].restarts = atomic_load(&p->who[i].c->restarts);
@@ -308,11 +318,109 @@ void host_group_plan(host_component *c)
         last->then = p;
     }
     pthread_mutex_unlock(&g->lock);
-    if (p)
+    if (p) {
+        size_t others = p->n - (with_self ? 1u : 0u);
         host_logf(c->rt, WACTOR_LOG_INFO, g->name, "%s crashed: %zu other member%s restart",
-                  c->proc.name, p->n, p->n == 1 ? "" : "s");
+                  c->proc.name, others, others == 1 ? "" : "s");
+    }
     if (start)
         plan_next(g);
+    return p != NULL;
+}
+
+void host_group_plan(host_component *c)
+{
+    (void)make_plan(c, false);
+}
+
+bool host_group_in_order(const host_component *c)
+{
+    return c->group->strategy == WACTOR_ONE_FOR_ALL;
+}
+
+/* How often a member waiting for its turn looks at group_due, should the
+ * wake that its turn sends have been lost. */
+#define GROUP_WAIT_POLL_MS 2u
+
+/* Hands the plan c holds (if it still does) on to the next member. */
+static void release_plan(host_component *c)
+{
+    host_group *g = c->group;
+    pthread_mutex_lock(&g->lock);
+    bool held = c->group_plan != NULL;
+    c->group_plan = NULL;
+    pthread_mutex_unlock(&g->lock);
+    if (held)
+        plan_next(g);
+}
+
+/* A waiting member is no longer to restart by the plan: a stop is waiting
+ * (its mail is settled as a missing instance's) or an upgrade (whose turn
+ * restarts it). */
+static bool wait_called_off(const host_component *c)
+{
+    return atomic_load(&c->proc.stopped) || atomic_load(&c->stop_requested) ||
+           atomic_load(&c->upgrades_waiting) != 0;
+}
+
+/* c's turn in the plan, after its back-off if any: its restart, then the
+ * next member's turn. A failed restart is one more crash (host_restart),
+ * whose own plan comes after this one. */
+static void waited_restart(host_component *c)
+{
+    if (!wait_called_off(c))
+        host_restart(c);
+    release_plan(c);
+}
+
+static void waited_backoff_over(rt_actor *a)
+{
+    waited_restart((host_component *)a);
+}
+
+static void wait_for_turn(rt_actor *a);
+
+/* Looks whether c's turn has come; sleeps again if not. */
+static void look_for_turn(host_component *c)
+{
+    if (wait_called_off(c)) {
+        atomic_store(&c->group_wait, false);
+        if (atomic_exchange(&c->group_due, false))
+            release_plan(c);
+        return;
+    }
+    if (!atomic_exchange(&c->group_due, false)) {
+        rt_actor_pause(&c->proc.actor, GROUP_WAIT_POLL_MS, wait_for_turn);
+        return;
+    }
+    atomic_store(&c->group_wait, false);
+    if (c->group_backoff_ms == 0) {
+        waited_restart(c);
+        return;
+    }
+    host_set_state(c, WACTOR_STATE_BACKING_OFF);
+    host_logf(c->rt, WACTOR_LOG_WARN, c->proc.name, "backing off %u ms after %s",
+              c->group_backoff_ms, c->down_reason);
+    rt_actor_pause(&c->proc.actor, c->group_backoff_ms, waited_backoff_over);
+}
+
+static void wait_for_turn(rt_actor *a)
+{
+    look_for_turn((host_component *)a);
+}
+
+void host_group_wait(host_component *c, uint32_t backoff_ms)
+{
+    c->group_backoff_ms = backoff_ms;
+    host_set_state(c, WACTOR_STATE_RESTARTING);
+    atomic_store(&c->group_wait, true);
+    if (!make_plan(c, true)) { /* out of memory: c restarts alone, now */
+        atomic_store(&c->group_wait, false);
+        c->group_backoff_ms = 0;
+        host_restart(c);
+        return;
+    }
+    look_for_turn(c); /* first in start order, its turn may have come already */
 }
 
 /* The member's own restart, between two messages: as a stop (its

@@ -202,6 +202,10 @@ struct host_component {
     struct host_plan *group_plan;
     atomic_bool group_due;
     bool group_replan; /* c crashed: its group's plan follows its restart (its turn) */
+    /* c crashed in a one_for_all group: no instance, paused until the plan
+     * reaches it (group_due), then a back-off of group_backoff_ms if any. */
+    atomic_bool group_wait;
+    uint32_t group_backoff_ms;
     /* Set once, under the runtime's mon_lock, when the component stops for
      * good: the reason its monitors were told (monitors.c). */
     const char *gone;
@@ -378,6 +382,13 @@ bool host_group_allows(host_component *c, char *why, size_t whylen);
 /* After c's own restart (or back-off): the other members its strategy
  * names restart, one after the other in start order. */
 void host_group_plan(host_component *c);
+/* True if c's group restarts every member in start order, c included
+ * (one_for_all): c's restart then waits for its turn (host_group_wait). */
+bool host_group_in_order(const host_component *c);
+/* From c's own turn, after its crash that the group allows: the plan of
+ * every member's restart is made, and c, without an instance, sleeps until
+ * the plan reaches it, then backs off for backoff_ms (0: none) and restarts. */
+void host_group_wait(host_component *c, uint32_t backoff_ms);
 /* At the start of each delivery when c->group_due: c's turn to restart. */
 void host_group_turn(host_component *c);
 /* c stopped for good: a plan waiting for it goes on without it. */

@@ -244,8 +244,11 @@ static void supervise(host_component *c, bool clean, bool held)
     }
     char why[MSG_NAME_MAX + 96];
     bool allowed = c->group ? host_group_allows(c, why, sizeof why) : intensity_allows(c);
-    /* The other members the group's strategy names restart once c has (host_restart). */
-    c->group_replan |= c->group && allowed;
+    /* In start order, c's restart is one step of its group's plan. */
+    bool in_order = allowed && c->group && !held && host_group_in_order(c);
+    /* Otherwise the other members the group's strategy names restart once c
+     * has (host_restart). */
+    c->group_replan |= c->group && allowed && !in_order;
     if (!allowed) {
         if (!c->group)
             snprintf(why, sizeof why, "more than %d restarts within %u ms", rt->opts.max_restarts,
@@ -253,6 +256,17 @@ static void supervise(host_component *c, bool clean, bool held)
         stop_for_good(c, why);
         if (held)
             rt_actor_release(&c->proc.actor);
+        return;
+    }
+    if (in_order) {
+        if (c->healthy) {
+            c->backoff_ms = 0;
+        } else {
+            c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;
+            if (c->backoff_ms > BACKOFF_MAX_MS)
+                c->backoff_ms = BACKOFF_MAX_MS;
+        }
+        host_group_wait(c, c->healthy ? 0 : c->backoff_ms);
         return;
     }
     if (c->healthy && !held) {
