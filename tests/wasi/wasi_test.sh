@@ -82,7 +82,8 @@ race | race_walk)
     printf 'secret\n' >"$tmp/x"
     ln -s inner "$tmp/box/race"
     (
-        while [ ! -e "$tmp/done" ]; do
+        # Also ends if the script dies first (its EXIT trap removes $tmp).
+        while [ -d "$tmp/box" ] && [ ! -e "$tmp/done" ]; do
             ln -sfn .. "$tmp/box/next" && mv -T "$tmp/box/next" "$tmp/box/race"
             ln -sfn inner "$tmp/box/next" && mv -T "$tmp/box/next" "$tmp/box/race"
         done
