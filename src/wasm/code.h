@@ -33,6 +33,7 @@
 #define WA_CODE_H
 
 #include "module.h"
+#include "simd_list.h"
 
 /* Ops in lists: the control/memory/table ops, then the numeric ops in
  * WebAssembly opcode order (0x45..0xc4), so the translator maps a numeric
@@ -214,6 +215,37 @@
     WA_I32_CMPS_LEN(X, JMP_I32_, _LOOP, 4) WA_I32_CMPS_LEN(X, JMP_I32_, _IMM_LOOP, 4) \
     WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _LOOP, 6) WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _IMM_LOOP, 6)
 
+/* v128 values (two slots each, see the frame layout): moves and globals,
+ * then one op per SIMD instruction (simd_list.h order), named V_<UPPER>:
+ *   COPY128 d s, SELECT128 d a b cond, GLOBAL_GET128 d global,
+ *   GLOBAL_SET128 global s
+ *   UN, SPLAT, TEST   OP d a            BIN, SHIFT   OP d a b
+ *   TERN              OP d a b c        EXTRACT      OP d a lane
+ *   REPLACE           OP d a b lane     CONST        OP d, 4 units of bytes
+ *   SHUFFLE           OP d a b, 4 units of 16 lane bytes
+ *   LOAD              OP d addr k offset      STORE  OP addr v k offset
+ *   LOAD_LANE         OP d addr k offset v lane
+ *   STORE_LANE        OP addr v k offset lane
+ * (addresses as for the scalar loads and stores). A handler reads all its
+ * operands before it writes d: d may overlap them. */
+#define WA_V128_OPS(X) X(COPY128, 3) X(SELECT128, 5) X(GLOBAL_GET128, 3) X(GLOBAL_SET128, 3)
+#define WA_SIMD_LEN_UN 3
+#define WA_SIMD_LEN_SPLAT 3
+#define WA_SIMD_LEN_TEST 3
+#define WA_SIMD_LEN_BIN 4
+#define WA_SIMD_LEN_SHIFT 4
+#define WA_SIMD_LEN_TERN 5
+#define WA_SIMD_LEN_EXTRACT 4
+#define WA_SIMD_LEN_REPLACE 5
+#define WA_SIMD_LEN_CONST 6
+#define WA_SIMD_LEN_SHUFFLE 8
+#define WA_SIMD_LEN_LOAD 5
+#define WA_SIMD_LEN_STORE 5
+#define WA_SIMD_LEN_LOAD_LANE 7
+#define WA_SIMD_LEN_STORE_LANE 6
+/* X(NAME, LENGTH) for each SIMD instruction's op, from simd_list.h. */
+#define WA_SIMD_CODE_X(kind, upper, lower, opcode, type, n) WA_SIMD_CODE_Y(V_##upper, WA_SIMD_LEN_##kind)
+
 /* Bundles: two adjacent instructions run by one handler, made after
  * translation (bundle.c) where the second is no branch target. A
  * bundle keeps both instructions' units in place, the second's opcode unit
@@ -241,10 +273,13 @@
 typedef enum wa_op {
 #define WA_X(name, len) WA_OP_##name,
 #define WA_U(name) WA_OP_##name,
+#define WA_SIMD_CODE_Y(name, len) WA_OP_##name,
     WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
-        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X) WA_OP_COUNT_
+        WA_BRANCH_OPS(WA_X) WA_V128_OPS(WA_X) WA_SIMD_OPS(WA_SIMD_CODE_X) WA_BUNDLE_OPS(WA_X)
+            WA_OP_COUNT_
 #undef WA_X
 #undef WA_U
+#undef WA_SIMD_CODE_Y
 } wa_op;
 
 #define WA_OP_NUMERIC_FIRST WA_OP_I32_EQZ     /* = WebAssembly opcode 0x45 */

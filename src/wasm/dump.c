@@ -10,8 +10,10 @@
 static const char *const k_names[WA_OP_COUNT_] = {
 #define WA_X(name, len) #name,
 #define WA_U(name) #name,
+#define WA_SIMD_CODE_Y(name, len) #name,
     WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
-        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
+        WA_BRANCH_OPS(WA_X) WA_V128_OPS(WA_X) WA_SIMD_OPS(WA_SIMD_CODE_X) WA_BUNDLE_OPS(WA_X)
+#undef WA_SIMD_CODE_Y
 #undef WA_X
 #undef WA_U
 };

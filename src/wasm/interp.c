@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "instance.h"
+#include "simd.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(WA_NO_COMPUTED_GOTO)
 #define WA_COMPUTED_GOTO 1
@@ -151,6 +152,18 @@ static inline uint64_t sat_i64_u(double x)
     return (uint64_t)x;
 }
 
+/* A v128 in two slots (or a global's two words), moved as 16 bytes. */
+static inline wa_v128 v128_get(const wa_val *p)
+{
+    wa_v128 v;
+    memcpy(&v, p, 16);
+    return v;
+}
+static inline void v128_put(wa_val *p, wa_v128 v)
+{
+    memcpy(p, &v, 16);
+}
+
 /* ---- the loop ------------------------------------------------------------- */
 
 /* Ends a call with a trap: records where, unwinds the frames this call
@@ -197,10 +210,12 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     static const void *const handlers[WA_OP_COUNT_] = {
 #define WA_X(name, len) &&L_##name,
 #define WA_U(name) &&L_##name,
+#define WA_SIMD_CODE_Y(name, len) &&L_##name,
         WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
-            WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
+            WA_BRANCH_OPS(WA_X) WA_V128_OPS(WA_X) WA_SIMD_OPS(WA_SIMD_CODE_X) WA_BUNDLE_OPS(WA_X)
 #undef WA_X
 #undef WA_U
+#undef WA_SIMD_CODE_Y
     };
     if (labels) {
         *labels = handlers;
@@ -456,12 +471,12 @@ dispatch:
         }
         CASE(GLOBAL_GET)
         {
-            S(1) = inst->globals[pc[2]]->val;
+            S(1) = inst->globals[pc[2]]->val[0];
             NEXT(3);
         }
         CASE(GLOBAL_SET)
         {
-            inst->globals[pc[1]]->val = S(2);
+            inst->globals[pc[1]]->val[0] = S(2);
             NEXT(3);
         }
         CASE(REF_IS_NULL)
@@ -1185,6 +1200,8 @@ dispatch:
     }
         LOAD_THEN(LOAD_STORE_SHL_SHR_OR, store_shl_shr_or)
         LOAD_THEN(LOAD_STORE_SHR_SHL_OR, store_shr_shl_or)
+
+#include "interp_simd.inc"
 
 #ifndef WA_COMPUTED_GOTO
         DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
