@@ -14,7 +14,12 @@
  *                           addresses (`i32.const c; i32.load` reads slot +
  *                           c, with no op to put c in a slot)
  *   [nlocals, frame_size)   the operand stack: the value at stack height h
- *                           always lives in slot nlocals + h
+ *                           always lives in slot nlocals + off[h], off[h]
+ *                           being the slots taken by the values below it
+ * A v128 takes two consecutive slots (bytes 0-7, then 8-15), everything
+ * else one; so the counts above are in slots (nparams, nresults, nlocals:
+ * slots), locals and params are laid out by width, and in a function with
+ * no v128 the value at height h is in slot nlocals + h.
  * Because validation knows the stack height at every instruction, each
  * operand is a fixed slot: `i32.add` is "ADD dst a b" with no pushing or
  * popping at run time. A call's arguments sit at the top of the caller's
@@ -293,9 +298,9 @@ extern const uint8_t wa_op_len[WA_OP_COUNT_];
 typedef struct wa_code {
     uint32_t *ops;
     uint32_t nops;
-    uint32_t nparams, nresults;
-    uint32_t nlocals;    /* params + declared locals */
-    uint32_t frame_size; /* nlocals + maximum operand stack height; >= nresults */
+    uint32_t nparams, nresults; /* in slots: a v128 takes two */
+    uint32_t nlocals;           /* slots of params + declared locals (+ the zero slot) */
+    uint32_t frame_size;        /* nlocals + maximum operand stack height; >= nresults */
 } wa_code;
 
 /* interp.c: turns a translated function's opcodes into what the dispatch
