@@ -224,8 +224,10 @@
  * then one op per SIMD instruction (simd_list.h order), named V_<UPPER>:
  *   COPY128 d s, SELECT128 d a b cond, GLOBAL_GET128 d global,
  *   GLOBAL_SET128 global s
- *   UN, SPLAT, TEST   OP d a            BIN, SHIFT   OP d a b
- *   TERN              OP d a b c        EXTRACT      OP d a lane
+ *   UN, TEST          OP d a fn         BIN, SHIFT   OP d a b fn
+ *   TERN              OP d a b c fn     (fn: the op's index in simd_list.h,
+ *                                       into the table of simd_call.h)
+ *   SPLAT             OP d a            EXTRACT      OP d a lane
  *   REPLACE           OP d a b lane     CONST        OP d, 4 units of bytes
  *   SHUFFLE           OP d a b, 4 units of 16 lane bytes
  *   LOAD              OP d addr k offset      STORE  OP addr v k offset
@@ -234,12 +236,12 @@
  * (addresses as for the scalar loads and stores). A handler reads all its
  * operands before it writes d: d may overlap them. */
 #define WA_V128_OPS(X) X(COPY128, 3) X(SELECT128, 5) X(GLOBAL_GET128, 3) X(GLOBAL_SET128, 3)
-#define WA_SIMD_LEN_UN 3
+#define WA_SIMD_LEN_UN 4
 #define WA_SIMD_LEN_SPLAT 3
-#define WA_SIMD_LEN_TEST 3
-#define WA_SIMD_LEN_BIN 4
-#define WA_SIMD_LEN_SHIFT 4
-#define WA_SIMD_LEN_TERN 5
+#define WA_SIMD_LEN_TEST 4
+#define WA_SIMD_LEN_BIN 5
+#define WA_SIMD_LEN_SHIFT 5
+#define WA_SIMD_LEN_TERN 6
 #define WA_SIMD_LEN_EXTRACT 4
 #define WA_SIMD_LEN_REPLACE 5
 #define WA_SIMD_LEN_CONST 6
@@ -248,7 +250,9 @@
 #define WA_SIMD_LEN_STORE 5
 #define WA_SIMD_LEN_LOAD_LANE 7
 #define WA_SIMD_LEN_STORE_LANE 6
-/* X(NAME, LENGTH) for each SIMD instruction's op, from simd_list.h. */
+/* X(NAME, LENGTH) for each SIMD instruction's op, from simd_list.h. The
+ * ops of one arithmetic kind share a handler, which finds the function in
+ * its last operand. */
 #define WA_SIMD_CODE_X(kind, upper, lower, opcode, type, n) WA_SIMD_CODE_Y(V_##upper, WA_SIMD_LEN_##kind)
 
 /* Bundles: two adjacent instructions run by one handler, made after

@@ -127,7 +127,7 @@ bool wa_translate_simd(comp *c)
     CHECK(rd_u32(c, &sub));
     if (!lookup(sub, &s))
         MALFORMED(c, "illegal opcode 0xfd %u", sub);
-    uint32_t h, a, b, x;
+    uint32_t h, a, b, x, fn = s.op - WA_OP_V_V128_LOAD; /* arithmetic: its function (simd_call.h) */
     const uint8_t *bytes;
     switch (s.kind) {
     case K_UN:
@@ -136,7 +136,7 @@ bool wa_translate_simd(comp *c)
         h = c->nvals;
         a = wa_emit_opnd(c, h);
         CHECK(wa_emit_push(c, s.kind == K_TEST ? WA_I32 : WA_V128));
-        return wa_emit3(c, s.op, wa_emit_slot(c, h), a) && wa_emit_produced(c);
+        return wa_emit4(c, s.op, wa_emit_slot(c, h), a, fn) && wa_emit_produced(c);
     case K_BIN:
     case K_SHIFT:
         CHECK(wa_emit_pop(c, s.kind == K_SHIFT ? WA_I32 : WA_V128, NULL));
@@ -145,7 +145,7 @@ bool wa_translate_simd(comp *c)
         a = wa_emit_opnd(c, h);
         b = wa_emit_opnd(c, h + 1);
         CHECK(wa_emit_push(c, WA_V128));
-        return wa_emit4(c, s.op, wa_emit_slot(c, h), a, b) && wa_emit_produced(c);
+        return wa_emit4(c, s.op, wa_emit_slot(c, h), a, b) && wa_emit(c, fn) && wa_emit_produced(c);
     case K_TERN:
         CHECK(wa_emit_pop(c, WA_V128, NULL));
         CHECK(wa_emit_pop(c, WA_V128, NULL));
@@ -155,7 +155,8 @@ bool wa_translate_simd(comp *c)
         b = wa_emit_opnd(c, h + 1);
         x = wa_emit_opnd(c, h + 2);
         CHECK(wa_emit_push(c, WA_V128));
-        return wa_emit4(c, s.op, wa_emit_slot(c, h), a, b) && wa_emit(c, x) && wa_emit_produced(c);
+        return wa_emit4(c, s.op, wa_emit_slot(c, h), a, b) && wa_emit(c, x) && wa_emit(c, fn) &&
+               wa_emit_produced(c);
     case K_CONST:
         if (!wa_read_bytes(&c->r, 16, &bytes))
             MALFORMED(c, "unexpected end");
