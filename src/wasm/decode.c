@@ -69,8 +69,6 @@ static bool unsupported(dec *d, const char *what, const char *proposal)
 static bool fail_type(dec *d, uint8_t t, const char *malformed)
 {
     d->r.p--;
-    if (t == WA_V128)
-        return unsupported(d, "v128 values", "fixed-width SIMD");
     if (t == 0x69)
         return unsupported(d, "exnref values", "exception handling");
     if (t == 0x64 || t == 0x63)

@@ -192,13 +192,13 @@ static uint64_t blend(void)
 /* Dot products: integer (i32x4.dot_i16x8_s) and f32 lanes. */
 static uint64_t dots(void)
 {
-    i32x4 iacc = {0};
+    u32x4 iacc = {0}; /* wrapping sums: signed overflow is undefined in C */
     f32x4 facc = {0};
     for (size_t i = 0; i + 16 <= 4096; i += 16) {
         i16x8 a, b;
         memcpy(&a, data + i, 16);
         memcpy(&b, data + 4096 - 16 - i, 16);
-        iacc += dot_i16(a, b);
+        iacc += (u32x4)dot_i16(a, b);
         i32x4 ia;
         memcpy(&ia, data + i, 16);
         f32x4 fa = __builtin_convertvector(ia & 0xffff, f32x4) * 0.5f;
@@ -259,8 +259,8 @@ static uint64_t moves(void)
         u8x16 w = swizzle(a, idx);
         i32x4 v;
         memcpy(&v, &s, 16);
-        v[2] = (int32_t)(i * 77); /* replace_lane */
-        int32_t e = v[1] + v[3];  /* extract_lane */
+        v[2] = (int32_t)(i * 77);                               /* replace_lane */
+        int32_t e = (int32_t)((uint32_t)v[1] + (uint32_t)v[3]); /* extract_lane */
         i32x4 sp = (i32x4){0} + e;
         h = mix(h, &s, 16);
         h = mix(h, &w, 16);
