@@ -25,7 +25,7 @@ static wa_trap fuzz_stub(wa_instance *caller, void *env, wa_val *io)
 {
     (void)caller;
     const wa_functype *t = env;
-    memset(io, 0, t->nresults * sizeof *io);
+    memset(io, 0, wa_slots_of(t->types + t->nparams, t->nresults) * sizeof *io);
     return WA_TRAP_NONE;
 }
 
@@ -68,8 +68,10 @@ static void fuzz_call_exports(const wa_module *m, wa_instance *inst)
         if (type.kind != WA_EXTERN_FUNC || !wa_instance_export(inst, name.ptr, name.len, &ext))
             continue;
         const wa_functype *ft = wa_func_type(ext.u.func);
-        wa_val *args = calloc(ft->nparams + 1, sizeof *args);
-        wa_val *results = calloc(ft->nresults + 1, sizeof *results);
+        /* as many wa_val as the values take: two for each v128 */
+        wa_val *args = calloc(wa_slots_of(ft->types, ft->nparams) + 1, sizeof *args);
+        wa_val *results =
+            calloc(wa_slots_of(ft->types + ft->nparams, ft->nresults) + 1, sizeof *results);
         if (args != NULL && results != NULL) {
             wa_instance_set_fuel(inst, FUZZ_FUEL);
             (void)wa_call(inst, ext.u.func, args, results);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Collects a seed corpus for fuzz_module: every binary module of the converted
-# spec tests except the SIMD ones (the engine does not implement SIMD yet).
+# spec tests, the SIMD ones included.
 # Usage: fuzz/seed.sh [SPECTEST_DIR [CORPUS_DIR]]
 # (defaults build/spectest and build-fuzz/corpus, relative to the repository)
 set -eu
@@ -13,5 +13,5 @@ if [ ! -d "$src" ]; then
 fi
 mkdir -p "$dst"
 # Names are unique already: <script>/<script>.<N>.wasm.
-find "$src" -name '*.wasm' ! -path '*/simd_*' -exec cp {} "$dst"/ \;
+find "$src" -name '*.wasm' -exec cp {} "$dst"/ \;
 echo "seed.sh: $(find "$dst" -type f | wc -l) files in $dst"

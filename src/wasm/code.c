@@ -35,8 +35,10 @@ const uint8_t wa_op_len[WA_OP_COUNT_] = {
 #define WA_U(name) 3,
 #define WA_B(name) 4,
 #define WA_F(name) WA_FUSED_LEN(WA_OP_##name),
+#define WA_SIMD_CODE_Y(name, len) len,
     WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_B) WA_FUSED_OPS(WA_F) WA_MEM_FUSED_OPS(WA_X)
-        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
+        WA_BRANCH_OPS(WA_X) WA_V128_OPS(WA_X) WA_SIMD_OPS(WA_SIMD_CODE_X) WA_BUNDLE_OPS(WA_X)
+#undef WA_SIMD_CODE_Y
 #undef WA_X
 #undef WA_U
 #undef WA_B
@@ -44,7 +46,8 @@ const uint8_t wa_op_len[WA_OP_COUNT_] = {
 };
 
 /* Stable one-type arrays for block types written as a single value type. */
-static const uint8_t k_single[] = {WA_I32, WA_I64, WA_F32, WA_F64, WA_FUNCREF, WA_EXTERNREF};
+static const uint8_t k_single[] = {WA_I32,     WA_I64,       WA_F32, WA_F64,
+                                   WA_FUNCREF, WA_EXTERNREF, WA_V128};
 
 static const uint8_t *single_type(uint8_t t)
 {
@@ -89,10 +92,13 @@ static const uint8_t *label_types(const ctl *l)
 }
 
 /* Where label l wants its i-th value: the function's results go to slots
- * [0, nresults), a block's to the slots above its base height. */
+ * [0, result width), a block's to the slots above its base height. Counted
+ * from the label's types: the entries on the stack above the base may be
+ * other values of other widths when the branch is taken. */
 static uint32_t label_slot(const comp *c, const ctl *l, uint32_t i)
 {
-    return l->kind == CTL_FUNC ? i : wa_emit_slot(c, l->height + i);
+    uint32_t w = wa_width_of(label_types(l), i);
+    return l->kind == CTL_FUNC ? w : wa_emit_slot(c, l->height) + w;
 }
 
 static bool needs_copies(const comp *c, const ctl *l, uint32_t n)
@@ -115,7 +121,12 @@ static bool needs_copies(const comp *c, const ctl *l, uint32_t n)
 static bool saved_in_slot(const comp *c, const ctl *l, uint32_t h, uint32_t i)
 {
     const vloc *v = &c->vlocs[h];
-    return l->kind == CTL_FUNC && v->where == IN_LOCAL && v->local < i;
+    return l->kind == CTL_FUNC && v->where == IN_LOCAL && v->local < label_slot(c, l, i);
+}
+
+static uint32_t copy_op(const comp *c, uint32_t h)
+{
+    return c->vals[h] == WA_V128 ? WA_OP_COPY128 : WA_OP_COPY;
 }
 
 static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n)
@@ -123,11 +134,12 @@ static bool emit_branch_copies(comp *c, const ctl *l, uint32_t n)
     uint32_t base = c->nvals - n;
     for (uint32_t i = 0; i < n; i++)
         if (saved_in_slot(c, l, base + i, i))
-            CHECK(wa_emit3(c, WA_OP_COPY, wa_emit_slot(c, base + i), c->vlocs[base + i].local));
+            CHECK(wa_emit3(c, copy_op(c, base + i), wa_emit_slot(c, base + i),
+                           c->vlocs[base + i].local));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t dst = label_slot(c, l, i), h = base + i;
         if (saved_in_slot(c, l, h, i))
-            CHECK(wa_emit3(c, WA_OP_COPY, dst, wa_emit_slot(c, h)));
+            CHECK(wa_emit3(c, copy_op(c, h), dst, wa_emit_slot(c, h)));
         else
             CHECK(wa_emit_move(c, dst, h));
     }
@@ -226,8 +238,8 @@ static bool rd_blocktype(comp *c, const uint8_t **params, uint32_t *np, const ui
         return true; /* 0x40: [] -> [] */
     if (bt < 0) {
         const uint8_t *t = single_type((uint8_t)(bt & 0x7f));
-        if (!t && (bt & 0x7f) == WA_V128)
-            UNSUPPORTED(c, "v128 values", "fixed-width SIMD");
+        if (t && *t == WA_V128)
+            FEATURE(c, SIMD);
         if (!t)
             MALFORMED(c, "malformed value type in block type");
         *results = t;
@@ -788,12 +800,12 @@ static bool op_call_indirect(comp *c)
     if (table != 0)
         FEATURE(c, REFERENCE_TYPES);
     CHECK(wa_emit_pop(c, WA_I32, NULL));
-    uint32_t h = c->nvals;
+    uint32_t h = c->nvals, islot = wa_emit_slot(c, h);
     vloc index = wa_emit_live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
     CHECK(emit_call_args(c, &c->m->types[t], &a));
     t = c->canon[t]; /* equal types share one index: the run-time check compares pointers */
     /* The index was above the arguments: its slot is still free to hold it. */
-    uint32_t i = index.where == IN_LOCAL ? index.local : wa_emit_slot(c, h);
+    uint32_t i = index.where == IN_LOCAL ? index.local : islot;
     if (index.where == IN_CONST)
         CHECK(wa_emit3(c, WA_OP_CONST32, i, (uint32_t)index.k));
     return wa_emit3(c, WA_OP_CALL_INDIRECT, t, table) && wa_emit2(c, a, i);
@@ -823,7 +835,7 @@ static bool op_return_call(comp *c)
     FEATURE(c, TAIL_CALL);
     CHECK(emit_call_args(c, ft, &a));
     if (wa_emit_live(c))
-        CHECK(wa_emit4(c, WA_OP_RETURN_CALL, f, a, ft->nparams));
+        CHECK(wa_emit4(c, WA_OP_RETURN_CALL, f, a, wa_width_of(ft->types, ft->nparams)));
     return set_unreachable(c);
 }
 
@@ -841,15 +853,15 @@ static bool op_return_call_indirect(comp *c)
     CHECK(check_tail_results(c, ft));
     FEATURE(c, TAIL_CALL);
     CHECK(wa_emit_pop(c, WA_I32, NULL));
-    uint32_t h = c->nvals;
+    uint32_t h = c->nvals, islot = wa_emit_slot(c, h);
     vloc index = wa_emit_live(c) ? c->vlocs[h] : (vloc){.where = IN_SLOT};
     CHECK(emit_call_args(c, ft, &a));
     if (wa_emit_live(c)) {
-        uint32_t i = index.where == IN_LOCAL ? index.local : wa_emit_slot(c, h);
+        uint32_t i = index.where == IN_LOCAL ? index.local : islot;
         if (index.where == IN_CONST)
             CHECK(wa_emit3(c, WA_OP_CONST32, i, (uint32_t)index.k));
         CHECK(wa_emit3(c, WA_OP_RETURN_CALL_INDIRECT, c->canon[t], table) && wa_emit(c, a) &&
-              wa_emit(c, i) && wa_emit(c, ft->nparams));
+              wa_emit(c, i) && wa_emit(c, wa_width_of(ft->types, ft->nparams)));
     }
     return set_unreachable(c);
 }
@@ -863,8 +875,6 @@ static bool op_select(comp *c, bool typed)
         if (n != 1)
             INVALID(c, "invalid result arity for select");
         CHECK(rd_u8(c, &want));
-        if (want == WA_V128)
-            UNSUPPORTED(c, "v128 values", "fixed-width SIMD");
         if (!single_type(want))
             MALFORMED(c, "malformed value type");
     }
@@ -872,15 +882,15 @@ static bool op_select(comp *c, bool typed)
     CHECK(wa_emit_pop(c, want, &t1));
     CHECK(wa_emit_pop(c, want != UNKNOWN ? want : t1, &t2));
     uint8_t t = want != UNKNOWN ? want : (t1 != UNKNOWN ? t1 : t2);
-    if (!typed && t != UNKNOWN && !wa_is_numtype(t))
+    if (!typed && t != UNKNOWN && !wa_is_numtype(t) && t != WA_V128)
         INVALID(c, "type mismatch: select");
     if (!typed && t1 != UNKNOWN && t2 != UNKNOWN && t1 != t2)
         INVALID(c, "type mismatch");
     uint32_t h = c->nvals, a = wa_emit_opnd(c, h), b = wa_emit_opnd(c, h + 1),
              cond = wa_emit_opnd(c, h + 2);
     CHECK(wa_emit_push(c, t));
-    return wa_emit4(c, WA_OP_SELECT, wa_emit_slot(c, h), a, b) && wa_emit(c, cond) &&
-           wa_emit_produced(c);
+    return wa_emit4(c, t == WA_V128 ? WA_OP_SELECT128 : WA_OP_SELECT, wa_emit_slot(c, h), a, b) &&
+           wa_emit(c, cond) && wa_emit_produced(c);
 }
 
 static bool rd_local(comp *c, uint32_t *x)
@@ -977,6 +987,7 @@ static bool set_local(comp *c, uint32_t x, uint32_t h)
 {
     if (!wa_emit_live(c))
         return true;
+    x = c->slot_of[x];
     /* Zero into a declared local that still holds the zero it started with:
      * nothing to do (`i32.const 0; local.set` opens many functions). */
     if (c->entry && x >= c->nparams && c->written[x] == 0 && c->vlocs[h].where == IN_CONST &&
@@ -995,7 +1006,7 @@ static bool op_variable(comp *c, uint8_t opcode)
     switch (opcode) {
     case 0x20: /* local.get: nothing to do until the value is used */
         CHECK(rd_local(c, &x));
-        return wa_emit_push_at(c, c->locals[x], (vloc){.where = IN_LOCAL, .local = x});
+        return wa_emit_push_at(c, c->locals[x], (vloc){.where = IN_LOCAL, .local = c->slot_of[x]});
     case 0x21: /* local.set */
         CHECK(rd_local(c, &x));
         CHECK(wa_emit_pop(c, c->locals[x], NULL));
@@ -1005,22 +1016,27 @@ static bool op_variable(comp *c, uint8_t opcode)
         CHECK(wa_emit_pop(c, c->locals[x], NULL));
         h = c->nvals;
         bool is_const = wa_emit_live(c) && c->vlocs[h].where == IN_CONST;
-        vloc v = is_const ? c->vlocs[h] : (vloc){.where = IN_LOCAL, .local = x};
+        vloc v = is_const ? c->vlocs[h] : (vloc){.where = IN_LOCAL, .local = c->slot_of[x]};
         CHECK(set_local(c, x, h));
         return wa_emit_push_at(c, c->locals[x], v);
     }
-    case 0x23: /* global.get */
+    case 0x23: { /* global.get */
         CHECK(rd_global(c, &x));
-        CHECK(wa_emit_push(c, c->m->globals[x].type.type));
-        return wa_emit3(c, WA_OP_GLOBAL_GET, wa_emit_slot(c, c->nvals - 1), x) &&
+        uint8_t t = c->m->globals[x].type.type;
+        CHECK(wa_emit_push(c, t));
+        return wa_emit3(c, t == WA_V128 ? WA_OP_GLOBAL_GET128 : WA_OP_GLOBAL_GET,
+                        wa_emit_slot(c, c->nvals - 1), x) &&
                wa_emit_produced(c);
+    }
     case 0x24: /* global.set */
         CHECK(rd_global(c, &x));
         if (!c->m->globals[x].type.mut)
             INVALID(c, "global is immutable");
         CHECK(wa_emit_pop(c, c->m->globals[x].type.type, NULL));
         h = wa_emit_opnd(c, c->nvals);
-        return wa_emit3(c, WA_OP_GLOBAL_SET, x, h);
+        return wa_emit3(
+            c, c->m->globals[x].type.type == WA_V128 ? WA_OP_GLOBAL_SET128 : WA_OP_GLOBAL_SET, x,
+            h);
     case 0x25: /* table.get */
         CHECK(rd_u32(c, &x));
         CHECK(check_table(c, x));
@@ -1121,8 +1137,8 @@ static bool instruction(comp *c, bool *done)
         c->r.p--;
         UNSUPPORTED(c, "GC instructions", "GC");
     case 0xfd:
-        c->r.p--;
-        UNSUPPORTED(c, "SIMD instructions", "fixed-width SIMD");
+        FEATURE(c, SIMD);
+        return wa_translate_simd(c);
     case 0xfe:
         c->r.p--;
         UNSUPPORTED(c, "atomic instructions", "threads");
@@ -1152,27 +1168,37 @@ static bool translate(comp *c, uint32_t fi)
     const wa_funcdecl *fd = &m->funcs[fi];
     const wa_functype *ft = wa_func_decl_type(m, fi);
     c->func = fi;
-    c->nparams = ft->nparams;
     c->nwasm = ft->nparams + fd->nlocals;
     if (ft->nparams > WA_MAX_LOCALS || c->nwasm > WA_MAX_LOCALS)
         FAIL(c, WA_ERR_MALFORMED, "too many locals");
-    /* The zero slot costs nothing where locals are zeroed at entry anyway. */
-    c->zero = fd->nlocals ? c->nwasm : NONE;
-    c->nlocals = c->nwasm + (fd->nlocals ? 1 : 0);
-    c->locals = malloc(c->nlocals ? c->nlocals : 1);
-    if (!c->locals)
+    c->locals = malloc(c->nwasm ? c->nwasm : 1);
+    c->slot_of = malloc((c->nwasm ? c->nwasm : 1) * sizeof *c->slot_of);
+    if (!c->locals || !c->slot_of)
         FAIL(c, WA_ERR_NOMEM, "out of memory");
+    memcpy(c->locals, ft->types, ft->nparams);
+    if (fd->nlocals)
+        memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
+    /* Locals by width: params first, so a call's arguments become them. */
+    uint32_t slots = 0;
+    for (uint32_t i = 0; i < c->nwasm; i++) {
+        if (i == ft->nparams)
+            c->nparams = slots;
+        c->slot_of[i] = slots;
+        slots += wa_width(c->locals[i]);
+    }
+    if (c->nwasm == ft->nparams)
+        c->nparams = slots;
+    /* The zero slot costs nothing where locals are zeroed at entry anyway. */
+    c->zero = fd->nlocals ? slots : NONE;
+    c->nlocals = slots + (fd->nlocals ? 1 : 0);
     c->written = calloc(c->nlocals ? c->nlocals : 1, sizeof *c->written);
     if (!c->written)
         FAIL(c, WA_ERR_NOMEM, "out of memory");
+    CHECK(wa_emit_grow(c, (void **)&c->off, &c->capoff, 1, sizeof *c->off));
+    c->off[0] = 0;
     c->serial = 0;
     c->effect = 0;
     c->rmw_op = NONE;
-    memcpy(c->locals, ft->types, ft->nparams);
-    if (fd->nlocals) {
-        memcpy(c->locals + ft->nparams, fd->local_types, fd->nlocals);
-        c->locals[c->zero] = WA_I32;
-    }
     c->r = (wa_reader){
         .start = m->bytes, .p = m->bytes + fd->body_off, .end = m->bytes + fd->body_end};
     c->fuel_site = NONE;
@@ -1204,15 +1230,15 @@ static wa_code *finish(comp *c, const wa_functype *ft)
     c->ops = NULL;
     wa_interp_thread(code->ops, c->nops);
     code->nops = c->nops;
-    code->nparams = ft->nparams;
-    code->nresults = ft->nresults;
+    code->nparams = c->nparams;
+    code->nresults = wa_width_of(ft->types + ft->nparams, ft->nresults);
     code->nlocals = c->nlocals;
     code->frame_size = c->nlocals + c->max_height;
     if (code->frame_size < code->nresults)
         code->frame_size = code->nresults;
     /* room for the 4 slots that the interpreter clears for up to 4 locals */
-    if (c->nlocals > ft->nparams && code->frame_size < ft->nparams + 4)
-        code->frame_size = ft->nparams + 4;
+    if (c->nlocals > c->nparams && code->frame_size < c->nparams + 4)
+        code->frame_size = c->nparams + 4;
     return code;
 }
 
@@ -1274,8 +1300,10 @@ bool wa_code_translate_all(wa_module *m, wa_error *err)
             err->msg[sizeof err->msg - 1] = 0;
         }
         free(c.locals);
+        free(c.slot_of);
         free(c.written);
         c.locals = NULL;
+        c.slot_of = NULL;
         c.written = NULL;
         if (!ok)
             break;
@@ -1285,6 +1313,7 @@ bool wa_code_translate_all(wa_module *m, wa_error *err)
     free(c.canon);
     free(c.vals);
     free(c.vlocs);
+    free(c.off);
     free(c.ctls);
     free(c.ops);
     return ok;

@@ -14,7 +14,12 @@
  *                           addresses (`i32.const c; i32.load` reads slot +
  *                           c, with no op to put c in a slot)
  *   [nlocals, frame_size)   the operand stack: the value at stack height h
- *                           always lives in slot nlocals + h
+ *                           always lives in slot nlocals + off[h], off[h]
+ *                           being the slots taken by the values below it
+ * A v128 takes two consecutive slots (bytes 0-7, then 8-15), everything
+ * else one; so the counts above are in slots (nparams, nresults, nlocals:
+ * slots), locals and params are laid out by width, and in a function with
+ * no v128 the value at height h is in slot nlocals + h.
  * Because validation knows the stack height at every instruction, each
  * operand is a fixed slot: `i32.add` is "ADD dst a b" with no pushing or
  * popping at run time. A call's arguments sit at the top of the caller's
@@ -33,6 +38,7 @@
 #define WA_CODE_H
 
 #include "module.h"
+#include "simd_list.h"
 
 /* Ops in lists: the control/memory/table ops, then the numeric ops in
  * WebAssembly opcode order (0x45..0xc4), so the translator maps a numeric
@@ -214,6 +220,41 @@
     WA_I32_CMPS_LEN(X, JMP_I32_, _LOOP, 4) WA_I32_CMPS_LEN(X, JMP_I32_, _IMM_LOOP, 4) \
     WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _LOOP, 6) WA_I32_CMPS_LEN(X, ADD_JMP_I32_, _IMM_LOOP, 6)
 
+/* v128 values (two slots each, see the frame layout): moves and globals,
+ * then one op per SIMD instruction (simd_list.h order), named V_<UPPER>:
+ *   COPY128 d s, SELECT128 d a b cond, GLOBAL_GET128 d global,
+ *   GLOBAL_SET128 global s
+ *   UN, TEST          OP d a fn         BIN, SHIFT   OP d a b fn
+ *   TERN              OP d a b c fn     (fn: the op's index in simd_list.h,
+ *                                       into the table of simd_call.h)
+ *   SPLAT             OP d a            EXTRACT      OP d a lane
+ *   REPLACE           OP d a b lane     CONST        OP d, 4 units of bytes
+ *   SHUFFLE           OP d a b, 4 units of 16 lane bytes
+ *   LOAD              OP d addr k offset      STORE  OP addr v k offset
+ *   LOAD_LANE         OP d addr k offset v lane
+ *   STORE_LANE        OP addr v k offset lane
+ * (addresses as for the scalar loads and stores). A handler reads all its
+ * operands before it writes d: d may overlap them. */
+#define WA_V128_OPS(X) X(COPY128, 3) X(SELECT128, 5) X(GLOBAL_GET128, 3) X(GLOBAL_SET128, 3)
+#define WA_SIMD_LEN_UN 4
+#define WA_SIMD_LEN_SPLAT 3
+#define WA_SIMD_LEN_TEST 4
+#define WA_SIMD_LEN_BIN 5
+#define WA_SIMD_LEN_SHIFT 5
+#define WA_SIMD_LEN_TERN 6
+#define WA_SIMD_LEN_EXTRACT 4
+#define WA_SIMD_LEN_REPLACE 5
+#define WA_SIMD_LEN_CONST 6
+#define WA_SIMD_LEN_SHUFFLE 8
+#define WA_SIMD_LEN_LOAD 5
+#define WA_SIMD_LEN_STORE 5
+#define WA_SIMD_LEN_LOAD_LANE 7
+#define WA_SIMD_LEN_STORE_LANE 6
+/* X(NAME, LENGTH) for each SIMD instruction's op, from simd_list.h. The
+ * ops of one arithmetic kind share a handler, which finds the function in
+ * its last operand. */
+#define WA_SIMD_CODE_X(kind, upper, lower, opcode, type, n) WA_SIMD_CODE_Y(V_##upper, WA_SIMD_LEN_##kind)
+
 /* Bundles: two adjacent instructions run by one handler, made after
  * translation (bundle.c) where the second is no branch target. A
  * bundle keeps both instructions' units in place, the second's opcode unit
@@ -241,10 +282,13 @@
 typedef enum wa_op {
 #define WA_X(name, len) WA_OP_##name,
 #define WA_U(name) WA_OP_##name,
+#define WA_SIMD_CODE_Y(name, len) WA_OP_##name,
     WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
-        WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X) WA_OP_COUNT_
+        WA_BRANCH_OPS(WA_X) WA_V128_OPS(WA_X) WA_SIMD_OPS(WA_SIMD_CODE_X) WA_BUNDLE_OPS(WA_X)
+            WA_OP_COUNT_
 #undef WA_X
 #undef WA_U
+#undef WA_SIMD_CODE_Y
 } wa_op;
 
 #define WA_OP_NUMERIC_FIRST WA_OP_I32_EQZ     /* = WebAssembly opcode 0x45 */
@@ -258,9 +302,9 @@ extern const uint8_t wa_op_len[WA_OP_COUNT_];
 typedef struct wa_code {
     uint32_t *ops;
     uint32_t nops;
-    uint32_t nparams, nresults;
-    uint32_t nlocals;    /* params + declared locals */
-    uint32_t frame_size; /* nlocals + maximum operand stack height; >= nresults */
+    uint32_t nparams, nresults; /* in slots: a v128 takes two */
+    uint32_t nlocals;           /* slots of params + declared locals (+ the zero slot) */
+    uint32_t frame_size;        /* nlocals + maximum operand stack height; >= nresults */
 } wa_code;
 
 /* interp.c: turns a translated function's opcodes into what the dispatch

@@ -69,8 +69,6 @@ static bool unsupported(dec *d, const char *what, const char *proposal)
 static bool fail_type(dec *d, uint8_t t, const char *malformed)
 {
     d->r.p--;
-    if (t == WA_V128)
-        return unsupported(d, "v128 values", "fixed-width SIMD");
     if (t == 0x69)
         return unsupported(d, "exnref values", "exception handling");
     if (t == 0x64 || t == 0x63)
@@ -155,9 +153,11 @@ static bool rd_valtype(dec *d, uint8_t *t)
 {
     if (!rd_u8(d, t))
         return false;
-    if (wa_is_numtype(*t) || wa_is_reftype(*t)) {
+    if (wa_is_numtype(*t) || wa_is_reftype(*t) || *t == WA_V128) {
         if (*t == WA_EXTERNREF)
             d->m->features |= 1u << WA_FEATURE_REFERENCE_TYPES;
+        if (*t == WA_V128)
+            d->m->features |= 1u << WA_FEATURE_SIMD;
         return true;
     }
     return fail_type(d, *t, "malformed value type");
@@ -236,19 +236,20 @@ static void *alloc_array(dec *d, size_t n, size_t size)
 
 /* ---- constant expressions ----------------------------------------------- */
 
-/* Opcodes of WebAssembly 2.0 without SIMD. An unknown byte where a constant
+/* Opcodes of WebAssembly 2.0 (0xfd: SIMD). An unknown byte where a constant
  * expression is expected is malformed ("illegal opcode"); a known but
  * non-constant one makes the module invalid. */
 static bool known_opcode(uint8_t op)
 {
     return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) ||
            (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
-           op == 0xfc;
+           op == 0xfc || op == 0xfd;
 }
 
+/* 0xfd here is v128.const only (rd_const_imm checks the rest). */
 static bool is_const_opcode(uint8_t op)
 {
-    return (op >= 0x41 && op <= 0x44) || op == 0xd0 || op == 0xd2 || op == 0x23;
+    return (op >= 0x41 && op <= 0x44) || op == 0xd0 || op == 0xd2 || op == 0x23 || op == 0xfd;
 }
 
 static bool not_const(dec *d, uint8_t op, size_t offset)
@@ -274,7 +275,21 @@ static bool rd_const_imm(dec *d, uint8_t op, wa_constexpr *ce)
     const uint8_t *bytes;
     ce->op = op;
     ce->value.i64 = 0;
+    ce->hi.i64 = 0;
     switch (op) {
+    case 0xfd: { /* v128.const (0xfd 12) and 16 bytes; any other SIMD op is no constant */
+        uint32_t sub;
+        if (!wa_read_u32(&d->r, &sub))
+            return fail_read(d);
+        if (sub != 12)
+            return defer_invalid(d, pos(d), "constant expression required");
+        if (!wa_read_bytes(&d->r, 16, &bytes))
+            return fail(d, "unexpected end of section or function");
+        ce->value.i64 = load_le(bytes, 8);
+        ce->hi.i64 = load_le(bytes + 8, 8);
+        d->m->features |= 1u << WA_FEATURE_SIMD;
+        return true;
+    }
     case 0x41: {
         int32_t v;
         if (!wa_read_s32(&d->r, &v))

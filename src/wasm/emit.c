@@ -75,6 +75,8 @@ static bool has_effect(uint32_t op)
         return false;
     if (op < WA_OP_NUMERIC_FIRST)
         return true;
+    if (op >= WA_OP_COPY128 && op < WA_OP_I32_ADD_IMM2)
+        return true; /* v128 ops: never moved across, whatever they do */
     return (op >= WA_OP_I32_DIV_S && op <= WA_OP_I32_REM_U) ||
            (op >= WA_OP_I64_DIV_S && op <= WA_OP_I64_REM_U) ||
            (op >= WA_OP_I32_TRUNC_F32_S && op <= WA_OP_I32_TRUNC_F64_U) ||
@@ -152,10 +154,13 @@ bool wa_emit_push_at(comp *c, uint8_t t, vloc v)
 {
     CHECK(wa_emit_grow(c, (void **)&c->vals, &c->capvals, c->nvals + 1, 1));
     CHECK(wa_emit_grow(c, (void **)&c->vlocs, &c->capvlocs, c->nvals + 1, sizeof *c->vlocs));
+    CHECK(wa_emit_grow(c, (void **)&c->off, &c->capoff, c->nvals + 2, sizeof *c->off));
     c->vlocs[c->nvals] = v;
-    c->vals[c->nvals++] = t;
-    if (c->nvals > c->max_height)
-        c->max_height = c->nvals;
+    c->vals[c->nvals] = t;
+    uint32_t top = c->off[c->nvals] + wa_width(t);
+    c->off[++c->nvals] = top;
+    if (top > c->max_height)
+        c->max_height = top;
     return true;
 }
 
@@ -220,7 +225,7 @@ bool wa_emit_move(comp *c, uint32_t dst, uint32_t h)
         c->last_produced = false;
         return true;
     }
-    return wa_emit3(c, WA_OP_COPY, dst, src);
+    return wa_emit3(c, c->vals[h] == WA_V128 ? WA_OP_COPY128 : WA_OP_COPY, dst, src);
 }
 
 /* Puts entry h's value into its own slot. */

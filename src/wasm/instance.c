@@ -179,7 +179,15 @@ wa_global *wa_global_new(wa_globaltype type, wa_val v)
     if (!g)
         return NULL;
     g->type = type;
-    g->val = v;
+    g->val[0] = v;
+    return g;
+}
+
+wa_global *wa_global_new_v128(const wa_val v[2])
+{
+    wa_global *g = wa_global_new((wa_globaltype){WA_V128, false}, v[0]);
+    if (g)
+        g->val[1] = v[1];
     return g;
 }
 
@@ -189,7 +197,12 @@ void wa_global_free(wa_global *g)
 }
 wa_val wa_global_get(const wa_global *g)
 {
-    return g->val;
+    return g->val[0];
+}
+void wa_global_get_v128(const wa_global *g, wa_val out[2])
+{
+    out[0] = g->val[0];
+    out[1] = g->val[1];
 }
 wa_globaltype wa_global_type(const wa_global *g)
 {
@@ -336,11 +349,17 @@ static bool link_imports(wa_instance *inst, const wa_extern *imports, uint32_t n
 }
 
 /* Evaluates a validated constant expression. 32-bit values are stored
- * zero-extended, as the interpreter stores them. */
-static wa_val eval_const(const wa_instance *inst, const wa_constexpr *e)
+ * zero-extended, as the interpreter stores them; a v128's bytes 8-15 go to
+ * *hi (0 for any other type). */
+static wa_val eval_const2(const wa_instance *inst, const wa_constexpr *e, wa_val *hi)
 {
     wa_val v = {.i64 = 0};
+    hi->i64 = 0;
     switch (e->op) {
+    case 0xfd:
+        v = e->value;
+        *hi = e->hi;
+        break;
     case 0x41:
     case 0x43:
         v.i64 = e->value.i32;
@@ -353,13 +372,20 @@ static wa_val eval_const(const wa_instance *inst, const wa_constexpr *e)
         v.ref = inst->funcs[e->index];
         break;
     case 0x23:
-        v = inst->globals[e->index]->val;
+        v = inst->globals[e->index]->val[0];
+        *hi = inst->globals[e->index]->val[1];
         break;
     default:
         v.ref = NULL;
         break; /* ref.null */
     }
     return v;
+}
+
+static wa_val eval_const(const wa_instance *inst, const wa_constexpr *e)
+{
+    wa_val hi;
+    return eval_const2(inst, e, &hi);
 }
 
 static bool alloc_arrays(wa_instance *inst)
@@ -409,7 +435,7 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         wa_global *g = &inst->own_globals[i - m->nglobal_imports];
         g->type = m->globals[i].type;
-        g->val = eval_const(inst, &m->globals[i].init);
+        g->val[0] = eval_const2(inst, &m->globals[i].init, &g->val[1]);
         inst->globals[i] = g;
     }
     for (uint32_t i = 0; i < m->nelems; i++) {
@@ -700,16 +726,18 @@ wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *resul
         return WA_TRAP_HOST;
     }
     const wa_functype *t = f->type;
-    if (t->nparams)
-        memcpy(inst->stack, args, t->nparams * sizeof *args);
+    uint32_t nargs = wa_slots_of(t->types, t->nparams),
+             nres = wa_slots_of(t->types + t->nparams, t->nresults);
+    if (nargs)
+        memcpy(inst->stack, args, nargs * sizeof *args);
     inst->running = true;
     inst->trap_msg[0] = 0;
     inst->backtrace_len = inst->backtrace_depth = 0;
     wa_trap trap =
         f->host ? f->host(inst, f->env, inst->stack) : wa_interp_run(inst, f, inst->stack);
     inst->running = false;
-    if (trap == WA_TRAP_NONE && t->nresults)
-        memcpy(results, inst->stack, t->nresults * sizeof *results);
+    if (trap == WA_TRAP_NONE && nres)
+        memcpy(results, inst->stack, nres * sizeof *results);
     if (trap != WA_TRAP_NONE && !inst->trap_msg[0])
         snprintf(inst->trap_msg, sizeof inst->trap_msg, "%s", wa_trap_message(trap));
     return trap;

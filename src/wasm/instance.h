@@ -45,7 +45,7 @@ struct wa_memory {
 
 struct wa_global {
     wa_globaltype type;
-    wa_val val;
+    wa_val val[2]; /* a v128 takes both (bytes 0-7, 8-15); other types val[0] */
 };
 
 /* A suspended caller, saved when a wasm function calls another. */

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "instance.h"
+#include "simd_call.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(WA_NO_COMPUTED_GOTO)
 #define WA_COMPUTED_GOTO 1
@@ -151,6 +152,51 @@ static inline uint64_t sat_i64_u(double x)
     return (uint64_t)x;
 }
 
+/* A v128 in two slots (or a global's two words), moved as 16 bytes. */
+static inline wa_v128 v128_get(const wa_val *p)
+{
+    wa_v128 v;
+    memcpy(&v, p, 16);
+    return v;
+}
+static inline void v128_put(wa_val *p, wa_v128 v)
+{
+    memcpy(p, &v, 16);
+}
+
+/* The arithmetic SIMD ops share one handler per kind (interp_simd.inc):
+ * their entries in the computed-goto table, and for switch dispatch which
+ * kind each is. */
+#define WA_SIMD_LABEL_UN(U) &&v_un,
+#define WA_SIMD_LABEL_TEST(U) &&v_test,
+#define WA_SIMD_LABEL_BIN(U) &&v_bin,
+#define WA_SIMD_LABEL_SHIFT(U) &&v_shift,
+#define WA_SIMD_LABEL_TERN(U) &&v_tern,
+#define WA_SIMD_LABEL_CONST(U) &&L_V_##U,
+#define WA_SIMD_LABEL_SHUFFLE(U) &&L_V_##U,
+#define WA_SIMD_LABEL_SPLAT(U) &&L_V_##U,
+#define WA_SIMD_LABEL_EXTRACT(U) &&L_V_##U,
+#define WA_SIMD_LABEL_REPLACE(U) &&L_V_##U,
+#define WA_SIMD_LABEL_LOAD(U) &&L_V_##U,
+#define WA_SIMD_LABEL_STORE(U) &&L_V_##U,
+#define WA_SIMD_LABEL_LOAD_LANE(U) &&L_V_##U,
+#define WA_SIMD_LABEL_STORE_LANE(U) &&L_V_##U,
+#ifndef WA_COMPUTED_GOTO
+enum { VS_NONE, VS_UN, VS_TEST, VS_BIN, VS_SHIFT, VS_TERN };
+#define VS_CONST VS_NONE
+#define VS_SHUFFLE VS_NONE
+#define VS_SPLAT VS_NONE
+#define VS_EXTRACT VS_NONE
+#define VS_REPLACE VS_NONE
+#define VS_LOAD VS_NONE
+#define VS_STORE VS_NONE
+#define VS_LOAD_LANE VS_NONE
+#define VS_STORE_LANE VS_NONE
+#define WA_S(kind, upper, lower, opcode, type, n) VS_##kind,
+static const uint8_t k_vshared[] = {WA_SIMD_OPS(WA_S)};
+#undef WA_S
+#endif
+
 /* ---- the loop ------------------------------------------------------------- */
 
 /* Ends a call with a trap: records where, unwinds the frames this call
@@ -197,10 +243,12 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
     static const void *const handlers[WA_OP_COUNT_] = {
 #define WA_X(name, len) &&L_##name,
 #define WA_U(name) &&L_##name,
+#define WA_S(kind, upper, lower, opcode, type, n) WA_SIMD_LABEL_##kind(upper)
         WA_CONTROL_OPS(WA_X) WA_NUMERIC_OPS(WA_U, WA_U) WA_FUSED_OPS(WA_U) WA_MEM_FUSED_OPS(WA_X)
-            WA_BRANCH_OPS(WA_X) WA_BUNDLE_OPS(WA_X)
+            WA_BRANCH_OPS(WA_X) WA_V128_OPS(WA_X) WA_SIMD_OPS(WA_S) WA_BUNDLE_OPS(WA_X)
 #undef WA_X
 #undef WA_U
+#undef WA_S
     };
     if (labels) {
         *labels = handlers;
@@ -456,12 +504,12 @@ dispatch:
         }
         CASE(GLOBAL_GET)
         {
-            S(1) = inst->globals[pc[2]]->val;
+            S(1) = inst->globals[pc[2]]->val[0];
             NEXT(3);
         }
         CASE(GLOBAL_SET)
         {
-            inst->globals[pc[1]]->val = S(2);
+            inst->globals[pc[1]]->val[0] = S(2);
             NEXT(3);
         }
         CASE(REF_IS_NULL)
@@ -1186,8 +1234,11 @@ dispatch:
         LOAD_THEN(LOAD_STORE_SHL_SHR_OR, store_shl_shr_or)
         LOAD_THEN(LOAD_STORE_SHR_SHL_OR, store_shr_shl_or)
 
+#include "interp_simd.inc"
+
 #ifndef WA_COMPUTED_GOTO
-        DEFAULT_CASE TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
+        DEFAULT_CASE SIMD_SHARED_DISPATCH();
+        TRAP(UNREACHABLE); /* cannot happen: the translator emits known ops */
     }
 #endif
 

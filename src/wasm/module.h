@@ -49,10 +49,11 @@ enum {
  * op is the instruction's opcode byte. */
 typedef struct wa_constexpr {
     uint8_t op;     /* 0x41 i32.const, 0x42 i64.const, 0x43 f32.const, 0x44 f64.const,
-                       0xd0 ref.null, 0xd2 ref.func, 0x23 global.get */
+                       0xd0 ref.null, 0xd2 ref.func, 0x23 global.get, 0xfd v128.const */
     uint8_t type;   /* for ref.null: the reftype */
     uint32_t index; /* for ref.func and global.get */
-    wa_val value;   /* for the const instructions (bits) */
+    wa_val value;   /* for the const instructions (bits; v128: bytes 0-7) */
+    wa_val hi;      /* v128.const: bytes 8-15 */
     size_t offset;  /* byte offset of the expression, for error messages */
 } wa_constexpr;
 

@@ -6,6 +6,7 @@
  *             where their values are (wa_emit_*)
  *   fuse.c    peephole fusions the translator tries as it emits: an
  *             instruction merged with the one before it (wa_fuse_*)
+ *   translate_simd.c  the SIMD instructions (0xfd prefix)
  *   bundle.c  the pass after translation that pairs adjacent instructions
  *             into bundles (wa_bundle_*)
  *
@@ -17,8 +18,12 @@
  *     (wa_emit_label_here, wa_emit_barrier): an instruction that produced a
  *     value in the current epoch may be rewritten or cut out (fuse.c), since
  *     no branch target, patch site or loop label lies after it;
- *   - the value at operand-stack height h lives in slot nlocals + h
- *     (wa_emit_slot) whenever its entry says IN_SLOT.
+ *   - the value at operand-stack height h lives in slot nlocals + off[h]
+ *     (wa_emit_slot) whenever its entry says IN_SLOT; off[h] is the number
+ *     of slots the entries below h take (a v128 takes two, anything else
+ *     one), so in a function without v128 values off[h] == h;
+ *   - a vloc IN_LOCAL names the local's first slot (slot_of), and written[]
+ *     is indexed by slot.
  */
 #ifndef WA_TRANSLATE_H
 #define WA_TRANSLATE_H
@@ -49,15 +54,18 @@ typedef struct comp {
     wa_reader r;
     uint32_t func;
     uint32_t features; /* 1u << WA_FEATURE_x seen in the bodies (wa_module_features) */
-    uint8_t *locals;   /* types of params + locals */
+    uint8_t *locals;   /* types of params + locals, by wasm local index */
+    uint32_t *slot_of; /* wasm local index -> its first slot */
     uint32_t nlocals;  /* slots before the operand stack: params, locals, zero */
     uint32_t nwasm;    /* params + locals as the function declares them */
-    uint32_t nparams;
-    uint32_t zero; /* a slot that stays 0 (slot nwasm, when there are locals), or NONE */
+    uint32_t nparams;  /* slots the params take */
+    uint32_t zero;     /* a slot that stays 0 (right after the locals, if any), or NONE */
 
     uint8_t *vals;      /* types of the operand stack */
     struct vloc *vlocs; /* where each stack entry's value is (capvals entries) */
-    uint32_t nvals, capvals, capvlocs, max_height;
+    uint32_t *off;      /* off[h]: slots taken by the entries below height h */
+    uint32_t nvals, capvals, capvlocs, capoff;
+    uint32_t max_height; /* in slots */
     ctl *ctls;
     uint32_t nctls, capctls;
 
@@ -133,10 +141,25 @@ static inline bool wa_emit_live(comp *c)
     return !wa_emit_top(c)->unreachable && !wa_emit_top(c)->dead;
 }
 
-/* The slot holding the value at stack height h. */
+/* Slots a value of type t takes: a v128 two (bytes 0-7, then 8-15). */
+static inline uint32_t wa_width(uint8_t t)
+{
+    return t == WA_V128 ? 2 : 1;
+}
+
+/* The (first) slot holding the value at stack height h. */
 static inline uint32_t wa_emit_slot(const comp *c, uint32_t h)
 {
-    return c->nlocals + h;
+    return c->nlocals + c->off[h];
+}
+
+/* Slots taken by values of types ts[0..n). */
+static inline uint32_t wa_width_of(const uint8_t *ts, uint32_t n)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < n; i++)
+        w += wa_width(ts[i]);
+    return w;
 }
 
 /* ---- emit.c ---------------------------------------------------------------- */
@@ -174,6 +197,11 @@ uint32_t wa_fuse_address(comp *c, uint32_t h, uint32_t *k);
 uint32_t wa_fuse_producer(comp *c, uint32_t e);
 bool wa_fuse_store(comp *c, uint32_t op, uint32_t prod, uint32_t a, uint32_t k, uint32_t offset,
                    bool *done);
+
+/* ---- translate_simd.c ------------------------------------------------------ */
+
+/* One SIMD instruction, its 0xfd prefix read. */
+bool wa_translate_simd(comp *c);
 
 /* ---- bundle.c -------------------------------------------------------------- */
 

@@ -85,6 +85,9 @@ static bool check_const(const wa_module *m, const wa_constexpr *ce, uint32_t ngl
     case 0x44:
         type = WA_F64;
         break;
+    case 0xfd:
+        type = WA_V128;
+        break;
     case 0xd0:
         type = ce->type;
         break;

@@ -12,7 +12,14 @@
  *
  * Values cross the API as wa_val: i32/i64 as unsigned bits, f32/f64 as their
  * IEEE bits (NaN payloads are preserved), funcref as a wa_func pointer,
- * externref as an opaque host pointer; NULL is the null reference.
+ * externref as an opaque host pointer; NULL is the null reference. A v128
+ * (fixed-width SIMD) takes TWO consecutive wa_val: bytes 0-7 of the vector
+ * (in memory order, as v128.store writes them) in the first, as a
+ * little-endian uint64_t in .i64, bytes 8-15 in the second. So every wa_val
+ * array of values (wa_call's args and results, a host function's io) holds
+ * wa_slots_of(types, n) entries for n values, not n: a function
+ * (i32, v128) -> v128 takes args[0] for the i32, args[1..2] for the v128,
+ * and returns results[0..1].
  */
 #ifndef WA_WASM_H
 #define WA_WASM_H
@@ -28,7 +35,7 @@ typedef enum wa_valtype {
     WA_I64 = 0x7e,
     WA_F32 = 0x7d,
     WA_F64 = 0x7c,
-    WA_V128 = 0x7b, /* reserved: SIMD is not implemented yet */
+    WA_V128 = 0x7b, /* two wa_val, see above */
     WA_FUNCREF = 0x70,
     WA_EXTERNREF = 0x6f,
 } wa_valtype;
@@ -55,6 +62,17 @@ typedef struct wa_functype {
 } wa_functype;
 
 bool wa_functype_equal(const wa_functype *a, const wa_functype *b);
+
+/* The wa_val entries that values of types ts[0..n) take: one each, two for a
+ * v128. For a function's arguments: wa_slots_of(t->types, t->nparams); its
+ * results: wa_slots_of(t->types + t->nparams, t->nresults). */
+static inline uint32_t wa_slots_of(const uint8_t *ts, uint32_t n)
+{
+    uint32_t w = n;
+    for (uint32_t i = 0; i < n; i++)
+        w += ts[i] == 0x7b; /* WA_V128 */
+    return w;
+}
 /* Words for a person (text.c): "i32"; "(i32, i64) -> i32" (no results print
  * as "()", several as "(i32, i32)"). wa_functype_format writes at most len
  * bytes, NUL included, and returns the length the whole text has. */
@@ -280,7 +298,8 @@ typedef struct wa_memory wa_memory;
 typedef struct wa_global wa_global;
 
 /* A host function reads its arguments from io[0..nparams) and writes its
- * results to io[0..nresults). `caller` is the instance whose code made the
+ * results to io[0..nresults) (counted in wa_val entries: a v128 takes two,
+ * see wa_slots_of). `caller` is the instance whose code made the
  * call (its memory is what guest pointers refer to). Return WA_TRAP_NONE, or a
  * trap to end the whole call (then wa_instance_set_trap_message may explain). */
 typedef wa_trap (*wa_host_fn)(wa_instance *caller, void *env, wa_val *io);
@@ -296,7 +315,10 @@ wa_memory *wa_memory_new(wa_limits lim);
 void wa_memory_free(wa_memory *mem);
 wa_global *wa_global_new(wa_globaltype type, wa_val v);
 void wa_global_free(wa_global *g);
-wa_val wa_global_get(const wa_global *g);
+wa_val wa_global_get(const wa_global *g); /* a v128 global: bytes 0-7 only */
+/* v128 globals: the vector as two wa_val (see above); immutable when made here. */
+wa_global *wa_global_new_v128(const wa_val v[2]);
+void wa_global_get_v128(const wa_global *g, wa_val out[2]);
 wa_globaltype wa_global_type(const wa_global *g);
 
 typedef struct wa_extern {

@@ -224,6 +224,11 @@ typedef struct expect {
     uint8_t type;
     match_kind match;
     wa_val v;
+    /* v128: bytes 8-15 in hi (v holds 0-7); per lane, its type (WA_I32 for
+     * any integer lanes, WA_F32, WA_F64), width in bytes and match */
+    wa_val hi;
+    uint8_t lane_type, lane_bytes, nlanes;
+    match_kind lane_match[16];
 } expect;
 
 static const struct {
@@ -288,6 +293,60 @@ static bool parse_ref(uint8_t type, const json_str *s, wa_val *out, char *why, s
     return false;
 }
 
+/* {"type": "v128", "lane_type": "i8".."f64", "value": [lane, ...]}: each
+ * lane an unsigned decimal of its bits, or a NaN pattern in float lanes of
+ * expected results. */
+static bool parse_v128(const json_value *jv, bool allow_patterns, expect *out, char *why, size_t n)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes, type;
+    } lane_types[] = {{"i8", 1, WA_I32},  {"i16", 2, WA_I32}, {"i32", 4, WA_I32},
+                      {"i64", 8, WA_I64}, {"f32", 4, WA_F32}, {"f64", 8, WA_F64}};
+    const json_value *lt = json_get(jv, "lane_type"), *vals = json_get(jv, "value");
+    for (size_t i = 0; i < sizeof lane_types / sizeof lane_types[0]; i++) {
+        if (json_string_is(lt, lane_types[i].name)) {
+            out->lane_bytes = lane_types[i].bytes;
+            out->lane_type = lane_types[i].type;
+        }
+    }
+    if (out->lane_bytes == 0 || vals == NULL || vals->type != JSON_ARRAY ||
+        vals->u.array.len != 16u / out->lane_bytes) {
+        snprintf(why, n, "bad v128 value (lane_type or lane count)");
+        return false;
+    }
+    out->nlanes = (uint8_t)(16u / out->lane_bytes);
+    uint8_t bytes[16];
+    for (size_t i = 0; i < out->nlanes; i++) {
+        const json_str *s = json_string(&vals->u.array.items[i]);
+        bool is_float = out->lane_type == WA_F32 || out->lane_type == WA_F64;
+        uint64_t bits = 0;
+        out->lane_match[i] = MATCH_BITS;
+        if (s != NULL && is_float && allow_patterns && s->len == 13 &&
+            memcmp(s->ptr, "nan:canonical", 13) == 0) {
+            out->lane_match[i] = MATCH_NAN_CANONICAL;
+        } else if (s != NULL && is_float && allow_patterns && s->len == 14 &&
+                   memcmp(s->ptr, "nan:arithmetic", 14) == 0) {
+            out->lane_match[i] = MATCH_NAN_ARITHMETIC;
+        } else if (!parse_u64(
+                       s, out->lane_bytes == 8 ? UINT64_MAX : (1ull << (8 * out->lane_bytes)) - 1,
+                       &bits)) {
+            snprintf(why, n, "bad v128 lane %zu", i);
+            return false;
+        }
+        for (size_t b = 0; b < out->lane_bytes; b++)
+            bytes[i * out->lane_bytes + b] = (uint8_t)(bits >> (8 * b));
+    }
+    uint64_t lo = 0, hi = 0;
+    for (int b = 7; b >= 0; b--) {
+        lo = lo << 8 | bytes[b];
+        hi = hi << 8 | bytes[8 + b];
+    }
+    out->v.i64 = lo;
+    out->hi.i64 = hi;
+    return true;
+}
+
 /* Parses {"type": T, "value": V}. With allow_patterns (expected results),
  * NaN patterns and value-less refs are accepted. */
 static bool parse_val(const json_value *jv, bool allow_patterns, expect *out, char *why, size_t n)
@@ -297,10 +356,8 @@ static bool parse_val(const json_value *jv, bool allow_patterns, expect *out, ch
         snprintf(why, n, "value without a known type");
         return false;
     }
-    if (out->type == WA_V128) {
-        snprintf(why, n, "v128 values are not supported (no SIMD)");
-        return false;
-    }
+    if (out->type == WA_V128)
+        return parse_v128(jv, allow_patterns, out, why, n);
     const json_str *s = json_string(json_get(jv, "value"));
     bool is_ref = out->type == WA_FUNCREF || out->type == WA_EXTERNREF;
     if (s == NULL && is_ref && allow_patterns) {
@@ -376,8 +433,27 @@ static void fmt_val(char *buf, size_t n, uint8_t type, wa_val v)
     }
 }
 
+/* A v128 as its 16 bytes in memory order. */
+static void fmt_v128(char *buf, size_t n, wa_val lo, wa_val hi)
+{
+    size_t o = (size_t)snprintf(buf, n, "v128:");
+    for (int i = 0; i < 16 && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%s%02x", i ? " " : "",
+                              (unsigned)((i < 8 ? lo.i64 : hi.i64) >> (8 * (i % 8))) & 0xffu);
+}
+
 static void fmt_expect(char *buf, size_t n, const expect *e)
 {
+    if (e->type == WA_V128) {
+        fmt_v128(buf, n, e->v, e->hi);
+        for (size_t i = 0; i < e->nlanes; i++)
+            if (e->lane_match[i] != MATCH_BITS) {
+                size_t o = strlen(buf);
+                snprintf(buf + o, n - o, " (lane %zu: nan:%s)", i,
+                         e->lane_match[i] == MATCH_NAN_CANONICAL ? "canonical" : "arithmetic");
+            }
+        return;
+    }
     switch (e->match) {
     case MATCH_BITS:
         fmt_val(buf, n, e->type, e->v);
@@ -405,6 +481,27 @@ static bool nan_matches(const expect *e, wa_val got)
     if (e->match == MATCH_NAN_CANONICAL)
         return bits == quiet_nan;
     return (bits & quiet_nan) == quiet_nan;
+}
+
+/* Lane by lane: bits, or a NaN pattern in a float lane. got[0..1]. */
+static bool v128_matches(const expect *e, const wa_val *got)
+{
+    for (size_t i = 0; i < e->nlanes; i++) {
+        size_t at = i * e->lane_bytes;
+        uint64_t mask = e->lane_bytes == 8 ? UINT64_MAX : (1ull << (8 * e->lane_bytes)) - 1;
+        uint64_t g = (at < 8 ? got[0].i64 : got[1].i64) >> (8 * (at % 8)) & mask;
+        uint64_t w = (at < 8 ? e->v.i64 : e->hi.i64) >> (8 * (at % 8)) & mask;
+        if (e->lane_match[i] == MATCH_BITS) {
+            if (g != w)
+                return false;
+        } else {
+            expect lane = {.type = e->lane_type, .match = e->lane_match[i]};
+            wa_val v = {.i64 = g};
+            if (!nan_matches(&lane, v))
+                return false;
+        }
+    }
+    return true;
 }
 
 static bool val_matches(const expect *e, wa_val got)
@@ -750,8 +847,8 @@ typedef struct outcome {
     wa_trap trap;
     uint32_t nresults;
     uint8_t types[MAX_VALUES];
-    wa_val results[MAX_VALUES];
-    const char *trap_msg; /* the engine's detail, valid until the next call */
+    wa_val results[2 * MAX_VALUES]; /* as wa_call stores them: a v128 takes two */
+    const char *trap_msg;           /* the engine's detail, valid until the next call */
 } outcome;
 
 static bool get_export(wa_instance *inst, const json_value *action, wa_extern *ext,
@@ -775,6 +872,7 @@ static bool get_export(wa_instance *inst, const json_value *action, wa_extern *e
     return true;
 }
 
+/* Arguments into out[] as wa_call wants them: a v128 takes two entries. */
 static bool parse_args(const json_value *args, const wa_functype *ft, wa_val *out, char *why,
                        size_t n)
 {
@@ -796,7 +894,9 @@ static bool parse_args(const json_value *args, const wa_functype *ft, wa_val *ou
                      valtype_name(ft->types[i]));
             return false;
         }
-        out[i] = e.v;
+        *out++ = e.v;
+        if (e.type == WA_V128)
+            *out++ = e.hi;
     }
     return true;
 }
@@ -811,7 +911,7 @@ static bool do_invoke(wa_instance *inst, const json_value *action, outcome *o, c
         snprintf(why, n, "function type missing or beyond the runner's %d values", MAX_VALUES);
         return false;
     }
-    wa_val args[MAX_VALUES];
+    wa_val args[2 * MAX_VALUES];
     memset(args, 0, sizeof args);
     if (!parse_args(json_get(action, "args"), ft, args, why, n))
         return false;
@@ -831,7 +931,10 @@ static bool do_get(wa_instance *inst, const json_value *action, outcome *o, char
         return false;
     o->nresults = 1;
     o->types[0] = wa_global_type(ext.u.global).type;
-    o->results[0] = wa_global_get(ext.u.global);
+    if (o->types[0] == WA_V128)
+        wa_global_get_v128(ext.u.global, o->results);
+    else
+        o->results[0] = wa_global_get(ext.u.global);
     return true;
 }
 
@@ -928,14 +1031,21 @@ static bool check_results(const outcome *o, const json_value *expected, char *wh
         snprintf(why, n, "expected %zu results, got %" PRIu32, count, o->nresults);
         return false;
     }
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0, at = 0; i < count; i++) {
         expect e;
-        char want[128], got[128];
+        char want[200], got[128];
         if (!parse_val(&expected->u.array.items[i], true, &e, why, n))
             return false;
-        fmt_val(got, sizeof got, o->types[i], o->results[i]);
+        const wa_val *r = &o->results[at];
+        at += o->types[i] == WA_V128 ? 2 : 1;
+        if (o->types[i] == WA_V128)
+            fmt_v128(got, sizeof got, r[0], r[1]);
+        else
+            fmt_val(got, sizeof got, o->types[i], r[0]);
         fmt_expect(want, sizeof want, &e);
-        if (e.type != o->types[i] || !val_matches(&e, o->results[i])) {
+        bool same = e.type == o->types[i] &&
+                    (e.type == WA_V128 ? v128_matches(&e, r) : val_matches(&e, r[0]));
+        if (!same) {
             snprintf(why, n, "result %zu: expected %s, got %s", i, want, got);
             return false;
         }
@@ -1223,7 +1333,7 @@ static char *script_path(const char *dir, const char *name)
     return p;
 }
 
-/* Runs every non-SIMD script under dir, sorted by name. False if the folder
+/* Runs every script under dir, sorted by name. False if the folder
  * cannot be read (the caller counts that as a failure). */
 static bool run_dir(const options *opt, const char *dir, counts *total)
 {
@@ -1233,7 +1343,7 @@ static bool run_dir(const options *opt, const char *dir, counts *total)
     ptrvec names = {0};
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || strncmp(de->d_name, "simd_", 5) == 0)
+        if (de->d_name[0] == '.')
             continue;
         char *p = script_path(dir, de->d_name);
         if (p != NULL && is_file(p) && ptrvec_push(&names, p))
@@ -1254,7 +1364,7 @@ static bool run_dir(const options *opt, const char *dir, counts *total)
 static int usage(void)
 {
     fprintf(stderr, "usage: spectest [--verbose] [--quiet] FILE.json|DIR...\n"
-                    "  DIR: run DIR/<name>/<name>.json for every <name> not starting with simd_\n");
+                    "  DIR: run DIR/<name>/<name>.json for every <name>\n");
     return 2;
 }
 

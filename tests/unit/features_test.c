@@ -116,12 +116,24 @@ static void test_gc(void *arg)
             "section, byte offset 11)");
 }
 
+/* Implemented: loads, says it uses SIMD, and returns its v128 as two wa_val. */
 static void test_simd(void *arg)
 {
     (void)arg;
-    refused("simd", 1,
-            "uses v128 values (fixed-width SIMD proposal), not supported (type "
-            "section, byte offset 14)");
+    wa_error err;
+    wa_module *m = load("simd", &err);
+    REQUIRE(m != NULL);
+    CHECK(wa_module_features(m) == 1u << WA_FEATURE_SIMD);
+    wa_instance *inst = wa_instantiate(m, NULL, 0, NULL, &err);
+    REQUIRE(inst != NULL);
+    wa_extern e;
+    wa_func *f = wa_instance_export(inst, "f", 1, &e) && e.kind == WA_EXTERN_FUNC ? e.u.func : NULL;
+    CHECK(f != NULL);
+    wa_val result[2] = {{0}, {0}};
+    CHECK(f && wa_call(inst, f, NULL, result) == WA_TRAP_NONE && result[0].i64 == 7 &&
+          result[1].i64 == 9);
+    wa_instance_free(inst);
+    wa_module_free(m);
 }
 
 /* Implemented: loads, says it uses tail calls, and runs. */
