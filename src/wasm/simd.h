@@ -156,9 +156,10 @@ static inline uint32_t wa_simd_trunc_sat_u32(double x)
  * code. WA_VEC: GCC/clang vector extensions (any target); WA_SSE2,
  * WA_SSSE3, WA_SSE41: x86 intrinsics, each only when the compiler targets
  * that level (x86-64 always has SSE2; WA_SIMD_NO_X86 leaves the x86 bodies
- * out, which tests the vector-extension bodies other hosts use). Vectors move in and out of the union
- * with memcpy (wa_vld/wa_vst), and between vector types by vector casts,
- * which reinterpret the bits. */
+ * out, which tests the vector-extension bodies other hosts use). Vectors
+ * move in and out of the union through its two 64-bit halves (wa_vld and
+ * wa_vst, memcpy), and between vector types by vector casts, which
+ * reinterpret the bits. */
 #if !defined(WA_SIMD_PORTABLE) && (defined(__GNUC__) || defined(__clang__))
 #define WA_SIMD_VEC 1
 #if defined(__SSE2__) && !defined(WA_SIMD_NO_X86)
@@ -188,16 +189,30 @@ typedef int64_t wa_vi64 __attribute__((vector_size(16)));
 typedef float wa_vf32 __attribute__((vector_size(16)));
 typedef double wa_vf64 __attribute__((vector_size(16)));
 
+/* A wa_v128 argument or result travels in two 64-bit integer registers
+ * (x86-64 and AArch64 ABIs): build the vector from the two halves and take
+ * it apart the same way. A 16-byte memcpy would store the halves and reload
+ * them as one vector, a load that cannot be forwarded from the two smaller
+ * stores and stalls for a dozen cycles, each operand of each call. */
 static inline wa_vu64 wa_vld(wa_v128 v)
 {
-    wa_vu64 r;
-    memcpy(&r, &v, 16);
-    return r;
+    uint64_t lo, hi;
+    memcpy(&lo, v.u8, 8);
+    memcpy(&hi, v.u8 + 8, 8);
+#ifdef WA_SIMD_SSE2
+    /* Spelled out: GCC turns {lo, hi} back into the stalling reload. */
+    return (wa_vu64)_mm_unpacklo_epi64(_mm_cvtsi64_si128((long long)lo),
+                                       _mm_cvtsi64_si128((long long)hi));
+#else
+    return (wa_vu64){lo, hi};
+#endif
 }
 static inline wa_v128 wa_vst(wa_vu64 x)
 {
+    uint64_t lo = x[0], hi = x[1];
     wa_v128 r;
-    memcpy(&r, &x, 16);
+    memcpy(r.u8, &lo, 8);
+    memcpy(r.u8 + 8, &hi, 8);
     return r;
 }
 /* v as a vector of type T; x (any 16-byte vector) as a wa_v128. */
@@ -490,6 +505,42 @@ static inline wa_v128 wa_vconvert_u32_f64(wa_v128 a)
 }
 #endif
 
+#ifdef WA_SIMD_VEC
+/* Shuffle without a byte-shuffle instruction: the result is built in two
+ * 64-bit registers from a 32-byte table (writing it byte by byte to memory
+ * and reloading it as a vector would stall on store forwarding). */
+static inline wa_v128 wa_vshuffle_bytes(wa_v128 a, wa_v128 b, const uint8_t lanes[16])
+{
+    uint8_t tab[32];
+    memcpy(tab, a.u8, 16);
+    memcpy(tab + 16, b.u8, 16);
+    uint64_t lo = 0, hi = 0;
+    for (int i = 0; i < 8; i++) {
+        lo |= (uint64_t)tab[lanes[i] & 31] << (8 * i);
+        hi |= (uint64_t)tab[lanes[i + 8] & 31] << (8 * i);
+    }
+    wa_v128 r;
+    memcpy(r.u8, &lo, 8);
+    memcpy(r.u8 + 8, &hi, 8);
+    return r;
+}
+#endif
+#ifdef WA_SIMD_SSSE3
+/* pshufb picks from a where the index is < 16 and from b (index - 16)
+ * where it is in 16..31; an index byte with its top bit set gives 0. */
+static inline wa_v128 wa_vshuffle_ssse3(wa_v128 a, wa_v128 b, const uint8_t lanes[16])
+{
+    __m128i idx, sixteen = _mm_set1_epi8(16);
+    memcpy(&idx, lanes, 16);
+    idx = _mm_and_si128(idx, _mm_set1_epi8(31));
+    __m128i from_b = _mm_cmpgt_epi8(idx, _mm_set1_epi8(15));
+    __m128i ia = _mm_or_si128(idx, from_b);
+    __m128i ib =
+        _mm_or_si128(_mm_sub_epi8(idx, sixteen), _mm_andnot_si128(from_b, _mm_set1_epi8(-128)));
+    return WA_ST(_mm_or_si128(_mm_shuffle_epi8(WA_I(a), ia), _mm_shuffle_epi8(WA_I(b), ib)));
+}
+#endif
+
 /* ---- bitwise ------------------------------------------------------------- */
 
 static inline wa_v128 wa_v_v128_not(wa_v128 a)
@@ -530,6 +581,15 @@ static inline uint32_t wa_v_v128_any_true(wa_v128 a)
 }
 
 /* ---- i8x16 --------------------------------------------------------------- */
+
+/* i8x16.shuffle (kind SHUFFLE, not in the table of simd_call.h): lane i is
+ * lane lanes[i] of the 32 lanes of a then b; validation keeps lanes < 32. */
+static inline wa_v128 wa_v_i8x16_shuffle(wa_v128 a, wa_v128 b, const uint8_t lanes[16])
+{
+    WA_SSSE3(wa_vshuffle_ssse3(a, b, lanes));
+    WA_VEC(wa_vshuffle_bytes(a, b, lanes));
+    WA_V_LANES(u8, 16, lanes[i] < 16 ? a.u8[lanes[i] & 15] : b.u8[lanes[i] & 15]);
+}
 
 /* Lane i of the result is a[b[i]], or 0 where b[i] > 15. */
 static inline wa_v128 wa_v_i8x16_swizzle(wa_v128 a, wa_v128 b)

@@ -23,3 +23,8 @@
 #define FN(kind, upper, lower, opcode, type, n) FN_##kind(lower)
 
 const wa_vfn wa_vcall[] = {WA_SIMD_OPS(FN)};
+
+wa_v128 wa_vshuffle(wa_v128 a, wa_v128 b, const uint8_t lanes[16])
+{
+    return wa_v_i8x16_shuffle(a, b, lanes);
+}

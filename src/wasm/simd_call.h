@@ -27,4 +27,7 @@ typedef union wa_vfn {
 /* One entry per instruction of simd_list.h; those of other kinds are NULL. */
 extern const wa_vfn wa_vcall[];
 
+/* i8x16.shuffle: simd.h's wa_v_i8x16_shuffle out of line. */
+wa_v128 wa_vshuffle(wa_v128 a, wa_v128 b, const uint8_t lanes[16]);
+
 #endif

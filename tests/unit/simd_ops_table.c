@@ -12,7 +12,7 @@
 #define SIMD_ENTRY_TEST(lower) {#lower, SIMD_TEST, .test = wa_v_##lower},
 #define SIMD_ENTRY_SHIFT(lower) {#lower, SIMD_SHIFT, .shift = wa_v_##lower},
 #define SIMD_ENTRY_CONST(lower)
-#define SIMD_ENTRY_SHUFFLE(lower)
+#define SIMD_ENTRY_SHUFFLE(lower) {#lower, SIMD_SHUFFLE, .shuffle = wa_v_##lower},
 #define SIMD_ENTRY_SPLAT(lower)
 #define SIMD_ENTRY_EXTRACT(lower)
 #define SIMD_ENTRY_REPLACE(lower)

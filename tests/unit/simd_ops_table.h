@@ -11,7 +11,14 @@
 
 #include "simd_list.h"
 
-typedef enum simd_op_kind { SIMD_UN, SIMD_BIN, SIMD_TERN, SIMD_TEST, SIMD_SHIFT } simd_op_kind;
+typedef enum simd_op_kind {
+    SIMD_UN,
+    SIMD_BIN,
+    SIMD_TERN,
+    SIMD_TEST,
+    SIMD_SHIFT,
+    SIMD_SHUFFLE
+} simd_op_kind;
 
 typedef struct simd_op {
     const char *name; /* `lower` of simd_list.h */
@@ -21,6 +28,7 @@ typedef struct simd_op {
     wa_v128 (*tern)(wa_v128, wa_v128, wa_v128);
     uint32_t (*test)(wa_v128);
     wa_v128 (*shift)(wa_v128, uint32_t);
+    wa_v128 (*shuffle)(wa_v128, wa_v128, const uint8_t *);
 } simd_op;
 
 typedef struct simd_op_table {

@@ -10,7 +10,8 @@
  *   same     both builds list the same operations
  *   compare  every operation of both builds on edge values (0, -1, min, max,
  *            NaNs with payloads, signalling NaNs, +-0, +-inf, ties, values
- *            just outside integer ranges) and on random vectors: identical
+ *            just outside integer ranges) and on random vectors (and
+ *            i8x16.shuffle with random lane indices): identical
  *            bits, except that a NaN lane only has to be of the class the
  *            spec's NaN rules allow (canonical if every NaN among its inputs
  *            is canonical, else arithmetic), which both builds must meet.
@@ -135,6 +136,9 @@ static void known1(const char *name, wa_v128 a, wa_v128 b, wa_v128 c, wa_v128 wa
             break;
         case SIMD_SHIFT:
             got = op->shift(a, c.u32[0]);
+            break;
+        case SIMD_SHUFFLE:
+            got = op->shuffle(a, b, c.u8);
             break;
         }
         expect_v(name, got, want, line);
@@ -273,6 +277,12 @@ static void test_known(void *arg)
     KNOWN2(f32x4_lt, v_f32(1, nan, -0.0f, 1), v_f32(2, 1, 0.0f, nan), v_i32(-1, 0, 0, 0));
     KNOWN2(f32x4_ne, v_f32(1, nan, -0.0f, 1), v_f32(2, nan, 0.0f, nan), v_i32(-1, -1, 0, -1));
     KNOWN2(i64x2_lt_s, v_u64(1ull << 63, 5), v_u64(0, 5), v_u64(UINT64_MAX, 0));
+    known1("i8x16_shuffle",
+           v_i8((const int[16]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}),
+           v_i8((const int[16]){16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31}),
+           v_i8((const int[16]){31, 0, 16, 15, 1, 17, 30, 14, 2, 2, 2, 18, 19, 20, 21, 22}),
+           v_i8((const int[16]){31, 0, 16, 15, 1, 17, 30, 14, 2, 2, 2, 18, 19, 20, 21, 22}),
+           __LINE__);
     known1("v128_bitselect", v_u64(UINT64_MAX, 0x1234), v_u64(0, 0xff00),
            v_u64(0xf0f0f0f0f0f0f0f0ull, 0x00ff), v_u64(0xf0f0f0f0f0f0f0f0ull, 0xff34), __LINE__);
 }
@@ -281,7 +291,7 @@ static void test_same(void *arg)
 {
     (void)arg;
     REQUIRE(simd_ops_portable.count == simd_ops_fast.count);
-    CHECK(simd_ops_portable.count == 192);
+    CHECK(simd_ops_portable.count == 193);
     for (size_t i = 0; i < simd_ops_portable.count; i++)
         CHECK(strcmp(simd_ops_portable.ops[i].name, simd_ops_fast.ops[i].name) == 0);
 }
@@ -490,6 +500,13 @@ static int compare_one(const simd_op *ref, const simd_op *op, rng *g)
         break;
     case SIMD_SHIFT:
         want = ref->shift(ins[0], count), got = op->shift(ins[0], count);
+        break;
+    case SIMD_SHUFFLE: /* lane indices < 32, as validation leaves them */
+        for (int i = 0; i < 16; i++)
+            ins[2].u8[i] &= 31;
+        want = ref->shuffle(ins[0], ins[1], ins[2].u8);
+        got = op->shuffle(ins[0], ins[1], ins[2].u8);
+        nins = 2;
         break;
     }
     bool ref_broken;
