@@ -2,9 +2,10 @@
  * simd_ops_test.c: the SIMD operations of src/wasm/simd.h.
  *
  * The program holds two builds of simd.h (simd_ops_table.c compiled twice):
- * the portable reference (WA_SIMD_PORTABLE) and the build under test (the
- * fast path as the engine is built; CMake builds this program once more with
- * SSE4.1 enabled). Tests:
+ * the portable reference (WA_SIMD_PORTABLE) and the build under test, named
+ * simd_ops_fast: CMake builds the program once for the fast path as the
+ * engine is built, once for the vector-extension bodies alone
+ * (WA_SIMD_NO_X86) and, on x86-64, once with SSE4.1. Tests:
  *   known    answers worked out from the spec, for both builds
  *   same     both builds list the same operations
  *   compare  every operation of both builds on edge values (0, -1, min, max,
