@@ -156,9 +156,9 @@ static inline uint32_t wa_simd_trunc_sat_u32(double x)
  * code. WA_VEC: GCC/clang vector extensions (any target); WA_SSE2,
  * WA_SSSE3, WA_SSE41: x86 intrinsics, each only when the compiler targets
  * that level (x86-64 always has SSE2; WA_SIMD_NO_X86 leaves the x86 bodies
- * out, which tests the vector-extension bodies other hosts use). Vectors move in and out of the union
- * with memcpy (wa_vld/wa_vst), and between vector types by vector casts,
- * which reinterpret the bits. */
+ * out, which tests the vector-extension bodies other hosts use). Vectors move in and out of the
+ * union with memcpy (wa_vld/wa_vst), and between vector types by vector casts, which reinterpret
+ * the bits. */
 #if !defined(WA_SIMD_PORTABLE) && (defined(__GNUC__) || defined(__clang__))
 #define WA_SIMD_VEC 1
 #if defined(__SSE2__) && !defined(WA_SIMD_NO_X86)
