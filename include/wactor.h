@@ -472,6 +472,18 @@ int64_t wactor_request(wactor_runtime *rt, const char *target, const void *paylo
  * ENOTFOUND. */
 int wactor_cancel(wactor_runtime *rt, int64_t correlation);
 
+/* A batch of sends and requests from one thread that is not a runtime
+ * worker (an embedder's event loop, e.g. one pass of the HTTP server over
+ * its connections): between wactor_batch_begin and wactor_batch_end, a
+ * component given work is queued at once (a worker that is awake takes it
+ * at once) but no sleeping worker is woken for it; wactor_batch_end wakes
+ * as many as the work still queued needs. One wake for the batch instead of
+ * one per message. Nothing on the thread may wait for a component
+ * (wactor_call, wactor_wait_idle) in a batch. Not nested; both do nothing
+ * on a runtime thread. */
+void wactor_batch_begin(wactor_runtime *rt);
+void wactor_batch_end(wactor_runtime *rt);
+
 /* A blocking request. On OK, *status is the callback status and *answer a
  * malloc'd copy of its payload (free it; NULL when empty) of *answer_len
  * bytes. Errors are those of wactor_request. */

@@ -451,6 +451,27 @@ int wactor_headers_at(const wactor_headers *h, size_t i, wactor_header *out)
     return WACTOR_ENOTFOUND;
 }
 
+/* Whether this thread is in a batch (wactor_batch_begin): a flag of the
+ * thread, since the scheduler's quiet posts are the thread's. */
+static _Thread_local bool batching;
+
+void wactor_batch_begin(wactor_runtime *rt)
+{
+    if (!rt || batching || rt_sched_current_worker(rt->sched) >= 0)
+        return;
+    batching = true;
+    rt_post_quiet_begin();
+}
+
+void wactor_batch_end(wactor_runtime *rt)
+{
+    (void)rt;
+    if (!batching)
+        return;
+    batching = false;
+    rt_post_quiet_end();
+}
+
 int wactor_cancel(wactor_runtime *rt, int64_t correlation)
 {
     msg_host_callback cb = NULL;

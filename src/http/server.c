@@ -133,7 +133,11 @@ static void *loop_main(void *arg)
         }
         resume_queued(s);
         s->run_again = false;
+        /* The requests this pass forwards wake a sleeping runtime worker
+         * once, at its end (a worker that is awake takes them at once). */
+        wactor_batch_begin(s->rt);
         MHD_run(s->daemon);
+        wactor_batch_end(s->rt);
         if (atomic_load_explicit(&s->quit, memory_order_acquire)) {
             resume_queued(s); /* none is left suspended for the daemon's end */
             MHD_run(s->daemon);

@@ -121,6 +121,18 @@ void rt_post(rt_actor *a, rt_node *msg);
 void rt_post_burst_begin(void);
 void rt_post_burst_end(void);
 
+/* Quiet posts from a thread that is not a worker (the HTTP server's loop,
+ * per pass over its connections): between rt_post_quiet_begin and
+ * rt_post_quiet_end, an idle actor that gets mail is queued at once, so a
+ * worker that is awake takes it at once, but no sleeping worker is woken
+ * for it; rt_post_quiet_end wakes as many as the work still queued by then
+ * needs (none if the awake workers took it all). Posting to a busy runtime
+ * in a loop otherwise signals a sleeping worker per idle-to-scheduled
+ * change, a system call each, for work an awake worker would have taken.
+ * Nothing on the thread may wait for an actor while quiet. */
+void rt_post_quiet_begin(void);
+void rt_post_quiet_end(void);
+
 /* The mailbox (mailbox.c). Push from any thread; pop and empty only from
  * the actor's own turn (or once no thread can post any more). */
 void rt_mailbox_init(rt_mailbox *q);

@@ -86,6 +86,13 @@ static _Thread_local struct {
     rt_actor *held[RT_BURST_MAX];
 } rt_burst;
 
+/* This thread's quiet posts (rt_post_quiet_begin): the scheduler whose
+ * injection queue it pushed to without waking anyone. */
+static _Thread_local struct {
+    bool on;
+    rt_sched *owed;
+} rt_quiet;
+
 /* ---- run queues --------------------------------------------------------- */
 
 static void runq_init(rt_runq *q)
@@ -161,7 +168,13 @@ static void schedule(rt_sched *s, rt_actor *a)
             wake_one(s);
     } else {
         runq_push(&s->injected, a);
-        wake_one(s);
+        if (!rt_quiet.on)
+            wake_one(s);
+        else if (rt_quiet.owed != s) {
+            if (rt_quiet.owed != NULL)
+                wake_one(rt_quiet.owed); /* two schedulers: the first is served now */
+            rt_quiet.owed = s;
+        }
     }
 }
 
@@ -270,6 +283,31 @@ void rt_post_burst_end(void)
         schedule(rt_burst.held[i]->sched, rt_burst.held[i]);
     rt_burst.n = 0;
     rt_burst.on = false;
+}
+
+void rt_post_quiet_begin(void)
+{
+    assert(!rt_self && !rt_quiet.on);
+    rt_quiet.on = true;
+}
+
+void rt_post_quiet_end(void)
+{
+    rt_sched *s = rt_quiet.owed;
+    rt_quiet.on = false;
+    rt_quiet.owed = NULL;
+    if (s == NULL)
+        return;
+    /* What the awake workers have not taken yet: a worker for each (as many
+     * as there are). Read after our pushes, as wake_one's read of
+     * `sleeping` is: a worker that went to sleep meanwhile looked at the
+     * queues after counting itself, and either saw our actors (it did not
+     * sleep) or is counted in `sleeping`, which wake_one reads after this. */
+    pthread_mutex_lock(&s->injected.lock);
+    size_t queued = s->injected.len;
+    pthread_mutex_unlock(&s->injected.lock);
+    for (size_t i = 0; i < queued && i < s->n; i++)
+        wake_one(s);
 }
 
 static void busy_done(rt_sched *s, int64_t n)

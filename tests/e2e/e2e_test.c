@@ -444,6 +444,33 @@ static const hcb *hcbs_find(hcbs *c, int64_t corr, int *count)
 
 /* ---- 1. fire-and-forget ------------------------------------------------- */
 
+/* Sends in a batch (wactor_batch_begin/end) from this thread, which is no
+ * worker: nothing is lost by the deferred wake, whether the workers slept
+ * through the batch or not, and a second begin inside a batch is ignored. */
+static void test_batch(void *arg)
+{
+    (void)arg;
+    env e = setup(2, 0, 0);
+    REQUIRE(e.agent);
+    SPAWN(e, .name = "B");
+    SPAWN(e, .name = "C");
+    for (int round = 0; round < 50; round++) {
+        IDLE(e.rt); /* the workers go to sleep: the batch's wake is the only one */
+        wactor_batch_begin(e.rt);
+        wactor_batch_begin(e.rt);
+        for (int i = 0; i < 4; i++) {
+            CHECK(wactor_send(e.rt, "B", "b", 1) == WACTOR_OK);
+            CHECK(wactor_send(e.rt, "C", "c", 1) == WACTOR_OK);
+        }
+        wactor_batch_end(e.rt);
+        wactor_batch_end(e.rt); /* the second end finds no batch */
+    }
+    IDLE(e.rt);
+    CHECK(stats(e.rt, "B").received == 200);
+    CHECK(stats(e.rt, "C").received == 200);
+    teardown(&e);
+}
+
 static void test_send(void *arg)
 {
     (void)arg;
@@ -1924,6 +1951,7 @@ int main(int argc, char **argv)
     nocb_path = argv[4];
     static const test_case tests[] = {
         {"send", test_send},
+        {"batch", test_batch},
         {"request", test_request},
         {"deferred", test_deferred},
         {"isolation", test_isolation},
