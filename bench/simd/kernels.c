@@ -57,8 +57,8 @@ static uint32_t bytecount(const uint8_t *p, size_t n, uint8_t c)
         v128_t acc = wasm_i8x16_splat(0);
         for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16)
             acc = wasm_i8x16_sub(acc, wasm_i8x16_eq(wasm_v128_load(p + i), needle));
-        total = wasm_i32x4_add(total,
-                               wasm_u32x4_extadd_pairwise_u16x8(wasm_u16x8_extadd_pairwise_u8x16(acc)));
+        total = wasm_i32x4_add(
+            total, wasm_u32x4_extadd_pairwise_u16x8(wasm_u16x8_extadd_pairwise_u8x16(acc)));
     }
     uint32_t count = wasm_i32x4_extract_lane(total, 0) + wasm_i32x4_extract_lane(total, 1) +
                      wasm_i32x4_extract_lane(total, 2) + wasm_i32x4_extract_lane(total, 3);
@@ -80,9 +80,11 @@ static uint32_t dot16(const int16_t *a, const int16_t *b, size_t n)
     v128_t acc = wasm_i32x4_splat(0);
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_v128_load(a + i), wasm_v128_load(b + i)));
-    uint32_t sum = (uint32_t)wasm_i32x4_extract_lane(acc, 0) + (uint32_t)wasm_i32x4_extract_lane(acc, 1) +
-                   (uint32_t)wasm_i32x4_extract_lane(acc, 2) + (uint32_t)wasm_i32x4_extract_lane(acc, 3);
+        acc =
+            wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    uint32_t sum =
+        (uint32_t)wasm_i32x4_extract_lane(acc, 0) + (uint32_t)wasm_i32x4_extract_lane(acc, 1) +
+        (uint32_t)wasm_i32x4_extract_lane(acc, 2) + (uint32_t)wasm_i32x4_extract_lane(acc, 3);
     for (; i < n; i++)
         sum += (uint32_t)(a[i] * b[i]);
     return sum;
@@ -123,7 +125,8 @@ static void blend(const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n, ui
                                    wasm_i16x8_mul(wasm_u16x8_extend_low_u8x16(y), vb));
         v128_t hi = wasm_i16x8_add(wasm_i16x8_mul(wasm_u16x8_extend_high_u8x16(x), va),
                                    wasm_i16x8_mul(wasm_u16x8_extend_high_u8x16(y), vb));
-        wasm_v128_store(out + i, wasm_u8x16_narrow_i16x8(wasm_u16x8_shr(lo, 8), wasm_u16x8_shr(hi, 8)));
+        wasm_v128_store(out + i,
+                        wasm_u8x16_narrow_i16x8(wasm_u16x8_shr(lo, 8), wasm_u16x8_shr(hi, 8)));
     }
     for (; i < n; i++)
         out[i] = (uint8_t)((a[i] * alpha + b[i] * (256 - alpha)) >> 8);
@@ -142,10 +145,12 @@ static uint32_t sad(const uint8_t *a, const uint8_t *b, size_t n)
     for (; i + 16 <= n; i += 16) {
         v128_t x = wasm_v128_load(a + i), y = wasm_v128_load(b + i);
         v128_t d = wasm_v128_or(wasm_u8x16_sub_sat(x, y), wasm_u8x16_sub_sat(y, x));
-        acc = wasm_i32x4_add(acc, wasm_u32x4_extadd_pairwise_u16x8(wasm_u16x8_extadd_pairwise_u8x16(d)));
+        acc = wasm_i32x4_add(acc,
+                             wasm_u32x4_extadd_pairwise_u16x8(wasm_u16x8_extadd_pairwise_u8x16(d)));
     }
-    uint32_t sum = (uint32_t)wasm_i32x4_extract_lane(acc, 0) + (uint32_t)wasm_i32x4_extract_lane(acc, 1) +
-                   (uint32_t)wasm_i32x4_extract_lane(acc, 2) + (uint32_t)wasm_i32x4_extract_lane(acc, 3);
+    uint32_t sum =
+        (uint32_t)wasm_i32x4_extract_lane(acc, 0) + (uint32_t)wasm_i32x4_extract_lane(acc, 1) +
+        (uint32_t)wasm_i32x4_extract_lane(acc, 2) + (uint32_t)wasm_i32x4_extract_lane(acc, 3);
     for (; i < n; i++)
         sum += (uint32_t)(a[i] > b[i] ? a[i] - b[i] : b[i] - a[i]);
     return sum;
