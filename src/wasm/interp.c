@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "instance.h"
+#include "simd.h"
 #include "simd_call.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(WA_NO_COMPUTED_GOTO)
@@ -164,12 +165,67 @@ static inline void v128_put(wa_val *p, wa_v128 v)
     memcpy(p, &v, 16);
 }
 
-/* The arithmetic SIMD ops share one handler per kind (interp_simd.inc):
+/* The commonest binary SIMD ops (what auto-vectorized loops are made of)
+ * have a handler each, where the op's semantics from simd.h are inlined:
+ * through the shared handler, the call and the trip of both operands
+ * through integer registers cost more than the op itself. Each is listed
+ * here as WA_VDIRECT_<UPPER>, for the handler table, and has its handler in
+ * interp_simd.inc. WA_VPICK(probe, shared) gives the op's own handler when
+ * the probe is defined (it then expands to two arguments), else the
+ * shared one. */
+#define WA_VDIRECT_OPS(X)                                                                          \
+    X(V128_AND, v128_and)                                                                          \
+    X(V128_OR, v128_or)                                                                            \
+    X(V128_XOR, v128_xor)                                                                          \
+    X(V128_ANDNOT, v128_andnot)                                                                    \
+    X(I8X16_EQ, i8x16_eq)                                                                          \
+    X(I8X16_ADD, i8x16_add)                                                                        \
+    X(I8X16_SUB, i8x16_sub)                                                                        \
+    X(I8X16_SUB_SAT_U, i8x16_sub_sat_u)                                                            \
+    X(I16X8_ADD, i16x8_add)                                                                        \
+    X(I16X8_SUB, i16x8_sub)                                                                        \
+    X(I16X8_MUL, i16x8_mul)                                                                        \
+    X(I32X4_EQ, i32x4_eq)                                                                          \
+    X(I32X4_ADD, i32x4_add)                                                                        \
+    X(I32X4_SUB, i32x4_sub)                                                                        \
+    X(I32X4_MUL, i32x4_mul)                                                                        \
+    X(I64X2_ADD, i64x2_add)                                                                        \
+    X(F32X4_ADD, f32x4_add)                                                                        \
+    X(F32X4_SUB, f32x4_sub)                                                                        \
+    X(F32X4_MUL, f32x4_mul)                                                                        \
+    X(F64X2_ADD, f64x2_add)                                                                        \
+    X(F64X2_MUL, f64x2_mul)
+#define WA_VDIRECT_V128_AND ~, &&L_V_V128_AND
+#define WA_VDIRECT_V128_OR ~, &&L_V_V128_OR
+#define WA_VDIRECT_V128_XOR ~, &&L_V_V128_XOR
+#define WA_VDIRECT_V128_ANDNOT ~, &&L_V_V128_ANDNOT
+#define WA_VDIRECT_I8X16_EQ ~, &&L_V_I8X16_EQ
+#define WA_VDIRECT_I8X16_ADD ~, &&L_V_I8X16_ADD
+#define WA_VDIRECT_I8X16_SUB ~, &&L_V_I8X16_SUB
+#define WA_VDIRECT_I8X16_SUB_SAT_U ~, &&L_V_I8X16_SUB_SAT_U
+#define WA_VDIRECT_I16X8_ADD ~, &&L_V_I16X8_ADD
+#define WA_VDIRECT_I16X8_SUB ~, &&L_V_I16X8_SUB
+#define WA_VDIRECT_I16X8_MUL ~, &&L_V_I16X8_MUL
+#define WA_VDIRECT_I32X4_EQ ~, &&L_V_I32X4_EQ
+#define WA_VDIRECT_I32X4_ADD ~, &&L_V_I32X4_ADD
+#define WA_VDIRECT_I32X4_SUB ~, &&L_V_I32X4_SUB
+#define WA_VDIRECT_I32X4_MUL ~, &&L_V_I32X4_MUL
+#define WA_VDIRECT_I64X2_ADD ~, &&L_V_I64X2_ADD
+#define WA_VDIRECT_F32X4_ADD ~, &&L_V_F32X4_ADD
+#define WA_VDIRECT_F32X4_SUB ~, &&L_V_F32X4_SUB
+#define WA_VDIRECT_F32X4_MUL ~, &&L_V_F32X4_MUL
+#define WA_VDIRECT_F64X2_ADD ~, &&L_V_F64X2_ADD
+#define WA_VDIRECT_F64X2_MUL ~, &&L_V_F64X2_MUL
+#define WA_VSECOND(a, b, ...) b
+#define WA_VPICK_(...) WA_VSECOND(__VA_ARGS__)
+#define WA_VPICK(probe, shared) WA_VPICK_(probe, shared, ~)
+
+/* The other arithmetic SIMD ops share one handler per kind (interp_simd.inc):
  * their entries in the computed-goto table, and for switch dispatch which
  * kind each is. */
 #define WA_SIMD_LABEL_UN(U) &&v_un,
 #define WA_SIMD_LABEL_TEST(U) &&v_test,
-#define WA_SIMD_LABEL_BIN(U) &&v_bin,
+#define WA_SIMD_LABEL_BIN(U) WA_VPICK(WA_VDIRECT_##U, &&v_bin),
 #define WA_SIMD_LABEL_SHIFT(U) &&v_shift,
 #define WA_SIMD_LABEL_TERN(U) &&v_tern,
 #define WA_SIMD_LABEL_CONST(U) &&L_V_##U,
