@@ -49,50 +49,9 @@ static inline uint32_t f32_round_bits(float r)
     uint32_t b = f32_bits(r);
     return r != r ? b | 0x00400000u : b;
 }
-static inline double f64_quiet(double r)
-{
-    if (r == r)
-        return r;
-    uint64_t b;
-    memcpy(&b, &r, 8);
-    b |= 0x0008000000000000ull;
-    memcpy(&r, &b, 8);
-    return r;
-}
-
-/* WebAssembly min/max: NaN if either is NaN, and -0 < +0. */
-static inline float wa_fminf(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float wa_fmaxf(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double wa_fmin(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double wa_fmax(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
+/* The f64 rounding ops' quiet NaN and WebAssembly's min and max (a NaN if
+ * either is one, -0 < +0) are simd.h's scalar helpers, which the vector
+ * lanes use too: wa_simd_quiet, wa_simd_fminf/fmaxf/fmin/fmax. */
 
 static inline uint32_t rotl32(uint32_t a, uint32_t b)
 {
@@ -923,23 +882,23 @@ dispatch:
         BIN(F32_SUB, f32_bits(a.f32 - b.f32))
         BIN(F32_MUL, f32_bits(a.f32 * b.f32))
         BIN(F32_DIV, f32_bits(a.f32 / b.f32))
-        BIN(F32_MIN, f32_bits(wa_fminf(a.f32, b.f32)))
-        BIN(F32_MAX, f32_bits(wa_fmaxf(a.f32, b.f32)))
+        BIN(F32_MIN, f32_bits(wa_simd_fminf(a.f32, b.f32)))
+        BIN(F32_MAX, f32_bits(wa_simd_fmaxf(a.f32, b.f32)))
         BIN(F32_COPYSIGN, (a.i32 & 0x7fffffffu) | (b.i32 & 0x80000000u))
 
         UN(F64_ABS, a.i64 & 0x7fffffffffffffffull)
         UN(F64_NEG, a.i64 ^ 0x8000000000000000ull)
-        UNF(F64_CEIL, f64_quiet(ceil(a.f64)))
-        UNF(F64_FLOOR, f64_quiet(floor(a.f64)))
-        UNF(F64_TRUNC, f64_quiet(trunc(a.f64)))
-        UNF(F64_NEAREST, f64_quiet(nearbyint(a.f64)))
+        UNF(F64_CEIL, wa_simd_quiet(ceil(a.f64)))
+        UNF(F64_FLOOR, wa_simd_quiet(floor(a.f64)))
+        UNF(F64_TRUNC, wa_simd_quiet(trunc(a.f64)))
+        UNF(F64_NEAREST, wa_simd_quiet(nearbyint(a.f64)))
         UNF(F64_SQRT, sqrt(a.f64)) /* sqrtsd: a NaN comes out quiet */
         BINF(F64_ADD, a.f64 + b.f64)
         BINF(F64_SUB, a.f64 - b.f64)
         BINF(F64_MUL, a.f64 * b.f64)
         BINF(F64_DIV, a.f64 / b.f64)
-        BINF(F64_MIN, wa_fmin(a.f64, b.f64))
-        BINF(F64_MAX, wa_fmax(a.f64, b.f64))
+        BINF(F64_MIN, wa_simd_fmin(a.f64, b.f64))
+        BINF(F64_MAX, wa_simd_fmax(a.f64, b.f64))
         BIN(F64_COPYSIGN, (a.i64 & 0x7fffffffffffffffull) | (b.i64 & 0x8000000000000000ull))
 
         UN(I32_WRAP_I64, (uint32_t)a.i64)

@@ -93,8 +93,8 @@ static inline double wa_simd_quiet(double r)
     return r;
 }
 
-/* WebAssembly min/max: a NaN if either is a NaN (a + b propagates one the
- * way arithmetic does), and -0 < +0. */
+/* WebAssembly min/max (interp.c uses them for the scalar ops too): a NaN if either is a NaN (a + b
+ * propagates one the way arithmetic does), and -0 < +0. */
 static inline float wa_simd_fminf(float a, float b)
 {
     if (a != a || b != b)
