@@ -74,25 +74,9 @@ static inline uint64_t rotr64(uint64_t a, uint64_t b)
     return (a >> b) | (a << ((64 - b) & 63));
 }
 
-/* Saturating truncations: NaN gives 0, out-of-range values clamp. */
-static inline uint32_t sat_i32_s(double x)
-{
-    if (x != x)
-        return 0;
-    if (x <= -2147483649.0)
-        return (uint32_t)INT32_MIN;
-    if (x >= 2147483648.0)
-        return (uint32_t)INT32_MAX;
-    return (uint32_t)(int32_t)x;
-}
-static inline uint32_t sat_i32_u(double x)
-{
-    if (x != x || x <= -1.0)
-        return 0;
-    if (x >= 4294967296.0)
-        return UINT32_MAX;
-    return (uint32_t)x;
-}
+/* Saturating truncations: NaN gives 0, out-of-range values clamp (the
+ * 32-bit ones are simd.h's wa_simd_trunc_sat_s32/u32, shared with the
+ * vector lanes). */
 static inline uint64_t sat_i64_s(double x)
 {
     if (x != x)
@@ -949,10 +933,10 @@ dispatch:
         UN(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)a.i64)
         UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)a.i64)
 
-        UN(I32_TRUNC_SAT_F32_S, sat_i32_s(a.f32))
-        UN(I32_TRUNC_SAT_F32_U, sat_i32_u(a.f32))
-        UN(I32_TRUNC_SAT_F64_S, sat_i32_s(a.f64))
-        UN(I32_TRUNC_SAT_F64_U, sat_i32_u(a.f64))
+        UN(I32_TRUNC_SAT_F32_S, (uint32_t)wa_simd_trunc_sat_s32(a.f32))
+        UN(I32_TRUNC_SAT_F32_U, wa_simd_trunc_sat_u32(a.f32))
+        UN(I32_TRUNC_SAT_F64_S, (uint32_t)wa_simd_trunc_sat_s32(a.f64))
+        UN(I32_TRUNC_SAT_F64_U, wa_simd_trunc_sat_u32(a.f64))
         UN(I64_TRUNC_SAT_F32_S, sat_i64_s(a.f32))
         UN(I64_TRUNC_SAT_F32_U, sat_i64_u(a.f32))
         UN(I64_TRUNC_SAT_F64_S, sat_i64_s(a.f64))
