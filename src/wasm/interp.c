@@ -26,75 +26,13 @@
 #include <string.h>
 
 #include "instance.h"
+#include "numeric.h"
 #include "simd.h"
 #include "simd_call.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(WA_NO_COMPUTED_GOTO)
 #define WA_COMPUTED_GOTO 1
 #endif
-
-/* ---- numeric helpers ---------------------------------------------------- */
-
-static inline uint32_t f32_bits(float f)
-{
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    return b;
-}
-
-/* Rounding ops must return a quiet NaN for a NaN input; libm may hand a
- * signalling NaN back unchanged. */
-static inline uint32_t f32_round_bits(float r)
-{
-    uint32_t b = f32_bits(r);
-    return r != r ? b | 0x00400000u : b;
-}
-/* The f64 rounding ops' quiet NaN and WebAssembly's min and max (a NaN if
- * either is one, -0 < +0) are simd.h's scalar helpers, which the vector
- * lanes use too: wa_simd_quiet, wa_simd_fminf/fmaxf/fmin/fmax. */
-
-static inline uint32_t rotl32(uint32_t a, uint32_t b)
-{
-    b &= 31;
-    return (a << b) | (a >> ((32 - b) & 31));
-}
-static inline uint32_t rotr32(uint32_t a, uint32_t b)
-{
-    b &= 31;
-    return (a >> b) | (a << ((32 - b) & 31));
-}
-static inline uint64_t rotl64(uint64_t a, uint64_t b)
-{
-    b &= 63;
-    return (a << b) | (a >> ((64 - b) & 63));
-}
-static inline uint64_t rotr64(uint64_t a, uint64_t b)
-{
-    b &= 63;
-    return (a >> b) | (a << ((64 - b) & 63));
-}
-
-/* Saturating truncations: NaN gives 0, out-of-range values clamp (the
- * 32-bit ones are simd.h's wa_simd_trunc_sat_s32/u32, shared with the
- * vector lanes). */
-static inline uint64_t sat_i64_s(double x)
-{
-    if (x != x)
-        return 0;
-    if (x < -9223372036854775808.0)
-        return (uint64_t)INT64_MIN;
-    if (x >= 9223372036854775808.0)
-        return (uint64_t)INT64_MAX;
-    return (uint64_t)(int64_t)x;
-}
-static inline uint64_t sat_i64_u(double x)
-{
-    if (x != x || x <= -1.0)
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
-    return (uint64_t)x;
-}
 
 /* A v128 in two slots (or a global's two words), moved as 16 bytes. */
 static inline wa_v128 v128_get(const wa_val *p)
@@ -722,47 +660,8 @@ dispatch:
         NEXT(4);                                                                                   \
     }
 
-        UN(I32_EQZ, a.i32 == 0)
-        BIN(I32_EQ, a.i32 == b.i32)
-        BIN(I32_NE, a.i32 != b.i32)
-        BIN(I32_LT_S, (int32_t)a.i32 < (int32_t)b.i32)
-        BIN(I32_LT_U, a.i32 < b.i32)
-        BIN(I32_GT_S, (int32_t)a.i32 > (int32_t)b.i32)
-        BIN(I32_GT_U, a.i32 > b.i32)
-        BIN(I32_LE_S, (int32_t)a.i32 <= (int32_t)b.i32)
-        BIN(I32_LE_U, a.i32 <= b.i32)
-        BIN(I32_GE_S, (int32_t)a.i32 >= (int32_t)b.i32)
-        BIN(I32_GE_U, a.i32 >= b.i32)
-        UN(I64_EQZ, a.i64 == 0)
-        BIN(I64_EQ, a.i64 == b.i64)
-        BIN(I64_NE, a.i64 != b.i64)
-        BIN(I64_LT_S, (int64_t)a.i64 < (int64_t)b.i64)
-        BIN(I64_LT_U, a.i64 < b.i64)
-        BIN(I64_GT_S, (int64_t)a.i64 > (int64_t)b.i64)
-        BIN(I64_GT_U, a.i64 > b.i64)
-        BIN(I64_LE_S, (int64_t)a.i64 <= (int64_t)b.i64)
-        BIN(I64_LE_U, a.i64 <= b.i64)
-        BIN(I64_GE_S, (int64_t)a.i64 >= (int64_t)b.i64)
-        BIN(I64_GE_U, a.i64 >= b.i64)
-        BIN(F32_EQ, a.f32 == b.f32)
-        BIN(F32_NE, a.f32 != b.f32)
-        BIN(F32_LT, a.f32 < b.f32)
-        BIN(F32_GT, a.f32 > b.f32)
-        BIN(F32_LE, a.f32 <= b.f32)
-        BIN(F32_GE, a.f32 >= b.f32)
-        BIN(F64_EQ, a.f64 == b.f64)
-        BIN(F64_NE, a.f64 != b.f64)
-        BIN(F64_LT, a.f64 < b.f64)
-        BIN(F64_GT, a.f64 > b.f64)
-        BIN(F64_LE, a.f64 <= b.f64)
-        BIN(F64_GE, a.f64 >= b.f64)
+        WA_NUMERIC_SEMANTICS(UN, BIN, UNF, BINF)
 
-        UN(I32_CLZ, a.i32 ? (uint32_t)__builtin_clz(a.i32) : 32)
-        UN(I32_CTZ, a.i32 ? (uint32_t)__builtin_ctz(a.i32) : 32)
-        UN(I32_POPCNT, (uint32_t)__builtin_popcount(a.i32))
-        BIN(I32_ADD, (uint32_t)(a.i32 + b.i32))
-        BIN(I32_SUB, (uint32_t)(a.i32 - b.i32))
-        BIN(I32_MUL, (uint32_t)(a.i32 * b.i32))
         CASE(I32_DIV_S)
         {
             int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
@@ -797,21 +696,7 @@ dispatch:
             S(1).i64 = a % b;
             NEXT(4);
         }
-        BIN(I32_AND, a.i32 & b.i32)
-        BIN(I32_OR, a.i32 | b.i32)
-        BIN(I32_XOR, a.i32 ^ b.i32)
-        BIN(I32_SHL, (uint32_t)(a.i32 << (b.i32 & 31)))
-        BIN(I32_SHR_S, (uint32_t)((int32_t)a.i32 >> (b.i32 & 31)))
-        BIN(I32_SHR_U, a.i32 >> (b.i32 & 31))
-        BIN(I32_ROTL, rotl32(a.i32, b.i32))
-        BIN(I32_ROTR, rotr32(a.i32, b.i32))
 
-        UN(I64_CLZ, a.i64 ? (uint64_t)__builtin_clzll(a.i64) : 64)
-        UN(I64_CTZ, a.i64 ? (uint64_t)__builtin_ctzll(a.i64) : 64)
-        UN(I64_POPCNT, (uint64_t)__builtin_popcountll(a.i64))
-        BIN(I64_ADD, a.i64 + b.i64)
-        BIN(I64_SUB, a.i64 - b.i64)
-        BIN(I64_MUL, a.i64 * b.i64)
         CASE(I64_DIV_S)
         {
             int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
@@ -846,46 +731,7 @@ dispatch:
             S(1).i64 = a % b;
             NEXT(4);
         }
-        BIN(I64_AND, a.i64 & b.i64)
-        BIN(I64_OR, a.i64 | b.i64)
-        BIN(I64_XOR, a.i64 ^ b.i64)
-        BIN(I64_SHL, a.i64 << (b.i64 & 63))
-        BIN(I64_SHR_S, (uint64_t)((int64_t)a.i64 >> (b.i64 & 63)))
-        BIN(I64_SHR_U, a.i64 >> (b.i64 & 63))
-        BIN(I64_ROTL, rotl64(a.i64, b.i64))
-        BIN(I64_ROTR, rotr64(a.i64, b.i64))
 
-        UN(F32_ABS, a.i32 & 0x7fffffffu)
-        UN(F32_NEG, a.i32 ^ 0x80000000u)
-        UN(F32_CEIL, f32_round_bits(ceilf(a.f32)))
-        UN(F32_FLOOR, f32_round_bits(floorf(a.f32)))
-        UN(F32_TRUNC, f32_round_bits(truncf(a.f32)))
-        UN(F32_NEAREST, f32_round_bits(nearbyintf(a.f32)))
-        UN(F32_SQRT, f32_bits(sqrtf(a.f32))) /* sqrtss: a NaN comes out quiet */
-        BIN(F32_ADD, f32_bits(a.f32 + b.f32))
-        BIN(F32_SUB, f32_bits(a.f32 - b.f32))
-        BIN(F32_MUL, f32_bits(a.f32 * b.f32))
-        BIN(F32_DIV, f32_bits(a.f32 / b.f32))
-        BIN(F32_MIN, f32_bits(wa_simd_fminf(a.f32, b.f32)))
-        BIN(F32_MAX, f32_bits(wa_simd_fmaxf(a.f32, b.f32)))
-        BIN(F32_COPYSIGN, (a.i32 & 0x7fffffffu) | (b.i32 & 0x80000000u))
-
-        UN(F64_ABS, a.i64 & 0x7fffffffffffffffull)
-        UN(F64_NEG, a.i64 ^ 0x8000000000000000ull)
-        UNF(F64_CEIL, wa_simd_quiet(ceil(a.f64)))
-        UNF(F64_FLOOR, wa_simd_quiet(floor(a.f64)))
-        UNF(F64_TRUNC, wa_simd_quiet(trunc(a.f64)))
-        UNF(F64_NEAREST, wa_simd_quiet(nearbyint(a.f64)))
-        UNF(F64_SQRT, sqrt(a.f64)) /* sqrtsd: a NaN comes out quiet */
-        BINF(F64_ADD, a.f64 + b.f64)
-        BINF(F64_SUB, a.f64 - b.f64)
-        BINF(F64_MUL, a.f64 * b.f64)
-        BINF(F64_DIV, a.f64 / b.f64)
-        BINF(F64_MIN, wa_simd_fmin(a.f64, b.f64))
-        BINF(F64_MAX, wa_simd_fmax(a.f64, b.f64))
-        BIN(F64_COPYSIGN, (a.i64 & 0x7fffffffffffffffull) | (b.i64 & 0x8000000000000000ull))
-
-        UN(I32_WRAP_I64, (uint32_t)a.i64)
 /* Trapping truncation: NaN is an invalid conversion; outside (lo, hi) the
  * result does not fit. The bounds are exact in the source type. */
 #define TRUNC(name, field, lo, hi, T, UT)                                                          \
@@ -899,48 +745,7 @@ dispatch:
         S(1).i64 = (UT)(T)x;                                                                       \
         NEXT(3);                                                                                   \
     }
-        TRUNC(I32_TRUNC_F32_S, f32, -2147483904.0, 2147483648.0, int32_t, uint32_t)
-        TRUNC(I32_TRUNC_F32_U, f32, -1.0, 4294967296.0, uint32_t, uint32_t)
-        TRUNC(I32_TRUNC_F64_S, f64, -2147483649.0, 2147483648.0, int32_t, uint32_t)
-        TRUNC(I32_TRUNC_F64_U, f64, -1.0, 4294967296.0, uint32_t, uint32_t)
-        UN(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)a.i32)
-        UN(I64_EXTEND_I32_U, (uint64_t)a.i32)
-        TRUNC(I64_TRUNC_F32_S, f32, -9223373136366403584.0, 9223372036854775808.0, int64_t,
-              uint64_t)
-        TRUNC(I64_TRUNC_F32_U, f32, -1.0, 18446744073709551616.0, uint64_t, uint64_t)
-        TRUNC(I64_TRUNC_F64_S, f64, -9223372036854777856.0, 9223372036854775808.0, int64_t,
-              uint64_t)
-        TRUNC(I64_TRUNC_F64_U, f64, -1.0, 18446744073709551616.0, uint64_t, uint64_t)
-        UN(F32_CONVERT_I32_S, f32_bits((float)(int32_t)a.i32))
-        UN(F32_CONVERT_I32_U, f32_bits((float)a.i32))
-        UN(F32_CONVERT_I64_S, f32_bits((float)(int64_t)a.i64))
-        UN(F32_CONVERT_I64_U, f32_bits((float)a.i64))
-        UN(F32_DEMOTE_F64, f32_bits((float)a.f64))
-        UNF(F64_CONVERT_I32_S, (double)(int32_t)a.i32)
-        UNF(F64_CONVERT_I32_U, (double)a.i32)
-        UNF(F64_CONVERT_I64_S, (double)(int64_t)a.i64)
-        UNF(F64_CONVERT_I64_U, (double)a.i64)
-        UNF(F64_PROMOTE_F32, (double)a.f32)
-        /* Reinterpretations never reach the interpreter (the translator emits
-         * nothing for them: the bits already are in the slot). */
-        UN(I32_REINTERPRET_F32, a.i32)
-        UN(I64_REINTERPRET_F64, a.i64)
-        UN(F32_REINTERPRET_I32, a.i32)
-        UN(F64_REINTERPRET_I64, a.i64)
-        UN(I32_EXTEND8_S, (uint32_t)(int32_t)(int8_t)a.i32)
-        UN(I32_EXTEND16_S, (uint32_t)(int32_t)(int16_t)a.i32)
-        UN(I64_EXTEND8_S, (uint64_t)(int64_t)(int8_t)a.i64)
-        UN(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)a.i64)
-        UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)a.i64)
-
-        UN(I32_TRUNC_SAT_F32_S, (uint32_t)wa_simd_trunc_sat_s32(a.f32))
-        UN(I32_TRUNC_SAT_F32_U, wa_simd_trunc_sat_u32(a.f32))
-        UN(I32_TRUNC_SAT_F64_S, (uint32_t)wa_simd_trunc_sat_s32(a.f64))
-        UN(I32_TRUNC_SAT_F64_U, wa_simd_trunc_sat_u32(a.f64))
-        UN(I64_TRUNC_SAT_F32_S, sat_i64_s(a.f32))
-        UN(I64_TRUNC_SAT_F32_U, sat_i64_u(a.f32))
-        UN(I64_TRUNC_SAT_F64_S, sat_i64_s(a.f64))
-        UN(I64_TRUNC_SAT_F64_U, sat_i64_u(a.f64))
+        WA_TRUNC_BOUNDS(TRUNC)
 
         /* ---- superinstructions (code.h) ---- */
 #define JMP_CMP(name, T, op)                                                                       \

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "numeric.h"
 #include "simd_list.h"
 
 /* ---- scalar helpers (prefixed wa_simd_: this header is included next to
@@ -69,84 +70,6 @@ static inline uint64_t wa_simd_sar64(uint64_t x, uint32_t n)
 {
     uint64_t sign = (x >> 63) ? UINT64_MAX : 0;
     return ((x ^ sign) >> n) ^ sign;
-}
-
-/* A NaN result of a rounding operation must be quiet. */
-static inline float wa_simd_quietf(float r)
-{
-    if (r == r)
-        return r;
-    uint32_t b;
-    memcpy(&b, &r, 4);
-    b |= 0x00400000u;
-    memcpy(&r, &b, 4);
-    return r;
-}
-static inline double wa_simd_quiet(double r)
-{
-    if (r == r)
-        return r;
-    uint64_t b;
-    memcpy(&b, &r, 8);
-    b |= 0x0008000000000000ull;
-    memcpy(&r, &b, 8);
-    return r;
-}
-
-/* WebAssembly min/max (interp.c uses them for the scalar ops too): a NaN if either is a NaN (a + b
- * propagates one the way arithmetic does), and -0 < +0. */
-static inline float wa_simd_fminf(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float wa_simd_fmaxf(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double wa_simd_fmin(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double wa_simd_fmax(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-/* Saturating float-to-integer truncation: NaN gives 0, out-of-range values
- * clamp; the cast happens only inside the range. */
-static inline int32_t wa_simd_trunc_sat_s32(double x)
-{
-    if (x != x)
-        return 0;
-    if (x <= -2147483649.0)
-        return INT32_MIN;
-    if (x >= 2147483648.0)
-        return INT32_MAX;
-    return (int32_t)x;
-}
-static inline uint32_t wa_simd_trunc_sat_u32(double x)
-{
-    if (x != x || x <= -1.0)
-        return 0;
-    if (x >= 4294967296.0)
-        return UINT32_MAX;
-    return (uint32_t)x;
 }
 
 /* ---- the fast path -------------------------------------------------------
@@ -1397,26 +1320,26 @@ static inline wa_v128 wa_v_f32x4_ceil(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_ps(WA_F(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround32(a, WA_ROUND_CEIL));
-    WA_V_LANES(f32, 4, wa_simd_quietf(ceilf(a.f32[i])));
+    WA_V_LANES(f32, 4, wa_quietf(ceilf(a.f32[i])));
 }
 static inline wa_v128 wa_v_f32x4_floor(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_ps(WA_F(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround32(a, WA_ROUND_FLOOR));
-    WA_V_LANES(f32, 4, wa_simd_quietf(floorf(a.f32[i])));
+    WA_V_LANES(f32, 4, wa_quietf(floorf(a.f32[i])));
 }
 static inline wa_v128 wa_v_f32x4_trunc(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_ps(WA_F(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround32(a, WA_ROUND_TRUNC));
-    WA_V_LANES(f32, 4, wa_simd_quietf(truncf(a.f32[i])));
+    WA_V_LANES(f32, 4, wa_quietf(truncf(a.f32[i])));
 }
 /* Round to nearest, ties to even (the default rounding mode). */
 static inline wa_v128 wa_v_f32x4_nearest(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_ps(WA_F(a), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround32(a, WA_ROUND_NEAREST));
-    WA_V_LANES(f32, 4, wa_simd_quietf(nearbyintf(a.f32[i])));
+    WA_V_LANES(f32, 4, wa_quietf(nearbyintf(a.f32[i])));
 }
 static inline wa_v128 wa_v_f32x4_add(wa_v128 a, wa_v128 b)
 {
@@ -1441,12 +1364,12 @@ static inline wa_v128 wa_v_f32x4_div(wa_v128 a, wa_v128 b)
 static inline wa_v128 wa_v_f32x4_min(wa_v128 a, wa_v128 b)
 {
     WA_SSE2(wa_vfmin32(a, b));
-    WA_V_LANES(f32, 4, wa_simd_fminf(a.f32[i], b.f32[i]));
+    WA_V_LANES(f32, 4, wa_fminf(a.f32[i], b.f32[i]));
 }
 static inline wa_v128 wa_v_f32x4_max(wa_v128 a, wa_v128 b)
 {
     WA_SSE2(wa_vfmax32(a, b));
-    WA_V_LANES(f32, 4, wa_simd_fmaxf(a.f32[i], b.f32[i]));
+    WA_V_LANES(f32, 4, wa_fmaxf(a.f32[i], b.f32[i]));
 }
 /* Pseudo-min/max, defined as the comparisons: pmin = b < a ? b : a,
  * pmax = a < b ? b : a; a NaN or a zero pair gives a, bit for bit. */
@@ -1515,25 +1438,25 @@ static inline wa_v128 wa_v_f64x2_ceil(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_pd(WA_D(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround64(a, WA_ROUND_CEIL));
-    WA_V_LANES(f64, 2, wa_simd_quiet(ceil(a.f64[i])));
+    WA_V_LANES(f64, 2, wa_quiet(ceil(a.f64[i])));
 }
 static inline wa_v128 wa_v_f64x2_floor(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_pd(WA_D(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround64(a, WA_ROUND_FLOOR));
-    WA_V_LANES(f64, 2, wa_simd_quiet(floor(a.f64[i])));
+    WA_V_LANES(f64, 2, wa_quiet(floor(a.f64[i])));
 }
 static inline wa_v128 wa_v_f64x2_trunc(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_pd(WA_D(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround64(a, WA_ROUND_TRUNC));
-    WA_V_LANES(f64, 2, wa_simd_quiet(trunc(a.f64[i])));
+    WA_V_LANES(f64, 2, wa_quiet(trunc(a.f64[i])));
 }
 static inline wa_v128 wa_v_f64x2_nearest(wa_v128 a)
 {
     WA_SSE41(WA_ST(_mm_round_pd(WA_D(a), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
     WA_VEC(wa_vround64(a, WA_ROUND_NEAREST));
-    WA_V_LANES(f64, 2, wa_simd_quiet(nearbyint(a.f64[i])));
+    WA_V_LANES(f64, 2, wa_quiet(nearbyint(a.f64[i])));
 }
 static inline wa_v128 wa_v_f64x2_add(wa_v128 a, wa_v128 b)
 {
@@ -1558,12 +1481,12 @@ static inline wa_v128 wa_v_f64x2_div(wa_v128 a, wa_v128 b)
 static inline wa_v128 wa_v_f64x2_min(wa_v128 a, wa_v128 b)
 {
     WA_SSE2(wa_vfmin64(a, b));
-    WA_V_LANES(f64, 2, wa_simd_fmin(a.f64[i], b.f64[i]));
+    WA_V_LANES(f64, 2, wa_fmin(a.f64[i], b.f64[i]));
 }
 static inline wa_v128 wa_v_f64x2_max(wa_v128 a, wa_v128 b)
 {
     WA_SSE2(wa_vfmax64(a, b));
-    WA_V_LANES(f64, 2, wa_simd_fmax(a.f64[i], b.f64[i]));
+    WA_V_LANES(f64, 2, wa_fmax(a.f64[i], b.f64[i]));
 }
 static inline wa_v128 wa_v_f64x2_pmin(wa_v128 a, wa_v128 b)
 {
@@ -1594,12 +1517,12 @@ static inline wa_v128 wa_v_f64x2_promote_low_f32x4(wa_v128 a)
 static inline wa_v128 wa_v_i32x4_trunc_sat_f32x4_s(wa_v128 a)
 {
     WA_SSE2(wa_vtrunc_sat_f32_s(a));
-    WA_V_LANES(i32, 4, wa_simd_trunc_sat_s32(a.f32[i]));
+    WA_V_LANES(i32, 4, wa_trunc_sat_s32(a.f32[i]));
 }
 static inline wa_v128 wa_v_i32x4_trunc_sat_f32x4_u(wa_v128 a)
 {
     WA_SSE2(wa_vtrunc_sat_f32_u(a));
-    WA_V_LANES(u32, 4, wa_simd_trunc_sat_u32(a.f32[i]));
+    WA_V_LANES(u32, 4, wa_trunc_sat_u32(a.f32[i]));
 }
 static inline wa_v128 wa_v_f32x4_convert_i32x4_s(wa_v128 a)
 {
@@ -1614,11 +1537,11 @@ static inline wa_v128 wa_v_f32x4_convert_i32x4_u(wa_v128 a)
 static inline wa_v128 wa_v_i32x4_trunc_sat_f64x2_s_zero(wa_v128 a)
 {
     WA_SSE2(wa_vtrunc_sat_f64_s(a));
-    WA_V_LANES(i32, 4, i < 2 ? wa_simd_trunc_sat_s32(a.f64[i]) : 0);
+    WA_V_LANES(i32, 4, i < 2 ? wa_trunc_sat_s32(a.f64[i]) : 0);
 }
 static inline wa_v128 wa_v_i32x4_trunc_sat_f64x2_u_zero(wa_v128 a)
 {
-    WA_V_LANES(u32, 4, i < 2 ? wa_simd_trunc_sat_u32(a.f64[i]) : 0);
+    WA_V_LANES(u32, 4, i < 2 ? wa_trunc_sat_u32(a.f64[i]) : 0);
 }
 static inline wa_v128 wa_v_f64x2_convert_low_i32x4_s(wa_v128 a)
 {
