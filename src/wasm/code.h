@@ -312,6 +312,8 @@ typedef struct wa_code {
  * back to its opcode (WA_OP_COUNT_ if it is none). */
 void wa_interp_thread(uint32_t *ops, uint32_t nops);
 uint32_t wa_interp_opcode(uint32_t unit);
+/* The reverse: the unit that op becomes (op itself with switch dispatch). */
+uint32_t wa_interp_unit(uint32_t op);
 
 /* Prints a translated function (dump.c). */
 #include <stdio.h>

@@ -578,6 +578,7 @@ wa_instance *wa_instantiate(const wa_module *m, const wa_extern *imports, uint32
     }
     inst->m = m;
     inst->fuel = cfg && cfg->fuel > 0 ? cfg->fuel : WA_FUEL_UNLIMITED;
+    inst->native = cfg ? cfg->native : NULL;
     inst->max_depth = cfg && cfg->max_call_depth ? cfg->max_call_depth : WA_DEFAULT_CALL_DEPTH;
     atomic_init(&inst->interrupt, 0);
     bool ok = alloc_arrays(inst) || wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
@@ -733,8 +734,11 @@ wa_trap wa_call(wa_instance *inst, wa_func *f, const wa_val *args, wa_val *resul
     inst->running = true;
     inst->trap_msg[0] = 0;
     inst->backtrace_len = inst->backtrace_depth = 0;
-    wa_trap trap =
-        f->host ? f->host(inst, f->env, inst->stack) : wa_interp_run(inst, f, inst->stack);
+    inst->frame_top = inst->frames;
+    inst->native_stack_floor = 0;
+    wa_trap trap = f->host           ? f->host(inst, f->env, inst->stack)
+                   : f->inst->native ? f->inst->native->run(inst, f, inst->stack)
+                                     : wa_interp_run(inst, f, inst->stack);
     inst->running = false;
     if (trap == WA_TRAP_NONE && nres)
         memcpy(results, inst->stack, nres * sizeof *results);

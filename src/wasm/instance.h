@@ -85,6 +85,13 @@ struct wa_instance {
     uint32_t backtrace[WA_BACKTRACE_MAX];
     uint32_t backtrace_len, backtrace_depth;
     void *userdata;
+    const wa_native *native; /* compiled code for the defined functions, or NULL */
+    /* While this instance runs a call: the first frame not taken by the
+     * callers (each tier pushes above it, so one chain of frames serves the
+     * depth limit and the backtrace), and for compiled code the lowest C
+     * stack address it may use (0 until it first runs). */
+    wa_frame *frame_top;
+    uintptr_t native_stack_floor;
 };
 
 /* An execution stack: frames[max_depth], then WA_STACK_SLOTS values. */
@@ -95,8 +102,15 @@ struct wa_stack {
     size_t bytes;
 };
 
-/* Runs f with its arguments at fp[0..); results land in fp[0..). */
-wa_trap wa_interp_run(wa_instance *inst, wa_func *f, wa_val *fp);
+/* Runs f with its arguments at fp[0..); results land in fp[0..). The call
+ * chain's frames below ex->frame_top belong to its callers. */
+wa_trap wa_interp_run(wa_instance *ex, wa_func *f, wa_val *fp);
+
+/* Ends a call with a trap in f (of inst), both tiers: records the message
+ * and the backtrace (f, then the callers in frames [ex->frames, top)) and
+ * the fuel left (fuel < 0: metering is off); returns trap. */
+wa_trap wa_trap_record(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_trap trap,
+                       int64_t fuel, const wa_frame *top);
 
 /* Shared by the interpreter and instantiation: the spec's table.init, with
  * its bounds checks (a trap leaves nothing written). */

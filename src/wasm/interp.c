@@ -136,14 +136,14 @@ static const uint8_t k_vshared[] = {WA_SIMD_OPS(WA_S)};
 
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Ends a call with a trap: records where, unwinds the frames this call
- * pushed and saves the fuel (fuel < 0: metering is off). Every trap site
- * calls it in tail position rather than jumping to shared code: clang 14
- * with coverage instrumentation loses the trap kind on such a jump. */
-static wa_trap trapped(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_trap trap,
-                       int64_t fuel, const wa_frame *base, const wa_frame *top)
+/* Ends a call with a trap (instance.h). In the loop every trap site calls
+ * it in tail position rather than jumping to shared code: clang 14 with
+ * coverage instrumentation loses the trap kind on such a jump. */
+wa_trap wa_trap_record(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_trap trap,
+                       int64_t fuel, const wa_frame *top)
 {
     /* The backtrace, innermost first: f, then the suspended callers. */
+    const wa_frame *base = ex->frames;
     uint32_t n = 0;
     ex->backtrace[n++] = f->index;
     for (const wa_frame *fr = top; fr > base && n < WA_BACKTRACE_MAX; fr--)
@@ -206,7 +206,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
 
     /* The frame stack and the stack's end, in registers; a call is not
      * reentrant (wa_call), so this call owns ex->frames from the start. */
-    wa_frame *const frame_base = ex->frames, *const frame_limit = ex->frames + ex->depth_limit;
+    wa_frame *const frame_base = ex->frame_top, *const frame_limit = ex->frames + ex->depth_limit;
     wa_frame *frame = frame_base;
     const wa_val *const stack_end = ex->stack_end;
     wa_instance *inst;
@@ -239,7 +239,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
 #define OOB(ea, n)                                                                                 \
     (__builtin_expect((int64_t)(ea) > memlim, 0) && (ea) + (n) > (uint64_t)(memlim + 8))
 #define TRAP(kind)                                                                                 \
-    return trapped(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1, frame_base, frame)
+    return wa_trap_record(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1, frame)
 #define S(k) fp[pc[k]]
 #define NEXT(n)                                                                                    \
     do {                                                                                           \
@@ -298,7 +298,7 @@ dispatch:
         }
 /* A loop's back edge: pc is the loop body past its FUEL op, whose work
  * this does (the cost is the FUEL op's operand, right before pc). The traps
- * are in one place, loop_stop: fewer call sites of trapped() leave the
+ * are in one place, loop_stop: fewer call sites of wa_trap_record() leave the
  * registers to the hot state. */
 #define LOOP_FUEL()                                                                                \
     do {                                                                                           \
@@ -516,7 +516,7 @@ dispatch:
             trap = wa_table_init_from(inst->tables[pc[1]], (void *const *)inst->elem_refs[e],
                                       inst->elem_len[e], S(3).i32, S(4).i32, S(5).i32);
             if (trap)
-                return trapped(ex, inst, f, trap, metered ? fuel : -1, frame_base, frame);
+                return wa_trap_record(ex, inst, f, trap, metered ? fuel : -1, frame);
             NEXT(6);
         }
         CASE(ELEM_DROP)
@@ -1059,13 +1059,24 @@ call: /* callee's arguments are at args[0..); pc is the return address */
         trap = callee->host(inst, callee->env, args);
         fuel = ex->fuel; /* the host may have set it */
         if (trap)
-            return trapped(ex, inst, f, trap, metered ? fuel : -1, frame_base, frame);
+            return wa_trap_record(ex, inst, f, trap, metered ? fuel : -1, frame);
         RELOAD_MEM();
         DISPATCH();
     }
     if (frame == frame_limit)
         TRAP(STACK_EXHAUSTED);
     *frame++ = (wa_frame){.pc = pc, .fp = fp, .func = f, .ops = ops};
+    if (callee->inst->native) { /* compiled: it runs above this frame, on this stack */
+        SAVE_FUEL();
+        ex->frame_top = frame;
+        trap = callee->inst->native->run(ex, callee, args);
+        frame--;
+        fuel = ex->fuel;
+        if (trap)
+            return trap; /* recorded where it happened */
+        RELOAD_MEM();
+        DISPATCH();
+    }
     f = callee;
     fp = args;
     if (f->inst != inst) {
@@ -1081,8 +1092,17 @@ tail_call: /* a call in place of this frame: the arguments become its first slot
         trap = callee->host(inst, callee->env, fp);
         fuel = ex->fuel;
         if (trap)
-            return trapped(ex, inst, f, trap, metered ? fuel : -1, frame_base, frame);
+            return wa_trap_record(ex, inst, f, trap, metered ? fuel : -1, frame);
         goto ret; /* its results are this frame's */
+    }
+    if (callee->inst->native) {
+        SAVE_FUEL();
+        ex->frame_top = frame;
+        trap = callee->inst->native->run(ex, callee, fp);
+        fuel = ex->fuel;
+        if (trap)
+            return trap;
+        goto ret;
     }
     f = callee;
     if (f->inst != inst) {
@@ -1109,6 +1129,13 @@ void wa_interp_thread(uint32_t *ops, uint32_t nops)
         ops[pc] = (uint32_t)((const char *)labels[op] - (const char *)labels[0]);
         pc += len;
     }
+}
+
+uint32_t wa_interp_unit(uint32_t op)
+{
+    const void *const *labels;
+    run(NULL, NULL, NULL, &labels);
+    return labels ? (uint32_t)((const char *)labels[op] - (const char *)labels[0]) : op;
 }
 
 uint32_t wa_interp_opcode(uint32_t unit)

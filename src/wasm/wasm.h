@@ -349,6 +349,17 @@ typedef struct wa_mempool wa_mempool;
 wa_mempool *wa_mempool_new(size_t max_bytes, uint32_t max_count);
 void wa_mempool_free(wa_mempool *pool);
 
+/* Compiled code for a module's functions (the ahead-of-time tier, src/aot,
+ * makes it; the engine knows nothing more of it). run replaces the
+ * interpreter for the functions of an instance made with it: it is called
+ * with f's arguments at fp[0..) and leaves f's results there, with every
+ * observable effect (traps, their messages and backtraces, fuel, limits,
+ * interruption) as the interpreter's. impl is the tier's own data. */
+typedef struct wa_native {
+    wa_trap (*run)(wa_instance *ex, wa_func *f, wa_val *fp);
+    const void *impl;
+} wa_native;
+
 typedef struct wa_config {
     uint32_t max_memory_pages; /* memory.grow past it returns -1; 0 = 65536 */
     uint32_t max_call_depth;   /* deeper calls trap STACK_EXHAUSTED; 0 = default */
@@ -363,6 +374,9 @@ typedef struct wa_config {
     /* Where the instance's own memory comes from and returns to; NULL =
      * fresh mappings. */
     wa_mempool *mempool;
+    /* Compiled code for this module (wa_native), borrowed: it must outlive
+     * the instance; NULL = the interpreter runs it. */
+    const wa_native *native;
 } wa_config;
 
 #define WA_DEFAULT_CALL_DEPTH 10000u
