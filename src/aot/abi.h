@@ -1,0 +1,135 @@
+/*
+ * abi.h: what compiled code and the runtime agree on. The generator (gen.c)
+ * embeds this file's text at the top of every C file it writes, and the
+ * runtime (rt.c) includes it, where static assertions tie each view below
+ * to the engine's own structure (src/wasm/instance.h). An artifact records
+ * WA_AOT_ABI and the wactor version, so one built against another layout
+ * is never loaded.
+ *
+ * Self-contained: <stdint.h>, <stddef.h>, <string.h> only.
+ *
+ * A compiled function is
+ *     int64_t fN(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
+ *                wa_aot_frame *fr)
+ * fp: its frame on the value stack, laid out as the interpreter's (code.h),
+ * with its arguments in fp[0..) on entry and its results there on return;
+ * only arguments and results go through it, every other slot is a C
+ * local. fuel: what is left (metering off: it starts at INT64_MAX and is
+ * never written back). fr: the first frame not taken by its callers. It
+ * returns the fuel left, or -1 after a trap, which the runtime recorded.
+ */
+#ifndef WA_AOT_ABI_H
+#define WA_AOT_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WA_AOT_ABI 1
+
+#ifndef WA_WASM_H /* the generated C has no wasm.h: the same union */
+typedef union wa_val {
+    uint32_t i32;
+    uint64_t i64;
+    float f32;
+    double f64;
+    void *ref;
+} wa_val;
+#endif
+#ifndef WA_SIMD_LIST_H
+typedef union wa_v128 {
+    uint8_t u8[16];
+    int8_t i8[16];
+    uint16_t u16[8];
+    int16_t i16[8];
+    uint32_t u32[4];
+    int32_t i32[4];
+    uint64_t u64[2];
+    int64_t i64[2];
+    float f32[4];
+    double f64[2];
+} wa_v128;
+#endif
+
+/* Views of the engine's structures: the leading fields compiled code reads. */
+typedef struct wa_aot_mem {
+    uint8_t *data;
+    uint64_t size;
+} wa_aot_mem;
+typedef struct wa_aot_global {
+    uint8_t type[2]; /* wa_globaltype */
+    wa_val val[2];
+} wa_aot_global;
+typedef struct wa_aot_inst {
+    const void *module;
+    void **funcs; /* wa_func * */
+    void **tables;
+    wa_aot_mem *mem0;
+    wa_aot_global **globals;
+} wa_aot_inst;
+typedef struct wa_aot_frame { /* wa_frame: compiled code sets func only */
+    const void *pc;
+    wa_val *fp;
+    void *func;
+    const void *ops;
+} wa_aot_frame;
+
+typedef struct wa_aot_cx wa_aot_cx;
+
+/* What compiled code calls for all but the hot paths. Each takes the
+ * calling function's index (for traps: their message and backtrace) and
+ * the fuel left; each returns the fuel left or -1 after a trap. */
+typedef struct wa_aot_rt {
+    /* A trap of the given kind in function func. */
+    int64_t (*trap)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t fuel,
+                    wa_aot_frame *top);
+    /* A FUEL point found fuel < 0 or the interrupt flag set. */
+    int64_t (*stop)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int64_t fuel,
+                    wa_aot_frame *top);
+    /* Calls inst->funcs[callee] (an import: host, compiled or interpreted)
+     * with its arguments at args; tail: in place of the caller's frame. */
+    int64_t (*call)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t callee,
+                    wa_val *args, int64_t fuel, wa_aot_frame *fr, int tail);
+    /* call_indirect through table with element i, checked against type. */
+    int64_t (*call_indirect)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
+                             uint32_t table, uint32_t i, wa_val *args, int64_t fuel,
+                             wa_aot_frame *fr, int tail);
+    /* Runs the instruction the artifact lists as snippet n through the
+     * interpreter, on this frame (its operands spilled to fp). */
+    int64_t (*step)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t n, wa_val *fp,
+                    int64_t fuel, wa_aot_frame *fr);
+    /* The arithmetic SIMD instructions (simd_call.h's wa_vcall), by index. */
+    const void *vcall;
+} wa_aot_rt;
+
+/* One call's context, on the C stack of the runtime's entry. */
+struct wa_aot_cx {
+    const wa_aot_rt *rt;
+    void *ex;                  /* the wa_instance running the call */
+    wa_aot_frame *frame_limit; /* calls past it exhaust the stack */
+    const wa_val *stack_end;
+    const int *interrupt;   /* the instance's flag (atomic_int) */
+    uintptr_t c_stack_floor; /* below this address: stack exhausted */
+    int trap;
+};
+
+typedef int64_t (*wa_aot_fn)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
+                             wa_aot_frame *fr);
+
+/* The one symbol an artifact exports (WA_AOT_SYMBOL): what it was made from
+ * and its functions, one per defined function in order. */
+typedef struct wa_aot_descriptor {
+    uint32_t abi; /* WA_AOT_ABI */
+    char version[32];
+    char target[64];
+    uint8_t module_sha256[32];
+    uint32_t nfuncs;
+    const wa_aot_fn *funcs;
+    /* Instructions run through the interpreter: (function index, unit). */
+    uint32_t nsnippets;
+    const uint32_t (*snippets)[2];
+} wa_aot_descriptor;
+
+#define WA_AOT_SYMBOL "wactor_aot_descriptor"
+
+#endif

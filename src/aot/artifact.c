@@ -1,0 +1,2 @@
+/* artifact.c: stamps, compiling and loading artifacts (being written). */
+#include "aot.h"
