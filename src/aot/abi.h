@@ -51,6 +51,15 @@ typedef union wa_v128 {
 } wa_v128;
 #endif
 
+/* simd_call.h's wa_vfn: one entry of the arithmetic SIMD table. */
+typedef union wa_aot_vfn {
+    wa_v128 (*un)(wa_v128 a);
+    wa_v128 (*bin)(wa_v128 a, wa_v128 b);
+    wa_v128 (*tern)(wa_v128 a, wa_v128 b, wa_v128 c);
+    uint32_t (*test)(wa_v128 a);
+    wa_v128 (*shift)(wa_v128 a, uint32_t count);
+} wa_aot_vfn;
+
 /* Views of the engine's structures: the leading fields compiled code reads. */
 typedef struct wa_aot_mem {
     uint8_t *data;
@@ -75,6 +84,8 @@ typedef struct wa_aot_frame { /* wa_frame: compiled code sets func only */
 } wa_aot_frame;
 
 typedef struct wa_aot_cx wa_aot_cx;
+typedef int64_t (*wa_aot_fn)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
+                             wa_aot_frame *fr);
 
 /* What compiled code calls for all but the hot paths. Each takes the
  * calling function's index (for traps: their message and backtrace) and
@@ -94,12 +105,23 @@ typedef struct wa_aot_rt {
     int64_t (*call_indirect)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
                              uint32_t table, uint32_t i, wa_val *args, int64_t fuel,
                              wa_aot_frame *fr, int tail);
+    /* return_call_indirect's checks: the compiled function to tail-call
+     * (cx->to: its instance), else NULL after a trap. A callee that
+     * is no compiled function of this module gets `other`, with the callee
+     * in cx->pending. Tail calls must be C sibling calls, or a loop of them
+     * would grow the C stack: every one goes through a function with the
+     * compiled signature (a call with more arguments than the caller's
+     * cannot be one). */
+    wa_aot_fn (*target)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
+                        uint32_t table, uint32_t i, int64_t fuel, wa_aot_frame *fr);
+    int64_t (*other)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
+                     wa_aot_frame *fr);
     /* Runs the instruction the artifact lists as snippet n through the
      * interpreter, on this frame (its operands spilled to fp). */
     int64_t (*step)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t n, wa_val *fp,
                     int64_t fuel, wa_aot_frame *fr);
     /* The arithmetic SIMD instructions (simd_call.h's wa_vcall), by index. */
-    const void *vcall;
+    const wa_aot_vfn *vcall;
 } wa_aot_rt;
 
 /* One call's context, on the C stack of the runtime's entry. */
@@ -110,11 +132,13 @@ struct wa_aot_cx {
     const wa_val *stack_end;
     const int *interrupt;   /* the instance's flag (atomic_int) */
     uintptr_t c_stack_floor; /* below this address: stack exhausted */
-    int trap;
+    int metered;             /* fuel is counted (else it is never written back) */
+    wa_aot_inst *to;         /* target's callee instance (no local's address is
+                              * taken: gcc makes no sibling call then) */
+    void *pending;           /* a tail call's callee (wa_func), for `other` */
+    uint32_t pending_func;   /* and its caller's index */
+    int trap;                /* the trap, once a function returned -1 */
 };
-
-typedef int64_t (*wa_aot_fn)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
-                             wa_aot_frame *fr);
 
 /* The one symbol an artifact exports (WA_AOT_SYMBOL): what it was made from
  * and its functions, one per defined function in order. */

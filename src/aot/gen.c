@@ -1,10 +1,927 @@
-/* gen.c: module to C (being written). */
+/*
+ * gen.c: a translated module to C (docs/AOT.md).
+ *
+ * The C is written from the interpreter's internal code (code.h), not from
+ * the WebAssembly bytes: the translator has already validated the function,
+ * placed every FUEL op with its cost and given every value a slot, so the
+ * compiled function charges fuel at the same points, traps at the same
+ * instructions and leaves the same frame layout as the interpreter. Each
+ * slot becomes a C local (uint64_t s<n>); each op becomes a few lines over
+ * them; a branch target gets a label. The numeric ops print numeric.h's
+ * expressions, the very text the interpreter compiles.
+ *
+ * What is rare or large (table and bulk-memory instructions, the SIMD
+ * instructions that move lanes or touch memory) is not compiled: the
+ * function spills the op's operands to its frame and has the interpreter
+ * run that one instruction (a snippet, rt.c: step). Calls to imports and
+ * call_indirect go through rt.c too; calls between the module's own
+ * functions are direct C calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "aot.h"
+#include "instance.h"
+#include "numeric.h"
+
+extern const unsigned char wa_aot_text_abi_h[], wa_aot_text_numeric_h[];
+
+/* ---- what each op means, for the printer ---------------------------------- */
+
+typedef struct numeric_def {
+    const char *expr;
+    char kind; /* 'U', 'B': 64-bit result; 'u', 'b': a double */
+} numeric_def;
+
+static const numeric_def k_numeric[WA_OP_COUNT_] = {
+#define WA_GU(name, expr) [WA_OP_##name] = {#expr, 'U'},
+#define WA_GB(name, expr) [WA_OP_##name] = {#expr, 'B'},
+#define WA_GUF(name, expr) [WA_OP_##name] = {#expr, 'u'},
+#define WA_GBF(name, expr) [WA_OP_##name] = {#expr, 'b'},
+    WA_NUMERIC_SEMANTICS(WA_GU, WA_GB, WA_GUF, WA_GBF)
+#undef WA_GU
+#undef WA_GB
+#undef WA_GUF
+#undef WA_GBF
+};
+
+typedef struct trunc_def {
+    const char *field, *lo, *hi, *t, *ut;
+} trunc_def;
+
+static const trunc_def k_trunc[WA_OP_COUNT_] = {
+#define WA_GT(name, field, lo, hi, T, UT) [WA_OP_##name] = {#field, #lo, #hi, #T, #UT},
+    WA_TRUNC_BOUNDS(WA_GT)
+#undef WA_GT
+};
+
+/* Loads: the C type read and how the slot gets it (interp.c's LOAD list). */
+typedef struct access_def {
+    const char *type, *expr;
+    uint32_t bytes;
+} access_def;
+
+static const access_def k_load[WA_OP_COUNT_] = {
+    [WA_OP_I32_LOAD] = {"uint32_t", "v", 4},
+    [WA_OP_I64_LOAD] = {"uint64_t", "v", 8},
+    [WA_OP_I32_LOAD8_S] = {"int8_t", "(uint32_t)(int32_t)v", 1},
+    [WA_OP_I32_LOAD8_U] = {"uint8_t", "v", 1},
+    [WA_OP_I32_LOAD16_S] = {"int16_t", "(uint32_t)(int32_t)v", 2},
+    [WA_OP_I32_LOAD16_U] = {"uint16_t", "v", 2},
+    [WA_OP_I64_LOAD8_S] = {"int8_t", "(uint64_t)(int64_t)v", 1},
+    [WA_OP_I64_LOAD8_U] = {"uint8_t", "v", 1},
+    [WA_OP_I64_LOAD16_S] = {"int16_t", "(uint64_t)(int64_t)v", 2},
+    [WA_OP_I64_LOAD16_U] = {"uint16_t", "v", 2},
+    [WA_OP_I64_LOAD32_S] = {"int32_t", "(uint64_t)(int64_t)v", 4},
+    [WA_OP_I64_LOAD32_U] = {"uint32_t", "v", 4},
+    [WA_OP_I32_STORE] = {"uint32_t", NULL, 4},
+    [WA_OP_I64_STORE] = {"uint64_t", NULL, 8},
+    [WA_OP_I32_STORE8] = {"uint8_t", NULL, 1},
+    [WA_OP_I32_STORE16] = {"uint16_t", NULL, 2},
+    [WA_OP_I64_STORE8] = {"uint8_t", NULL, 1},
+    [WA_OP_I64_STORE16] = {"uint16_t", NULL, 2},
+    [WA_OP_I64_STORE32] = {"uint32_t", NULL, 4},
+    [WA_OP_STORE8_IMM] = {"uint8_t", NULL, 1},
+    [WA_OP_STORE16_IMM] = {"uint16_t", NULL, 2},
+    [WA_OP_STORE32_IMM] = {"uint32_t", NULL, 4},
+    [WA_OP_STORE64_IMM] = {"uint64_t", NULL, 8},
+};
+
+/* The i32 comparisons in WebAssembly order (as each fused group is). */
+static const char *const k_cmp[10][2] = {
+    {"uint32_t", "=="}, {"uint32_t", "!="}, {"int32_t", "<"},  {"uint32_t", "<"},
+    {"int32_t", ">"},   {"uint32_t", ">"},  {"int32_t", "<="}, {"uint32_t", "<="},
+    {"int32_t", ">="},  {"uint32_t", ">="},
+};
+
+/* The SIMD kinds, per op (simd_list.h). */
+enum { K_NONE, K_UN, K_TEST, K_BIN, K_SHIFT, K_TERN, K_SNIPPET };
+static uint8_t simd_kind(uint32_t op)
+{
+    static const uint8_t kinds[] = {
+#define K_CONST K_SNIPPET
+#define K_SHUFFLE K_SNIPPET
+#define K_SPLAT K_SNIPPET
+#define K_EXTRACT K_SNIPPET
+#define K_REPLACE K_SNIPPET
+#define K_LOAD K_SNIPPET
+#define K_STORE K_SNIPPET
+#define K_LOAD_LANE K_SNIPPET
+#define K_STORE_LANE K_SNIPPET
+#define WA_S(kind, upper, lower, opcode, type, n) K_##kind,
+        WA_SIMD_OPS(WA_S)
+#undef WA_S
+    };
+    if (op < WA_OP_V_V128_LOAD || op - WA_OP_V_V128_LOAD >= sizeof kinds)
+        return K_NONE;
+    return kinds[op - WA_OP_V_V128_LOAD];
+}
+
+/* ---- the printer's state --------------------------------------------------- */
+
+typedef struct gen {
+    FILE *out;
+    const wa_module *m;
+    wa_error *err;
+    uint32_t *unit_op; /* sorted (unit, op) pairs: threaded code back to ops */
+    uint32_t nunits;
+    uint32_t (*snippets)[2];
+    uint32_t nsnippets, capsnippets;
+    /* the function being printed */
+    uint32_t fidx;
+    const wa_code *code;
+    uint8_t *target; /* code->nops flags: a branch lands here */
+    bool has_mem;
+} gen;
+
+static int cmp_pair(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The op of a threaded unit. Shared SIMD handlers have one unit for many
+ * ops; their table index (the op's last operand) says which. */
+static uint32_t op_at(const gen *g, const uint32_t *ops, uint32_t pc)
+{
+    uint32_t lo = 0, hi = g->nunits, unit = ops[pc];
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (g->unit_op[2 * mid] < unit)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == g->nunits || g->unit_op[2 * lo] != unit)
+        return WA_OP_COUNT_;
+    uint32_t op = g->unit_op[2 * lo + 1];
+    uint8_t k = simd_kind(op);
+    if (k >= K_UN && k <= K_TERN)
+        op = WA_OP_V_V128_LOAD + ops[pc + wa_op_len[op] - 1];
+    return op;
+}
+
+static uint32_t len_at(uint32_t op, const uint32_t *ops, uint32_t pc)
+{
+    return wa_op_len[op] + (op == WA_OP_BR_TABLE ? ops[pc + 2] + 1 : 0);
+}
+
+#define P(...) fprintf(g->out, __VA_ARGS__)
+
+/* ---- branches -------------------------------------------------------------- */
+
+/* Where the branch op at pc may go: n targets from operand first. */
+static uint32_t targets_of(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_t *first)
+{
+    if (op == WA_OP_JMP || op == WA_OP_JMP_LOOP)
+        return *first = 1, 1;
+    if (op == WA_OP_JMP_IF || op == WA_OP_JMP_IFNOT || op == WA_OP_JMP_IF_LOOP ||
+        op == WA_OP_JMP_IFNOT_LOOP)
+        return *first = 2, 1;
+    if (op == WA_OP_BR_TABLE)
+        return *first = 3, ops[pc + 2] + 1;
+    if ((op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U_IMM) ||
+        (op >= WA_OP_JMP_I32_EQ_LOOP && op <= WA_OP_JMP_I32_GE_U_IMM_LOOP) ||
+        op == WA_OP_JMP_ANY || op == WA_OP_JMP_NONE)
+        return *first = 3, 1;
+    if (op >= WA_OP_ADD_JMP_I32_EQ_LOOP && op <= WA_OP_ADD_JMP_I32_GE_U_IMM_LOOP)
+        return *first = 5, 1;
+    if (op == WA_OP_COPY_JMP_LOOP)
+        return *first = 4, 1;
+    if (op >= WA_OP_ADD2_JMP_I32_EQ_LOOP && op <= WA_OP_ADD2_JMP_I32_GE_U_IMM_LOOP)
+        return *first = 9, 1;
+    return 0;
+}
+
+/* A loop's back edge to t: the FUEL op it skips charged here (code.h). */
+static void loop_edge(gen *g, const uint32_t *ops, uint32_t t)
+{
+    P("    {\n        FUEL(%uu);\n        goto L%u;\n    }\n", ops[t - 1], t);
+}
+
+/* ---- the ops ---------------------------------------------------------------- */
+
+#define U(k) ops[pc + (k)]
+#define SL(k) ops[pc + (k)] /* a slot operand's number */
+
+static void numeric(gen *g, uint32_t op, uint32_t d, uint32_t a, uint32_t b, bool b_imm,
+                    uint64_t imm)
+{
+    const numeric_def *n = &k_numeric[op];
+    P("    {\n        wa_val a, b;\n        a.i64 = s%u;\n", a);
+    if (b_imm)
+        P("        b.i64 = 0x%llxull;\n", (unsigned long long)imm);
+    else if (n->kind == 'B' || n->kind == 'b')
+        P("        b.i64 = s%u;\n", b);
+    else
+        P("        b.i64 = 0;\n");
+    P("        (void)b;\n");
+    if (n->kind == 'U' || n->kind == 'B')
+        P("        s%u = (uint64_t)(%s);\n", d, n->expr);
+    else
+        P("        wa_val r;\n        r.f64 = (%s);\n        s%u = r.i64;\n", n->expr, d);
+    /* The C compiler folds demote(promote(x)) to x, a signalling NaN
+     * included, where the interpreter (and the spec) quiets it: the
+     * promoted value is made opaque to it. */
+    if (op == WA_OP_F64_PROMOTE_F32)
+        P("        __asm__(\"\" : \"+r\"(s%u));\n", d);
+    P("    }\n");
+}
+
+/* Division and remainder, from a slot or a constant (interp.c's rules). */
+static void divide(gen *g, uint32_t op, uint32_t d, uint32_t a, const char *b)
+{
+    bool wide = (op >= WA_OP_I64_DIV_S && op <= WA_OP_I64_REM_U) ||
+                (op >= WA_OP_I64_DIV_S_IMM && op <= WA_OP_I64_REM_U_IMM);
+    uint32_t k = wide ? (op >= WA_OP_I64_DIV_S_IMM ? op - WA_OP_I64_DIV_S_IMM : op - WA_OP_I64_DIV_S)
+                      : (op >= WA_OP_I32_DIV_S_IMM ? op - WA_OP_I32_DIV_S_IMM : op - WA_OP_I32_DIV_S);
+    bool sign = k == 0 || k == 2, rem = k >= 2;
+    const char *T = wide ? (sign ? "int64_t" : "uint64_t") : (sign ? "int32_t" : "uint32_t");
+    const char *UT = wide ? "uint64_t" : "uint32_t";
+    P("    {\n        %s a = (%s)s%u, b = (%s)%s;\n", T, T, a, T, b);
+    P("        if (b == 0)\n            TRAP(%d);\n", WA_TRAP_DIV_ZERO);
+    if (sign && !rem)
+        P("        if (a == %s && b == -1)\n            TRAP(%d);\n",
+          wide ? "INT64_MIN" : "INT32_MIN", WA_TRAP_INT_OVERFLOW);
+    if (sign && rem)
+        P("        s%u = b == -1 ? 0 : (%s)(a %% b);\n    }\n", d, UT);
+    else
+        P("        s%u = (%s)(a %s b);\n    }\n", d, UT, rem ? "%" : "/");
+}
+
+static bool is_divide(uint32_t op)
+{
+    return (op >= WA_OP_I32_DIV_S && op <= WA_OP_I32_REM_U) ||
+           (op >= WA_OP_I64_DIV_S && op <= WA_OP_I64_REM_U) ||
+           (op >= WA_OP_I32_DIV_S_IMM && op <= WA_OP_I32_REM_U_IMM) ||
+           (op >= WA_OP_I64_DIV_S_IMM && op <= WA_OP_I64_REM_U_IMM);
+}
+
+/* The effective address of a load or store: (addr + k) mod 2^32 + offset. */
+static void address(gen *g, uint32_t addr, uint32_t k, uint32_t offset, uint32_t bytes)
+{
+    P("        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", addr, k, offset);
+    P("        if (OOB(ea, %u))\n            TRAP(%d);\n", bytes, WA_TRAP_MEM_OOB);
+}
+
+static void load(gen *g, uint32_t op, uint32_t d, uint32_t addr, uint32_t k, uint32_t offset)
+{
+    const access_def *a = &k_load[op];
+    P("    {\n");
+    address(g, addr, k, offset, a->bytes);
+    P("        %s v;\n        memcpy(&v, mem + ea, %u);\n        s%u = (uint64_t)(%s);\n    }\n",
+      a->type, a->bytes, d, a->expr);
+}
+
+static void store(gen *g, uint32_t op, uint32_t addr, const char *value, uint32_t k,
+                  uint32_t offset)
+{
+    const access_def *a = &k_load[op];
+    P("    {\n");
+    address(g, addr, k, offset, a->bytes);
+    P("        %s v = (%s)(%s);\n        memcpy(mem + ea, &v, %u);\n    }\n", a->type, a->type,
+      value, a->bytes);
+}
+
+static void spill(gen *g, uint32_t s)
+{
+    P("    fp[%u].i64 = s%u;\n", s, s);
+}
+static void unspill(gen *g, uint32_t s)
+{
+    P("    s%u = fp[%u].i64;\n", s, s);
+}
+
+/* The slots an op run as a snippet reads and writes (code.h's operands). */
+static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_t *r,
+                          uint32_t *nr, uint32_t *w, uint32_t *nw)
+{
+    *nr = *nw = 0;
+#define RD(s) (r[(*nr)++] = (s))
+#define WR(s) (w[(*nw)++] = (s))
+#define RD2(s) (RD(s), RD((s) + 1))
+#define WR2(s) (WR(s), WR((s) + 1))
+    switch (op) {
+    case WA_OP_MEMORY_SIZE: WR(U(1)); return;
+    case WA_OP_MEMORY_GROW: RD(U(2)); WR(U(1)); return;
+    case WA_OP_MEMORY_FILL:
+    case WA_OP_MEMORY_COPY: RD(U(1)); RD(U(2)); RD(U(3)); return;
+    case WA_OP_MEMORY_INIT: RD(U(2)); RD(U(3)); RD(U(4)); return;
+    case WA_OP_DATA_DROP:
+    case WA_OP_ELEM_DROP: return;
+    case WA_OP_TABLE_GET: RD(U(3)); WR(U(1)); return;
+    case WA_OP_TABLE_SET: RD(U(2)); RD(U(3)); return;
+    case WA_OP_TABLE_SIZE: WR(U(1)); return;
+    case WA_OP_TABLE_GROW: RD(U(3)); RD(U(4)); WR(U(1)); return;
+    case WA_OP_TABLE_FILL: RD(U(2)); RD(U(3)); RD(U(4)); return;
+    case WA_OP_TABLE_COPY:
+    case WA_OP_TABLE_INIT: RD(U(3)); RD(U(4)); RD(U(5)); return;
+    default: break;
+    }
+    static const uint8_t kinds[] = {
+#define WA_S(kind, upper, lower, opcode, type, n) WA_SNIP_##kind,
+#define WA_SNIP_UN 0
+#define WA_SNIP_TEST 0
+#define WA_SNIP_BIN 0
+#define WA_SNIP_SHIFT 0
+#define WA_SNIP_TERN 0
+#define WA_SNIP_CONST 1
+#define WA_SNIP_SHUFFLE 2
+#define WA_SNIP_SPLAT 3
+#define WA_SNIP_EXTRACT 4
+#define WA_SNIP_REPLACE 5
+#define WA_SNIP_LOAD 6
+#define WA_SNIP_STORE 7
+#define WA_SNIP_LOAD_LANE 8
+#define WA_SNIP_STORE_LANE 9
+        WA_SIMD_OPS(WA_S)
+#undef WA_S
+    };
+    switch (kinds[op - WA_OP_V_V128_LOAD]) {
+    case 1: WR2(U(1)); break;                              /* CONST d */
+    case 2: RD2(U(2)); RD2(U(3)); WR2(U(1)); break;        /* SHUFFLE d a b */
+    case 3: RD(U(2)); WR2(U(1)); break;                    /* SPLAT d a */
+    case 4: RD2(U(2)); WR(U(1)); break;                    /* EXTRACT d a lane */
+    case 5: RD2(U(2)); RD(U(3)); WR2(U(1)); break;         /* REPLACE d a b lane */
+    case 6: RD(U(2)); WR2(U(1)); break;                    /* LOAD d addr k off */
+    case 7: RD(U(1)); RD2(U(2)); break;                    /* STORE addr v k off */
+    case 8: RD(U(2)); RD2(U(5)); WR2(U(1)); break;         /* LOAD_LANE d addr k off v lane */
+    case 9: RD(U(1)); RD2(U(2)); break;                    /* STORE_LANE addr v k off lane */
+    default: break;
+    }
+#undef RD
+#undef WR
+#undef RD2
+#undef WR2
+}
+
+static bool snippet(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
+{
+    if (g->nsnippets == g->capsnippets) {
+        uint32_t cap = g->capsnippets ? 2 * g->capsnippets : 64;
+        void *p = realloc(g->snippets, cap * sizeof *g->snippets);
+        if (!p)
+            return false;
+        g->snippets = p;
+        g->capsnippets = cap;
+    }
+    g->snippets[g->nsnippets][0] = g->fidx;
+    g->snippets[g->nsnippets][1] = pc;
+    uint32_t r[8], w[4], nr, nw;
+    snippet_slots(op, ops, pc, r, &nr, w, &nw);
+    for (uint32_t i = 0; i < nr; i++)
+        spill(g, r[i]);
+    P("    fuel = cx->rt->step(cx, inst, %u, %u, fp, fuel, fr);\n    if (fuel < 0)\n"
+      "        return -1;\n",
+      g->fidx, g->nsnippets++);
+    for (uint32_t i = 0; i < nw; i++)
+        unspill(g, w[i]);
+    if (g->has_mem)
+        P("    RELOAD();\n");
+    return true;
+}
+
+static const wa_functype *type_of_func(const wa_module *m, uint32_t f)
+{
+    return &m->types[m->funcs[f].type];
+}
+
+/* Arguments into the frame before a call, results back after. */
+static void call_args(gen *g, const wa_functype *t, uint32_t base)
+{
+    uint32_t n = wa_slots_of(t->types, t->nparams);
+    for (uint32_t i = 0; i < n; i++)
+        spill(g, base + i);
+}
+static void call_results(gen *g, const wa_functype *t, uint32_t base)
+{
+    P("    if (fuel < 0)\n        return -1;\n");
+    uint32_t n = wa_slots_of(t->types + t->nparams, t->nresults);
+    for (uint32_t i = 0; i < n; i++)
+        unspill(g, base + i);
+    if (g->has_mem)
+        P("    RELOAD();\n");
+}
+
+static void tail_args(gen *g, const wa_functype *t, uint32_t base)
+{
+    uint32_t n = wa_slots_of(t->types, t->nparams);
+    for (uint32_t i = 0; i < n; i++)
+        P("    fp[%u].i64 = s%u;\n", i, base + i);
+}
+
+static bool op_simd(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
+{
+    switch (simd_kind(op)) {
+    case K_UN:
+        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n",
+          SL(2), SL(2) + 1);
+        P("        wa_v128 r = cx->rt->vcall[%u].un(a);\n", U(3));
+        P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
+          SL(1) + 1);
+        return true;
+    case K_TEST:
+        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n",
+          SL(2), SL(2) + 1);
+        P("        s%u = cx->rt->vcall[%u].test(a);\n    }\n", SL(1), U(3));
+        return true;
+    case K_BIN:
+    case K_SHIFT:
+        P("    {\n        wa_v128 a, r;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n",
+          SL(2), SL(2) + 1);
+        if (simd_kind(op) == K_SHIFT) {
+            P("        r = cx->rt->vcall[%u].shift(a, (uint32_t)s%u);\n", U(4), SL(3));
+        } else {
+            P("        wa_v128 b;\n        memcpy(&b, &s%u, 8), memcpy((char *)&b + 8, &s%u, 8);\n",
+              SL(3), SL(3) + 1);
+            P("        r = cx->rt->vcall[%u].bin(a, b);\n", U(4));
+        }
+        P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
+          SL(1) + 1);
+        return true;
+    case K_TERN:
+        P("    {\n        wa_v128 a, b, c;\n");
+        P("        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n", SL(2), SL(2) + 1);
+        P("        memcpy(&b, &s%u, 8), memcpy((char *)&b + 8, &s%u, 8);\n", SL(3), SL(3) + 1);
+        P("        memcpy(&c, &s%u, 8), memcpy((char *)&c + 8, &s%u, 8);\n", SL(4), SL(4) + 1);
+        P("        wa_v128 r = cx->rt->vcall[%u].tern(a, b, c);\n", U(5));
+        P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
+          SL(1) + 1);
+        return true;
+    case K_SNIPPET: return snippet(g, op, ops, pc);
+    default: return false;
+    }
+}
+
+/* One instruction (a bundle's halves come here one by one). False: an op
+ * this printer does not know, or out of memory. */
+static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
+{
+    const wa_module *m = g->m;
+    char buf[64];
+    if (k_numeric[op].expr) {
+        numeric(g, op, SL(1), SL(2), SL(3), false, 0);
+        return true;
+    }
+    if (is_divide(op) && op < WA_OP_I32_DIV_S_IMM) {
+        snprintf(buf, sizeof buf, "s%u", SL(3));
+        divide(g, op, SL(1), SL(2), buf);
+        return true;
+    }
+    if (is_divide(op)) {
+        bool wide = op >= WA_OP_I64_DIV_S_IMM;
+        snprintf(buf, sizeof buf, wide ? "(int64_t)(int32_t)%uu" : "%uu", U(3));
+        divide(g, op, SL(1), SL(2), buf);
+        return true;
+    }
+    if (k_trunc[op].field) {
+        const trunc_def *t = &k_trunc[op];
+        P("    {\n        wa_val a;\n        a.i64 = s%u;\n        double x = a.%s;\n", SL(2),
+          t->field);
+        P("        if (x != x)\n            TRAP(%d);\n", WA_TRAP_INVALID_CONVERSION);
+        P("        if (!(x > (%s) && x < (%s)))\n            TRAP(%d);\n", t->lo, t->hi,
+          WA_TRAP_INT_OVERFLOW);
+        P("        s%u = (uint64_t)(%s)(%s)x;\n    }\n", SL(1), t->ut, t->t);
+        return true;
+    }
+    if (k_load[op].type && k_load[op].expr) {
+        load(g, op, SL(1), SL(2), U(3), U(4));
+        return true;
+    }
+    if (op >= WA_OP_I32_STORE && op <= WA_OP_I64_STORE32) {
+        snprintf(buf, sizeof buf, "s%u", SL(2));
+        store(g, op, SL(1), buf, U(3), U(4));
+        return true;
+    }
+    if (op >= WA_OP_STORE8_IMM && op <= WA_OP_STORE64_IMM) {
+        if (op == WA_OP_STORE64_IMM)
+            snprintf(buf, sizeof buf, "(int64_t)(int32_t)%uu", U(2));
+        else
+            snprintf(buf, sizeof buf, "%uu", U(2));
+        store(g, op, SL(1), buf, U(3), U(4));
+        return true;
+    }
+    if (op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U) {
+        const char *const *c = k_cmp[op - WA_OP_JMP_I32_EQ];
+        P("    if ((%s)s%u %s (%s)s%u)\n        goto L%u;\n", c[0], SL(1), c[1], c[0], SL(2),
+          U(3));
+        return true;
+    }
+    if (op >= WA_OP_JMP_I32_EQ_IMM && op <= WA_OP_JMP_I32_GE_U_IMM) {
+        const char *const *c = k_cmp[op - WA_OP_JMP_I32_EQ_IMM];
+        P("    if ((%s)s%u %s (%s)%uu)\n        goto L%u;\n", c[0], SL(1), c[1], c[0], U(2), U(3));
+        return true;
+    }
+    if (op >= WA_OP_I32_EQ_IMM && op <= WA_OP_I32_GE_U_IMM) {
+        const char *const *c = k_cmp[op - WA_OP_I32_EQ_IMM];
+        P("    s%u = (%s)s%u %s (%s)%uu;\n", SL(1), c[0], SL(2), c[1], c[0], U(3));
+        return true;
+    }
+    if (op >= WA_OP_JMP_I32_EQ_LOOP && op <= WA_OP_JMP_I32_GE_U_LOOP) {
+        const char *const *c = k_cmp[op - WA_OP_JMP_I32_EQ_LOOP];
+        P("    if ((%s)s%u %s (%s)s%u)\n", c[0], SL(1), c[1], c[0], SL(2));
+        loop_edge(g, ops, U(3));
+        return true;
+    }
+    if (op >= WA_OP_JMP_I32_EQ_IMM_LOOP && op <= WA_OP_JMP_I32_GE_U_IMM_LOOP) {
+        const char *const *c = k_cmp[op - WA_OP_JMP_I32_EQ_IMM_LOOP];
+        P("    if ((%s)s%u %s (%s)%uu)\n", c[0], SL(1), c[1], c[0], U(2));
+        loop_edge(g, ops, U(3));
+        return true;
+    }
+    if (op >= WA_OP_ADD_JMP_I32_EQ_LOOP && op <= WA_OP_ADD_JMP_I32_GE_U_IMM_LOOP) {
+        uint32_t i = op - WA_OP_ADD_JMP_I32_EQ_LOOP;
+        const char *const *c = k_cmp[i % 10];
+        P("    s%u = (uint32_t)((uint32_t)s%u + %uu);\n", SL(1), SL(2), U(3));
+        if (i < 10)
+            P("    if ((%s)s%u %s (%s)s%u)\n", c[0], SL(1), c[1], c[0], SL(4));
+        else
+            P("    if ((%s)s%u %s (%s)%uu)\n", c[0], SL(1), c[1], c[0], U(4));
+        loop_edge(g, ops, U(5));
+        return true;
+    }
+    if (op >= WA_OP_I32_ADD_IMM && op <= WA_OP_I32_ROTR_IMM) {
+        numeric(g, WA_OP_I32_ADD + (op - WA_OP_I32_ADD_IMM), SL(1), SL(2), 0, true, U(3));
+        return true;
+    }
+    if (op >= WA_OP_I64_ADD_IMM && op <= WA_OP_I64_ROTR_IMM) {
+        numeric(g, WA_OP_I64_ADD + (op - WA_OP_I64_ADD_IMM), SL(1), SL(2), 0, true,
+                (uint64_t)(int64_t)(int32_t)U(3));
+        return true;
+    }
+    switch (op) {
+    case WA_OP_UNREACHABLE: P("    TRAP(%d);\n", WA_TRAP_UNREACHABLE); return true;
+    case WA_OP_FUEL: P("    FUEL(%uu);\n", U(1)); return true;
+    case WA_OP_JMP: P("    goto L%u;\n", U(1)); return true;
+    case WA_OP_JMP_IF: P("    if ((uint32_t)s%u)\n        goto L%u;\n", SL(1), U(2)); return true;
+    case WA_OP_JMP_IFNOT:
+        P("    if (!(uint32_t)s%u)\n        goto L%u;\n", SL(1), U(2));
+        return true;
+    case WA_OP_JMP_ANY:
+        P("    if ((uint32_t)s%u & %uu)\n        goto L%u;\n", SL(1), U(2), U(3));
+        return true;
+    case WA_OP_JMP_NONE:
+        P("    if (!((uint32_t)s%u & %uu))\n        goto L%u;\n", SL(1), U(2), U(3));
+        return true;
+    case WA_OP_JMP_LOOP: loop_edge(g, ops, U(1)); return true;
+    case WA_OP_JMP_IF_LOOP:
+        P("    if ((uint32_t)s%u)\n", SL(1));
+        loop_edge(g, ops, U(2));
+        return true;
+    case WA_OP_JMP_IFNOT_LOOP:
+        P("    if (!(uint32_t)s%u)\n", SL(1));
+        loop_edge(g, ops, U(2));
+        return true;
+    case WA_OP_BR_TABLE: {
+        uint32_t n = U(2);
+        P("    switch ((uint32_t)s%u) {\n", SL(1));
+        for (uint32_t i = 0; i < n; i++)
+            P("    case %u: goto L%u;\n", i, U(3 + i));
+        P("    default: goto L%u;\n    }\n", U(3 + n));
+        return true;
+    }
+    case WA_OP_RET: {
+        for (uint32_t i = 0; i < g->code->nresults; i++)
+            P("    fp[%u].i64 = s%u;\n", i, i);
+        P("    return fuel;\n");
+        return true;
+    }
+    case WA_OP_CALL: {
+        uint32_t f = U(1), a = SL(2);
+        const wa_functype *t = type_of_func(m, f);
+        call_args(g, t, a);
+        if (f < m->nfunc_imports) {
+            P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
+        } else {
+            P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
+            P("    fr->func = inst->funcs[%u];\n", g->fidx);
+            P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
+        }
+        call_results(g, t, a);
+        return true;
+    }
+    case WA_OP_CALL_INDIRECT: {
+        const wa_functype *t = &m->types[U(1)];
+        call_args(g, t, SL(3));
+        P("    fuel = cx->rt->call_indirect(cx, inst, %u, %u, %u, (uint32_t)s%u, fp + %u, fuel, fr, "
+          "0);\n",
+          g->fidx, U(1), U(2), SL(4), SL(3));
+        call_results(g, t, SL(3));
+        return true;
+    }
+    case WA_OP_RETURN_CALL: {
+        uint32_t f = U(1);
+        tail_args(g, type_of_func(m, f), SL(2));
+        if (f < m->nfunc_imports)
+            P("    cx->pending = inst->funcs[%u];\n    cx->pending_func = %u;\n"
+              "    return cx->rt->other(cx, inst, fp, fuel, fr);\n",
+              f, g->fidx);
+        else
+            P("    return f%u(cx, inst, fp, fuel, fr);\n", f);
+        return true;
+    }
+    case WA_OP_RETURN_CALL_INDIRECT:
+        tail_args(g, &m->types[U(1)], SL(3));
+        P("    {\n        wa_aot_fn fn = cx->rt->target(cx, inst, %u, %u, %u, (uint32_t)s%u, fuel, "
+          "fr);\n",
+          g->fidx, U(1), U(2), SL(4));
+        P("        if (!fn)\n            return -1;\n        return fn(cx, cx->to, fp, fuel, fr);\n"
+          "    }\n");
+        return true;
+    case WA_OP_COPY: P("    s%u = s%u;\n", SL(1), SL(2)); return true;
+    case WA_OP_SELECT:
+        P("    s%u = (uint32_t)s%u ? s%u : s%u;\n", SL(1), SL(4), SL(2), SL(3));
+        return true;
+    case WA_OP_CONST32: P("    s%u = %uu;\n", SL(1), U(2)); return true;
+    case WA_OP_CONST64:
+        P("    s%u = 0x%llxull;\n", SL(1), (unsigned long long)U(2) | (unsigned long long)U(3) << 32);
+        return true;
+    case WA_OP_GLOBAL_GET: P("    s%u = inst->globals[%u]->val[0].i64;\n", SL(1), U(2)); return true;
+    case WA_OP_GLOBAL_SET: P("    inst->globals[%u]->val[0].i64 = s%u;\n", U(1), SL(2)); return true;
+    case WA_OP_REF_IS_NULL: P("    s%u = s%u == 0;\n", SL(1), SL(2)); return true;
+    case WA_OP_REF_FUNC:
+        P("    s%u = (uint64_t)(uintptr_t)inst->funcs[%u];\n", SL(1), U(2));
+        return true;
+    case WA_OP_I32_TRUNC_SAT_F32_S:
+    case WA_OP_I32_TRUNC_SAT_F32_U:
+    case WA_OP_I32_TRUNC_SAT_F64_S:
+    case WA_OP_I32_TRUNC_SAT_F64_U:
+    case WA_OP_I64_TRUNC_SAT_F32_S:
+    case WA_OP_I64_TRUNC_SAT_F32_U:
+    case WA_OP_I64_TRUNC_SAT_F64_S:
+    case WA_OP_I64_TRUNC_SAT_F64_U: return false; /* in the numeric list: never here */
+    case WA_OP_F64_MUL_ADD:
+    case WA_OP_F64_MUL_SUB:
+    case WA_OP_F64_SUB_MUL:
+        P("    {\n        wa_val a, b, c, r;\n        a.i64 = s%u, b.i64 = s%u, c.i64 = s%u;\n",
+          SL(2), SL(3), SL(4));
+        P("        double p = a.f64 * b.f64;\n        r.f64 = %s;\n        s%u = r.i64;\n    }\n",
+          op == WA_OP_F64_MUL_ADD   ? "p + c.f64"
+          : op == WA_OP_F64_MUL_SUB ? "p - c.f64"
+                                    : "c.f64 - p",
+          SL(1));
+        return true;
+    case WA_OP_I32_SHL_SHR_OR:
+        P("    s%u = (uint32_t)((uint32_t)s%u << %u) | ((uint32_t)s%u >> %u);\n", SL(1), SL(2),
+          U(3) & 31, SL(4), U(5) & 31);
+        return true;
+    case WA_OP_I32_SHR_SHL_OR:
+        P("    s%u = ((uint32_t)s%u >> %u) | (uint32_t)((uint32_t)s%u << %u);\n", SL(1), SL(2),
+          U(3) & 31, SL(4), U(5) & 31);
+        return true;
+    case WA_OP_F64_MEM_ADD:
+    case WA_OP_F64_MEM_SUB:
+    case WA_OP_F64_MEM_MUL_ADD:
+    case WA_OP_F64_MEM_SUB_MUL: {
+        static const char *const exprs[] = {"m + x.f64", "m - x.f64", "x.f64 * y.f64 + m",
+                                            "m - x.f64 * y.f64"};
+        P("    {\n");
+        address(g, SL(1), U(3), U(4), 8);
+        P("        wa_val x, y;\n        x.i64 = s%u;\n", SL(2));
+        if (op >= WA_OP_F64_MEM_MUL_ADD)
+            P("        y.i64 = s%u;\n", SL(5));
+        else
+            P("        y.i64 = 0;\n");
+        P("        (void)y;\n        double m;\n        memcpy(&m, mem + ea, 8);\n");
+        P("        m = %s;\n        memcpy(mem + ea, &m, 8);\n    }\n",
+          exprs[op - WA_OP_F64_MEM_ADD]);
+        return true;
+    }
+    case WA_OP_MOVE8:
+    case WA_OP_MOVE16:
+    case WA_OP_MOVE32:
+    case WA_OP_MOVE64: {
+        uint32_t n = 1u << (op - WA_OP_MOVE8);
+        P("    {\n        uint64_t from = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", SL(2),
+          U(5), U(6));
+        P("        if (OOB(from, %u))\n            TRAP(%d);\n", n, WA_TRAP_MEM_OOB);
+        P("        uint64_t to = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", SL(1), U(3),
+          U(4));
+        P("        if (OOB(to, %u))\n            TRAP(%d);\n", n, WA_TRAP_MEM_OOB);
+        P("        uint8_t v[8];\n        memcpy(v, mem + from, %u);\n        memcpy(mem + to, v, "
+          "%u);\n    }\n",
+          n, n);
+        return true;
+    }
+    case WA_OP_STORE_SHL_SHR_OR:
+    case WA_OP_STORE_SHR_SHL_OR: {
+        bool shl_first = op == WA_OP_STORE_SHL_SHR_OR;
+        snprintf(buf, sizeof buf, "((uint32_t)s%u %s %u) | ((uint32_t)s%u %s %u)", SL(2),
+                 shl_first ? "<<" : ">>", U(5) & 31, SL(6), shl_first ? ">>" : "<<", U(7) & 31);
+        store(g, WA_OP_I32_STORE, SL(1), buf, U(3), U(4));
+        return true;
+    }
+    case WA_OP_I32_ADD_SHL:
+        P("    s%u = (uint32_t)((uint32_t)s%u + ((uint32_t)s%u << %u));\n", SL(1), SL(2), SL(3),
+          U(4) & 31);
+        return true;
+    case WA_OP_COPY128:
+        P("    s%u = s%u, s%u = s%u;\n", SL(1), SL(2), SL(1) + 1, SL(2) + 1);
+        return true;
+    case WA_OP_SELECT128:
+        P("    if ((uint32_t)s%u)\n        s%u = s%u, s%u = s%u;\n    else\n"
+          "        s%u = s%u, s%u = s%u;\n",
+          SL(4), SL(1), SL(2), SL(1) + 1, SL(2) + 1, SL(1), SL(3), SL(1) + 1, SL(3) + 1);
+        return true;
+    case WA_OP_GLOBAL_GET128:
+        P("    s%u = inst->globals[%u]->val[0].i64, s%u = inst->globals[%u]->val[1].i64;\n", SL(1),
+          U(2), SL(1) + 1, U(2));
+        return true;
+    case WA_OP_GLOBAL_SET128:
+        P("    inst->globals[%u]->val[0].i64 = s%u, inst->globals[%u]->val[1].i64 = s%u;\n", U(1),
+          SL(2), U(1), SL(2) + 1);
+        return true;
+    case WA_OP_MEMORY_SIZE:
+    case WA_OP_MEMORY_GROW:
+    case WA_OP_MEMORY_FILL:
+    case WA_OP_MEMORY_COPY:
+    case WA_OP_MEMORY_INIT:
+    case WA_OP_DATA_DROP:
+    case WA_OP_ELEM_DROP:
+    case WA_OP_TABLE_GET:
+    case WA_OP_TABLE_SET:
+    case WA_OP_TABLE_SIZE:
+    case WA_OP_TABLE_GROW:
+    case WA_OP_TABLE_FILL:
+    case WA_OP_TABLE_COPY:
+    case WA_OP_TABLE_INIT: return snippet(g, op, ops, pc);
+    default: return op_simd(g, op, ops, pc);
+    }
+}
+
+/* A bundle's first instruction (code.h: WA_BUNDLE_OPS). */
+static uint32_t bundle_first(uint32_t op)
+{
+    switch (op) {
+    case WA_OP_I32_ADD2: return WA_OP_I32_ADD;
+    case WA_OP_LOAD_STORE_SHL_SHR_OR:
+    case WA_OP_LOAD_STORE_SHR_SHL_OR: return WA_OP_I32_LOAD;
+    case WA_OP_ADD_SHL_LOAD:
+    case WA_OP_ADD_SHL_STORE: return WA_OP_I32_ADD_SHL;
+    case WA_OP_COPY_JMP_LOOP: return WA_OP_COPY;
+    default: return WA_OP_I32_ADD_IMM;
+    }
+}
+
+static bool function(gen *g, uint32_t fidx)
+{
+    const wa_code *code = g->m->funcs[fidx].code;
+    const uint32_t *ops = code->ops;
+    g->fidx = fidx;
+    g->code = code;
+    free(g->target);
+    g->target = calloc(code->nops + 1, 1);
+    if (!g->target)
+        return false;
+    for (uint32_t pc = 0; pc < code->nops;) {
+        uint32_t op = op_at(g, ops, pc), first, n;
+        if (op == WA_OP_COUNT_)
+            return false;
+        n = targets_of(op, ops, pc, &first);
+        for (uint32_t i = 0; i < n; i++)
+            if (ops[pc + first + i] <= code->nops)
+                g->target[ops[pc + first + i]] = 1;
+        pc += len_at(op, ops, pc);
+    }
+    P("\n#define FIDX %u\nstatic int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t "
+      "fuel, wa_aot_frame *fr)\n{\n",
+      fidx, fidx);
+    for (uint32_t s = 0; s < code->frame_size; s++) {
+        if (s < code->nparams)
+            P("    uint64_t s%u = fp[%u].i64;\n", s, s);
+        else
+            P("    uint64_t s%u = 0;\n", s);
+    }
+    if (g->has_mem)
+        P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
+    P("    if ((size_t)(cx->stack_end - fp) < %uu || (uintptr_t)__builtin_frame_address(0) < "
+      "cx->c_stack_floor)\n        TRAP(%d);\n",
+      code->frame_size, WA_TRAP_STACK_EXHAUSTED);
+    for (uint32_t pc = 0; pc < code->nops;) {
+        uint32_t op = op_at(g, ops, pc), len = len_at(op, ops, pc);
+        if (g->target[pc])
+            P("L%u:;\n", pc);
+        bool ok;
+        if (op >= WA_OP_BUNDLE_FIRST) {
+            uint32_t split = WA_BUNDLE_SPLIT(op);
+            ok = op_one(g, bundle_first(op), ops, pc);
+            uint32_t second = ops[pc + split]; /* a raw opcode: bundling kept it */
+            if (op >= WA_OP_ADD2_JMP_I32_EQ_LOOP && op <= WA_OP_ADD2_JMP_I32_GE_U_IMM_LOOP)
+                second = WA_OP_ADD_JMP_I32_EQ_LOOP + (op - WA_OP_ADD2_JMP_I32_EQ_LOOP);
+            else if (op == WA_OP_COPY_JMP_LOOP)
+                second = WA_OP_JMP_LOOP;
+            else if (op == WA_OP_LOAD_STORE_SHL_SHR_OR)
+                second = WA_OP_STORE_SHL_SHR_OR;
+            else if (op == WA_OP_LOAD_STORE_SHR_SHL_OR)
+                second = WA_OP_STORE_SHR_SHL_OR;
+            else if (op == WA_OP_ADD_SHL_LOAD || op == WA_OP_ADD_IMM_LOAD)
+                second = WA_OP_I32_LOAD;
+            else if (op == WA_OP_ADD_SHL_STORE)
+                second = WA_OP_I32_STORE;
+            else if (op == WA_OP_ADD_IMM_LOAD8_U)
+                second = WA_OP_I32_LOAD8_U;
+            else if (op == WA_OP_I32_ADD2)
+                second = WA_OP_I32_ADD;
+            else
+                second = WA_OP_I32_ADD_IMM;
+            ok = ok && op_one(g, second, ops, pc + split);
+        } else {
+            ok = op_one(g, op, ops, pc);
+        }
+        if (!ok)
+            return false;
+        pc += len;
+    }
+    P("}\n#undef FIDX\n");
+    return !ferror(g->out);
+}
+
+static void put_text(FILE *out, const unsigned char *text)
+{
+    fputs((const char *)text, out);
+    fputc('\n', out);
+}
 
 bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa_error *err)
 {
-    (void)m, (void)stamp, (void)out;
-    snprintf(err->msg, sizeof err->msg, "not yet");
-    err->kind = WA_ERR_UNSUPPORTED;
-    return false;
+    gen g0 = {.out = out, .m = m, .err = err}, *g = &g0;
+    g->has_mem = m->nmems > 0;
+    g->unit_op = malloc(2 * sizeof *g->unit_op * WA_OP_COUNT_);
+    if (!g->unit_op)
+        return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+    for (uint32_t op = 0; op < WA_OP_COUNT_; op++) {
+        g->unit_op[2 * op] = wa_interp_unit(op);
+        g->unit_op[2 * op + 1] = op;
+    }
+    /* Sorted by unit; among ops sharing a handler, the first op (stable). */
+    for (uint32_t i = 1; i < WA_OP_COUNT_; i++)
+        for (uint32_t j = i; j > 0 && cmp_pair(&g->unit_op[2 * j], &g->unit_op[2 * (j - 1)]) < 0;
+             j--) {
+            uint32_t t0 = g->unit_op[2 * j], t1 = g->unit_op[2 * j + 1];
+            g->unit_op[2 * j] = g->unit_op[2 * (j - 1)];
+            g->unit_op[2 * j + 1] = g->unit_op[2 * (j - 1) + 1];
+            g->unit_op[2 * (j - 1)] = t0;
+            g->unit_op[2 * (j - 1) + 1] = t1;
+        }
+    g->nunits = WA_OP_COUNT_;
+
+    fprintf(out, "/* Generated by wactor %s for %s: do not edit. */\n", stamp->version,
+            stamp->target);
+    put_text(out, wa_aot_text_abi_h);
+    put_text(out, wa_aot_text_numeric_h);
+    fputs("#define TRAP(k) return cx->rt->trap(cx, inst, FIDX, (k), fuel, fr)\n"
+          "#define FUEL(c)                                                                      \\\n"
+          "    do {                                                                             \\\n"
+          "        if (__builtin_expect((fuel -= (c)) < 0 ||                                    \\\n"
+          "                                 __atomic_load_n(cx->interrupt, __ATOMIC_RELAXED),   \\\n"
+          "                             0))                                                     \\\n"
+          "            return cx->rt->stop(cx, inst, FIDX, fuel, fr);                          \\\n"
+          "    } while (0)\n"
+          "#define OOB(ea, n) __builtin_expect((ea) + (n) > msize, 0)\n"
+          "#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n\n",
+          out);
+    uint32_t first = m->nfunc_imports;
+    for (uint32_t f = first; f < m->nfuncs; f++)
+        fprintf(out,
+                "static int64_t f%u(wa_aot_cx *, wa_aot_inst *, wa_val *, int64_t, wa_aot_frame "
+                "*);\n",
+                f);
+    bool ok = true;
+    for (uint32_t f = first; f < m->nfuncs && ok; f++)
+        ok = function(g, f);
+    if (!ok) {
+        free(g->unit_op);
+        free(g->target);
+        free(g->snippets);
+        return err->msg[0] ? false
+                           : wa_fail(err, WA_ERR_NOMEM, -1, 0,
+                                     "cannot write the C of function %u (out of memory, a full "
+                                     "disk or an op the generator does not know)",
+                                     g->fidx);
+    }
+    fprintf(out, "\nstatic const wa_aot_fn funcs[] = {\n");
+    for (uint32_t f = first; f < m->nfuncs; f++)
+        fprintf(out, "    f%u,\n", f);
+    if (first == m->nfuncs)
+        fprintf(out, "    0,\n");
+    fprintf(out, "};\nstatic const uint32_t snippets[][2] = {\n");
+    for (uint32_t i = 0; i < g->nsnippets; i++)
+        fprintf(out, "    {%u, %u},\n", g->snippets[i][0], g->snippets[i][1]);
+    if (!g->nsnippets)
+        fprintf(out, "    {0, 0},\n");
+    fprintf(out, "};\n__attribute__((visibility(\"default\"))) const wa_aot_descriptor "
+                 "wactor_aot_descriptor = {\n    .abi = %d,\n    .version = \"%s\",\n"
+                 "    .target = \"%s\",\n    .module_sha256 = {",
+            WA_AOT_ABI, stamp->version, stamp->target);
+    for (int i = 0; i < 32; i++)
+        fprintf(out, "%s%u", i ? ", " : "", stamp->sha256[i]);
+    fprintf(out, "},\n    .nfuncs = %u,\n    .funcs = funcs,\n    .nsnippets = %u,\n"
+                 "    .snippets = snippets,\n};\n",
+            m->nfuncs - first, g->nsnippets);
+    free(g->unit_op);
+    free(g->target);
+    free(g->snippets);
+    if (ferror(out))
+        return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write the generated C");
+    return true;
 }

@@ -1,18 +1,274 @@
-/* rt.c: the runtime of compiled code (being written). */
+/*
+ * rt.c: the runtime of compiled code. The entry the engine calls
+ * (wa_native.run), and what compiled functions call for the rare paths
+ * (abi.h: wa_aot_rt): traps, calls that leave the module or go through a
+ * table, and the instructions run by the interpreter (snippets).
+ *
+ * Both tiers share one chain of frames (ex->frames, pushed above
+ * ex->frame_top), one fuel count and one way to record a trap
+ * (wa_trap_record), so a call chain may cross between them and still have
+ * the interpreter's depth limit, fuel and backtrace.
+ */
 #include <stdlib.h>
 
 #include "aot.h"
+#include "instance.h"
+#include "simd_call.h"
+
+/* The views of abi.h are the engine's structures. */
+_Static_assert(sizeof(wa_aot_frame) == sizeof(wa_frame), "frame view");
+_Static_assert(offsetof(wa_aot_frame, func) == offsetof(wa_frame, func), "frame view");
+_Static_assert(offsetof(wa_aot_inst, funcs) == offsetof(wa_instance, funcs), "instance view");
+_Static_assert(offsetof(wa_aot_inst, tables) == offsetof(wa_instance, tables), "instance view");
+_Static_assert(offsetof(wa_aot_inst, mem0) == offsetof(wa_instance, mem0), "instance view");
+_Static_assert(offsetof(wa_aot_inst, globals) == offsetof(wa_instance, globals), "instance view");
+_Static_assert(offsetof(wa_aot_mem, data) == offsetof(wa_memory, data), "memory view");
+_Static_assert(offsetof(wa_aot_mem, size) == offsetof(wa_memory, size), "memory view");
+_Static_assert(offsetof(wa_aot_global, val) == offsetof(wa_global, val), "global view");
+_Static_assert(sizeof(wa_aot_vfn) == sizeof(wa_vfn), "SIMD table view");
+_Static_assert(sizeof(atomic_int) == sizeof(int), "interrupt flag view");
+
+/* How much C stack a call's compiled code may use: the interpreter's calls
+ * take none, so compiled code stops (stack exhausted) well before the
+ * thread's stack ends, whatever the call depth limit. Worker threads and
+ * the CLI run wasm on stacks of at least 8 MiB. */
+#define WA_AOT_C_STACK (6u << 20)
 
 struct wa_aot_code {
     wa_native native;
+    const wa_aot_descriptor *d;
+    uint32_t first; /* the module's first defined function */
+    wa_code *snippets;
 };
+
+static wa_instance *ex_of(wa_aot_cx *cx)
+{
+    return cx->ex;
+}
+
+static int64_t trap(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t fuel,
+                    wa_aot_frame *top)
+{
+    wa_instance *in = (wa_instance *)inst;
+    cx->trap = kind;
+    wa_trap_record(ex_of(cx), in, in->funcs[func], (wa_trap)kind, cx->metered ? fuel : -1,
+                   (const wa_frame *)top);
+    return -1;
+}
+
+static int64_t stop(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int64_t fuel,
+                    wa_aot_frame *top)
+{
+    if (fuel < 0)
+        return trap(cx, inst, func, WA_TRAP_FUEL, 0, top);
+    return trap(cx, inst, func, WA_TRAP_INTERRUPTED, fuel, top);
+}
+
+/* The fuel left after the engine ran something that counts it in ex. */
+static int64_t fuel_after(wa_aot_cx *cx, int64_t fuel)
+{
+    return cx->metered ? ex_of(cx)->fuel : fuel;
+}
+
+/* Calls callee from function func as the interpreter's call: and
+ * tail_call: do. */
+static int64_t invoke(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, wa_func *callee,
+                      wa_val *args, int64_t fuel, wa_aot_frame *fr, int tail)
+{
+    wa_instance *ex = ex_of(cx), *in = (wa_instance *)inst;
+    if (cx->metered)
+        ex->fuel = fuel;
+    if (callee->host) {
+        wa_trap t = callee->host(in, callee->env, args);
+        fuel = ex->fuel; /* the host may have set it */
+        if (t)
+            return trap(cx, inst, func, t, fuel, fr);
+        return fuel;
+    }
+    if (!tail) {
+        if (fr == cx->frame_limit)
+            return trap(cx, inst, func, WA_TRAP_STACK_EXHAUSTED, fuel, fr);
+        fr->func = in->funcs[func];
+        fr++;
+    }
+    ex->frame_top = (wa_frame *)fr;
+    wa_trap t = callee->inst->native ? callee->inst->native->run(ex, callee, args)
+                                     : wa_interp_run(ex, callee, args);
+    if (t) {
+        cx->trap = t;
+        return -1;
+    }
+    return fuel_after(cx, fuel);
+}
+
+static int64_t call(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t callee, wa_val *args,
+                    int64_t fuel, wa_aot_frame *fr, int tail)
+{
+    return invoke(cx, inst, func, ((wa_instance *)inst)->funcs[callee], args, fuel, fr, tail);
+}
+
+static int64_t call_indirect(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
+                             uint32_t table, uint32_t i, wa_val *args, int64_t fuel,
+                             wa_aot_frame *fr, int tail)
+{
+    wa_instance *in = (wa_instance *)inst;
+    const wa_functype *ty = &in->m->types[type];
+    const wa_table *t = in->tables[table];
+    if (i >= t->size)
+        return trap(cx, inst, func, WA_TRAP_UNDEFINED_ELEMENT, fuel, fr);
+    wa_func *callee = t->elems[i];
+    if (!callee)
+        return trap(cx, inst, func, WA_TRAP_UNINITIALIZED_ELEMENT, fuel, fr);
+    if (callee->type != ty && !wa_functype_equal(callee->type, ty))
+        return trap(cx, inst, func, WA_TRAP_INDIRECT_MISMATCH, fuel, fr);
+    if (!callee->host && callee->inst->native == in->native) {
+        /* this module's code (in this instance or another): a direct call */
+        const wa_aot_code *code = in->native->impl;
+        if (!tail) {
+            if (fr == cx->frame_limit)
+                return trap(cx, inst, func, WA_TRAP_STACK_EXHAUSTED, fuel, fr);
+            fr->func = in->funcs[func];
+            fr++;
+        }
+        return code->d->funcs[callee->index - code->first](cx, (wa_aot_inst *)callee->inst, args,
+                                                           fuel, fr);
+    }
+    return invoke(cx, inst, func, callee, args, fuel, fr, tail);
+}
+
+static wa_aot_fn target(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
+                        uint32_t table, uint32_t i, int64_t fuel, wa_aot_frame *fr);
+
+static int64_t other(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, wa_aot_frame *fr)
+{
+    return invoke(cx, inst, cx->pending_func, cx->pending, fp, fuel, fr, 1);
+}
+
+static int64_t step(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t n, wa_val *fp,
+                    int64_t fuel, wa_aot_frame *fr)
+{
+    wa_instance *ex = ex_of(cx), *in = (wa_instance *)inst;
+    const wa_aot_code *code = in->native->impl;
+    wa_func one = {.type = in->funcs[func]->type,
+                   .inst = in,
+                   .code = &code->snippets[n],
+                   .index = func};
+    if (cx->metered)
+        ex->fuel = fuel;
+    ex->frame_top = (wa_frame *)fr;
+    wa_trap t = wa_interp_run(ex, &one, fp);
+    if (t) {
+        cx->trap = t;
+        return -1;
+    }
+    return fuel;
+}
+
+static const wa_aot_rt k_rt = {
+    .trap = trap,
+    .stop = stop,
+    .call = call,
+    .call_indirect = call_indirect,
+    .step = step,
+    .target = target,
+    .other = other,
+    .vcall = (const wa_aot_vfn *)wa_vcall,
+};
+
+static wa_aot_fn target(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
+                        uint32_t table, uint32_t i, int64_t fuel, wa_aot_frame *fr)
+{
+    wa_instance *in = (wa_instance *)inst;
+    const wa_functype *ty = &in->m->types[type];
+    const wa_table *t = in->tables[table];
+    wa_trap kind = WA_TRAP_NONE;
+    wa_func *callee = i < t->size ? t->elems[i] : NULL;
+    if (i >= t->size)
+        kind = WA_TRAP_UNDEFINED_ELEMENT;
+    else if (!callee)
+        kind = WA_TRAP_UNINITIALIZED_ELEMENT;
+    else if (callee->type != ty && !wa_functype_equal(callee->type, ty))
+        kind = WA_TRAP_INDIRECT_MISMATCH;
+    if (kind) {
+        trap(cx, inst, func, kind, fuel, fr);
+        return NULL;
+    }
+    if (!callee->host && callee->inst->native == in->native) {
+        const wa_aot_code *code = in->native->impl;
+        cx->to = (wa_aot_inst *)callee->inst;
+        return code->d->funcs[callee->index - code->first];
+    }
+    cx->to = inst;
+    cx->pending = callee;
+    cx->pending_func = func;
+    return other;
+}
+
+/* wa_native.run: a call from wa_call or from the interpreter. */
+static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp)
+{
+    const wa_aot_code *code = f->inst->native->impl;
+    char here;
+    if (!ex->native_stack_floor) {
+        uintptr_t sp = (uintptr_t)&here;
+        ex->native_stack_floor = sp > WA_AOT_C_STACK ? sp - WA_AOT_C_STACK : 1;
+    }
+    wa_aot_cx cx = {
+        .rt = &k_rt,
+        .ex = ex,
+        .frame_limit = (wa_aot_frame *)(ex->frames + ex->depth_limit),
+        .stack_end = ex->stack_end,
+        .interrupt = (const int *)&ex->interrupt,
+        .c_stack_floor = ex->native_stack_floor,
+        .metered = ex->fuel != WA_FUEL_UNLIMITED,
+    };
+    int64_t fuel = code->d->funcs[f->index - code->first](
+        &cx, (wa_aot_inst *)f->inst, fp, ex->fuel, (wa_aot_frame *)ex->frame_top);
+    if (fuel < 0)
+        return (wa_trap)cx.trap;
+    if (cx.metered)
+        ex->fuel = fuel;
+    return WA_TRAP_NONE;
+}
 
 wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_error *err)
 {
-    (void)m, (void)d;
-    snprintf(err->msg, sizeof err->msg, "not yet");
-    err->kind = WA_ERR_UNSUPPORTED;
-    return NULL;
+    uint32_t first = m->nfunc_imports;
+    if (d->abi != WA_AOT_ABI || d->nfuncs != m->nfuncs - first) {
+        wa_fail(err, WA_ERR_UNSUPPORTED, -1, 0,
+                "the compiled code does not fit the module (%u functions for %u)", d->nfuncs,
+                m->nfuncs - first);
+        return NULL;
+    }
+    wa_aot_code *c = calloc(1, sizeof *c);
+    if (!c || (d->nsnippets && !(c->snippets = calloc(d->nsnippets, sizeof *c->snippets)))) {
+        free(c);
+        wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+        return NULL;
+    }
+    c->native = (wa_native){.run = run, .impl = c};
+    c->d = d;
+    c->first = first;
+    /* A snippet is a copy of one instruction's units, then RET. */
+    for (uint32_t i = 0; i < d->nsnippets; i++) {
+        uint32_t fidx = d->snippets[i][0], pc = d->snippets[i][1];
+        const wa_code *code = fidx >= first && fidx < m->nfuncs ? m->funcs[fidx].code : NULL;
+        uint32_t op = code && pc < code->nops ? wa_interp_opcode(code->ops[pc]) : WA_OP_COUNT_;
+        uint32_t len = op < WA_OP_COUNT_ ? wa_op_len[op] : 0;
+        uint32_t *ops = len && pc + len <= code->nops ? malloc((len + 1) * sizeof *ops) : NULL;
+        if (!ops) {
+            wa_fail(err, WA_ERR_UNSUPPORTED, -1, 0,
+                    "the compiled code does not fit the module (instruction %u of function %u)",
+                    pc, fidx);
+            wa_aot_unbind(c);
+            return NULL;
+        }
+        memcpy(ops, code->ops + pc, len * sizeof *ops);
+        ops[len] = wa_interp_unit(WA_OP_RET);
+        c->snippets[i] = (wa_code){.ops = ops, .nops = len + 1};
+        c->native.impl = c;
+    }
+    return c;
 }
 
 const wa_native *wa_aot_native(const wa_aot_code *c)
@@ -22,5 +278,10 @@ const wa_native *wa_aot_native(const wa_aot_code *c)
 
 void wa_aot_unbind(wa_aot_code *c)
 {
+    if (!c)
+        return;
+    for (uint32_t i = 0; c->snippets && i < c->d->nsnippets; i++)
+        free(c->snippets[i].ops);
+    free(c->snippets);
     free(c);
 }

@@ -42,8 +42,10 @@
  */
 #include "json.h"
 #include "wasm.h"
+#include "aot.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -58,8 +60,9 @@
 /* ---- options and counters ------------------------------------------------- */
 
 typedef struct options {
-    bool verbose; /* every failure, with detail */
-    bool quiet;   /* no failure detail, no line for a clean file */
+    bool verbose;        /* every failure, with detail */
+    bool quiet;          /* no failure detail, no line for a clean file */
+    const char *aot_dir; /* compile every module there and run it compiled */
 } options;
 
 typedef struct counts {
@@ -110,6 +113,7 @@ typedef struct script {
     size_t nhost;
     ptrvec instances; /* wa_instance *, creation order */
     ptrvec modules;   /* wa_module * */
+    ptrvec artifacts; /* wa_aot_code * (TEMP) */
     ptrvec names;     /* named_module * */
     ptrvec registry;  /* namespace_ * */
     wa_instance *current;
@@ -763,6 +767,45 @@ static wa_module *load_module(script *s, const json_value *cmd, wa_error *err, c
     return m;
 }
 
+/* TEMP: compiles m with the system C compiler and binds it. */
+static wa_aot_code *aot_compile(script *s, const wa_module *m, char *why, size_t n)
+{
+    static unsigned serial;
+    char c_path[400], so_path[400], cmd[1400];
+    snprintf(c_path, sizeof c_path, "%s/m%u.c", s->opt->aot_dir, serial);
+    snprintf(so_path, sizeof so_path, "%s/m%u.so", s->opt->aot_dir, serial++);
+    FILE *f = fopen(c_path, "w");
+    wa_aot_stamp stamp = {.version = "test", .target = "test"};
+    wa_error err = {0};
+    if (!f || !wa_aot_write_c(m, &stamp, f, &err)) {
+        snprintf(why, n, "aot: %s", err.msg);
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "cc -O%s -fPIC -shared -ffp-contract=off -fno-math-errno -fno-strict-aliasing -fsignaling-nans -w -o %s %s",
+             getenv("AOT_O") ? getenv("AOT_O") : "2", so_path, c_path);
+    if (system(cmd) != 0) {
+        snprintf(why, n, "aot: cc failed for %s", c_path);
+        return NULL;
+    }
+    void *h = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+    const wa_aot_descriptor *d = h ? dlsym(h, WA_AOT_SYMBOL) : NULL;
+    if (!d) {
+        snprintf(why, n, "aot: cannot load %s", so_path);
+        return NULL;
+    }
+    wa_aot_code *code = wa_aot_bind(m, d, &err);
+    if (!code) {
+        snprintf(why, n, "aot: %s", err.msg);
+        return NULL;
+    }
+    ptrvec_push(&s->artifacts, code);
+    return code;
+}
+
 /* Links and instantiates m. On success the instance joins s->instances. On
  * failure returns NULL; *linked tells whether every import name resolved
  * (if not, err is untouched and why names the missing import). */
@@ -779,6 +822,15 @@ static wa_instance *instantiate(script *s, const wa_module *m, bool *linked, wa_
      * imported tables must stay callable (linking.wast). It is freed with the
      * script's other instances. */
     wa_config cfg = {.keep_failed = true};
+    if (s->opt->aot_dir) {
+        wa_aot_code *code = aot_compile(s, m, why, n);
+        if (!code) {
+            free(imports);
+            err->kind = WA_ERR_UNSUPPORTED;
+            return NULL;
+        }
+        cfg.native = wa_aot_native(code);
+    }
     wa_instance *inst = wa_instantiate(m, imports, wa_module_num_imports(m), &cfg, err);
     free(imports);
     if (err->partial != NULL && !ptrvec_push(&s->instances, err->partial))
@@ -1225,6 +1277,9 @@ static void script_destroy(script *s)
 {
     for (size_t i = s->instances.len; i-- > 0;)
         wa_instance_free(s->instances.items[i]);
+    for (size_t i = 0; i < s->artifacts.len; i++)
+        wa_aot_unbind(s->artifacts.items[i]);
+    free(s->artifacts.items);
     for (size_t i = s->modules.len; i-- > 0;)
         wa_module_free(s->modules.items[i]);
     host_destroy(s);
@@ -1370,7 +1425,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    options opt = {false, false};
+    options opt = {false, false, NULL};
     counts total = {0, 0, 0};
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
@@ -1378,6 +1433,8 @@ int main(int argc, char **argv)
             opt.verbose = true;
         else if (strcmp(argv[first], "--quiet") == 0)
             opt.quiet = true;
+        else if (strcmp(argv[first], "--aot") == 0 && first + 1 < argc)
+            opt.aot_dir = argv[++first];
         else
             return usage();
     }
