@@ -69,13 +69,39 @@ typedef struct wa_aot_global {
     uint8_t type[2]; /* wa_globaltype */
     wa_val val[2];
 } wa_aot_global;
+typedef struct wa_aot_func wa_aot_func;
+typedef struct wa_aot_table wa_aot_table;
+typedef struct wa_aot_module wa_aot_module;
 typedef struct wa_aot_inst {
-    const void *module;
-    void **funcs; /* wa_func * */
-    void **tables;
+    const wa_aot_module *module;
+    wa_aot_func **funcs;
+    wa_aot_table **tables;
     wa_aot_mem *mem0;
     wa_aot_global **globals;
 } wa_aot_inst;
+typedef struct wa_aot_functype {
+    uint32_t nparams, nresults;
+    const uint8_t *types;
+} wa_aot_functype;
+typedef struct wa_aot_module {
+    const uint8_t *bytes;
+    size_t len;
+    uint32_t ntypes;
+    const wa_aot_functype *types;
+} wa_aot_module;
+typedef struct wa_aot_func {
+    const wa_aot_functype *type;
+    wa_aot_inst *inst;
+    const void *code, *host, *env;
+    uint32_t index;
+    wa_aot_functype own_type;
+    const void *native; /* its wa_aot_fn, if compiled */
+} wa_aot_func;
+typedef struct wa_aot_table {
+    uint32_t type[4]; /* wa_tabletype */
+    uint32_t size;
+    wa_aot_func **elems;
+} wa_aot_table;
 typedef struct wa_aot_frame { /* wa_frame: compiled code sets func only */
     const void *pc;
     wa_val *fp;
@@ -99,8 +125,8 @@ typedef struct wa_aot_rt {
                     wa_aot_frame *top);
     /* Calls inst->funcs[callee] (an import: host, compiled or interpreted)
      * with its arguments at args; tail: in place of the caller's frame. */
-    int64_t (*call)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t callee,
-                    wa_val *args, int64_t fuel, wa_aot_frame *fr, int tail);
+    int64_t (*call)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t callee, wa_val *args,
+                    int64_t fuel, wa_aot_frame *fr, int tail);
     /* call_indirect through table with element i, checked against type. */
     int64_t (*call_indirect)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
                              uint32_t table, uint32_t i, wa_val *args, int64_t fuel,
@@ -114,8 +140,7 @@ typedef struct wa_aot_rt {
      * cannot be one). */
     wa_aot_fn (*target)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
                         uint32_t table, uint32_t i, int64_t fuel, wa_aot_frame *fr);
-    int64_t (*other)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
-                     wa_aot_frame *fr);
+    int64_t (*other)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, wa_aot_frame *fr);
     /* Runs the instruction the artifact lists as snippet n through the
      * interpreter, on this frame (its operands spilled to fp). */
     int64_t (*step)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t n, wa_val *fp,
@@ -130,7 +155,7 @@ struct wa_aot_cx {
     void *ex;                  /* the wa_instance running the call */
     wa_aot_frame *frame_limit; /* calls past it exhaust the stack */
     const wa_val *stack_end;
-    const int *interrupt;   /* the instance's flag (atomic_int) */
+    const int *interrupt;    /* the instance's flag (atomic_int) */
     uintptr_t c_stack_floor; /* below this address: stack exhausted */
     int metered;             /* fuel is counted (else it is never written back) */
     wa_aot_inst *to;         /* target's callee instance (no local's address is

@@ -12,8 +12,8 @@
 
 #include <stdio.h>
 
-#include "wasm.h" /* first: abi.h then leaves out its own wa_val and wa_v128 */
 #include "simd_list.h"
+#include "wasm.h" /* first: abi.h then leaves out its own wa_val and wa_v128 */
 
 #include "abi.h"
 

@@ -131,7 +131,8 @@ typedef struct gen {
     uint32_t fidx;
     const wa_code *code;
     uint8_t *target; /* code->nops flags: a branch lands here */
-    bool has_mem;
+    bool has_mem;    /* the module has a memory */
+    bool uses_mem;   /* the function reads or writes it */
 } gen;
 
 static int cmp_pair(const void *a, const void *b)
@@ -181,8 +182,8 @@ static uint32_t targets_of(uint32_t op, const uint32_t *ops, uint32_t pc, uint32
     if (op == WA_OP_BR_TABLE)
         return *first = 3, ops[pc + 2] + 1;
     if ((op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U_IMM) ||
-        (op >= WA_OP_JMP_I32_EQ_LOOP && op <= WA_OP_JMP_I32_GE_U_IMM_LOOP) ||
-        op == WA_OP_JMP_ANY || op == WA_OP_JMP_NONE)
+        (op >= WA_OP_JMP_I32_EQ_LOOP && op <= WA_OP_JMP_I32_GE_U_IMM_LOOP) || op == WA_OP_JMP_ANY ||
+        op == WA_OP_JMP_NONE)
         return *first = 3, 1;
     if (op >= WA_OP_ADD_JMP_I32_EQ_LOOP && op <= WA_OP_ADD_JMP_I32_GE_U_IMM_LOOP)
         return *first = 5, 1;
@@ -233,8 +234,9 @@ static void divide(gen *g, uint32_t op, uint32_t d, uint32_t a, const char *b)
 {
     bool wide = (op >= WA_OP_I64_DIV_S && op <= WA_OP_I64_REM_U) ||
                 (op >= WA_OP_I64_DIV_S_IMM && op <= WA_OP_I64_REM_U_IMM);
-    uint32_t k = wide ? (op >= WA_OP_I64_DIV_S_IMM ? op - WA_OP_I64_DIV_S_IMM : op - WA_OP_I64_DIV_S)
-                      : (op >= WA_OP_I32_DIV_S_IMM ? op - WA_OP_I32_DIV_S_IMM : op - WA_OP_I32_DIV_S);
+    uint32_t k =
+        wide ? (op >= WA_OP_I64_DIV_S_IMM ? op - WA_OP_I64_DIV_S_IMM : op - WA_OP_I64_DIV_S)
+             : (op >= WA_OP_I32_DIV_S_IMM ? op - WA_OP_I32_DIV_S_IMM : op - WA_OP_I32_DIV_S);
     bool sign = k == 0 || k == 2, rem = k >= 2;
     const char *T = wide ? (sign ? "int64_t" : "uint64_t") : (sign ? "int32_t" : "uint32_t");
     const char *UT = wide ? "uint64_t" : "uint32_t";
@@ -260,6 +262,7 @@ static bool is_divide(uint32_t op)
 /* The effective address of a load or store: (addr + k) mod 2^32 + offset. */
 static void address(gen *g, uint32_t addr, uint32_t k, uint32_t offset, uint32_t bytes)
 {
+    g->uses_mem = true;
     P("        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", addr, k, offset);
     P("        if (OOB(ea, %u))\n            TRAP(%d);\n", bytes, WA_TRAP_MEM_OOB);
 }
@@ -293,8 +296,8 @@ static void unspill(gen *g, uint32_t s)
 }
 
 /* The slots an op run as a snippet reads and writes (code.h's operands). */
-static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_t *r,
-                          uint32_t *nr, uint32_t *w, uint32_t *nw)
+static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_t *r, uint32_t *nr,
+                          uint32_t *w, uint32_t *nw)
 {
     *nr = *nw = 0;
 #define RD(s) (r[(*nr)++] = (s))
@@ -302,21 +305,56 @@ static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_
 #define RD2(s) (RD(s), RD((s) + 1))
 #define WR2(s) (WR(s), WR((s) + 1))
     switch (op) {
-    case WA_OP_MEMORY_SIZE: WR(U(1)); return;
-    case WA_OP_MEMORY_GROW: RD(U(2)); WR(U(1)); return;
+    case WA_OP_MEMORY_SIZE:
+        WR(U(1));
+        return;
+    case WA_OP_MEMORY_GROW:
+        RD(U(2));
+        WR(U(1));
+        return;
     case WA_OP_MEMORY_FILL:
-    case WA_OP_MEMORY_COPY: RD(U(1)); RD(U(2)); RD(U(3)); return;
-    case WA_OP_MEMORY_INIT: RD(U(2)); RD(U(3)); RD(U(4)); return;
+    case WA_OP_MEMORY_COPY:
+        RD(U(1));
+        RD(U(2));
+        RD(U(3));
+        return;
+    case WA_OP_MEMORY_INIT:
+        RD(U(2));
+        RD(U(3));
+        RD(U(4));
+        return;
     case WA_OP_DATA_DROP:
-    case WA_OP_ELEM_DROP: return;
-    case WA_OP_TABLE_GET: RD(U(3)); WR(U(1)); return;
-    case WA_OP_TABLE_SET: RD(U(2)); RD(U(3)); return;
-    case WA_OP_TABLE_SIZE: WR(U(1)); return;
-    case WA_OP_TABLE_GROW: RD(U(3)); RD(U(4)); WR(U(1)); return;
-    case WA_OP_TABLE_FILL: RD(U(2)); RD(U(3)); RD(U(4)); return;
+    case WA_OP_ELEM_DROP:
+        return;
+    case WA_OP_TABLE_GET:
+        RD(U(3));
+        WR(U(1));
+        return;
+    case WA_OP_TABLE_SET:
+        RD(U(2));
+        RD(U(3));
+        return;
+    case WA_OP_TABLE_SIZE:
+        WR(U(1));
+        return;
+    case WA_OP_TABLE_GROW:
+        RD(U(3));
+        RD(U(4));
+        WR(U(1));
+        return;
+    case WA_OP_TABLE_FILL:
+        RD(U(2));
+        RD(U(3));
+        RD(U(4));
+        return;
     case WA_OP_TABLE_COPY:
-    case WA_OP_TABLE_INIT: RD(U(3)); RD(U(4)); RD(U(5)); return;
-    default: break;
+    case WA_OP_TABLE_INIT:
+        RD(U(3));
+        RD(U(4));
+        RD(U(5));
+        return;
+    default:
+        break;
     }
     static const uint8_t kinds[] = {
 #define WA_S(kind, upper, lower, opcode, type, n) WA_SNIP_##kind,
@@ -338,16 +376,46 @@ static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_
 #undef WA_S
     };
     switch (kinds[op - WA_OP_V_V128_LOAD]) {
-    case 1: WR2(U(1)); break;                              /* CONST d */
-    case 2: RD2(U(2)); RD2(U(3)); WR2(U(1)); break;        /* SHUFFLE d a b */
-    case 3: RD(U(2)); WR2(U(1)); break;                    /* SPLAT d a */
-    case 4: RD2(U(2)); WR(U(1)); break;                    /* EXTRACT d a lane */
-    case 5: RD2(U(2)); RD(U(3)); WR2(U(1)); break;         /* REPLACE d a b lane */
-    case 6: RD(U(2)); WR2(U(1)); break;                    /* LOAD d addr k off */
-    case 7: RD(U(1)); RD2(U(2)); break;                    /* STORE addr v k off */
-    case 8: RD(U(2)); RD2(U(5)); WR2(U(1)); break;         /* LOAD_LANE d addr k off v lane */
-    case 9: RD(U(1)); RD2(U(2)); break;                    /* STORE_LANE addr v k off lane */
-    default: break;
+    case 1:
+        WR2(U(1));
+        break; /* CONST d */
+    case 2:
+        RD2(U(2));
+        RD2(U(3));
+        WR2(U(1));
+        break; /* SHUFFLE d a b */
+    case 3:
+        RD(U(2));
+        WR2(U(1));
+        break; /* SPLAT d a */
+    case 4:
+        RD2(U(2));
+        WR(U(1));
+        break; /* EXTRACT d a lane */
+    case 5:
+        RD2(U(2));
+        RD(U(3));
+        WR2(U(1));
+        break; /* REPLACE d a b lane */
+    case 6:
+        RD(U(2));
+        WR2(U(1));
+        break; /* LOAD d addr k off */
+    case 7:
+        RD(U(1));
+        RD2(U(2));
+        break; /* STORE addr v k off */
+    case 8:
+        RD(U(2));
+        RD2(U(5));
+        WR2(U(1));
+        break; /* LOAD_LANE d addr k off v lane */
+    case 9:
+        RD(U(1));
+        RD2(U(2));
+        break; /* STORE_LANE addr v k off lane */
+    default:
+        break;
     }
 #undef RD
 #undef WR
@@ -376,8 +444,7 @@ static bool snippet(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
       g->fidx, g->nsnippets++);
     for (uint32_t i = 0; i < nw; i++)
         unspill(g, w[i]);
-    if (g->has_mem)
-        P("    RELOAD();\n");
+    P("    RELOAD();\n");
     return true;
 }
 
@@ -399,8 +466,7 @@ static void call_results(gen *g, const wa_functype *t, uint32_t base)
     uint32_t n = wa_slots_of(t->types + t->nparams, t->nresults);
     for (uint32_t i = 0; i < n; i++)
         unspill(g, base + i);
-    if (g->has_mem)
-        P("    RELOAD();\n");
+    P("    RELOAD();\n");
 }
 
 static void tail_args(gen *g, const wa_functype *t, uint32_t base)
@@ -414,20 +480,23 @@ static bool op_simd(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
 {
     switch (simd_kind(op)) {
     case K_UN:
-        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n",
+        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, "
+          "8);\n",
           SL(2), SL(2) + 1);
         P("        wa_v128 r = cx->rt->vcall[%u].un(a);\n", U(3));
         P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
           SL(1) + 1);
         return true;
     case K_TEST:
-        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n",
+        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, "
+          "8);\n",
           SL(2), SL(2) + 1);
         P("        s%u = cx->rt->vcall[%u].test(a);\n    }\n", SL(1), U(3));
         return true;
     case K_BIN:
     case K_SHIFT:
-        P("    {\n        wa_v128 a, r;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n",
+        P("    {\n        wa_v128 a, r;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, "
+          "8);\n",
           SL(2), SL(2) + 1);
         if (simd_kind(op) == K_SHIFT) {
             P("        r = cx->rt->vcall[%u].shift(a, (uint32_t)s%u);\n", U(4), SL(3));
@@ -448,8 +517,10 @@ static bool op_simd(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
           SL(1) + 1);
         return true;
-    case K_SNIPPET: return snippet(g, op, ops, pc);
-    default: return false;
+    case K_SNIPPET:
+        return snippet(g, op, ops, pc);
+    default:
+        return false;
     }
 }
 
@@ -503,8 +574,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     }
     if (op >= WA_OP_JMP_I32_EQ && op <= WA_OP_JMP_I32_GE_U) {
         const char *const *c = k_cmp[op - WA_OP_JMP_I32_EQ];
-        P("    if ((%s)s%u %s (%s)s%u)\n        goto L%u;\n", c[0], SL(1), c[1], c[0], SL(2),
-          U(3));
+        P("    if ((%s)s%u %s (%s)s%u)\n        goto L%u;\n", c[0], SL(1), c[1], c[0], SL(2), U(3));
         return true;
     }
     if (op >= WA_OP_JMP_I32_EQ_IMM && op <= WA_OP_JMP_I32_GE_U_IMM) {
@@ -550,10 +620,18 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         return true;
     }
     switch (op) {
-    case WA_OP_UNREACHABLE: P("    TRAP(%d);\n", WA_TRAP_UNREACHABLE); return true;
-    case WA_OP_FUEL: P("    FUEL(%uu);\n", U(1)); return true;
-    case WA_OP_JMP: P("    goto L%u;\n", U(1)); return true;
-    case WA_OP_JMP_IF: P("    if ((uint32_t)s%u)\n        goto L%u;\n", SL(1), U(2)); return true;
+    case WA_OP_UNREACHABLE:
+        P("    TRAP(%d);\n", WA_TRAP_UNREACHABLE);
+        return true;
+    case WA_OP_FUEL:
+        P("    FUEL(%uu);\n", U(1));
+        return true;
+    case WA_OP_JMP:
+        P("    goto L%u;\n", U(1));
+        return true;
+    case WA_OP_JMP_IF:
+        P("    if ((uint32_t)s%u)\n        goto L%u;\n", SL(1), U(2));
+        return true;
     case WA_OP_JMP_IFNOT:
         P("    if (!(uint32_t)s%u)\n        goto L%u;\n", SL(1), U(2));
         return true;
@@ -563,7 +641,9 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_JMP_NONE:
         P("    if (!((uint32_t)s%u & %uu))\n        goto L%u;\n", SL(1), U(2), U(3));
         return true;
-    case WA_OP_JMP_LOOP: loop_edge(g, ops, U(1)); return true;
+    case WA_OP_JMP_LOOP:
+        loop_edge(g, ops, U(1));
+        return true;
     case WA_OP_JMP_IF_LOOP:
         P("    if ((uint32_t)s%u)\n", SL(1));
         loop_edge(g, ops, U(2));
@@ -594,7 +674,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
             P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
         } else {
             P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
-            P("    fr->func = inst->funcs[%u];\n", g->fidx);
+            P("    fr->func = inst->funcs[FIDX];\n");
             P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
         }
         call_results(g, t, a);
@@ -603,9 +683,23 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_CALL_INDIRECT: {
         const wa_functype *t = &m->types[U(1)];
         call_args(g, t, SL(3));
-        P("    fuel = cx->rt->call_indirect(cx, inst, %u, %u, %u, (uint32_t)s%u, fp + %u, fuel, fr, "
-          "0);\n",
-          g->fidx, U(1), U(2), SL(4), SL(3));
+        /* A compiled callee of the expected type (the same type object:
+         * this module's) is called directly; the rest goes through rt.c. */
+        P("    {\n        wa_aot_table *t = inst->tables[%u];\n        uint32_t i = "
+          "(uint32_t)s%u;\n"
+          "        wa_aot_func *c = i < t->size ? t->elems[i] : 0;\n",
+          U(2), SL(4));
+        P("        if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
+        P("            if (fr == cx->frame_limit)\n                TRAP(%d);\n",
+          WA_TRAP_STACK_EXHAUSTED);
+        P("            fr->func = inst->funcs[FIDX];\n            fuel = "
+          "((wa_aot_fn)c->native)(cx, c->inst, fp + "
+          "%u, fuel, fr + 1);\n        } else {\n",
+          SL(3));
+        P("            fuel = cx->rt->call_indirect(cx, inst, %u, %u, %u, i, fp + %u, fuel, fr, "
+          "0);\n"
+          "        }\n    }\n",
+          g->fidx, U(1), U(2), SL(3));
         call_results(g, t, SL(3));
         return true;
     }
@@ -628,17 +722,28 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         P("        if (!fn)\n            return -1;\n        return fn(cx, cx->to, fp, fuel, fr);\n"
           "    }\n");
         return true;
-    case WA_OP_COPY: P("    s%u = s%u;\n", SL(1), SL(2)); return true;
+    case WA_OP_COPY:
+        P("    s%u = s%u;\n", SL(1), SL(2));
+        return true;
     case WA_OP_SELECT:
         P("    s%u = (uint32_t)s%u ? s%u : s%u;\n", SL(1), SL(4), SL(2), SL(3));
         return true;
-    case WA_OP_CONST32: P("    s%u = %uu;\n", SL(1), U(2)); return true;
-    case WA_OP_CONST64:
-        P("    s%u = 0x%llxull;\n", SL(1), (unsigned long long)U(2) | (unsigned long long)U(3) << 32);
+    case WA_OP_CONST32:
+        P("    s%u = %uu;\n", SL(1), U(2));
         return true;
-    case WA_OP_GLOBAL_GET: P("    s%u = inst->globals[%u]->val[0].i64;\n", SL(1), U(2)); return true;
-    case WA_OP_GLOBAL_SET: P("    inst->globals[%u]->val[0].i64 = s%u;\n", U(1), SL(2)); return true;
-    case WA_OP_REF_IS_NULL: P("    s%u = s%u == 0;\n", SL(1), SL(2)); return true;
+    case WA_OP_CONST64:
+        P("    s%u = 0x%llxull;\n", SL(1),
+          (unsigned long long)U(2) | (unsigned long long)U(3) << 32);
+        return true;
+    case WA_OP_GLOBAL_GET:
+        P("    s%u = inst->globals[%u]->val[0].i64;\n", SL(1), U(2));
+        return true;
+    case WA_OP_GLOBAL_SET:
+        P("    inst->globals[%u]->val[0].i64 = s%u;\n", U(1), SL(2));
+        return true;
+    case WA_OP_REF_IS_NULL:
+        P("    s%u = s%u == 0;\n", SL(1), SL(2));
+        return true;
     case WA_OP_REF_FUNC:
         P("    s%u = (uint64_t)(uintptr_t)inst->funcs[%u];\n", SL(1), U(2));
         return true;
@@ -649,7 +754,8 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_I64_TRUNC_SAT_F32_S:
     case WA_OP_I64_TRUNC_SAT_F32_U:
     case WA_OP_I64_TRUNC_SAT_F64_S:
-    case WA_OP_I64_TRUNC_SAT_F64_U: return false; /* in the numeric list: never here */
+    case WA_OP_I64_TRUNC_SAT_F64_U:
+        return false; /* in the numeric list: never here */
     case WA_OP_F64_MUL_ADD:
     case WA_OP_F64_MUL_SUB:
     case WA_OP_F64_SUB_MUL:
@@ -692,8 +798,9 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_MOVE32:
     case WA_OP_MOVE64: {
         uint32_t n = 1u << (op - WA_OP_MOVE8);
-        P("    {\n        uint64_t from = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", SL(2),
-          U(5), U(6));
+        g->uses_mem = true;
+        P("    {\n        uint64_t from = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n",
+          SL(2), U(5), U(6));
         P("        if (OOB(from, %u))\n            TRAP(%d);\n", n, WA_TRAP_MEM_OOB);
         P("        uint64_t to = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", SL(1), U(3),
           U(4));
@@ -744,8 +851,10 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_TABLE_GROW:
     case WA_OP_TABLE_FILL:
     case WA_OP_TABLE_COPY:
-    case WA_OP_TABLE_INIT: return snippet(g, op, ops, pc);
-    default: return op_simd(g, op, ops, pc);
+    case WA_OP_TABLE_INIT:
+        return snippet(g, op, ops, pc);
+    default:
+        return op_simd(g, op, ops, pc);
     }
 }
 
@@ -753,13 +862,18 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
 static uint32_t bundle_first(uint32_t op)
 {
     switch (op) {
-    case WA_OP_I32_ADD2: return WA_OP_I32_ADD;
+    case WA_OP_I32_ADD2:
+        return WA_OP_I32_ADD;
     case WA_OP_LOAD_STORE_SHL_SHR_OR:
-    case WA_OP_LOAD_STORE_SHR_SHL_OR: return WA_OP_I32_LOAD;
+    case WA_OP_LOAD_STORE_SHR_SHL_OR:
+        return WA_OP_I32_LOAD;
     case WA_OP_ADD_SHL_LOAD:
-    case WA_OP_ADD_SHL_STORE: return WA_OP_I32_ADD_SHL;
-    case WA_OP_COPY_JMP_LOOP: return WA_OP_COPY;
-    default: return WA_OP_I32_ADD_IMM;
+    case WA_OP_ADD_SHL_STORE:
+        return WA_OP_I32_ADD_SHL;
+    case WA_OP_COPY_JMP_LOOP:
+        return WA_OP_COPY;
+    default:
+        return WA_OP_I32_ADD_IMM;
     }
 }
 
@@ -783,20 +897,16 @@ static bool function(gen *g, uint32_t fidx)
                 g->target[ops[pc + first + i]] = 1;
         pc += len_at(op, ops, pc);
     }
-    P("\n#define FIDX %u\nstatic int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t "
-      "fuel, wa_aot_frame *fr)\n{\n",
-      fidx, fidx);
-    for (uint32_t s = 0; s < code->frame_size; s++) {
-        if (s < code->nparams)
-            P("    uint64_t s%u = fp[%u].i64;\n", s, s);
-        else
-            P("    uint64_t s%u = 0;\n", s);
+    /* The body goes to memory first: its head depends on what it uses. */
+    FILE *out = g->out;
+    char *body = NULL;
+    size_t body_len = 0;
+    g->out = open_memstream(&body, &body_len);
+    if (!g->out) {
+        g->out = out;
+        return false;
     }
-    if (g->has_mem)
-        P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
-    P("    if ((size_t)(cx->stack_end - fp) < %uu || (uintptr_t)__builtin_frame_address(0) < "
-      "cx->c_stack_floor)\n        TRAP(%d);\n",
-      code->frame_size, WA_TRAP_STACK_EXHAUSTED);
+    g->uses_mem = false;
     for (uint32_t pc = 0; pc < code->nops;) {
         uint32_t op = op_at(g, ops, pc), len = len_at(op, ops, pc);
         if (g->target[pc])
@@ -828,12 +938,41 @@ static bool function(gen *g, uint32_t fidx)
         } else {
             ok = op_one(g, op, ops, pc);
         }
-        if (!ok)
+        if (!ok) {
+            fclose(g->out);
+            g->out = out;
+            free(body);
             return false;
+        }
         pc += len;
     }
-    P("}\n#undef FIDX\n");
-    return !ferror(g->out);
+    bool written = fclose(g->out) == 0;
+    g->out = out;
+    P("\n#define FIDX %u\n", fidx);
+    if (g->uses_mem)
+        P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
+    else
+        P("#define RELOAD() ((void)0)\n");
+    P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
+      "wa_aot_frame *fr)\n{\n",
+      fidx);
+    for (uint32_t s = 0; s < code->frame_size; s++) {
+        if (s < code->nparams)
+            P("    uint64_t s%u = fp[%u].i64;\n", s, s);
+        else
+            P("    uint64_t s%u = 0;\n", s);
+    }
+    if (g->uses_mem)
+        P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
+    P("    const int *intr = cx->interrupt;\n");
+    P("    if ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor)\n"
+      "        TRAP(%d);\n",
+      code->frame_size, WA_TRAP_STACK_EXHAUSTED);
+    if (written)
+        fwrite(body, 1, body_len, g->out);
+    free(body);
+    P("}\n#undef FIDX\n#undef RELOAD\n");
+    return written && !ferror(g->out);
 }
 
 static void put_text(FILE *out, const unsigned char *text)
@@ -869,17 +1008,25 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
             stamp->target);
     put_text(out, wa_aot_text_abi_h);
     put_text(out, wa_aot_text_numeric_h);
-    fputs("#define TRAP(k) return cx->rt->trap(cx, inst, FIDX, (k), fuel, fr)\n"
-          "#define FUEL(c)                                                                      \\\n"
-          "    do {                                                                             \\\n"
-          "        if (__builtin_expect((fuel -= (c)) < 0 ||                                    \\\n"
-          "                                 __atomic_load_n(cx->interrupt, __ATOMIC_RELAXED),   \\\n"
-          "                             0))                                                     \\\n"
-          "            return cx->rt->stop(cx, inst, FIDX, fuel, fr);                          \\\n"
-          "    } while (0)\n"
-          "#define OOB(ea, n) __builtin_expect((ea) + (n) > msize, 0)\n"
-          "#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n\n",
-          out);
+    fputs(
+        "#define TRAP(k) return cx->rt->trap(cx, inst, FIDX, (k), fuel, fr)\n"
+        "#define FUEL(c)                                                                      \\\n"
+        "    do {                                                                             \\\n"
+        "        if (__builtin_expect((fuel -= (c)) < 0 ||                                    \\\n"
+        "                                 __atomic_load_n(intr, __ATOMIC_RELAXED),            \\\n"
+        "                             0))                                                     \\\n"
+        "            return cx->rt->stop(cx, inst, FIDX, fuel, fr);                          \\\n"
+        "    } while (0)\n"
+        "#define OOB(ea, n) __builtin_expect((ea) + (n) > msize, 0)\n"
+        /* the stack pointer without forcing a frame pointer */
+        "#if defined(__x86_64__)\n"
+        "#define STACK_POINTER() __extension__({ uintptr_t sp_; __asm__(\"mov %%rsp, %0\" : "
+        "\"=r\"(sp_)); sp_; })\n"
+        "#elif defined(__aarch64__)\n"
+        "#define STACK_POINTER() __extension__({ uintptr_t sp_; __asm__(\"mov %0, sp\" : "
+        "\"=r\"(sp_)); sp_; })\n"
+        "#else\n#define STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))\n#endif\n\n",
+        out);
     uint32_t first = m->nfunc_imports;
     for (uint32_t f = first; f < m->nfuncs; f++)
         fprintf(out,
@@ -909,14 +1056,16 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         fprintf(out, "    {%u, %u},\n", g->snippets[i][0], g->snippets[i][1]);
     if (!g->nsnippets)
         fprintf(out, "    {0, 0},\n");
-    fprintf(out, "};\n__attribute__((visibility(\"default\"))) const wa_aot_descriptor "
-                 "wactor_aot_descriptor = {\n    .abi = %d,\n    .version = \"%s\",\n"
-                 "    .target = \"%s\",\n    .module_sha256 = {",
+    fprintf(out,
+            "};\n__attribute__((visibility(\"default\"))) const wa_aot_descriptor "
+            "wactor_aot_descriptor = {\n    .abi = %d,\n    .version = \"%s\",\n"
+            "    .target = \"%s\",\n    .module_sha256 = {",
             WA_AOT_ABI, stamp->version, stamp->target);
     for (int i = 0; i < 32; i++)
         fprintf(out, "%s%u", i ? ", " : "", stamp->sha256[i]);
-    fprintf(out, "},\n    .nfuncs = %u,\n    .funcs = funcs,\n    .nsnippets = %u,\n"
-                 "    .snippets = snippets,\n};\n",
+    fprintf(out,
+            "},\n    .nfuncs = %u,\n    .funcs = funcs,\n    .nsnippets = %u,\n"
+            "    .snippets = snippets,\n};\n",
             m->nfuncs - first, g->nsnippets);
     free(g->unit_op);
     free(g->target);

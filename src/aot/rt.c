@@ -26,6 +26,13 @@ _Static_assert(offsetof(wa_aot_mem, data) == offsetof(wa_memory, data), "memory 
 _Static_assert(offsetof(wa_aot_mem, size) == offsetof(wa_memory, size), "memory view");
 _Static_assert(offsetof(wa_aot_global, val) == offsetof(wa_global, val), "global view");
 _Static_assert(sizeof(wa_aot_vfn) == sizeof(wa_vfn), "SIMD table view");
+_Static_assert(offsetof(wa_aot_module, types) == offsetof(wa_module, types), "module view");
+_Static_assert(sizeof(wa_aot_functype) == sizeof(wa_functype), "type view");
+_Static_assert(offsetof(wa_aot_func, type) == offsetof(wa_func, type), "function view");
+_Static_assert(offsetof(wa_aot_func, inst) == offsetof(wa_func, inst), "function view");
+_Static_assert(offsetof(wa_aot_func, native) == offsetof(wa_func, native), "function view");
+_Static_assert(offsetof(wa_aot_table, size) == offsetof(wa_table, size), "table view");
+_Static_assert(offsetof(wa_aot_table, elems) == offsetof(wa_table, elems), "table view");
 _Static_assert(sizeof(atomic_int) == sizeof(int), "interrupt flag view");
 
 /* How much C stack a call's compiled code may use: the interpreter's calls
@@ -149,10 +156,8 @@ static int64_t step(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t n,
 {
     wa_instance *ex = ex_of(cx), *in = (wa_instance *)inst;
     const wa_aot_code *code = in->native->impl;
-    wa_func one = {.type = in->funcs[func]->type,
-                   .inst = in,
-                   .code = &code->snippets[n],
-                   .index = func};
+    wa_func one = {
+        .type = in->funcs[func]->type, .inst = in, .code = &code->snippets[n], .index = func};
     if (cx->metered)
         ex->fuel = fuel;
     ex->frame_top = (wa_frame *)fr;
@@ -222,8 +227,8 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp)
         .c_stack_floor = ex->native_stack_floor,
         .metered = ex->fuel != WA_FUEL_UNLIMITED,
     };
-    int64_t fuel = code->d->funcs[f->index - code->first](
-        &cx, (wa_aot_inst *)f->inst, fp, ex->fuel, (wa_aot_frame *)ex->frame_top);
+    int64_t fuel = code->d->funcs[f->index - code->first](&cx, (wa_aot_inst *)f->inst, fp, ex->fuel,
+                                                          (wa_aot_frame *)ex->frame_top);
     if (fuel < 0)
         return (wa_trap)cx.trap;
     if (cx.metered)
@@ -246,7 +251,7 @@ wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_erro
         wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
         return NULL;
     }
-    c->native = (wa_native){.run = run, .impl = c};
+    c->native = (wa_native){.run = run, .impl = c, .entries = (const void *const *)d->funcs};
     c->d = d;
     c->first = first;
     /* A snippet is a copy of one instruction's units, then RET. */
@@ -258,8 +263,8 @@ wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_erro
         uint32_t *ops = len && pc + len <= code->nops ? malloc((len + 1) * sizeof *ops) : NULL;
         if (!ops) {
             wa_fail(err, WA_ERR_UNSUPPORTED, -1, 0,
-                    "the compiled code does not fit the module (instruction %u of function %u)",
-                    pc, fidx);
+                    "the compiled code does not fit the module (instruction %u of function %u)", pc,
+                    fidx);
             wa_aot_unbind(c);
             return NULL;
         }

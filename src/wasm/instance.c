@@ -407,8 +407,13 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
     const wa_module *m = inst->m;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         wa_func *f = &inst->own_funcs[i - m->nfunc_imports];
-        *f = (wa_func){
-            .type = wa_func_decl_type(m, i), .inst = inst, .code = m->funcs[i].code, .index = i};
+        *f = (wa_func){.type = wa_func_decl_type(m, i),
+                       .inst = inst,
+                       .code = m->funcs[i].code,
+                       .index = i,
+                       .native = inst->native && inst->native->entries
+                                     ? inst->native->entries[i - m->nfunc_imports]
+                                     : NULL};
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {

@@ -25,6 +25,7 @@ struct wa_func {
     void *env;
     uint32_t index;       /* function index in its module */
     wa_functype own_type; /* host functions: a private copy of the type */
+    const void *native;   /* compiled: its wa_native entry (opaque), else NULL */
 };
 
 struct wa_table {

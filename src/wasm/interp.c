@@ -238,8 +238,7 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp, const void *const **
 /* Whether n <= 8 bytes at ea (< 2^33) are out of bounds. */
 #define OOB(ea, n)                                                                                 \
     (__builtin_expect((int64_t)(ea) > memlim, 0) && (ea) + (n) > (uint64_t)(memlim + 8))
-#define TRAP(kind)                                                                                 \
-    return wa_trap_record(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1, frame)
+#define TRAP(kind) return wa_trap_record(ex, inst, f, WA_TRAP_##kind, metered ? fuel : -1, frame)
 #define S(k) fp[pc[k]]
 #define NEXT(n)                                                                                    \
     do {                                                                                           \

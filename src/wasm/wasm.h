@@ -358,6 +358,10 @@ void wa_mempool_free(wa_mempool *pool);
 typedef struct wa_native {
     wa_trap (*run)(wa_instance *ex, wa_func *f, wa_val *fp);
     const void *impl;
+    /* One opaque entry per defined function, or NULL: each wa_func of an
+     * instance made with it keeps its own (compiled code that calls through
+     * a table finds the callee's there). */
+    const void *const *entries;
 } wa_native;
 
 typedef struct wa_config {

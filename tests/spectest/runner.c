@@ -40,9 +40,9 @@
  * - Every command counts once: passed, failed, or skipped (only assertions
  *   on text-format modules, which a binary-only engine cannot read).
  */
+#include "aot.h"
 #include "json.h"
 #include "wasm.h"
-#include "aot.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -785,7 +785,8 @@ static wa_aot_code *aot_compile(script *s, const wa_module *m, char *why, size_t
     }
     fclose(f);
     snprintf(cmd, sizeof cmd,
-             "cc -O%s -fPIC -shared -ffp-contract=off -fno-math-errno -fno-strict-aliasing -fsignaling-nans -w -o %s %s",
+             "cc -O%s -fPIC -shared -ffp-contract=off -fno-math-errno -fno-strict-aliasing "
+             "-fsignaling-nans -w -o %s %s",
              getenv("AOT_O") ? getenv("AOT_O") : "2", so_path, c_path);
     if (system(cmd) != 0) {
         snprintf(why, n, "aot: cc failed for %s", c_path);
