@@ -8,7 +8,7 @@
 #   make test-tsan  the runtime's tests (e2e, failure, storage, edge, api, upgrade, reload, router,
 #                   lattice, headers, httpout, groups, pool, kids, timers) built with
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
-#   make spectest   run only the spec suite
+#   make spectest   run only the spec suite, in both tiers (interpreter, then compiled)
 #   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,
 #                   make fuzz-run-manifest and make fuzz-run-frame run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
@@ -67,6 +67,7 @@ $(SPECTEST_DATA):
 spectest: deps
 	@$(MAKE) --no-print-directory build spectest-data
 	build/tests/spectest $(SPECTEST_DATA)
+	build/tests/spectest --quiet --aot build/spectest-aot $(SPECTEST_DATA)
 
 # Sanitizers over both dispatch modes of the interpreter: the portable switch
 # (build-asan) and the threaded computed gotos that release builds use

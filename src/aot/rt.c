@@ -9,6 +9,10 @@
  * (wa_trap_record), so a call chain may cross between them and still have
  * the interpreter's depth limit, fuel and backtrace.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_getattr_np */
+#endif
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "aot.h"
@@ -36,10 +40,33 @@ _Static_assert(offsetof(wa_aot_table, elems) == offsetof(wa_table, elems), "tabl
 _Static_assert(sizeof(atomic_int) == sizeof(int), "interrupt flag view");
 
 /* How much C stack a call's compiled code may use: the interpreter's calls
- * take none, so compiled code stops (stack exhausted) well before the
- * thread's stack ends, whatever the call depth limit. Worker threads and
- * the CLI run wasm on stacks of at least 8 MiB. */
+ * take none, so compiled code stops (stack exhausted) before the thread's
+ * stack ends, whatever the call depth limit: at most this much below where
+ * the call began, and never within the last WA_AOT_C_MARGIN of the thread's
+ * stack (host functions run there too). */
 #define WA_AOT_C_STACK (6u << 20)
+#define WA_AOT_C_MARGIN (256u << 10)
+
+/* The lowest address of this thread's stack, found once per thread (a fact
+ * about the thread, not state: reading it each call would cost a parse of
+ * /proc/self/maps on the main thread). 0 if unknown. */
+static uintptr_t thread_stack_low(void)
+{
+    static _Thread_local uintptr_t low;
+    static _Thread_local bool known;
+    if (!known) {
+        pthread_attr_t a;
+        void *addr;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &a) == 0) {
+            if (pthread_attr_getstack(&a, &addr, &size) == 0)
+                low = (uintptr_t)addr;
+            pthread_attr_destroy(&a);
+        }
+        known = true;
+    }
+    return low;
+}
 
 struct wa_aot_code {
     wa_native native;
@@ -215,8 +242,9 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp)
     const wa_aot_code *code = f->inst->native->impl;
     char here;
     if (!ex->native_stack_floor) {
-        uintptr_t sp = (uintptr_t)&here;
-        ex->native_stack_floor = sp > WA_AOT_C_STACK ? sp - WA_AOT_C_STACK : 1;
+        uintptr_t sp = (uintptr_t)&here, low = thread_stack_low() + WA_AOT_C_MARGIN;
+        uintptr_t floor = sp > WA_AOT_C_STACK ? sp - WA_AOT_C_STACK : 1;
+        ex->native_stack_floor = floor > low ? floor : low;
     }
     wa_aot_cx cx = {
         .rt = &k_rt,

@@ -1419,8 +1419,9 @@ static bool run_dir(const options *opt, const char *dir, counts *total)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: spectest [--verbose] [--quiet] FILE.json|DIR...\n"
-                    "  DIR: run DIR/<name>/<name>.json for every <name>\n");
+    fprintf(stderr, "usage: spectest [--verbose] [--quiet] [--aot DIR] FILE.json|DIR...\n"
+                    "  DIR: run DIR/<name>/<name>.json for every <name>\n"
+                    "  --aot DIR: compile every module into DIR and run it compiled\n");
     return 2;
 }
 
@@ -1438,6 +1439,10 @@ int main(int argc, char **argv)
             opt.aot_dir = argv[++first];
         else
             return usage();
+    }
+    if (opt.aot_dir && mkdir(opt.aot_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "spectest: cannot make %s\n", opt.aot_dir);
+        return 1;
     }
     if (first == argc)
         return usage();
