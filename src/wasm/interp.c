@@ -1065,7 +1065,7 @@ call: /* callee's arguments are at args[0..); pc is the return address */
     if (frame == frame_limit)
         TRAP(STACK_EXHAUSTED);
     *frame++ = (wa_frame){.pc = pc, .fp = fp, .func = f, .ops = ops};
-    if (callee->inst->native) { /* compiled: it runs above this frame, on this stack */
+    if (callee->native) { /* compiled: it runs above this frame, on this stack */
         SAVE_FUEL();
         ex->frame_top = frame;
         trap = callee->inst->native->run(ex, callee, args);
@@ -1094,7 +1094,7 @@ tail_call: /* a call in place of this frame: the arguments become its first slot
             return wa_trap_record(ex, inst, f, trap, metered ? fuel : -1, frame);
         goto ret; /* its results are this frame's */
     }
-    if (callee->inst->native) {
+    if (callee->native) {
         SAVE_FUEL();
         ex->frame_top = frame;
         trap = callee->inst->native->run(ex, callee, fp);

@@ -63,6 +63,7 @@ typedef struct options {
     bool verbose;        /* every failure, with detail */
     bool quiet;          /* no failure detail, no line for a clean file */
     const char *aot_dir; /* compile every module there and run it compiled */
+    bool aot_mixed;      /* only every other module: calls cross between the tiers */
 } options;
 
 typedef struct counts {
@@ -823,7 +824,8 @@ static wa_instance *instantiate(script *s, const wa_module *m, bool *linked, wa_
      * imported tables must stay callable (linking.wast). It is freed with the
      * script's other instances. */
     wa_config cfg = {.keep_failed = true};
-    if (s->opt->aot_dir) {
+    static unsigned nth;
+    if (s->opt->aot_dir && (!s->opt->aot_mixed || nth++ % 2)) {
         wa_aot_code *code = aot_compile(s, m, why, n);
         if (!code) {
             free(imports);
@@ -1421,13 +1423,14 @@ static int usage(void)
 {
     fprintf(stderr, "usage: spectest [--verbose] [--quiet] [--aot DIR] FILE.json|DIR...\n"
                     "  DIR: run DIR/<name>/<name>.json for every <name>\n"
-                    "  --aot DIR: compile every module into DIR and run it compiled\n");
+                    "  --aot DIR: compile every module into DIR and run it compiled\n"
+                    "  --aot-mixed DIR: the same for every other module only\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    options opt = {false, false, NULL};
+    options opt = {false, false, NULL, false};
     counts total = {0, 0, 0};
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
@@ -1437,6 +1440,8 @@ int main(int argc, char **argv)
             opt.quiet = true;
         else if (strcmp(argv[first], "--aot") == 0 && first + 1 < argc)
             opt.aot_dir = argv[++first];
+        else if (strcmp(argv[first], "--aot-mixed") == 0 && first + 1 < argc)
+            opt.aot_dir = argv[++first], opt.aot_mixed = true;
         else
             return usage();
     }
