@@ -131,7 +131,6 @@ typedef struct gen {
     uint32_t fidx;
     const wa_code *code;
     uint8_t *target; /* code->nops flags: a branch lands here */
-    bool has_mem;    /* the module has a memory */
     bool uses_mem;   /* the function reads or writes it */
 } gen;
 
@@ -476,52 +475,46 @@ static void tail_args(gen *g, const wa_functype *t, uint32_t base)
         P("    fp[%u].i64 = s%u;\n", i, base + i);
 }
 
+/* A v128 operand (two slots) as the value V(lo, hi) of the C. */
+static const char *v128_arg(char *buf, size_t n, uint32_t s)
+{
+    snprintf(buf, n, "V(s%u, s%u)", s, s + 1);
+    return buf;
+}
+
+/* The arithmetic SIMD kinds call simd_call.h's table, as the interpreter's
+ * shared handlers do; the rest run as snippets. */
 static bool op_simd(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
 {
+    char a[40], b[40], c[40];
+    uint32_t d = SL(1);
     switch (simd_kind(op)) {
-    case K_UN:
-        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, "
-          "8);\n",
-          SL(2), SL(2) + 1);
-        P("        wa_v128 r = cx->rt->vcall[%u].un(a);\n", U(3));
-        P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
-          SL(1) + 1);
-        return true;
     case K_TEST:
-        P("    {\n        wa_v128 a;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, "
-          "8);\n",
-          SL(2), SL(2) + 1);
-        P("        s%u = cx->rt->vcall[%u].test(a);\n    }\n", SL(1), U(3));
+        P("    s%u = cx->rt->vcall[%u].test(%s);\n", d, U(3), v128_arg(a, sizeof a, SL(2)));
         return true;
-    case K_BIN:
+    case K_UN:
+        P("    {\n        wa_v128 r = cx->rt->vcall[%u].un(%s);\n", U(3),
+          v128_arg(a, sizeof a, SL(2)));
+        break;
     case K_SHIFT:
-        P("    {\n        wa_v128 a, r;\n        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, "
-          "8);\n",
-          SL(2), SL(2) + 1);
-        if (simd_kind(op) == K_SHIFT) {
-            P("        r = cx->rt->vcall[%u].shift(a, (uint32_t)s%u);\n", U(4), SL(3));
-        } else {
-            P("        wa_v128 b;\n        memcpy(&b, &s%u, 8), memcpy((char *)&b + 8, &s%u, 8);\n",
-              SL(3), SL(3) + 1);
-            P("        r = cx->rt->vcall[%u].bin(a, b);\n", U(4));
-        }
-        P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
-          SL(1) + 1);
-        return true;
+        P("    {\n        wa_v128 r = cx->rt->vcall[%u].shift(%s, (uint32_t)s%u);\n", U(4),
+          v128_arg(a, sizeof a, SL(2)), SL(3));
+        break;
+    case K_BIN:
+        P("    {\n        wa_v128 r = cx->rt->vcall[%u].bin(%s, %s);\n", U(4),
+          v128_arg(a, sizeof a, SL(2)), v128_arg(b, sizeof b, SL(3)));
+        break;
     case K_TERN:
-        P("    {\n        wa_v128 a, b, c;\n");
-        P("        memcpy(&a, &s%u, 8), memcpy((char *)&a + 8, &s%u, 8);\n", SL(2), SL(2) + 1);
-        P("        memcpy(&b, &s%u, 8), memcpy((char *)&b + 8, &s%u, 8);\n", SL(3), SL(3) + 1);
-        P("        memcpy(&c, &s%u, 8), memcpy((char *)&c + 8, &s%u, 8);\n", SL(4), SL(4) + 1);
-        P("        wa_v128 r = cx->rt->vcall[%u].tern(a, b, c);\n", U(5));
-        P("        memcpy(&s%u, &r, 8), memcpy(&s%u, (char *)&r + 8, 8);\n    }\n", SL(1),
-          SL(1) + 1);
-        return true;
+        P("    {\n        wa_v128 r = cx->rt->vcall[%u].tern(%s, %s, %s);\n", U(5),
+          v128_arg(a, sizeof a, SL(2)), v128_arg(b, sizeof b, SL(3)), v128_arg(c, sizeof c, SL(4)));
+        break;
     case K_SNIPPET:
         return snippet(g, op, ops, pc);
     default:
         return false;
     }
+    P("        s%u = r.u64[0], s%u = r.u64[1];\n    }\n", d, d + 1);
+    return true;
 }
 
 /* One instruction (a bundle's halves come here one by one). False: an op
@@ -988,7 +981,6 @@ static void put_text(FILE *out, const unsigned char *text)
 bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa_error *err)
 {
     gen g0 = {.out = out, .m = m, .err = err}, *g = &g0;
-    g->has_mem = m->nmems > 0;
     g->unit_op = malloc(2 * sizeof *g->unit_op * WA_OP_COUNT_);
     if (!g->unit_op)
         return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
@@ -1027,6 +1019,8 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         "            goto stop_;                                                              \\\n"
         "    } while (0)\n"
         "#define OOB(ea, n) __builtin_expect((ea) + (n) > msize, 0)\n"
+        "static inline wa_v128 V(uint64_t lo, uint64_t hi)\n"
+        "{\n    wa_v128 v;\n    v.u64[0] = lo, v.u64[1] = hi;\n    return v;\n}\n"
         /* the stack pointer without forcing a frame pointer */
         "#if defined(__x86_64__)\n"
         "#define STACK_POINTER() __extension__({ uintptr_t sp_; __asm__(\"mov %%rsp, %0\" : "
