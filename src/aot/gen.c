@@ -96,6 +96,18 @@ static const char *const k_cmp[10][2] = {
 
 /* The SIMD kinds, per op (simd_list.h). */
 enum { K_NONE, K_UN, K_TEST, K_BIN, K_SHIFT, K_TERN, K_SNIPPET };
+static const char *simd_name(uint32_t op)
+{
+    static const char *const names[] = {
+#define WA_S(kind, upper, lower, opcode, type, n) #lower,
+        WA_SIMD_OPS(WA_S)
+#undef WA_S
+    };
+    return op >= WA_OP_V_V128_LOAD && op - WA_OP_V_V128_LOAD < sizeof names / sizeof names[0]
+               ? names[op - WA_OP_V_V128_LOAD]
+               : "";
+}
+
 static uint8_t simd_kind(uint32_t op)
 {
     static const uint8_t kinds[] = {
@@ -482,6 +494,78 @@ static const char *v128_arg(char *buf, size_t n, uint32_t s)
     return buf;
 }
 
+/* The commonest SIMD instructions that move lanes (interp_simd.inc's
+ * semantics, lanes in memory order); false for the others. */
+static bool lanes(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
+{
+    static const struct {
+        uint32_t op;
+        const char *lane, *src; /* the wa_v128 field, and the slot's bits taken */
+    } k_lane[] = {
+        {WA_OP_V_I8X16_SPLAT, "u8", "(uint8_t)"},
+        {WA_OP_V_I16X8_SPLAT, "u16", "(uint16_t)"},
+        {WA_OP_V_I32X4_SPLAT, "u32", "(uint32_t)"},
+        {WA_OP_V_I64X2_SPLAT, "u64", ""},
+        {WA_OP_V_F32X4_SPLAT, "u32", "(uint32_t)"},
+        {WA_OP_V_F64X2_SPLAT, "u64", ""},
+        {WA_OP_V_I8X16_REPLACE_LANE, "u8", "(uint8_t)"},
+        {WA_OP_V_I16X8_REPLACE_LANE, "u16", "(uint16_t)"},
+        {WA_OP_V_I32X4_REPLACE_LANE, "u32", "(uint32_t)"},
+        {WA_OP_V_I64X2_REPLACE_LANE, "u64", ""},
+        {WA_OP_V_F32X4_REPLACE_LANE, "u32", "(uint32_t)"},
+        {WA_OP_V_F64X2_REPLACE_LANE, "u64", ""},
+        {WA_OP_V_I8X16_EXTRACT_LANE_S, "i8", "(uint32_t)(int32_t)"},
+        {WA_OP_V_I8X16_EXTRACT_LANE_U, "u8", ""},
+        {WA_OP_V_I16X8_EXTRACT_LANE_S, "i16", "(uint32_t)(int32_t)"},
+        {WA_OP_V_I16X8_EXTRACT_LANE_U, "u16", ""},
+        {WA_OP_V_I32X4_EXTRACT_LANE, "u32", ""},
+        {WA_OP_V_I64X2_EXTRACT_LANE, "u64", ""},
+        {WA_OP_V_F32X4_EXTRACT_LANE, "u32", ""},
+        {WA_OP_V_F64X2_EXTRACT_LANE, "u64", ""},
+    };
+    char a[40];
+    uint32_t d = SL(1);
+    switch (op) {
+    case WA_OP_V_V128_CONST: /* d, then 16 bytes in 4 units */
+        P("    s%u = 0x%llxull, s%u = 0x%llxull;\n", d,
+          (unsigned long long)U(2) | (unsigned long long)U(3) << 32, d + 1,
+          (unsigned long long)U(4) | (unsigned long long)U(5) << 32);
+        return true;
+    case WA_OP_V_V128_LOAD: /* d addr k offset */
+        P("    {\n");
+        address(g, SL(2), U(3), U(4), 16);
+        P("        memcpy(&s%u, mem + ea, 8), memcpy(&s%u, mem + ea + 8, 8);\n    }\n", d, d + 1);
+        return true;
+    case WA_OP_V_V128_STORE: /* addr v k offset */
+        P("    {\n");
+        address(g, SL(1), U(3), U(4), 16);
+        P("        memcpy(mem + ea, &s%u, 8), memcpy(mem + ea + 8, &s%u, 8);\n    }\n", SL(2),
+          SL(2) + 1);
+        return true;
+    default:
+        break;
+    }
+    for (size_t i = 0; i < sizeof k_lane / sizeof k_lane[0]; i++) {
+        if (k_lane[i].op != op)
+            continue;
+        const char *f = k_lane[i].lane, *src = k_lane[i].src;
+        if (op <= WA_OP_V_F64X2_SPLAT) { /* SPLAT d a */
+            P("    {\n        wa_v128 r;\n        for (int i = 0; i < (int)(16 / sizeof r.%s[0]); "
+              "i++)\n            r.%s[i] = %ss%u;\n",
+              f, f, src, SL(2));
+        } else if (strstr(simd_name(op), "replace")) { /* REPLACE d a b lane */
+            P("    {\n        wa_v128 r = %s;\n        r.%s[%u] = %ss%u;\n",
+              v128_arg(a, sizeof a, SL(2)), f, U(4), src, SL(3));
+        } else { /* EXTRACT d a lane */
+            P("    s%u = %s%s.%s[%u];\n", d, src, v128_arg(a, sizeof a, SL(2)), f, U(3));
+            return true;
+        }
+        P("        s%u = r.u64[0], s%u = r.u64[1];\n    }\n", d, d + 1);
+        return true;
+    }
+    return false;
+}
+
 /* The arithmetic SIMD kinds call simd_call.h's table, as the interpreter's
  * shared handlers do; the rest run as snippets. */
 static bool op_simd(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
@@ -509,7 +593,7 @@ static bool op_simd(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
           v128_arg(a, sizeof a, SL(2)), v128_arg(b, sizeof b, SL(3)), v128_arg(c, sizeof c, SL(4)));
         break;
     case K_SNIPPET:
-        return snippet(g, op, ops, pc);
+        return lanes(g, op, ops, pc) || snippet(g, op, ops, pc);
     default:
         return false;
     }
