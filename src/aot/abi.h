@@ -172,6 +172,10 @@ typedef struct wa_aot_descriptor {
     char version[32];
     char target[64];
     uint8_t module_sha256[32];
+    /* A hash of the internal code the C was written from and of this
+     * file and numeric.h: another build of wactor that translates the
+     * module differently refuses the artifact even at the same version. */
+    uint64_t code_hash;
     uint32_t nfuncs;
     const wa_aot_fn *funcs;
     /* Instructions run through the interpreter: (function index, unit). */

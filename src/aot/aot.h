@@ -34,6 +34,8 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
  * not fit the module. Free with wa_aot_unbind after the last instance. */
 typedef struct wa_aot_code wa_aot_code;
 wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_error *err);
+/* What the descriptor's code_hash must be for m in this build. */
+uint64_t wa_aot_code_hash(const wa_module *m);
 const wa_native *wa_aot_native(const wa_aot_code *c);
 void wa_aot_unbind(wa_aot_code *c);
 

@@ -1,2 +1,306 @@
-/* artifact.c: stamps, compiling and loading artifacts (being written). */
+/*
+ * artifact.c: artifacts, the shared objects of the ahead-of-time tier
+ * (docs/AOT.md): what one is bound to (a stamp), making one with the
+ * system C compiler, and loading one only when it is safe and fits.
+ *
+ * Loading runs code from a file, so the file is checked first and the
+ * checked file is the one loaded: it is opened once, fstat'ed (a regular
+ * file, ours, writable by no one else), and dlopen'ed through
+ * /proc/self/fd/N, so no one can swap the path between check and load.
+ * Then its descriptor must carry this build's ABI, version and target and
+ * the module's SHA-256, and rt.c checks the code it was made from.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mkstemps */
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "aot.h"
+#include "module.h"
+
+extern char **environ;
+
+#ifndef WA_AOT_VERSION
+#error "WA_AOT_VERSION (the wactor version) comes from src/aot/CMakeLists.txt"
+#endif
+
+/* Machine, system, C library: what the artifact's code runs on. */
+#if defined(__x86_64__)
+#define WA_AOT_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define WA_AOT_ARCH "aarch64"
+#else
+#define WA_AOT_ARCH "unknown"
+#endif
+#if defined(__GLIBC__)
+#define WA_AOT_LIBC "gnu"
+#else
+#define WA_AOT_LIBC "unknown"
+#endif
+
+void wa_aot_stamp_of(const wa_module *m, wa_aot_stamp *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->version, sizeof out->version, "%s", WA_AOT_VERSION);
+    snprintf(out->target, sizeof out->target, "%s-linux-%s", WA_AOT_ARCH, WA_AOT_LIBC);
+    unsigned int n = 0;
+    if (!EVP_Digest(m->bytes, m->len, out->sha256, &n, EVP_sha256(), NULL))
+        memset(out->sha256, 0, sizeof out->sha256); /* then no artifact ever matches */
+}
+
+/* ---- compiling ------------------------------------------------------------ */
+
+/* The compiler's flags: what docs/AOT.md says the generated C needs. GCC
+ * keeps signalling NaNs with -fsignaling-nans; clang has no such flag and
+ * gets the same from strict exception behaviour. */
+static void compiler_args(const char *cc, const char *so, const char *c, const char **argv)
+{
+    const char *base = strrchr(cc, '/');
+    bool clang = strstr(base ? base + 1 : cc, "clang") != NULL;
+    int n = 0;
+    argv[n++] = cc;
+    argv[n++] = "-O2";
+    argv[n++] = "-fPIC";
+    argv[n++] = "-shared";
+    argv[n++] = "-fvisibility=hidden";
+    argv[n++] = "-ffp-contract=off";
+    argv[n++] = "-fno-math-errno";
+    argv[n++] = "-fno-strict-aliasing";
+    argv[n++] = clang ? "-ffp-exception-behavior=maytrap" : "-fsignaling-nans";
+    argv[n++] = "-w";
+    argv[n++] = "-o";
+    argv[n++] = so;
+    argv[n++] = c;
+    argv[n] = NULL;
+}
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Runs the compiler; on failure err gets the start of what it said. */
+static bool run_compiler(const char **argv, wa_error *err)
+{
+    int out[2];
+    if (pipe(out) != 0)
+        return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot run %s: %s", argv[0], strerror(errno));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out[1]);
+    if (rc != 0) {
+        close(out[0]);
+        return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot run the C compiler %s: %s", argv[0],
+                       strerror(rc));
+    }
+    char said[160];
+    size_t len = 0;
+    for (;;) {
+        char buf[512];
+        ssize_t r = read(out[0], buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        size_t take = (size_t)r < sizeof said - 1 - len ? (size_t)r : sizeof said - 1 - len;
+        memcpy(said + len, buf, take);
+        len += take;
+    }
+    said[len] = 0;
+    close(out[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    for (char *p = said; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return wa_fail(err, WA_ERR_FILE, -1, 0, "the C compiler %s failed: %s", argv[0],
+                   len ? said : "(no message)");
+}
+
+bool wa_aot_compile(const wa_module *m, const char *out_path, FILE *progress, wa_error *err)
+{
+    size_t n = strlen(out_path) + 16;
+    char *c_path = malloc(n), *so_path = malloc(n);
+    if (!c_path || !so_path) {
+        free(c_path);
+        free(so_path);
+        return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+    }
+    /* Temporaries beside the output: the rename at the end stays on one
+     * file system, so a reader sees the old artifact or the new one. */
+    snprintf(c_path, n, "%s.XXXXXX.c", out_path);
+    snprintf(so_path, n, "%s.XXXXXX", out_path);
+    bool ok = false, have_c = false, have_so = false;
+    int cfd = mkstemps(c_path, 2);
+    FILE *c = cfd >= 0 ? fdopen(cfd, "w") : NULL;
+    if (!c) {
+        if (cfd >= 0)
+            close(cfd);
+        wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write beside %s: %s", out_path, strerror(errno));
+        goto done;
+    }
+    have_c = true;
+    wa_aot_stamp stamp;
+    wa_aot_stamp_of(m, &stamp);
+    double t0 = seconds();
+    bool written = wa_aot_write_c(m, &stamp, c, err);
+    long c_bytes = written ? ftell(c) : 0;
+    if (fclose(c) != 0 && written)
+        written = wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s", c_path);
+    if (!written)
+        goto done;
+    int sfd = mkstemp(so_path);
+    if (sfd < 0) {
+        wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write beside %s: %s", out_path, strerror(errno));
+        goto done;
+    }
+    close(sfd);
+    have_so = true;
+    const char *cc = getenv("CC");
+    if (!cc || !*cc)
+        cc = "cc";
+    const char *argv[16];
+    compiler_args(cc, so_path, c_path, argv);
+    bool large = c_bytes > (4l << 20);
+    if (progress && large)
+        fprintf(progress, "compiling %u functions (%.1f MB of C) with %s...\n",
+                m->nfuncs - m->nfunc_imports, (double)c_bytes / 1e6, cc);
+    if (!run_compiler(argv, err))
+        goto done;
+    if (chmod(so_path, 0644) != 0 || rename(so_path, out_path) != 0) {
+        wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s: %s", out_path, strerror(errno));
+        goto done;
+    }
+    have_so = false;
+    if (progress && large)
+        fprintf(progress, "compiled in %.1f s\n", seconds() - t0);
+    ok = true;
+done:
+    if (have_c)
+        unlink(c_path);
+    if (have_so)
+        unlink(so_path);
+    free(c_path);
+    free(so_path);
+    return ok;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+/* The file stays open while it is loaded: the dynamic loader knows a
+ * library by its name, and /proc/self/fd/N names another file once N is
+ * closed and reused, so N must stay taken. */
+struct wa_aot_artifact {
+    void *dl;
+    int fd;
+    wa_aot_code *code;
+};
+
+static wa_aot_artifact *refuse(wa_error *err, void *dl, int fd, const char *path, const char *why)
+{
+    if (dl)
+        dlclose(dl);
+    if (fd >= 0)
+        close(fd);
+    wa_fail(err, WA_ERR_UNSUPPORTED, -1, 0, "%s: not loaded: %s", path, why);
+    return NULL;
+}
+
+wa_aot_artifact *wa_aot_open(const char *path, const wa_module *m, wa_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        wa_fail(err, WA_ERR_FILE, -1, 0, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = "cannot stat it";
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_uid != geteuid())
+        why = "owned by another user";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH))
+        why = "writable by group or others";
+    if (why)
+        return refuse(err, NULL, fd, path, why);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    void *dl = dlopen(proc, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        const char *e = dlerror();
+        char msg[160];
+        snprintf(msg, sizeof msg, "not a loadable shared object (%s)", e ? e : "dlopen failed");
+        return refuse(err, NULL, fd, path, msg);
+    }
+    const wa_aot_descriptor *d = dlsym(dl, WA_AOT_SYMBOL);
+    wa_aot_stamp want;
+    wa_aot_stamp_of(m, &want);
+    if (!d)
+        return refuse(err, dl, fd, path, "no wactor artifact (no descriptor)");
+    if (d->abi != WA_AOT_ABI)
+        return refuse(err, dl, fd, path, "made for another compiled-code ABI");
+    if (strncmp(d->version, want.version, sizeof want.version) != 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "made by wactor %.32s, this is %s", d->version, want.version);
+        return refuse(err, dl, fd, path, msg);
+    }
+    if (strncmp(d->target, want.target, sizeof want.target) != 0)
+        return refuse(err, dl, fd, path, "made for another target");
+    if (memcmp(d->module_sha256, want.sha256, sizeof want.sha256) != 0)
+        return refuse(err, dl, fd, path, "made for another module");
+    wa_aot_artifact *a = calloc(1, sizeof *a);
+    if (!a) {
+        dlclose(dl);
+        close(fd);
+        wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+        return NULL;
+    }
+    a->dl = dl;
+    a->fd = fd;
+    a->code = wa_aot_bind(m, d, err);
+    if (!a->code) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        free(a);
+        return refuse(err, dl, fd, path, msg);
+    }
+    return a;
+}
+
+const wa_native *wa_aot_artifact_native(const wa_aot_artifact *a)
+{
+    return wa_aot_native(a->code);
+}
+
+void wa_aot_close(wa_aot_artifact *a)
+{
+    if (!a)
+        return;
+    wa_aot_unbind(a->code);
+    dlclose(a->dl);
+    close(a->fd);
+    free(a);
+}

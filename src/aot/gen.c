@@ -1151,9 +1151,9 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     for (int i = 0; i < 32; i++)
         fprintf(out, "%s%u", i ? ", " : "", stamp->sha256[i]);
     fprintf(out,
-            "},\n    .nfuncs = %u,\n    .funcs = funcs,\n    .nsnippets = %u,\n"
-            "    .snippets = snippets,\n};\n",
-            m->nfuncs - first, g->nsnippets);
+            "},\n    .code_hash = 0x%llxull,\n    .nfuncs = %u,\n    .funcs = funcs,\n"
+            "    .nsnippets = %u,\n    .snippets = snippets,\n};\n",
+            (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);
     free(g->unit_op);
     free(g->target);
     free(g->snippets);

@@ -264,9 +264,43 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp)
     return WA_TRAP_NONE;
 }
 
+extern const unsigned char wa_aot_text_abi_h[], wa_aot_text_numeric_h[];
+extern const size_t wa_aot_text_abi_h_len, wa_aot_text_numeric_h_len;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+uint64_t wa_aot_code_hash(const wa_module *m)
+{
+    uint64_t h = 1469598103934665603ull;
+    h = fnv(h, wa_aot_text_abi_h, wa_aot_text_abi_h_len);
+    h = fnv(h, wa_aot_text_numeric_h, wa_aot_text_numeric_h_len);
+    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
+        const wa_code *c = m->funcs[f].code;
+        uint32_t head[4] = {c->nops, c->nparams, c->nlocals, c->frame_size};
+        h = fnv(h, head, sizeof head);
+        /* The units as the interpreter runs them: opcodes are handler
+         * offsets in this build's interpreter, so another build's hash
+         * differs even for the same translation. */
+        h = fnv(h, c->ops, c->nops * sizeof *c->ops);
+    }
+    return h;
+}
+
 wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_error *err)
 {
     uint32_t first = m->nfunc_imports;
+    if (d->code_hash != wa_aot_code_hash(m)) {
+        wa_fail(err, WA_ERR_UNSUPPORTED, -1, 0,
+                "the compiled code was made from another translation of the module (another "
+                "build of wactor)");
+        return NULL;
+    }
     if (d->abi != WA_AOT_ABI || d->nfuncs != m->nfuncs - first) {
         wa_fail(err, WA_ERR_UNSUPPORTED, -1, 0,
                 "the compiled code does not fit the module (%u functions for %u)", d->nfuncs,

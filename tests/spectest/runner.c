@@ -45,7 +45,6 @@
 #include "wasm.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -114,7 +113,7 @@ typedef struct script {
     size_t nhost;
     ptrvec instances; /* wa_instance *, creation order */
     ptrvec modules;   /* wa_module * */
-    ptrvec artifacts; /* wa_aot_code * (TEMP) */
+    ptrvec artifacts; /* wa_aot_artifact *, compiled modules (--aot) */
     ptrvec names;     /* named_module * */
     ptrvec registry;  /* namespace_ * */
     wa_instance *current;
@@ -768,44 +767,25 @@ static wa_module *load_module(script *s, const json_value *cmd, wa_error *err, c
     return m;
 }
 
-/* TEMP: compiles m with the system C compiler and binds it. */
-static wa_aot_code *aot_compile(script *s, const wa_module *m, char *why, size_t n)
+/* Compiles m into the artifact folder and loads it (docs/AOT.md). */
+static const wa_native *aot_compile(script *s, const wa_module *m, char *why, size_t n)
 {
     static unsigned serial;
-    char c_path[400], so_path[400], cmd[1400];
-    snprintf(c_path, sizeof c_path, "%s/m%u.c", s->opt->aot_dir, serial);
-    snprintf(so_path, sizeof so_path, "%s/m%u.so", s->opt->aot_dir, serial++);
-    FILE *f = fopen(c_path, "w");
-    wa_aot_stamp stamp = {.version = "test", .target = "test"};
-    wa_error err = {0};
-    if (!f || !wa_aot_write_c(m, &stamp, f, &err)) {
-        snprintf(why, n, "aot: %s", err.msg);
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    snprintf(cmd, sizeof cmd,
-             "cc -O%s -fPIC -shared -ffp-contract=off -fno-math-errno -fno-strict-aliasing "
-             "-fsignaling-nans -w -o %s %s",
-             getenv("AOT_O") ? getenv("AOT_O") : "2", so_path, c_path);
-    if (system(cmd) != 0) {
-        snprintf(why, n, "aot: cc failed for %s", c_path);
-        return NULL;
-    }
-    void *h = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
-    const wa_aot_descriptor *d = h ? dlsym(h, WA_AOT_SYMBOL) : NULL;
-    if (!d) {
-        snprintf(why, n, "aot: cannot load %s", so_path);
-        return NULL;
-    }
-    wa_aot_code *code = wa_aot_bind(m, d, &err);
-    if (!code) {
+    char path[400];
+    snprintf(path, sizeof path, "%s/m%u.so", s->opt->aot_dir, serial++);
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    wa_aot_artifact *a = NULL;
+    if (!wa_aot_compile(m, path, NULL, &err) || !(a = wa_aot_open(path, m, &err))) {
         snprintf(why, n, "aot: %s", err.msg);
         return NULL;
     }
-    ptrvec_push(&s->artifacts, code);
-    return code;
+    if (!ptrvec_push(&s->artifacts, a)) {
+        wa_aot_close(a);
+        snprintf(why, n, "out of memory");
+        return NULL;
+    }
+    return wa_aot_artifact_native(a);
 }
 
 /* Links and instantiates m. On success the instance joins s->instances. On
@@ -826,13 +806,12 @@ static wa_instance *instantiate(script *s, const wa_module *m, bool *linked, wa_
     wa_config cfg = {.keep_failed = true};
     static unsigned nth;
     if (s->opt->aot_dir && (!s->opt->aot_mixed || nth++ % 2)) {
-        wa_aot_code *code = aot_compile(s, m, why, n);
-        if (!code) {
+        cfg.native = aot_compile(s, m, why, n);
+        if (!cfg.native) {
             free(imports);
             err->kind = WA_ERR_UNSUPPORTED;
             return NULL;
         }
-        cfg.native = wa_aot_native(code);
     }
     wa_instance *inst = wa_instantiate(m, imports, wa_module_num_imports(m), &cfg, err);
     free(imports);
@@ -1281,7 +1260,7 @@ static void script_destroy(script *s)
     for (size_t i = s->instances.len; i-- > 0;)
         wa_instance_free(s->instances.items[i]);
     for (size_t i = 0; i < s->artifacts.len; i++)
-        wa_aot_unbind(s->artifacts.items[i]);
+        wa_aot_close(s->artifacts.items[i]);
     free(s->artifacts.items);
     for (size_t i = s->modules.len; i-- > 0;)
         wa_module_free(s->modules.items[i]);
