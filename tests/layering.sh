@@ -29,7 +29,9 @@ check store wactor_codes.h
 check manifest name.h
 check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
 check control wactor.h
-check cli wactor.h manifest.h control.h http.h observe.h wasm.h wasi.h
+check cli wactor.h manifest.h control.h http.h observe.h wasm.h wasi.h aot.h
+# The ahead-of-time tier reads the engine's internals; nothing but the CLI and the host knows it.
+check aot wasm.h module.h code.h instance.h numeric.h simd_list.h simd_call.h
 check lattice wactor.h wactor_codes.h msg.h name.h rt.h extend.h nats/nats.h
 check httpclient wactor.h wactor_codes.h msg.h rt.h extend.h
 check observe wactor.h
@@ -50,6 +52,13 @@ done
 for dir in rt wasm wasi msg store manifest host control lattice httpclient; do
     if grep -rqE '^#include [<"](http/)?http\.h[">]' "$src/$dir"; then
         echo "src/$dir includes src/http, which it may not"
+        status=1
+    fi
+done
+# The engine and the layers beside it know nothing of the ahead-of-time tier above the engine.
+for dir in rt wasm wasi msg store manifest control lattice httpclient http observe; do
+    if grep -rqE '^#include [<"](aot/)?(aot|abi)\.h[">]' "$src/$dir"; then
+        echo "src/$dir includes src/aot, which it may not"
         status=1
     fi
 done

@@ -47,6 +47,7 @@
 /* Commands: argv[0] is the command's name, flags follow it. They return the
  * process's exit status. */
 int cli_exec(int argc, char **argv);
+int cli_compile(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_call(int argc, char **argv);

@@ -6,7 +6,11 @@
  * The guest sees ARGS with FILE.wasm as argv[0], only the environment given
  * with --env (the host's is not passed through), and only the directories
  * given with --dir (read-write, nothing outside them).
+ *
+ * --tier picks how it runs: compiled from FILE.wasm.so (`wactor compile`),
+ * interpreted, or (auto, the default) compiled when that artifact loads.
  */
+#include "aot.h"
 #include "cli.h"
 #include "wasi.h"
 
@@ -17,7 +21,7 @@
 
 static const char cli_exec_usage[] =
     "usage: wactor exec [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--max-module SIZE]\n"
-    "                   FILE.wasm [ARGS...]\n"
+    "                   [--tier interp|aot|auto] FILE.wasm [ARGS...]\n"
     "\n"
     "Runs the _start function of a WASI command module (e.g. a C program built\n"
     "with clang --target=wasm32-wasi) with ARGS; FILE.wasm is its argv[0].\n"
@@ -29,6 +33,9 @@ static const char cli_exec_usage[] =
     "                     the host's environment is not passed through\n"
     "  --max-module SIZE  the largest module file read, 1KiB to 4GiB (default\n"
     "                     256MiB); a module must be a regular file\n"
+    "  --tier TIER        aot: run the module compiled, from FILE.wasm.so (made by\n"
+    "                     wactor compile), or fail if that does not load; interp:\n"
+    "                     interpreted; auto (default): compiled if FILE.wasm.so loads\n"
     "  --help             show this help\n"
     "\n"
     "Exit status: the guest's exit code (0 if _start returns); 134 if the guest\n"
@@ -114,12 +121,50 @@ static int cli_exec_start(const char *path, wa_instance *inst, const wasi_ctx *w
     return cli_exec_status(path, inst, wasi, wa_call(inst, start.u.func, NULL, NULL));
 }
 
+typedef enum cli_tier { CLI_TIER_AUTO, CLI_TIER_INTERP, CLI_TIER_AOT } cli_tier;
+
+/* FILE.wasm.so for m, as the tier asks; false if it must load and does not. */
+static bool cli_exec_artifact(const char *path, const wa_module *m, cli_tier tier,
+                              wa_aot_artifact **out)
+{
+    *out = NULL;
+    if (tier == CLI_TIER_INTERP)
+        return true;
+    size_t n = strlen(path) + 4;
+    char *so = malloc(n);
+    if (so == NULL) {
+        cli_error("%s: out of memory", path);
+        return false;
+    }
+    snprintf(so, n, "%s.so", path);
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    struct stat st;
+    bool exists = stat(so, &st) == 0;
+    if (exists || tier == CLI_TIER_AOT)
+        *out = wa_aot_open(so, m, &err);
+    free(so);
+    if (*out != NULL || (tier == CLI_TIER_AUTO && !exists))
+        return true;
+    if (tier == CLI_TIER_AOT) {
+        cli_error("exec: --tier aot: %s (make it with wactor compile %s)", err.msg, path);
+        return false;
+    }
+    cli_error("exec: %s; running interpreted", err.msg); /* auto: a note */
+    return true;
+}
+
 static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp,
-                        const wasi_preopen *dirs, size_t ndirs, uint64_t max_module)
+                        const wasi_preopen *dirs, size_t ndirs, uint64_t max_module, cli_tier tier)
 {
     wa_module *m = cli_load_module(path, max_module, NULL, NULL);
     if (m == NULL)
         return CLI_EXIT_BAD;
+    wa_aot_artifact *artifact;
+    if (!cli_exec_artifact(path, m, tier, &artifact)) {
+        wa_module_free(m);
+        return CLI_EXIT_BAD;
+    }
     wasi_options opts = {
         .argc = argc,
         .argv = (const char *const *)argv,
@@ -141,7 +186,7 @@ static int cli_exec_run(const char *path, int argc, char **argv, const char *con
     } else if (wasi == NULL || imports == NULL) {
         cli_error("%s: out of memory", path);
     } else if (cli_exec_link(path, m, wasi, imports)) {
-        wa_config cfg = {0};
+        wa_config cfg = {.native = artifact ? wa_aot_artifact_native(artifact) : NULL};
         uint32_t code;
         wa_error err;
         memset(&err, 0, sizeof err);
@@ -163,6 +208,7 @@ static int cli_exec_run(const char *path, int argc, char **argv, const char *con
     }
     free(imports);
     wasi_ctx_free(wasi);
+    wa_aot_close(artifact);
     wa_module_free(m);
     return status;
 }
@@ -204,6 +250,7 @@ int cli_exec(int argc, char **argv)
     size_t nenv = 0, ndirs = 0;
     int i = 1, status = CLI_EXIT_BAD, flag;
     uint64_t max_module = 0;
+    cli_tier tier = CLI_TIER_AUTO;
     if (envp == NULL || dirs == NULL || dir_hosts == NULL) {
         cli_error("exec: out of memory");
         goto out;
@@ -233,6 +280,18 @@ int cli_exec(int argc, char **argv)
                 goto out;
             }
             envp[nenv++] = v;
+        } else if (strcmp(arg, "--tier") == 0 || strncmp(arg, "--tier=", 7) == 0) {
+            const char *v = arg[6] == '=' ? arg + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v != NULL && strcmp(v, "aot") == 0)
+                tier = CLI_TIER_AOT;
+            else if (v != NULL && strcmp(v, "interp") == 0)
+                tier = CLI_TIER_INTERP;
+            else if (v != NULL && strcmp(v, "auto") == 0)
+                tier = CLI_TIER_AUTO;
+            else {
+                cli_error("exec: --tier needs interp, aot or auto");
+                goto out;
+            }
         } else if ((flag = cli_max_module_flag(argc, argv, &i, "exec", &max_module)) !=
                    CLI_COMMON_NONE) {
             if (flag == CLI_EXIT_BAD)
@@ -253,7 +312,7 @@ int cli_exec(int argc, char **argv)
         cli_error("exec: missing FILE.wasm (try wactor exec --help)");
         goto out;
     }
-    status = cli_exec_run(argv[i], argc - i, argv + i, envp, dirs, ndirs, max_module);
+    status = cli_exec_run(argv[i], argc - i, argv + i, envp, dirs, ndirs, max_module, tier);
 out:
     for (size_t k = 0; dir_hosts != NULL && k < ndirs; k++)
         free(dir_hosts[k]);

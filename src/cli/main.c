@@ -16,6 +16,7 @@ typedef struct cli_command {
 
 static const cli_command cli_commands[] = {
     {"exec", cli_exec, "run a WASI command module's _start (like wasmtime run; --dir, --env)"},
+    {"compile", cli_compile, "compile a module to native code for the ahead-of-time tier"},
     {"inspect", cli_inspect, "describe a module; check it against the component ABI"},
     {"run", cli_run,
      "start the components of a manifest and serve its control socket until stopped"},
