@@ -10,7 +10,8 @@
 #                   ThreadSanitizer (clang) in build-tsan/; any report fails
 #   make spectest   run only the spec suite, in both tiers (interpreter, then compiled)
 #   make fuzz       build the libFuzzer targets in build-fuzz/; make fuzz-run,
-#                   make fuzz-run-manifest and make fuzz-run-frame run them
+#                   make fuzz-run-manifest, make fuzz-run-frame and make fuzz-run-aot (the two
+#                   tiers against each other) run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make bench-spawn  children from a template against the host API, memory, Erlang's spawn
@@ -32,7 +33,7 @@ SPECTEST_DATA := build/spectest
 FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-manifest fuzz-run-frame bench-engine \
+.PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-aot fuzz-run-manifest fuzz-run-frame bench-engine \
 	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk bench-simd check-programs format clean
 
 all: build
@@ -104,7 +105,7 @@ test-tsan: deps
 
 fuzz: deps
 	@test -f build-fuzz/CMakeCache.txt || CC=clang cmake -S . -B build-fuzz -DWACTOR_FUZZ=ON
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_module fuzz_manifest fuzz_frame
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_module fuzz_manifest fuzz_frame fuzz_aot
 
 # One job; new inputs are added to build-fuzz/corpus, crashes land in build-fuzz/.
 fuzz-run: fuzz
@@ -114,6 +115,14 @@ fuzz-run: fuzz
 		-artifact_prefix=build-fuzz/ build-fuzz/corpus
 
 # The manifest parser, seeded with the examples' manifests.
+# The two tiers against each other (fuzz/fuzz_aot.c): each input is compiled with the system C
+# compiler, so it runs tens of inputs a second, not thousands. One job; its corpus starts from
+# the spec modules as fuzz-run's does.
+fuzz-run-aot: fuzz
+	@test -d build-fuzz/corpus-aot || fuzz/seed.sh $(SPECTEST_DATA) build-fuzz/corpus-aot
+	build-fuzz/fuzz_aot -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=4096 \
+		-artifact_prefix=build-fuzz/aot- build-fuzz/corpus-aot
+
 fuzz-run-manifest: fuzz
 	@mkdir -p build-fuzz/corpus-manifest
 	@for d in examples/*/; do \

@@ -100,6 +100,13 @@ typedef struct wactor_runtime_options {
      * directory, FIFO, device, or a file over this size is refused with
      * WACTOR_EMODULE before anything past the limit is read. */
     uint64_t max_module;
+    /* The ahead-of-time tier (docs/AOT.md): the tier of components whose
+     * options give none (a wactor_tier; 0 = auto), and a folder of
+     * artifacts named by their module's SHA-256 (HEX.so, as `wactor run
+     * --compile` makes them), looked in before MODULE.wasm.so beside a module
+     * loaded from a file; NULL = none. */
+    int tier;
+    const char *cache_dir;
 } wactor_runtime_options;
 
 /* Starts the worker and timer threads. NULL options = defaults. Returns NULL
@@ -151,6 +158,15 @@ wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path);
 wactor_module *wactor_module_load_file_limit(wactor_runtime *rt, const char *path,
                                              uint64_t max_bytes);
 void wactor_module_free(wactor_module *m);
+
+/* How a component's code runs (docs/AOT.md). The tier changes speed only:
+ * results, traps, fuel and limits are the same in each. */
+typedef enum wactor_tier {
+    WACTOR_TIER_DEFAULT = 0, /* the runtime's (wactor_runtime_options.tier), else auto */
+    WACTOR_TIER_AUTO = 1,    /* compiled when an up-to-date artifact loads, else interpreted */
+    WACTOR_TIER_INTERP = 2,  /* interpreted */
+    WACTOR_TIER_AOT = 3,     /* compiled, or the spawn fails (EMODULE, saying why) */
+} wactor_tier;
 
 typedef enum wactor_restart {
     WACTOR_RESTART_PERMANENT = 0, /* always restart */
@@ -256,6 +272,7 @@ typedef struct wactor_component_options {
     /* Templates (wactor_template_add) this component's `spawn` may start:
      * patterns as for send, matched against the template's name. */
     wactor_patterns spawn;
+    int tier; /* wactor_tier */
 } wactor_component_options;
 
 /* Adds a template: what a component's `spawn` import starts from (ABI.md,

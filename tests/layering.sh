@@ -27,7 +27,7 @@ check wasi wasm.h
 check msg rt.h wactor_codes.h
 check store wactor_codes.h
 check manifest name.h
-check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h
+check host wactor.h wactor_codes.h msg.h name.h rt.h store.h wasi.h wasm.h aot.h
 check control wactor.h
 check cli wactor.h manifest.h control.h http.h observe.h wasm.h wasi.h aot.h
 # The ahead-of-time tier reads the engine's internals; nothing but the CLI and the host knows it.

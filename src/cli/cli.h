@@ -48,6 +48,11 @@
  * process's exit status. */
 int cli_exec(int argc, char **argv);
 int cli_compile(int argc, char **argv);
+/* run --compile (compile.c): compiles the module of every component and
+ * template of mf that has no artifact in runtime.cache that loads; 0, or
+ * CLI_EXIT_BAD after saying what failed. */
+struct mf_manifest;
+int cli_compile_manifest(const struct mf_manifest *mf);
 int cli_inspect(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_call(int argc, char **argv);
@@ -106,7 +111,13 @@ struct mf_lattice;
 
 /* Flags of run, call, send, stop, status and top (validate takes only
  * --help): --timeout; --attach and --standalone; --json; --watch. */
-enum { CLI_FLAG_TIMEOUT = 1, CLI_FLAG_ATTACH = 2, CLI_FLAG_JSON = 4, CLI_FLAG_WATCH = 8 };
+enum {
+    CLI_FLAG_TIMEOUT = 1,
+    CLI_FLAG_ATTACH = 2,
+    CLI_FLAG_JSON = 4,
+    CLI_FLAG_WATCH = 8,
+    CLI_FLAG_COMPILE = 16
+};
 
 /* Where call and send go: the running system if one answers (auto), only
  * there (--attach), or a private copy of the system (--standalone). */
@@ -119,6 +130,7 @@ typedef struct cli_flags {
     int mode;            /* CLI_MODE_* */
     bool json;           /* --json */
     bool watch;          /* --watch (run) */
+    bool compile;        /* --compile (run) */
 } cli_flags;
 
 /* The flags every command takes, at argv[*i] (the command is cmd), for the

@@ -7,9 +7,12 @@
  */
 #include "aot.h"
 #include "cli.h"
+#include "manifest.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char cli_compile_usage[] =
     "usage: wactor compile [--max-module SIZE] FILE.wasm [-o OUT]\n"
@@ -84,4 +87,76 @@ int cli_compile(int argc, char **argv)
     }
     free(def);
     return status;
+}
+
+/* runtime.cache, made if missing (its parent must exist). */
+static bool cli_make_folder(const char *dir)
+{
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+        return true;
+    cli_error("run --compile: cannot make %s: %s", dir, strerror(errno));
+    return false;
+}
+
+/* The artifact of the module at path in the cache folder, made unless one
+ * that loads is there already. */
+static bool cli_compile_into(const char *cache, const char *path, uint64_t max_module)
+{
+    wa_module *m = cli_load_module(path, max_module, NULL, NULL);
+    if (m == NULL)
+        return false;
+    wa_aot_stamp stamp;
+    wa_aot_stamp_of(m, &stamp);
+    size_t n = strlen(cache) + 2 * sizeof stamp.sha256 + 8;
+    char *out = malloc(n);
+    bool ok = out != NULL;
+    if (ok) {
+        int k = snprintf(out, n, "%s/", cache);
+        for (size_t i = 0; i < sizeof stamp.sha256; i++)
+            k += snprintf(out + k, n - (size_t)k, "%02x", stamp.sha256[i]);
+        snprintf(out + k, n - (size_t)k, ".so");
+        wa_error err;
+        memset(&err, 0, sizeof err);
+        wa_aot_artifact *have = wa_aot_open(out, m, &err);
+        if (have != NULL) {
+            wa_aot_close(have); /* up to date */
+        } else {
+            fprintf(stderr, "wactor: compiling %s\n", path);
+            memset(&err, 0, sizeof err);
+            ok = wa_aot_compile(m, out, stderr, &err);
+            if (!ok)
+                cli_error("run --compile: %s: %s", path, err.msg);
+        }
+    } else {
+        cli_error("run --compile: out of memory");
+    }
+    free(out);
+    wa_module_free(m);
+    return ok;
+}
+
+int cli_compile_manifest(const mf_manifest *mf)
+{
+    if (mf->cache == NULL) {
+        cli_error("run --compile: %s has no runtime.cache (the folder for the artifacts)",
+                  mf->path);
+        return CLI_EXIT_BAD;
+    }
+    if (!cli_make_folder(mf->cache))
+        return CLI_EXIT_BAD;
+    size_t total = mf->ncomponents + mf->ntemplates;
+    for (size_t i = 0; i < total; i++) {
+        const mf_component *c =
+            i < mf->ncomponents ? &mf->components[i] : &mf->templates[i - mf->ncomponents];
+        bool seen = false; /* a module shared by several is compiled once */
+        for (size_t j = 0; j < i && !seen; j++) {
+            const mf_component *d =
+                j < mf->ncomponents ? &mf->components[j] : &mf->templates[j - mf->ncomponents];
+            seen = strcmp(c->wasm, d->wasm) == 0;
+        }
+        if (c->tier != MF_TIER_INTERP && !seen &&
+            !cli_compile_into(mf->cache, c->wasm, mf->max_module))
+            return CLI_EXIT_BAD;
+    }
+    return 0;
 }

@@ -127,6 +127,10 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             f->watch = true;
             continue;
         }
+        if ((allowed & CLI_FLAG_COMPILE) && strcmp(a, "--compile") == 0) {
+            f->compile = true;
+            continue;
+        }
         if ((allowed & CLI_FLAG_JSON) && strcmp(a, "--json") == 0) {
             f->json = true;
             continue;
@@ -268,7 +272,8 @@ int cli_system_open(cli_system *s, const char *manifest, int log_level)
                                  .audit_path = mf->audit,
                                  .trace_path = mf->trace,
                                  .storage_path = mf->storage,
-                                 .max_module = mf->max_module};
+                                 .max_module = mf->max_module,
+                                 .cache_dir = mf->cache};
     s->rt = wactor_runtime_new(&ro);
     if (s->rt == NULL) {
         cli_error("%s: cannot start the runtime: %s", mf->path, wactor_errmsg(NULL));
@@ -373,6 +378,9 @@ wactor_component_options cli_component_options(const mf_component *c, wactor_mod
         .files = c->nfiles ? grants : NULL,
         .nfiles = c->nfiles < MF_MAX_FILES ? c->nfiles : MF_MAX_FILES,
         .health = {c->health_interval_ms, c->health_unhealthy},
+        .tier = c->tier == MF_TIER_AOT      ? WACTOR_TIER_AOT
+                : c->tier == MF_TIER_INTERP ? WACTOR_TIER_INTERP
+                                            : WACTOR_TIER_AUTO,
     };
 }
 

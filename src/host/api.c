@@ -37,6 +37,11 @@ wactor_module *wactor_module_load(wactor_runtime *rt, const uint8_t *bytes, size
     }
     wm->m = m;
     atomic_init(&wm->refs, 1);
+    wm->path = NULL;
+    pthread_mutex_init(&wm->aot_lock, NULL);
+    wm->aot_tried = false;
+    wm->aot = NULL;
+    wm->aot_why[0] = 0;
     return wm;
 }
 
@@ -62,6 +67,11 @@ wactor_module *wactor_module_load_file_limit(wactor_runtime *rt, const char *pat
     wactor_module *m = wactor_module_load(rt, buf, len);
     if (!m) /* the load's code (EMODULE, or ENOMEM) and reason, with the file's name */
         host_fail(rt, wactor_errcode(rt), "%s: %.200s", path, wactor_errmsg(rt));
+    else if (!(m->path = strdup(path))) {
+        wactor_module_free(m);
+        m = NULL;
+        host_fail(rt, WACTOR_ENOMEM, "out of memory");
+    }
     free(buf);
     return m;
 }
@@ -74,7 +84,10 @@ wactor_module *wactor_module_load_file(wactor_runtime *rt, const char *path)
 void wactor_module_free(wactor_module *m)
 {
     if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+        host_module_tier_free(m); /* after every instance: they held references */
         wa_module_free(m->m);
+        pthread_mutex_destroy(&m->aot_lock);
+        free(m->path);
         free(m);
     }
 }

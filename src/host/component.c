@@ -184,11 +184,21 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
         }
     }
     uint64_t pages = c->ver.limits.memory / WA_PAGE_SIZE;
+    const wa_native *native = NULL;
+    if (rc == WACTOR_OK && c->ver.tier != WACTOR_TIER_INTERP) {
+        char nowhy[240];
+        bool must = c->ver.tier == WACTOR_TIER_AOT;
+        native =
+            host_module_native(rt, c->ver.module, must ? why : nowhy, must ? whylen : sizeof nowhy);
+        if (!native && must)
+            rc = WACTOR_EMODULE; /* tier aot: compiled or not at all */
+    }
     if (rc == WACTOR_OK) {
         wa_config cfg = {.max_memory_pages = pages > WA_MAX_PAGES ? WA_MAX_PAGES : (uint32_t)pages,
                          .max_call_depth = c->ver.limits.stack,
                          .fuel = c->ver.limits.fuel > 0 ? c->ver.limits.fuel : 0,
-                         .mempool = rt->mempool};
+                         .mempool = rt->mempool,
+                         .native = native};
         wa_error err;
         c->inst = wa_instantiate(m, ext, nimports, &cfg, &err);
         if (!c->inst) {
@@ -785,6 +795,9 @@ int host_version_clone(const host_next *from, const uint8_t *config, size_t clen
 static int version_make(wactor_runtime *rt, const wactor_component_options *o, host_next *v)
 {
     v->ver.restart = o->restart;
+    if (o->tier < WACTOR_TIER_DEFAULT || o->tier > WACTOR_TIER_AOT)
+        return host_fail(rt, WACTOR_EINVAL, "tier: %d is no wactor_tier", o->tier);
+    v->ver.tier = o->tier ? o->tier : rt->opts.tier ? rt->opts.tier : WACTOR_TIER_AUTO;
     v->ver.limits = limits_of(o);
     v->ver.storage = o->storage;
     v->ver.wasi_caps = o->wasi & WASI_CAP_ALL & ~(unsigned)WASI_CAP_STDIN;

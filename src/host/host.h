@@ -31,6 +31,7 @@
 #include "wasi.h"
 #include "wasm.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #define HOST_DEFAULT_MEMORY (64u << 20)
@@ -49,6 +50,13 @@
 struct wactor_module {
     wa_module *m;
     atomic_int refs;
+    char *path; /* the file it was loaded from, or NULL */
+    /* Its compiled code (tier.c), looked for once, at the first spawn that
+     * wants it: the artifact, or why there is none. */
+    pthread_mutex_t aot_lock;
+    bool aot_tried;
+    struct wa_aot_artifact *aot;
+    char aot_why[240];
 };
 
 /* The imports of module `wactor` (imports.c), in a fixed order. */
@@ -71,6 +79,7 @@ typedef struct host_watchdog host_watchdog;
 
 struct wactor_runtime {
     wactor_runtime_options opts;
+    char *cache_dir;         /* opts.cache_dir, copied */
     rt_timers *timers;       /* request timeouts, restart back-off */
     wa_mempool *mempool;     /* memories of crashed or stopped instances, for reuse */
     host_watchdog *watchdog; /* time limits: one slot per worker, one for spawn */
@@ -148,6 +157,7 @@ typedef struct host_version {
     size_t nfiles;
     uint32_t health_ms, health_unhealthy; /* health checks (health.c), defaults applied */
     msg_patterns spawn;                   /* templates this version may spawn (children.c) */
+    int tier;                             /* wactor_tier, the default resolved */
 } host_version;
 
 struct host_component {
@@ -274,6 +284,12 @@ extern const host_export host_exports[HOST_NEXPORTS];
 /* Every problem of m as a component with these limits (NULL: defaults), in
  * *out; returns how many, or ENOMEM (then *out is empty). */
 int host_abi_check(const wa_module *m, const wactor_limits *limits, wactor_problems *out);
+
+/* tier.c: m's compiled code, looked for once (runtime.cache, then
+ * PATH.so beside the module's file); NULL with why filled when there is
+ * none that loads. host_module_tier_free closes it (wactor_module_free). */
+const wa_native *host_module_native(wactor_runtime *rt, wactor_module *m, char *why, size_t whylen);
+void host_module_tier_free(wactor_module *m);
 
 /* component.c */
 int host_spawn(wactor_runtime *rt, const wactor_component_options *opts);

@@ -24,6 +24,9 @@ wactor_runtime *wactor_runtime_new(const wactor_runtime_options *opts)
     }
     if (opts)
         rt->opts = *opts;
+    /* the artifact folder is read at spawns, long after this call */
+    rt->cache_dir = rt->opts.cache_dir ? strdup(rt->opts.cache_dir) : NULL;
+    rt->opts.cache_dir = rt->cache_dir;
     if (!rt->opts.max_message)
         rt->opts.max_message = 1u << 20;
     if (!rt->opts.request_timeout_ms)
@@ -234,5 +237,6 @@ void wactor_runtime_free(wactor_runtime *rt)
     pthread_mutex_destroy(&rt->spawn_lock);
     pthread_mutex_destroy(&rt->lock);
     pthread_mutex_destroy(&rt->mon_lock);
+    free(rt->cache_dir);
     free(rt);
 }

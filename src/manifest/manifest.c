@@ -337,6 +337,7 @@ void mf_free(mf_manifest *m)
     free(m->storage);
     free(m->audit);
     free(m->trace);
+    free(m->cache);
     free(m->path);
     free(m->dir);
     free(m->control);

@@ -52,6 +52,9 @@
 #include <stdint.h>
 
 enum { MF_RESTART_PERMANENT, MF_RESTART_TRANSIENT, MF_RESTART_TEMPORARY };
+/* tier: auto (the default: compiled when an up-to-date artifact is found),
+ * interp, aot (docs/AOT.md). */
+enum { MF_TIER_AUTO, MF_TIER_INTERP, MF_TIER_AOT };
 
 /* WASI facet bits: same values as WASI_CAP_* in src/wasi/wasi.h. */
 enum {
@@ -119,6 +122,7 @@ typedef struct mf_component {
     bool has_config;
     char **env; /* "NAME=VALUE" strings, NULL-terminated; NULL if none */
     int restart;
+    int tier;         /* MF_TIER_* */
     uint64_t memory;  /* bytes; default 64 MiB */
     int64_t fuel;     /* per message; default -1 = unlimited */
     uint64_t time_ms; /* per message; default 30000 */
@@ -193,6 +197,7 @@ typedef struct mf_manifest {
     char *storage;               /* absolute, normalised folder, or NULL: in memory */
     char *audit;                 /* absolute, normalised file, or NULL: standard error */
     char *trace;                 /* absolute, normalised file, or NULL: no traces */
+    char *cache;                 /* artifacts of the AOT tier: absolute folder, or NULL */
     uint64_t request_timeout_ms; /* default 30000 */
     uint64_t max_message;        /* bytes; default 1 MiB */
     uint64_t max_module;         /* bytes; default 256 MiB */

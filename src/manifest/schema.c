@@ -63,11 +63,11 @@ static const char *const top_keys[] = {"runtime", "supervisor", "components", "l
                                        "http",    "templates",  "groups"};
 static const char *const runtime_keys[] = {"workers",         "storage",     "audit",
                                            "request_timeout", "max_message", "max_module",
-                                           "control",         "trace"};
+                                           "control",         "trace",       "cache"};
 static const char *const supervisor_keys[] = {"max_restarts", "within"};
 static const char *const group_keys[] = {"strategy", "members", "max_restarts", "within"};
-static const char *const component_keys[] = {"wasm",   "config",       "env",   "restart",
-                                             "limits", "capabilities", "health"};
+static const char *const component_keys[] = {"wasm",   "config",       "env",    "restart",
+                                             "limits", "capabilities", "health", "tier"};
 static const char *const limits_keys[] = {"memory",  "fuel",    "time",  "stack",
                                           "mailbox", "pending", "timers"};
 static const char *const health_keys[] = {"interval", "unhealthy"};
@@ -925,7 +925,7 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
                           const char *top)
 {
     const char *const *keys = component_keys;
-    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES, HEALTH };
+    enum { WASM, CONFIG, ENV, RESTART, LIMITS, CAPABILITIES, HEALTH, TIER };
     /* "components." + a name of at most 255 bytes: shorter than PATH_CAP by
      * more than any suffix. */
     char sect[272], where[PATH_CAP], what[PATH_CAP], b[SHOW_CAP];
@@ -992,6 +992,17 @@ static bool get_component(mf_walk *w, mf_component *c, const node *k, const node
             break;
         case HEALTH:
             ok = get_health(w, c, val, sect);
+            break;
+        case TIER:
+            ok = true;
+            if (scalar_is(val, "auto"))
+                c->tier = MF_TIER_AUTO;
+            else if (scalar_is(val, "interp"))
+                c->tier = MF_TIER_INTERP;
+            else if (scalar_is(val, "aot"))
+                c->tier = MF_TIER_AOT;
+            else
+                ok = fail(w, val, "%s: expected interp, aot or auto, got %s", what, show(val, b));
             break;
         }
         if (!ok && !GO_ON(w))
@@ -1115,7 +1126,8 @@ static bool get_runtime(mf_walk *w, const node *v)
         MAX_MESSAGE_KEY,
         MAX_MODULE_KEY,
         CONTROL,
-        TRACE
+        TRACE,
+        CACHE
     };
     mf_manifest *m = w->m;
     char what[PATH_CAP];
@@ -1152,6 +1164,9 @@ static bool get_runtime(mf_walk *w, const node *v)
             break;
         case TRACE:
             ok = get_resolved_path(w, val, what, PATH_TRACE, &m->trace);
+            break;
+        case CACHE: /* a folder, like storage's */
+            ok = get_resolved_path(w, val, what, PATH_STORAGE, &m->cache);
             break;
         case REQUEST_TIMEOUT:
             ok = get_duration(w, val, what, &m->request_timeout_ms);

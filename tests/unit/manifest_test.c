@@ -640,11 +640,11 @@ static const bad bads[] = {
     {C0 "workers: 1\n", "4:1", "unknown key \"workers\" at the top level"},
     {"runtime:\n  threads: 4\n" C0, "2:3",
      "unknown key \"threads\" in runtime (expected workers, "
-     "storage, audit, request_timeout, max_message, max_module, control or trace)"},
+     "storage, audit, request_timeout, max_message, max_module, control, trace or cache)"},
     {"supervisor: {max_restart: 1}\n" C0, "1:14", "unknown key \"max_restart\" in supervisor"},
     {C1 "wasi: [stdout]\n", "4:5",
      "unknown key \"wasi\" in components.a (expected wasm, config, "
-     "env, restart, limits, capabilities or health)"},
+     "env, restart, limits, capabilities, health or tier)"},
     {L1 "memroy: 1MiB\n", "5:7", "unknown key \"memroy\" in components.a.limits"},
     {K1 "kv: 1MiB\n", "5:7", "unknown key \"kv\" in components.a.capabilities"},
     {K1 "send: []\n      send: [a]\n", "6:7",
