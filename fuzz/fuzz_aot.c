@@ -16,7 +16,9 @@
  *
  * Build and run: make fuzz; make fuzz-run-aot (seeds: fuzz/seed.sh).
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mkdtemp */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

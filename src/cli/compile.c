@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 static const char cli_compile_usage[] =
-    "usage: wactor compile [--max-module SIZE] FILE.wasm [-o OUT]\n"
+    "usage: wactor compile [--max-module SIZE] FILE.wasm [-o OUT | --cache DIR]\n"
     "\n"
     "Translates a module to C and compiles it with the system C compiler ($CC,\n"
     "else cc) into an artifact for the ahead-of-time tier: OUT, by default\n"
@@ -23,15 +23,64 @@ static const char cli_compile_usage[] =
     "module bytes and the same wactor, if it is ours and writable by no one else.\n"
     "\n"
     "  -o OUT             where the artifact goes\n"
+    "  --cache DIR        put it in the folder DIR as a runtime.cache holds them:\n"
+    "                     named by the module's SHA-256 (HEX.so)\n"
     "  --max-module SIZE  the largest module file read (default 256MiB)\n"
     "  --help             show this help\n"
     "\n"
     "Exit status: 0 written; 4 if the module cannot be read, decoded or validated,\n"
     "the C compiler fails, or on a usage error.\n";
 
+/* runtime.cache, made if missing (its parent must exist). */
+static bool cli_make_folder(const char *dir)
+{
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+        return true;
+    cli_error("compile: cannot make %s: %s", dir, strerror(errno));
+    return false;
+}
+
+/* The artifact of the module at path in the cache folder, made unless one
+ * that loads is there already. */
+static bool cli_compile_into(const char *cache, const char *path, uint64_t max_module, bool always)
+{
+    wa_module *m = cli_load_module(path, max_module, NULL, NULL);
+    if (m == NULL)
+        return false;
+    wa_aot_stamp stamp;
+    wa_aot_stamp_of(m, &stamp);
+    size_t n = strlen(cache) + 2 * sizeof stamp.sha256 + 8;
+    char *out = malloc(n);
+    bool ok = out != NULL;
+    if (ok) {
+        int k = snprintf(out, n, "%s/", cache);
+        for (size_t i = 0; i < sizeof stamp.sha256; i++)
+            k += snprintf(out + k, n - (size_t)k, "%02x", stamp.sha256[i]);
+        snprintf(out + k, n - (size_t)k, ".so");
+        wa_error err;
+        memset(&err, 0, sizeof err);
+        wa_aot_artifact *have = always ? NULL : wa_aot_open(out, m, &err);
+        if (have != NULL) {
+            wa_aot_close(have); /* up to date */
+        } else {
+            if (!always)
+                fprintf(stderr, "wactor: compiling %s\n", path);
+            memset(&err, 0, sizeof err);
+            ok = wa_aot_compile(m, out, stderr, &err);
+            if (!ok)
+                cli_error("compile: %s: %s", path, err.msg);
+        }
+    } else {
+        cli_error("compile: out of memory");
+    }
+    free(out);
+    wa_module_free(m);
+    return ok;
+}
+
 int cli_compile(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL;
+    const char *in = NULL, *out = NULL, *cache = NULL;
     uint64_t max_module = 0;
     int flag;
     for (int i = 1; i < argc; i++) {
@@ -45,6 +94,12 @@ int cli_compile(int argc, char **argv)
                 return CLI_EXIT_BAD;
             }
             out = argv[++i];
+        } else if (strcmp(arg, "--cache") == 0) {
+            if (i + 1 >= argc) {
+                cli_error("compile: --cache needs a folder");
+                return CLI_EXIT_BAD;
+            }
+            cache = argv[++i];
         } else if (arg[0] == '-' && (flag = cli_max_module_flag(argc, argv, &i, "compile",
                                                                 &max_module)) != CLI_COMMON_NONE) {
             if (flag == CLI_EXIT_BAD)
@@ -63,6 +118,14 @@ int cli_compile(int argc, char **argv)
         cli_error("compile: missing FILE.wasm (try wactor compile --help)");
         return CLI_EXIT_BAD;
     }
+    if (cache && out) {
+        cli_error("compile: -o or --cache, not both");
+        return CLI_EXIT_BAD;
+    }
+    if (cache)
+        return cli_make_folder(cache) && cli_compile_into(cache, in, max_module, true)
+                   ? 0
+                   : CLI_EXIT_BAD;
     char *def = NULL;
     if (!out) {
         size_t n = strlen(in) + 4;
@@ -89,52 +152,6 @@ int cli_compile(int argc, char **argv)
     return status;
 }
 
-/* runtime.cache, made if missing (its parent must exist). */
-static bool cli_make_folder(const char *dir)
-{
-    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-        return true;
-    cli_error("run --compile: cannot make %s: %s", dir, strerror(errno));
-    return false;
-}
-
-/* The artifact of the module at path in the cache folder, made unless one
- * that loads is there already. */
-static bool cli_compile_into(const char *cache, const char *path, uint64_t max_module)
-{
-    wa_module *m = cli_load_module(path, max_module, NULL, NULL);
-    if (m == NULL)
-        return false;
-    wa_aot_stamp stamp;
-    wa_aot_stamp_of(m, &stamp);
-    size_t n = strlen(cache) + 2 * sizeof stamp.sha256 + 8;
-    char *out = malloc(n);
-    bool ok = out != NULL;
-    if (ok) {
-        int k = snprintf(out, n, "%s/", cache);
-        for (size_t i = 0; i < sizeof stamp.sha256; i++)
-            k += snprintf(out + k, n - (size_t)k, "%02x", stamp.sha256[i]);
-        snprintf(out + k, n - (size_t)k, ".so");
-        wa_error err;
-        memset(&err, 0, sizeof err);
-        wa_aot_artifact *have = wa_aot_open(out, m, &err);
-        if (have != NULL) {
-            wa_aot_close(have); /* up to date */
-        } else {
-            fprintf(stderr, "wactor: compiling %s\n", path);
-            memset(&err, 0, sizeof err);
-            ok = wa_aot_compile(m, out, stderr, &err);
-            if (!ok)
-                cli_error("run --compile: %s: %s", path, err.msg);
-        }
-    } else {
-        cli_error("run --compile: out of memory");
-    }
-    free(out);
-    wa_module_free(m);
-    return ok;
-}
-
 int cli_compile_manifest(const mf_manifest *mf)
 {
     if (mf->cache == NULL) {
@@ -155,7 +172,7 @@ int cli_compile_manifest(const mf_manifest *mf)
             seen = strcmp(c->wasm, d->wasm) == 0;
         }
         if (c->tier != MF_TIER_INTERP && !seen &&
-            !cli_compile_into(mf->cache, c->wasm, mf->max_module))
+            !cli_compile_into(mf->cache, c->wasm, mf->max_module, false))
             return CLI_EXIT_BAD;
     }
     return 0;

@@ -10,6 +10,7 @@
  * (tests/guest/e2e_agent.c). Nothing sleeps: wactor_wait_idle waits for the traffic.
  */
 #include "../unit/harness.h"
+#include "tier.h"
 #include "wactor.h"
 
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static uint64_t fuel_of(uint32_t payload)
 static wactor_runtime *runtime(void)
 {
     wactor_runtime_options o = {.workers = 2, .log_level = WACTOR_LOG_ERROR + 1};
+    test_tier(&o);
     return wactor_runtime_new(&o);
 }
 

@@ -15,6 +15,7 @@
  * messages and of requests each pair exchanges in the concurrency case (default 10000).
  */
 #include "../unit/harness.h"
+#include "tier.h"
 #include "wactor.h"
 
 #include <inttypes.h>
@@ -118,6 +119,7 @@ typedef struct env {
 
 static env setup_with(wactor_runtime_options o)
 {
+    test_tier(&o);
     capture_reset(&audit_lines);
     capture_reset(&log_lines);
     o.log = on_log;

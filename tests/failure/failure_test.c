@@ -10,6 +10,7 @@
  *
  * Usage: failure_test CASE|all WASM_DIR
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -274,6 +275,7 @@ static wactor_runtime *runtime(unsigned workers, int32_t max_restarts, uint32_t 
                                 .restart_within_ms = within_ms,
                                 .log = on_log,
                                 .audit = on_audit};
+    test_tier(&o);
     wactor_runtime *rt = wactor_runtime_new(&o);
     if (!rt)
         fprintf(stderr, "wactor_runtime_new failed\n");
@@ -1475,6 +1477,7 @@ static void test_start_window(void *arg)
                                  .restart_within_ms = 60000,
                                  .log = on_log,
                                  .audit = window_audit};
+    test_tier(&ro);
     wactor_runtime *rt = wactor_runtime_new(&ro);
     REQUIRE(rt);
     async_init(&window_req);
