@@ -95,12 +95,27 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h;
 }
 
+/* A reference as something both tiers' instances agree on: a function by
+ * its index (each instance has its own wa_func), anything else by being
+ * null or not. */
+static uint64_t ref_value(uint8_t type, void *ref)
+{
+    if (!ref)
+        return 0;
+    return type == WA_FUNCREF ? 2 + (uint64_t)((const wa_func *)ref)->index : 1;
+}
+
 static void observe(wa_instance *inst, outcome *o)
 {
     o->fuel = wa_instance_fuel(inst);
     o->mem_hash = inst->mem0 ? hash_bytes(inst->mem0->data, inst->mem0->size) : 0;
-    for (uint32_t i = 0; i < inst->m->nglobals && i < 64; i++)
-        o->globals[i] = inst->globals[i]->val[0].i64 ^ inst->globals[i]->val[1].i64 * 31;
+    for (uint32_t i = 0; i < inst->m->nglobals && i < 64; i++) {
+        const wa_global *g = inst->globals[i];
+        uint8_t t = g->type.type;
+        o->globals[i] = t == WA_FUNCREF || t == WA_EXTERNREF
+                            ? ref_value(t, g->val[0].ref)
+                            : g->val[0].i64 ^ g->val[1].i64 * 31;
+    }
 }
 
 static void differ(const char *what, uint32_t call, const outcome *a, const outcome *b)
@@ -196,10 +211,18 @@ static void call_one(tier *t, wa_func *f, const wa_val *args, uint32_t nres)
     memset(o, 0, sizeof *o);
     wa_instance_set_fuel(t->inst, FUZZ_FUEL);
     o->trap = wa_call(t->inst, f, args, o->results);
-    if (o->trap)
+    if (o->trap) {
         snprintf(o->msg, sizeof o->msg, "%s", wa_instance_trap_message(t->inst));
-    else
+    } else {
         memset(o->results + nres, 0, sizeof o->results - nres * sizeof o->results[0]);
+        const wa_functype *ft = wa_func_type(f);
+        for (uint32_t k = 0, s = 0; k < ft->nresults; k++) {
+            uint8_t ty = ft->types[ft->nparams + k];
+            if (ty == WA_FUNCREF || ty == WA_EXTERNREF)
+                o->results[s].i64 = ref_value(ty, o->results[s].ref);
+            s += wa_slots_of(&ty, 1);
+        }
+    }
     o->btdepth = wa_instance_backtrace(t->inst, o->bt, 8);
     o->btlen = t->inst->backtrace_len < 8 ? t->inst->backtrace_len : 8;
     observe(t->inst, o);
