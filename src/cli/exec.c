@@ -21,7 +21,7 @@
 
 static const char cli_exec_usage[] =
     "usage: wactor exec [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--max-module SIZE]\n"
-    "                   [--tier interp|aot|auto] FILE.wasm [ARGS...]\n"
+    "                   [--tier interp|aot|auto] [--fuel N] FILE.wasm [ARGS...]\n"
     "\n"
     "Runs the _start function of a WASI command module (e.g. a C program built\n"
     "with clang --target=wasm32-wasi) with ARGS; FILE.wasm is its argv[0].\n"
@@ -36,6 +36,8 @@ static const char cli_exec_usage[] =
     "  --tier TIER        aot: run the module compiled, from FILE.wasm.so (made by\n"
     "                     wactor compile), or fail if that does not load; interp:\n"
     "                     interpreted; auto (default): compiled if FILE.wasm.so loads\n"
+    "  --fuel N           run on a budget of N units of fuel, 1 to 2^63-2 (as a\n"
+    "                     component's limits.fuel); running out traps (exit 134)\n"
     "  --help             show this help\n"
     "\n"
     "Exit status: the guest's exit code (0 if _start returns); 134 if the guest\n"
@@ -155,7 +157,8 @@ static bool cli_exec_artifact(const char *path, const wa_module *m, cli_tier tie
 }
 
 static int cli_exec_run(const char *path, int argc, char **argv, const char *const *envp,
-                        const wasi_preopen *dirs, size_t ndirs, uint64_t max_module, cli_tier tier)
+                        const wasi_preopen *dirs, size_t ndirs, uint64_t max_module, cli_tier tier,
+                        int64_t fuel)
 {
     wa_module *m = cli_load_module(path, max_module, NULL, NULL);
     if (m == NULL)
@@ -186,7 +189,8 @@ static int cli_exec_run(const char *path, int argc, char **argv, const char *con
     } else if (wasi == NULL || imports == NULL) {
         cli_error("%s: out of memory", path);
     } else if (cli_exec_link(path, m, wasi, imports)) {
-        wa_config cfg = {.native = artifact ? wa_aot_artifact_native(artifact) : NULL};
+        wa_config cfg = {.native = artifact ? wa_aot_artifact_native(artifact) : NULL,
+                         .fuel = fuel};
         uint32_t code;
         wa_error err;
         memset(&err, 0, sizeof err);
@@ -251,6 +255,7 @@ int cli_exec(int argc, char **argv)
     int i = 1, status = CLI_EXIT_BAD, flag;
     uint64_t max_module = 0;
     cli_tier tier = CLI_TIER_AUTO;
+    int64_t fuel = 0;
     if (envp == NULL || dirs == NULL || dir_hosts == NULL) {
         cli_error("exec: out of memory");
         goto out;
@@ -280,6 +285,16 @@ int cli_exec(int argc, char **argv)
                 goto out;
             }
             envp[nenv++] = v;
+        } else if (strcmp(arg, "--fuel") == 0 || strncmp(arg, "--fuel=", 7) == 0) {
+            const char *v = arg[6] == '=' ? arg + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            errno = 0;
+            long long n = v ? strtoll(v, &end, 10) : 0;
+            if (v == NULL || end == v || *end || errno || n < 1 || n == INT64_MAX) {
+                cli_error("exec: --fuel needs a number from 1 to 2^63-2");
+                goto out;
+            }
+            fuel = n;
         } else if (strcmp(arg, "--tier") == 0 || strncmp(arg, "--tier=", 7) == 0) {
             const char *v = arg[6] == '=' ? arg + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (v != NULL && strcmp(v, "aot") == 0)
@@ -312,7 +327,7 @@ int cli_exec(int argc, char **argv)
         cli_error("exec: missing FILE.wasm (try wactor exec --help)");
         goto out;
     }
-    status = cli_exec_run(argv[i], argc - i, argv + i, envp, dirs, ndirs, max_module, tier);
+    status = cli_exec_run(argv[i], argc - i, argv + i, envp, dirs, ndirs, max_module, tier, fuel);
 out:
     for (size_t k = 0; dir_hosts != NULL && k < ndirs; k++)
         free(dir_hosts[k]);
