@@ -916,9 +916,25 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
           SL(2), U(1), SL(2) + 1);
         return true;
     case WA_OP_MEMORY_SIZE:
+        g->uses_mem = true;
+        P("    s%u = msize >> 16;\n", SL(1));
+        return true;
+    case WA_OP_MEMORY_FILL: /* d v n, checked as a whole before anything is written */
+        g->uses_mem = true;
+        P("    {\n        uint32_t d = (uint32_t)s%u, n = (uint32_t)s%u;\n", SL(1), SL(3));
+        P("        if ((uint64_t)d + n > msize)\n            TRAP(%d);\n", WA_TRAP_MEM_OOB);
+        P("        if (n)\n            memset(mem + d, (int)(uint8_t)s%u, n);\n    }\n", SL(2));
+        return true;
+    case WA_OP_MEMORY_COPY: /* d s n */
+        g->uses_mem = true;
+        P("    {\n        uint32_t d = (uint32_t)s%u, s = (uint32_t)s%u, n = (uint32_t)s%u;\n",
+          SL(1), SL(2), SL(3));
+        P("        if ((uint64_t)d + n > msize || (uint64_t)s + n > msize)\n            "
+          "TRAP(%d);\n",
+          WA_TRAP_MEM_OOB);
+        P("        if (n)\n            memmove(mem + d, mem + s, n);\n    }\n");
+        return true;
     case WA_OP_MEMORY_GROW:
-    case WA_OP_MEMORY_FILL:
-    case WA_OP_MEMORY_COPY:
     case WA_OP_MEMORY_INIT:
     case WA_OP_DATA_DROP:
     case WA_OP_ELEM_DROP:
