@@ -29,6 +29,7 @@ SRC = os.path.join(ROOT, "bench", "engine")
 OUT = os.path.join(ROOT, "build", "bench", "engine")
 WACTOR = os.path.join(ROOT, "build", "wactor")
 LIBWASM = os.path.join(ROOT, "build", "libwasm.a")
+LIBAOT = os.path.join(ROOT, "build", "src", "aot", "libwactor_aot.a")
 
 # name, source, kind, wasm3's ratio to native from the issue (None: no
 # figure), extra clang flags for the wasm builds.
@@ -185,9 +186,11 @@ def main():
         with open(stamp, "w") as f:
             f.write(str(reduced[name]))
     stats = os.path.join(OUT, "engine_stats")
-    build(stats, ["cc", "-O2", "-D_GNU_SOURCE", "-I", os.path.join(ROOT, "src", "wasm")] + CFLAGS
-          + ["-o", stats, os.path.join(SRC, "engine_stats.c"), LIBWASM, "-lm", "-lpthread"],
-          [os.path.join(SRC, "engine_stats.c"), LIBWASM, this])
+    build(stats, ["cc", "-O2", "-D_GNU_SOURCE", "-I", os.path.join(ROOT, "src", "wasm"),
+                  "-I", os.path.join(ROOT, "src", "aot")] + CFLAGS
+          + ["-o", stats, os.path.join(SRC, "engine_stats.c"), LIBAOT, LIBWASM, "-lcrypto", "-ldl",
+             "-lm", "-lpthread"],
+          [os.path.join(SRC, "engine_stats.c"), LIBWASM, LIBAOT, this])
     component = os.path.join(OUT, "component.wasm")
     build(component, WASM_CC + ["-mexec-model=reactor", "-Wl,--no-entry", "-Wl,--strip-debug",
                                 "-o", component, os.path.join(SRC, "component.c")],
@@ -303,7 +306,9 @@ def main():
     log("Engine fixed costs (bench/engine/engine_stats.c, through wasm.h):")
     targets = [
         ("instantiate", os.path.join(ROOT, "build", "tests", "component.wasm")),
+        ("instantiate-aot", os.path.join(ROOT, "build", "tests", "component.wasm")),
         ("instantiate", component),
+        ("instantiate-aot", component),
         ("load", big),
     ]
     for cmd, path in targets:
