@@ -751,7 +751,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
             P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
         } else {
             P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
-            P("    fr->func = (void *)&self_id;\n");
+            P("    fr->func = inst->funcs[FIDX];\n");
             P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
         }
         call_results(g, t, a);
@@ -769,7 +769,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         P("        if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
         P("            if (fr == cx->frame_limit)\n                TRAP(%d);\n",
           WA_TRAP_STACK_EXHAUSTED);
-        P("            fr->func = (void *)&self_id;\n            fuel = "
+        P("            fr->func = inst->funcs[FIDX];\n            fuel = "
           "((wa_aot_fn)c->native)(cx, c->inst, fp + "
           "%u, fuel, fr + 1);\n        } else {\n",
           SL(3));
@@ -1041,10 +1041,7 @@ static bool function(gen *g, uint32_t fidx)
     }
     bool written = fclose(g->out) == 0;
     g->out = out;
-    /* What a frame records of its function is read only for backtraces,
-     * which want its index: a constant, not this instance's wa_func. */
-    P("\n#define FIDX %u\nstatic const wa_aot_func id%u = {.index = %u};\n#define self_id id%u\n",
-      fidx, fidx, fidx, fidx);
+    P("\n#define FIDX %u\n", fidx);
     if (g->uses_mem)
         P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
     else
@@ -1068,7 +1065,7 @@ static bool function(gen *g, uint32_t fidx)
         fwrite(body, 1, body_len, g->out);
     free(body);
     P("stop_:\n    return cx->rt->stop(cx, inst, FIDX, fuel, fr);\n}\n"
-      "#undef FIDX\n#undef RELOAD\n#undef self_id\n");
+      "#undef FIDX\n#undef RELOAD\n");
     return written && !ferror(g->out);
 }
 
