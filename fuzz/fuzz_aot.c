@@ -112,9 +112,8 @@ static void observe(wa_instance *inst, outcome *o)
     for (uint32_t i = 0; i < inst->m->nglobals && i < 64; i++) {
         const wa_global *g = inst->globals[i];
         uint8_t t = g->type.type;
-        o->globals[i] = t == WA_FUNCREF || t == WA_EXTERNREF
-                            ? ref_value(t, g->val[0].ref)
-                            : g->val[0].i64 ^ g->val[1].i64 * 31;
+        o->globals[i] = t == WA_FUNCREF || t == WA_EXTERNREF ? ref_value(t, g->val[0].ref)
+                                                             : g->val[0].i64 ^ g->val[1].i64 * 31;
     }
 }
 

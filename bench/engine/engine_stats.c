@@ -23,6 +23,7 @@
  * Stub imports: functions return zeros, tables, memories and globals are
  * fresh objects of the imported type.
  */
+#include "aot.h"
 #include "wasm.h"
 
 #include <errno.h>
@@ -156,10 +157,14 @@ static void stubs_free(stubs *s)
     free(s->ext);
 }
 
+/* The compiled code instances get (instantiate-aot), or NULL. */
+static const wa_native *g_native;
+
 static wa_instance *instantiate(const wa_module *m, const stubs *s)
 {
     wa_error err;
-    wa_instance *inst = wa_instantiate(m, s->ext, s->n, NULL, &err);
+    wa_config cfg = {.native = g_native};
+    wa_instance *inst = wa_instantiate(m, s->ext, s->n, &cfg, &err);
     if (inst == NULL) {
         fprintf(stderr, "engine_stats: instantiate: %s: %s\n", wa_errkind_name(err.kind), err.msg);
         exit(1);
@@ -265,7 +270,8 @@ static int cmd_instantiate(const char *path, uint32_t count)
         wa_instance_free(inst);
         t_init[i] = now_us() - t0;
     }
-    printf("%s (%zu bytes, %u imports): median of %u\n", path, size, s.n, count);
+    printf("%s (%zu bytes, %u imports)%s: median of %u\n", path, size, s.n,
+           g_native ? ", compiled (AOT tier)" : "", count);
     printf("  instantiate                          %8.2f us\n", median(t_inst, count));
     printf("  instantiate + free                   %8.2f us\n", median(t_both, count));
     if (has_init)
@@ -381,8 +387,34 @@ static int cmd_fuel(char **paths, int n)
     return status;
 }
 
+/* The same measurements with the module compiled (docs/AOT.md): its
+ * artifact made beside it, then one artifact for every instance. */
+static int cmd_instantiate_aot(const char *path, uint32_t count)
+{
+    size_t size;
+    wa_module *m = load(path, &size);
+    char so[4096];
+    snprintf(so, sizeof so, "%s.so", path);
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    wa_aot_artifact *a = NULL;
+    if (!wa_aot_compile(m, so, NULL, &err) || !(a = wa_aot_open(so, m, &err))) {
+        fprintf(stderr, "engine_stats: %s: %s\n", path, err.msg);
+        return 1;
+    }
+    g_native = wa_aot_artifact_native(a);
+    int rc = cmd_instantiate(path, count);
+    g_native = NULL;
+    wa_aot_close(a);
+    wa_module_free(m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "instantiate-aot") == 0)
+        return cmd_instantiate_aot(argv[2],
+                                   argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 10000);
     if (argc >= 3 && strcmp(argv[1], "instantiate") == 0)
         return cmd_instantiate(argv[2], argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 10000);
     if (argc >= 3 && strcmp(argv[1], "load") == 0)
@@ -390,6 +422,7 @@ int main(int argc, char **argv)
     if (argc >= 3 && strcmp(argv[1], "fuel") == 0)
         return cmd_fuel(argv + 2, argc - 2);
     fprintf(stderr, "usage: engine_stats instantiate FILE.wasm [COUNT]\n"
+                    "       engine_stats instantiate-aot FILE.wasm [COUNT]\n"
                     "       engine_stats load FILE.wasm [COUNT]\n"
                     "       engine_stats fuel FILE.wasm...\n");
     return 2;

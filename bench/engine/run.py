@@ -29,6 +29,7 @@ SRC = os.path.join(ROOT, "bench", "engine")
 OUT = os.path.join(ROOT, "build", "bench", "engine")
 WACTOR = os.path.join(ROOT, "build", "wactor")
 LIBWASM = os.path.join(ROOT, "build", "libwasm.a")
+LIBAOT = os.path.join(ROOT, "build", "src", "aot", "libwactor_aot.a")
 
 # name, source, kind, wasm3's ratio to native from the issue (None: no
 # figure), extra clang flags for the wasm builds.
@@ -185,9 +186,11 @@ def main():
         with open(stamp, "w") as f:
             f.write(str(reduced[name]))
     stats = os.path.join(OUT, "engine_stats")
-    build(stats, ["cc", "-O2", "-D_GNU_SOURCE", "-I", os.path.join(ROOT, "src", "wasm")] + CFLAGS
-          + ["-o", stats, os.path.join(SRC, "engine_stats.c"), LIBWASM, "-lm", "-lpthread"],
-          [os.path.join(SRC, "engine_stats.c"), LIBWASM, this])
+    build(stats, ["cc", "-O2", "-D_GNU_SOURCE", "-I", os.path.join(ROOT, "src", "wasm"),
+                  "-I", os.path.join(ROOT, "src", "aot")] + CFLAGS
+          + ["-o", stats, os.path.join(SRC, "engine_stats.c"), LIBAOT, LIBWASM, "-lcrypto", "-ldl",
+             "-lm", "-lpthread"],
+          [os.path.join(SRC, "engine_stats.c"), LIBWASM, LIBAOT, this])
     component = os.path.join(OUT, "component.wasm")
     build(component, WASM_CC + ["-mexec-model=reactor", "-Wl,--no-entry", "-Wl,--strip-debug",
                                 "-o", component, os.path.join(SRC, "component.c")],
@@ -241,15 +244,17 @@ def main():
     log("")
     log(cols)
     log("-" * len(cols))
-    ratios, interp_ratios, ref_pairs = {}, {}, []
+    ratios, interp_ratios, ref_pairs, natives = {}, {}, [], {}
     for name, _, kind, ref, _ in PROGRAMS:
         n = sizes[name]
         native_bin = os.path.join(OUT, name if name != "memops-bulk" else "memops")
         res = median_runs([native_bin, str(n)], runs, wall, None, f"{name} native")
         native_t, want = res if res else (None, None)
+        natives[name] = (native_t, want, n)
         wres = None
         if want is not None:
-            wres = median_runs([WACTOR, "exec", os.path.join(OUT, name + ".wasm"), str(n)],
+            wres = median_runs([WACTOR, "exec", "--tier", "interp",
+                                os.path.join(OUT, name + ".wasm"), str(n)],
                                runs, wall, want, f"{name} under wactor")
         wactor_t = wres[0] if wres else None
         ratio = wactor_t / native_t if wactor_t and native_t else None
@@ -294,12 +299,16 @@ def main():
     log(f"* wasm-interp: time scaled from a run at 1/{INTERP_DIVISOR} of the work size "
         "(its checksum checked against native at that size).")
 
+    aot_table(natives, runs, wall)
+
     # ---- fixed costs ----
     log("")
     log("Engine fixed costs (bench/engine/engine_stats.c, through wasm.h):")
     targets = [
         ("instantiate", os.path.join(ROOT, "build", "tests", "component.wasm")),
+        ("instantiate-aot", os.path.join(ROOT, "build", "tests", "component.wasm")),
         ("instantiate", component),
+        ("instantiate-aot", component),
         ("load", big),
     ]
     for cmd, path in targets:
@@ -329,6 +338,64 @@ def main():
             log(f"!!!   {f}")
         return 1
     return 0
+
+
+# A fuel budget no program here exhausts: metering on, as under a component's limits.fuel.
+FUEL_ON = str(2**62)
+
+
+def aot_table(natives, runs, wall):
+    """The ahead-of-time tier (docs/AOT.md): each program compiled with
+    `wactor compile`, then run with `wactor exec --tier aot`, fuel metering
+    on (--fuel) and off; ratios against the native times above."""
+    log("")
+    log("AOT tier: `wactor compile` (gcc -O2 over the generated C), then `wactor exec --tier "
+        "aot`;")
+    log("  fuel on: --fuel (metered, as under limits.fuel); fuel off: no budget (the interrupt "
+        "checks stay: time limits);")
+    log("  ratio = time / native time, native measured above in this run.")
+    cols = (f"{'program':<12} {'wasm KB':>8} {'compile':>8} {'so KB':>7} {'fuel on':>8} "
+            f"{'ratio':>7} {'fuel off':>9} {'ratio':>7}")
+    log("")
+    log(cols)
+    log("-" * len(cols))
+    on, off = [], []
+    total_wasm, total_compile = 0, 0.0
+    for name, *_ in PROGRAMS:
+        native_t, want, n = natives.get(name, (None, None, None))
+        wasm = os.path.join(OUT, name + ".wasm")
+        so = wasm + ".so"
+        t0 = time.perf_counter()
+        r = subprocess.run([WACTOR, "compile", wasm], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        dt = time.perf_counter() - t0
+        if r.returncode != 0:
+            fail(f"{name}: wactor compile: {r.stdout.strip()}")
+            continue
+        size = os.path.getsize(wasm)
+        total_wasm += size
+        total_compile += dt
+        row = []
+        for extra in (["--fuel", FUEL_ON], []):
+            t = None
+            if want is not None:
+                res = median_runs([WACTOR, "exec", "--tier", "aot"] + extra + [wasm, str(n)],
+                                  runs, wall, want, f"{name} compiled")
+                t = res[0] if res else None
+            row.append((t, t / native_t if t and native_t else None))
+        on.append(row[0][1])
+        off.append(row[1][1])
+        log(f"{name:<12} {size / 1024:>8.0f} {dt:>7.1f}s {os.path.getsize(so) / 1024:>7.0f} "
+            f"{fmt_s(row[0][0]):>8} {fmt_x(row[0][1]):>7} {fmt_s(row[1][0]):>9} "
+            f"{fmt_x(row[1][1]):>7}")
+    log("-" * len(cols))
+    log(f"{'geomean':<12} {'':>8} {'':>8} {'':>7} {'':>8} {fmt_x(geomean(on)):>7} {'':>9} "
+        f"{fmt_x(geomean(off)):>7}")
+    if total_wasm:
+        log(f"compile time: {total_compile / (total_wasm / 1e6):.1f} s per MB of wasm "
+            f"({total_compile:.1f} s for {total_wasm / 1e6:.2f} MB)")
+    log("target: AOT geomean <= 1.5x native with fuel and time limits on "
+        "(wasm2c without fuel ~1.0x, V8 ~1.4-2.3x in the issue)")
 
 
 def interp_version():

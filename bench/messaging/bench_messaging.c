@@ -53,7 +53,8 @@ static struct {
     const char *only;
     const char *dir;
     const char *trace; /* --trace FILE: the runtimes write their spans there */
-} opt = {5, 1.0, 0, NULL, BENCH_GUEST_DIR, NULL};
+    int tier;          /* --tier: a wactor_tier for every component (0: the default, auto) */
+} opt = {5, 1.0, 0, NULL, BENCH_GUEST_DIR, NULL, 0};
 
 static const char payload[PAYLOAD] =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde";
@@ -472,7 +473,9 @@ static void bench_baseline(void)
 
 static wactor_runtime *runtime_start_with(const wactor_runtime_options *o)
 {
-    wactor_runtime *rt = wactor_runtime_new(o);
+    wactor_runtime_options with_tier = *o;
+    with_tier.tier = opt.tier; /* --tier: every component interpreted or compiled */
+    wactor_runtime *rt = wactor_runtime_new(&with_tier);
     if (!rt)
         die("wactor_runtime_new failed");
     return rt;
@@ -1279,10 +1282,19 @@ int main(int argc, char **argv)
             opt.dir = v;
         } else if (strcmp(a, "--trace") == 0 && v) {
             opt.trace = v;
+        } else if (strcmp(a, "--tier") == 0 && v) {
+            opt.tier = strcmp(v, "aot") == 0      ? WACTOR_TIER_AOT
+                       : strcmp(v, "interp") == 0 ? WACTOR_TIER_INTERP
+                                                  : -1;
+            if (opt.tier < 0) {
+                fprintf(stderr, "--tier: interp or aot\n");
+                return 2;
+            }
         } else {
             fprintf(stderr,
                     "usage: %s [--runs N] [--scale F] [--workers N] [--only "
-                    "baseline,rr,ff,host,fanout,crash,checks,spawn] [--dir DIR] [--trace FILE]\n",
+                    "baseline,rr,ff,host,fanout,crash,checks,spawn] [--dir DIR] [--trace FILE]\n"
+                    "       [--tier interp|aot]\n",
                     argv[0]);
             return 2;
         }

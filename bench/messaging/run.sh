@@ -26,6 +26,22 @@ if [ "${1:-}" = "--counters" ]; then
     done
     exit 0
 fi
+# --aot: the round trip and fire-and-forget with every component interpreted and compiled
+# (docs/AOT.md), in turn, ROUNDS times (default 3); the guests are compiled first (wactor
+# compile: MODULE.wasm.so beside each).
+if [ "${1:-}" = "--aot" ]; then
+    shift
+    for w in "$root"/build/bench/messaging/mb_*.wasm; do
+        "$root/build/wactor" compile "$w"
+    done
+    for round in $(seq "${ROUNDS:-3}"); do
+        for tier in interp aot; do
+            echo "== round $round: --tier $tier"
+            "$bin" --only rr,ff --tier "$tier" "$@" | grep -E 'round trip|throughput|latency'
+        done
+    done
+    exit 0
+fi
 # --trace: the cost of traces. Runs round trips and fire-and-forget with tracing off and on
 # (spans appended to a temporary file, then removed) in turn, ROUNDS times (default 3).
 if [ "${1:-}" = "--trace" ]; then

@@ -751,7 +751,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
             P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
         } else {
             P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
-            P("    fr->func = (void *)&self_id;\n");
+            P("    fr->func = inst->funcs[FIDX];\n");
             P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
         }
         call_results(g, t, a);
@@ -769,7 +769,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         P("        if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
         P("            if (fr == cx->frame_limit)\n                TRAP(%d);\n",
           WA_TRAP_STACK_EXHAUSTED);
-        P("            fr->func = (void *)&self_id;\n            fuel = "
+        P("            fr->func = inst->funcs[FIDX];\n            fuel = "
           "((wa_aot_fn)c->native)(cx, c->inst, fp + "
           "%u, fuel, fr + 1);\n        } else {\n",
           SL(3));
@@ -916,9 +916,25 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
           SL(2), U(1), SL(2) + 1);
         return true;
     case WA_OP_MEMORY_SIZE:
+        g->uses_mem = true;
+        P("    s%u = msize >> 16;\n", SL(1));
+        return true;
+    case WA_OP_MEMORY_FILL: /* d v n, checked as a whole before anything is written */
+        g->uses_mem = true;
+        P("    {\n        uint32_t d = (uint32_t)s%u, n = (uint32_t)s%u;\n", SL(1), SL(3));
+        P("        if ((uint64_t)d + n > msize)\n            TRAP(%d);\n", WA_TRAP_MEM_OOB);
+        P("        if (n)\n            memset(mem + d, (int)(uint8_t)s%u, n);\n    }\n", SL(2));
+        return true;
+    case WA_OP_MEMORY_COPY: /* d s n */
+        g->uses_mem = true;
+        P("    {\n        uint32_t d = (uint32_t)s%u, s = (uint32_t)s%u, n = (uint32_t)s%u;\n",
+          SL(1), SL(2), SL(3));
+        P("        if ((uint64_t)d + n > msize || (uint64_t)s + n > msize)\n            "
+          "TRAP(%d);\n",
+          WA_TRAP_MEM_OOB);
+        P("        if (n)\n            memmove(mem + d, mem + s, n);\n    }\n");
+        return true;
     case WA_OP_MEMORY_GROW:
-    case WA_OP_MEMORY_FILL:
-    case WA_OP_MEMORY_COPY:
     case WA_OP_MEMORY_INIT:
     case WA_OP_DATA_DROP:
     case WA_OP_ELEM_DROP:
@@ -1025,10 +1041,7 @@ static bool function(gen *g, uint32_t fidx)
     }
     bool written = fclose(g->out) == 0;
     g->out = out;
-    /* What a frame records of its function is read only for backtraces,
-     * which want its index: a constant, not this instance's wa_func. */
-    P("\n#define FIDX %u\nstatic const wa_aot_func id%u = {.index = %u};\n#define self_id id%u\n",
-      fidx, fidx, fidx, fidx);
+    P("\n#define FIDX %u\n", fidx);
     if (g->uses_mem)
         P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
     else
@@ -1052,7 +1065,7 @@ static bool function(gen *g, uint32_t fidx)
         fwrite(body, 1, body_len, g->out);
     free(body);
     P("stop_:\n    return cx->rt->stop(cx, inst, FIDX, fuel, fr);\n}\n"
-      "#undef FIDX\n#undef RELOAD\n#undef self_id\n");
+      "#undef FIDX\n#undef RELOAD\n");
     return written && !ferror(g->out);
 }
 
