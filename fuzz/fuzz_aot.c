@@ -26,6 +26,7 @@
 
 #include "aot.h"
 #include "instance.h"
+#include "stubs.h"
 
 #define FUZZ_MAX_PAGES 16u
 #define FUZZ_MAX_TABLE 10000u
@@ -34,44 +35,6 @@
 #define FUZZ_MAX_CALLS 32u
 
 static char g_dir[64]; /* where artifacts are made, one at a time */
-
-static wa_trap stub(wa_instance *caller, void *env, wa_val *io)
-{
-    (void)caller;
-    const wa_functype *t = env;
-    /* results: a fixed pattern, so both tiers see the same values */
-    uint32_t n = wa_slots_of(t->types + t->nparams, t->nresults);
-    for (uint32_t i = 0; i < n; i++)
-        io[i].i64 = 0x0101010101010101ull * (i + 1);
-    return WA_TRAP_NONE;
-}
-
-static bool make_stub(const wa_externtype *t, wa_extern *out)
-{
-    out->kind = t->kind;
-    switch (t->kind) {
-    case WA_EXTERN_FUNC:
-        out->u.func = wa_func_new_host(t->u.func, stub, (void *)t->u.func);
-        return out->u.func != NULL;
-    case WA_EXTERN_TABLE:
-        if (t->u.table.lim.min > FUZZ_MAX_TABLE)
-            return false;
-        out->u.table = wa_table_new(t->u.table);
-        return out->u.table != NULL;
-    case WA_EXTERN_MEMORY:
-        if (t->u.memory.min > FUZZ_MAX_PAGES)
-            return false;
-        out->u.memory = wa_memory_new(t->u.memory);
-        return out->u.memory != NULL;
-    case WA_EXTERN_GLOBAL: {
-        wa_val v[2];
-        memset(v, 0, sizeof v);
-        out->u.global = wa_global_new(t->u.global, v[0]);
-        return out->u.global != NULL;
-    }
-    }
-    return false;
-}
 
 /* What one tier did, to compare. */
 typedef struct outcome {
@@ -183,7 +146,7 @@ static bool instantiate(const wa_module *m, const wa_native *native, tier *t)
         wa_name module, field;
         wa_externtype type;
         wa_module_import(m, t->nimports, &module, &field, &type);
-        if (!make_stub(&type, &t->imports[t->nimports]))
+        if (!fuzz_make_stub(&type, &t->imports[t->nimports], FUZZ_MAX_PAGES, FUZZ_MAX_TABLE))
             return false;
     }
     wa_config cfg = {.max_memory_pages = FUZZ_MAX_PAGES, .fuel = FUZZ_FUEL, .native = native};
