@@ -1,8 +1,8 @@
 #!/bin/sh
 # The ahead-of-time tier through the `wactor` binary (docs/AOT.md), one case per ctest test:
 # programs give the same output, exit status and trap message compiled as interpreted, and an
-# artifact that is not ours, is writable by others, was made for another module or is no
-# artifact at all is refused, with the reason.
+# artifact that is not ours, is writable by others, was made for another module, is cut short
+# or is no artifact at all is refused, with the reason; a failed compile leaves nothing behind.
 # Usage: aot_test.sh CASE WACTOR GUEST_DIR HELLO_WASM EXAMPLES_DIR
 set -u
 
@@ -117,6 +117,54 @@ missing)
     run "$wactor" exec --tier auto "$tmp/hello.wasm"
     expect_status 0
     [ ! -s "$err" ] || fail "auto without an artifact must say nothing"
+    ;;
+compile_errors)
+    # Every failure exits 4 with one line saying why and leaves no file behind; the artifact
+    # is never writable by others, whatever the umask.
+    mkdir "$tmp/w"
+    printf 'no module' >"$tmp/w/bad.wasm"
+    run "$wactor" compile "$tmp/w/bad.wasm"
+    expect_status 4
+    expect_one_error_line "bad.wasm"
+    cp "$hello" "$tmp/w/hello.wasm"
+    run env CC=/nonexistent/cc "$wactor" compile "$tmp/w/hello.wasm"
+    expect_status 4
+    expect_one_error_line "cannot run the C compiler /nonexistent/cc"
+    run env CC=false "$wactor" compile "$tmp/w/hello.wasm"
+    expect_status 4
+    expect_one_error_line "the C compiler false failed"
+    run "$wactor" compile "$tmp/w/hello.wasm" -o "$tmp/nowhere/hello.so"
+    expect_status 4
+    expect_one_error_line "cannot write beside $tmp/nowhere/hello.so"
+    [ "$(ls "$tmp/w")" = "$(printf 'bad.wasm\nhello.wasm')" ] || fail "files left: $(ls "$tmp/w")"
+    (umask 000 && "$wactor" compile "$tmp/w/hello.wasm" -o "$tmp/w/out.so") ||
+        fail "wactor compile -o"
+    [ "$(stat -c %a "$tmp/w/out.so")" = 644 ] || fail "artifact mode $(stat -c %a "$tmp/w/out.so")"
+    [ "$(ls "$tmp/w" | wc -l)" -eq 3 ] || fail "files left: $(ls "$tmp/w")"
+    # -o puts it anywhere; exec finds it only as FILE.wasm.so
+    mv "$tmp/w/out.so" "$tmp/w/hello.wasm.so"
+    run "$wactor" exec --tier aot "$tmp/w/hello.wasm"
+    expect_status 0
+    ;;
+refused_truncated)
+    # A shared object cut short would be mapped past its end (SIGBUS): refused before loading,
+    # and auto runs the module interpreted.
+    cp "$hello" "$tmp/hello.wasm"
+    cc -shared -fPIC -o "$tmp/whole.so" -x c /dev/null 2>/dev/null ||
+        fail "cannot build an empty shared object"
+    head -c 6000 "$tmp/whole.so" >"$tmp/hello.wasm.so"
+    run "$wactor" exec --tier aot "$tmp/hello.wasm"
+    expect_status 4
+    expect_one_error_line "not a loadable shared object (truncated"
+    run "$wactor" exec --tier auto "$tmp/hello.wasm"
+    expect_status 0
+    grep -q 'truncated.*running interpreted' "$err" || fail "no note"
+    # a FIFO in its place is refused at once, not waited on
+    rm "$tmp/hello.wasm.so"
+    mkfifo "$tmp/hello.wasm.so"
+    run "$wactor" exec --tier aot "$tmp/hello.wasm"
+    expect_status 4
+    expect_one_error_line "not a regular file"
     ;;
 manifest_tier)
     # tier: aot with no artifact: the component does not start, and says why; run --compile
