@@ -11,6 +11,7 @@
  *
  * Build and run: make fuzz; make fuzz-run (seeds: fuzz/seed.sh).
  */
+#include "stubs.h"
 #include "wasm.h"
 
 #include <stdlib.h>
@@ -19,43 +20,6 @@
 #define FUZZ_MAX_PAGES 256u    /* 16 MiB: larger memories are refused */
 #define FUZZ_MAX_TABLE 100000u /* larger imported tables are not stubbed */
 #define FUZZ_FUEL 100000
-
-/* env is the imported function's type, owned by the module. */
-static wa_trap fuzz_stub(wa_instance *caller, void *env, wa_val *io)
-{
-    (void)caller;
-    const wa_functype *t = env;
-    memset(io, 0, wa_slots_of(t->types + t->nparams, t->nresults) * sizeof *io);
-    return WA_TRAP_NONE;
-}
-
-/* A stub for one import, or false if it would be too large. */
-static bool fuzz_make_stub(const wa_externtype *t, wa_extern *out)
-{
-    out->kind = t->kind;
-    switch (t->kind) {
-    case WA_EXTERN_FUNC:
-        out->u.func = wa_func_new_host(t->u.func, fuzz_stub, (void *)t->u.func);
-        return out->u.func != NULL;
-    case WA_EXTERN_TABLE:
-        if (t->u.table.lim.min > FUZZ_MAX_TABLE)
-            return false;
-        out->u.table = wa_table_new(t->u.table);
-        return out->u.table != NULL;
-    case WA_EXTERN_MEMORY:
-        if (t->u.memory.min > FUZZ_MAX_PAGES)
-            return false;
-        out->u.memory = wa_memory_new(t->u.memory);
-        return out->u.memory != NULL;
-    case WA_EXTERN_GLOBAL: {
-        wa_val zero;
-        memset(&zero, 0, sizeof zero);
-        out->u.global = wa_global_new(t->u.global, zero);
-        return out->u.global != NULL;
-    }
-    }
-    return false;
-}
 
 static void fuzz_call_exports(const wa_module *m, wa_instance *inst)
 {
@@ -96,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             wa_name module, field;
             wa_externtype type;
             wa_module_import(m, made, &module, &field, &type);
-            if (!fuzz_make_stub(&type, &imports[made]))
+            if (!fuzz_make_stub(&type, &imports[made], FUZZ_MAX_PAGES, FUZZ_MAX_TABLE))
                 break;
         }
     }

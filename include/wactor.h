@@ -445,6 +445,9 @@ typedef struct wactor_stats {
     /* The last answer of wactor_health: 0 healthy, 1 degraded, 2 unhealthy; -1 none yet (or
      * no such export) since the instance started. */
     int health;
+    /* The tier its instance runs in (docs/AOT.md): WACTOR_TIER_AOT (compiled) or
+     * WACTOR_TIER_INTERP; 0 (WACTOR_TIER_DEFAULT) while it has no instance. */
+    int tier;
 } wactor_stats;
 
 /* The statistics of the most recent component of that name, running or not. */

@@ -14,8 +14,10 @@
 #define _GNU_SOURCE /* mkstemps */
 #endif
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h> /* ElfW */
 #include <openssl/evp.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -227,9 +229,39 @@ static wa_aot_artifact *refuse(wa_error *err, void *dl, int fd, const char *path
     return NULL;
 }
 
+/* The dynamic loader maps a shared object's segments without checking that
+ * the file holds them: a truncated one (a copy cut short, a full disk) is
+ * mapped past its end, and the first touch of a missing page kills the
+ * process with SIGBUS. So the headers are read here, and every segment
+ * must lie inside the file. NULL if it does, else what is wrong. */
+static const char *elf_problem(int fd, off_t size)
+{
+    ElfW(Ehdr) eh;
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG))
+        return "no ELF header";
+    if (eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+        eh.e_type != ET_DYN)
+        return "not a shared object of this machine";
+    uint64_t end = (uint64_t)size;
+    if (eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 || eh.e_phoff > end ||
+        (uint64_t)eh.e_phnum * sizeof(ElfW(Phdr)) > end - eh.e_phoff)
+        return "truncated or damaged program headers";
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        ElfW(Phdr) ph;
+        off_t at = (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph);
+        if (pread(fd, &ph, sizeof ph, at) != (ssize_t)sizeof ph)
+            return "truncated or damaged program headers";
+        if (ph.p_offset > end || ph.p_filesz > end - ph.p_offset)
+            return "truncated: a segment lies past the end of the file";
+    }
+    return NULL;
+}
+
 wa_aot_artifact *wa_aot_open(const char *path, const wa_module *m, wa_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then
+     * refuses it); it changes nothing for a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         wa_fail(err, WA_ERR_FILE, -1, 0, "%s: %s", path, strerror(errno));
         return NULL;
@@ -246,6 +278,12 @@ wa_aot_artifact *wa_aot_open(const char *path, const wa_module *m, wa_error *err
         why = "writable by group or others";
     if (why)
         return refuse(err, NULL, fd, path, why);
+    const char *bad = elf_problem(fd, st.st_size);
+    if (bad) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "not a loadable shared object (%s)", bad);
+        return refuse(err, NULL, fd, path, msg);
+    }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     void *dl = dlopen(proc, RTLD_NOW | RTLD_LOCAL);

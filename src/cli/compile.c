@@ -31,13 +31,28 @@ static const char cli_compile_usage[] =
     "Exit status: 0 written; 4 if the module cannot be read, decoded or validated,\n"
     "the C compiler fails, or on a usage error.\n";
 
-/* runtime.cache, made if missing (its parent must exist). */
+/* runtime.cache, made if missing with its missing parents (as storage is). */
 static bool cli_make_folder(const char *dir)
 {
-    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-        return true;
-    cli_error("compile: cannot make %s: %s", dir, strerror(errno));
-    return false;
+    char *p = strdup(dir);
+    if (p == NULL) {
+        cli_error("compile: out of memory");
+        return false;
+    }
+    bool ok = true;
+    for (char *q = p + 1; ok; q++) {
+        q = strchr(q, '/'); /* each ancestor in turn, then dir itself */
+        if (q != NULL)
+            *q = '\0';
+        ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+        if (q == NULL)
+            break;
+        *q = '/';
+    }
+    if (!ok)
+        cli_error("compile: cannot make %s: %s", dir, strerror(errno));
+    free(p);
+    return ok;
 }
 
 /* The artifact of the module at path in the cache folder, made unless one

@@ -143,13 +143,32 @@ static void cli_size(char *buf, size_t len, uint64_t b)
     snprintf(buf, len, "%.1f%s", v, units[u]);
 }
 
+/* A wactor_stats.tier as status shows it: "-" without an instance. */
+static const char *cli_tier_name(int tier)
+{
+    return tier == WACTOR_TIER_AOT ? "aot" : tier == WACTOR_TIER_INTERP ? "interp" : "-";
+}
+
 /* The table, with a RATE column when rates is not NULL (per second). */
 static void cli_print_table(FILE *out, const wactor_stats *st, size_t n, const double *rates)
 {
-    enum { NAME, STATE, RESTARTS, MAILBOX, HANDLED, RATE, CRASHES, MEMORY, STORAGE, HEALTH, NCOLS };
+    enum {
+        NAME,
+        STATE,
+        RESTARTS,
+        MAILBOX,
+        HANDLED,
+        RATE,
+        CRASHES,
+        MEMORY,
+        STORAGE,
+        TIER,
+        HEALTH,
+        NCOLS
+    };
     static const char *const head[NCOLS] = {"COMPONENT", "STATE", "RESTARTS", "MAILBOX",
                                             "HANDLED",   "MSG/S", "CRASHES",  "MEMORY",
-                                            "STORAGE",   "HEALTH"};
+                                            "STORAGE",   "TIER",  "HEALTH"};
     static const char *const health[] = {"-", "healthy", "degraded", "unhealthy"};
     char(*cell)[NCOLS][64] = calloc(n ? n : 1, sizeof *cell);
     if (cell == NULL)
@@ -167,6 +186,7 @@ static void cli_print_table(FILE *out, const wactor_stats *st, size_t n, const d
         snprintf(cell[i][CRASHES], 64, "%" PRIu64, st[i].crashes);
         cli_size(cell[i][MEMORY], 64, st[i].memory);
         cli_size(cell[i][STORAGE], 64, st[i].storage);
+        snprintf(cell[i][TIER], 64, "%s", cli_tier_name(st[i].tier));
         snprintf(cell[i][HEALTH], 64, "%s",
                  health[st[i].health >= 0 && st[i].health <= 2 ? st[i].health + 1 : 0]);
         for (int k = 0; k < NCOLS; k++) {
@@ -181,7 +201,7 @@ static void cli_print_table(FILE *out, const wactor_stats *st, size_t n, const d
         for (int k = 0; k < NCOLS; k++) {
             if (k == RATE && rates == NULL)
                 continue;
-            bool right = k != NAME && k != STATE && k != HEALTH; /* numbers to the right */
+            bool right = k != NAME && k != STATE && k != TIER && k != HEALTH; /* numbers right */
             bool last = k == NCOLS - 1;
             if (right)
                 fprintf(out, "%*s", w[k], line[k]);

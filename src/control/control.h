@@ -24,7 +24,7 @@
 
 /* The protocol's version: the first byte of every frame's body. */
 /* 2: STATUS_LIST entries carry the handlers' counters; 3: and the last health answer */
-#define CTL_VERSION 3
+#define CTL_VERSION 4
 
 /* Frame types: requests (client to server) and answers. */
 enum {

@@ -177,6 +177,9 @@ void ctl_put_stats(ctl_buf *b, const wactor_stats *st)
         ctl_put_u64(b, st->crashes_by[i]);
     /* Version 3: the last health answer, + 1 (0: none). */
     ctl_put_u8(b, (uint8_t)(st->health < 0 || st->health > 2 ? 0 : st->health + 1));
+    /* Version 4: the tier its instance runs in (a wactor_tier; 0: no instance). */
+    ctl_put_u8(
+        b, (uint8_t)(st->tier == WACTOR_TIER_AOT || st->tier == WACTOR_TIER_INTERP ? st->tier : 0));
 }
 
 /* n u64s into v[0..cap); those past cap are read and dropped. */
@@ -215,6 +218,8 @@ bool ctl_get_stats(ctl_reader *r, wactor_stats *st)
     get_u64s(r, st->crashes_by, WACTOR_CRASH_KINDS);
     unsigned health = ctl_get_u8(r);
     st->health = health >= 1 && health <= 3 ? (int)health - 1 : -1;
+    unsigned tier = ctl_get_u8(r);
+    st->tier = tier == WACTOR_TIER_AOT || tier == WACTOR_TIER_INTERP ? (int)tier : 0;
     st->running = st->state != WACTOR_STATE_STOPPED && st->state != WACTOR_STATE_FAILED;
     return !r->bad;
 }

@@ -172,6 +172,7 @@ static void fill_stats(host_component *c, wactor_stats *out)
     }
     out->storage = atomic_load(&c->storage_used);
     out->health = atomic_load_explicit(&c->health_last, memory_order_relaxed);
+    out->tier = atomic_load_explicit(&c->tier_now, memory_order_relaxed);
     out->fuel = atomic_load_explicit(&c->fuel, memory_order_relaxed);
     out->handler_ns = host_clock_ns(atomic_load_explicit(&c->handler_ticks, memory_order_relaxed));
     for (int i = 0; i < WACTOR_HANDLER_BUCKETS; i++)

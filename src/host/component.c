@@ -83,6 +83,7 @@ void host_drop_instance(host_component *c)
     c->wasi = NULL;
     c->on_message = c->on_callback = c->on_shutdown = NULL;
     atomic_store_explicit(&c->memory, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->tier_now, 0, memory_order_relaxed);
 }
 
 /* The instance's memory for wactor_stats, after each call into it (only a
@@ -188,8 +189,8 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
     if (rc == WACTOR_OK && c->ver.tier != WACTOR_TIER_INTERP) {
         char nowhy[240];
         bool must = c->ver.tier == WACTOR_TIER_AOT;
-        native =
-            host_module_native(rt, c->ver.module, must ? why : nowhy, must ? whylen : sizeof nowhy);
+        native = host_module_native(rt, c->proc.name, c->ver.module, must ? why : nowhy,
+                                    must ? whylen : sizeof nowhy);
         if (!native && must)
             rc = WACTOR_EMODULE; /* tier aot: compiled or not at all */
     }
@@ -204,6 +205,9 @@ int host_start_instance(host_component *c, char *why, size_t whylen)
         if (!c->inst) {
             snprintf(why, whylen, "%s", err.msg);
             rc = err.kind == WA_ERR_NOMEM ? WACTOR_ENOMEM : WACTOR_EMODULE;
+        } else {
+            atomic_store_explicit(&c->tier_now, native ? WACTOR_TIER_AOT : WACTOR_TIER_INTERP,
+                                  memory_order_relaxed);
         }
     }
     free(ext);
@@ -325,12 +329,15 @@ typedef struct host_running {
     wasi_ctx *wasi;
     wa_func *on_message, *on_callback, *on_shutdown;
     bool healthy;
+    int tier_now;
 } host_running;
 
 static host_running running_of(const host_component *c)
 {
-    return (host_running){c->ver,         c->inst,        c->wasi,   c->on_message,
-                          c->on_callback, c->on_shutdown, c->healthy};
+    return (host_running){c->ver,         c->inst,
+                          c->wasi,        c->on_message,
+                          c->on_callback, c->on_shutdown,
+                          c->healthy,     atomic_load_explicit(&c->tier_now, memory_order_relaxed)};
 }
 
 static void set_running(host_component *c, const host_running *r)
@@ -342,6 +349,7 @@ static void set_running(host_component *c, const host_running *r)
     c->on_callback = r->on_callback;
     c->on_shutdown = r->on_shutdown;
     c->healthy = r->healthy;
+    atomic_store_explicit(&c->tier_now, r->tier_now, memory_order_relaxed);
 }
 
 static void free_strings(char **v);
@@ -922,6 +930,7 @@ int host_spawn(wactor_runtime *rt, const wactor_component_options *o)
         return host_fail(rt, WACTOR_ENOMEM, "out of memory");
     c->rt = rt;
     atomic_init(&c->health_last, -1);
+    atomic_init(&c->tier_now, 0);
     host_next next;
     memset(&next, 0, sizeof next);
     rc = version_make(rt, o, &next);

@@ -197,6 +197,9 @@ struct host_component {
     bool health_armed; /* its timer is armed, or its check is on its way */
     uint32_t health_bad;
     _Atomic int health_last;
+    /* The tier its instance runs in (wactor_stats.tier): WACTOR_TIER_AOT or
+     * WACTOR_TIER_INTERP; 0 without an instance. */
+    _Atomic int tier_now;
     host_component *next_withdrawn; /* in wactor_runtime.withdrawn */
     /* Children (children.c): the component that spawned this one (NULL for
      * the embedder's), fixed at spawn; components live as long as the
@@ -287,8 +290,10 @@ int host_abi_check(const wa_module *m, const wactor_limits *limits, wactor_probl
 
 /* tier.c: m's compiled code, looked for once (runtime.cache, then
  * PATH.so beside the module's file); NULL with why filled when there is
- * none that loads. host_module_tier_free closes it (wactor_module_free). */
-const wa_native *host_module_native(wactor_runtime *rt, wactor_module *m, char *why, size_t whylen);
+ * none that loads; who (the component that asks) names the log line of
+ * the first look. host_module_tier_free closes it (wactor_module_free). */
+const wa_native *host_module_native(wactor_runtime *rt, const char *who, wactor_module *m,
+                                    char *why, size_t whylen);
 void host_module_tier_free(wactor_module *m);
 
 /* component.c */

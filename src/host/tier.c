@@ -6,6 +6,10 @@
  * is freed after its last instance. Where: the runtime's cache folder
  * (HEX.so, HEX the module's SHA-256, as `wactor run --compile` names
  * them), then PATH.so beside the module's file (`wactor compile`).
+ * An artifact that is there but refused (stale, or not safely ours) is
+ * said at info: tier auto then interprets, and an operator who compiled
+ * wants to know why that did not take; none at all is said at debug only,
+ * as it is the usual case of a runtime that never compiles.
  */
 #include "aot.h"
 #include "host.h"
@@ -14,9 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Tries path: true if a file is there (*out set if it loaded, else why). */
-static bool try_artifact(const char *path, const wa_module *m, wa_aot_artifact **out, char *why,
-                         size_t n)
+/* Tries path: true if a file is there (*out set if it loaded, else why).
+ * who: the component whose spawn looks, for the log. */
+static bool try_artifact(wactor_runtime *rt, const char *who, const char *path, const wa_module *m,
+                         wa_aot_artifact **out, char *why, size_t n)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -24,12 +29,16 @@ static bool try_artifact(const char *path, const wa_module *m, wa_aot_artifact *
     wa_error err;
     memset(&err, 0, sizeof err);
     *out = wa_aot_open(path, m, &err);
-    if (!*out)
+    if (!*out) {
         snprintf(why, n, "%s", err.msg);
+        host_logf(rt, WACTOR_LOG_INFO, who, "compiled code not used: %s", why);
+    } else {
+        host_logf(rt, WACTOR_LOG_DEBUG, who, "compiled code from %s", path);
+    }
     return true;
 }
 
-static void look_for_artifact(wactor_runtime *rt, wactor_module *wm)
+static void look_for_artifact(wactor_runtime *rt, const char *who, wactor_module *wm)
 {
     const wa_module *m = wm->m;
     char *path = NULL;
@@ -44,7 +53,7 @@ static void look_for_artifact(wactor_runtime *rt, wactor_module *wm)
             for (size_t i = 0; i < sizeof stamp.sha256; i++)
                 k += snprintf(path + k, n - (size_t)k, "%02x", stamp.sha256[i]);
             snprintf(path + k, n - (size_t)k, ".so");
-            found = try_artifact(path, m, &wm->aot, wm->aot_why, sizeof wm->aot_why);
+            found = try_artifact(rt, who, path, m, &wm->aot, wm->aot_why, sizeof wm->aot_why);
             free(path);
         }
     }
@@ -52,23 +61,26 @@ static void look_for_artifact(wactor_runtime *rt, wactor_module *wm)
         size_t n = strlen(wm->path) + 4;
         if ((path = malloc(n)) != NULL) {
             snprintf(path, n, "%s.so", wm->path);
-            found = try_artifact(path, m, &wm->aot, wm->aot_why, sizeof wm->aot_why);
+            found = try_artifact(rt, who, path, m, &wm->aot, wm->aot_why, sizeof wm->aot_why);
             free(path);
         }
     }
-    if (!found)
+    if (!found) {
         snprintf(wm->aot_why, sizeof wm->aot_why,
                  "no compiled module (wactor compile %s, or wactor run --compile with "
                  "runtime.cache)",
                  wm->path ? wm->path : "MODULE.wasm");
+        host_logf(rt, WACTOR_LOG_DEBUG, who, "interpreted: %s", wm->aot_why);
+    }
 }
 
-const wa_native *host_module_native(wactor_runtime *rt, wactor_module *m, char *why, size_t whylen)
+const wa_native *host_module_native(wactor_runtime *rt, const char *who, wactor_module *m,
+                                    char *why, size_t whylen)
 {
     pthread_mutex_lock(&m->aot_lock);
     if (!m->aot_tried) {
         m->aot_tried = true;
-        look_for_artifact(rt, m);
+        look_for_artifact(rt, who, m);
     }
     const wa_native *native = m->aot ? wa_aot_artifact_native(m->aot) : NULL;
     if (!native)

@@ -67,7 +67,12 @@ static void observe_component_json(FILE *out, const wactor_stats *s)
     for (int k = 0; k < WACTOR_CRASH_KINDS; k++)
         fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", wactor_crash_kind_name(k),
                 s->crashes_by[k]);
-    fprintf(out, "},\"health\":%d}", s->health); /* wactor_health's last answer, -1: none */
+    fprintf(out, "},\"health\":%d", s->health); /* wactor_health's last answer, -1: none */
+    /* the tier its instance runs in; null without one */
+    fprintf(out, ",\"tier\":%s}",
+            s->tier == WACTOR_TIER_AOT      ? "\"aot\""
+            : s->tier == WACTOR_TIER_INTERP ? "\"interp\""
+                                            : "null");
 }
 
 void observe_status_json(FILE *out, const observe_status *s)

@@ -15,7 +15,7 @@ pingpong=$examples/pingpong/wactor.yaml
 fanout=$examples/fanout/wactor.yaml
 
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'stop_background; rm -rf "$tmp"' EXIT
 out=$tmp/stdout
 err=$tmp/stderr
 . "$(dirname "$0")/lib.sh"
@@ -490,6 +490,91 @@ run_stops_for_good)
         fail "the second back-off is not said"
     grep -qx 'wactor: warn silent: stopped for good: more than 2 restarts within 600000 ms' "$err" ||
         fail "the stop for good is not said"
+    ;;
+tier)
+    # A component's tier (docs/AOT.md): aot needs an artifact that loads, auto takes one when
+    # it loads, interp never; run --compile fills runtime.cache. The answers are the same.
+    cp "$examples/pingpong/ping.wasm" "$examples/pingpong/pong.wasm" "$tmp/"
+    app=$tmp/wactor.yaml
+    # pingpong's manifest with $1 as ping's tier and the other lines given after it.
+    tier_manifest() {
+        t=$1
+        shift
+        {
+            printf 'components:\n  ping:\n    wasm: ping.wasm\n    tier: %s\n' "$t"
+            printf '    capabilities: { request: [pong] }\n  pong:\n    wasm: pong.wasm\n'
+            for line in "$@"; do
+                printf '%s\n' "$line"
+            done
+        } >"$app"
+    }
+    tier_manifest fast
+    run "$wactor" validate "$app"
+    expect_status 4
+    expect_one_error_line "$app:4:11: components.ping.tier: expected interp, aot or auto, got \"fast\""
+    # aot without an artifact: ping does not start, and says why.
+    tier_manifest aot
+    run "$wactor" call "$app" ping 3
+    expect_status 4
+    grep -qF "no compiled module (wactor compile $tmp/ping.wasm" "$err" ||
+        fail "tier aot without an artifact: no reason given"
+    # auto and interp without one: interpreted, the same answer.
+    for t in auto interp; do
+        tier_manifest $t
+        run "$wactor" call "$app" ping 3
+        expect_status 0
+        expect_stdout 'ping: 3 pongs'
+    done
+    # run --compile needs runtime.cache, and says so before starting anything.
+    tier_manifest aot
+    run "$wactor" run --compile "$app"
+    expect_status 4
+    expect_one_error_line "has no runtime.cache"
+    # With it: both modules compiled into the cache, named by their SHA-256.
+    tier_manifest aot 'runtime: { cache: cache/aot }'
+    log=$tmp/run.log
+    start_run --compile
+    [ "$(ls "$tmp/cache/aot" | grep -c '^[0-9a-f]\{64\}\.so$')" -eq 2 ] ||
+        fail "run --compile did not put two artifacts in runtime.cache: $(ls "$tmp/cache/aot")"
+    grep -q "^wactor: compiling $tmp/ping.wasm" "$log" || fail "run --compile did not say so"
+    run "$wactor" call --attach "$app" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
+    run "$wactor" status "$app"
+    expect_status 0
+    head -n 1 "$out" | grep -q '  TIER  HEALTH$' || fail "status has no TIER column"
+    grep -q '^ping  *running  .*  aot  *-$' "$out" || fail "status: ping is not aot"
+    grep -q '^pong  *running  .*  aot  *-$' "$out" || fail "status: pong (auto) is not aot"
+    run "$wactor" status --json "$app"
+    expect_status 0
+    grep -q '"name":"ping",[^}]*}[^}]*,"tier":"aot"}' "$out" || fail "status --json: no tier"
+    stop_run
+    # A second run --compile finds them up to date and compiles nothing.
+    start_run --compile
+    ! grep -q '^wactor: compiling' "$log" || fail "run --compile compiled up-to-date modules"
+    stop_run
+    # The artifact beside the module (wactor compile) serves without a cache.
+    rm -rf "$tmp/cache"
+    run "$wactor" compile "$tmp/ping.wasm"
+    expect_status 0
+    tier_manifest aot
+    run "$wactor" call "$app" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
+    # One that does not match the module is refused: aot fails with the reason; auto
+    # interprets and says why at info.
+    cp "$tmp/ping.wasm.so" "$tmp/keep.so"
+    run "$wactor" compile "$tmp/pong.wasm" -o "$tmp/ping.wasm.so"
+    expect_status 0
+    run "$wactor" call "$app" ping 3
+    expect_status 4
+    grep -q 'component ping' "$err" || fail "tier aot with a stale artifact: no reason given"
+    tier_manifest auto
+    run "$wactor" call --log-level info "$app" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
+    grep -q '^wactor: info ping: compiled code not used: ' "$err" ||
+        fail "tier auto with a stale artifact: no info line saying why"
     ;;
 run_bad_module)
     silent_manifest

@@ -82,6 +82,7 @@ assert a["fuel"] > 0 and a["handler_ns"] > 0, a
 assert len(a["handler_hist"]) == 12 and sum(a["handler_hist"]) == 4, a
 assert a["crashes_by"]["fuel"] == 0 and len(a["crashes_by"]) == 15, a
 assert a["health"] == -1, a  # no wactor_health export: no answer
+assert a["tier"] == "interp", a  # no artifact: interpreted
 e = json.load(open(sys.argv[1]))["edges"]
 assert {"from": "@host", "to": "agent", "messages": 4} in e, e
 ' "$out" || fail "status --json: no handler counters: $(cat "$out")"
@@ -183,20 +184,20 @@ def closed_after(s):
         if not b:
             return data
         data += b
-hello = struct.pack(">IBB", 2, 3, 1)
+hello = struct.pack(">IBB", 2, 4, 1)  # version 4 (CTL_VERSION)
 # garbage
 s = conn(); s.sendall(b"\x00\x00\x00\x01GARBAGE!" * 50); closed_after(s); s.close()
 # oversized length
 s = conn(); s.sendall(struct.pack(">I", 0xFFFFFFF0) + b"\x01\x02"); closed_after(s); s.close()
 # mid-message disconnect
-s = conn(); s.sendall(struct.pack(">IBB", 100, 3, 2) + b"abc"); s.close()
+s = conn(); s.sendall(struct.pack(">IBB", 100, 4, 2) + b"abc"); s.close()
 # unsupported version, unknown type
-for body in (b"\x09\x01", b"\x03\x7f"):
+for body in (b"\x09\x01", b"\x04\x7f"):
     s = conn(); s.sendall(struct.pack(">I", len(body)) + body)
     d = closed_after(s); s.close()
     assert d[5] == 0x80, d
 # a malformed CALL (target length past the end)
-body = b"\x03\x02" + struct.pack(">IH", 0, 60000)
+body = b"\x04\x02" + struct.pack(">IH", 0, 60000)
 s = conn(); s.sendall(struct.pack(">I", len(body)) + body); closed_after(s); s.close()
 # more connections than allowed, all at once
 # (past the listen queue a connect may fail at once: that is a refusal too)

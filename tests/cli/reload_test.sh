@@ -318,18 +318,18 @@ def frame(s):
             raise SystemExit("connection closed early")
         data += b
     return data[4:]
-s = conn(); s.sendall(struct.pack(">IBB", 2, 3, 6))
+s = conn(); s.sendall(struct.pack(">IBB", 2, 4, 6))
 f = frame(s)
-assert f[0] == 3 and f[1] == 0x86, f
+assert f[0] == 4 and f[1] == 0x86, f
 outcome = f[2]; n = struct.unpack(">I", f[3:7])[0]; text = f[7:7 + n].decode()
 assert outcome == 0 and len(f) == 7 + n, f
 assert "upgraded a (config)" in text, text
 s.close()
-s = conn(); s.sendall(struct.pack(">IBBB", 3, 3, 6, 0))
+s = conn(); s.sendall(struct.pack(">IBBB", 3, 4, 6, 0))
 f = frame(s)
 assert f[1] == 0x80 and b"malformed RELOAD" in f, f
 s.close()
-s = conn(); s.sendall(struct.pack(">IBB", 2, 3, 6)); s.close()
+s = conn(); s.sendall(struct.pack(">IBB", 2, 4, 6)); s.close()
 print("ok")
 PY
     until_true grep -q '^wactor: reload: 0 started, 0 stopped, 0 upgraded, 1 unchanged, 0 failed$' "$log"

@@ -8,6 +8,7 @@
  * member, waits with wactor_wait_idle and reads the recorder's log: the inits that follow the
  * first three are exactly the restarts, in the order they happened. Nothing sleeps.
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -63,6 +64,7 @@ static wactor_runtime *start(int strategy, int32_t max_restarts)
                                  .restart_within_ms = 600000,
                                  .log = on_log,
                                  .audit = on_audit};
+    test_tier(&ro);
     wactor_runtime *rt = wactor_runtime_new(&ro);
     if (!rt)
         return NULL;
@@ -298,6 +300,7 @@ static void test_api(void *arg)
 {
     (void)arg;
     wactor_runtime_options ro = {.workers = 1, .log = on_log, .audit = on_audit};
+    test_tier(&ro);
     wactor_runtime *rt = wactor_runtime_new(&ro);
     REQUIRE(rt);
     static const char *const twice[] = {"x", "x"};

@@ -8,6 +8,7 @@
  * for the consequences with wactor_wait_idle, then reads the watcher's record of `@down`
  * messages. Nothing sleeps.
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -87,6 +88,7 @@ static wactor_runtime *start(int max_restarts)
                                  .restart_within_ms = 600000,
                                  .log = on_log,
                                  .audit = on_audit};
+    test_tier(&ro);
     wactor_runtime *rt = wactor_runtime_new(&ro);
     if (!rt)
         return NULL;

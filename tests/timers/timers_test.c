@@ -11,6 +11,7 @@
  *
  * Environment: TIMERS_VERBOSE=1 prints every log and audit line.
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -89,6 +90,7 @@ static wactor_runtime *setup(uint32_t max_message)
                                 .log = on_log,
                                 .audit = on_audit,
                                 .log_level = WACTOR_LOG_DEBUG};
+    test_tier(&o);
     return wactor_runtime_new(&o);
 }
 

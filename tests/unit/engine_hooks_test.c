@@ -5,11 +5,15 @@
  * bounded reading of module files (wa_file_read).
  *
  * Usage: engine_hooks_test TEST|all HOOKS.wasm
- * HOOKS.wasm is tests/guest/hooks.c built as a reactor. Each test prints
+ * HOOKS.wasm is tests/guest/hooks.c built as a reactor. With
+ * WACTOR_TEST_TIER=aot every instance runs compiled (docs/AOT.md), from the
+ * module's artifact in the folder WACTOR_TEST_CACHE (HEX.so, as `wactor
+ * compile --cache` makes it): the same limits must hold in both tiers. Each test prints
  * "ok NAME" or its failed checks; the exit status is 1 if any check failed.
  * Nothing here sleeps or measures time: the interrupt test waits on a
  * semaphore that the guest posts (through an import) once it is running.
  */
+#include "aot.h"
 #include "harness.h"
 #include "wasm.h"
 
@@ -30,6 +34,7 @@ typedef struct fixture {
     wa_module *module;
     wa_func *entered; /* host function test.entered: posts entered_sem */
     sem_t entered_sem;
+    wa_aot_artifact *aot; /* the compiled code every instance runs, or NULL */
 } fixture;
 
 static wa_trap host_entered(wa_instance *caller, void *env, wa_val *io)
@@ -38,6 +43,31 @@ static wa_trap host_entered(wa_instance *caller, void *env, wa_val *io)
     (void)io;
     sem_post(&((fixture *)env)->entered_sem);
     return WA_TRAP_NONE;
+}
+
+/* The AOT pass: the module's artifact from WACTOR_TEST_CACHE. */
+static bool fixture_compiled(fixture *fx)
+{
+    const char *cache = getenv("WACTOR_TEST_CACHE");
+    if (cache == NULL) {
+        fprintf(stderr, "WACTOR_TEST_TIER=aot needs WACTOR_TEST_CACHE\n");
+        return false;
+    }
+    wa_aot_stamp stamp;
+    wa_aot_stamp_of(fx->module, &stamp);
+    char path[4096];
+    int k = snprintf(path, sizeof path, "%s/", cache);
+    for (size_t i = 0; i < sizeof stamp.sha256 && k > 0 && (size_t)k < sizeof path - 8; i++)
+        k += snprintf(path + k, sizeof path - (size_t)k, "%02x", stamp.sha256[i]);
+    if (k <= 0 || (size_t)k >= sizeof path - 8)
+        return false;
+    snprintf(path + k, sizeof path - (size_t)k, ".so");
+    wa_error err;
+    memset(&err, 0, sizeof err);
+    fx->aot = wa_aot_open(path, fx->module, &err);
+    if (fx->aot == NULL)
+        fprintf(stderr, "%s: %s\n", path, err.msg);
+    return fx->aot != NULL;
 }
 
 static bool fixture_init(fixture *fx, const char *path)
@@ -54,6 +84,9 @@ static bool fixture_init(fixture *fx, const char *path)
         fprintf(stderr, "%s: %s: %s\n", path, wa_errkind_name(err.kind), err.msg);
         return false;
     }
+    const char *tier = getenv("WACTOR_TEST_TIER");
+    if (tier != NULL && strcmp(tier, "aot") == 0 && !fixture_compiled(fx))
+        return false;
     static const wa_functype void_void = {0, 0, NULL};
     fx->entered = wa_func_new_host(&void_void, host_entered, fx);
     sem_init(&fx->entered_sem, 0, 0);
@@ -63,6 +96,7 @@ static bool fixture_init(fixture *fx, const char *path)
 static void fixture_free(fixture *fx)
 {
     wa_func_free(fx->entered);
+    wa_aot_close(fx->aot); /* after the last instance */
     wa_module_free(fx->module);
     sem_destroy(&fx->entered_sem);
 }
@@ -79,9 +113,10 @@ static wa_func *export_func(wa_instance *inst, const char *name)
  * means the defaults. */
 static wa_instance *hooks_new(fixture *fx, const wa_config *cfg)
 {
-    static const wa_config defaults = {0};
-    if (cfg == NULL)
-        cfg = &defaults;
+    wa_config c = {0};
+    if (cfg != NULL)
+        c = *cfg;
+    c.native = fx->aot != NULL ? wa_aot_artifact_native(fx->aot) : NULL;
     uint32_t n = wa_module_num_imports(fx->module);
     wa_extern imports[1];
     if (n != 1) {
@@ -92,7 +127,7 @@ static wa_instance *hooks_new(fixture *fx, const wa_config *cfg)
     imports[0].u.func = fx->entered;
     wa_error err;
     memset(&err, 0, sizeof err);
-    wa_instance *inst = wa_instantiate(fx->module, imports, n, cfg, &err);
+    wa_instance *inst = wa_instantiate(fx->module, imports, n, &c, &err);
     if (inst == NULL) {
         fprintf(stderr, "instantiate: %s: %s\n", wa_errkind_name(err.kind), err.msg);
         return NULL;

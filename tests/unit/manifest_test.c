@@ -181,6 +181,14 @@ static void test_defaults(void *arg)
     CHECK(m->components[1].restart == MF_RESTART_TRANSIENT);
     CHECK(m->components[1].line == 4);
     CHECK(m->components[2].restart == MF_RESTART_TEMPORARY);
+    CHECK(c->tier == MF_TIER_AUTO && m->cache == NULL);
+    mf_free(m);
+    /* Each tier. */
+    m = parse("components:\n  a: {wasm: a, tier: interp}\n  b: {wasm: b, tier: aot}\n"
+              "  c: {wasm: c, tier: auto}\n  d: {wasm: d, tier: ~}\n");
+    REQUIRE(m != NULL && m->ncomponents == 4);
+    CHECK(m->components[0].tier == MF_TIER_INTERP && m->components[1].tier == MF_TIER_AOT);
+    CHECK(m->components[2].tier == MF_TIER_AUTO && m->components[3].tier == MF_TIER_AUTO);
     mf_free(m);
     /* runtime.max_module's bounds, both taken. */
     m = parse("runtime: {max_module: 1KiB}\ncomponents: {a: {wasm: a}}\n");
@@ -448,6 +456,13 @@ static void test_storage_audit(void *arg)
     };
     const char *one = "components:\n  a:\n    wasm: a.wasm\n";
     char text[1024], want[512];
+    /* runtime.cache: a folder, resolved as storage is. */
+    snprintf(text, sizeof text, "runtime:\n  cache: ./x/../aot//\n%s", one);
+    mf_manifest *cm = parse_as(text, manifest);
+    REQUIRE(cm != NULL);
+    snprintf(want, sizeof want, "%s/m/aot", d);
+    CHECK(str_is(cm->cache, want));
+    mf_free(cm);
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         snprintf(text, sizeof text, "runtime:\n  storage: %s\n  audit: %s\n%s", good[i].storage,
                  good[i].audit, one);
@@ -476,6 +491,8 @@ static void test_storage_audit(void *arg)
         {"storage", "file", "D/m/file is a file, not a folder"},
         {"storage", "file/sub", "D/m/file/sub cannot be created: D/m/file is a file, not a folder"},
         {"storage", "/dev/null", "/dev/null is not a folder"},
+        {"cache", "file", "D/m/file is a file, not a folder"},
+        {"cache", "/..", "\"/..\" climbs above /"},
         {"audit", "nowhere/audit.jsonl",
          "the folder D/m/nowhere does not exist (the audit file is created, its folder is not)"},
         {"audit", "nowhere/deeper/audit.jsonl",
@@ -757,6 +774,11 @@ static const bad bads[] = {
      "components.a.restart: expected permanent, transient or "
      "temporary, got \"always\""},
     {C1 "restart: Permanent\n", "4:14", "components.a.restart: expected permanent"},
+    {C1 "tier: fast\n", "4:11", "components.a.tier: expected interp, aot or auto, got \"fast\""},
+    {C1 "tier: AOT\n", "4:11", "components.a.tier: expected interp, aot or auto, got \"AOT\""},
+    {C1 "tier: [aot]\n", "4:11", "components.a.tier: expected interp, aot or auto"},
+    {"templates:\n  t:\n    wasm: a.wasm\n    tier: jit\n" C0, "4:11",
+     "templates.t.tier: expected interp, aot or auto"},
     {C1 "restart: [permanent]\n", "4:14", "components.a.restart: expected permanent"},
     {K1 "wasi: [stdout, files]\n", "5:22",
      "components.a.capabilities.wasi: expected a WASI facet (stdout, stderr, clock, random or "

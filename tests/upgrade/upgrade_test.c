@@ -12,6 +12,7 @@
  *
  * usage: upgrade_test CASE|all|bench UPGRADE_AGENT.wasm
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -95,6 +96,7 @@ static wactor_runtime *runtime(int32_t max_restarts)
                                 .log_arg = &w,
                                 .log_level = WACTOR_LOG_INFO,
                                 .audit = on_audit};
+    test_tier(&o);
     wactor_runtime *rt = wactor_runtime_new(&o);
     w.rt = rt;
     return rt;
