@@ -14,6 +14,8 @@
 #                   tiers against each other) run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
+#   make bench-messaging-aot  the round trip, fire-and-forget and spawn with every component
+#                   interpreted, then compiled (AOT tier)
 #   make bench-spawn  children from a template against the host API, memory, Erlang's spawn
 #   make bench-counters  the same round trip and fire-and-forget with and without the counters
 #   make bench-trace  the same round trip and fire-and-forget with traces off and on
@@ -36,7 +38,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-aot fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk bench-simd bench-programs check-programs format clean
+	bench-messaging bench-messaging-aot bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk bench-simd bench-programs check-programs format clean
 
 all: build
 
@@ -155,6 +157,11 @@ bench-messaging:
 	@cmake -S . -B build > /dev/null
 	cmake --build build -j$(JOBS) --target bench_messaging
 	bench/messaging/run.sh
+
+bench-messaging-aot:
+	@cmake -S . -B build > /dev/null
+	cmake --build build -j$(JOBS) --target wactor bench_messaging
+	bench/messaging/run.sh --aot
 
 # Needs Debian's Rust (scripts/install-deps.sh): the Rust echo is built by cargo.
 # Fetches the sources once into build/programs (apt-get source with a private deb-src list).

@@ -26,9 +26,9 @@ if [ "${1:-}" = "--counters" ]; then
     done
     exit 0
 fi
-# --aot: the round trip and fire-and-forget with every component interpreted and compiled
-# (docs/AOT.md), in turn, ROUNDS times (default 3); the guests are compiled first (wactor
-# compile: MODULE.wasm.so beside each).
+# --aot: the round trip, fire-and-forget and spawning of 10,000 idle components with every
+# component interpreted and compiled (docs/AOT.md), in turn, ROUNDS times (default 3); the guests
+# are compiled first (wactor compile: MODULE.wasm.so beside each). make bench-messaging-aot.
 if [ "${1:-}" = "--aot" ]; then
     shift
     for w in "$root"/build/bench/messaging/mb_*.wasm; do
@@ -37,7 +37,8 @@ if [ "${1:-}" = "--aot" ]; then
     for round in $(seq "${ROUNDS:-3}"); do
         for tier in interp aot; do
             echo "== round $round: --tier $tier"
-            "$bin" --only rr,ff --tier "$tier" "$@" | grep -E 'round trip|throughput|latency'
+            "$bin" --only baseline,rr,ff,spawn --tier "$tier" "$@" |
+                grep -E 'round trip|throughput|latency|per component|per idle'
         done
     done
     exit 0
