@@ -23,6 +23,8 @@
 #   make bench-http  HTTP requests through wactor to an echo component against raw libmicrohttpd
 #   make bench-sdk  a Rust echo component's size and round trip against the C echo's
 #   make bench-simd  SIMD kernels built with and without -msimd128 under wactor, against native
+#   make bench-programs  zlib, Lua and SQLite from Debian sources: native, both tiers and node
+#                   (needs network once; the first run compiles SQLite for minutes)
 #   make check-programs  real programs from Debian source packages (zlib's minigzip), built to
 #                   wasm32-wasi and run with wactor exec, against native (needs network once)
 #   make format     clang-format the C sources
@@ -34,7 +36,7 @@ FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-aot fuzz-run-manifest fuzz-run-frame bench-engine \
-	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk bench-simd check-programs format clean
+	bench-messaging bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk bench-simd bench-programs check-programs format clean
 
 all: build
 
@@ -142,6 +144,10 @@ bench-engine: build
 
 bench-simd: build
 	python3 bench/simd/run.py
+
+# Real programs (bench/programs): fetches zlib, lua5.4 and sqlite3 sources once into build/programs.
+bench-programs: build
+	python3 bench/programs/run.py
 
 # Builds only what the benchmark needs (bench/messaging is excluded from `all`); configures
 # first, since a build tree made before bench/messaging existed does not know its target.

@@ -90,6 +90,35 @@ static void differ(const char *what, uint32_t call, const outcome *a, const outc
     abort();
 }
 
+/* A NaN's payload after arithmetic on two NaNs is the hardware's choice for
+ * the operand order the C compiler picked, which may differ between the
+ * interpreter's handler and the compiled code (docs/AOT.md, "Known
+ * differences"; WebAssembly leaves it nondeterministic): results are equal
+ * if they are, or if they differ only in words that are NaNs on both sides
+ * (as f64, or in each 32-bit half as f32). */
+static bool nan64(uint64_t x)
+{
+    return (x & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (x & 0xfffffffffffffull);
+}
+static bool nan32(uint32_t x)
+{
+    return (x & 0x7f800000u) == 0x7f800000u && (x & 0x7fffffu);
+}
+static bool same_values(const wa_val *a, const wa_val *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t x = a[i].i64, y = b[i].i64;
+        if (x == y || (nan64(x) && nan64(y)))
+            continue;
+        for (int h = 0; h < 64; h += 32) {
+            uint32_t u = (uint32_t)(x >> h), v = (uint32_t)(y >> h);
+            if (u != v && !(nan32(u) && nan32(v)))
+                return false;
+        }
+    }
+    return true;
+}
+
 static void compare(uint32_t call, const outcome *a, const outcome *b, uint32_t nres)
 {
     if (a->trap != b->trap || strcmp(a->msg, b->msg) != 0)
@@ -97,7 +126,7 @@ static void compare(uint32_t call, const outcome *a, const outcome *b, uint32_t 
     if (a->btlen != b->btlen || a->btdepth != b->btdepth ||
         memcmp(a->bt, b->bt, a->btlen * sizeof a->bt[0]) != 0)
         differ("the backtrace", call, a, b);
-    if (a->trap == WA_TRAP_NONE && memcmp(a->results, b->results, nres * sizeof(wa_val)) != 0)
+    if (a->trap == WA_TRAP_NONE && !same_values(a->results, b->results, nres))
         differ("the results", call, a, b);
     if (a->fuel != b->fuel)
         differ("the fuel left", call, a, b);

@@ -9,7 +9,8 @@
 # npm: the AssemblyScript compiler, installed from npm as pinned by
 # sdk/assemblyscript/package-lock.json into sdk/assemblyscript/node_modules; dpkg-dev: make
 # check-programs unpacks Debian source packages with dpkg-source; libssl-dev: the AOT tier hashes
-# modules with libcrypto's SHA-256.)
+# modules with libcrypto's SHA-256; tcl: make bench-programs makes SQLite's amalgamation with
+# tclsh.)
 # Idempotent: a machine that already has everything runs no apt-get at all.
 set -eu
 
@@ -19,7 +20,7 @@ set -eu
 
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev pkg-config libcurl4-openssl-dev libmicrohttpd-dev prometheus chromium curl wrk rustc cargo libstd-rust-dev-wasm32 dpkg-dev libssl-dev; do
+for p in cmake make gcc clang lld wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 llvm libyaml-dev libsqlite3-dev tmux nats-server libnats-dev pkg-config libcurl4-openssl-dev libmicrohttpd-dev prometheus chromium curl wrk rustc cargo libstd-rust-dev-wasm32 dpkg-dev libssl-dev tcl; do
     have_pkg "$p" || need="$need $p"
 done
 # node and npm may come from another package of the same names' provider (e.g. nodesource's

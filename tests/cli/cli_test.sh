@@ -548,6 +548,16 @@ tier)
     run "$wactor" status --json "$app"
     expect_status 0
     grep -q '"name":"ping",[^}]*}[^}]*,"tier":"aot"}' "$out" || fail "status --json: no tier"
+    # A reload that changes the tier upgrades the component into it.
+    tier_manifest interp 'runtime: { cache: cache/aot }'
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -q '^upgraded ping (tier)$' "$out" || fail "reload: ping's tier change not applied"
+    run "$wactor" status "$app"
+    grep -q '^ping  *running  .*  interp  *-$' "$out" || fail "status: ping is not interp after reload"
+    run "$wactor" call --attach "$app" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
     stop_run
     # A second run --compile finds them up to date and compiles nothing.
     start_run --compile

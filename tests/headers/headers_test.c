@@ -9,6 +9,7 @@
  *
  * usage: headers_test CASE|all HDR_AGENT.wasm
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -98,8 +99,9 @@ static bool tracing;
 
 static wactor_runtime *start(const char *const *names, const char *const *roles, size_t n)
 {
-    wactor_runtime *rt = wactor_runtime_new(
-        &(wactor_runtime_options){.workers = 2, .trace = tracing ? on_span : NULL});
+    wactor_runtime_options o = {.workers = 2, .trace = tracing ? on_span : NULL};
+    test_tier(&o);
+    wactor_runtime *rt = wactor_runtime_new(&o);
     if (!rt)
         return NULL;
     for (size_t i = 0; i < n; i++) {

@@ -11,6 +11,7 @@
  *
  * usage: httpout_test CASE|all HTTP_AGENT.wasm
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -135,8 +136,9 @@ static void on_audit(void *arg, const char *line, size_t len)
 
 static wactor_runtime *start(bool with_client)
 {
-    wactor_runtime *rt =
-        wactor_runtime_new(&(wactor_runtime_options){.workers = 2, .audit = on_audit});
+    wactor_runtime_options ro = {.workers = 2, .audit = on_audit};
+    test_tier(&ro);
+    wactor_runtime *rt = wactor_runtime_new(&ro);
     if (!rt)
         return NULL;
     static const char *const hosts[] = {"127.0.0.1", "*.example.invalid:8080"};

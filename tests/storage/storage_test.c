@@ -6,6 +6,7 @@
  *
  * usage: storage_test CASE|all KV_AGENT.wasm
  */
+#include "../e2e/tier.h"
 #include "../unit/harness.h"
 #include "wactor.h"
 
@@ -46,6 +47,7 @@ static const char *ask(wactor_runtime *rt, const char *name, const char *command
 static wactor_runtime *runtime(const char *dir)
 {
     wactor_runtime_options o = {.storage_path = dir, .log_level = WACTOR_LOG_ERROR};
+    test_tier(&o);
     return wactor_runtime_new(&o);
 }
 
