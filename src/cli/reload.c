@@ -515,6 +515,8 @@ int cli_reload(cli_reloader *r, const char *trigger, char **report)
     static char err[64 << 10]; /* under r->mu */
     int outcome = CTL_RELOAD_APPLIED;
     mf_manifest *mf = mf_load_all(path, err, sizeof err);
+    if (mf != NULL) /* run --tier holds for what a reload starts too */
+        cli_system_force_tier_of(r->s, mf);
     wactor_module **mods = NULL;
     uint64_t *hashes = NULL;
     size_t nmods = 0;
