@@ -64,13 +64,24 @@ void wa_aot_stamp_of(const wa_module *m, wa_aot_stamp *out)
 
 /* The compiler's flags: what docs/AOT.md says the generated C needs. GCC
  * keeps signalling NaNs with -fsignaling-nans; clang has no such flag and
- * gets the same from strict exception behaviour. */
-static void compiler_args(const char *cc, const char *so, const char *c, const char **argv)
+ * gets the same from strict exception behaviour. cc is $CC, which may hold
+ * words ("ccache gcc", "gcc -m64"): it is split at blanks in place (no
+ * shell, so no quoting). False if it has no word or too many. */
+enum { CC_WORDS = 8, CC_ARGV = CC_WORDS + 16 };
+static bool compiler_args(char *cc, const char *so, const char *c, const char **argv)
 {
-    const char *base = strrchr(cc, '/');
-    bool clang = strstr(base ? base + 1 : cc, "clang") != NULL;
     int n = 0;
-    argv[n++] = cc;
+    bool clang = false;
+    char *rest = NULL;
+    for (char *w = strtok_r(cc, " \t", &rest); w; w = strtok_r(NULL, " \t", &rest)) {
+        if (n == CC_WORDS)
+            return false;
+        const char *base = strrchr(w, '/');
+        clang = clang || strstr(base ? base + 1 : w, "clang") != NULL;
+        argv[n++] = w;
+    }
+    if (n == 0)
+        return false;
     argv[n++] = "-O2";
     argv[n++] = "-fPIC";
     argv[n++] = "-shared";
@@ -84,6 +95,7 @@ static void compiler_args(const char *cc, const char *so, const char *c, const c
     argv[n++] = so;
     argv[n++] = c;
     argv[n] = NULL;
+    return true;
 }
 
 static double seconds(void)
@@ -128,9 +140,16 @@ static bool run_compiler(const char **argv, wa_error *err)
     }
     said[len] = 0;
     close(out[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    /* A program embedding wactor may ignore SIGCHLD: then the status is
+     * gone (ECHILD), and a compiler that cannot be seen to succeed failed. */
+    int status = -1;
+    pid_t w;
+    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
+    if (w < 0)
+        return wa_fail(err, WA_ERR_FILE, -1, 0,
+                       "cannot tell whether the C compiler %s succeeded: %s", argv[0],
+                       strerror(errno));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return true;
     for (char *p = said; *p; p++)
@@ -179,16 +198,21 @@ bool wa_aot_compile(const wa_module *m, const char *out_path, FILE *progress, wa
     }
     close(sfd);
     have_so = true;
-    const char *cc = getenv("CC");
-    if (!cc || !*cc)
-        cc = "cc";
-    const char *argv[16];
-    compiler_args(cc, so_path, c_path, argv);
+    const char *env_cc = getenv("CC");
+    char *cc = strdup(env_cc && *env_cc ? env_cc : "cc");
+    const char *argv[CC_ARGV];
+    if (!cc || !compiler_args(cc, so_path, c_path, argv)) {
+        wa_fail(err, WA_ERR_FILE, -1, 0, "$CC must be a C compiler and at most %d words", CC_WORDS);
+        free(cc);
+        goto done;
+    }
     bool large = c_bytes > (4l << 20);
     if (progress && large)
         fprintf(progress, "compiling %u functions (%.1f MB of C) with %s...\n",
-                m->nfuncs - m->nfunc_imports, (double)c_bytes / 1e6, cc);
-    if (!run_compiler(argv, err))
+                m->nfuncs - m->nfunc_imports, (double)c_bytes / 1e6, argv[0]);
+    bool compiled = run_compiler(argv, err);
+    free(cc); /* argv's first words point into it */
+    if (!compiled)
         goto done;
     if (chmod(so_path, 0644) != 0 || rename(so_path, out_path) != 0) {
         wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s: %s", out_path, strerror(errno));

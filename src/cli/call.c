@@ -40,8 +40,8 @@
 #include <string.h>
 
 static const char cli_call_usage[] =
-    "usage: wactor call [--timeout DURATION] [--attach | --standalone] [--log-level LEVEL]\n"
-    "                   MANIFEST COMPONENT [PAYLOAD]\n"
+    "usage: wactor call [--timeout DURATION] [--attach | --standalone] [--tier T]\n"
+    "                   [--log-level LEVEL] MANIFEST COMPONENT [PAYLOAD]\n"
     "\n"
     "Sends PAYLOAD as a request from @host to COMPONENT, waits for the answer and\n"
     "prints the answer's bytes exactly to standard output. PAYLOAD is a string; `-`\n"
@@ -60,6 +60,8 @@ static const char cli_call_usage[] =
     "\n"
     "  --attach            only the running system: exit 3 if there is none\n"
     "  --standalone        always start a private copy of the system\n"
+    "  --tier T            interp, aot or auto: the tier of every component it\n"
+    "                      starts, whatever the manifest says (docs/AOT.md)\n"
     "  --timeout DURATION  how long to wait for the answer, like 500ms, 2s or 1m\n"
     "                      (default: the manifest's runtime.request_timeout, 30s)\n"
     "  --log-level LEVEL   trace, debug, info, warn or error (default warn); the log\n"
@@ -73,8 +75,8 @@ static const char cli_call_usage[] =
     "--attach exits 3.\n";
 
 static const char cli_send_usage[] =
-    "usage: wactor send [--timeout DURATION] [--attach | --standalone] [--log-level LEVEL]\n"
-    "                   MANIFEST COMPONENT [PAYLOAD]\n"
+    "usage: wactor send [--timeout DURATION] [--attach | --standalone] [--tier T]\n"
+    "                   [--log-level LEVEL] MANIFEST COMPONENT [PAYLOAD]\n"
     "\n"
     "Sends PAYLOAD from @host to COMPONENT as a fire-and-forget message. PAYLOAD is a\n"
     "string; `-` reads standard input; absent means empty.\n"
@@ -94,6 +96,8 @@ static const char cli_send_usage[] =
     "\n"
     "  --attach            only the running system: exit 3 if there is none\n"
     "  --standalone        always start a private copy of the system\n"
+    "  --tier T            interp, aot or auto: the tier of every component it\n"
+    "                      starts, whatever the manifest says (docs/AOT.md)\n"
     "  --timeout DURATION  how long to wait for quiescence, like 500ms, 2s or 1m\n"
     "                      (default: the manifest's runtime.request_timeout, 30s)\n"
     "  --log-level LEVEL   trace, debug, info, warn or error (default warn); the log\n"
@@ -120,7 +124,8 @@ static int cli_message_args(int argc, char **argv, const char *usage, cli_flags 
 {
     int first = 0;
     f->log_level = WACTOR_LOG_WARN;
-    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT | CLI_FLAG_ATTACH, f, &first);
+    int rc = cli_parse_flags(argc, argv, usage, CLI_FLAG_TIMEOUT | CLI_FLAG_ATTACH | CLI_FLAG_TIER,
+                             f, &first);
     if (rc >= 0)
         return rc;
     int n = argc - first;
@@ -160,6 +165,7 @@ static int cli_message_start(cli_system *s, const char *manifest, const cli_flag
     int rc = cli_system_open(s, manifest, f->log_level);
     if (rc != 0)
         return rc;
+    cli_system_force_tier(s, f->tier);
     bool local = cli_system_find(s, msg->target) != NULL;
     if (!local && s->mf->lattice == NULL) {
         cli_error("%s: no component named %s in %s", msg->cmd, msg->target, s->mf->path);

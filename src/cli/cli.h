@@ -116,7 +116,8 @@ enum {
     CLI_FLAG_ATTACH = 2,
     CLI_FLAG_JSON = 4,
     CLI_FLAG_WATCH = 8,
-    CLI_FLAG_COMPILE = 16
+    CLI_FLAG_COMPILE = 16,
+    CLI_FLAG_TIER = 32
 };
 
 /* Where call and send go: the running system if one answers (auto), only
@@ -131,6 +132,7 @@ typedef struct cli_flags {
     bool json;           /* --json */
     bool watch;          /* --watch (run) */
     bool compile;        /* --compile (run) */
+    int tier;            /* --tier (run, call, send): MF_TIER_* + 1; 0 = the manifest's */
 } cli_flags;
 
 /* The flags every command takes, at argv[*i] (the command is cmd), for the
@@ -158,12 +160,17 @@ typedef struct cli_system {
     struct wactor_module **modules; /* per component; shared when the wasm path is */
     char **start_errors;            /* per component: why it failed to start, or NULL */
     struct wactor_lattice *lattice; /* joined (cli_system_join), or NULL; the runtime leaves it */
+    int tier; /* --tier: MF_TIER_* + 1 for every component and template; 0 = the manifest's */
 } cli_system;
 
 /* Loads and checks the manifest, creates the runtime and loads every
  * distinct module once. Returns 0, or reports the problem and returns
  * CLI_EXIT_BAD (cli_system_close is still needed). */
 int cli_system_open(cli_system *s, const char *manifest, int log_level);
+/* --tier T (f->tier): sets every component's and template's tier in s's
+ * manifest, and in each one a reload reads (cli_system_force_tier_of). */
+void cli_system_force_tier(cli_system *s, int tier);
+void cli_system_force_tier_of(const cli_system *s, struct mf_manifest *mf);
 
 /* A module load's failure as wactor_errmsg(rt) says it, with the manifest
  * key that raises the limit for a file over it; malloc'd (NULL when out of

@@ -13,7 +13,7 @@
  *   every problem is reported (CTL_RELOAD_INVALID).
  * - a component no longer named is stopped gracefully (wactor_stop);
  * - a component whose module bytes (not path), config, env, limits,
- *   capabilities or restart policy differ is upgraded in place
+ *   capabilities, restart policy or tier differ is upgraded in place
  *   (wactor_upgrade, on its turn: mailbox, storage and pending requests
  *   kept); if it is not running any more (stopped, or failed for good), it
  *   is started with the new settings instead;
@@ -71,10 +71,11 @@ enum {
     CLI_DIFF_ENV = 4,
     CLI_DIFF_LIMITS = 8,
     CLI_DIFF_CAPS = 16,
-    CLI_DIFF_RESTART = 32
+    CLI_DIFF_RESTART = 32,
+    CLI_DIFF_TIER = 64
 };
-static const char *const cli_diff_words[] = {"module", "config",       "env",
-                                             "limits", "capabilities", "restart"};
+static const char *const cli_diff_words[] = {"module",       "config",  "env", "limits",
+                                             "capabilities", "restart", "tier"};
 
 /* FNV-1a over the file's bytes; 0 if it cannot be read. */
 static uint64_t cli_file_hash(const char *path)
@@ -149,6 +150,8 @@ static unsigned cli_diff(const cli_live *old, const mf_component *c, uint64_t ha
         d |= CLI_DIFF_CAPS;
     if (o->restart != c->restart)
         d |= CLI_DIFF_RESTART;
+    if (o->tier != c->tier) /* a fresh instance in the other tier */
+        d |= CLI_DIFF_TIER;
     return d;
 }
 
@@ -187,7 +190,7 @@ static void cli_diff_text(char *buf, size_t len, unsigned d)
 {
     size_t off = 0;
     buf[0] = '\0';
-    for (int i = 0; i < 6; i++)
+    for (size_t i = 0; i < sizeof cli_diff_words / sizeof cli_diff_words[0]; i++)
         if ((d & (1u << i)) && off < len)
             off +=
                 (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", cli_diff_words[i]);
@@ -512,6 +515,8 @@ int cli_reload(cli_reloader *r, const char *trigger, char **report)
     static char err[64 << 10]; /* under r->mu */
     int outcome = CTL_RELOAD_APPLIED;
     mf_manifest *mf = mf_load_all(path, err, sizeof err);
+    if (mf != NULL) /* run --tier holds for what a reload starts too */
+        cli_system_force_tier_of(r->s, mf);
     wactor_module **mods = NULL;
     uint64_t *hashes = NULL;
     size_t nmods = 0;

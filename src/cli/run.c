@@ -53,7 +53,7 @@
 #include <unistd.h>
 
 static const char cli_run_usage[] =
-    "usage: wactor run [--watch] [--compile] [--log-level LEVEL] MANIFEST\n"
+    "usage: wactor run [--watch] [--compile] [--tier T] [--log-level LEVEL] MANIFEST\n"
     "\n"
     "Starts every component of MANIFEST (a wactor.yaml); once all have started,\n"
     "prints `wactor: running N components` to standard error, and runs until it\n"
@@ -82,6 +82,8 @@ static const char cli_run_usage[] =
     "  --compile          first compile every component's module that has no\n"
     "                     up-to-date artifact into runtime.cache (docs/AOT.md), so\n"
     "                     that components of tier auto or aot run compiled\n"
+    "  --tier T           interp, aot or auto: the tier of every component and\n"
+    "                     template, whatever the manifest says (docs/AOT.md)\n"
     "  --watch            reload by itself when MANIFEST or a module file changes\n"
     "                     (watched with inotify; files replaced by rename count)\n"
     "  --log-level LEVEL  trace, debug, info, warn or error (default info); the log\n"
@@ -116,8 +118,8 @@ int cli_run(int argc, char **argv)
 {
     cli_flags f = {.log_level = WACTOR_LOG_INFO};
     int first = 0;
-    int rc =
-        cli_parse_flags(argc, argv, cli_run_usage, CLI_FLAG_WATCH | CLI_FLAG_COMPILE, &f, &first);
+    int rc = cli_parse_flags(argc, argv, cli_run_usage,
+                             CLI_FLAG_WATCH | CLI_FLAG_COMPILE | CLI_FLAG_TIER, &f, &first);
     if (rc >= 0)
         return rc;
     if (argc - first != 1) {
@@ -144,6 +146,8 @@ int cli_run(int argc, char **argv)
     http_server *web = NULL;
     char err[1024];
     rc = cli_system_open(&s, argv[first], f.log_level);
+    if (rc == 0)
+        cli_system_force_tier(&s, f.tier);
     /* Artifacts are looked for at each module's first spawn: made before. */
     if (rc == 0 && f.compile)
         rc = cli_compile_manifest(s.mf);

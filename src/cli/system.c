@@ -131,6 +131,20 @@ int cli_parse_flags(int argc, char **argv, const char *usage, unsigned allowed, 
             f->compile = true;
             continue;
         }
+        if ((allowed & CLI_FLAG_TIER) &&
+            ((v = cli_flag_value(argc, argv, &i, "--tier", &missing)) != NULL || missing)) {
+            static const char *const tiers[] = {"auto", "interp", "aot"}; /* MF_TIER_* */
+            f->tier = 0;
+            for (int t = 0; !missing && t < 3; t++)
+                if (strcmp(v, tiers[t]) == 0)
+                    f->tier = t + 1;
+            if (f->tier == 0) {
+                cli_error("%s: --tier needs interp, aot or auto%s%s", cmd, missing ? "" : ", not ",
+                          missing ? "" : v);
+                return CLI_EXIT_BAD;
+            }
+            continue;
+        }
         if ((allowed & CLI_FLAG_JSON) && strcmp(a, "--json") == 0) {
             f->json = true;
             continue;
@@ -244,6 +258,20 @@ mf_manifest *cli_manifest_check(const char *path)
         cli_error("%s", line);
     }
     return mf;
+}
+
+void cli_system_force_tier_of(const cli_system *s, mf_manifest *mf)
+{
+    for (size_t i = 0; s->tier != 0 && i < mf->ncomponents; i++)
+        mf->components[i].tier = s->tier - 1;
+    for (size_t i = 0; s->tier != 0 && i < mf->ntemplates; i++)
+        mf->templates[i].tier = s->tier - 1;
+}
+
+void cli_system_force_tier(cli_system *s, int tier)
+{
+    s->tier = tier;
+    cli_system_force_tier_of(s, s->mf);
 }
 
 int cli_system_open(cli_system *s, const char *manifest, int log_level)

@@ -133,11 +133,15 @@ compile_errors)
     run env CC=false "$wactor" compile "$tmp/w/hello.wasm"
     expect_status 4
     expect_one_error_line "the C compiler false failed"
+    run env CC="   " "$wactor" compile "$tmp/w/hello.wasm"
+    expect_status 4
+    expect_one_error_line "\$CC must be a C compiler"
     run "$wactor" compile "$tmp/w/hello.wasm" -o "$tmp/nowhere/hello.so"
     expect_status 4
     expect_one_error_line "cannot write beside $tmp/nowhere/hello.so"
     [ "$(ls "$tmp/w")" = "$(printf 'bad.wasm\nhello.wasm')" ] || fail "files left: $(ls "$tmp/w")"
-    (umask 000 && "$wactor" compile "$tmp/w/hello.wasm" -o "$tmp/w/out.so") ||
+    # $CC may be several words (no shell: split at blanks)
+    (umask 000 && CC="cc -O2" "$wactor" compile "$tmp/w/hello.wasm" -o "$tmp/w/out.so") ||
         fail "wactor compile -o"
     [ "$(stat -c %a "$tmp/w/out.so")" = 644 ] || fail "artifact mode $(stat -c %a "$tmp/w/out.so")"
     [ "$(ls "$tmp/w" | wc -l)" -eq 3 ] || fail "files left: $(ls "$tmp/w")"

@@ -518,6 +518,16 @@ tier)
     expect_status 4
     grep -qF "no compiled module (wactor compile $tmp/ping.wasm" "$err" ||
         fail "tier aot without an artifact: no reason given"
+    # --tier overrides the manifest's for every component: aot fails, interp runs.
+    run "$wactor" call --tier aot "$app" ping 3
+    expect_status 4
+    grep -qF "no compiled module" "$err" || fail "call --tier aot: no reason given"
+    run "$wactor" call --tier interp "$app" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
+    run "$wactor" send --tier fast "$app" ping 3
+    expect_status 4
+    expect_one_error_line "send: --tier needs interp, aot or auto, not fast"
     # auto and interp without one: interpreted, the same answer.
     for t in auto interp; do
         tier_manifest $t
@@ -548,10 +558,29 @@ tier)
     run "$wactor" status --json "$app"
     expect_status 0
     grep -q '"name":"ping",[^}]*}[^}]*,"tier":"aot"}' "$out" || fail "status --json: no tier"
+    # A reload that changes the tier upgrades the component into it.
+    tier_manifest interp 'runtime: { cache: cache/aot }'
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -q '^upgraded ping (tier)$' "$out" || fail "reload: ping's tier change not applied"
+    run "$wactor" status "$app"
+    grep -q '^ping  *running  .*  interp  *-$' "$out" || fail "status: ping is not interp after reload"
+    run "$wactor" call --attach "$app" ping 3
+    expect_status 0
+    expect_stdout 'ping: 3 pongs'
     stop_run
-    # A second run --compile finds them up to date and compiles nothing.
-    start_run --compile
+    # A second run --compile finds them up to date and compiles nothing; run --tier interp
+    # runs them interpreted all the same, and a reload keeps that.
+    start_run --compile --tier interp
     ! grep -q '^wactor: compiling' "$log" || fail "run --compile compiled up-to-date modules"
+    run "$wactor" status "$app"
+    grep -q '^pong  *running  .*  interp  *-$' "$out" || fail "run --tier interp: pong is not interp"
+    tier_manifest aot 'runtime: { cache: cache/aot }'
+    run "$wactor" reload "$app"
+    expect_status 0
+    grep -q '^upgraded' "$out" && fail "reload under run --tier upgraded a component"
+    run "$wactor" status "$app"
+    grep -q '^ping  *running  .*  interp  *-$' "$out" || fail "reload undid run --tier interp"
     stop_run
     # The artifact beside the module (wactor compile) serves without a cache.
     rm -rf "$tmp/cache"
