@@ -16,7 +16,8 @@
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make bench-messaging-aot  the round trip, fire-and-forget and spawn with every component
 #                   interpreted, then compiled (AOT tier)
-#   make bench-spawn  children from a template against the host API, memory, Erlang's spawn
+#   make bench-spawn  children from a template against the host API, memory, Erlang's spawn;
+#                   interpreted, then compiled
 #   make bench-counters  the same round trip and fire-and-forget with and without the counters
 #   make bench-trace  the same round trip and fire-and-forget with traces off and on
 #   make bench-upgrade  the time a component is unavailable during a hot upgrade
@@ -178,6 +179,10 @@ bench-spawn:
 	cmake -S . -B build >/dev/null
 	cmake --build build -j$(JOBS) --target bench_spawn
 	build/bench/spawn/bench_spawn
+	cmake --build build -j$(JOBS) --target wactor
+	build/wactor compile build/bench/spawn/bs_idle.wasm
+	build/wactor compile build/bench/spawn/bs_spawner.wasm
+	build/bench/spawn/bench_spawn --tier aot
 
 bench-upgrade:
 	@cmake -S . -B build > /dev/null

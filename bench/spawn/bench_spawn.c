@@ -99,8 +99,24 @@ static void quiet(void *arg, const char *line, size_t len)
 
 int main(int argc, char **argv)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 10000;
-    wactor_runtime_options ro = {.workers = 2, .log_level = WACTOR_LOG_ERROR, .audit = quiet};
+    /* bench_spawn [N] [--tier interp|aot]: with aot, every component runs compiled, from
+     * MODULE.wasm.so beside each guest (wactor compile; make bench-spawn makes them). */
+    int n = argc > 1 && argv[1][0] != '-' ? atoi(argv[1]) : 10000;
+    int tier = WACTOR_TIER_INTERP;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--tier") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            tier = strcmp(v, "aot") == 0      ? WACTOR_TIER_AOT
+                   : strcmp(v, "interp") == 0 ? WACTOR_TIER_INTERP
+                                              : -1;
+        }
+    }
+    if (n < 1 || tier < 0) {
+        fprintf(stderr, "usage: bench_spawn [N] [--tier interp|aot]\n");
+        return 2;
+    }
+    wactor_runtime_options ro = {
+        .workers = 2, .log_level = WACTOR_LOG_ERROR, .audit = quiet, .tier = tier};
     wactor_runtime *rt = wactor_runtime_new(&ro);
     if (!rt)
         die("runtime", NULL);
@@ -125,7 +141,8 @@ int main(int argc, char **argv)
     h = hi < h ? hi : h;
     ci = component_spawn(n, rt, n);
     c = ci < c ? ci : c;
-    printf("spawn, %d each:\n", n);
+    printf("spawn, %d each, every component %s:\n", n,
+           tier == WACTOR_TIER_AOT ? "compiled (AOT tier)" : "interpreted");
     printf("  host API (wactor_spawn)        %8.2f us per component\n", h * 1e6);
     printf("  component (spawn, template)    %8.2f us per child (started)  ratio %.2fx\n", c * 1e6,
            c / h);
