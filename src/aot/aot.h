@@ -51,6 +51,9 @@ void wa_aot_unbind(wa_aot_code *c);
  * pass wa_aot_artifact_native(a) as wa_config.native; close it after the
  * last instance is freed. */
 void wa_aot_stamp_of(const wa_module *m, wa_aot_stamp *out);
+/* Where m's artifact goes in a cache folder (runtime.cache): DIR/HEX.so,
+ * HEX its SHA-256; malloc'd, NULL when out of memory. */
+char *wa_aot_cache_path(const char *dir, const wa_module *m);
 bool wa_aot_compile(const wa_module *m, const char *out_path, FILE *progress, wa_error *err);
 typedef struct wa_aot_artifact wa_aot_artifact;
 wa_aot_artifact *wa_aot_open(const char *path, const wa_module *m, wa_error *err);

@@ -60,6 +60,21 @@ void wa_aot_stamp_of(const wa_module *m, wa_aot_stamp *out)
         memset(out->sha256, 0, sizeof out->sha256); /* then no artifact ever matches */
 }
 
+char *wa_aot_cache_path(const char *dir, const wa_module *m)
+{
+    wa_aot_stamp stamp;
+    wa_aot_stamp_of(m, &stamp);
+    size_t n = strlen(dir) + 2 * sizeof stamp.sha256 + 8;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    int k = snprintf(path, n, "%s/", dir);
+    for (size_t i = 0; i < sizeof stamp.sha256; i++)
+        k += snprintf(path + k, n - (size_t)k, "%02x", stamp.sha256[i]);
+    snprintf(path + k, n - (size_t)k, ".so");
+    return path;
+}
+
 /* ---- compiling ------------------------------------------------------------ */
 
 /* The compiler's flags: what docs/AOT.md says the generated C needs. GCC

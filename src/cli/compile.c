@@ -63,16 +63,9 @@ static bool cli_compile_into(const char *cache, const char *path, uint64_t max_m
     wa_module *m = cli_load_module(path, max_module, NULL, NULL);
     if (m == NULL)
         return false;
-    wa_aot_stamp stamp;
-    wa_aot_stamp_of(m, &stamp);
-    size_t n = strlen(cache) + 2 * sizeof stamp.sha256 + 8;
-    char *out = malloc(n);
+    char *out = wa_aot_cache_path(cache, m);
     bool ok = out != NULL;
     if (ok) {
-        int k = snprintf(out, n, "%s/", cache);
-        for (size_t i = 0; i < sizeof stamp.sha256; i++)
-            k += snprintf(out + k, n - (size_t)k, "%02x", stamp.sha256[i]);
-        snprintf(out + k, n - (size_t)k, ".so");
         wa_error err;
         memset(&err, 0, sizeof err);
         wa_aot_artifact *have = always ? NULL : wa_aot_open(out, m, &err);

@@ -45,14 +45,7 @@ static void look_for_artifact(wactor_runtime *rt, const char *who, wactor_module
     const char *cache = rt->opts.cache_dir;
     bool found = false;
     if (cache && *cache) {
-        wa_aot_stamp stamp;
-        wa_aot_stamp_of(m, &stamp);
-        size_t n = strlen(cache) + 2 * sizeof stamp.sha256 + 8;
-        if ((path = malloc(n)) != NULL) {
-            int k = snprintf(path, n, "%s/", cache);
-            for (size_t i = 0; i < sizeof stamp.sha256; i++)
-                k += snprintf(path + k, n - (size_t)k, "%02x", stamp.sha256[i]);
-            snprintf(path + k, n - (size_t)k, ".so");
+        if ((path = wa_aot_cache_path(cache, m)) != NULL) {
             found = try_artifact(rt, who, path, m, &wm->aot, wm->aot_why, sizeof wm->aot_why);
             free(path);
         }
