@@ -8,7 +8,7 @@ wasm-interp once at 1/200 of the work size, scaled up linearly. Every run's
 checksum must equal the native one. Prints a table of times and ratios to
 native with geometric means; then the AOT tier's table (`wactor compile`,
 `wactor exec --tier aot`) and, as its reference in the same run, wabt's
-wasm2c (the bench() variant at full size; skipped when wasm2c is missing);
+wasm2c (the bench(n) variant; skipped when wasm2c is missing);
 then engine_stats' instantiation, memory and load-speed figures.
 
 Usage: bench/engine/run.py [NAME=SIZE ...]
@@ -87,20 +87,6 @@ def build(out, cmd, deps):
         sys.stdout.write(r.stdout)
         log(f"run.py: build failed: {' '.join(cmd)}")
         sys.exit(2)
-
-
-def build_bench_export(out, src, flags, size, deps):
-    """Builds the variant of a program without a start function or imports
-    that exports bench() with work size `size` built in (bench.h); a stamp
-    file beside it holds the size, so a new size rebuilds it."""
-    stamp = out[:-len(".wasm")] + ".size" if out.endswith(".wasm") else out + ".size"
-    if not os.path.exists(stamp) or open(stamp).read() != str(size):
-        if os.path.exists(out):
-            os.remove(out)
-    build(out, WASM_CC + flags + ["-nostartfiles", "-Wl,--no-entry", f"-DBENCH_N={size}",
-                                  "-o", out, src], deps)
-    with open(stamp, "w") as f:
-        f.write(str(size))
 
 
 def default_size(source):
@@ -192,7 +178,15 @@ def main():
         # wasm-interp has no WASI on Debian: a variant without a start function
         # that exports bench(), with the reduced work size built in.
         reduced[name] = max(1, round(sizes[name] / INTERP_DIVISOR))
-        build_bench_export(f"{out}.interp.wasm", src, flags, reduced[name], deps)
+        iout = f"{out}.interp.wasm"
+        stamp = f"{out}.interp.size"
+        if not os.path.exists(stamp) or open(stamp).read() != str(reduced[name]):
+            if os.path.exists(iout):
+                os.remove(iout)
+        build(iout, WASM_CC + flags + ["-nostartfiles", "-Wl,--no-entry",
+                                       f"-DBENCH_N={reduced[name]}", "-o", iout, src], deps)
+        with open(stamp, "w") as f:
+            f.write(str(reduced[name]))
     stats = os.path.join(OUT, "engine_stats")
     build(stats, ["cc", "-O2", "-D_GNU_SOURCE", "-I", os.path.join(ROOT, "src", "wasm"),
                   "-I", os.path.join(ROOT, "src", "aot")] + CFLAGS
@@ -421,8 +415,8 @@ W2C_RUNTIME = "/usr/share/wabt/wasm2c"  # wasm-rt-impl.c (Debian's wabt); wasm-r
 
 def wasm2c_table(natives, runs, wall, aot):
     """The reference for the AOT tier: wabt's wasm2c, an unmetered wasm-to-C
-    compiler. Each program's bench() variant (no imports) at the native work
-    size, translated by wasm2c, compiled by gcc -O2 with wabt's runtime and
+    compiler. Each program's bench(n) variant (bench.h, -DBENCH_EXPORT_N: no
+    imports, the work size an argument as native's), translated by wasm2c, compiled by gcc -O2 with wabt's runtime and
     w2c_driver.c; timed like the other engines. aot: the AOT tier's ratios
     with fuel on, per program, for the AOT / wasm2c column and geomean."""
     log("")
@@ -433,8 +427,8 @@ def wasm2c_table(natives, runs, wall, aot):
         return
     version = subprocess.run(["wasm2c", "--version"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True).stdout.strip()
-    log(f"wasm2c (wabt {version}): the bench() variant at the native work size (no imports), "
-        "`wasm2c -n NAME`, then gcc -O2 -ffp-contract=off")
+    log(f"wasm2c (wabt {version}): the bench(n) variant (no imports; n = the native work size, "
+        "passed at run time), `wasm2c -n NAME`, then gcc -O2 -ffp-contract=off")
     log("  with wabt's runtime and bench/engine/w2c_driver.c. No fuel, no interrupt checks; "
         "bounds checks by guard pages")
     log("  and a signal handler (wabt's default on 64-bit). ratio = time / native time (this "
@@ -454,8 +448,9 @@ def wasm2c_table(natives, runs, wall, aot):
         base = os.path.join(OUT, f"{name}.w2c")
         module = name.replace("-", "_")  # a C identifier
         t0 = time.perf_counter()
-        build_bench_export(base + ".wasm", src, flags, n,
-                           [src, os.path.join(SRC, "bench.h"), this])
+        build(base + ".wasm", WASM_CC + flags + ["-nostartfiles", "-Wl,--no-entry",
+                                                 "-DBENCH_EXPORT_N", "-o", base + ".wasm", src],
+              [src, os.path.join(SRC, "bench.h"), this])
         if shutil.which("wasm-objdump"):
             r = subprocess.run(["wasm-objdump", "-x", "-j", "Import", base + ".wasm"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -469,7 +464,8 @@ def wasm2c_table(natives, runs, wall, aot):
                      driver, base + ".c", os.path.join(W2C_RUNTIME, "wasm-rt-impl.c"), "-lm"],
               [base + ".c", driver])
         dt = time.perf_counter() - t0
-        t, ratio = time_against_native(natives, name, [base], runs, wall, f"{name} under wasm2c")
+        t, ratio = time_against_native(natives, name, [base, str(n)], runs, wall,
+                                       f"{name} under wasm2c")
         ratios.append(ratio)
         vs = aot.get(name) / ratio if aot.get(name) and ratio else None
         per_aot.append(vs)
