@@ -122,9 +122,11 @@ fuzz-run: fuzz
 # The manifest parser, seeded with the examples' manifests.
 # The two tiers against each other (fuzz/fuzz_aot.c): each input is compiled with the system C
 # compiler, so it runs tens of inputs a second, not thousands. One job; its corpus starts from
-# the spec modules as fuzz-run's does.
+# the spec modules as fuzz-run's does, and from modules aimed at the bounds checks the compiled
+# tier leaves out (fuzz/bounds_modules.py).
 fuzz-run-aot: fuzz
-	@test -d build-fuzz/corpus-aot || fuzz/seed.sh $(SPECTEST_DATA) build-fuzz/corpus-aot
+	@test -d build-fuzz/corpus-aot || { fuzz/seed.sh $(SPECTEST_DATA) build-fuzz/corpus-aot && \
+	  python3 fuzz/bounds_modules.py 200 build-fuzz/corpus-aot; }
 	build-fuzz/fuzz_aot -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=4096 \
 		-artifact_prefix=build-fuzz/aot- build-fuzz/corpus-aot
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "aot.h"
+#include "bounds.h"
 #include "instance.h"
 #include "numeric.h"
 
@@ -145,8 +146,13 @@ typedef struct gen {
     uint8_t *target;  /* code->nops flags: a branch lands here */
     bool uses_mem;    /* the function reads or writes it */
     const char *self; /* the name suffix its calls to itself use */
-    bool entered;     /* its body's first FUEL op is printed */
-    /* per defined function: it has a direct entry (see entry_of) */
+    uint32_t entry;   /* the pc of its first FUEL op */
+    /* the checks left out (bounds.h): the half op being printed, its
+     * accesses so far, and whether this is a region's fast copy */
+    wa_bounds *bounds;
+    uint32_t at_pc, at_access;
+    bool fast;
+    /* per defined function: it has a direct entry */
     uint8_t *direct;
 } gen;
 
@@ -276,12 +282,30 @@ static bool is_divide(uint32_t op)
            (op >= WA_OP_I64_DIV_S_IMM && op <= WA_OP_I64_REM_U_IMM);
 }
 
-/* The effective address of a load or store: (addr + k) mod 2^32 + offset. */
+/* The effective address of a load or store, (addr + k) mod 2^32 + offset,
+ * as C variable name, and its check unless the planner (bounds.h) left it
+ * out: in a region's fast copy the region's check has shown that no k
+ * wraps. */
+static void address_as(gen *g, const char *name, uint32_t addr, uint32_t k, uint32_t offset,
+                       uint32_t bytes)
+{
+    uint8_t flags = wa_bounds_flags(g->bounds, 2 * g->at_pc + g->at_access++);
+    g->uses_mem = true;
+    if (g->fast && (flags & WA_BOUNDS_HOISTED)) {
+        int64_t d = (int64_t)(int32_t)k + offset;
+        P("        uint64_t %s = (uint64_t)(uint32_t)s%u %c %lluull;\n", name, addr,
+          d < 0 ? '-' : '+', (unsigned long long)(d < 0 ? -d : d));
+        return;
+    }
+    P("        uint64_t %s = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", name, addr, k,
+      offset);
+    if (!(flags & WA_BOUNDS_COVERED))
+        P("        if (OOB(%s, %u))\n            TRAP(%d);\n", name, bytes, WA_TRAP_MEM_OOB);
+}
+
 static void address(gen *g, uint32_t addr, uint32_t k, uint32_t offset, uint32_t bytes)
 {
-    g->uses_mem = true;
-    P("        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", addr, k, offset);
-    P("        if (OOB(ea, %u))\n            TRAP(%d);\n", bytes, WA_TRAP_MEM_OOB);
+    address_as(g, "ea", addr, k, offset, bytes);
 }
 
 static void load(gen *g, uint32_t op, uint32_t d, uint32_t addr, uint32_t k, uint32_t offset)
@@ -813,8 +837,7 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         P("    TRAP(%d);\n", WA_TRAP_UNREACHABLE);
         return true;
     case WA_OP_FUEL: /* the interrupt flag is read on entry and at back edges */
-        P(g->entered ? "    CHARGE(%uu);\n" : "    FUEL(%uu);\n", U(1));
-        g->entered = true;
+        P(pc == g->entry ? "    FUEL(%uu);\n" : "    CHARGE(%uu);\n", U(1));
         return true;
     case WA_OP_JMP:
         P("    goto L%u;\n", U(1));
@@ -1016,13 +1039,9 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_MOVE32:
     case WA_OP_MOVE64: {
         uint32_t n = 1u << (op - WA_OP_MOVE8);
-        g->uses_mem = true;
-        P("    {\n        uint64_t from = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n",
-          SL(2), U(5), U(6));
-        P("        if (OOB(from, %u))\n            TRAP(%d);\n", n, WA_TRAP_MEM_OOB);
-        P("        uint64_t to = (uint64_t)(uint32_t)((uint32_t)s%u + %uu) + %uu;\n", SL(1), U(3),
-          U(4));
-        P("        if (OOB(to, %u))\n            TRAP(%d);\n", n, WA_TRAP_MEM_OOB);
+        P("    {\n");
+        address_as(g, "from", SL(2), U(5), U(6), n);
+        address_as(g, "to", SL(1), U(3), U(4), n);
         P("        uint8_t v[8];\n        memcpy(v, mem + from, %u);\n        memcpy(mem + to, v, "
           "%u);\n    }\n",
           n, n);
@@ -1111,6 +1130,186 @@ static uint32_t bundle_first(uint32_t op)
     }
 }
 
+/* An op's halves: a bundle is two instructions, anything else one. */
+static uint32_t halves(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_t half[2][2])
+{
+    half[0][0] = op, half[0][1] = pc;
+    if (op < WA_OP_BUNDLE_FIRST)
+        return 1;
+    uint32_t split = WA_BUNDLE_SPLIT(op);
+    uint32_t second = ops[pc + split]; /* a raw opcode: bundling kept it */
+    if (op >= WA_OP_ADD2_JMP_I32_EQ_LOOP && op <= WA_OP_ADD2_JMP_I32_GE_U_IMM_LOOP)
+        second = WA_OP_ADD_JMP_I32_EQ_LOOP + (op - WA_OP_ADD2_JMP_I32_EQ_LOOP);
+    else if (op == WA_OP_COPY_JMP_LOOP)
+        second = WA_OP_JMP_LOOP;
+    else if (op == WA_OP_LOAD_STORE_SHL_SHR_OR)
+        second = WA_OP_STORE_SHL_SHR_OR;
+    else if (op == WA_OP_LOAD_STORE_SHR_SHL_OR)
+        second = WA_OP_STORE_SHR_SHL_OR;
+    else if (op == WA_OP_ADD_SHL_LOAD || op == WA_OP_ADD_IMM_LOAD)
+        second = WA_OP_I32_LOAD;
+    else if (op == WA_OP_ADD_SHL_STORE)
+        second = WA_OP_I32_STORE;
+    else if (op == WA_OP_ADD_IMM_LOAD8_U)
+        second = WA_OP_I32_LOAD8_U;
+    else if (op == WA_OP_I32_ADD2)
+        second = WA_OP_I32_ADD;
+    else
+        second = WA_OP_I32_ADD_IMM;
+    half[0][0] = bundle_first(op);
+    half[1][0] = second, half[1][1] = pc + split;
+    return 2;
+}
+
+/* Ops after which a block of the planner ends: msize may change (calls,
+ * snippets, memory.grow) or the code goes elsewhere for good. */
+static bool ends_block(uint32_t op)
+{
+    switch (op) {
+    case WA_OP_CALL:
+    case WA_OP_CALL_INDIRECT:
+    case WA_OP_RETURN_CALL:
+    case WA_OP_RETURN_CALL_INDIRECT:
+    case WA_OP_RET:
+    case WA_OP_UNREACHABLE:
+    case WA_OP_JMP:
+    case WA_OP_JMP_LOOP:
+    case WA_OP_BR_TABLE:
+    case WA_OP_MEMORY_GROW:
+    case WA_OP_MEMORY_INIT:
+    case WA_OP_DATA_DROP:
+    case WA_OP_ELEM_DROP:
+    case WA_OP_TABLE_GET:
+    case WA_OP_TABLE_SET:
+    case WA_OP_TABLE_SIZE:
+    case WA_OP_TABLE_GROW:
+    case WA_OP_TABLE_FILL:
+    case WA_OP_TABLE_COPY:
+    case WA_OP_TABLE_INIT:
+        return true;
+    default:
+        return simd_kind(op) == K_SNIPPET && op != WA_OP_V_V128_LOAD && op != WA_OP_V_V128_STORE &&
+               op != WA_OP_V_V128_CONST;
+    }
+}
+
+/* What one instruction tells the planner: its memory accesses in the order
+ * op_one checks them, then the slots it writes. Every op not known to write
+ * nothing is taken to write its first operand (and the slot after, for a
+ * v128): more than it writes costs only checks. */
+static void describe(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
+{
+    wa_bounds *b = g->bounds;
+    uint32_t id = 2 * pc;
+    if (k_load[op].type && k_load[op].expr) {
+        wa_bounds_access(b, id, SL(2), U(3), U(4), k_load[op].bytes);
+    } else if ((op >= WA_OP_I32_STORE && op <= WA_OP_I64_STORE32) ||
+               (op >= WA_OP_STORE8_IMM && op <= WA_OP_STORE64_IMM)) {
+        wa_bounds_access(b, id, SL(1), U(3), U(4), k_load[op].bytes);
+        return;
+    }
+    switch (op) {
+    case WA_OP_F64_MEM_ADD:
+    case WA_OP_F64_MEM_SUB:
+    case WA_OP_F64_MEM_MUL_ADD:
+    case WA_OP_F64_MEM_SUB_MUL:
+        wa_bounds_access(b, id, SL(1), U(3), U(4), 8);
+        return;
+    case WA_OP_MOVE8:
+    case WA_OP_MOVE16:
+    case WA_OP_MOVE32:
+    case WA_OP_MOVE64:
+        wa_bounds_access(b, id, SL(2), U(5), U(6), 1u << (op - WA_OP_MOVE8));
+        wa_bounds_access(b, id + 1, SL(1), U(3), U(4), 1u << (op - WA_OP_MOVE8));
+        return;
+    case WA_OP_STORE_SHL_SHR_OR:
+    case WA_OP_STORE_SHR_SHL_OR:
+        wa_bounds_access(b, id, SL(1), U(3), U(4), 4);
+        return;
+    case WA_OP_V_V128_LOAD:
+        wa_bounds_access(b, id, SL(2), U(3), U(4), 16);
+        break;
+    case WA_OP_V_V128_STORE:
+        wa_bounds_access(b, id, SL(1), U(3), U(4), 16);
+        return;
+    case WA_OP_FUEL:
+    case WA_OP_GLOBAL_SET:
+    case WA_OP_GLOBAL_SET128:
+    case WA_OP_MEMORY_FILL:
+    case WA_OP_MEMORY_COPY:
+        return;
+    default:
+        break;
+    }
+    if (wa_op_len[op] > 1) {
+        wa_bounds_write(b, SL(1));
+        wa_bounds_write(b, SL(1) + 1);
+    }
+}
+
+/* The planner's walk of the function (bounds.h). */
+static bool plan(gen *g)
+{
+    const uint32_t *ops = g->code->ops;
+    if (!wa_bounds_start(g->bounds, g->code->nops))
+        return false;
+    for (uint32_t pc = 0; pc < g->code->nops;) {
+        uint32_t op = op_at(g, ops, pc), half[2][2];
+        if (g->target[pc] || ends_block(op))
+            wa_bounds_block(g->bounds);
+        wa_bounds_op(g->bounds, pc);
+        uint32_t n = halves(op, ops, pc, half);
+        for (uint32_t i = 0; i < n; i++)
+            describe(g, half[i][0], ops, half[i][1]);
+        if (ends_block(op))
+            wa_bounds_block(g->bounds);
+        pc += len_at(op, ops, pc);
+    }
+    return wa_bounds_plan(g->bounds);
+}
+
+/* One op (a bundle's halves one by one). */
+static bool emit_op(gen *g, const uint32_t *ops, uint32_t pc)
+{
+    uint32_t half[2][2], n = halves(op_at(g, ops, pc), ops, pc, half);
+    bool ok = true;
+    for (uint32_t i = 0; i < n && ok; i++) {
+        g->at_pc = half[i][1];
+        g->at_access = 0;
+        ok = op_one(g, half[i][0], ops, half[i][1]);
+    }
+    return ok;
+}
+
+/* A region (bounds.h): its checks, the slow copy with every check when
+ * one fails, else the fast copy. */
+static bool emit_region(gen *g, const uint32_t *ops, uint32_t pc, uint32_t resume,
+                        const wa_bounds_check *checks, uint32_t nchecks)
+{
+    P("    if (__builtin_expect(");
+    for (uint32_t i = 0; i < nchecks; i++) {
+        const wa_bounds_check *c = &checks[i];
+        if (i)
+            P(" ||\n                         ");
+        if (c->lo)
+            P("(uint32_t)s%u < %uu || ", c->slot, c->lo);
+        P("(uint64_t)(uint32_t)s%u %c %lluull > msize", c->slot, c->end < 0 ? '-' : '+',
+          (unsigned long long)(c->end < 0 ? -c->end : c->end));
+    }
+    P(", 0)) {\n");
+    bool ok = true;
+    for (int fast = 0; fast < 2 && ok; fast++) {
+        g->fast = fast;
+        if (fast)
+            P("    } else {\n");
+        for (uint32_t p = pc; p < resume && ok; p += len_at(op_at(g, ops, p), ops, p))
+            ok = emit_op(g, ops, p);
+    }
+    g->fast = false;
+    P("    }\n");
+    return ok;
+}
+
 /* The body of the function being printed, into *text (malloc'd). */
 static bool body(gen *g, char **text)
 {
@@ -1125,36 +1324,16 @@ static bool body(gen *g, char **text)
         return false;
     }
     bool ok = true;
-    g->entered = false;
     for (uint32_t pc = 0; pc < code->nops && ok;) {
-        uint32_t op = op_at(g, ops, pc), n = len_at(op, ops, pc);
+        uint32_t op = op_at(g, ops, pc), n = len_at(op, ops, pc), resume, nchecks;
+        const wa_bounds_check *checks;
         if (g->target[pc])
             P("L%u:;\n", pc);
-        if (op >= WA_OP_BUNDLE_FIRST) {
-            uint32_t split = WA_BUNDLE_SPLIT(op);
-            ok = op_one(g, bundle_first(op), ops, pc);
-            uint32_t second = ops[pc + split]; /* a raw opcode: bundling kept it */
-            if (op >= WA_OP_ADD2_JMP_I32_EQ_LOOP && op <= WA_OP_ADD2_JMP_I32_GE_U_IMM_LOOP)
-                second = WA_OP_ADD_JMP_I32_EQ_LOOP + (op - WA_OP_ADD2_JMP_I32_EQ_LOOP);
-            else if (op == WA_OP_COPY_JMP_LOOP)
-                second = WA_OP_JMP_LOOP;
-            else if (op == WA_OP_LOAD_STORE_SHL_SHR_OR)
-                second = WA_OP_STORE_SHL_SHR_OR;
-            else if (op == WA_OP_LOAD_STORE_SHR_SHL_OR)
-                second = WA_OP_STORE_SHR_SHL_OR;
-            else if (op == WA_OP_ADD_SHL_LOAD || op == WA_OP_ADD_IMM_LOAD)
-                second = WA_OP_I32_LOAD;
-            else if (op == WA_OP_ADD_SHL_STORE)
-                second = WA_OP_I32_STORE;
-            else if (op == WA_OP_ADD_IMM_LOAD8_U)
-                second = WA_OP_I32_LOAD8_U;
-            else if (op == WA_OP_I32_ADD2)
-                second = WA_OP_I32_ADD;
-            else
-                second = WA_OP_I32_ADD_IMM;
-            ok = ok && op_one(g, second, ops, pc + split);
+        if (wa_bounds_region(g->bounds, pc, &resume, &checks, &nchecks)) {
+            ok = emit_region(g, ops, pc, resume, checks, nchecks);
+            n = resume - pc;
         } else {
-            ok = op_one(g, op, ops, pc);
+            ok = emit_op(g, ops, pc);
         }
         pc += n;
     }
@@ -1209,6 +1388,15 @@ static bool function(gen *g, uint32_t fidx)
                 g->target[ops[pc + first + i]] = 1;
         pc += len_at(op, ops, pc);
     }
+    g->entry = UINT32_MAX;
+    for (uint32_t pc = 0; pc < code->nops && g->entry == UINT32_MAX;) {
+        uint32_t op = op_at(g, ops, pc);
+        if (op == WA_OP_FUEL)
+            g->entry = pc;
+        pc += len_at(op, ops, pc);
+    }
+    /* Without memory for the plan, every check stays. */
+    (void)plan(g);
     bool direct = has_direct(g, fidx);
     uint32_t calls = direct ? self_calls(g, fidx) : 0;
     bool clone = calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS;
@@ -1265,8 +1453,12 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
 {
     gen g0 = {.out = out, .m = m, .err = err}, *g = &g0;
     g->unit_op = malloc(2 * sizeof *g->unit_op * WA_OP_COUNT_);
-    if (!g->unit_op)
+    g->bounds = wa_bounds_new();
+    if (!g->unit_op || !g->bounds) {
+        free(g->unit_op);
+        wa_bounds_free(g->bounds);
         return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+    }
     for (uint32_t op = 0; op < WA_OP_COUNT_; op++) {
         g->unit_op[2 * op] = wa_interp_unit(op);
         g->unit_op[2 * op + 1] = op;
@@ -1316,6 +1508,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     g->direct = calloc(m->nfuncs - first + 1, 1);
     if (!g->direct) {
         free(g->unit_op);
+        wa_bounds_free(g->bounds);
         return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
     }
     for (uint32_t f = first; f < m->nfuncs; f++) {
@@ -1341,6 +1534,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         free(g->target);
         free(g->snippets);
         free(g->direct);
+        wa_bounds_free(g->bounds);
         return err->msg[0] ? false
                            : wa_fail(err, WA_ERR_NOMEM, -1, 0,
                                      "cannot write the C of function %u (out of memory, a full "
@@ -1380,6 +1574,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     free(g->target);
     free(g->snippets);
     free(g->direct);
+    wa_bounds_free(g->bounds);
     if (ferror(out))
         return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write the generated C");
     return true;
