@@ -9,6 +9,9 @@
  * without a start function (for wabt's wasm-interp, which Debian builds
  * without WASI), it exports bench() instead, which returns the checksum; that
  * variant may use libc functions that need no WASI import (memcpy, memset).
+ * Built with -DBENCH_EXPORT_N instead, the export is bench(n), the work size
+ * passed at run time as main passes it, so the compiler cannot fold a known
+ * size into the loops (run.py's wasm2c reference calls it so).
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -34,7 +37,13 @@ static inline uint32_t bench_mix(uint32_t sum, uint32_t v)
     return (sum ^ v) * 0x01000193u + 0x2f;
 }
 
-#ifdef BENCH_N
+#if defined(BENCH_EXPORT_N)
+#define BENCH_MAIN(default_n)                                                                      \
+    __attribute__((export_name("bench"))) uint32_t bench(uint32_t n)                               \
+    {                                                                                              \
+        return bench_run(n);                                                                       \
+    }
+#elif defined(BENCH_N)
 #define BENCH_MAIN(default_n)                                                                      \
     __attribute__((export_name("bench"))) uint32_t bench(void)                                     \
     {                                                                                              \

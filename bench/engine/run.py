@@ -6,8 +6,10 @@ Builds every program of bench/engine natively (gcc -O2) and to wasm32-wasi
 `build/wactor exec` (median of BENCH_RUNS runs, CPU time), and under wabt's
 wasm-interp once at 1/200 of the work size, scaled up linearly. Every run's
 checksum must equal the native one. Prints a table of times and ratios to
-native with geometric means, then engine_stats' instantiation, memory and
-load-speed figures.
+native with geometric means; then the AOT tier's table (`wactor compile`,
+`wactor exec --tier aot`) and, as its reference in the same run, wabt's
+wasm2c (the bench(n) variant; skipped when wasm2c is missing);
+then engine_stats' instantiation, memory and load-speed figures.
 
 Usage: bench/engine/run.py [NAME=SIZE ...]
 Environment: BENCH_RUNS (default 3), BENCH_SCALE (factor on every work size,
@@ -299,7 +301,8 @@ def main():
     log(f"* wasm-interp: time scaled from a run at 1/{INTERP_DIVISOR} of the work size "
         "(its checksum checked against native at that size).")
 
-    aot_table(natives, runs, wall)
+    aot = aot_table(natives, runs, wall)
+    wasm2c_table(natives, runs, wall, aot)
 
     # ---- fixed costs ----
     log("")
@@ -344,6 +347,18 @@ def main():
 FUEL_ON = str(2**62)
 
 
+def time_against_native(natives, name, cmd, runs, wall, who):
+    """Times cmd as run.py times every engine (median_runs; its checksum must
+    equal native's) for program `name`; returns (seconds, ratio to the native
+    time of this run), each None when it cannot be had."""
+    native_t, want, _ = natives.get(name, (None, None, None))
+    if want is None:
+        return None, None
+    res = median_runs(cmd, runs, wall, want, who)
+    t = res[0] if res else None
+    return t, (t / native_t if t and native_t else None)
+
+
 def aot_table(natives, runs, wall):
     """The ahead-of-time tier (docs/AOT.md): each program compiled with
     `wactor compile`, then run with `wactor exec --tier aot`, fuel metering
@@ -359,10 +374,10 @@ def aot_table(natives, runs, wall):
     log("")
     log(cols)
     log("-" * len(cols))
-    on, off = [], []
+    on, off = {}, []
     total_wasm, total_compile = 0, 0.0
     for name, *_ in PROGRAMS:
-        native_t, want, n = natives.get(name, (None, None, None))
+        n = natives.get(name, (None, None, None))[2]
         wasm = os.path.join(OUT, name + ".wasm")
         so = wasm + ".so"
         t0 = time.perf_counter()
@@ -375,27 +390,97 @@ def aot_table(natives, runs, wall):
         size = os.path.getsize(wasm)
         total_wasm += size
         total_compile += dt
-        row = []
-        for extra in (["--fuel", FUEL_ON], []):
-            t = None
-            if want is not None:
-                res = median_runs([WACTOR, "exec", "--tier", "aot"] + extra + [wasm, str(n)],
-                                  runs, wall, want, f"{name} compiled")
-                t = res[0] if res else None
-            row.append((t, t / native_t if t and native_t else None))
-        on.append(row[0][1])
+        row = [time_against_native(natives, name,
+                                   [WACTOR, "exec", "--tier", "aot"] + extra + [wasm, str(n)],
+                                   runs, wall, f"{name} compiled")
+               for extra in (["--fuel", FUEL_ON], [])]
+        on[name] = row[0][1]
         off.append(row[1][1])
         log(f"{name:<12} {size / 1024:>8.0f} {dt:>7.1f}s {os.path.getsize(so) / 1024:>7.0f} "
             f"{fmt_s(row[0][0]):>8} {fmt_x(row[0][1]):>7} {fmt_s(row[1][0]):>9} "
             f"{fmt_x(row[1][1]):>7}")
     log("-" * len(cols))
-    log(f"{'geomean':<12} {'':>8} {'':>8} {'':>7} {'':>8} {fmt_x(geomean(on)):>7} {'':>9} "
-        f"{fmt_x(geomean(off)):>7}")
+    log(f"{'geomean':<12} {'':>8} {'':>8} {'':>7} {'':>8} {fmt_x(geomean(on.values())):>7} "
+        f"{'':>9} {fmt_x(geomean(off)):>7}")
     if total_wasm:
         log(f"compile time: {total_compile / (total_wasm / 1e6):.1f} s per MB of wasm "
             f"({total_compile:.1f} s for {total_wasm / 1e6:.2f} MB)")
     log("target: AOT geomean <= 1.5x native with fuel and time limits on "
-        "(wasm2c without fuel ~1.0x, V8 ~1.4-2.3x in the issue)")
+        "(wasm2c without fuel ~1.0x, V8 ~1.4-2.3x in the issue; wasm2c measured below)")
+    return on
+
+
+W2C_RUNTIME = "/usr/share/wabt/wasm2c"  # wasm-rt-impl.c (Debian's wabt); wasm-rt.h is in /usr/include
+
+
+def wasm2c_table(natives, runs, wall, aot):
+    """The reference for the AOT tier: wabt's wasm2c, an unmetered wasm-to-C
+    compiler. Each program's bench(n) variant (bench.h, -DBENCH_EXPORT_N: no
+    imports, the work size an argument as native's), translated by wasm2c, compiled by gcc -O2 with wabt's runtime and
+    w2c_driver.c; timed like the other engines. aot: the AOT tier's ratios
+    with fuel on, per program, for the AOT / wasm2c column and geomean."""
+    log("")
+    if shutil.which("wasm2c") is None or not os.path.exists(
+            os.path.join(W2C_RUNTIME, "wasm-rt-impl.c")):
+        log("wasm2c table skipped: wabt's wasm2c (and its runtime in "
+            f"{W2C_RUNTIME}) is missing")
+        return
+    version = subprocess.run(["wasm2c", "--version"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True).stdout.strip()
+    log(f"wasm2c (wabt {version}): the bench(n) variant (no imports; n = the native work size, "
+        "passed at run time), `wasm2c -n NAME`, then gcc -O2 -ffp-contract=off")
+    log("  with wabt's runtime and bench/engine/w2c_driver.c. No fuel, no interrupt checks; "
+        "bounds checks by guard pages")
+    log("  and a signal handler (wabt's default on 64-bit). ratio = time / native time (this "
+        "run); aot/w2c = AOT fuel-on ratio / wasm2c ratio.")
+    cols = f"{'program':<12} {'build':>7} {'wasm2c':>8} {'ratio':>7} {'aot/w2c':>8}"
+    log("")
+    log(cols)
+    log("-" * len(cols))
+    driver = os.path.join(SRC, "w2c_driver.c")
+    this = os.path.abspath(__file__)
+    ratios, per_aot = [], []
+    for name, source, _, _, flags in PROGRAMS:
+        n = natives.get(name, (None, None, None))[2]
+        if n is None:
+            continue
+        src = os.path.join(SRC, source)
+        base = os.path.join(OUT, f"{name}.w2c")
+        module = name.replace("-", "_")  # a C identifier
+        t0 = time.perf_counter()
+        build(base + ".wasm", WASM_CC + flags + ["-nostartfiles", "-Wl,--no-entry",
+                                                 "-DBENCH_EXPORT_N", "-o", base + ".wasm", src],
+              [src, os.path.join(SRC, "bench.h"), this])
+        if shutil.which("wasm-objdump"):
+            r = subprocess.run(["wasm-objdump", "-x", "-j", "Import", base + ".wasm"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if "Import[" in r.stdout:
+                fail(f"{name}: {os.path.basename(base)}.wasm has imports")
+                continue
+        build(base + ".c", ["wasm2c", base + ".wasm", "-n", module, "-o", base + ".c"],
+              [base + ".wasm"])
+        build(base, ["gcc", "-O2", "-ffp-contract=off", "-I", OUT, "-I", W2C_RUNTIME,
+                     f"-DW2C_NAME={module}", f'-DW2C_HEADER="{name}.w2c.h"', "-o", base,
+                     driver, base + ".c", os.path.join(W2C_RUNTIME, "wasm-rt-impl.c"), "-lm"],
+              [base + ".c", driver])
+        dt = time.perf_counter() - t0
+        t, ratio = time_against_native(natives, name, [base, str(n)], runs, wall,
+                                       f"{name} under wasm2c")
+        ratios.append(ratio)
+        vs = aot.get(name) / ratio if aot.get(name) and ratio else None
+        per_aot.append(vs)
+        log(f"{name:<12} {dt:>6.1f}s {fmt_s(t):>8} {fmt_x(ratio):>7} {fmt_r(vs):>8}")
+    log("-" * len(cols))
+    g_w2c, g_aot = geomean(ratios), geomean(aot.values())
+    log(f"{'geomean':<12} {'':>7} {'':>8} {fmt_x(g_w2c):>7} {fmt_r(geomean(per_aot)):>8}")
+    if g_w2c and g_aot:
+        log(f"AOT / wasm2c: {g_aot / g_w2c:.2f} (AOT geomean {g_aot:.2f}x native with fuel "
+            f"metered, wasm2c {g_w2c:.2f}x without fuel, same run)")
+    log("build: translation + compile time (wall-clock, 0 when up to date)")
+
+
+def fmt_r(r):
+    return "-" if r is None else f"{r:.2f}"
 
 
 def interp_version():

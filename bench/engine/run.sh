@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench-engine: times the engine benchmarks natively, under `wactor exec`
-# and under wabt's wasm-interp, and measures the engine's fixed costs. The
+# (interpreted and compiled), under wabt's wasm-interp and as translated by
+# wabt's wasm2c, and measures the engine's fixed costs. The
 # work is done by run.py (see it, and README.md, for arguments and output).
 # Never part of `make test`: timings depend on the machine.
 set -euo pipefail

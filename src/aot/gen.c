@@ -143,13 +143,17 @@ typedef struct gen {
     /* the function being printed */
     uint32_t fidx;
     const wa_code *code;
-    uint8_t *target; /* code->nops flags: a branch lands here */
-    bool uses_mem;   /* the function reads or writes it */
+    uint8_t *target;  /* code->nops flags: a branch lands here */
+    bool uses_mem;    /* the function reads or writes it */
+    const char *self; /* the name suffix its calls to itself use */
+    uint32_t entry;   /* the pc of its first FUEL op */
     /* the checks left out (bounds.h): the half op being printed, its
      * accesses so far, and whether this is a region's fast copy */
     wa_bounds *bounds;
     uint32_t at_pc, at_access;
     bool fast;
+    /* per defined function: it has a direct entry */
+    uint8_t *direct;
 } gen;
 
 static int cmp_pair(const void *a, const void *b)
@@ -462,23 +466,30 @@ static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_
 
 static bool snippet(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
 {
-    if (g->nsnippets == g->capsnippets) {
-        uint32_t cap = g->capsnippets ? 2 * g->capsnippets : 64;
-        void *p = realloc(g->snippets, cap * sizeof *g->snippets);
-        if (!p)
-            return false;
-        g->snippets = p;
-        g->capsnippets = cap;
+    /* A function printed twice (fn_c) lists each of its snippets once. */
+    uint32_t n = g->nsnippets;
+    while (n > 0 && g->snippets[n - 1][0] == g->fidx && g->snippets[n - 1][1] != pc)
+        n--;
+    if (n == 0 || g->snippets[n - 1][0] != g->fidx) {
+        if (g->nsnippets == g->capsnippets) {
+            uint32_t cap = g->capsnippets ? 2 * g->capsnippets : 64;
+            void *p = realloc(g->snippets, cap * sizeof *g->snippets);
+            if (!p)
+                return false;
+            g->snippets = p;
+            g->capsnippets = cap;
+        }
+        g->snippets[g->nsnippets][0] = g->fidx;
+        g->snippets[g->nsnippets][1] = pc;
+        n = ++g->nsnippets;
     }
-    g->snippets[g->nsnippets][0] = g->fidx;
-    g->snippets[g->nsnippets][1] = pc;
     uint32_t r[8], w[4], nr, nw;
     snippet_slots(op, ops, pc, r, &nr, w, &nw);
     for (uint32_t i = 0; i < nr; i++)
         spill(g, r[i]);
     P("    fuel = cx->rt->step(cx, inst, %u, %u, fp, fuel, fr);\n    if (fuel < 0)\n"
-      "        return -1;\n",
-      g->fidx, g->nsnippets++);
+      "        return OUT(-1);\n",
+      g->fidx, n - 1);
     for (uint32_t i = 0; i < nw; i++)
         unspill(g, w[i]);
     P("    RELOAD();\n");
@@ -490,6 +501,107 @@ static const wa_functype *type_of_func(const wa_module *m, uint32_t f)
     return &m->types[m->funcs[f].type];
 }
 
+/* ---- entries ------------------------------------------------------------ */
+
+/* Every defined function n has the frame entry fn: arguments and results in
+ * its frame (fp), the one signature of the engine's calls, call_indirect
+ * and tail calls. Calls between the module's own functions go to the
+ * direct entry fn_d where the callee has one: the arguments as C
+ * arguments and the result (one slot at most) returned beside the fuel,
+ * in registers, with no store and load through the frame on either side.
+ * A function that makes a tail call has none: its tail calls must stay C
+ * sibling calls of the frame signature. A small function that calls
+ * itself also gets fn_c, a copy of fn_d the C compiler must inline into
+ * fn_d's calls to itself (fn_c's own calls go to fn_d): half the C calls
+ * of a recursion, each wasm call still charged and checked. */
+#define DIRECT_MAX_ARGS 8
+#define DIRECT_REG_ARGS 1
+#define CLONE_MAX_UNITS 256
+#define CLONE_MAX_CALLS 2
+
+static uint32_t param_slots(const wa_functype *t)
+{
+    return wa_slots_of(t->types, t->nparams);
+}
+static uint32_t result_slots(const wa_functype *t)
+{
+    return wa_slots_of(t->types + t->nparams, t->nresults);
+}
+
+/* How many times function f calls itself; UINT32_MAX if it makes a tail
+ * call (or its code holds an op the printer does not know). */
+static uint32_t self_calls(const gen *g, uint32_t f)
+{
+    const wa_code *code = g->m->funcs[f].code;
+    uint32_t n = 0;
+    for (uint32_t pc = 0; pc < code->nops;) {
+        uint32_t op = op_at(g, code->ops, pc);
+        if (op == WA_OP_COUNT_ || op == WA_OP_RETURN_CALL || op == WA_OP_RETURN_CALL_INDIRECT)
+            return UINT32_MAX;
+        n += op == WA_OP_CALL && code->ops[pc + 1] == f;
+        pc += len_at(op, code->ops, pc);
+    }
+    return n;
+}
+
+/* How many arguments a direct entry takes as C arguments (the rest go
+ * through the frame, as for the frame entry). */
+static uint32_t reg_args(const wa_functype *t)
+{
+    uint32_t n = param_slots(t);
+    return n < DIRECT_REG_ARGS ? n : DIRECT_REG_ARGS;
+}
+
+/* The arguments a direct entry takes through the frame, before a call. */
+static void frame_args(gen *g, const wa_functype *t, uint32_t a)
+{
+    for (uint32_t i = reg_args(t); i < param_slots(t); i++)
+        P("    fp[%u].i64 = s%u;\n", a + i, a + i);
+}
+
+static bool has_direct(const gen *g, uint32_t f)
+{
+    return f >= g->m->nfunc_imports && g->direct[f - g->m->nfunc_imports];
+}
+
+/* fn_d's parameters after the frame entry's, and its return type. */
+static void direct_signature(gen *g, uint32_t f, const char *qualifiers, const char *suffix)
+{
+    const wa_functype *t = type_of_func(g->m, f);
+    P("%s %s f%u%s(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, wa_aot_frame *fr",
+      qualifiers, result_slots(t) ? "wa_aot_r1" : "int64_t", f, suffix);
+    for (uint32_t i = 0; i < reg_args(t); i++)
+        P(", uint64_t a%u", i);
+    P(")");
+}
+
+/* After a call: a trap in the callee ends this function too, and memory
+ * may have grown. */
+static void call_end(gen *g)
+{
+    P("    if (fuel < 0)\n        return OUT(-1);\n    RELOAD();\n");
+}
+
+/* A call of the module's function f, its arguments in the slots from a. */
+static void call_direct(gen *g, uint32_t f, uint32_t a)
+{
+    const wa_functype *t = type_of_func(g->m, f);
+    bool result = result_slots(t) != 0;
+    P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
+    P("    fr->func = inst->funcs[FIDX];\n");
+    frame_args(g, t, a);
+    P(result ? "    {\n        wa_aot_r1 r = f%u%s(cx, inst, fp + %u, fuel, fr + 1"
+             : "    fuel = f%u%s(cx, inst, fp + %u, fuel, fr + 1",
+      f, f == g->fidx ? g->self : "_d", a);
+    for (uint32_t i = 0; i < reg_args(t); i++)
+        P(", s%u", a + i);
+    if (result)
+        P(");\n        fuel = r.fuel, s%u = r.r;\n    }\n", a);
+    else
+        P(");\n");
+    call_end(g);
+}
+
 /* Arguments into the frame before a call, results back after. */
 static void call_args(gen *g, const wa_functype *t, uint32_t base)
 {
@@ -499,11 +611,9 @@ static void call_args(gen *g, const wa_functype *t, uint32_t base)
 }
 static void call_results(gen *g, const wa_functype *t, uint32_t base)
 {
-    P("    if (fuel < 0)\n        return -1;\n");
     uint32_t n = wa_slots_of(t->types + t->nparams, t->nresults);
     for (uint32_t i = 0; i < n; i++)
         unspill(g, base + i);
-    P("    RELOAD();\n");
 }
 
 static void tail_args(gen *g, const wa_functype *t, uint32_t base)
@@ -726,8 +836,8 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_UNREACHABLE:
         P("    TRAP(%d);\n", WA_TRAP_UNREACHABLE);
         return true;
-    case WA_OP_FUEL:
-        P("    FUEL(%uu);\n", U(1));
+    case WA_OP_FUEL: /* the interrupt flag is read on entry and at back edges */
+        P(pc == g->entry ? "    FUEL(%uu);\n" : "    CHARGE(%uu);\n", U(1));
         return true;
     case WA_OP_JMP:
         P("    goto L%u;\n", U(1));
@@ -764,6 +874,10 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         return true;
     }
     case WA_OP_RET: {
+        if (has_direct(g, g->fidx)) {
+            P(g->code->nresults ? "    return (wa_aot_r1){fuel, s0};\n" : "    return fuel;\n");
+            return true;
+        }
         for (uint32_t i = 0; i < g->code->nresults; i++)
             P("    fp[%u].i64 = s%u;\n", i, i);
         P("    return fuel;\n");
@@ -772,6 +886,10 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_CALL: {
         uint32_t f = U(1), a = SL(2);
         const wa_functype *t = type_of_func(m, f);
+        if (has_direct(g, f)) {
+            call_direct(g, f, a);
+            return true;
+        }
         call_args(g, t, a);
         if (f < m->nfunc_imports) {
             P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
@@ -781,13 +899,15 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
             P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
         }
         call_results(g, t, a);
+        call_end(g);
         return true;
     }
     case WA_OP_CALL_INDIRECT: {
         const wa_functype *t = &m->types[U(1)];
-        call_args(g, t, SL(3));
+        uint32_t a = SL(3);
         /* A compiled callee of the expected type (the same type object:
-         * this module's) is called directly; the rest goes through rt.c. */
+         * this module's) is called directly, through its direct entry if
+         * it has one; the rest goes through rt.c. */
         P("    {\n        wa_aot_table *t = inst->tables[%u];\n        uint32_t i = "
           "(uint32_t)s%u;\n"
           "        wa_aot_func *c = i < t->size ? t->elems[i] : 0;\n",
@@ -795,15 +915,42 @@ static bool op_one(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         P("        if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
         P("            if (fr == cx->frame_limit)\n                TRAP(%d);\n",
           WA_TRAP_STACK_EXHAUSTED);
-        P("            fr->func = inst->funcs[FIDX];\n            fuel = "
-          "((wa_aot_fn)c->native)(cx, c->inst, fp + "
-          "%u, fuel, fr + 1);\n        } else {\n",
-          SL(3));
+        P("            fr->func = inst->funcs[FIDX];\n");
+        if (param_slots(t) <= DIRECT_MAX_ARGS && result_slots(t) <= 1) {
+            bool result = result_slots(t) != 0;
+            P("            wa_aot_any d = directs[c->index - %u];\n            if (d) {\n",
+              m->nfunc_imports);
+            frame_args(g, t, a);
+            P(result ? "                wa_aot_r1 r = ((wa_aot_r1(*)("
+                     : "                fuel = ((int64_t(*)(");
+            P("wa_aot_cx *, wa_aot_inst *, wa_val *, int64_t, wa_aot_frame *");
+            for (uint32_t i = 0; i < reg_args(t); i++)
+                P(", uint64_t");
+            P("))d)(cx, c->inst, fp + %u, fuel, fr + 1", a);
+            for (uint32_t i = 0; i < reg_args(t); i++)
+                P(", s%u", a + i);
+            P(result ? ");\n                fuel = r.fuel, s%u = r.r;\n            } else {\n"
+                     : ");\n            } else {\n",
+              a);
+            call_args(g, t, a);
+            P("                fuel = ((wa_aot_fn)c->native)(cx, c->inst, fp + %u, fuel, fr + "
+              "1);\n",
+              a);
+            call_results(g, t, a);
+            P("            }\n");
+        } else {
+            call_args(g, t, a);
+            P("            fuel = ((wa_aot_fn)c->native)(cx, c->inst, fp + %u, fuel, fr + 1);\n",
+              a);
+            call_results(g, t, a);
+        }
+        P("        } else {\n");
+        call_args(g, t, a);
         P("            fuel = cx->rt->call_indirect(cx, inst, %u, %u, %u, i, fp + %u, fuel, fr, "
-          "0);\n"
-          "        }\n    }\n",
-          g->fidx, U(1), U(2), SL(3));
-        call_results(g, t, SL(3));
+          "0);\n",
+          g->fidx, U(1), U(2), a);
+        call_results(g, t, a);
+        P("        }\n    }\n    if (fuel < 0)\n        return OUT(-1);\n    RELOAD();\n");
         return true;
     }
     case WA_OP_RETURN_CALL: {
@@ -1163,6 +1310,64 @@ static bool emit_region(gen *g, const uint32_t *ops, uint32_t pc, uint32_t resum
     return ok;
 }
 
+/* The body of the function being printed, into *text (malloc'd). */
+static bool body(gen *g, char **text)
+{
+    const wa_code *code = g->code;
+    const uint32_t *ops = code->ops;
+    FILE *out = g->out;
+    size_t len = 0;
+    *text = NULL;
+    g->out = open_memstream(text, &len);
+    if (!g->out) {
+        g->out = out;
+        return false;
+    }
+    bool ok = true;
+    for (uint32_t pc = 0; pc < code->nops && ok;) {
+        uint32_t op = op_at(g, ops, pc), n = len_at(op, ops, pc), resume, nchecks;
+        const wa_bounds_check *checks;
+        if (g->target[pc])
+            P("L%u:;\n", pc);
+        if (wa_bounds_region(g->bounds, pc, &resume, &checks, &nchecks)) {
+            ok = emit_region(g, ops, pc, resume, checks, nchecks);
+            n = resume - pc;
+        } else {
+            ok = emit_op(g, ops, pc);
+        }
+        pc += n;
+    }
+    ok = fclose(g->out) == 0 && ok;
+    g->out = out;
+    if (!ok) {
+        free(*text);
+        *text = NULL;
+    }
+    return ok;
+}
+
+/* A C function of the body: its locals, checks, the body and the exit for
+ * fuel stops. The parameters come from the frame or from C arguments. */
+static void c_function(gen *g, const char *text, uint32_t nargs)
+{
+    const wa_code *code = g->code;
+    P("\n{\n");
+    for (uint32_t s = 0; s < code->frame_size; s++) {
+        if (s < code->nparams)
+            P(s < nargs ? "    uint64_t s%u = a%u;\n" : "    uint64_t s%u = fp[%u].i64;\n", s, s);
+        else
+            P("    uint64_t s%u = 0;\n", s);
+    }
+    if (g->uses_mem)
+        P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
+    P("    const int *intr = cx->interrupt;\n");
+    P("    if ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor)\n"
+      "        TRAP(%d);\n",
+      code->frame_size, WA_TRAP_STACK_EXHAUSTED);
+    fputs(text, g->out);
+    P("stop_:\n    return OUT(cx->rt->stop(cx, inst, FIDX, fuel, fr));\n}\n");
+}
+
 static bool function(gen *g, uint32_t fidx)
 {
     const wa_code *code = g->m->funcs[fidx].code;
@@ -1183,66 +1388,59 @@ static bool function(gen *g, uint32_t fidx)
                 g->target[ops[pc + first + i]] = 1;
         pc += len_at(op, ops, pc);
     }
+    g->entry = UINT32_MAX;
+    for (uint32_t pc = 0; pc < code->nops && g->entry == UINT32_MAX;) {
+        uint32_t op = op_at(g, ops, pc);
+        if (op == WA_OP_FUEL)
+            g->entry = pc;
+        pc += len_at(op, ops, pc);
+    }
     /* Without memory for the plan, every check stays. */
     (void)plan(g);
-    /* The body goes to memory first: its head depends on what it uses. */
-    FILE *out = g->out;
-    char *body = NULL;
-    size_t body_len = 0;
-    g->out = open_memstream(&body, &body_len);
-    if (!g->out) {
-        g->out = out;
-        return false;
-    }
+    bool direct = has_direct(g, fidx);
+    uint32_t calls = direct ? self_calls(g, fidx) : 0;
+    bool clone = calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS;
+    /* The body goes to memory first: the head depends on what it uses. */
+    char *text = NULL, *copy = NULL;
     g->uses_mem = false;
-    for (uint32_t pc = 0; pc < code->nops;) {
-        uint32_t op = op_at(g, ops, pc), len = len_at(op, ops, pc), resume, nchecks;
-        const wa_bounds_check *checks;
-        if (g->target[pc])
-            P("L%u:;\n", pc);
-        bool ok;
-        if (wa_bounds_region(g->bounds, pc, &resume, &checks, &nchecks)) {
-            ok = emit_region(g, ops, pc, resume, checks, nchecks);
-            len = resume - pc;
-        } else {
-            ok = emit_op(g, ops, pc);
-        }
-        if (!ok) {
-            fclose(g->out);
-            g->out = out;
-            free(body);
-            return false;
-        }
-        pc += len;
-    }
-    bool written = fclose(g->out) == 0;
-    g->out = out;
-    P("\n#define FIDX %u\n", fidx);
-    if (g->uses_mem)
-        P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
-    else
-        P("#define RELOAD() ((void)0)\n");
-    P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
-      "wa_aot_frame *fr)\n{\n",
-      fidx);
-    for (uint32_t s = 0; s < code->frame_size; s++) {
-        if (s < code->nparams)
-            P("    uint64_t s%u = fp[%u].i64;\n", s, s);
+    g->self = clone ? "_c" : "_d";
+    bool ok = body(g, &text);
+    g->self = "_d";
+    ok = ok && (!clone || body(g, &copy));
+    if (ok) {
+        const wa_functype *t = type_of_func(g->m, fidx);
+        bool result = result_slots(t) != 0;
+        P("\n#define FIDX %u\n", fidx);
+        if (g->uses_mem)
+            P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
         else
-            P("    uint64_t s%u = 0;\n", s);
+            P("#define RELOAD() ((void)0)\n");
+        P(direct && result ? "#define OUT(x) ((wa_aot_r1){(x), 0})\n" : "#define OUT(x) (x)\n");
+        if (clone) {
+            direct_signature(g, fidx, "static inline __attribute__((always_inline))", "_c");
+            c_function(g, copy, reg_args(t));
+        }
+        if (direct) {
+            direct_signature(g, fidx, "static", "_d");
+            c_function(g, text, reg_args(t));
+            /* the frame entry */
+            P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
+              "wa_aot_frame *fr)\n{\n    %sf%u_d(cx, inst, fp, fuel, fr",
+              fidx, result ? "wa_aot_r1 r = " : "return ", fidx);
+            for (uint32_t i = 0; i < reg_args(t); i++)
+                P(", fp[%u].i64", i);
+            P(result ? ");\n    fp[0].i64 = r.r;\n    return r.fuel;\n}\n" : ");\n}\n");
+        } else {
+            P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
+              "wa_aot_frame *fr)",
+              fidx);
+            c_function(g, text, 0);
+        }
+        P("#undef FIDX\n#undef RELOAD\n#undef OUT\n");
     }
-    if (g->uses_mem)
-        P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
-    P("    const int *intr = cx->interrupt;\n");
-    P("    if ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor)\n"
-      "        TRAP(%d);\n",
-      code->frame_size, WA_TRAP_STACK_EXHAUSTED);
-    if (written)
-        fwrite(body, 1, body_len, g->out);
-    free(body);
-    P("stop_:\n    return cx->rt->stop(cx, inst, FIDX, fuel, fr);\n}\n"
-      "#undef FIDX\n#undef RELOAD\n");
-    return written && !ferror(g->out);
+    free(text);
+    free(copy);
+    return ok && !ferror(g->out);
 }
 
 static void put_text(FILE *out, const unsigned char *text)
@@ -1279,12 +1477,19 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
      * end: 1.4x faster on an interpreter loop). Traps stay returns where
      * they happen: one shared exit for them measured slower. */
     fputs(
-        "#define TRAP(k) return cx->rt->trap(cx, inst, FIDX, (k), fuel, fr)\n"
+        "#define TRAP(k) return OUT(cx->rt->trap(cx, inst, FIDX, (k), fuel, fr))\n"
+        "typedef struct wa_aot_r1 {\n    int64_t fuel;\n    uint64_t r;\n} wa_aot_r1;\n"
+        "typedef void (*wa_aot_any)(void);\n"
         "#define FUEL(c)                                                                      \\\n"
         "    do {                                                                             \\\n"
         "        if (__builtin_expect((fuel -= (c)) < 0 ||                                    \\\n"
         "                                 __atomic_load_n(intr, __ATOMIC_RELAXED),            \\\n"
         "                             0))                                                     \\\n"
+        "            goto stop_;                                                              \\\n"
+        "    } while (0)\n"
+        "#define CHARGE(c)                                                                    \\\n"
+        "    do {                                                                             \\\n"
+        "        if (__builtin_expect((fuel -= (c)) < 0, 0))                                  \\\n"
         "            goto stop_;                                                              \\\n"
         "    } while (0)\n"
         "#define OOB(ea, n) __builtin_expect((ea) + (n) > msize, 0)\n"
@@ -1300,11 +1505,27 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         "#else\n#define STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))\n#endif\n\n",
         out);
     uint32_t first = m->nfunc_imports;
-    for (uint32_t f = first; f < m->nfuncs; f++)
+    g->direct = calloc(m->nfuncs - first + 1, 1);
+    if (!g->direct) {
+        free(g->unit_op);
+        wa_bounds_free(g->bounds);
+        return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+    }
+    for (uint32_t f = first; f < m->nfuncs; f++) {
+        const wa_functype *t = type_of_func(m, f);
+        g->direct[f - first] = param_slots(t) >= 1 && param_slots(t) <= DIRECT_MAX_ARGS &&
+                               result_slots(t) <= 1 && self_calls(g, f) != UINT32_MAX;
         fprintf(out,
                 "static int64_t f%u(wa_aot_cx *, wa_aot_inst *, wa_val *, int64_t, wa_aot_frame "
                 "*);\n",
                 f);
+        if (g->direct[f - first]) {
+            direct_signature(g, f, "static", "_d");
+            P(";\n");
+        }
+    }
+    /* the direct entries by function, for call_indirect */
+    fprintf(out, "static const wa_aot_any directs[%u];\n", m->nfuncs - first + 1);
     bool ok = true;
     for (uint32_t f = first; f < m->nfuncs && ok; f++)
         ok = function(g, f);
@@ -1312,6 +1533,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         free(g->unit_op);
         free(g->target);
         free(g->snippets);
+        free(g->direct);
         wa_bounds_free(g->bounds);
         return err->msg[0] ? false
                            : wa_fail(err, WA_ERR_NOMEM, -1, 0,
@@ -1322,6 +1544,14 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     fprintf(out, "\nstatic const wa_aot_fn funcs[] = {\n");
     for (uint32_t f = first; f < m->nfuncs; f++)
         fprintf(out, "    f%u,\n", f);
+    if (first == m->nfuncs)
+        fprintf(out, "    0,\n");
+    fprintf(out, "};\nstatic const wa_aot_any directs[%u] = {\n", m->nfuncs - first + 1);
+    for (uint32_t f = first; f < m->nfuncs; f++)
+        if (g->direct[f - first])
+            fprintf(out, "    (wa_aot_any)f%u_d,\n", f);
+        else
+            fprintf(out, "    0,\n");
     if (first == m->nfuncs)
         fprintf(out, "    0,\n");
     fprintf(out, "};\nstatic const uint32_t snippets[][2] = {\n");
@@ -1343,6 +1573,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     free(g->unit_op);
     free(g->target);
     free(g->snippets);
+    free(g->direct);
     wa_bounds_free(g->bounds);
     if (ferror(out))
         return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write the generated C");
