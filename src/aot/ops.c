@@ -413,6 +413,28 @@ static void snippet_slots(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_
 #undef WR2
 }
 
+/* The scalar instructions that run as snippets: the table and bulk-memory
+ * ones that are rare or large (memory.fill and memory.copy are compiled). */
+static bool scalar_snippet(uint32_t op)
+{
+    switch (op) {
+    case WA_OP_MEMORY_GROW:
+    case WA_OP_MEMORY_INIT:
+    case WA_OP_DATA_DROP:
+    case WA_OP_ELEM_DROP:
+    case WA_OP_TABLE_GET:
+    case WA_OP_TABLE_SET:
+    case WA_OP_TABLE_SIZE:
+    case WA_OP_TABLE_GROW:
+    case WA_OP_TABLE_FILL:
+    case WA_OP_TABLE_COPY:
+    case WA_OP_TABLE_INIT:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool snippet(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
 {
     /* A function printed twice (fn_c) lists each of its snippets once. */
@@ -971,20 +993,8 @@ bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
           WA_TRAP_MEM_OOB);
         P("        if (n)\n            memmove(mem + d, mem + s, n);\n    }\n");
         return true;
-    case WA_OP_MEMORY_GROW:
-    case WA_OP_MEMORY_INIT:
-    case WA_OP_DATA_DROP:
-    case WA_OP_ELEM_DROP:
-    case WA_OP_TABLE_GET:
-    case WA_OP_TABLE_SET:
-    case WA_OP_TABLE_SIZE:
-    case WA_OP_TABLE_GROW:
-    case WA_OP_TABLE_FILL:
-    case WA_OP_TABLE_COPY:
-    case WA_OP_TABLE_INIT:
-        return snippet(g, op, ops, pc);
     default:
-        return op_simd(g, op, ops, pc);
+        return scalar_snippet(op) ? snippet(g, op, ops, pc) : op_simd(g, op, ops, pc);
     }
 }
 
@@ -1052,21 +1062,10 @@ bool gen_ends_block(uint32_t op)
     case WA_OP_JMP:
     case WA_OP_JMP_LOOP:
     case WA_OP_BR_TABLE:
-    case WA_OP_MEMORY_GROW:
-    case WA_OP_MEMORY_INIT:
-    case WA_OP_DATA_DROP:
-    case WA_OP_ELEM_DROP:
-    case WA_OP_TABLE_GET:
-    case WA_OP_TABLE_SET:
-    case WA_OP_TABLE_SIZE:
-    case WA_OP_TABLE_GROW:
-    case WA_OP_TABLE_FILL:
-    case WA_OP_TABLE_COPY:
-    case WA_OP_TABLE_INIT:
         return true;
     default:
-        return simd_kind(op) == K_SNIPPET && op != WA_OP_V_V128_LOAD && op != WA_OP_V_V128_STORE &&
-               op != WA_OP_V_V128_CONST;
+        return scalar_snippet(op) || (simd_kind(op) == K_SNIPPET && op != WA_OP_V_V128_LOAD &&
+                                      op != WA_OP_V_V128_STORE && op != WA_OP_V_V128_CONST);
     }
 }
 
