@@ -2,10 +2,11 @@
 """Seeds for fuzz_aot aimed at the bounds checks the compiled tier leaves out (docs/AOT.md,
 "Fewer bounds checks"): N random modules whose functions make several loads and stores through
 one local, with added constants that wrap, near the memory's end, mixed with slot changes,
-global sets, traps of other kinds, memory.grow, calls, branches out and loops. Each module ends
-with a custom section holding the arguments fuzz_aot passes to every export (its last 512
-bytes): a first argument near an edge of memory, so a region's one check fails after accesses
-in bounds.
+global sets, traps of other kinds, memory.grow, calls, branches out, loops and dispatch loops
+(a load and a br_table at the loop's head, which the compiled tier copies to each back edge,
+"Dispatch loops"). Each module ends with a custom section holding the arguments fuzz_aot passes
+to every export (its last 512 bytes): a first argument near an edge of memory, so a region's one
+check fails after accesses in bounds.
 
 Usage: fuzz/bounds_modules.py N OUTDIR [SEED]   (needs wabt's wat2wasm)
 Then:  build-fuzz/fuzz_aot OUTDIR/*.wasm        (make fuzz-run-aot seeds its corpus with 200)
@@ -69,6 +70,14 @@ def stmt(depth):
         return f'(br_if 0 (i32.eq (local.get $r) (i32.const {R.randint(0, 3)})))'
     if c < 0.94:
         return f'(v128.store offset={R.choice(OFFS)} {addr()} (v128.load offset={R.choice(OFFS)} {addr()}))'
+    if c < 0.955 and depth < 2:  # a dispatch loop: its head is copied to each back edge
+        again = ('(br_if $d (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) '
+                 '(i32.const 6))) (br $o)')
+        cases = [' '.join(stmt(depth + 1) for _ in range(R.randint(1, 3))) + ' ' + again
+                 for _ in range(3)]
+        return (f'(block $o (loop $d (block $c2 (block $c1 (block $c0 (br_table $c0 $c1 $c2 $o '
+                f'(i32.and (i32.load8_u offset={R.choice(OFFS)} {addr()}) (i32.const 3))))'
+                f' {cases[0]}) {cases[1]}) {cases[2]}))')
     if c < 0.97 and depth < 2:
         body = ' '.join(stmt(depth + 1) for _ in range(R.randint(2, 6)))
         return (f'(block (loop $l {body} (br_if $l (i32.lt_u (local.tee $r (i32.add (local.get $r) '

@@ -122,24 +122,15 @@ static bool emit_region(gen *g, const uint32_t *ops, uint32_t pc, uint32_t resum
     return ok;
 }
 
-/* The body of the function being printed, into *text (malloc'd). */
-static bool body(gen *g, char **text)
+/* The ops from pc to end, regions as such; branch targets get labels. */
+static bool emit_range(gen *g, uint32_t pc, uint32_t end, bool labels)
 {
-    const wa_code *code = g->code;
-    const uint32_t *ops = code->ops;
-    FILE *out = g->out;
-    size_t len = 0;
-    *text = NULL;
-    g->out = open_memstream(text, &len);
-    if (!g->out) {
-        g->out = out;
-        return false;
-    }
+    const uint32_t *ops = g->code->ops;
     bool ok = true;
-    for (uint32_t pc = 0; pc < code->nops && ok;) {
+    while (pc < end && ok) {
         uint32_t op = gen_op_at(g, ops, pc), n = gen_len_at(op, ops, pc), resume, nchecks;
         const wa_bounds_check *checks;
-        if (g->target[pc])
+        if (labels && g->target[pc])
             P("L%u:;\n", pc);
         if (wa_bounds_region(g->bounds, pc, &resume, &checks, &nchecks)) {
             ok = emit_region(g, ops, pc, resume, checks, nchecks);
@@ -149,6 +140,83 @@ static bool body(gen *g, char **text)
         }
         pc += n;
     }
+    return ok;
+}
+
+/* A loop whose head is a dispatch, a few straight-line ops ending in a
+ * br_table (an interpreter's loop: fetch, then jump by the opcode), has
+ * the head copied to each back edge instead of a jump to it, as threaded
+ * interpreters copy their dispatch: each copy is an indirect jump of its
+ * own, which the processor predicts from the op it follows, where the
+ * C compiler makes one shared jump of a switch. The copy runs the same
+ * ops on the same slots after the same FUEL charge, so nothing else
+ * changes; the head holds no branch target, call, snippet or other
+ * branch, so a copy is the head's own block (the bounds planner's facts
+ * hold in it). Bounded: a head of HEAD_MAX_OPS ops at most, a br_table of
+ * HEAD_MAX_CASES, and HEAD_BUDGET code units copied per function. */
+#define HEAD_MAX_OPS 8
+#define HEAD_MAX_CASES 256
+#define HEAD_BUDGET 8192
+
+/* The pc after loop head t's br_table if t is a dispatch, else 0. */
+static uint32_t dispatch_end(const gen *g, uint32_t t)
+{
+    const uint32_t *ops = g->code->ops;
+    uint32_t pc = t;
+    for (uint32_t i = 0; i < HEAD_MAX_OPS && pc < g->code->nops; i++) {
+        uint32_t op = gen_op_at(g, ops, pc), first;
+        if (op == WA_OP_COUNT_ || (pc != t && g->target[pc]))
+            return 0;
+        if (op == WA_OP_BR_TABLE)
+            return ops[pc + 2] <= HEAD_MAX_CASES ? pc + gen_len_at(op, ops, pc) : 0;
+        if (gen_ends_block(op) || gen_targets_of(op, ops, pc, &first))
+            return 0;
+        pc += gen_len_at(op, ops, pc);
+    }
+    return 0;
+}
+
+bool gen_loop_head(gen *g, uint32_t t)
+{
+    if (!g->head || t >= g->code->nops)
+        return false;
+    if (!g->head[t]) {
+        uint32_t end = dispatch_end(g, t);
+        g->head[t] = end ? 2 + end : 1;
+    }
+    if (g->head[t] == 1)
+        return false;
+    uint32_t end = g->head[t] - 2;
+    if (g->copied + (end - t) > HEAD_BUDGET)
+        return false;
+    g->copied += end - t;
+    /* a back edge may sit in a region's fast copy: the head is no part of it */
+    bool fast = g->fast;
+    uint32_t at_pc = g->at_pc, at_access = g->at_access;
+    g->fast = false;
+    if (!emit_range(g, t, end, false))
+        g->broken = true;
+    g->fast = fast;
+    g->at_pc = at_pc;
+    g->at_access = at_access;
+    return true;
+}
+
+/* The body of the function being printed, into *text (malloc'd). */
+static bool body(gen *g, char **text)
+{
+    const wa_code *code = g->code;
+    FILE *out = g->out;
+    size_t len = 0;
+    *text = NULL;
+    g->out = open_memstream(text, &len);
+    if (!g->out) {
+        g->out = out;
+        return false;
+    }
+    g->copied = 0;
+    g->broken = false;
+    bool ok = emit_range(g, 0, code->nops, true) && !g->broken;
     ok = fclose(g->out) == 0 && ok;
     g->out = out;
     if (!ok) {
@@ -187,7 +255,9 @@ static bool function(gen *g, uint32_t fidx)
     g->fidx = fidx;
     g->code = code;
     free(g->target);
+    free(g->head);
     g->target = calloc(code->nops + 1, 1);
+    g->head = calloc(code->nops + 1, sizeof *g->head); /* without it, no copies */
     if (!g->target)
         return false;
     for (uint32_t pc = 0; pc < code->nops;) {
@@ -344,6 +414,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     if (!ok) {
         free(g->unit_op);
         free(g->target);
+        free(g->head);
         free(g->snippets);
         free(g->direct);
         wa_bounds_free(g->bounds);
@@ -384,6 +455,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
             (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);
     free(g->unit_op);
     free(g->target);
+    free(g->head);
     free(g->snippets);
     free(g->direct);
     wa_bounds_free(g->bounds);

@@ -32,6 +32,12 @@ typedef struct gen {
     wa_bounds *bounds;
     uint32_t at_pc, at_access;
     bool fast;
+    /* loop heads copied to back edges (gen_loop_head): per pc 0 unknown,
+     * 1 no, else 2 + the pc after the head; the units copied so far, and
+     * whether printing a copy failed */
+    uint32_t *head;
+    uint32_t copied;
+    bool broken;
     /* per defined function: it has a direct entry */
     uint8_t *direct;
 } gen;
@@ -100,5 +106,11 @@ void gen_describe(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc);
 /* Prints one instruction (a bundle's gen_halves come one by one). False: an
  * op the printer does not know, or out of memory. */
 bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc);
+
+/* ---- gen.c ------------------------------------------------------------------ */
+
+/* At a back edge to loop head t: prints a copy of the head if it is a
+ * dispatch (gen.c), else nothing and returns false. */
+bool gen_loop_head(gen *g, uint32_t t);
 
 #endif

@@ -166,10 +166,14 @@ uint32_t gen_targets_of(uint32_t op, const uint32_t *ops, uint32_t pc, uint32_t 
     return 0;
 }
 
-/* A loop's back edge to t: the FUEL op it skips charged here (code.h). */
+/* A loop's back edge to t: the FUEL op it skips charged here (code.h),
+ * then the loop's head copied (gen_loop_head) or a jump to it. */
 static void loop_edge(gen *g, const uint32_t *ops, uint32_t t)
 {
-    P("    {\n        FUEL(%uu);\n        goto L%u;\n    }\n", ops[t - 1], t);
+    P("    {\n        FUEL(%uu);\n", ops[t - 1]);
+    if (!gen_loop_head(g, t))
+        P("        goto L%u;\n", t);
+    P("    }\n");
 }
 
 /* ---- the ops ---------------------------------------------------------------- */
