@@ -214,14 +214,20 @@ static bool function(gen *g, uint32_t fidx)
     (void)plan(g);
     bool direct = has_direct(g, fidx);
     uint32_t calls = direct ? self_calls(g, fidx) : 0;
-    bool clone = calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS;
-    /* The body goes to memory first: the head depends on what it uses. */
-    char *text = NULL, *copy = NULL;
+    uint32_t copies =
+        calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS ? CLONE_COPIES : 0;
+    /* The bodies go to memory first: the head depends on what they use.
+     * text[0] is fn_d's, text[i] fn_ci's; each calls itself as the next. */
+    char *text[1 + CLONE_COPIES] = {0}, name[1 + CLONE_COPIES][8];
+    for (uint32_t i = 0; i <= copies; i++)
+        snprintf(name[i], sizeof name[i], i ? "_c%u" : "_d", i);
     g->uses_mem = false;
-    g->self = clone ? "_c" : "_d";
-    bool ok = body(g, &text);
+    bool ok = true;
+    for (uint32_t i = 0; i <= copies && ok; i++) {
+        g->self = name[i < copies ? i + 1 : 0];
+        ok = body(g, &text[i]);
+    }
     g->self = "_d";
-    ok = ok && (!clone || body(g, &copy));
     if (ok) {
         const wa_functype *t = type_of_func(g->m, fidx);
         bool result = result_slots(t) != 0;
@@ -231,13 +237,13 @@ static bool function(gen *g, uint32_t fidx)
         else
             P("#define RELOAD() ((void)0)\n");
         P(direct && result ? "#define OUT(x) ((wa_aot_r1){(x), 0})\n" : "#define OUT(x) (x)\n");
-        if (clone) {
-            direct_signature(g, fidx, "static inline __attribute__((always_inline))", "_c");
-            c_function(g, copy, reg_args(t));
+        for (uint32_t i = copies; i > 0; i--) {
+            direct_signature(g, fidx, "static inline __attribute__((always_inline))", name[i]);
+            c_function(g, text[i], reg_args(t));
         }
         if (direct) {
             direct_signature(g, fidx, "static", "_d");
-            c_function(g, text, reg_args(t));
+            c_function(g, text[0], reg_args(t));
             /* the frame entry */
             P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
               "wa_aot_frame *fr)\n{\n    %sf%u_d(cx, inst, fp, fuel, fr",
@@ -249,12 +255,12 @@ static bool function(gen *g, uint32_t fidx)
             P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
               "wa_aot_frame *fr)",
               fidx);
-            c_function(g, text, 0);
+            c_function(g, text[0], 0);
         }
         P("#undef FIDX\n#undef SELF\n#undef RELOAD\n#undef OUT\n");
     }
-    free(text);
-    free(copy);
+    for (uint32_t i = 0; i <= copies; i++)
+        free(text[i]);
     return ok && !ferror(g->out);
 }
 
