@@ -158,8 +158,10 @@ static bool body(gen *g, char **text)
     return ok;
 }
 
-/* A C function of the body: its locals, checks, the body and the exit for
- * fuel stops. The parameters come from the frame or from C arguments. */
+/* A C function of the body: its locals, the check of its frame (on the
+ * value stack and the C stack; only past cx->fast_limit, abi.h), the body
+ * and the exit for fuel stops. The parameters come from the frame or from
+ * C arguments. */
 static void c_function(gen *g, const char *text, uint32_t nargs)
 {
     const wa_code *code = g->code;
@@ -173,7 +175,8 @@ static void c_function(gen *g, const char *text, uint32_t nargs)
     if (g->uses_mem)
         P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
     P("    const int *intr = cx->interrupt;\n");
-    P("    if ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor)\n"
+    P("    if (__builtin_expect((uintptr_t)fr > cx->fast_limit, 0) &&\n"
+      "        ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor))\n"
       "        TRAP(%d);\n",
       code->frame_size, WA_TRAP_STACK_EXHAUSTED);
     fputs(text, g->out);
@@ -222,7 +225,7 @@ static bool function(gen *g, uint32_t fidx)
     if (ok) {
         const wa_functype *t = type_of_func(g->m, fidx);
         bool result = result_slots(t) != 0;
-        P("\n#define FIDX %u\n", fidx);
+        P("\n#define FIDX %u\n#define SELF ((void *)(uintptr_t)%uu)\n", fidx, 2 * fidx + 1);
         if (g->uses_mem)
             P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
         else
@@ -248,7 +251,7 @@ static bool function(gen *g, uint32_t fidx)
               fidx);
             c_function(g, text, 0);
         }
-        P("#undef FIDX\n#undef RELOAD\n#undef OUT\n");
+        P("#undef FIDX\n#undef SELF\n#undef RELOAD\n#undef OUT\n");
     }
     free(text);
     free(copy);
@@ -314,7 +317,9 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         "#elif defined(__aarch64__)\n"
         "#define STACK_POINTER() __extension__({ uintptr_t sp_; __asm__(\"mov %0, sp\" : "
         "\"=r\"(sp_)); sp_; })\n"
-        "#else\n#define STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))\n#endif\n\n",
+        "#else\n#define STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))\n#endif\n"
+        /* artifact.c links it in (abi.h: c_frame) */
+        "extern const uint32_t " WA_AOT_C_FRAME_SYMBOL ";\n\n",
         out);
     uint32_t first = m->nfunc_imports;
     g->direct = calloc(m->nfuncs - first + 1, 1);
@@ -378,10 +383,12 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
             WA_AOT_ABI, stamp->version, stamp->target);
     for (int i = 0; i < 32; i++)
         fprintf(out, "%s%u", i ? ", " : "", stamp->sha256[i]);
-    fprintf(out,
-            "},\n    .code_hash = 0x%llxull,\n    .nfuncs = %u,\n    .funcs = funcs,\n"
-            "    .nsnippets = %u,\n    .snippets = snippets,\n};\n",
-            (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);
+    fprintf(
+        out,
+        "},\n    .code_hash = 0x%llxull,\n    .nfuncs = %u,\n    .funcs = funcs,\n"
+        "    .nsnippets = %u,\n    .snippets = snippets,\n    .c_frame = &" WA_AOT_C_FRAME_SYMBOL
+        ",\n};\n",
+        (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);
     free(g->unit_op);
     free(g->target);
     free(g->snippets);
