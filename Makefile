@@ -13,6 +13,8 @@
 #                   make fuzz-run-manifest, make fuzz-run-frame and make fuzz-run-aot (the two
 #                   tiers against each other) run them
 #   make bench-engine  time the engine against native code and wabt (never part of test)
+#   make bench-aot  only bench-engine's AOT table: the AOT tier against native and wasm2c, timed
+#                   round by round (a few minutes)
 #   make bench-messaging  time messaging, fan-out and spawning (never part of test)
 #   make bench-messaging-aot  the round trip, fire-and-forget and spawn with every component
 #                   interpreted, then compiled (AOT tier)
@@ -38,7 +40,7 @@ SPECTEST_DATA := build/spectest
 FUZZ_SECONDS ?= 600
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-aot fuzz-run-manifest fuzz-run-frame bench-engine \
+.PHONY: all deps build run test test-asan asan-dir test-tsan spectest spectest-data fuzz fuzz-run fuzz-run-aot fuzz-run-manifest fuzz-run-frame bench-engine bench-aot \
 	bench-messaging bench-messaging-aot bench-spawn bench-counters bench-trace bench-upgrade bench-lattice bench-timers bench-http bench-sdk bench-simd bench-programs check-programs format clean
 
 all: build
@@ -146,6 +148,12 @@ fuzz-run-frame: fuzz
 
 bench-engine: build
 	bench/engine/run.sh
+
+# Builds only what the AOT comparison needs: no interpreter table, wasm-interp or engine_stats.
+bench-aot:
+	@test -f build/CMakeCache.txt || cmake -S . -B build
+	cmake --build build -j$(JOBS) --target wactor
+	BENCH_ONLY=aot bench/engine/run.sh
 
 bench-simd: build
 	python3 bench/simd/run.py

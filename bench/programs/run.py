@@ -16,7 +16,6 @@ Environment: BENCH_RUNS (default 3), BENCH_SCALE (factor on every work size), BE
 Exit status: 0; 1 if an output differed or a run failed; 2 on a build or fetch error.
 """
 import hashlib
-import math
 import os
 import re
 import resource
@@ -24,6 +23,9 @@ import shutil
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import fmt_s, fmt_x, geomean  # noqa: E402 (bench/benchlib.py)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.path.join(ROOT, "bench", "programs")
@@ -227,19 +229,6 @@ def make_input(path, size):
         n += len(w)
     with open(path, "w") as f:
         f.write("".join(out)[:size])
-
-
-def fmt_s(t):
-    return "-" if t is None else f"{t:.2f}"
-
-
-def fmt_x(r):
-    return "-" if r is None else f"{r:.1f}x"
-
-
-def geomean(xs):
-    xs = [x for x in xs if x]
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
 
 
 def main():

@@ -17,6 +17,10 @@
  * local. fuel: what is left (metering off: it starts at INT64_MAX and is
  * never written back). fr: the first frame not taken by its callers. It
  * returns the fuel left, or -1 after a trap, which the runtime recorded.
+ *
+ * A compiled function checks its frame on entry (the value stack and the C
+ * stack have room for it) only when fr is past cx->fast_limit: below, both
+ * are sure to (rt.c: fast_limit).
  */
 #ifndef WA_AOT_ABI_H
 #define WA_AOT_ABI_H
@@ -25,7 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define WA_AOT_ABI 1
+#define WA_AOT_ABI 2
 
 #ifndef WA_WASM_H /* the generated C has no wasm.h: the same union */
 typedef union wa_val {
@@ -102,7 +106,8 @@ typedef struct wa_aot_table {
     uint32_t size;
     wa_aot_func **elems;
 } wa_aot_table;
-typedef struct wa_aot_frame { /* wa_frame: compiled code sets func only */
+typedef struct wa_aot_frame { /* wa_frame: compiled code sets func only, to
+                               * its index n as 2n + 1 (instance.h) */
     const void *pc;
     wa_val *fp;
     void *func;
@@ -154,6 +159,10 @@ struct wa_aot_cx {
     const wa_aot_rt *rt;
     void *ex;                  /* the wa_instance running the call */
     wa_aot_frame *frame_limit; /* calls past it exhaust the stack */
+    /* The last frame (as an address) a function may run in without
+     * checking its own: up to there the value stack and the C stack have
+     * room for any of the module's functions. */
+    uintptr_t fast_limit;
     const wa_val *stack_end;
     const int *interrupt;    /* the instance's flag (atomic_int) */
     uintptr_t c_stack_floor; /* below this address: stack exhausted */
@@ -181,7 +190,14 @@ typedef struct wa_aot_descriptor {
     /* Instructions run through the interpreter: (function index, unit). */
     uint32_t nsnippets;
     const uint32_t (*snippets)[2];
+    /* The largest C stack frame of its functions in bytes, as the C
+     * compiler reported it (-fstack-usage; artifact.c links it in beside
+     * the generated C), or UINT32_MAX if unknown. */
+    const uint32_t *c_frame;
 } wa_aot_descriptor;
+
+/* The name of what c_frame points to. */
+#define WA_AOT_C_FRAME_SYMBOL "wa_aot_c_frame"
 
 #define WA_AOT_SYMBOL "wactor_aot_descriptor"
 

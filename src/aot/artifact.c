@@ -81,9 +81,12 @@ char *wa_aot_cache_path(const char *dir, const wa_module *m)
  * keeps signalling NaNs with -fsignaling-nans; clang has no such flag and
  * gets the same from strict exception behaviour. cc is $CC, which may hold
  * words ("ccache gcc", "gcc -m64"): it is split at blanks in place (no
- * shell, so no quoting). False if it has no word or too many. */
+ * shell, so no quoting). It compiles the C to an object with a report of
+ * each function's C stack frame (-fstack-usage), then links that with the
+ * largest frame (abi.h: c_frame) into the shared object. False if $CC has
+ * no word or too many. */
 enum { CC_WORDS = 8, CC_ARGV = CC_WORDS + 16 };
-static bool compiler_args(char *cc, const char *so, const char *c, const char **argv)
+static bool compiler_args(char *cc, const char **compile, const char **link)
 {
     int n = 0;
     bool clang = false;
@@ -93,24 +96,69 @@ static bool compiler_args(char *cc, const char *so, const char *c, const char **
             return false;
         const char *base = strrchr(w, '/');
         clang = clang || strstr(base ? base + 1 : w, "clang") != NULL;
-        argv[n++] = w;
+        compile[n] = link[n] = w;
+        n++;
     }
     if (n == 0)
         return false;
-    argv[n++] = "-O2";
-    argv[n++] = "-fPIC";
-    argv[n++] = "-shared";
-    argv[n++] = "-fvisibility=hidden";
-    argv[n++] = "-ffp-contract=off";
-    argv[n++] = "-fno-math-errno";
-    argv[n++] = "-fno-strict-aliasing";
-    argv[n++] = clang ? "-ffp-exception-behavior=maytrap" : "-fsignaling-nans";
-    argv[n++] = "-w";
-    argv[n++] = "-o";
-    argv[n++] = so;
-    argv[n++] = c;
-    argv[n] = NULL;
+    static const char *const flags[] = {"-O2",
+                                        "-fPIC",
+                                        "-fvisibility=hidden",
+                                        "-ffp-contract=off",
+                                        "-fno-math-errno",
+                                        "-fno-strict-aliasing",
+                                        "-w",
+                                        "-fstack-usage",
+                                        "-c"};
+    int k = n;
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        compile[k++] = flags[i];
+    compile[k++] = clang ? "-ffp-exception-behavior=maytrap" : "-fsignaling-nans";
+    compile[k++] = "-o";
+    compile[k] = NULL; /* then the object and the C */
+    link[n] = "-fPIC";
+    link[n + 1] = "-shared";
+    link[n + 2] = "-o";
+    link[n + 3] = NULL; /* then the shared object, the object and the frame's C */
     return true;
+}
+
+/* Appends words to a NULL-ended argv. */
+static void add_args(const char **argv, const char *a, const char *b, const char *c)
+{
+    int n = 0;
+    while (argv[n])
+        n++;
+    argv[n++] = a;
+    argv[n++] = b;
+    if (c)
+        argv[n++] = c;
+    argv[n] = NULL;
+}
+
+/* The largest C stack frame in a -fstack-usage report ("where\tbytes\tkind"
+ * per function: kind "static", or "dynamic,bounded" when the bytes are a
+ * bound), or UINT32_MAX if it has none or a frame of unbounded ("dynamic")
+ * size. */
+static uint32_t largest_frame(const char *su_path)
+{
+    FILE *f = fopen(su_path, "r");
+    if (!f)
+        return UINT32_MAX;
+    uint32_t most = 0;
+    bool any = false, ok = true;
+    char line[1024];
+    while (ok && fgets(line, sizeof line, f)) {
+        char *tab = strchr(line, '\t'), *end;
+        unsigned long bytes = tab ? strtoul(tab + 1, &end, 10) : 0;
+        ok = tab && end != tab + 1 && bytes < UINT32_MAX &&
+             (strncmp(end, "\tstatic", 7) == 0 || strncmp(end, "\tdynamic,bounded", 16) == 0);
+        if (ok && bytes > most)
+            most = (uint32_t)bytes;
+        any = true;
+    }
+    fclose(f);
+    return ok && any ? most : UINT32_MAX;
 }
 
 static double seconds(void)
@@ -174,76 +222,114 @@ static bool run_compiler(const char **argv, wa_error *err)
                    len ? said : "(no message)");
 }
 
+/* The temporary files of one compile, beside the output (a rename at the
+ * end stays on one file system, so a reader sees the old artifact or the
+ * new one): one random stem, and each file created here first (O_EXCL),
+ * so the compiler writes no file that someone else placed. */
+enum { T_C, T_O, T_SU, T_FRAME, T_SO, T_COUNT };
+static const char *const k_temp_suffix[T_COUNT] = {".c", ".o", ".su", "-frame.c", ".so"};
+typedef struct temps {
+    char *path[T_COUNT];
+    bool made[T_COUNT];
+} temps;
+
+static bool temps_make(temps *t, const char *out_path, wa_error *err)
+{
+    size_t n = strlen(out_path) + 24;
+    for (int i = 0; i < T_COUNT; i++)
+        if (!(t->path[i] = malloc(n)))
+            return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
+    snprintf(t->path[T_C], n, "%s.XXXXXX.c", out_path);
+    int fd = mkstemps(t->path[T_C], 2);
+    if (fd < 0)
+        return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write beside %s: %s", out_path,
+                       strerror(errno));
+    close(fd);
+    t->made[T_C] = true;
+    size_t stem = strlen(t->path[T_C]) - 2;
+    for (int i = T_C + 1; i < T_COUNT; i++) {
+        snprintf(t->path[i], n, "%.*s%s", (int)stem, t->path[T_C], k_temp_suffix[i]);
+        fd = open(t->path[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s: %s", t->path[i],
+                           strerror(errno));
+        close(fd);
+        t->made[i] = true;
+    }
+    return true;
+}
+
+static void temps_remove(temps *t)
+{
+    for (int i = 0; i < T_COUNT; i++) {
+        if (t->made[i])
+            unlink(t->path[i]);
+        free(t->path[i]);
+    }
+}
+
+/* The C of the largest frame (abi.h: c_frame). */
+static bool write_frame_c(const char *path, uint32_t bytes, wa_error *err)
+{
+    FILE *f = fopen(path, "w");
+    bool ok = f && fprintf(f,
+                           "#include <stdint.h>\n__attribute__((visibility(\"hidden\"))) const "
+                           "uint32_t %s = %uu;\n",
+                           WA_AOT_C_FRAME_SYMBOL, bytes) > 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    return ok || wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s", path);
+}
+
 bool wa_aot_compile(const wa_module *m, const char *out_path, FILE *progress, wa_error *err)
 {
-    size_t n = strlen(out_path) + 16;
-    char *c_path = malloc(n), *so_path = malloc(n);
-    if (!c_path || !so_path) {
-        free(c_path);
-        free(so_path);
-        return wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
-    }
-    /* Temporaries beside the output: the rename at the end stays on one
-     * file system, so a reader sees the old artifact or the new one. */
-    snprintf(c_path, n, "%s.XXXXXX.c", out_path);
-    snprintf(so_path, n, "%s.XXXXXX", out_path);
-    bool ok = false, have_c = false, have_so = false;
-    int cfd = mkstemps(c_path, 2);
-    FILE *c = cfd >= 0 ? fdopen(cfd, "w") : NULL;
+    temps t = {0};
+    char *cc = NULL;
+    bool ok = false;
+    if (!temps_make(&t, out_path, err))
+        goto done;
+    FILE *c = fopen(t.path[T_C], "w");
     if (!c) {
-        if (cfd >= 0)
-            close(cfd);
-        wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write beside %s: %s", out_path, strerror(errno));
+        wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s: %s", t.path[T_C], strerror(errno));
         goto done;
     }
-    have_c = true;
     wa_aot_stamp stamp;
     wa_aot_stamp_of(m, &stamp);
     double t0 = seconds();
     bool written = wa_aot_write_c(m, &stamp, c, err);
     long c_bytes = written ? ftell(c) : 0;
     if (fclose(c) != 0 && written)
-        written = wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s", c_path);
+        written = wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s", t.path[T_C]);
     if (!written)
         goto done;
-    int sfd = mkstemp(so_path);
-    if (sfd < 0) {
-        wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write beside %s: %s", out_path, strerror(errno));
-        goto done;
-    }
-    close(sfd);
-    have_so = true;
     const char *env_cc = getenv("CC");
-    char *cc = strdup(env_cc && *env_cc ? env_cc : "cc");
-    const char *argv[CC_ARGV];
-    if (!cc || !compiler_args(cc, so_path, c_path, argv)) {
+    cc = strdup(env_cc && *env_cc ? env_cc : "cc");
+    const char *compile[CC_ARGV], *link[CC_ARGV];
+    if (!cc || !compiler_args(cc, compile, link)) {
         wa_fail(err, WA_ERR_FILE, -1, 0, "$CC must be a C compiler and at most %d words", CC_WORDS);
-        free(cc);
         goto done;
     }
+    add_args(compile, t.path[T_O], t.path[T_C], NULL);
+    add_args(link, t.path[T_SO], t.path[T_O], t.path[T_FRAME]);
     bool large = c_bytes > (4l << 20);
     if (progress && large)
         fprintf(progress, "compiling %u functions (%.1f MB of C) with %s...\n",
-                m->nfuncs - m->nfunc_imports, (double)c_bytes / 1e6, argv[0]);
-    bool compiled = run_compiler(argv, err);
-    free(cc); /* argv's first words point into it */
-    if (!compiled)
+                m->nfuncs - m->nfunc_imports, (double)c_bytes / 1e6, compile[0]);
+    if (!run_compiler(compile, err) ||
+        !write_frame_c(t.path[T_FRAME], largest_frame(t.path[T_SU]), err) ||
+        !run_compiler(link, err))
         goto done;
-    if (chmod(so_path, 0644) != 0 || rename(so_path, out_path) != 0) {
+    if (chmod(t.path[T_SO], 0644) != 0 || rename(t.path[T_SO], out_path) != 0) {
         wa_fail(err, WA_ERR_FILE, -1, 0, "cannot write %s: %s", out_path, strerror(errno));
         goto done;
     }
-    have_so = false;
+    t.made[T_SO] = false;
     if (progress && large)
         fprintf(progress, "compiled in %.1f s\n", seconds() - t0);
     ok = true;
 done:
-    if (have_c)
-        unlink(c_path);
-    if (have_so)
-        unlink(so_path);
-    free(c_path);
-    free(so_path);
+    temps_remove(&t);
+    free(cc); /* the argv's first words point into it */
     return ok;
 }
 

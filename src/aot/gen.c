@@ -226,8 +226,10 @@ static bool body(gen *g, char **text)
     return ok;
 }
 
-/* A C function of the body: its locals, checks, the body and the exit for
- * fuel stops. The parameters come from the frame or from C arguments. */
+/* A C function of the body: its locals, the check of its frame (on the
+ * value stack and the C stack; only past cx->fast_limit, abi.h), the body
+ * and the exit for fuel stops. The parameters come from the frame or from
+ * C arguments. */
 static void c_function(gen *g, const char *text, uint32_t nargs)
 {
     const wa_code *code = g->code;
@@ -241,7 +243,8 @@ static void c_function(gen *g, const char *text, uint32_t nargs)
     if (g->uses_mem)
         P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
     P("    const int *intr = cx->interrupt;\n");
-    P("    if ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor)\n"
+    P("    if (__builtin_expect((uintptr_t)fr > cx->fast_limit, 0) &&\n"
+      "        ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor))\n"
       "        TRAP(%d);\n",
       code->frame_size, WA_TRAP_STACK_EXHAUSTED);
     fputs(text, g->out);
@@ -281,30 +284,36 @@ static bool function(gen *g, uint32_t fidx)
     (void)plan(g);
     bool direct = has_direct(g, fidx);
     uint32_t calls = direct ? self_calls(g, fidx) : 0;
-    bool clone = calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS;
-    /* The body goes to memory first: the head depends on what it uses. */
-    char *text = NULL, *copy = NULL;
+    uint32_t copies =
+        calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS ? CLONE_COPIES : 0;
+    /* The bodies go to memory first: the head depends on what they use.
+     * text[0] is fn_d's, text[i] fn_ci's; each calls itself as the next. */
+    char *text[1 + CLONE_COPIES] = {0}, name[1 + CLONE_COPIES][8];
+    for (uint32_t i = 0; i <= copies; i++)
+        snprintf(name[i], sizeof name[i], i ? "_c%u" : "_d", i);
     g->uses_mem = false;
-    g->self = clone ? "_c" : "_d";
-    bool ok = body(g, &text);
+    bool ok = true;
+    for (uint32_t i = 0; i <= copies && ok; i++) {
+        g->self = name[i < copies ? i + 1 : 0];
+        ok = body(g, &text[i]);
+    }
     g->self = "_d";
-    ok = ok && (!clone || body(g, &copy));
     if (ok) {
         const wa_functype *t = type_of_func(g->m, fidx);
         bool result = result_slots(t) != 0;
-        P("\n#define FIDX %u\n", fidx);
+        P("\n#define FIDX %u\n#define SELF ((void *)(uintptr_t)%uu)\n", fidx, 2 * fidx + 1);
         if (g->uses_mem)
             P("#define RELOAD() (mem = inst->mem0->data, msize = inst->mem0->size)\n");
         else
             P("#define RELOAD() ((void)0)\n");
         P(direct && result ? "#define OUT(x) ((wa_aot_r1){(x), 0})\n" : "#define OUT(x) (x)\n");
-        if (clone) {
-            direct_signature(g, fidx, "static inline __attribute__((always_inline))", "_c");
-            c_function(g, copy, reg_args(t));
+        for (uint32_t i = copies; i > 0; i--) {
+            direct_signature(g, fidx, "static inline __attribute__((always_inline))", name[i]);
+            c_function(g, text[i], reg_args(t));
         }
         if (direct) {
             direct_signature(g, fidx, "static", "_d");
-            c_function(g, text, reg_args(t));
+            c_function(g, text[0], reg_args(t));
             /* the frame entry */
             P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
               "wa_aot_frame *fr)\n{\n    %sf%u_d(cx, inst, fp, fuel, fr",
@@ -316,12 +325,12 @@ static bool function(gen *g, uint32_t fidx)
             P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
               "wa_aot_frame *fr)",
               fidx);
-            c_function(g, text, 0);
+            c_function(g, text[0], 0);
         }
-        P("#undef FIDX\n#undef RELOAD\n#undef OUT\n");
+        P("#undef FIDX\n#undef SELF\n#undef RELOAD\n#undef OUT\n");
     }
-    free(text);
-    free(copy);
+    for (uint32_t i = 0; i <= copies; i++)
+        free(text[i]);
     return ok && !ferror(g->out);
 }
 
@@ -384,7 +393,9 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         "#elif defined(__aarch64__)\n"
         "#define STACK_POINTER() __extension__({ uintptr_t sp_; __asm__(\"mov %0, sp\" : "
         "\"=r\"(sp_)); sp_; })\n"
-        "#else\n#define STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))\n#endif\n\n",
+        "#else\n#define STACK_POINTER() ((uintptr_t)__builtin_frame_address(0))\n#endif\n"
+        /* artifact.c links it in (abi.h: c_frame) */
+        "extern const uint32_t " WA_AOT_C_FRAME_SYMBOL ";\n\n",
         out);
     uint32_t first = m->nfunc_imports;
     g->direct = calloc(m->nfuncs - first + 1, 1);
@@ -449,10 +460,12 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
             WA_AOT_ABI, stamp->version, stamp->target);
     for (int i = 0; i < 32; i++)
         fprintf(out, "%s%u", i ? ", " : "", stamp->sha256[i]);
-    fprintf(out,
-            "},\n    .code_hash = 0x%llxull,\n    .nfuncs = %u,\n    .funcs = funcs,\n"
-            "    .nsnippets = %u,\n    .snippets = snippets,\n};\n",
-            (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);
+    fprintf(
+        out,
+        "},\n    .code_hash = 0x%llxull,\n    .nfuncs = %u,\n    .funcs = funcs,\n"
+        "    .nsnippets = %u,\n    .snippets = snippets,\n    .c_frame = &" WA_AOT_C_FRAME_SYMBOL
+        ",\n};\n",
+        (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);
     free(g->unit_op);
     free(g->target);
     free(g->head);

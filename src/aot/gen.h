@@ -59,11 +59,14 @@ static inline const wa_functype *type_of_func(const wa_module *m, uint32_t f)
  * in registers, with no store and load through the frame on either side.
  * A function that makes a tail call has none: its tail calls must stay C
  * sibling calls of the frame signature. A small function that calls
- * itself also gets fn_c, a copy of fn_d the C compiler must inline into
- * fn_d's calls to itself (fn_c's own calls go to fn_d): half the C calls
- * of a recursion, each wasm call still charged and checked. */
+ * itself also gets CLONE_COPIES copies of fn_d, fn_c1, fn_c2..., that the C
+ * compiler must inline: fn_d's calls to itself go to fn_c1, fn_c1's to
+ * fn_c2, the last one's back to fn_d. A third of the C calls of a
+ * recursion, each wasm call still charged and checked; with two self-call
+ * sites, fn_d holds 7 copies of the body, so only small functions. */
 #define DIRECT_MAX_ARGS 8
 #define DIRECT_REG_ARGS 1
+#define CLONE_COPIES 2
 #define CLONE_MAX_UNITS 256
 #define CLONE_MAX_CALLS 2
 

@@ -485,13 +485,20 @@ static void call_end(gen *g)
     P("    if (fuel < 0)\n        return OUT(-1);\n    RELOAD();\n");
 }
 
+/* Before a call: the depth limit, then this frame's record (the callee
+ * checks its own frame, gen.c: c_function). */
+static void call_check(gen *g, const char *indent)
+{
+    P("%sif (fr == cx->frame_limit)\n%s    TRAP(%d);\n%sfr->func = SELF;\n", indent, indent,
+      WA_TRAP_STACK_EXHAUSTED, indent);
+}
+
 /* A call of the module's function f, its arguments in the slots from a. */
 static void call_direct(gen *g, uint32_t f, uint32_t a)
 {
     const wa_functype *t = type_of_func(g->m, f);
     bool result = result_slots(t) != 0;
-    P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
-    P("    fr->func = inst->funcs[FIDX];\n");
+    call_check(g, "    ");
     frame_args(g, t, a);
     P(result ? "    {\n        wa_aot_r1 r = f%u%s(cx, inst, fp + %u, fuel, fr + 1"
              : "    fuel = f%u%s(cx, inst, fp + %u, fuel, fr + 1",
@@ -797,8 +804,7 @@ bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         if (f < m->nfunc_imports) {
             P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
         } else {
-            P("    if (fr == cx->frame_limit)\n        TRAP(%d);\n", WA_TRAP_STACK_EXHAUSTED);
-            P("    fr->func = inst->funcs[FIDX];\n");
+            call_check(g, "    ");
             P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
         }
         call_results(g, t, a);
@@ -816,9 +822,7 @@ bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
           "        wa_aot_func *c = i < t->size ? t->elems[i] : 0;\n",
           U(2), SL(4));
         P("        if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
-        P("            if (fr == cx->frame_limit)\n                TRAP(%d);\n",
-          WA_TRAP_STACK_EXHAUSTED);
-        P("            fr->func = inst->funcs[FIDX];\n");
+        call_check(g, "            ");
         if (param_slots(t) <= DIRECT_MAX_ARGS && result_slots(t) <= 1) {
             bool result = result_slots(t) != 0;
             P("            wa_aot_any d = directs[c->index - %u];\n            if (d) {\n",

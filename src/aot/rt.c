@@ -22,6 +22,7 @@
 /* The views of abi.h are the engine's structures. */
 _Static_assert(sizeof(wa_aot_frame) == sizeof(wa_frame), "frame view");
 _Static_assert(offsetof(wa_aot_frame, func) == offsetof(wa_frame, func), "frame view");
+_Static_assert(_Alignof(wa_func) % 2 == 0, "a frame's func is a pointer or an odd index");
 _Static_assert(offsetof(wa_aot_inst, funcs) == offsetof(wa_instance, funcs), "instance view");
 _Static_assert(offsetof(wa_aot_inst, tables) == offsetof(wa_instance, tables), "instance view");
 _Static_assert(offsetof(wa_aot_inst, mem0) == offsetof(wa_instance, mem0), "instance view");
@@ -68,10 +69,19 @@ static uintptr_t thread_stack_low(void)
     return low;
 }
 
+/* One level of compiled calls takes at most this C stack besides the
+ * frames of the compiled functions on it (up to three: rt.c's
+ * call_indirect, a frame entry, a direct entry): a return address each and
+ * call_indirect's frame, 64 bytes with gcc 12 and clang 14 on x86-64. */
+#define WA_AOT_C_LEVEL_EXTRA 256u
+
 struct wa_aot_code {
     wa_native native;
     const wa_aot_descriptor *d;
-    uint32_t first; /* the module's first defined function */
+    uint32_t first;     /* the module's first defined function */
+    uint32_t max_frame; /* the largest frame of its functions, in slots (>= 1) */
+    /* The most C stack one level of calls takes in bytes, 0 if unknown. */
+    uint32_t c_level;
     wa_code *snippets;
 };
 
@@ -236,27 +246,44 @@ static wa_aot_fn target(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_
     return other;
 }
 
+/* cx.fast_limit for a call entering at frame fp and frame record top, the
+ * C stack at sp: at most k levels of compiled calls below the entry, the
+ * value stack and the C stack have room for any function of the module,
+ * since each level takes at most max_frame slots of the value stack (a
+ * callee's frame begins inside its caller's) and c_level bytes of C stack. */
+static uintptr_t fast_limit(const wa_aot_code *code, const wa_instance *ex, const wa_val *fp,
+                            const wa_aot_frame *top, uintptr_t floor, uintptr_t sp)
+{
+    int64_t k = (int64_t)((size_t)(ex->stack_end - fp) / code->max_frame) - 1;
+    int64_t c = code->c_level && sp > floor ? (int64_t)((sp - floor) / code->c_level) - 1 : -1;
+    k = c < k ? c : k;
+    return (uintptr_t)top + (uintptr_t)(k * (int64_t)sizeof *top);
+}
+
 /* wa_native.run: a call from wa_call or from the interpreter. */
 static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp)
 {
     const wa_aot_code *code = f->inst->native->impl;
     char here;
+    uintptr_t sp = (uintptr_t)&here;
     if (!ex->native_stack_floor) {
-        uintptr_t sp = (uintptr_t)&here, low = thread_stack_low() + WA_AOT_C_MARGIN;
+        uintptr_t low = thread_stack_low() + WA_AOT_C_MARGIN;
         uintptr_t floor = sp > WA_AOT_C_STACK ? sp - WA_AOT_C_STACK : 1;
         ex->native_stack_floor = floor > low ? floor : low;
     }
+    wa_aot_frame *top = (wa_aot_frame *)ex->frame_top;
     wa_aot_cx cx = {
         .rt = &k_rt,
         .ex = ex,
         .frame_limit = (wa_aot_frame *)(ex->frames + ex->depth_limit),
+        .fast_limit = fast_limit(code, ex, fp, top, ex->native_stack_floor, sp),
         .stack_end = ex->stack_end,
         .interrupt = (const int *)&ex->interrupt,
         .c_stack_floor = ex->native_stack_floor,
         .metered = ex->fuel != WA_FUEL_UNLIMITED,
     };
-    int64_t fuel = code->d->funcs[f->index - code->first](&cx, (wa_aot_inst *)f->inst, fp, ex->fuel,
-                                                          (wa_aot_frame *)ex->frame_top);
+    int64_t fuel =
+        code->d->funcs[f->index - code->first](&cx, (wa_aot_inst *)f->inst, fp, ex->fuel, top);
     if (fuel < 0)
         return (wa_trap)cx.trap;
     if (cx.metered)
@@ -316,6 +343,13 @@ wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_erro
     c->native = (wa_native){.run = run, .impl = c, .entries = (const void *const *)d->funcs};
     c->d = d;
     c->first = first;
+    c->max_frame = 1;
+    for (uint32_t f = first; f < m->nfuncs; f++)
+        if (m->funcs[f].code->frame_size > c->max_frame)
+            c->max_frame = m->funcs[f].code->frame_size;
+    uint32_t c_frame = d->c_frame ? *d->c_frame : UINT32_MAX;
+    if (c_frame <= (UINT32_MAX - WA_AOT_C_LEVEL_EXTRA) / 3)
+        c->c_level = 3 * c_frame + WA_AOT_C_LEVEL_EXTRA;
     /* A snippet is a copy of one instruction's units, then RET. */
     for (uint32_t i = 0; i < d->nsnippets; i++) {
         uint32_t fidx = d->snippets[i][0], pc = d->snippets[i][1];

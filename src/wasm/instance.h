@@ -49,13 +49,26 @@ struct wa_global {
     wa_val val[2]; /* a v128 takes both (bytes 0-7, 8-15); other types val[0] */
 };
 
-/* A suspended caller, saved when a wasm function calls another. */
+/* A suspended caller, saved when a wasm function calls another. Compiled
+ * code sets func only, and not to a pointer: to its function's index
+ * tagged as an odd number (WA_FRAME_INDEX), a store of a constant where a
+ * pointer would cost two loads on every call; only traps read it
+ * (wa_frame_func_index). */
 typedef struct wa_frame {
     const uint32_t *pc;
     wa_val *fp;
     wa_func *func;
     const uint32_t *ops; /* func's code, saved to spare RET two loads */
 } wa_frame;
+
+#define WA_FRAME_INDEX(index) ((wa_func *)(uintptr_t)(2 * (uintptr_t)(index) + 1))
+
+/* The index of the function suspended in frame fr. */
+static inline uint32_t wa_frame_func_index(const wa_frame *fr)
+{
+    uintptr_t tag = (uintptr_t)fr->func;
+    return tag & 1 ? (uint32_t)(tag >> 1) : fr->func->index;
+}
 
 struct wa_instance {
     const wa_module *m;

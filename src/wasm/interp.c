@@ -147,7 +147,7 @@ wa_trap wa_trap_record(wa_instance *ex, wa_instance *inst, const wa_func *f, wa_
     uint32_t n = 0;
     ex->backtrace[n++] = f->index;
     for (const wa_frame *fr = top; fr > base && n < WA_BACKTRACE_MAX; fr--)
-        ex->backtrace[n++] = fr[-1].func->index;
+        ex->backtrace[n++] = wa_frame_func_index(&fr[-1]);
     ex->backtrace_len = n;
     ex->backtrace_depth = (uint32_t)(top - base) + 1;
     if (trap == WA_TRAP_HOST || trap == WA_TRAP_EXIT) {
