@@ -152,20 +152,37 @@ static int64_t call(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t ca
     return invoke(cx, inst, func, ((wa_instance *)inst)->funcs[callee], args, fuel, fr, tail);
 }
 
+/* call_indirect's and return_call_indirect's callee: element i of table,
+ * checked against type as the interpreter checks it; NULL after a trap. */
+static wa_func *element(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
+                        uint32_t table, uint32_t i, int64_t fuel, wa_aot_frame *fr)
+{
+    wa_instance *in = (wa_instance *)inst;
+    const wa_functype *ty = &in->m->types[type];
+    const wa_table *t = in->tables[table];
+    wa_trap kind = WA_TRAP_NONE;
+    wa_func *callee = i < t->size ? t->elems[i] : NULL;
+    if (i >= t->size)
+        kind = WA_TRAP_UNDEFINED_ELEMENT;
+    else if (!callee)
+        kind = WA_TRAP_UNINITIALIZED_ELEMENT;
+    else if (callee->type != ty && !wa_functype_equal(callee->type, ty))
+        kind = WA_TRAP_INDIRECT_MISMATCH;
+    if (kind) {
+        trap(cx, inst, func, kind, fuel, fr);
+        return NULL;
+    }
+    return callee;
+}
+
 static int64_t call_indirect(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t type,
                              uint32_t table, uint32_t i, wa_val *args, int64_t fuel,
                              wa_aot_frame *fr, int tail)
 {
     wa_instance *in = (wa_instance *)inst;
-    const wa_functype *ty = &in->m->types[type];
-    const wa_table *t = in->tables[table];
-    if (i >= t->size)
-        return trap(cx, inst, func, WA_TRAP_UNDEFINED_ELEMENT, fuel, fr);
-    wa_func *callee = t->elems[i];
+    wa_func *callee = element(cx, inst, func, type, table, i, fuel, fr);
     if (!callee)
-        return trap(cx, inst, func, WA_TRAP_UNINITIALIZED_ELEMENT, fuel, fr);
-    if (callee->type != ty && !wa_functype_equal(callee->type, ty))
-        return trap(cx, inst, func, WA_TRAP_INDIRECT_MISMATCH, fuel, fr);
+        return -1;
     if (!callee->host && callee->inst->native == in->native) {
         /* this module's code (in this instance or another): a direct call */
         const wa_aot_code *code = in->native->impl;
@@ -222,20 +239,9 @@ static wa_aot_fn target(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_
                         uint32_t table, uint32_t i, int64_t fuel, wa_aot_frame *fr)
 {
     wa_instance *in = (wa_instance *)inst;
-    const wa_functype *ty = &in->m->types[type];
-    const wa_table *t = in->tables[table];
-    wa_trap kind = WA_TRAP_NONE;
-    wa_func *callee = i < t->size ? t->elems[i] : NULL;
-    if (i >= t->size)
-        kind = WA_TRAP_UNDEFINED_ELEMENT;
-    else if (!callee)
-        kind = WA_TRAP_UNINITIALIZED_ELEMENT;
-    else if (callee->type != ty && !wa_functype_equal(callee->type, ty))
-        kind = WA_TRAP_INDIRECT_MISMATCH;
-    if (kind) {
-        trap(cx, inst, func, kind, fuel, fr);
+    wa_func *callee = element(cx, inst, func, type, table, i, fuel, fr);
+    if (!callee)
         return NULL;
-    }
     if (!callee->host && callee->inst->native == in->native) {
         const wa_aot_code *code = in->native->impl;
         cx->to = (wa_aot_inst *)callee->inst;
