@@ -14,9 +14,17 @@
  * fp: its frame on the value stack, laid out as the interpreter's (code.h),
  * with its arguments in fp[0..) on entry and its results there on return;
  * only arguments and results go through it, every other slot is a C
- * local. fuel: what is left (metering off: it starts at INT64_MAX and is
- * never written back). fr: the first frame not taken by its callers. It
- * returns the fuel left, or -1 after a trap, which the runtime recorded.
+ * local. fuel: what is left before the next tick, at most WA_AOT_TICK: the
+ * fuel left is fuel + cx->bank (metering off: that starts at INT64_MAX and
+ * is never written back). fr: the first frame not taken by its callers. It
+ * returns that fuel, or -1 after a trap, which the runtime recorded.
+ *
+ * Ticks. A charge that takes fuel below 0 ticks (tick() below): moves up to
+ * WA_AOT_TICK more from the bank (the count is exact: only where it is kept
+ * changes) and, at a loop's back edge or a function's entry, reads the
+ * interrupt flag. So the hot paths charge with a subtract and a branch, and
+ * an interrupt is seen within WA_AOT_TICK units of fuel, at a back edge or a
+ * call as the interpreter sees it (docs/AOT.md: "Interruption").
  *
  * A compiled function checks its frame on entry (the value stack and the C
  * stack have room for it) only when fr is past cx->fast_limit: below, both
@@ -29,7 +37,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#define WA_AOT_ABI 2
+#define WA_AOT_ABI 3
+
+/* The most fuel compiled code holds between two ticks. */
+#define WA_AOT_TICK 65536
 
 #ifndef WA_WASM_H /* the generated C has no wasm.h: the same union */
 typedef union wa_val {
@@ -125,7 +136,7 @@ typedef struct wa_aot_rt {
     /* A trap of the given kind in function func. */
     int64_t (*trap)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t fuel,
                     wa_aot_frame *top);
-    /* A FUEL point found fuel < 0 or the interrupt flag set. */
+    /* tick() said stop: out of fuel, or interrupted. */
     int64_t (*stop)(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int64_t fuel,
                     wa_aot_frame *top);
     /* Calls inst->funcs[callee] (an import: host, compiled or interpreted)
@@ -165,6 +176,7 @@ struct wa_aot_cx {
     uintptr_t fast_limit;
     const wa_val *stack_end;
     const int *interrupt;    /* the instance's flag (atomic_int) */
+    int64_t bank;            /* the fuel left beyond what the code holds */
     uintptr_t c_stack_floor; /* below this address: stack exhausted */
     int metered;             /* fuel is counted (else it is never written back) */
     wa_aot_inst *to;         /* target's callee instance (no local's address is
@@ -173,6 +185,22 @@ struct wa_aot_cx {
     uint32_t pending_func;   /* and its caller's index */
     int trap;                /* the trap, once a function returned -1 */
 };
+
+/* A charge took fuel below 0: the fuel to go on with (>= 0), or else (< 0,
+ * the fuel given) the function stops (rt->stop). edge: at a back edge or an
+ * entry, where the interrupt flag counts. Written out here rather than
+ * called, so that no register is lost around it; rt.c's hold() gives fuel
+ * out by the same rule. */
+static inline int64_t tick(wa_aot_cx *cx, int64_t fuel, int edge)
+{
+    int64_t left = fuel + cx->bank;
+    int interrupted = __atomic_load_n(cx->interrupt, __ATOMIC_RELAXED);
+    if (left < 0 || (edge && interrupted))
+        return fuel;
+    int64_t keep = interrupted ? 0 : left < WA_AOT_TICK ? left : WA_AOT_TICK;
+    cx->bank = left - keep;
+    return keep;
+}
 
 /* The one symbol an artifact exports (WA_AOT_SYMBOL): what it was made from
  * and its functions, one per defined function in order. */

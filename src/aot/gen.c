@@ -242,7 +242,6 @@ static void c_function(gen *g, const char *text, uint32_t nargs)
     }
     if (g->uses_mem)
         P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
-    P("    const int *intr = cx->interrupt;\n");
     P("    if (__builtin_expect((uintptr_t)fr > cx->fast_limit, 0) &&\n"
       "        ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor))\n"
       "        TRAP(%d);\n",
@@ -362,8 +361,8 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
             stamp->target);
     put_text(out, wa_aot_text_abi_h);
     put_text(out, wa_aot_text_numeric_h);
-    /* Every fuel stop of a function leaves through one exit at its end:
-     * the checks stay a compare and a branch, and the compiler is free to
+    /* A charge is a subtract and a branch (abi.h: ticks); every fuel stop
+     * of a function leaves through one exit at its end, so the compiler is free to
      * copy the blocks around them (a switch's dispatch into each case's
      * end: 1.4x faster on an interpreter loop). Traps stay returns where
      * they happen: one shared exit for them measured slower. */
@@ -371,18 +370,14 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
         "#define TRAP(k) return OUT(cx->rt->trap(cx, inst, FIDX, (k), fuel, fr))\n"
         "typedef struct wa_aot_r1 {\n    int64_t fuel;\n    uint64_t r;\n} wa_aot_r1;\n"
         "typedef void (*wa_aot_any)(void);\n"
-        "#define FUEL(c)                                                                      \\\n"
+        "#define TICK(c, edge)                                                                \\\n"
         "    do {                                                                             \\\n"
-        "        if (__builtin_expect((fuel -= (c)) < 0 ||                                    \\\n"
-        "                                 __atomic_load_n(intr, __ATOMIC_RELAXED),            \\\n"
-        "                             0))                                                     \\\n"
+        "        if (__builtin_expect((fuel -= (c)) < 0, 0) &&                                \\\n"
+        "            (fuel = tick(cx, fuel, (edge))) < 0)                                     \\\n"
         "            goto stop_;                                                              \\\n"
         "    } while (0)\n"
-        "#define CHARGE(c)                                                                    \\\n"
-        "    do {                                                                             \\\n"
-        "        if (__builtin_expect((fuel -= (c)) < 0, 0))                                  \\\n"
-        "            goto stop_;                                                              \\\n"
-        "    } while (0)\n"
+        "#define FUEL(c) TICK((c), 1)\n"
+        "#define CHARGE(c) TICK((c), 0)\n"
         "#define OOB(ea, n) __builtin_expect((ea) + (n) > msize, 0)\n"
         "static inline wa_v128 V(uint64_t lo, uint64_t hi)\n"
         "{\n    wa_v128 v;\n    v.u64[0] = lo, v.u64[1] = hi;\n    return v;\n}\n"

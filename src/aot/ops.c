@@ -746,7 +746,7 @@ bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
     case WA_OP_UNREACHABLE:
         P("    TRAP(%d);\n", WA_TRAP_UNREACHABLE);
         return true;
-    case WA_OP_FUEL: /* the interrupt flag is read on entry and at back edges */
+    case WA_OP_FUEL: /* the interrupt flag counts on entry and at back edges */
         P(pc == g->entry ? "    FUEL(%uu);\n" : "    CHARGE(%uu);\n", U(1));
         return true;
     case WA_OP_JMP:

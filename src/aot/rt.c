@@ -91,28 +91,48 @@ static wa_instance *ex_of(wa_aot_cx *cx)
     return cx->ex;
 }
 
-static int64_t trap(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t fuel,
-                    wa_aot_frame *top)
+/* Fuel held by compiled code (abi.h, ticks): the count left is what the
+ * code holds plus cx->bank. */
+static int64_t fuel_left(const wa_aot_cx *cx, int64_t held)
+{
+    return held + cx->bank;
+}
+
+/* Hands fuel left to compiled code by tick()'s rule (abi.h): at most
+ * WA_AOT_TICK, the rest banked; none once the interrupt flag is set, so the
+ * next charge ticks. */
+static int64_t hold(wa_aot_cx *cx, int64_t left)
+{
+    int64_t keep = left < WA_AOT_TICK ? left : WA_AOT_TICK;
+    if (keep > 0 && __atomic_load_n(cx->interrupt, __ATOMIC_RELAXED))
+        keep = 0;
+    cx->bank = left - keep;
+    return keep;
+}
+
+static int64_t trap_left(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t left,
+                         wa_aot_frame *top)
 {
     wa_instance *in = (wa_instance *)inst;
     cx->trap = kind;
-    wa_trap_record(ex_of(cx), in, in->funcs[func], (wa_trap)kind, cx->metered ? fuel : -1,
+    wa_trap_record(ex_of(cx), in, in->funcs[func], (wa_trap)kind, cx->metered ? left : -1,
                    (const wa_frame *)top);
     return -1;
+}
+
+static int64_t trap(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t fuel,
+                    wa_aot_frame *top)
+{
+    return trap_left(cx, inst, func, kind, fuel_left(cx, fuel), top);
 }
 
 static int64_t stop(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int64_t fuel,
                     wa_aot_frame *top)
 {
-    if (fuel < 0)
-        return trap(cx, inst, func, WA_TRAP_FUEL, 0, top);
-    return trap(cx, inst, func, WA_TRAP_INTERRUPTED, fuel, top);
-}
-
-/* The fuel left after the engine ran something that counts it in ex. */
-static int64_t fuel_after(wa_aot_cx *cx, int64_t fuel)
-{
-    return cx->metered ? ex_of(cx)->fuel : fuel;
+    int64_t left = fuel_left(cx, fuel);
+    if (left < 0)
+        return trap_left(cx, inst, func, WA_TRAP_FUEL, 0, top);
+    return trap_left(cx, inst, func, WA_TRAP_INTERRUPTED, left, top);
 }
 
 /* Calls callee from function func as the interpreter's call: and
@@ -121,18 +141,19 @@ static int64_t invoke(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, wa_func *
                       wa_val *args, int64_t fuel, wa_aot_frame *fr, int tail)
 {
     wa_instance *ex = ex_of(cx), *in = (wa_instance *)inst;
+    int64_t left = fuel_left(cx, fuel);
     if (cx->metered)
-        ex->fuel = fuel;
+        ex->fuel = left;
     if (callee->host) {
         wa_trap t = callee->host(in, callee->env, args);
-        fuel = ex->fuel; /* the host may have set it */
+        left = ex->fuel; /* the host may have set it */
         if (t)
-            return trap(cx, inst, func, t, fuel, fr);
-        return fuel;
+            return trap_left(cx, inst, func, t, left, fr);
+        return hold(cx, left);
     }
     if (!tail) {
         if (fr == cx->frame_limit)
-            return trap(cx, inst, func, WA_TRAP_STACK_EXHAUSTED, fuel, fr);
+            return trap_left(cx, inst, func, WA_TRAP_STACK_EXHAUSTED, left, fr);
         fr->func = in->funcs[func];
         fr++;
     }
@@ -143,7 +164,7 @@ static int64_t invoke(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, wa_func *
         cx->trap = t;
         return -1;
     }
-    return fuel_after(cx, fuel);
+    return hold(cx, cx->metered ? ex->fuel : left);
 }
 
 static int64_t call(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t callee, wa_val *args,
@@ -214,7 +235,7 @@ static int64_t step(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_t n,
     wa_func one = {
         .type = in->funcs[func]->type, .inst = in, .code = &code->snippets[n], .index = func};
     if (cx->metered)
-        ex->fuel = fuel;
+        ex->fuel = fuel_left(cx, fuel);
     ex->frame_top = (wa_frame *)fr;
     wa_trap t = wa_interp_run(ex, &one, fp);
     if (t) {
@@ -289,12 +310,12 @@ static wa_trap run(wa_instance *ex, wa_func *f, wa_val *fp)
         .c_stack_floor = ex->native_stack_floor,
         .metered = ex->fuel != WA_FUEL_UNLIMITED,
     };
-    int64_t fuel =
-        code->d->funcs[f->index - code->first](&cx, (wa_aot_inst *)f->inst, fp, ex->fuel, top);
+    int64_t fuel = hold(&cx, ex->fuel);
+    fuel = code->d->funcs[f->index - code->first](&cx, (wa_aot_inst *)f->inst, fp, fuel, top);
     if (fuel < 0)
         return (wa_trap)cx.trap;
     if (cx.metered)
-        ex->fuel = fuel;
+        ex->fuel = fuel_left(&cx, fuel);
     return WA_TRAP_NONE;
 }
 

@@ -292,6 +292,26 @@ static void test_fuel(void *arg)
     CHECK(left < 1000000 && left > 0);
     /* 100 loop iterations cost at least one unit each. */
     CHECK(left <= 1000000 - 100);
+
+    /* Exact over long runs: compiled code holds its fuel in slices of
+     * WA_AOT_TICK units (src/aot/abi.h) and must not lose or add a unit
+     * between them: a run of many slices costs what the interpreter counts. */
+    wa_aot_artifact *aot = fx->aot;
+    fx->aot = NULL;
+    wa_instance *interp = hooks_new(fx, NULL);
+    fx->aot = aot;
+    REQUIRE(interp != NULL);
+    for (uint32_t n = 40000; n <= 120000; n += 40000) {
+        int64_t used[2];
+        wa_instance *both[2] = {inst, interp};
+        for (int i = 0; i < 2; i++) {
+            wa_instance_set_fuel(both[i], 100000000);
+            CHECK(call1(both[i], "sum", n, &r) == WA_TRAP_NONE);
+            used[i] = 100000000 - wa_instance_fuel(both[i]);
+        }
+        CHECK(used[0] == used[1] && used[0] > 200000);
+    }
+    wa_instance_free(interp);
     wa_instance_free(inst);
 }
 
