@@ -122,6 +122,36 @@ static bool emit_region(gen *g, const uint32_t *ops, uint32_t pc, uint32_t resum
     return ok;
 }
 
+/* Where a region's two copies end: at the planner's resume, or past the
+ * loop back edge that follows within TAIL_OPS ops of the same block (no
+ * label, no other region, nothing that ends the block on the way). With
+ * the back edge in both copies the fast copy is a loop of its own, with no
+ * join in its body where the C compiler must agree on a register for each
+ * value: matmul's inner loop loaded a double into a general register and
+ * moved it to SSE after such a join. The ops on the way have no hoisted
+ * access (the region's last one is before resume, and no other region
+ * starts there), so they are the same in both copies. */
+#define TAIL_OPS 8
+
+static uint32_t region_end(const gen *g, uint32_t start, uint32_t resume)
+{
+    const uint32_t *ops = g->code->ops;
+    uint32_t pc = resume;
+    for (uint32_t i = 0; i < TAIL_OPS && pc < g->code->nops; i++) {
+        uint32_t op = gen_op_at(g, ops, pc), first, r, n;
+        const wa_bounds_check *checks;
+        if (op == WA_OP_COUNT_ || g->target[pc] || gen_ends_block(op) ||
+            wa_bounds_region(g->bounds, pc, &r, &checks, &n))
+            return resume;
+        n = gen_len_at(op, ops, pc);
+        if (gen_targets_of(op, ops, pc, &first))
+            return gen_targets_of(op, ops, pc, &first) == 1 && ops[pc + first] <= start ? pc + n
+                                                                                       : resume;
+        pc += n;
+    }
+    return resume;
+}
+
 /* The ops from pc to end, regions as such; branch targets get labels. */
 static bool emit_range(gen *g, uint32_t pc, uint32_t end, bool labels)
 {
@@ -133,6 +163,7 @@ static bool emit_range(gen *g, uint32_t pc, uint32_t end, bool labels)
         if (labels && g->target[pc])
             P("L%u:;\n", pc);
         if (wa_bounds_region(g->bounds, pc, &resume, &checks, &nchecks)) {
+            resume = region_end(g, pc, resume);
             ok = emit_region(g, ops, pc, resume, checks, nchecks);
             n = resume - pc;
         } else {
