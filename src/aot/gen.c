@@ -143,11 +143,10 @@ static uint32_t region_end(const gen *g, uint32_t start, uint32_t resume)
         if (op == WA_OP_COUNT_ || g->target[pc] || gen_ends_block(op) ||
             wa_bounds_region(g->bounds, pc, &r, &checks, &n))
             return resume;
-        n = gen_len_at(op, ops, pc);
-        if (gen_targets_of(op, ops, pc, &first))
-            return gen_targets_of(op, ops, pc, &first) == 1 && ops[pc + first] <= start ? pc + n
-                                                                                       : resume;
-        pc += n;
+        uint32_t targets = gen_targets_of(op, ops, pc, &first), next = pc + gen_len_at(op, ops, pc);
+        if (targets) /* a back edge goes to a loop's head, at or before start */
+            return targets == 1 && ops[pc + first] <= start ? next : resume;
+        pc = next;
     }
     return resume;
 }
