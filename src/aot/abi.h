@@ -186,11 +186,11 @@ struct wa_aot_cx {
     int trap;                /* the trap, once a function returned -1 */
 };
 
-/* A charge took fuel below 0: the fuel to go on with (>= 0), or else (< 0,
- * the fuel given) the function stops (rt->stop). edge: at a back edge or an
- * entry, where the interrupt flag counts. Written out here rather than
- * called, so that no register is lost around it; rt.c's hold() gives fuel
- * out by the same rule. */
+/* A charge took fuel below 0 (or rt.c's hold() banked all of it): the fuel
+ * to go on with (>= 0), or else (< 0, the fuel given) the function stops
+ * (rt->stop). edge: at a back edge or an entry, where the interrupt flag
+ * counts. Written out in the generated C rather than called, so that no
+ * register is lost around it. */
 static inline int64_t tick(wa_aot_cx *cx, int64_t fuel, int edge)
 {
     int64_t left = fuel + cx->bank;

@@ -392,8 +392,8 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     put_text(out, wa_aot_text_abi_h);
     put_text(out, wa_aot_text_numeric_h);
     /* A charge is a subtract and a branch (abi.h: ticks); every fuel stop
-     * of a function leaves through one exit at its end, so the compiler is free to
-     * copy the blocks around them (a switch's dispatch into each case's
+     * of a function leaves through one exit at its end, so the compiler is
+     * free to copy the blocks around them (a switch's dispatch into each case's
      * end: 1.4x faster on an interpreter loop). Traps stay returns where
      * they happen: one shared exit for them measured slower. */
     fputs(

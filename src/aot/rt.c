@@ -98,16 +98,14 @@ static int64_t fuel_left(const wa_aot_cx *cx, int64_t held)
     return held + cx->bank;
 }
 
-/* Hands fuel left to compiled code by tick()'s rule (abi.h): at most
- * WA_AOT_TICK, the rest banked; none once the interrupt flag is set, so the
- * next charge ticks. */
+/* Hands fuel left to compiled code: all of it banked, then a tick with
+ * nothing held (abi.h) takes out the first slice, or none once the interrupt
+ * flag is set, so that the next charge ticks; fuel left below 0 is banked
+ * too, and the next charge stops the code there (FUEL). */
 static int64_t hold(wa_aot_cx *cx, int64_t left)
 {
-    int64_t keep = left < WA_AOT_TICK ? left : WA_AOT_TICK;
-    if (keep > 0 && __atomic_load_n(cx->interrupt, __ATOMIC_RELAXED))
-        keep = 0;
-    cx->bank = left - keep;
-    return keep;
+    cx->bank = left;
+    return tick(cx, 0, 0);
 }
 
 static int64_t trap_left(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, int kind, int64_t left,
