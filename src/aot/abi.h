@@ -28,7 +28,10 @@
  *
  * A compiled function checks its frame on entry (the value stack and the C
  * stack have room for it) only when fr is past cx->fast_limit: below, both
- * are sure to (rt.c: fast_limit).
+ * are sure to (rt.c: fast_limit). A call checks the depth limit only when
+ * its callee's frame is past it too: fast_limit is never past frame_limit.
+ * Each function keeps fast_limit in `fl` (a local, or an inlined copy's
+ * parameter), so an inlined call's two checks are one comparison.
  */
 #ifndef WA_AOT_ABI_H
 #define WA_AOT_ABI_H
@@ -37,7 +40,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define WA_AOT_ABI 3
+#define WA_AOT_ABI 4
 
 /* The most fuel compiled code holds between two ticks. */
 #define WA_AOT_TICK 65536
@@ -111,6 +114,7 @@ typedef struct wa_aot_func {
     uint32_t index;
     wa_aot_functype own_type;
     const void *native; /* its wa_aot_fn, if compiled */
+    const void *direct; /* and its direct entry (fN_d), if it has one */
 } wa_aot_func;
 typedef struct wa_aot_table {
     uint32_t type[4]; /* wa_tabletype */
@@ -128,6 +132,9 @@ typedef struct wa_aot_frame { /* wa_frame: compiled code sets func only, to
 typedef struct wa_aot_cx wa_aot_cx;
 typedef int64_t (*wa_aot_fn)(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel,
                              wa_aot_frame *fr);
+/* A direct entry: the frame entry's parameters, then up to DIRECT_MAX_ARGS
+ * arguments as uint64_t; it returns wa_aot_r1 or the fuel (gen.c). */
+typedef void (*wa_aot_any)(void);
 
 /* What compiled code calls for all but the hot paths. Each takes the
  * calling function's index (for traps: their message and backtrace) and
@@ -172,7 +179,10 @@ struct wa_aot_cx {
     wa_aot_frame *frame_limit; /* calls past it exhaust the stack */
     /* The last frame (as an address) a function may run in without
      * checking its own: up to there the value stack and the C stack have
-     * room for any of the module's functions. */
+     * room for any of the module's functions. Never past frame_limit, so
+     * a call into a frame at or below it is within the depth limit too,
+     * and one comparison (with fl, the copy each function keeps) covers
+     * both a call's depth and the callee's entry. */
     uintptr_t fast_limit;
     const wa_val *stack_end;
     const int *interrupt;    /* the instance's flag (atomic_int) */
@@ -215,6 +225,7 @@ typedef struct wa_aot_descriptor {
     uint64_t code_hash;
     uint32_t nfuncs;
     const wa_aot_fn *funcs;
+    const wa_aot_any *directs; /* by the same index, or NULL */
     /* Instructions run through the interpreter: (function index, unit). */
     uint32_t nsnippets;
     const uint32_t (*snippets)[2];

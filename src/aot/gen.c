@@ -56,7 +56,7 @@ static void direct_signature(gen *g, uint32_t f, const char *qualifiers, const c
       qualifiers, result_slots(t) ? "wa_aot_r1" : "int64_t", f, suffix);
     for (uint32_t i = 0; i < reg_args(t); i++)
         P(", uint64_t a%u", i);
-    P(")");
+    P(strcmp(suffix, "_d") != 0 ? ", uintptr_t fl)" : ")"); /* an inlined copy: its caller's */
 }
 
 /* The planner's walk of the function (bounds.h). */
@@ -259,8 +259,8 @@ static bool body(gen *g, char **text)
 /* A C function of the body: its locals, the check of its frame (on the
  * value stack and the C stack; only past cx->fast_limit, abi.h), the body
  * and the exit for fuel stops. The parameters come from the frame or from
- * C arguments. */
-static void c_function(gen *g, const char *text, uint32_t nargs)
+ * C arguments; an inlined copy takes fl as one too. */
+static void c_function(gen *g, const char *text, uint32_t nargs, bool copy)
 {
     const wa_code *code = g->code;
     P("\n{\n");
@@ -272,10 +272,12 @@ static void c_function(gen *g, const char *text, uint32_t nargs)
     }
     if (g->uses_mem)
         P("    uint8_t *mem = inst->mem0->data;\n    uint64_t msize = inst->mem0->size;\n");
-    P("    if (__builtin_expect((uintptr_t)fr > cx->fast_limit, 0) &&\n"
+    if (!copy && strcmp(g->fl, "fl") == 0)
+        P("    const uintptr_t fl = cx->fast_limit;\n");
+    P("    if (__builtin_expect((uintptr_t)fr > %s, 0) &&\n"
       "        ((size_t)(cx->stack_end - fp) < %uu || STACK_POINTER() < cx->c_stack_floor))\n"
       "        TRAP(%d);\n",
-      code->frame_size, WA_TRAP_STACK_EXHAUSTED);
+      g->fl, code->frame_size, WA_TRAP_STACK_EXHAUSTED);
     fputs(text, g->out);
     P("stop_:\n    return OUT(cx->rt->stop(cx, inst, FIDX, fuel, fr));\n}\n");
 }
@@ -318,6 +320,7 @@ static bool function(gen *g, uint32_t fidx)
     /* The bodies go to memory first: the head depends on what they use.
      * text[0] is fn_d's, text[i] fn_ci's; each calls itself as the next. */
     char *text[1 + CLONE_COPIES] = {0}, name[1 + CLONE_COPIES][8];
+    g->fl = copies ? "fl" : "cx->fast_limit";
     for (uint32_t i = 0; i <= copies; i++)
         snprintf(name[i], sizeof name[i], i ? "_c%u" : "_d", i);
     g->uses_mem = false;
@@ -338,11 +341,11 @@ static bool function(gen *g, uint32_t fidx)
         P(direct && result ? "#define OUT(x) ((wa_aot_r1){(x), 0})\n" : "#define OUT(x) (x)\n");
         for (uint32_t i = copies; i > 0; i--) {
             direct_signature(g, fidx, "static inline __attribute__((always_inline))", name[i]);
-            c_function(g, text[i], reg_args(t));
+            c_function(g, text[i], reg_args(t), true);
         }
         if (direct) {
             direct_signature(g, fidx, "static", "_d");
-            c_function(g, text[0], reg_args(t));
+            c_function(g, text[0], reg_args(t), false);
             /* the frame entry */
             P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
               "wa_aot_frame *fr)\n{\n    %sf%u_d(cx, inst, fp, fuel, fr",
@@ -354,7 +357,7 @@ static bool function(gen *g, uint32_t fidx)
             P("static int64_t f%u(wa_aot_cx *cx, wa_aot_inst *inst, wa_val *fp, int64_t fuel, "
               "wa_aot_frame *fr)",
               fidx);
-            c_function(g, text[0], 0);
+            c_function(g, text[0], 0, false);
         }
         P("#undef FIDX\n#undef SELF\n#undef RELOAD\n#undef OUT\n");
     }
@@ -399,7 +402,6 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     fputs(
         "#define TRAP(k) return OUT(cx->rt->trap(cx, inst, FIDX, (k), fuel, fr))\n"
         "typedef struct wa_aot_r1 {\n    int64_t fuel;\n    uint64_t r;\n} wa_aot_r1;\n"
-        "typedef void (*wa_aot_any)(void);\n"
         "#define TICK(c, edge)                                                                \\\n"
         "    do {                                                                             \\\n"
         "        if (__builtin_expect((fuel -= (c)) < 0, 0) &&                                \\\n"
@@ -442,8 +444,6 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
             P(";\n");
         }
     }
-    /* the direct entries by function, for call_indirect */
-    fprintf(out, "static const wa_aot_any directs[%u];\n", m->nfuncs - first + 1);
     bool ok = true;
     for (uint32_t f = first; f < m->nfuncs && ok; f++)
         ok = function(g, f);
@@ -488,6 +488,7 @@ bool wa_aot_write_c(const wa_module *m, const wa_aot_stamp *stamp, FILE *out, wa
     fprintf(
         out,
         "},\n    .code_hash = 0x%llxull,\n    .nfuncs = %u,\n    .funcs = funcs,\n"
+        "    .directs = directs,\n"
         "    .nsnippets = %u,\n    .snippets = snippets,\n    .c_frame = &" WA_AOT_C_FRAME_SYMBOL
         ",\n};\n",
         (unsigned long long)wa_aot_code_hash(m), m->nfuncs - first, g->nsnippets);

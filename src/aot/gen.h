@@ -27,6 +27,10 @@ typedef struct gen {
     bool uses_mem;    /* the function reads or writes it */
     const char *self; /* the name suffix its calls to itself use */
     uint32_t entry;   /* the pc of its first FUEL op */
+    /* cx->fast_limit as the function reads it: "fl", a copy kept by a
+     * function inlined into itself (its copies' checks are one), else the
+     * field, so that no register holds it across a long function */
+    const char *fl;
     /* the checks left out (bounds.h): the half op being printed, its
      * accesses so far, and whether this is a region's fast copy */
     wa_bounds *bounds;

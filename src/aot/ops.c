@@ -486,25 +486,33 @@ static void call_end(gen *g)
 }
 
 /* Before a call: the depth limit, then this frame's record (the callee
- * checks its own frame, gen.c: c_function). */
-static void call_check(gen *g, const char *indent)
+ * checks its own frame, gen.c: c_function). Into an inlined copy, the
+ * depth is checked only where the copy's entry check fails too (fast_limit
+ * is never past frame_limit, abi.h): the compiler keeps one comparison. */
+static void call_check(gen *g, const char *indent, bool into_copy)
 {
-    P("%sif (fr == cx->frame_limit)\n%s    TRAP(%d);\n%sfr->func = SELF;\n", indent, indent,
-      WA_TRAP_STACK_EXHAUSTED, indent);
+    if (into_copy)
+        P("%sif (__builtin_expect((uintptr_t)(fr + 1) > fl, 0) && fr == cx->frame_limit)\n",
+          indent);
+    else
+        P("%sif (fr == cx->frame_limit)\n", indent);
+    P("%s    TRAP(%d);\n%sfr->func = SELF;\n", indent, WA_TRAP_STACK_EXHAUSTED, indent);
 }
 
 /* A call of the module's function f, its arguments in the slots from a. */
 static void call_direct(gen *g, uint32_t f, uint32_t a)
 {
     const wa_functype *t = type_of_func(g->m, f);
-    bool result = result_slots(t) != 0;
-    call_check(g, "    ");
+    bool result = result_slots(t) != 0, copy = f == g->fidx && strcmp(g->self, "_d") != 0;
+    call_check(g, "    ", copy);
     frame_args(g, t, a);
     P(result ? "    {\n        wa_aot_r1 r = f%u%s(cx, inst, fp + %u, fuel, fr + 1"
              : "    fuel = f%u%s(cx, inst, fp + %u, fuel, fr + 1",
       f, f == g->fidx ? g->self : "_d", a);
     for (uint32_t i = 0; i < reg_args(t); i++)
         P(", s%u", a + i);
+    if (copy)
+        P(", fl"); /* the copy takes its caller's */
     if (result)
         P(");\n        fuel = r.fuel, s%u = r.r;\n    }\n", a);
     else
@@ -804,7 +812,7 @@ bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         if (f < m->nfunc_imports) {
             P("    fuel = cx->rt->call(cx, inst, %u, %u, fp + %u, fuel, fr, 0);\n", g->fidx, f, a);
         } else {
-            call_check(g, "    ");
+            call_check(g, "    ", false);
             P("    fuel = f%u(cx, inst, fp + %u, fuel, fr + 1);\n", f, a);
         }
         call_results(g, t, a);
@@ -816,41 +824,38 @@ bool gen_op(gen *g, uint32_t op, const uint32_t *ops, uint32_t pc)
         uint32_t a = SL(3);
         /* A compiled callee of the expected type (the same type object:
          * this module's) is called directly, through its direct entry if
-         * it has one; the rest goes through rt.c. */
+         * it has one (tried first: a load beside the type's); the rest
+         * goes through rt.c. */
         P("    {\n        wa_aot_table *t = inst->tables[%u];\n        uint32_t i = "
           "(uint32_t)s%u;\n"
           "        wa_aot_func *c = i < t->size ? t->elems[i] : 0;\n",
           U(2), SL(4));
-        P("        if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
-        call_check(g, "            ");
         if (param_slots(t) <= DIRECT_MAX_ARGS && result_slots(t) <= 1) {
             bool result = result_slots(t) != 0;
-            P("            wa_aot_any d = directs[c->index - %u];\n            if (d) {\n",
-              m->nfunc_imports);
+            P("        wa_aot_any d = c && c->type == &inst->module->types[%u] ? "
+              "(wa_aot_any)c->direct : 0;\n        if (d) {\n",
+              U(1));
+            call_check(g, "            ", false);
             frame_args(g, t, a);
-            P(result ? "                wa_aot_r1 r = ((wa_aot_r1(*)("
-                     : "                fuel = ((int64_t(*)(");
+            P(result ? "            wa_aot_r1 r = ((wa_aot_r1(*)("
+                     : "            fuel = ((int64_t(*)(");
             P("wa_aot_cx *, wa_aot_inst *, wa_val *, int64_t, wa_aot_frame *");
             for (uint32_t i = 0; i < reg_args(t); i++)
                 P(", uint64_t");
             P("))d)(cx, c->inst, fp + %u, fuel, fr + 1", a);
             for (uint32_t i = 0; i < reg_args(t); i++)
                 P(", s%u", a + i);
-            P(result ? ");\n                fuel = r.fuel, s%u = r.r;\n            } else {\n"
-                     : ");\n            } else {\n",
+            P(result ? ");\n            fuel = r.fuel, s%u = r.r;\n        } else "
+                     : ");\n        } else ",
               a);
-            call_args(g, t, a);
-            P("                fuel = ((wa_aot_fn)c->native)(cx, c->inst, fp + %u, fuel, fr + "
-              "1);\n",
-              a);
-            call_results(g, t, a);
-            P("            }\n");
         } else {
-            call_args(g, t, a);
-            P("            fuel = ((wa_aot_fn)c->native)(cx, c->inst, fp + %u, fuel, fr + 1);\n",
-              a);
-            call_results(g, t, a);
+            P("        ");
         }
+        P("if (c && c->type == &inst->module->types[%u] && c->native) {\n", U(1));
+        call_check(g, "            ", false);
+        call_args(g, t, a);
+        P("            fuel = ((wa_aot_fn)c->native)(cx, c->inst, fp + %u, fuel, fr + 1);\n", a);
+        call_results(g, t, a);
         P("        } else {\n");
         call_args(g, t, a);
         P("            fuel = cx->rt->call_indirect(cx, inst, %u, %u, %u, i, fp + %u, fuel, fr, "

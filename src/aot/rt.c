@@ -36,6 +36,7 @@ _Static_assert(sizeof(wa_aot_functype) == sizeof(wa_functype), "type view");
 _Static_assert(offsetof(wa_aot_func, type) == offsetof(wa_func, type), "function view");
 _Static_assert(offsetof(wa_aot_func, inst) == offsetof(wa_func, inst), "function view");
 _Static_assert(offsetof(wa_aot_func, native) == offsetof(wa_func, native), "function view");
+_Static_assert(offsetof(wa_aot_func, direct) == offsetof(wa_func, direct), "function view");
 _Static_assert(offsetof(wa_aot_table, size) == offsetof(wa_table, size), "table view");
 _Static_assert(offsetof(wa_aot_table, elems) == offsetof(wa_table, elems), "table view");
 _Static_assert(sizeof(atomic_int) == sizeof(int), "interrupt flag view");
@@ -276,13 +277,16 @@ static wa_aot_fn target(wa_aot_cx *cx, wa_aot_inst *inst, uint32_t func, uint32_
  * C stack at sp: at most k levels of compiled calls below the entry, the
  * value stack and the C stack have room for any function of the module,
  * since each level takes at most max_frame slots of the value stack (a
- * callee's frame begins inside its caller's) and c_level bytes of C stack. */
+ * callee's frame begins inside its caller's) and c_level bytes of C stack;
+ * and k is at most the depth limit's levels (abi.h: fast_limit). */
 static uintptr_t fast_limit(const wa_aot_code *code, const wa_instance *ex, const wa_val *fp,
                             const wa_aot_frame *top, uintptr_t floor, uintptr_t sp)
 {
     int64_t k = (int64_t)((size_t)(ex->stack_end - fp) / code->max_frame) - 1;
     int64_t c = code->c_level && sp > floor ? (int64_t)((sp - floor) / code->c_level) - 1 : -1;
+    int64_t d = (const wa_aot_frame *)(ex->frames + ex->depth_limit) - top;
     k = c < k ? c : k;
+    k = d < k ? d : k;
     return (uintptr_t)top + (uintptr_t)(k * (int64_t)sizeof *top);
 }
 
@@ -366,7 +370,10 @@ wa_aot_code *wa_aot_bind(const wa_module *m, const wa_aot_descriptor *d, wa_erro
         wa_fail(err, WA_ERR_NOMEM, -1, 0, "out of memory");
         return NULL;
     }
-    c->native = (wa_native){.run = run, .impl = c, .entries = (const void *const *)d->funcs};
+    c->native = (wa_native){.run = run,
+                            .impl = c,
+                            .entries = (const void *const *)d->funcs,
+                            .directs = (const void *const *)d->directs};
     c->d = d;
     c->first = first;
     c->max_frame = 1;

@@ -413,6 +413,9 @@ static bool create_objects(wa_instance *inst, const wa_config *cfg, wa_error *er
                        .index = i,
                        .native = inst->native && inst->native->entries
                                      ? inst->native->entries[i - m->nfunc_imports]
+                                     : NULL,
+                       .direct = inst->native && inst->native->directs
+                                     ? inst->native->directs[i - m->nfunc_imports]
                                      : NULL};
         inst->funcs[i] = f;
     }

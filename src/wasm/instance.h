@@ -26,6 +26,7 @@ struct wa_func {
     uint32_t index;       /* function index in its module */
     wa_functype own_type; /* host functions: a private copy of the type */
     const void *native;   /* compiled: its wa_native entry (opaque), else NULL */
+    const void *direct;   /* and its direct entry (wa_native.directs), if any */
 };
 
 struct wa_table {

@@ -362,6 +362,9 @@ typedef struct wa_native {
      * instance made with it keeps its own (compiled code that calls through
      * a table finds the callee's there). */
     const void *const *entries;
+    /* And, by the same index, a second entry (or NULL) that compiled code
+     * calls with the arguments in registers. */
+    const void *const *directs;
 } wa_native;
 
 typedef struct wa_config {

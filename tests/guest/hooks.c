@@ -36,6 +36,15 @@ int32_t recurse(int32_t n)
     return recurse_ptr(n - 1) + 1;
 }
 
+/* Non-tail recursion n deep through a direct call (the compiled tier
+ * inlines copies of such a function into itself). */
+EXPORT("recurse_direct") int32_t recurse_direct(int32_t n)
+{
+    if (n <= 0)
+        return 0;
+    return (recurse_direct(n - 1) ^ (n & 3)) + 1;
+}
+
 /* 0 + 1 + ... + (n - 1), one loop iteration at a time. */
 EXPORT("sum") int32_t sum(int32_t n)
 {

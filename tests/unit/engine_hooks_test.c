@@ -189,6 +189,20 @@ static void test_memory_cap(void *arg)
     wa_instance_free(inst);
 }
 
+/* The largest n for which name(n) returns, by bisection (up to 4096). */
+static uint32_t deepest(wa_instance *inst, const char *name)
+{
+    uint32_t ok = 0, bad = 4096;
+    while (bad - ok > 1) {
+        uint32_t mid = ok + (bad - ok) / 2;
+        if (call1(inst, name, mid, NULL) == WA_TRAP_NONE)
+            ok = mid;
+        else
+            bad = mid;
+    }
+    return ok;
+}
+
 /* Too deep a recursion traps STACK_EXHAUSTED, and the instance stays usable. */
 static void test_call_depth(void *arg)
 {
@@ -201,6 +215,23 @@ static void test_call_depth(void *arg)
     CHECK(call1(inst, "recurse", 100000, &r) == WA_TRAP_STACK_EXHAUSTED);
     CHECK(call1(inst, "sum", 10, &r) == WA_TRAP_NONE && r == 45);
     CHECK(call1(inst, "recurse", 100, &r) == WA_TRAP_NONE && r == 100);
+
+    /* The limit falls at the same call in both tiers, through an indirect
+     * call and through a direct one (compiled code folds its depth check
+     * into its frame check: src/aot/abi.h). */
+    wa_aot_artifact *aot = fx->aot;
+    fx->aot = NULL;
+    wa_instance *interp = hooks_new(fx, &cfg);
+    fx->aot = aot;
+    REQUIRE(interp != NULL);
+    static const char *const names[] = {"recurse", "recurse_direct"};
+    for (int i = 0; i < 2; i++) {
+        uint32_t here = deepest(inst, names[i]), there = deepest(interp, names[i]);
+        CHECK(here == there && here > 900 && here <= 1000);
+        if (here != there || here <= 900 || here > 1000)
+            fprintf(stderr, "%s: %u deep here, %u in the interpreter\n", names[i], here, there);
+    }
+    wa_instance_free(interp);
     wa_instance_free(inst);
 
     /* The default limit holds too, without exhausting the host's stack. */
