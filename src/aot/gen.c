@@ -315,8 +315,9 @@ static bool function(gen *g, uint32_t fidx)
     (void)plan(g);
     bool direct = has_direct(g, fidx);
     uint32_t calls = direct ? self_calls(g, fidx) : 0;
-    uint32_t copies =
-        calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS ? CLONE_COPIES : 0;
+    uint32_t copies = calls && calls <= CLONE_MAX_CALLS && code->nops <= CLONE_MAX_UNITS
+                          ? CLONE_COPIES + 1 - calls
+                          : 0;
     /* The bodies go to memory first: the head depends on what they use.
      * text[0] is fn_d's, text[i] fn_ci's; each calls itself as the next. */
     char *text[1 + CLONE_COPIES] = {0}, name[1 + CLONE_COPIES][8];
